@@ -1,0 +1,29 @@
+#pragma once
+/// Atoms of the actor protocol (CAF 0.17 atoms: at most 10 characters).
+
+#include <caf/atom.hpp>
+
+namespace chat::actors {
+
+using join_atom = caf::atom_constant<caf::atom("join")>;         ///< session → directory → room
+using leave_atom = caf::atom_constant<caf::atom("leave")>;       ///< session → room
+using publish_atom = caf::atom_constant<caf::atom("publish")>;   ///< writer / Pub/Sub → directory → room
+using push_atom = caf::atom_constant<caf::atom("push")>;         ///< room → session: a chat message
+using event_atom = caf::atom_constant<caf::atom("event")>;       ///< room/presence → session: ephemeral
+using typing_atom = caf::atom_constant<caf::atom("typing")>;     ///< session → directory → room
+using expire_atom = caf::atom_constant<caf::atom("expire")>;     ///< room → itself: typing expiry
+using gap_atom = caf::atom_constant<caf::atom("gap")>;           ///< room → itself: fetch missing ids
+using fill_atom = caf::atom_constant<caf::atom("fill")>;         ///< storage callback → room / session
+using head_atom = caf::atom_constant<caf::atom("head")>;         ///< storage callback → session
+using backfill_atom = caf::atom_constant<caf::atom("backfill")>; ///< storage callback → session
+using idle_atom = caf::atom_constant<caf::atom("idle")>;         ///< room → itself: quit when still empty
+using follow_atom = caf::atom_constant<caf::atom("follow")>;     ///< connection → session: follow a room
+using unfollow_atom = caf::atom_constant<caf::atom("unfollow")>; ///< connection → session
+using retry_atom = caf::atom_constant<caf::atom("retry")>;       ///< session → itself
+using connect_atom = caf::atom_constant<caf::atom("connect")>;   ///< session → presence
+using disconn_atom = caf::atom_constant<caf::atom("disconn")>;   ///< session → presence
+using offline_atom = caf::atom_constant<caf::atom("offline")>;   ///< presence → itself: grace over
+using count_atom = caf::atom_constant<caf::atom("count")>;       ///< introspection (tests, admin)
+using stop_atom = caf::atom_constant<caf::atom("stop")>;         ///< orderly shutdown
+
+} // namespace chat::actors

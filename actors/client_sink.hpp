@@ -1,0 +1,44 @@
+#pragma once
+/// The boundary between a session actor and its socket (WebSocket or SSE session in net/).
+/// Implementations are thread-safe: they post to the socket's strand and keep a bounded queue.
+
+#include <cstdint>
+#include <string>
+
+#include "actors/frame.hpp"
+
+namespace chat::actors {
+
+/// Why the server closes a client connection.
+enum class close_reason { slow_consumer, drain, shutdown, kicked };
+
+/// Outcome of handing a frame to a connection.
+enum class push_result {
+  queued,  ///< accepted into the outbound queue
+  dropped, ///< an ephemeral frame was dropped because the queue is filling up (counted)
+  full,    ///< the queue is full: a chat message cannot be queued; the connection must be cut
+};
+
+class client_sink {
+public:
+  virtual ~client_sink() = default;
+
+  /// Queues a chat message of `room_id` with id `id` (SSE uses both for its `id:` cursor).
+  virtual push_result push_message(const std::string& room_id, std::int64_t id,
+                                   const frame_ptr& frame) = 0;
+
+  /// Queues an ephemeral frame (typing, presence, acks); may drop it under pressure.
+  virtual push_result push_event(const frame_ptr& frame) = 0;
+
+  /// The connection's position in `room_id` is now `id` without a message being sent (the start of
+  /// a follow). SSE records it in its `id:` cursor; WebSocket clients track ids themselves.
+  virtual void note_cursor(const std::string& room_id, std::int64_t id) {
+    (void)room_id;
+    (void)id;
+  }
+
+  /// Closes the connection (WS close code / final SSE event chosen from `reason`).
+  virtual void close(close_reason reason) = 0;
+};
+
+} // namespace chat::actors

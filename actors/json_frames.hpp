@@ -1,0 +1,24 @@
+#pragma once
+/// Serializers of the server events (`{"type":T,"data":D}`) that actors emit. Each event is
+/// serialized once and shared by all its recipients.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace chat::actors {
+
+/// `{"type":"typing","data":{"roomId","userId","typing"}}`
+std::string typing_frame_json(std::string_view room_id, std::string_view user_id, bool typing);
+
+/// `{"type":"user.connected"|"user.disconnected","data":{"id","username","online"}}`
+std::string presence_frame_json(std::string_view user_id, std::string_view username, bool online);
+
+/// `{"type":"ack","data":{"clientId","id","roomId"}}`
+std::string ack_frame_json(std::string_view client_id, std::int64_t id, std::string_view room_id);
+
+/// `{"type":"error","data":{"code","message","clientId"?}}` (clientId omitted when empty)
+std::string error_frame_json(std::string_view code, std::string_view message,
+                             std::string_view client_id);
+
+} // namespace chat::actors

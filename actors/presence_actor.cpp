@@ -1,0 +1,130 @@
+#include "actors/presence_actor.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/frame.hpp"
+#include "metrics/node_metrics.hpp"
+
+namespace chat::actors {
+namespace {
+
+struct user_entry {
+  std::vector<caf::actor> sessions; ///< this user's connections on this node
+  std::size_t connections = 0;
+  bool online = false;             ///< reported online to the backend
+  std::uint64_t generation = 0;    ///< invalidates pending offline timers
+};
+
+struct presence_state {
+  std::shared_ptr<presence_backend> backend;
+  presence_options opts;
+  metrics::node_metrics* metrics = nullptr;
+  std::unordered_map<std::string, user_entry> users;
+  std::unordered_map<caf::actor_addr, std::pair<caf::actor, std::string>> sessions;
+
+  static inline const char* name = "chat.presence";
+};
+
+using presence_actor_t = caf::stateful_actor<presence_state>;
+
+void update_gauge(presence_actor_t* self) {
+  if (self->state.metrics)
+    self->state.metrics->presence_entries().Set(static_cast<double>(self->state.users.size()));
+}
+
+void on_connect(presence_actor_t* self, const std::string& user_id, const caf::actor& session) {
+  auto& st = self->state;
+  if (!st.sessions.emplace(session.address(), std::make_pair(session, user_id)).second)
+    return;
+  self->monitor(session);
+  auto& entry = st.users[user_id];
+  entry.sessions.push_back(session);
+  ++entry.connections;
+  ++entry.generation; // cancels a pending offline
+  if (!entry.online) {
+    entry.online = true;
+    st.backend->user_online(user_id);
+  }
+  update_gauge(self);
+}
+
+void on_session_down(presence_actor_t* self, const caf::actor_addr& source) {
+  auto& st = self->state;
+  auto it = st.sessions.find(source);
+  if (it == st.sessions.end())
+    return;
+  auto user_id = std::move(it->second.second);
+  st.sessions.erase(it);
+  auto& entry = st.users[user_id];
+  auto& ss = entry.sessions;
+  ss.erase(std::remove_if(ss.begin(), ss.end(), [&](const caf::actor& a) { return a.address() == source; }),
+           ss.end());
+  if (entry.connections > 0 && --entry.connections == 0)
+    self->delayed_send(self, st.opts.offline_grace, offline_atom::value, user_id, ++entry.generation);
+}
+
+} // namespace
+
+namespace {
+
+caf::behavior presence_actor(presence_actor_t* self, std::shared_ptr<presence_backend> backend,
+                             presence_options opts, metrics::node_metrics* metrics) {
+  self->state.backend = std::move(backend);
+  self->state.opts = opts;
+  self->state.metrics = metrics;
+  self->set_down_handler([self](caf::down_msg& dm) { on_session_down(self, dm.source); });
+  return {
+    [self](connect_atom, const std::string& user_id, const caf::actor& session) {
+      on_connect(self, user_id, session);
+    },
+    [self](offline_atom, const std::string& user_id, std::uint64_t generation) {
+      auto it = self->state.users.find(user_id);
+      if (it == self->state.users.end() || it->second.generation != generation ||
+          it->second.connections > 0)
+        return; // reconnected within the grace
+      bool was_online = it->second.online;
+      self->state.users.erase(it);
+      update_gauge(self);
+      if (was_online)
+        self->state.backend->user_offline(user_id);
+    },
+    [self](event_atom, const frame_ptr& frame) {
+      for (auto& [addr, entry] : self->state.sessions)
+        self->send(entry.first, event_atom::value, frame);
+    },
+    [self](event_atom, const std::string& user_id, const frame_ptr& frame) {
+      auto it = self->state.users.find(user_id);
+      if (it != self->state.users.end())
+        for (auto& session : it->second.sessions)
+          self->send(session, event_atom::value, frame);
+    },
+    [self](follow_atom, const std::string& user_id, const std::string& room_id) {
+      auto it = self->state.users.find(user_id);
+      if (it != self->state.users.end())
+        for (auto& session : it->second.sessions)
+          self->send(session, follow_atom::value, room_id, std::int64_t{-1});
+    },
+    [self](unfollow_atom, const std::string& user_id, const std::string& room_id) {
+      auto it = self->state.users.find(user_id);
+      if (it != self->state.users.end())
+        for (auto& session : it->second.sessions)
+          self->send(session, unfollow_atom::value, room_id);
+    },
+    [self](count_atom) -> std::size_t { return self->state.users.size(); },
+    [self](stop_atom) { self->quit(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_presence(caf::actor_system& sys, std::shared_ptr<presence_backend> backend,
+                          presence_options opts, metrics::node_metrics* metrics) {
+  return sys.spawn(presence_actor, std::move(backend), opts, metrics);
+}
+
+} // namespace chat::actors

@@ -1,0 +1,46 @@
+#pragma once
+/// Presence actor: one per node. Counts each user's connections on this node (several tabs),
+/// reports a user online at the first connection and offline after the last one closed (after a
+/// short grace, so a page reload or a reconnect does not flap), and broadcasts presence frames to
+/// every local session.
+///
+/// Protocol:
+/// - `(connect_atom, user_id, session)` from each session actor at start (monitored).
+/// - `(event_atom, frame_ptr)` broadcast an ephemeral frame to every local session.
+/// - `(event_atom, user_id, frame_ptr)` send a frame to every local session of one user.
+/// - `(follow_atom, user_id, room_id)` make every local session of one user follow a room.
+/// - `(unfollow_atom, user_id, room_id)` make them stop following it.
+/// - `(count_atom) -> size_t` users with at least one local connection.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+namespace chat::metrics {
+class node_metrics;
+}
+
+namespace chat::actors {
+
+/// What presence changes do outside the node (Redis sets, Pub/Sub). Implemented in cluster/.
+class presence_backend {
+public:
+  virtual ~presence_backend() = default;
+  /// The user's first connection on this node opened.
+  virtual void user_online(const std::string& user_id) = 0;
+  /// The user's last connection on this node closed (and the grace passed).
+  virtual void user_offline(const std::string& user_id) = 0;
+};
+
+/// Tunables of the presence actor.
+struct presence_options {
+  std::chrono::milliseconds offline_grace{2000};
+};
+
+/// Spawns the node's presence actor.
+caf::actor spawn_presence(caf::actor_system& sys, std::shared_ptr<presence_backend> backend,
+                          presence_options opts, metrics::node_metrics* metrics);
+
+} // namespace chat::actors

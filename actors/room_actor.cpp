@@ -1,0 +1,266 @@
+#include "actors/room_actor.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/frame.hpp"
+#include "actors/history_source.hpp"
+#include "actors/json_frames.hpp"
+#include "metrics/log.hpp"
+#include "metrics/node_metrics.hpp"
+
+namespace chat::actors {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct member {
+  caf::actor session;
+  std::string user_id;
+};
+
+struct typing_entry {
+  std::uint64_t generation = 0;
+  clock_type::time_point last_sent{};
+};
+
+struct room_state {
+  std::string room_id;
+  std::shared_ptr<history_source> history;
+  room_options opts;
+  metrics::node_metrics* metrics = nullptr;
+  std::vector<member> members;
+  std::int64_t last_id = 0;                    ///< chain head: last delivered id
+  std::map<std::int64_t, room_event> waiting;  ///< out-of-order events keyed by their prev
+  bool gap_scheduled = false;
+  bool fetching = false;
+  std::uint64_t idle_generation = 0;
+  std::unordered_map<std::string, typing_entry> typing;
+  std::uint64_t typing_generation = 0;
+
+  static inline const char* name = "chat.room";
+};
+
+using room_actor_t = caf::stateful_actor<room_state>;
+
+void fan_out(room_actor_t* self, const room_event& ev) {
+  auto& st = self->state;
+  auto started = clock_type::now();
+  for (auto& m : st.members)
+    self->send(m.session, push_atom::value, ev);
+  st.last_id = ev.id;
+  if (st.metrics) {
+    st.metrics->fanout_duration().Observe(
+      std::chrono::duration<double>(clock_type::now() - started).count());
+    if (ev.ts_ms > 0) {
+      auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
+      st.metrics->delivery_duration().Observe(std::max<double>(0, double(now_ms - ev.ts_ms) / 1000.0));
+    }
+  }
+}
+
+/// Delivers every waiting event that now continues the chain; drops those already delivered.
+void drain_waiting(room_actor_t* self) {
+  auto& st = self->state;
+  for (;;) {
+    auto it = st.waiting.begin();
+    if (it == st.waiting.end())
+      return;
+    if (it->second.id <= st.last_id) { // delivered meanwhile (by a gap fill)
+      st.waiting.erase(it);
+      continue;
+    }
+    if (it->first != st.last_id)
+      return; // still a hole before it
+    auto ev = std::move(it->second);
+    st.waiting.erase(it);
+    fan_out(self, ev);
+  }
+}
+
+void schedule_gap_fetch(room_actor_t* self, std::chrono::milliseconds delay) {
+  auto& st = self->state;
+  if (st.gap_scheduled)
+    return;
+  st.gap_scheduled = true;
+  self->delayed_send(self, delay, gap_atom::value);
+}
+
+void fetch_gap(room_actor_t* self) {
+  auto& st = self->state;
+  st.gap_scheduled = false;
+  if (st.waiting.empty() || st.fetching)
+    return;
+  st.fetching = true;
+  auto me = caf::actor_cast<caf::actor>(self);
+  st.history->messages_after(st.room_id, st.last_id, st.opts.fetch_limit,
+                             [me](bool ok, std::vector<history_entry> rows) {
+                               caf::anon_send(me, fill_atom::value, ok, std::move(rows));
+                             });
+}
+
+void on_fill(room_actor_t* self, bool ok, std::vector<history_entry>& rows) {
+  auto& st = self->state;
+  st.fetching = false;
+  if (!ok) {
+    schedule_gap_fetch(self, st.opts.gap_retry);
+    return;
+  }
+  if (st.metrics)
+    st.metrics->pubsub_catchups().Increment();
+  for (auto& row : rows) {
+    if (row.id <= st.last_id)
+      continue;
+    room_event ev;
+    ev.room_id = st.room_id;
+    ev.prev = st.last_id;
+    ev.id = row.id;
+    ev.frame = make_message_frame(row.json);
+    fan_out(self, ev);
+  }
+  drain_waiting(self);
+  if (!st.waiting.empty()) // storage did not have it all yet (or more than one page): go on
+    schedule_gap_fetch(self, rows.size() >= static_cast<size_t>(st.opts.fetch_limit)
+                               ? std::chrono::milliseconds{0}
+                               : st.opts.gap_wait);
+}
+
+void on_publish(room_actor_t* self, room_event& ev) {
+  auto& st = self->state;
+  if (ev.id <= st.last_id)
+    return; // already delivered (our own echo, a replayed envelope, a gap fill overtaking)
+  if (st.last_id == 0 || ev.prev == st.last_id || ev.prev == 0) {
+    fan_out(self, ev);
+    drain_waiting(self);
+    return;
+  }
+  if (ev.prev < st.last_id) {
+    // The chain was written around us (e.g. a tutorial node wrote without a chain): deliver in id order.
+    fan_out(self, ev);
+    drain_waiting(self);
+    return;
+  }
+  auto prev = ev.prev;
+  st.waiting.emplace(prev, std::move(ev));
+  schedule_gap_fetch(self, st.opts.gap_wait);
+}
+
+void maybe_schedule_idle(room_actor_t* self) {
+  auto& st = self->state;
+  if (!st.members.empty())
+    return;
+  self->delayed_send(self, st.opts.idle_timeout, idle_atom::value, ++st.idle_generation);
+}
+
+void remove_member(room_actor_t* self, const caf::actor_addr& who) {
+  auto& ms = self->state.members;
+  auto it = std::find_if(ms.begin(), ms.end(), [&](const member& m) { return m.session.address() == who; });
+  if (it == ms.end())
+    return;
+  ms.erase(it);
+  maybe_schedule_idle(self);
+}
+
+void send_typing(room_actor_t* self, const std::string& user_id, bool typing) {
+  auto frame = make_frame(typing_frame_json(self->state.room_id, user_id, typing));
+  for (auto& m : self->state.members)
+    if (m.user_id != user_id)
+      self->send(m.session, event_atom::value, frame);
+}
+
+void on_typing(room_actor_t* self, const std::string& user_id, bool typing) {
+  auto& st = self->state;
+  // Only a member connected here may type in the room (its sessions joined after an access check).
+  if (std::none_of(st.members.begin(), st.members.end(), [&](const member& m) { return m.user_id == user_id; }))
+    return;
+  auto now = clock_type::now();
+  auto it = st.typing.find(user_id);
+  if (!typing) {
+    if (it == st.typing.end())
+      return; // not typing: nothing to stop
+    st.typing.erase(it);
+    send_typing(self, user_id, false);
+    return;
+  }
+  auto generation = ++st.typing_generation;
+  if (it == st.typing.end()) {
+    st.typing.emplace(user_id, typing_entry{generation, now});
+    send_typing(self, user_id, true);
+  } else {
+    it->second.generation = generation; // refresh the expiry
+    if (now - it->second.last_sent >= st.opts.typing_throttle) {
+      it->second.last_sent = now;
+      send_typing(self, user_id, true);
+    }
+  }
+  self->delayed_send(self, st.opts.typing_ttl, expire_atom::value, user_id, generation);
+}
+
+caf::behavior room_actor(room_actor_t* self, std::string room_id,
+                         std::shared_ptr<history_source> history, room_options opts,
+                         metrics::node_metrics* metrics) {
+  auto& st = self->state;
+  st.room_id = std::move(room_id);
+  st.history = std::move(history);
+  st.opts = opts;
+  st.metrics = metrics;
+  if (metrics)
+    metrics->rooms_active().Increment();
+  self->attach_functor([metrics] {
+    if (metrics)
+      metrics->rooms_active().Decrement();
+  });
+  self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
+  maybe_schedule_idle(self);
+  return {
+    [self](join_atom, const std::string&, caf::actor session,
+           std::string& user_id) -> caf::result<std::int64_t, caf::actor> {
+      auto& ms = self->state.members;
+      auto found = std::any_of(ms.begin(), ms.end(), [&](const member& m) { return m.session == session; });
+      if (!found) {
+        self->monitor(session);
+        ms.push_back(member{std::move(session), std::move(user_id)});
+      }
+      return {self->state.last_id, caf::actor_cast<caf::actor>(self)};
+    },
+    [self](leave_atom, const caf::actor& session) {
+      self->demonitor(session);
+      remove_member(self, session.address());
+    },
+    [self](publish_atom, room_event& ev) { on_publish(self, ev); },
+    [self](gap_atom) { fetch_gap(self); },
+    [self](fill_atom, bool ok, std::vector<history_entry>& rows) { on_fill(self, ok, rows); },
+    [self](typing_atom, const std::string&, const std::string& user_id, bool typing) {
+      on_typing(self, user_id, typing);
+    },
+    [self](expire_atom, const std::string& user_id, std::uint64_t generation) {
+      auto it = self->state.typing.find(user_id);
+      if (it == self->state.typing.end() || it->second.generation != generation)
+        return;
+      self->state.typing.erase(it);
+      send_typing(self, user_id, false);
+    },
+    [self](idle_atom, std::uint64_t generation) {
+      if (self->state.members.empty() && generation == self->state.idle_generation)
+        self->quit();
+    },
+    [self](count_atom) -> std::size_t { return self->state.members.size(); },
+    [self](stop_atom) { self->quit(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_room(caf::actor_system& sys, std::string room_id,
+                      std::shared_ptr<history_source> history, room_options opts,
+                      metrics::node_metrics* metrics) {
+  return sys.spawn(room_actor, std::move(room_id), std::move(history), opts, metrics);
+}
+
+} // namespace chat::actors

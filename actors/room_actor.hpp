@@ -1,0 +1,46 @@
+#pragma once
+/// Room actor: one per room with local member connections on this node.
+///
+/// Keeps the room's delivery chain: events are fanned out strictly in id order, each exactly once.
+/// An event whose `prev` is not the last delivered id waits briefly for the missing one, then the
+/// gap is read from storage. Also owns the room's ephemeral typing state.
+///
+/// Protocol (dynamically typed, see atoms.hpp):
+/// - `(join_atom, room_id, session, user_id) -> (int64_t, actor)` adds a member (monitored);
+///   answers the id of the last delivered message (0 when none is known yet) and the room itself.
+/// - `(leave_atom, session)` removes a member.
+/// - `(publish_atom, room_event)` delivers a chat message in chain order.
+/// - `(typing_atom, room_id, user_id, bool)` typing start/stop (throttled, expires on its own).
+/// - `(count_atom) -> size_t` number of member sessions.
+/// Sends to members: `(push_atom, room_event)` and `(event_atom, frame_ptr)` (typing).
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+namespace chat::metrics {
+class node_metrics;
+}
+
+namespace chat::actors {
+
+class history_source;
+
+/// Tunables of room actors.
+struct room_options {
+  std::chrono::milliseconds gap_wait{100};      ///< how long an out-of-order event waits before a fetch
+  std::chrono::milliseconds gap_retry{500};     ///< retry delay when storage is unavailable
+  std::chrono::seconds typing_ttl{6};           ///< typing expires without a refresh or stop
+  std::chrono::milliseconds typing_throttle{2000}; ///< repeated "typing" within this is not re-sent
+  std::chrono::seconds idle_timeout{30};        ///< an empty room stops after this
+  std::int64_t fetch_limit = 500;               ///< messages per storage read
+};
+
+/// Spawns a room actor (in the given system).
+caf::actor spawn_room(caf::actor_system& sys, std::string room_id,
+                      std::shared_ptr<history_source> history, room_options opts,
+                      metrics::node_metrics* metrics);
+
+} // namespace chat::actors

@@ -1,0 +1,26 @@
+#pragma once
+/// Room directory: one per node. Finds or spawns the room actor of a room id and routes joins,
+/// publishes and typing to it. Rooms stop themselves when idle; the directory forgets them on
+/// their down message. A join that races with a room's idle stop fails and the session retries.
+///
+/// Protocol:
+/// - `(join_atom, room_id, session, user_id) -> (int64_t, actor)` delegated to the room.
+/// - `(publish_atom, room_event)` to the room if it is active on this node (else: no local members).
+/// - `(typing_atom, room_id, user_id, bool)` likewise.
+/// - `(count_atom) -> size_t` active rooms; `(count_atom, room_id) -> size_t` its member sessions. `(stop_atom)` stops every room, then itself.
+
+#include <memory>
+
+#include <caf/fwd.hpp>
+
+#include "actors/room_actor.hpp"
+
+namespace chat::actors {
+
+class history_source;
+
+/// Spawns the node's room directory.
+caf::actor spawn_room_directory(caf::actor_system& sys, std::shared_ptr<history_source> history,
+                                room_options opts, metrics::node_metrics* metrics);
+
+} // namespace chat::actors

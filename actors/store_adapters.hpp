@@ -1,0 +1,49 @@
+#pragma once
+/// Production implementations of the actors' boundaries on top of storage/:
+/// history from chat_store / presence_store, presence changes through presence_store.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/history_source.hpp"
+#include "actors/presence_actor.hpp"
+
+namespace chat::storage {
+class chat_store;
+class presence_store;
+} // namespace chat::storage
+
+namespace chat::actors {
+
+/// history_source reading the chat store.
+class store_history : public history_source {
+public:
+  store_history(storage::chat_store& store, storage::presence_store& presence);
+
+  void messages_after(const std::string& room_id, std::int64_t after, std::int64_t limit,
+                      std::function<void(bool, std::vector<history_entry>)> done) override;
+
+  void head(const std::string& room_id, std::function<void(bool, std::int64_t)> done) override;
+
+private:
+  storage::chat_store& store_;
+  storage::presence_store& presence_;
+};
+
+/// presence_backend writing presence to Redis; when a change is announced cluster-wide it also
+/// hands the event frame to `local_broadcast` (this node skips its own Pub/Sub envelopes).
+class store_presence : public presence_backend {
+public:
+  store_presence(storage::presence_store& presence,
+                 std::function<void(std::string frame_json)> local_broadcast);
+
+  void user_online(const std::string& user_id) override;
+  void user_offline(const std::string& user_id) override;
+
+private:
+  storage::presence_store& presence_;
+  std::function<void(std::string)> local_broadcast_;
+};
+
+} // namespace chat::actors

@@ -1,0 +1,222 @@
+// THE option table of chatnode: every option, in --help order. Add an option here (and its field in
+// node_config); flags, CHAT_* environment variables, config-file keys, --help and --print-config
+// follow from the row.
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <array>
+#include <climits>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <system_error>
+
+#include "app/config.hpp"
+#include "storage/redis_url.hpp"
+
+namespace chat::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kDay = 86400;
+
+bool name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+// -- computed defaults -------------------------------------------------------------------------
+
+std::string default_server_id() {
+  std::array<char, 256> host{};
+  std::string name = gethostname(host.data(), host.size() - 1) == 0 ? host.data() : "chatnode";
+  for (auto& c : name)
+    if (!name_char(c)) c = '-';
+  if (name.empty()) name = "chatnode";
+  if (name.size() > 40) name.resize(40);
+  std::random_device rd;
+  std::uniform_int_distribution<unsigned> dist(0, 0xFFFFFF);
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%06x", dist(rd));
+  return name + "-" + suffix;
+}
+
+/// The `web/` folder next to the binary: build tree (build/<dir>/app/chatnode), install tree
+/// (<prefix>/bin/chatnode → <prefix>/share/chatnode/web), the source tree, then the system path.
+std::string default_web_root() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  std::vector<fs::path> candidates;
+  if (!ec) {
+    const auto dir = exe.parent_path();
+    candidates = {dir / ".." / "web", dir / ".." / ".." / "web", dir / ".." / ".." / ".." / "web",
+                  dir / ".." / "share" / "chatnode" / "web"};
+  }
+#ifdef CHAT_SOURCE_WEB_ROOT
+  candidates.emplace_back(CHAT_SOURCE_WEB_ROOT);
+#endif
+  candidates.emplace_back("/usr/share/chatnode/web");
+  for (const auto& c : candidates) {
+    if (fs::is_directory(c, ec)) {
+      const auto canon = fs::weakly_canonical(c, ec);
+      return ec ? c.string() : canon.string();
+    }
+  }
+  return {};
+}
+
+// -- validators ---------------------------------------------------------------------------------
+
+bool valid_redis_url(const opt_value& v, std::string& why) {
+  storage::redis_endpoint ep;
+  std::string error;
+  if (storage::parse_redis_url(v.text, ep, error)) return true;
+  why = "is not a valid redis://[[user]:password@]host[:port][/db] URL (" + error + ")";
+  return false;
+}
+
+bool valid_ip(const opt_value& v, std::string& why) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET, v.text.c_str(), buf) == 1 || inet_pton(AF_INET6, v.text.c_str(), buf) == 1)
+    return true;
+  why = "is not an IPv4 or IPv6 address (e.g. 0.0.0.0, 127.0.0.1, ::)";
+  return false;
+}
+
+bool valid_server_id(const opt_value& v, std::string& why) {
+  bool ok = !v.text.empty() && v.text.size() <= 64;
+  for (char c : v.text) ok = ok && name_char(c);
+  if (!ok) why = "is not 1-64 characters of A-Z a-z 0-9 _ . -";
+  return ok;
+}
+
+bool valid_usernames(const opt_value& v, std::string& why) {
+  for (const auto& n : v.items) {
+    bool ok = n.size() >= 2 && n.size() <= 32;
+    for (char c : n) ok = ok && name_char(c);
+    if (!ok) {
+      why = "contains \"" + n + "\", which is not a username (2-32 of A-Z a-z 0-9 _ . -)";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool valid_origins(const opt_value& v, std::string& why) {
+  for (const auto& o : v.items) {
+    const auto scheme_end = o.find("://");
+    const auto scheme = o.substr(0, scheme_end == std::string::npos ? 0 : scheme_end);
+    const bool ok = (scheme == "http" || scheme == "https") && o.size() > scheme_end + 3 &&
+                    o.find('/', scheme_end + 3) == std::string::npos;
+    if (!ok) {
+      why = "contains \"" + o + "\", which is not an origin like https://chat.example.com[:port]";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool valid_dir_or_empty(const opt_value& v, std::string& why) {
+  std::error_code ec;
+  if (v.text.empty() || fs::is_directory(v.text, ec)) return true;
+  why = "is not a directory";
+  return false;
+}
+
+/// `redis://user:secret@host/0` → `redis://user:***@host/0`.
+std::string mask_url_password(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  const auto rest = url.substr(scheme_end + 3);
+  const auto at = rest.rfind('@');
+  if (at == std::string::npos) return url;
+  const auto userinfo = rest.substr(0, at);
+  const auto colon = userinfo.find(':');
+  const auto masked = colon == std::string::npos ? std::string("***") : userinfo.substr(0, colon) + ":***";
+  return url.substr(0, scheme_end + 3) + masked + rest.substr(at);
+}
+
+std::vector<option> make_table() {
+  using t = opt_type;
+  std::vector<option> rows;
+  auto add = [&rows](option o) { rows.push_back(std::move(o)); };
+
+  // -- listeners
+  add(opt("bind", t::string).def("0.0.0.0").meta("ADDR").check(valid_ip).bind(&node_config::bind)
+        .describe("Address both listeners (client and internal port) bind to."));
+  add(opt("port", t::uint).def("8080").range(0, 65535).meta("PORT").bind(&node_config::port)
+        .describe("Client port: HTTP API and web client (0 = any free port)."));
+  add(opt("internal-port", t::uint).def("9090").range(0, 65535).meta("PORT")
+        .bind(&node_config::internal_port)
+        .describe("Internal port: /livez, /readyz, /healthz, /metrics (0 = any free port)."));
+  add(opt("web-root", t::string).computed(default_web_root)
+        .def_help("web/ next to the binary: <exe>/../web, <exe>/../../web, ..., /usr/share/chatnode/web")
+        .meta("DIR").check(valid_dir_or_empty).bind(&node_config::web_root)
+        .describe("Folder of the web client served at / (empty = serve no static files)."));
+  add(opt("allowed-origins", t::list).meta("LIST").check(valid_origins).bind(&node_config::allowed_origins)
+        .describe("Comma list of extra browser origins allowed to call the API (empty = same origin only)."));
+  add(opt("cookie-secure", t::boolean).def("false").bind(&node_config::cookie_secure)
+        .describe("Add `Secure` to the session cookie (set it when clients use HTTPS)."));
+  // -- Redis and identity
+  add(opt("redis-url", t::string).def("redis://127.0.0.1:6379/0").meta("URL").check(valid_redis_url)
+        .bind(&node_config::redis_url).masked(mask_url_password)
+        .describe("Redis to use: redis://[[user]:password@]host[:port][/db]."));
+  add(opt("server-id", t::string).computed(default_server_id).def_help("<hostname>-<6 random hex digits>")
+        .meta("ID").check(valid_server_id).bind(&node_config::server_id)
+        .describe("Name of this node in logs, metrics and Pub/Sub envelopes (unique per node)."));
+  add(opt("admin", t::list).meta("USER").check(valid_usernames).bind(&node_config::admins)
+        .describe("Username that gets the admin role (repeatable or comma list); existing users are promoted at start."));
+  add(opt("seed-demo", t::boolean).def("false").bind(&node_config::seed_demo)
+        .describe("When Redis holds no users, create the tutorial demo (Pablo, Joe, Mary, Alex / password123)."));
+  // -- threads
+  add(opt("threads", t::uint).def("2").range(1, 64).meta("N").bind(&node_config::threads)
+        .describe("I/O threads running the event loop."));
+  add(opt("hash-threads", t::uint).def("1").range(1, 64).meta("N").bind(&node_config::hash_threads)
+        .describe("bcrypt worker threads (password hashing never runs on I/O threads)."));
+  add(opt("bcrypt-cost", t::uint).def("10").range(4, 16).meta("N").bind(&node_config::bcrypt_cost)
+        .describe("bcrypt cost for new password hashes (the tutorial uses 10)."));
+  // -- limits
+  add(opt("max-body-bytes", t::uint).def("65536").range(1024, 64ull << 20).meta("N")
+        .bind(&node_config::max_body_bytes).describe("Largest HTTP request body (413 above)."));
+  add(opt("max-header-bytes", t::uint).def("8192").range(1024, 1ull << 20).meta("N")
+        .bind(&node_config::max_header_bytes).describe("Largest HTTP request head (431 above)."));
+  add(opt("max-message-chars", t::uint).def("4000").range(1, 100000).meta("N")
+        .bind(&node_config::max_message_chars).describe("Longest chat message, in characters (code points)."));
+  add(opt("max-ws-frame-bytes", t::uint).def("65536").range(1024, 16ull << 20).meta("N")
+        .bind(&node_config::max_ws_frame_bytes).describe("Largest inbound WebSocket message (applies once /ws is enabled, issue #3)."));
+  add(opt("login-attempts-per-minute", t::uint).def("10").range(1, 1000000).meta("N")
+        .bind(&node_config::login_attempts_per_minute)
+        .describe("Login attempts allowed per username and per client address per minute (429 above)."));
+  add(opt("messages-per-10s", t::uint).def("50").range(1, 1000000).meta("N")
+        .bind(&node_config::messages_per_10s).describe("Messages a user may send per 10 seconds (429 above)."));
+  // -- timeouts
+  add(opt("session-ttl", t::duration).def("14d").range(60, 365 * kDay).meta("DURATION")
+        .bind(&node_config::session_ttl).describe("Lifetime of a login session (and Max-Age of its cookie)."));
+  add(opt("request-timeout", t::duration).def("30s").range(1, 3600).meta("DURATION")
+        .bind(&node_config::request_timeout).describe("Time allowed to read or write one HTTP request."));
+  add(opt("drain-timeout", t::duration).def("30s").range(0, 3600).meta("DURATION")
+        .bind(&node_config::drain_timeout).describe("Budget for draining client connections at shutdown (reserved: used by the planned drain)."));
+  // -- logging
+  add(opt("log-level", t::choice).def("info").one_of({"debug", "info", "warn", "error"}).meta("LEVEL")
+        .bind(&node_config::log_level).describe("Lowest level written to the JSON log on stdout."));
+  // -- meta (handled by the loader itself)
+  add(opt("config", t::string).only(from_flag | from_env).meta("FILE").bind(&node_config::config_file)
+        .describe("Read `name = value` lines (option names as above, # comments) before env and flags."));
+  add(opt("print-config", t::boolean).only(from_flag)
+        .describe("Print the effective configuration (secrets masked) as a config file and exit."));
+  add(opt("version", t::boolean).only(from_flag).describe("Print the version and exit."));
+  add(opt("help", t::boolean).only(from_flag).describe("Print this help and exit (also -h)."));
+  return rows;
+}
+
+} // namespace
+
+const std::vector<option>& option_table() {
+  static const std::vector<option> rows = make_table();
+  return rows;
+}
+
+} // namespace chat::app

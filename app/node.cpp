@@ -1,0 +1,320 @@
+#include "app/node.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "actors/realtime.hpp"
+#include "actors/store_adapters.hpp"
+#include "app/config.hpp"
+#include "metrics/log.hpp"
+#include "metrics/node_metrics.hpp"
+#include "net/server.hpp"
+#include "storage/chat_store.hpp"
+#include "storage/demo_seed.hpp"
+#include "storage/password_hasher.hpp"
+#include "storage/presence_store.hpp"
+#include "storage/redis_client.hpp"
+#include "storage/redis_url.hpp"
+
+namespace chat::app {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t kHashBacklog = 256;          // bcrypt jobs waiting before 503
+constexpr auto kShutdownGrace = 2s;                // then ioc.stop() if the loop has not run dry
+
+/// Second SIGINT/SIGTERM during the shutdown: leave at once (async-signal-safe).
+extern "C" void exit_now(int sig) { _exit(128 + sig); }
+
+std::string url(const std::string& bind, std::uint16_t port) {
+  std::string host = bind == "0.0.0.0" || bind == "::" ? "localhost" : bind;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port) + "/";
+}
+
+} // namespace
+
+struct node::impl {
+  impl(const node_config& c, metrics::node_metrics& m)
+      : cfg(c), metrics(m), ioc(static_cast<int>(c.threads)) {}
+
+  const node_config& cfg;
+  metrics::node_metrics& metrics;
+  // The actor system outlives the io_context: sessions destroyed with it still message actors.
+  caf::actor_system_config caf_cfg;
+  std::unique_ptr<caf::actor_system> actor_sys;
+  // Declared first: destroyed last, after everything that owns I/O objects on it.
+  asio::io_context ioc;
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  asio::strand<asio::io_context::executor_type> strand{ioc.get_executor()}; // bootstrap state
+  asio::steady_timer retry_timer{strand};
+
+  std::unique_ptr<storage::password_hasher> hasher;
+  std::shared_ptr<storage::redis_client> redis;
+  std::unique_ptr<storage::chat_store> store;
+  std::unique_ptr<storage::presence_store> presence;
+  std::unique_ptr<actors::realtime> realtime;
+  std::unique_ptr<net::server> server;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> bootstrapped{false};
+  std::promise<void> stop_requested;
+  std::size_t admins_pending = 0; // on the strand
+
+  bool ready() const noexcept { return bootstrapped && !stopping && redis->connected(); }
+
+  // -- start-up bootstrap (all on the strand; retries until Redis is up, never blocks) ----------
+
+  void retry(std::chrono::milliseconds after) {
+    retry_timer.expires_after(after);
+    retry_timer.async_wait([this](boost::system::error_code ec) {
+      if (!ec) bootstrap();
+    });
+  }
+
+  /// Runs `fn` on the strand (store callbacks arrive on the Redis strand).
+  template <class F>
+  void on_strand(F fn) {
+    asio::post(strand, std::move(fn));
+  }
+
+  void bootstrap() {
+    if (stopping) return;
+    if (!redis->connected()) return retry(250ms);
+    store->ensure_schema([this](storage::errc e, bool) {
+      on_strand([this, e] {
+        if (stopping) return;
+        if (e != storage::errc::ok) {
+          log::warn("schema_retry", {{"err", storage::to_string(e)}});
+          return retry(1000ms);
+        }
+        if (!cfg.seed_demo) return promote_admins();
+        store->is_empty([this](storage::errc e2, bool empty) {
+          on_strand([this, e2, empty] {
+            if (stopping) return;
+            if (e2 != storage::errc::ok) return retry(1000ms);
+            if (!empty) {
+              log::info("demo_seed_skipped", {{"reason", "redis already has users"}});
+              return promote_admins();
+            }
+            // seed_demo logs its outcome; a failed seed still leaves a working (empty) node.
+            storage::seed_demo(*store, *hasher, [this](bool) {
+              on_strand([this] {
+                if (!stopping) promote_admins();
+              });
+            });
+          });
+        });
+      });
+    });
+  }
+
+  /// `--admin` names that already exist get the admin role (new ones get it when they register).
+  void promote_admins() {
+    admins_pending = cfg.admins.size();
+    if (admins_pending == 0) return finish_bootstrap();
+    for (const auto& name : cfg.admins) {
+      store->find_credentials(name, [this, name](storage::errc e, storage::user_credentials u) {
+        auto done = [this] { on_strand([this] { if (--admins_pending == 0) finish_bootstrap(); }); };
+        if (e != storage::errc::ok || u.info.role == "admin") {
+          if (e != storage::errc::ok && e != storage::errc::not_found)
+            log::warn("admin_promote_failed", {{"user", name}, {"err", storage::to_string(e)}});
+          return done();
+        }
+        store->set_role(u.info.id, "admin", [name, done](storage::errc e2, bool) {
+          if (e2 == storage::errc::ok)
+            log::info("admin_promoted", {{"user", name}});
+          else
+            log::warn("admin_promote_failed", {{"user", name}, {"err", storage::to_string(e2)}});
+          done();
+        });
+      });
+    }
+  }
+
+  void finish_bootstrap() {
+    if (stopping) return;
+    // A restart with the same server id must not resurrect the presence of its previous life.
+    presence->reset_node([this](storage::errc e, std::int64_t gone) {
+      on_strand([this, e, gone] {
+        if (stopping) return;
+        if (e != storage::errc::ok) return retry(1000ms);
+        if (gone > 0) metrics.presence_reaped("node_restart").Increment(static_cast<double>(gone));
+        bootstrapped = true;
+        log::info("ready");
+      });
+    });
+  }
+
+  // -- shutdown ---------------------------------------------------------------------------
+
+  void on_signal(int sig) {
+    // From now on a second signal ends the process at once.
+    boost::system::error_code ignored;
+    signals.clear(ignored);
+    struct sigaction sa {};
+    sa.sa_handler = exit_now;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+
+    stopping = true; // /readyz answers 503 from here on
+    metrics.drain_in_progress().Set(1);
+    log::info("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    server->stop();    // clients are told to reconnect (WebSocket 1012, SSE `reconnect`)
+    realtime->stop();  // rooms and presence end; sessions follow when their transport closes
+    // This node's users go offline (unless connected elsewhere), then Redis is released.
+    presence->reset_node([this](storage::errc, std::int64_t) { redis->stop(); });
+    asio::post(strand, [this] { retry_timer.cancel(); });
+    work.reset(); // the I/O threads return once the connections above have wound down
+    stop_requested.set_value();
+  }
+};
+
+node::node(const node_config& cfg, metrics::node_metrics& metrics)
+    : impl_(std::make_unique<impl>(cfg, metrics)) {}
+
+node::~node() = default;
+
+int node::run() {
+  auto& s = *impl_;
+  const auto& cfg = s.cfg;
+
+  storage::redis_endpoint ep;
+  std::string error;
+  if (!storage::parse_redis_url(cfg.redis_url, ep, error)) { // validated already; belt and braces
+    std::cerr << "chatnode: invalid --redis-url: " << error << "\n";
+    return 2;
+  }
+  log::info("starting", {{"version", version_line()}, {"redis", storage::describe(ep)},
+                         {"threads", cfg.threads}, {"hash_threads", cfg.hash_threads},
+                         {"web_root", cfg.web_root}, {"seed_demo", cfg.seed_demo}});
+
+  s.hasher = std::make_unique<storage::password_hasher>(cfg.hash_threads, cfg.bcrypt_cost, kHashBacklog);
+  s.redis = storage::redis_client::create(s.ioc, ep, &s.metrics, "command");
+  s.store = std::make_unique<storage::chat_store>(
+      s.redis, storage::store_options{cfg.session_ttl, cfg.server_id});
+  s.store->set_admin_names(cfg.admins);
+
+  // The actor layer: rooms, sessions and presence, reading history and writing presence to Redis.
+  s.actor_sys = std::make_unique<caf::actor_system>(s.caf_cfg);
+  s.presence = std::make_unique<storage::presence_store>(s.redis, cfg.server_id);
+  auto history = std::make_shared<actors::store_history>(*s.store, *s.presence);
+  auto presence_backend = std::make_shared<actors::store_presence>(
+      *s.presence, [&s](std::string frame) { s.realtime->broadcast(std::move(frame)); });
+  s.realtime = std::make_unique<actors::realtime>(*s.actor_sys, history, presence_backend,
+                                                  actors::realtime_options{}, &s.metrics);
+
+  net::server_options so;
+  so.bind = cfg.bind;
+  so.port = cfg.port;
+  so.internal_port = cfg.internal_port;
+  so.max_body_bytes = cfg.max_body_bytes;
+  so.max_header_bytes = cfg.max_header_bytes;
+  so.max_message_chars = cfg.max_message_chars;
+  so.web_root = cfg.web_root;
+  so.cookie_secure = cfg.cookie_secure;
+  so.allowed_origins = cfg.allowed_origins;
+  so.login_attempts_per_minute = cfg.login_attempts_per_minute;
+  so.messages_per_10s = cfg.messages_per_10s;
+  so.session_ttl = cfg.session_ttl;
+  so.request_timeout = cfg.request_timeout;
+  so.live.max_ws_frame_bytes = cfg.max_ws_frame_bytes;
+  s.server = std::make_unique<net::server>(
+      s.ioc, so,
+      net::server_deps{*s.store, *s.hasher, s.metrics, [&s] { return s.ready(); }, s.realtime.get()});
+
+  // Bind before anything connects anywhere: a taken port is a clean exit 1.
+  if (!s.server->start(error)) {
+    log::error("listen_failed", {{"bind", cfg.bind}, {"port", cfg.port},
+                                 {"internal_port", cfg.internal_port}, {"err", error}});
+    std::cerr << "chatnode: cannot listen on " << cfg.bind << ": " << error << "\n";
+    s.hasher->stop();
+    s.realtime->stop();
+    s.actor_sys->await_all_actors_done();
+    return 1;
+  }
+  log::info("listening", {{"url", url(cfg.bind, s.server->port())},
+                          {"internal_url", url(cfg.bind, s.server->internal_port())},
+                          {"port", s.server->port()}, {"internal_port", s.server->internal_port()}});
+
+  s.redis->start();
+  asio::post(s.strand, [&s] { s.bootstrap(); });
+  s.signals.async_wait([&s](boost::system::error_code ec, int sig) {
+    if (!ec) s.on_signal(sig);
+  });
+
+  std::mutex m;
+  std::condition_variable cv;
+  unsigned running = cfg.threads;
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < cfg.threads; ++i) {
+    threads.emplace_back([&] {
+      for (;;) {
+        try {
+          s.ioc.run();
+          break;
+        } catch (const std::exception& e) {
+          log::error("io_thread_exception", {{"err", e.what()}});
+        }
+      }
+      std::lock_guard<std::mutex> lock{m};
+      if (--running == 0) cv.notify_all();
+    });
+  }
+
+  // The main thread waits for the signal, finishes bcrypt jobs off the I/O threads, then gives
+  // the loop a short grace to run dry before stopping it.
+  s.stop_requested.get_future().wait();
+  s.hasher->stop();
+  {
+    std::unique_lock<std::mutex> lock{m};
+    if (!cv.wait_for(lock, kShutdownGrace, [&] { return running == 0; })) {
+      log::warn("shutdown_grace_expired", {{"grace_ms", static_cast<std::int64_t>(kShutdownGrace / 1ms)}});
+      s.ioc.stop();
+    }
+  }
+  for (auto& t : threads) t.join();
+
+  // Completions that were queued when the loop stopped (aborted I/O, late hasher callbacks) run
+  // now, while the store, the hasher and the server still exist.
+  s.ioc.restart();
+  for (int i = 0; i < 100 && s.ioc.poll() > 0; ++i) {
+  }
+  // Every actor has ended (the directory and presence were stopped; sessions end with them)
+  // before anything they reference goes away.
+  s.actor_sys->await_all_actors_done();
+  s.server.reset();
+  s.realtime.reset();
+  s.presence.reset();
+  s.store.reset();
+  s.redis.reset();
+  s.ioc.poll();
+  log::info("stopped");
+  return 0;
+}
+
+} // namespace chat::app

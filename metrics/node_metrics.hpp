@@ -1,0 +1,114 @@
+#pragma once
+/// Every Prometheus series one node exports. Created once at start-up; the hot-path series are
+/// pre-bound references (an increment is one relaxed atomic add, no lock, no lookup). Label values
+/// are always from small fixed sets: never user ids, room ids or connection ids.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace chat::metrics {
+
+/// Transport of a client connection or of an inbound chat message.
+enum class transport { ws = 0, sse = 1, http = 2 };
+
+/// Name of a transport as used in the `transport` label.
+std::string_view to_string(transport t) noexcept;
+
+class node_metrics {
+public:
+  /// Registers every family in a fresh registry and sets `chatnode_build_info`.
+  node_metrics(std::string_view server_id, std::string_view version, std::string_view revision);
+
+  node_metrics(const node_metrics&) = delete;
+  node_metrics& operator=(const node_metrics&) = delete;
+
+  /// Prometheus text exposition format (version 0.0.4) of every series.
+  std::string serialize() const;
+
+  /// The registry (for tests and for adding series next to these).
+  prometheus::Registry& registry() noexcept { return *registry_; }
+
+  // -- connections -----------------------------------------------------------
+  prometheus::Gauge& connections(transport t);
+  prometheus::Counter& connections_accepted(transport t);
+  /// `reason` comes from a fixed set ("client", "slow_consumer", "drain", "idle", "error", …).
+  prometheus::Counter& connections_closed(transport t, std::string_view reason);
+
+  // -- messages --------------------------------------------------------------
+  prometheus::Counter& messages_received(transport t);
+  prometheus::Counter& messages_delivered(transport t);
+  prometheus::Counter& messages_persisted() noexcept { return *messages_persisted_; }
+  prometheus::Histogram& fanout_duration() noexcept { return *fanout_duration_; }
+  prometheus::Histogram& delivery_duration() noexcept { return *delivery_duration_; }
+  prometheus::Counter& slow_consumers() noexcept { return *slow_consumers_; }
+  prometheus::Gauge& rooms_active() noexcept { return *rooms_active_; }
+
+  // -- Redis -----------------------------------------------------------------
+  /// `command` is the upper-case Redis command or script name ("GET", "EVALSHA:send_message").
+  prometheus::Histogram& redis_command_duration(std::string_view command);
+  prometheus::Counter& redis_errors(std::string_view command);
+  /// `role` is "command" or "subscriber"; 1 while that connection is up.
+  prometheus::Gauge& redis_connected(std::string_view role);
+  prometheus::Counter& redis_reconnects(std::string_view role);
+  prometheus::Counter& pubsub_received() noexcept { return *pubsub_received_; }
+  prometheus::Counter& pubsub_published() noexcept { return *pubsub_published_; }
+  prometheus::Counter& pubsub_catchups() noexcept { return *pubsub_catchups_; }
+
+  // -- presence ----------------------------------------------------------------
+  prometheus::Gauge& presence_entries() noexcept { return *presence_entries_; }
+  prometheus::Counter& presence_reaped(std::string_view reason);
+
+  // -- HTTP and errors --------------------------------------------------------
+  /// Counts one HTTP request; `route` is the route pattern ("/room/{id}/messages"), never the raw path.
+  void observe_http(std::string_view route, unsigned status, double seconds);
+  /// Bad input and other handled errors, by kind ("bad_json", "too_large", "unauthorized", …).
+  prometheus::Counter& errors(std::string_view kind);
+  prometheus::Counter& rate_limited(std::string_view kind);
+
+  // -- drain -------------------------------------------------------------------
+  prometheus::Gauge& drain_in_progress() noexcept { return *drain_in_progress_; }
+
+private:
+  std::shared_ptr<prometheus::Registry> registry_;
+
+  prometheus::Family<prometheus::Gauge>* connections_family_;
+  prometheus::Family<prometheus::Counter>* accepted_family_;
+  prometheus::Family<prometheus::Counter>* closed_family_;
+  prometheus::Family<prometheus::Counter>* received_family_;
+  prometheus::Family<prometheus::Counter>* delivered_family_;
+  prometheus::Family<prometheus::Histogram>* redis_duration_family_;
+  prometheus::Family<prometheus::Counter>* redis_errors_family_;
+  prometheus::Family<prometheus::Gauge>* redis_connected_family_;
+  prometheus::Family<prometheus::Counter>* redis_reconnects_family_;
+  prometheus::Family<prometheus::Counter>* reaped_family_;
+  prometheus::Family<prometheus::Counter>* http_requests_family_;
+  prometheus::Family<prometheus::Histogram>* http_duration_family_;
+  prometheus::Family<prometheus::Counter>* errors_family_;
+  prometheus::Family<prometheus::Counter>* rate_limited_family_;
+
+  // Pre-bound per transport (index = transport).
+  prometheus::Gauge* connections_[3];
+  prometheus::Counter* accepted_[3];
+  prometheus::Counter* received_[3];
+  prometheus::Counter* delivered_[3];
+
+  prometheus::Counter* messages_persisted_;
+  prometheus::Histogram* fanout_duration_;
+  prometheus::Histogram* delivery_duration_;
+  prometheus::Counter* slow_consumers_;
+  prometheus::Gauge* rooms_active_;
+  prometheus::Counter* pubsub_received_;
+  prometheus::Counter* pubsub_published_;
+  prometheus::Counter* pubsub_catchups_;
+  prometheus::Gauge* presence_entries_;
+  prometheus::Gauge* drain_in_progress_;
+};
+
+} // namespace chat::metrics

@@ -1,0 +1,30 @@
+#pragma once
+/// What every API handler works with: the options and the node's services.
+
+#include <memory>
+
+#include "metrics/node_metrics.hpp"
+#include "net/connection_registry.hpp"
+#include "net/send_rate_limiter.hpp"
+#include "net/server.hpp"
+#include "storage/chat_store.hpp"
+#include "storage/password_hasher.hpp"
+
+namespace chat::actors {
+class realtime;
+}
+
+namespace chat::net {
+
+/// Options and services shared by all handlers of the client port (outlives every exchange).
+struct api_env {
+  server_options opts;               ///< the server's options
+  storage::chat_store& store;        ///< chat data
+  storage::password_hasher& hasher;  ///< bcrypt
+  metrics::node_metrics& metrics;    ///< metrics
+  actors::realtime* realtime = nullptr;   ///< live fan-out and the /ws, /stream transports (may be null)
+  send_rate_limiter& send_limiter;        ///< per-user chat message rate (HTTP and WebSocket)
+  std::shared_ptr<connection_registry> registry; ///< open connections (transports register too)
+};
+
+} // namespace chat::net

@@ -1,0 +1,98 @@
+#include "net/api_service.hpp"
+
+#include "net/auth_middleware.hpp"
+#include "net/replies.hpp"
+#include "net/request_guards.hpp"
+#include "net/sse_cursor.hpp"
+#include "net/transports.hpp"
+
+namespace chat::net {
+
+namespace {
+
+bool unsafe_method(http_method m) noexcept {
+  return m != http_method::get && m != http_method::head && m != http_method::options;
+}
+
+} // namespace
+
+api_service::api_service(api_env& env)
+  : env_(env), auth_(env), users_(env), rooms_(env), messages_(env), files_(env.opts.web_root) {
+  auth_.add_routes(router_);
+  users_.add_routes(router_);
+  rooms_.add_routes(router_);
+  messages_.add_routes(router_);
+}
+
+void api_service::handle(const exchange_ptr& ex) {
+  auto& req = ex->request();
+  // The real-time transports take the connection over; they are never static files.
+  if (req.path == "/ws" || req.path == "/stream")
+    return open_stream(ex);
+
+  auto m = router_.match(req.method, req.path);
+  if (m.result == router::outcome::not_found)
+    return not_routed(ex);
+  ex->set_route(m.pattern, std::move(m.params));
+  if (m.result == router::outcome::method_not_allowed) {
+    auto res = error_response(405, "method_not_allowed", "method not allowed on this route");
+    res.headers.emplace_back("Allow", std::move(m.allow));
+    env_.metrics.errors("method_not_allowed").Increment();
+    return ex->respond(std::move(res));
+  }
+  if (unsafe_method(req.method)) {
+    if (req.has_origin && !origin_allowed(req.origin, req.host, env_.opts.allowed_origins))
+      return reply_error(*ex, env_.metrics, 403, "forbidden", "cross-site request refused");
+    if (!req.body.empty() && req.has_content_type && !is_json_content_type(req.content_type))
+      return reply_error(*ex, env_.metrics, 415, "unsupported_media_type",
+                         "the body must be application/json");
+  }
+  (*m.handler)(ex);
+}
+
+void api_service::open_stream(const exchange_ptr& ex) {
+  auto& req = ex->request();
+  const bool ws = req.path == "/ws";
+  ex->set_route(ws ? "/ws" : "/stream", {});
+  if (env_.realtime == nullptr)
+    return reply_error(*ex, env_.metrics, 404, "not_found", "unknown route");
+  if (req.method != http_method::get) {
+    auto res = error_response(405, "method_not_allowed", "method not allowed on this route");
+    res.headers.emplace_back("Allow", "GET");
+    env_.metrics.errors("method_not_allowed").Increment();
+    return ex->respond(std::move(res));
+  }
+  if (ws && !req.websocket_upgrade)
+    return reply_error(*ex, env_.metrics, 400, "bad_request", "a WebSocket upgrade is required");
+  // Cross-site WebSocket hijacking: browsers always send Origin on a WebSocket handshake.
+  if (req.has_origin && !origin_allowed(req.origin, req.host, env_.opts.allowed_origins))
+    return reply_error(*ex, env_.metrics, 403, "forbidden", "origin not allowed");
+  // Clients that cannot set headers (browsers' WebSocket, EventSource across origins) may pass the
+  // token in the query; it is accepted on these two routes only.
+  if (req.cookie_token.empty() && req.bearer_token.empty())
+    if (auto it = req.query.find("token"); it != req.query.end())
+      req.bearer_token = it->second;
+  require_user(env_, ex, [this, ws](const exchange_ptr& x) {
+    api_response res;
+    res.status = 101;
+    res.route = ws ? "/ws" : "/stream";
+    if (ws)
+      res.takeover = make_ws_takeover(env_, *x->user());
+    else
+      res.takeover = make_sse_takeover(env_, *x->user(), parse_sse_cursor(x->request().last_event_id));
+    x->respond(std::move(res));
+  });
+}
+
+void api_service::not_routed(const exchange_ptr& ex) {
+  auto& req = ex->request();
+  if (req.method == http_method::get || req.method == http_method::head) {
+    if (auto res = files_.lookup(req.path)) {
+      ex->set_route("static", {});
+      return ex->respond(std::move(*res));
+    }
+  }
+  reply_error(*ex, env_.metrics, 404, "not_found", "unknown route");
+}
+
+} // namespace chat::net

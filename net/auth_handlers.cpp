@@ -1,0 +1,195 @@
+#include "net/auth_handlers.hpp"
+
+#include "metrics/log.hpp"
+#include "net/auth_middleware.hpp"
+#include "net/cookies.hpp"
+#include "net/json.hpp"
+#include "net/json_views.hpp"
+#include "net/replies.hpp"
+#include "net/text.hpp"
+#include "storage/session_token.hpp"
+
+namespace chat::net {
+
+namespace {
+
+using storage::errc;
+using verdict = storage::password_hasher::verdict;
+
+constexpr std::chrono::seconds attempt_window{60};
+constexpr std::size_t max_login_name_bytes = 64;
+constexpr std::size_t max_login_password_bytes = 1024;
+
+/// A valid bcrypt hash (cost 10) of a random throw-away string: unknown users cost a verify too, so
+/// response times do not tell whether a username exists.
+constexpr const char* dummy_hash = "$2b$10$9jPsg4g4B.d4r7wLFq0F2OpuScFKUipXB0khOD.IcvGXWB/G.LCtG";
+
+} // namespace
+
+void auth_handlers::add_routes(router& r) {
+  r.add(http_method::post, "/register", [this](const exchange_ptr& ex) { do_register(ex); });
+  r.add(http_method::post, "/login", [this](const exchange_ptr& ex) { do_login(ex); });
+  r.add(http_method::post, "/logout", [this](const exchange_ptr& ex) { do_logout(ex); });
+  r.add(http_method::get, "/me", [this](const exchange_ptr& ex) { do_me(ex); });
+}
+
+bool auth_handlers::read_credentials(const exchange_ptr& ex, std::string& username,
+                                     std::string& password) {
+  json_object body;
+  if (!read_json_body(*ex, env_.metrics, body))
+    return false;
+  if (body.get_string("username", username) != json_object::lookup::ok ||
+      body.get_string("password", password) != json_object::lookup::ok) {
+    reply_bad_request(*ex, env_.metrics, "\"username\" and \"password\" must be strings");
+    return false;
+  }
+  return true;
+}
+
+void auth_handlers::check_attempts(const exchange_ptr& ex, const std::string& username,
+                                   std::function<void()> next) {
+  const auto limit = static_cast<std::int64_t>(env_.opts.login_attempts_per_minute);
+  auto on_ip = [this, ex, limit, next = std::move(next)](errc e, std::int64_t count) {
+    if (e != errc::ok)
+      return reply_store_error(*ex, env_.metrics, e, "rate_hit");
+    if (count > limit)
+      return reply_rate_limited(*ex, env_.metrics, "login_ip", attempt_window);
+    next();
+  };
+  auto on_user = [this, ex, limit, on_ip = std::move(on_ip)](errc e, std::int64_t count) {
+    if (e != errc::ok)
+      return reply_store_error(*ex, env_.metrics, e, "rate_hit");
+    if (count > limit)
+      return reply_rate_limited(*ex, env_.metrics, "login_user", attempt_window);
+    env_.store.rate_hit("login:ip:" + ex->request().remote_address, attempt_window,
+                        ex->resume<errc, std::int64_t>(on_ip));
+  };
+  env_.store.rate_hit("login:user:" + to_lower_ascii(username), attempt_window,
+                      ex->resume<errc, std::int64_t>(std::move(on_user)));
+}
+
+void auth_handlers::start_session(const exchange_ptr& ex, storage::user u, unsigned status) {
+  // The token the client came with (if any) is replaced: drop its session server-side as well.
+  auto old = request_token(ex->request());
+  if (!old.empty() && storage::is_well_formed_token(old))
+    env_.store.delete_session(storage::hash_session_token(old), [](errc, bool) {});
+  auto token = storage::new_session_token();
+  auto hash = storage::hash_session_token(token);
+  auto user_id = u.id;
+  env_.store.create_session(
+    std::move(hash), std::move(user_id),
+    ex->resume<errc, bool>([this, ex, token = std::move(token), u = std::move(u), status](errc e, bool) {
+      if (e != errc::ok)
+        return reply_store_error(*ex, env_.metrics, e, "create_session");
+      auto res = json_response(status, user_json(u));
+      res.headers.emplace_back("Set-Cookie",
+                               session_cookie(token, env_.opts.session_ttl, env_.opts.cookie_secure));
+      log::info("http_session_started", {{"user", u.id}, {"status", status}});
+      ex->respond(std::move(res));
+    }));
+}
+
+// -- POST /register ---------------------------------------------------------------
+
+void auth_handlers::do_register(const exchange_ptr& ex) {
+  std::string username, password;
+  if (!read_credentials(ex, username, password))
+    return;
+  if (!is_valid_username(username))
+    return reply_bad_request(*ex, env_.metrics,
+                             "username must be 2-32 characters of A-Z a-z 0-9 _ . -");
+  if (password.size() < 8 || password.size() > 72)
+    return reply_bad_request(*ex, env_.metrics, "password must be 8-72 bytes");
+  check_attempts(ex, username, [this, ex, username, password = std::move(password)]() mutable {
+    env_.hasher.hash(std::move(password),
+                     ex->resume<std::optional<std::string>>(
+                       [this, ex, username = std::move(username)](std::optional<std::string> hash) {
+                         on_register_hashed(ex, username, std::move(hash));
+                       }));
+  });
+}
+
+void auth_handlers::on_register_hashed(const exchange_ptr& ex, std::string username,
+                                       std::optional<std::string> hash) {
+  if (!hash)
+    return reply_error(*ex, env_.metrics, 503, "unavailable", "server busy, retry later");
+  env_.store.create_user(std::move(username), std::move(*hash),
+                         ex->resume<errc, storage::user>([this, ex](errc e, storage::user u) {
+                           if (e == errc::conflict)
+                             return reply_error(*ex, env_.metrics, 409, "conflict",
+                                                "username already taken");
+                           if (e != errc::ok)
+                             return reply_store_error(*ex, env_.metrics, e, "create_user");
+                           log::info("http_user_registered", {{"user", u.id}});
+                           start_session(ex, std::move(u), 201);
+                         }));
+}
+
+// -- POST /login ----------------------------------------------------------------------
+
+void auth_handlers::do_login(const exchange_ptr& ex) {
+  std::string username, password;
+  if (!read_credentials(ex, username, password))
+    return;
+  if (username.empty() || username.size() > max_login_name_bytes || password.empty() ||
+      password.size() > max_login_password_bytes)
+    return reply_bad_request(*ex, env_.metrics, "username or password has an invalid length");
+  check_attempts(ex, username, [this, ex, username, password = std::move(password)]() mutable {
+    env_.store.find_credentials(
+      username, ex->resume<errc, storage::user_credentials>(
+                  [this, ex, password = std::move(password)](errc e, storage::user_credentials c) mutable {
+                    on_login_credentials(ex, std::move(password), e, std::move(c));
+                  }));
+  });
+}
+
+void auth_handlers::on_login_credentials(const exchange_ptr& ex, std::string password, errc e,
+                                         storage::user_credentials creds) {
+  if (e != errc::ok && e != errc::not_found)
+    return reply_store_error(*ex, env_.metrics, e, "find_credentials");
+  if (e == errc::not_found) {
+    env_.hasher.verify(std::move(password), dummy_hash, ex->resume<verdict>([this, ex](verdict) {
+      reply_error(*ex, env_.metrics, 401, "invalid_credentials", "invalid username or password");
+    }));
+    return;
+  }
+  auto stored = std::move(creds.password_hash);
+  env_.hasher.verify(
+    std::move(password), std::move(stored),
+    ex->resume<verdict>([this, ex, u = std::move(creds.info)](verdict v) mutable {
+      if (v == verdict::busy)
+        return reply_error(*ex, env_.metrics, 503, "unavailable", "server busy, retry later");
+      if (v != verdict::match)
+        return reply_error(*ex, env_.metrics, 401, "invalid_credentials",
+                           "invalid username or password");
+      start_session(ex, std::move(u), 200);
+    }));
+}
+
+// -- POST /logout, GET /me ----------------------------------------------------------------
+
+void auth_handlers::do_logout(const exchange_ptr& ex) {
+  auto finish = [this](const exchange_ptr& x) {
+    auto res = json_response(200, "null");
+    res.headers.emplace_back("Set-Cookie", clear_session_cookie(env_.opts.cookie_secure));
+    x->respond(std::move(res));
+  };
+  auto token = request_token(ex->request());
+  if (token.empty() || !storage::is_well_formed_token(token))
+    return finish(ex);
+  env_.store.delete_session(storage::hash_session_token(token),
+                            ex->resume<errc, bool>([this, ex, finish](errc e, bool) {
+                              if (e != errc::ok && e != errc::not_found)
+                                return reply_store_error(*ex, env_.metrics, e, "delete_session");
+                              finish(ex);
+                            }));
+}
+
+void auth_handlers::do_me(const exchange_ptr& ex) {
+  optional_user(env_, ex, [](const exchange_ptr& x) {
+    const auto& u = x->user();
+    x->respond(json_response(200, u ? user_json(*u) : std::string{"null"}));
+  });
+}
+
+} // namespace chat::net

@@ -1,0 +1,241 @@
+#include "net/http_session.hpp"
+
+#include "net/stream_takeover.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "metrics/log.hpp"
+#include "metrics/node_metrics.hpp"
+#include "net/exchange.hpp"
+#include "net/http_message.hpp"
+#include "net/invariant.hpp"
+#include "net/replies.hpp"
+#include "net/text.hpp"
+
+namespace chat::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+namespace {
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+}
+
+void start_http_session(asio::ip::tcp::socket socket, std::shared_ptr<const session_config> cfg) {
+  std::make_shared<http_session>(std::move(socket), std::move(cfg))->run();
+}
+
+http_session::http_session(asio::ip::tcp::socket&& socket, std::shared_ptr<const session_config> cfg)
+  : stream_(std::move(socket)), cfg_(std::move(cfg)) {
+  CHAT_NET_INVARIANT(cfg_ && cfg_->handler && cfg_->registry, "incomplete session_config");
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  remote_ = ec ? std::string{"unknown"} : endpoint.address().to_string();
+}
+
+http_session::~http_session() {
+  if (registry_id_ != 0)
+    cfg_->registry->remove(registry_id_);
+  if (cfg_->metrics != nullptr)
+    cfg_->metrics->connections(metrics::transport::http).Decrement();
+}
+
+void http_session::run() {
+  if (cfg_->metrics != nullptr) {
+    cfg_->metrics->connections_accepted(metrics::transport::http).Increment();
+    cfg_->metrics->connections(metrics::transport::http).Increment();
+  }
+  registry_id_ = cfg_->registry->add(weak_from_this());
+  // Everything from here on runs on the connection's strand.
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+}
+
+void http_session::close_when_idle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stop_requested_ = true;
+    if (self->state_ == state::idle && self->buffer_.size() == 0 &&
+        !(self->parser_ && self->parser_->got_some()))
+      self->stream_.cancel(); // the pending read ends with operation_aborted
+  });
+}
+
+bool http_session::draining() const noexcept {
+  return stop_requested_ || cfg_->registry->stopping();
+}
+
+// -- reading ------------------------------------------------------------------------------------
+
+void http_session::do_read() {
+  if (draining())
+    return do_close("drain");
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(cfg_->max_header_bytes));
+  parser_->body_limit(cfg_->max_body_bytes);
+  state_ = state::idle;
+  stream_.expires_after(cfg_->request_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&http_session::on_read_header, shared_from_this()));
+}
+
+void http_session::on_read_header(beast::error_code ec, std::size_t) {
+  if (ec)
+    return on_read_error(ec);
+  state_ = state::reading;
+  started_ = std::chrono::steady_clock::now();
+  const auto& req = parser_->get();
+  if (!parser_->is_done() && iequals(req[http::field::expect], "100-continue")) {
+    asio::async_write(stream_, asio::const_buffer{continue_line.data(), continue_line.size()},
+                      beast::bind_front_handler(&http_session::on_continue, shared_from_this()));
+    return;
+  }
+  do_read_body();
+}
+
+void http_session::on_continue(beast::error_code ec, std::size_t) {
+  if (ec)
+    return do_close("error");
+  do_read_body();
+}
+
+void http_session::do_read_body() {
+  if (parser_->is_done())
+    return handle_request();
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec)
+    return on_read_error(ec);
+  handle_request();
+}
+
+void http_session::on_read_error(beast::error_code ec) {
+  if (ec == http::error::end_of_stream)
+    return do_close("client");
+  if (ec == beast::error::timeout)
+    return do_close("idle");
+  if (ec == asio::error::operation_aborted)
+    return do_close(draining() ? "drain" : "error");
+  if (ec == http::error::body_limit)
+    return reject(413, "payload_too_large",
+                  "body larger than " + std::to_string(cfg_->max_body_bytes) + " bytes");
+  if (ec == http::error::header_limit)
+    return reject(431, "headers_too_large",
+                  "request head larger than " + std::to_string(cfg_->max_header_bytes) + " bytes");
+  if (ec.category() == http::make_error_code(http::error::bad_method).category() ||
+      ec == http::error::partial_message)
+    return reject(400, "bad_request", "malformed HTTP request");
+  do_close(ec == asio::error::eof || ec == asio::error::connection_reset ? "client" : "error");
+}
+
+// -- handling -----------------------------------------------------------------------------------
+
+namespace {
+
+/// `/ws` and `/stream` (with or without a query): routes a transport may take over.
+bool is_streaming_target(std::string_view target) noexcept {
+  auto path = target.substr(0, target.find('?'));
+  return path == "/ws" || path == "/stream";
+}
+
+} // namespace
+
+void http_session::handle_request() {
+  auto req = parser_->release();
+  method_ = to_method(req.method());
+  version_ = req.version();
+  keep_alive_ = req.keep_alive();
+  state_ = state::handling;
+  auto self = shared_from_this();
+  kept_request_.reset();
+  bool streaming = req.method() == http::verb::get && is_streaming_target(req.target());
+  if (streaming)
+    kept_request_.emplace(std::move(req));
+  auto ex = std::make_shared<exchange>(
+    streaming ? to_api_request(*kept_request_, remote_) : to_api_request(std::move(req), remote_),
+    [self](std::function<void()> fn) { asio::post(self->stream_.get_executor(), std::move(fn)); },
+    [self](api_response res) {
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, res = std::move(res)]() mutable { self->reply(std::move(res)); });
+    });
+  cfg_->handler->handle(ex);
+}
+
+void http_session::reply(api_response res) {
+  CHAT_NET_INVARIANT(state_ == state::handling, "response without a request in flight");
+  if (cfg_->metrics != nullptr) {
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
+    cfg_->metrics->observe_http(res.route, res.status, took.count());
+  }
+  if (res.takeover) {
+    CHAT_NET_INVARIANT(kept_request_.has_value(), "takeover without a kept request");
+    return hand_over(std::move(res.takeover));
+  }
+  bool keep_alive = keep_alive_ && !res.close && !draining();
+  do_write(to_message(std::move(res), method_, version_, keep_alive), keep_alive);
+}
+
+void http_session::reject(unsigned status, std::string_view code, std::string_view message) {
+  if (cfg_->metrics != nullptr) {
+    cfg_->metrics->errors(code).Increment();
+    std::chrono::duration<double> took =
+      state_ == state::idle ? std::chrono::duration<double>{0} : std::chrono::steady_clock::now() - started_;
+    cfg_->metrics->observe_http("unmatched", status, took.count());
+  }
+  log::debug("http_rejected", {{"status", status}, {"code", code}});
+  method_ = http_method::other;
+  auto res = error_response(status, code, message);
+  res.close = true;
+  do_write(to_message(std::move(res), method_, 11, false), false);
+}
+
+// -- writing ------------------------------------------------------------------------------------
+
+void http_session::do_write(http::message_generator msg, bool keep_alive) {
+  state_ = state::writing;
+  stream_.expires_after(cfg_->request_timeout);
+  beast::async_write(stream_, std::move(msg),
+                     beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec)
+    return do_close(ec == beast::error::timeout ? "idle" : "error");
+  if (!keep_alive)
+    return do_close(draining() ? "drain" : "client");
+  do_read();
+}
+
+void http_session::do_close(std::string_view reason) {
+  if (state_ == state::closed)
+    return;
+  state_ = state::closed;
+  if (cfg_->metrics != nullptr)
+    cfg_->metrics->connections_closed(metrics::transport::http, reason).Increment();
+  beast::error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.close();
+  // No operation is pending any more: the session ends when the last handler returns.
+}
+
+void http_session::hand_over(std::shared_ptr<stream_takeover> takeover) {
+  // The transport owns the socket from here on; this session ends when its last handler returns.
+  state_ = state::closed;
+  if (cfg_->metrics != nullptr)
+    cfg_->metrics->connections_closed(metrics::transport::http, "upgrade").Increment();
+  stream_.expires_never();
+  takeover->start(std::move(stream_), std::move(buffer_), std::move(*kept_request_));
+  kept_request_.reset();
+}
+
+} // namespace chat::net

@@ -1,0 +1,77 @@
+#pragma once
+/// One HTTP/1.1 connection: reads a request, hands it to the request_handler as an exchange,
+/// writes the one response in flight, repeats while keep-alive. Private to the net library.
+///
+/// The whole stream stays in this class so that a later transport can take it over after a
+/// request: the socket (`stream_.release_socket()`), the read buffer and the parsed request are
+/// all here.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message_generator.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "net/api_types.hpp"
+#include "net/connection_registry.hpp"
+#include "net/session_config.hpp"
+
+namespace chat::net {
+
+class http_session : public closable, public std::enable_shared_from_this<http_session> {
+public:
+  /// A session on an accepted socket; run() starts it.
+  http_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<const session_config> cfg);
+  ~http_session() override;
+
+  http_session(const http_session&) = delete;
+  http_session& operator=(const http_session&) = delete;
+
+  /// Registers the connection and starts reading (on the session's strand).
+  void run();
+
+  /// See closable::close_when_idle.
+  void close_when_idle() override;
+
+private:
+  enum class state { idle, reading, handling, writing, closed };
+
+  void do_read();
+  void on_read_header(boost::beast::error_code ec, std::size_t bytes);
+  void on_continue(boost::beast::error_code ec, std::size_t bytes);
+  void do_read_body();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_read_error(boost::beast::error_code ec);
+  void handle_request();
+  void reply(api_response res);
+  void reject(unsigned status, std::string_view code, std::string_view message);
+  void do_write(boost::beast::http::message_generator msg, bool keep_alive);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  void do_close(std::string_view reason);
+  void hand_over(std::shared_ptr<stream_takeover> takeover);
+  bool draining() const noexcept;
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<const session_config> cfg_;
+  std::string remote_;
+  std::uint64_t registry_id_ = 0;
+  state state_ = state::idle;
+  bool stop_requested_ = false;
+  http_method method_ = http_method::other;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  std::chrono::steady_clock::time_point started_;
+  /// GET requests on streaming routes are kept: a transport may take the connection over with them.
+  std::optional<boost::beast::http::request<boost::beast::http::string_body>> kept_request_;
+};
+
+} // namespace chat::net

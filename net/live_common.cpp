@@ -1,0 +1,141 @@
+#include "net/live_common.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include "actors/realtime.hpp"
+#include "metrics/log.hpp"
+#include "metrics/node_metrics.hpp"
+#include "net/api_env.hpp"
+
+namespace chat::net {
+
+void send_chat_message(api_env& env, const std::string& user_id, std::string room_id,
+                       std::string text, sent_fn done) {
+  auto& store = env.store;
+  auto room = std::make_shared<std::string>(std::move(room_id));
+  store.check_access(
+    user_id, *room,
+    [&env, user_id, room, text = std::move(text), done = std::move(done)](storage::errc e,
+                                                                          storage::room_access a) mutable {
+      if (e != storage::errc::ok)
+        return done(e, {}, *room);
+      if (a != storage::room_access::member)
+        return done(a == storage::room_access::not_found ? storage::errc::not_found : storage::errc::forbidden,
+                    {}, *room);
+      env.store.send_message(*room, user_id, std::move(text),
+                                 [&env, room, done = std::move(done)](storage::errc e2, storage::sent_message m) {
+                                   if (e2 == storage::errc::ok)
+                                     publish_sent(env, *room, m);
+                                   done(e2, m, *room);
+                                 });
+    });
+}
+
+void publish_sent(api_env& env, const std::string& room_id, const storage::sent_message& m) {
+  env.metrics.messages_persisted().Increment();
+  if (env.realtime == nullptr)
+    return;
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  env.realtime->publish(room_id, m.id, m.prev, now_ms, m.json);
+}
+
+void room_event_for_user(api_env& env, const std::string& user_id, std::string_view type,
+                         const std::string& data_json, const std::string& room_id, bool follow) {
+  if (env.realtime == nullptr)
+    return;
+  std::string frame;
+  frame.reserve(data_json.size() + type.size() + 24);
+  frame.append(R"({"type":")").append(type).append(R"(","data":)").append(data_json).push_back('}');
+  // Follow first: the session then receives the room's messages from its head on.
+  if (follow)
+    env.realtime->follow_for_user(user_id, room_id);
+  else
+    env.realtime->unfollow_for_user(user_id, room_id);
+  env.realtime->send_to_user(user_id, std::move(frame));
+}
+
+void follow_user_rooms(api_env& env, const std::string& user_id, const caf::actor& session,
+                       std::map<std::string, std::int64_t> resume) {
+  env.store.user_rooms(user_id, [&env, session, user_id, resume = std::move(resume)](
+                                      storage::errc e, std::vector<storage::room_summary> rooms) {
+    if (e != storage::errc::ok) {
+      // The connection stays up; the client's resume / room.join frames still work, and on its
+      // next reconnect everything is followed again.
+      log::warn("follow_rooms_failed", {{"user_id", user_id}, {"error", storage::to_string(e)}});
+      return;
+    }
+    for (auto& r : rooms) {
+      auto it = resume.find(r.id);
+      env.realtime->follow(session, r.id, it == resume.end() ? -1 : it->second);
+    }
+  });
+}
+
+std::string_view error_code_of(storage::errc e) noexcept {
+  switch (e) {
+    case storage::errc::ok: return "ok";
+    case storage::errc::unavailable: return "unavailable";
+    case storage::errc::not_found: return "not_found";
+    case storage::errc::forbidden: return "forbidden";
+    case storage::errc::conflict: return "conflict";
+    case storage::errc::invalid: return "bad_request";
+    case storage::errc::internal: break;
+  }
+  return "internal";
+}
+
+std::string_view error_message_of(storage::errc e) noexcept {
+  switch (e) {
+    case storage::errc::ok: return "ok";
+    case storage::errc::unavailable: return "storage is unavailable; retry later";
+    case storage::errc::not_found: return "no such room";
+    case storage::errc::forbidden: return "not a member of this room";
+    case storage::errc::conflict: return "conflict";
+    case storage::errc::invalid: return "invalid request";
+    case storage::errc::internal: break;
+  }
+  return "internal error";
+}
+
+std::string_view access_code_of(storage::room_access a) noexcept {
+  return a == storage::room_access::not_found ? "not_found" : "forbidden";
+}
+
+std::string_view access_message_of(storage::room_access a) noexcept {
+  return a == storage::room_access::not_found ? "no such room" : "not a member of this room";
+}
+
+std::uint16_t ws_close_code(actors::close_reason r) noexcept {
+  switch (r) {
+    case actors::close_reason::slow_consumer: return 4008;
+    case actors::close_reason::drain: return 1012;
+    case actors::close_reason::shutdown: return 1001;
+    case actors::close_reason::kicked: return 4001;
+  }
+  return 1011;
+}
+
+std::string_view close_reason_text(actors::close_reason r) noexcept {
+  switch (r) {
+    case actors::close_reason::slow_consumer: return "slow consumer";
+    case actors::close_reason::drain: return "service restart";
+    case actors::close_reason::shutdown: return "going away";
+    case actors::close_reason::kicked: return "disconnected by an admin";
+  }
+  return "error";
+}
+
+std::string close_label(std::uint16_t code) {
+  switch (code) {
+    case 4008: return "slow_consumer";
+    case 1012: return "drain";
+    case 1001: return "shutdown";
+    case 4001: return "kicked";
+    default: return "server";
+  }
+}
+
+} // namespace chat::net

@@ -1,0 +1,91 @@
+#pragma once
+/// Public entry point of the HTTP layer: the client API port and the internal (probes, metrics) port.
+/// No Beast or Asio headers here, so main and other libraries stay cheap to compile.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace chat::storage {
+class chat_store;
+class password_hasher;
+} // namespace chat::storage
+
+namespace chat::metrics {
+class node_metrics;
+}
+
+namespace chat::actors {
+class realtime;
+}
+
+namespace chat::net {
+
+/// Tunables of the real-time transports (WebSocket /ws, SSE /stream).
+struct live_options {
+  std::size_t max_ws_frame_bytes = 65536;   ///< larger client frames: close 1009
+  std::size_t max_queue_frames = 1024;      ///< outbound queue per connection; full: cut (4008)
+  std::chrono::seconds ws_idle_timeout{40}; ///< ping at half of it, close when silent this long
+  std::chrono::seconds sse_keepalive{15};   ///< SSE comment interval
+};
+
+/// Tunables of the HTTP layer (the app fills them from the command line).
+struct server_options {
+  std::string bind = "0.0.0.0";             ///< address both listeners bind to
+  std::uint16_t port = 8080;                ///< client API, web client, (later) /ws and /stream
+  std::uint16_t internal_port = 9090;       ///< /livez /readyz /healthz /metrics
+  std::size_t max_body_bytes = 65536;       ///< 413 above
+  std::size_t max_header_bytes = 8192;      ///< 431 above
+  std::size_t max_message_chars = 4000;     ///< chat text limit (code points)
+  std::string web_root;                     ///< folder served at / (static files); empty = none
+  bool cookie_secure = false;               ///< adds `Secure` to the session cookie
+  std::vector<std::string> allowed_origins; ///< empty = same-origin only (Origin host must equal Host)
+  unsigned login_attempts_per_minute = 10;  ///< per username and per client address
+  unsigned messages_per_10s = 50;           ///< per user, HTTP sends
+  std::chrono::seconds session_ttl{14 * 24 * 3600}; ///< Max-Age of the session cookie
+  std::chrono::seconds request_timeout{30};         ///< per read / write of one request
+  live_options live;                                ///< WebSocket and SSE
+};
+
+/// What the HTTP layer uses; every referenced object must outlive the io_context's threads.
+struct server_deps {
+  storage::chat_store& store;        ///< all chat data
+  storage::password_hasher& hasher;  ///< bcrypt off the I/O threads
+  metrics::node_metrics& metrics;    ///< HTTP, error and rate-limit series
+  std::function<bool()> ready;       ///< true when Redis is up and the node is not draining (for /readyz); thread-safe
+  actors::realtime* realtime = nullptr; ///< the actor layer; null: no /ws, /stream or live fan-out
+};
+
+/// Both HTTP listeners of a node. Sessions run on the io_context's threads, one strand per connection.
+class server {
+public:
+  /// Prepares the listeners; nothing is bound until start().
+  server(boost::asio::io_context& ioc, server_options opts, server_deps deps);
+  /// Stops accepting (see stop()); sessions still running keep what they need alive.
+  ~server();
+
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and starts accepting on both ports; returns false and fills `error` on failure (e.g. port in use).
+  bool start(std::string& error);
+  /// Stops accepting and closes idle keep-alive connections (in-flight requests finish).
+  void stop();
+  /// The client port actually bound (useful when 0 was requested); 0 before start().
+  std::uint16_t port() const;
+  /// The internal port actually bound; 0 before start().
+  std::uint16_t internal_port() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace chat::net

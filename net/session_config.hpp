@@ -1,0 +1,32 @@
+#pragma once
+/// What a listener gives each of its HTTP sessions, and the (Beast-free) way to start one.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "net/connection_registry.hpp"
+#include "net/request_handler.hpp"
+
+namespace chat::metrics {
+class node_metrics;
+}
+
+namespace chat::net {
+
+/// Shared, immutable settings of the sessions of one listener.
+struct session_config {
+  std::shared_ptr<request_handler> handler;       ///< answers the requests
+  std::shared_ptr<connection_registry> registry;  ///< open connections of the server
+  metrics::node_metrics* metrics = nullptr;       ///< counts requests and connections; null = not counted
+  std::size_t max_body_bytes = 65536;             ///< 413 above
+  std::size_t max_header_bytes = 8192;            ///< 431 above
+  std::chrono::seconds request_timeout{30};       ///< per read or write, and keep-alive idle time
+};
+
+/// Starts an HTTP session on an accepted socket (whose executor is the connection's strand).
+void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const session_config> cfg);
+
+} // namespace chat::net

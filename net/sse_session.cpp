@@ -1,0 +1,283 @@
+#include "net/sse_session.hpp"
+
+#include <array>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "actors/client_sink.hpp"
+#include "actors/realtime.hpp"
+#include "metrics/log.hpp"
+#include "metrics/node_metrics.hpp"
+#include "net/live_common.hpp"
+#include "net/transports.hpp"
+
+namespace chat::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr auto transport = metrics::transport::sse;
+constexpr std::string_view reconnect_event =
+  "event: reconnect\ndata: {\"type\":\"reconnect\",\"data\":{\"reason\":\"drain\"}}\n\n";
+
+/// The session actor's view of this stream.
+class sse_sink : public actors::client_sink {
+public:
+  explicit sse_sink(std::weak_ptr<sse_session> session) : session_(std::move(session)) {}
+
+  actors::push_result push_message(const std::string& room_id, std::int64_t id,
+                                   const actors::frame_ptr& frame) override {
+    auto s = session_.lock();
+    if (!s)
+      return actors::push_result::dropped;
+    auto r = s->gate().admit(false);
+    if (r == actors::push_result::queued)
+      s->enqueue_message(room_id, id, frame);
+    return r;
+  }
+
+  actors::push_result push_event(const actors::frame_ptr& frame) override {
+    auto s = session_.lock();
+    if (!s)
+      return actors::push_result::dropped;
+    auto r = s->gate().admit(true);
+    if (r == actors::push_result::queued)
+      s->enqueue_event(frame);
+    return r;
+  }
+
+  void note_cursor(const std::string& room_id, std::int64_t id) override {
+    auto s = session_.lock();
+    if (!s)
+      return;
+    // The cursor must not be lost (a resume would miss the room): never dropped; a full queue
+    // cuts the connection like a chat message would.
+    if (s->gate().admit(false) == actors::push_result::queued)
+      s->enqueue_cursor(room_id, id);
+    else
+      s->end("slow_consumer", false);
+  }
+
+  void close(actors::close_reason reason) override {
+    if (auto s = session_.lock())
+      s->end(close_label(ws_close_code(reason)), reason == actors::close_reason::drain);
+  }
+
+private:
+  std::weak_ptr<sse_session> session_;
+};
+
+} // namespace
+
+sse_session::sse_session(beast::tcp_stream&& stream, api_env& env,
+                         std::shared_ptr<connection_registry> registry, storage::user user,
+                         sse_cursor resume)
+  : stream_(std::move(stream)), env_(env), registry_(std::move(registry)), user_(std::move(user)),
+    resume_(std::move(resume)), gate_(env.opts.live.max_queue_frames), keepalive_(stream_.get_executor()) {}
+
+sse_session::~sse_session() {
+  if (registry_id_ != 0)
+    registry_->remove(registry_id_);
+  if (actor_)
+    env_.realtime->close_session(actor_);
+}
+
+void sse_session::run(unsigned http_version) {
+  registry_id_ = registry_->add(weak_from_this());
+  res_.version(http_version);
+  res_.result(http::status::ok);
+  res_.set(http::field::server, "chatnode");
+  res_.set(http::field::content_type, "text/event-stream; charset=utf-8");
+  res_.set(http::field::cache_control, "no-cache, no-transform");
+  res_.set("X-Accel-Buffering", "no");
+  res_.set("X-Content-Type-Options", "nosniff");
+  res_.chunked(true);
+  stream_.expires_after(std::chrono::seconds(30));
+  http::async_write_header(stream_, serializer_,
+                           beast::bind_front_handler(&sse_session::on_header, shared_from_this()));
+}
+
+void sse_session::on_header(beast::error_code ec, std::size_t) {
+  if (ec) {
+    finished_ = true;
+    return;
+  }
+  started_ = true;
+  stream_.expires_never();
+  env_.metrics.connections(transport).Increment();
+  env_.metrics.connections_accepted(transport).Increment();
+  // Reconnect quickly after a drop; the first event tells the client the stream is live.
+  push({"retry: 2000\nevent: ready\ndata: {\"type\":\"ready\",\"data\":{}}\n\n", nullptr, false});
+  cursor_ = resume_;
+  actor_ = env_.realtime->open_session(user_.id, std::make_shared<sse_sink>(weak_from_this()));
+  std::map<std::string, std::int64_t> resume{resume_.begin(), resume_.end()};
+  follow_user_rooms(env_, user_.id, actor_, std::move(resume));
+  watch_peer();
+  schedule_keepalive();
+}
+
+void sse_session::watch_peer() {
+  // The client never sends: a read completes only when it disconnects.
+  stream_.socket().async_read_some(asio::buffer(&peer_byte_, 1),
+                                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     if (ec)
+                                       return self->finish(self->ending_ ? self->end_reason_ : "client");
+                                     self->watch_peer();
+                                   });
+}
+
+void sse_session::schedule_keepalive() {
+  keepalive_.expires_after(env_.opts.live.sse_keepalive);
+  keepalive_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->finished_ || self->ending_)
+      return;
+    if (self->queue_.empty())
+      self->push({": keep-alive\n\n", nullptr, false});
+    self->schedule_keepalive();
+  });
+}
+
+// -- queueing (thread-safe entry points post to the strand) ------------------------------------
+
+void sse_session::enqueue_message(std::string room_id, std::int64_t id, actors::frame_ptr frame) {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), room_id = std::move(room_id), id,
+                                          frame = std::move(frame)]() mutable {
+    self->cursor_.insert_or_assign(std::move(room_id), id);
+    self->push({"id: " + format_sse_cursor(self->cursor_) + "\ndata: ", std::move(frame), true});
+  });
+}
+
+void sse_session::enqueue_event(actors::frame_ptr frame) {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->push({"data: ", std::move(frame), true});
+  });
+}
+
+void sse_session::enqueue_cursor(std::string room_id, std::int64_t id) {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), room_id = std::move(room_id), id]() mutable {
+    self->cursor_.insert_or_assign(std::move(room_id), id);
+    // An event with an id and no data updates the browser's last event id without an event.
+    self->push({"id: " + format_sse_cursor(self->cursor_) + "\n\n", nullptr, true});
+  });
+}
+
+void sse_session::push(chunk c) {
+  if (ending_ || finished_ || !started_) {
+    if (c.counted)
+      gate_.release();
+    return;
+  }
+  queue_.push_back(std::move(c));
+  if (!writing_)
+    do_write();
+}
+
+void sse_session::do_write() {
+  writing_ = true;
+  auto& c = queue_.front();
+  static constexpr std::string_view tail = "\n\n";
+  if (c.body) {
+    std::array<asio::const_buffer, 3> parts{asio::buffer(c.head), asio::buffer(*c.body), asio::buffer(tail)};
+    asio::async_write(stream_, http::make_chunk(parts),
+                      beast::bind_front_handler(&sse_session::on_write, shared_from_this()));
+  } else {
+    asio::async_write(stream_, http::make_chunk(asio::buffer(c.head)),
+                      beast::bind_front_handler(&sse_session::on_write, shared_from_this()));
+  }
+}
+
+void sse_session::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  auto done = std::move(queue_.front());
+  queue_.pop_front();
+  if (done.counted)
+    gate_.release();
+  if (ec)
+    return finish(ending_ ? end_reason_ : "error");
+  if (done.body && done.head.rfind("id: ", 0) == 0)
+    env_.metrics.messages_delivered(transport).Increment();
+  if (!queue_.empty())
+    return do_write();
+  if (ending_)
+    close_stream();
+}
+
+void sse_session::close_stream() {
+  // Last chunk, then close: the browser reconnects (to any node) with Last-Event-ID.
+  writing_ = true;
+  asio::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](beast::error_code, std::size_t) {
+    beast::error_code ignored;
+    self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    self->finish(self->end_reason_);
+  });
+}
+
+void sse_session::end(std::string reason, bool tell) {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), reason = std::move(reason), tell]() mutable {
+    if (self->ending_ || self->finished_)
+      return;
+    if (!self->started_) {
+      self->finish(reason);
+      return;
+    }
+    if (tell)
+      self->push({std::string{reconnect_event}, nullptr, false});
+    // Nothing else is queued after this; a slow consumer is cut without its backlog.
+    if (!tell) {
+      while (self->queue_.size() > (self->writing_ ? 1u : 0u)) {
+        if (self->queue_.back().counted)
+          self->gate_.release();
+        self->queue_.pop_back();
+      }
+    }
+    self->ending_ = true;
+    self->end_reason_ = std::move(reason);
+    self->keepalive_.cancel();
+    if (!self->writing_)
+      self->close_stream();
+  });
+}
+
+void sse_session::close_when_idle() { end("drain", true); }
+
+void sse_session::finish(std::string_view reason) {
+  if (finished_)
+    return;
+  finished_ = true;
+  keepalive_.cancel();
+  if (started_) {
+    env_.metrics.connections(transport).Decrement();
+    env_.metrics.connections_closed(transport, reason).Increment();
+  }
+  if (actor_) {
+    env_.realtime->close_session(actor_);
+    actor_ = nullptr;
+  }
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
+}
+
+// -- takeover ----------------------------------------------------------------------------------
+
+sse_takeover::sse_takeover(api_env& env, std::shared_ptr<connection_registry> registry,
+                           storage::user user, sse_cursor resume)
+  : env_(env), registry_(std::move(registry)), user_(std::move(user)), resume_(std::move(resume)) {}
+
+void sse_takeover::start(beast::tcp_stream stream, beast::flat_buffer,
+                         http::request<http::string_body> req) {
+  std::make_shared<sse_session>(std::move(stream), env_, registry_, std::move(user_), std::move(resume_))
+    ->run(req.version());
+}
+
+std::shared_ptr<stream_takeover> make_sse_takeover(api_env& env, storage::user user, sse_cursor resume) {
+  return std::make_shared<sse_takeover>(env, env.registry, std::move(user), std::move(resume));
+}
+
+} // namespace chat::net

@@ -1,0 +1,301 @@
+#include "net/ws_session.hpp"
+
+#include <chrono>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "actors/client_sink.hpp"
+#include "actors/json_frames.hpp"
+#include "actors/realtime.hpp"
+#include "metrics/log.hpp"
+#include "metrics/node_metrics.hpp"
+#include "net/live_common.hpp"
+#include "net/transports.hpp"
+
+namespace chat::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+namespace {
+
+constexpr auto transport = metrics::transport::ws;
+
+/// The session actor's view of this connection.
+class ws_sink : public actors::client_sink {
+public:
+  explicit ws_sink(std::weak_ptr<ws_session> session) : session_(std::move(session)) {}
+
+  actors::push_result push_message(const std::string&, std::int64_t, const actors::frame_ptr& frame) override {
+    return push(frame, false);
+  }
+
+  actors::push_result push_event(const actors::frame_ptr& frame) override { return push(frame, true); }
+
+  void close(actors::close_reason reason) override {
+    if (auto s = session_.lock())
+      s->close_with(ws_close_code(reason), std::string{close_reason_text(reason)});
+  }
+
+private:
+  actors::push_result push(const actors::frame_ptr& frame, bool droppable) {
+    auto s = session_.lock();
+    if (!s)
+      return actors::push_result::dropped; // connection gone; the actor is ending too
+    auto r = s->gate().admit(droppable);
+    if (r == actors::push_result::queued)
+      s->enqueue(frame);
+    return r;
+  }
+
+  std::weak_ptr<ws_session> session_;
+};
+
+} // namespace
+
+ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
+                       std::shared_ptr<connection_registry> registry, storage::user user)
+  : ws_(std::move(stream)), env_(env), registry_(std::move(registry)), user_(std::move(user)),
+    gate_(env.opts.live.max_queue_frames) {
+  limits_.max_message_chars = env_.opts.max_message_chars;
+}
+
+ws_session::~ws_session() {
+  if (registry_id_ != 0)
+    registry_->remove(registry_id_);
+  if (actor_)
+    env_.realtime->close_session(actor_);
+}
+
+void ws_session::run(http::request<http::string_body> req) {
+  registry_id_ = registry_->add(weak_from_this());
+  beast::get_lowest_layer(ws_).expires_never();
+  ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), env_.opts.live.ws_idle_timeout, true});
+  ws_.read_message_max(env_.opts.live.max_ws_frame_bytes);
+  ws_.set_option(websocket::stream_base::decorator(
+    [](websocket::response_type& res) { res.set(http::field::server, "chatnode"); }));
+  ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+  if (ec) {
+    log::debug("ws_accept_failed", {{"error", ec.message()}});
+    finished_ = true;
+    return;
+  }
+  accepted_ = true;
+  env_.metrics.connections(transport).Increment();
+  env_.metrics.connections_accepted(transport).Increment();
+  start_realtime();
+  do_read();
+}
+
+void ws_session::start_realtime() {
+  actor_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this()));
+  follow_user_rooms(env_, user_.id, actor_);
+}
+
+// -- reading ---------------------------------------------------------------------------------
+
+void ws_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+void ws_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    if (ec == websocket::error::message_too_big) {
+      env_.metrics.errors("ws_frame_too_big").Increment();
+      return finish("too_big"); // Beast has sent close 1009
+    }
+    if (ec == websocket::error::closed)
+      return finish(closing_ ? close_reason_ : "client");
+    if (ec == beast::error::timeout)
+      return finish("idle");
+    return finish(closing_ ? close_reason_ : "error");
+  }
+  if (!ws_.got_text()) {
+    env_.metrics.errors("ws_binary_frame").Increment();
+    send_error("bad_request", "binary frames are not supported", {});
+  } else {
+    auto text = beast::buffers_to_string(buffer_.data());
+    auto parsed = parse_client_frame(text, limits_);
+    if (auto* err = std::get_if<frame_error>(&parsed)) {
+      env_.metrics.errors("ws_" + err->code).Increment();
+      send_error(err->code, err->message, err->client_id);
+    } else {
+      handle_frame(std::move(std::get<client_frame>(parsed)));
+    }
+  }
+  buffer_.consume(buffer_.size());
+  if (!closing_)
+    do_read();
+}
+
+void ws_session::handle_frame(client_frame f) {
+  switch (f.type) {
+    case client_frame::kind::message:
+      return send_message(std::move(f));
+    case client_frame::kind::typing:
+      env_.realtime->typing(f.room_id, user_.id, f.typing);
+      return;
+    case client_frame::kind::room_join:
+      return join_room(std::move(f.room_id));
+    case client_frame::kind::resume:
+      return resume(std::move(f.resume));
+    case client_frame::kind::ping:
+      return send_event(R"({"type":"pong","data":{}})");
+  }
+}
+
+void ws_session::send_message(client_frame f) {
+  env_.metrics.messages_received(transport).Increment();
+  if (!env_.send_limiter.allow(user_.id)) {
+    env_.metrics.rate_limited("ws_message").Increment();
+    return send_error("rate_limited", "too many messages; slow down", f.client_id);
+  }
+  auto self = shared_from_this();
+  send_chat_message(env_, user_.id, std::move(f.room_id), std::move(f.text),
+                    [self, client_id = std::move(f.client_id)](storage::errc e, const storage::sent_message& m,
+                                                               const std::string& room_id) {
+                      if (e != storage::errc::ok)
+                        return self->send_error(error_code_of(e), error_message_of(e), client_id);
+                      self->send_event(actors::ack_frame_json(client_id, m.id, room_id));
+                    });
+}
+
+void ws_session::join_room(std::string room_id) {
+  auto self = shared_from_this();
+  env_.store.check_access(user_.id, room_id, [self, room_id](storage::errc e, storage::room_access a) {
+    if (e != storage::errc::ok)
+      return self->send_error(error_code_of(e), error_message_of(e), {});
+    if (a != storage::room_access::member)
+      return self->send_error(access_code_of(a), access_message_of(a), {});
+    self->env_.realtime->follow(self->actor_, room_id, -1);
+  });
+}
+
+void ws_session::resume(std::vector<std::pair<std::string, std::int64_t>> rooms) {
+  auto self = shared_from_this();
+  for (auto& [room_id, after] : rooms) {
+    env_.store.check_access(user_.id, room_id,
+                                [self, room_id = room_id, after = after](storage::errc e, storage::room_access a) {
+                                  if (e != storage::errc::ok)
+                                    return self->send_error(error_code_of(e), error_message_of(e), {});
+                                  if (a != storage::room_access::member)
+                                    return self->send_error(access_code_of(a), access_message_of(a), {});
+                                  self->env_.realtime->follow(self->actor_, room_id, after);
+                                });
+  }
+}
+
+void ws_session::send_error(std::string_view code, std::string_view message, std::string_view client_id) {
+  send_event(actors::error_frame_json(code, message, client_id));
+}
+
+void ws_session::send_event(std::string json) {
+  // Replies to the client's own frames: ephemeral, dropped only when the queue is half full.
+  if (gate_.admit(true) == actors::push_result::queued)
+    enqueue(actors::make_frame(std::move(json)));
+}
+
+// -- writing ---------------------------------------------------------------------------------
+
+void ws_session::enqueue(actors::frame_ptr frame) {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    if (self->closing_ || self->finished_ || !self->accepted_) {
+      self->gate_.release();
+      return;
+    }
+    self->queue_.push_back(std::move(frame));
+    if (!self->writing_)
+      self->do_write();
+  });
+}
+
+void ws_session::do_write() {
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(asio::buffer(*queue_.front()),
+                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  queue_.pop_front();
+  gate_.release();
+  if (ec) {
+    gate_.release(queue_.size());
+    queue_.clear();
+    return finish(closing_ ? close_reason_ : "error");
+  }
+  env_.metrics.messages_delivered(transport).Increment();
+  if (closing_) {
+    gate_.release(queue_.size());
+    queue_.clear();
+    return ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(close_code_), close_text_},
+                           [self = shared_from_this()](beast::error_code) {});
+  }
+  if (!queue_.empty())
+    do_write();
+}
+
+void ws_session::close_with(std::uint16_t code, std::string reason) {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    if (self->closing_ || self->finished_)
+      return;
+    self->closing_ = true;
+    self->close_reason_ = close_label(code);
+    self->close_code_ = code;
+    self->close_text_ = reason;
+    if (!self->accepted_)
+      return;
+    if (self->writing_) {
+      // The write in flight finishes first (one write op at a time); on_write then closes.
+      self->gate_.release(self->queue_.size() - 1);
+      self->queue_.resize(1);
+      return;
+    }
+    self->gate_.release(self->queue_.size());
+    self->queue_.clear();
+    self->ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(code), self->close_text_}, [self](beast::error_code) {});
+  });
+}
+
+void ws_session::close_when_idle() { close_with(1012, "service restart"); }
+
+void ws_session::finish(std::string_view reason) {
+  if (finished_)
+    return;
+  finished_ = true;
+  if (accepted_) {
+    env_.metrics.connections(transport).Decrement();
+    env_.metrics.connections_closed(transport, reason).Increment();
+  }
+  if (actor_) {
+    env_.realtime->close_session(actor_);
+    actor_ = nullptr;
+  }
+}
+
+// -- takeover --------------------------------------------------------------------------------
+
+ws_takeover::ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry,
+                         storage::user user)
+  : env_(env), registry_(std::move(registry)), user_(std::move(user)) {}
+
+void ws_takeover::start(beast::tcp_stream stream, beast::flat_buffer,
+                        http::request<http::string_body> req) {
+  std::make_shared<ws_session>(std::move(stream), env_, registry_, std::move(user_))->run(std::move(req));
+}
+
+std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user) {
+  return std::make_shared<ws_takeover>(env, env.registry, std::move(user));
+}
+
+} // namespace chat::net

@@ -1,0 +1,99 @@
+#pragma once
+/// One WebSocket connection on `/ws` (docs/protocol.md §2): the Beast stream, its bounded write
+/// queue (one write in flight), client frame handling, and the session actor it feeds from.
+/// Private to the net library.
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <caf/actor.hpp>
+
+#include "actors/frame.hpp"
+#include "net/connection_registry.hpp"
+#include "net/queue_gate.hpp"
+#include "net/api_env.hpp"
+#include "net/stream_takeover.hpp"
+#include "net/ws_frames.hpp"
+#include "storage/chat_store.hpp"
+
+namespace chat::net {
+
+class ws_session : public closable, public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(boost::beast::tcp_stream&& stream, api_env& env,
+             std::shared_ptr<connection_registry> registry, storage::user user);
+  ~ws_session() override;
+
+  ws_session(const ws_session&) = delete;
+  ws_session& operator=(const ws_session&) = delete;
+
+  /// Accepts the upgrade request and starts the session.
+  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+
+  /// Drain: closes with 1012 "service restart" (thread-safe).
+  void close_when_idle() override;
+
+  /// Queues a frame (thread-safe; the slot was reserved through the gate).
+  void enqueue(actors::frame_ptr frame);
+
+  /// Closes with `code` and `reason` (thread-safe).
+  void close_with(std::uint16_t code, std::string reason);
+
+  /// The admission gate of the write queue.
+  queue_gate& gate() noexcept { return gate_; }
+
+private:
+  void on_accept(boost::beast::error_code ec);
+  void start_realtime();
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void handle_frame(client_frame f);
+  void send_message(client_frame f);
+  void join_room(std::string room_id);
+  void resume(std::vector<std::pair<std::string, std::int64_t>> rooms);
+  void send_error(std::string_view code, std::string_view message, std::string_view client_id);
+  void send_event(std::string json);
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void finish(std::string_view reason);
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  api_env& env_;
+  std::shared_ptr<connection_registry> registry_;
+  std::uint64_t registry_id_ = 0;
+  storage::user user_;
+  frame_limits limits_;
+  queue_gate gate_;
+  std::deque<actors::frame_ptr> queue_;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+  bool accepted_ = false;
+  std::string close_reason_ = "client"; ///< metric label of why the server closed
+  std::uint16_t close_code_ = 1000;
+  std::string close_text_;
+  caf::actor actor_;
+};
+
+/// The `/ws` transport for an authenticated user.
+class ws_takeover : public stream_takeover {
+public:
+  ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry, storage::user user);
+  void start(boost::beast::tcp_stream stream, boost::beast::flat_buffer buffer,
+             boost::beast::http::request<boost::beast::http::string_body> req) override;
+
+private:
+  api_env& env_;
+  std::shared_ptr<connection_registry> registry_;
+  storage::user user_;
+};
+
+} // namespace chat::net

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# THE TEST COMMAND: the whole suite, idempotent, on a clean Debian 12 machine.
+#   1. dependencies (apt, and npm packages of tests/integration when it has a package.json)
+#   2. Release build (build/release) and ASan+UBSan Debug build (build/asan), -j2, build dirs reused
+#   3. ctest in both builds
+#   4. integration suite (node --test tests/integration/) against the ASan chatnode; also against
+#      the Release chatnode when CHAT_TEST_RELEASE=1 or tests/integration/release/ exists
+#   5. scripts/test-helm.sh (Helm chart, dashboard, Dockerfile; offline) when it exists
+# Prints a summary; exits non-zero when any step fails.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+jobs="${CHAT_JOBS:-2}"
+builds="${CHAT_BUILD_ROOT:-$root/build}" # holds release/ and asan/
+started=$SECONDS
+
+summary=()
+failed=0
+step() { printf '\n==> %s\n' "$*"; }
+record() { # record NAME STATUS SECONDS
+  summary+=("$(printf '%-34s %-5s %4ss' "$1" "$2" "$3")")
+  if [[ "$2" == FAIL ]]; then failed=1; fi
+}
+run_step() { # run_step NAME CMD... (records PASS/FAIL, never exits)
+  local name="$1" t0=$SECONDS
+  shift
+  step "$name"
+  if "$@"; then record "$name" PASS $((SECONDS - t0)); return 0; fi
+  record "$name" FAIL $((SECONDS - t0))
+  return 1
+}
+
+npm_deps() {
+  local dir="$root/tests/integration"
+  [[ -f "$dir/package.json" ]] || { echo "no tests/integration/package.json: nothing to install"; return 0; }
+  # Skip when node_modules is newer than the manifests (npm writes node_modules/.package-lock.json).
+  local stamp="$dir/node_modules/.package-lock.json"
+  if [[ -f "$stamp" && "$stamp" -nt "$dir/package.json" && ( ! -f "$dir/package-lock.json" || "$stamp" -nt "$dir/package-lock.json" ) ]]; then
+    echo "npm packages up to date"
+    return 0
+  fi
+  if [[ -f "$dir/package-lock.json" ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  else
+    (cd "$dir" && npm install --no-audit --no-fund)
+  fi
+}
+
+build() { # build DIR CMAKE_ARGS...
+  local dir="$1"
+  shift
+  cmake -S "$root" -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j "$jobs"
+}
+
+sanitizer_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+               UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+
+integration() { # integration BINARY
+  env CHATNODE_BIN="$1" CHAT_WEB_ROOT="$root/web" "${sanitizer_env[@]}" \
+    node --test --test-concurrency=1 tests/integration/
+}
+
+have_integration_tests() {
+  compgen -G "tests/integration/*.test.mjs" >/dev/null || compgen -G "tests/integration/*.test.js" >/dev/null
+}
+
+deps_ok=1 release_ok=0 asan_ok=0
+run_step "dependencies (apt)" scripts/install-deps.sh || deps_ok=0
+run_step "dependencies (npm)" npm_deps || deps_ok=0
+
+if ((deps_ok)); then
+  run_step "build release (build/release)" build "$builds/release" -DCMAKE_BUILD_TYPE=Release -DCHAT_SANITIZE=OFF -DCHAT_BUILD_TESTS=ON && release_ok=1
+  run_step "build asan+ubsan (build/asan)" build "$builds/asan" -DCMAKE_BUILD_TYPE=Debug -DCHAT_SANITIZE=ON -DCHAT_BUILD_TESTS=ON && asan_ok=1
+else
+  record "builds" SKIP 0
+fi
+
+if ((release_ok)); then
+  run_step "ctest release" ctest --test-dir "$builds/release" --output-on-failure || true
+else
+  record "ctest release" SKIP 0
+fi
+if ((asan_ok)); then
+  run_step "ctest asan+ubsan" env "${sanitizer_env[@]}" ctest --test-dir "$builds/asan" --output-on-failure || true
+else
+  record "ctest asan+ubsan" SKIP 0
+fi
+
+if ! have_integration_tests; then
+  record "integration" SKIP 0
+  echo "no tests/integration/*.test.mjs: integration suite skipped"
+else
+  if ((asan_ok)); then
+    run_step "integration (asan chatnode)" integration "$builds/asan/app/chatnode" || true
+  else
+    record "integration (asan chatnode)" SKIP 0
+  fi
+  if [[ "${CHAT_TEST_RELEASE:-0}" == 1 || -d tests/integration/release ]]; then
+    if ((release_ok)); then
+      run_step "integration (release chatnode)" integration "$builds/release/app/chatnode" || true
+    else
+      record "integration (release chatnode)" SKIP 0
+    fi
+  fi
+fi
+
+if [[ -x scripts/test-helm.sh ]]; then
+  run_step "helm chart + Dockerfile (test-helm.sh)" scripts/test-helm.sh || true
+fi
+
+((deps_ok && release_ok && asan_ok)) || failed=1
+printf '\n==> summary (%ss)\n' $((SECONDS - started))
+printf '  %s\n' "${summary[@]}"
+if ((failed)); then
+  echo "RESULT: FAIL"
+  exit 1
+fi
+echo "RESULT: PASS"

@@ -1,0 +1,189 @@
+#include "storage/chat_store.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "storage/chat_store_impl.hpp"
+#include "storage/key_schema.hpp"
+#include "storage/message_json.hpp"
+#include "storage/session_token.hpp"
+
+namespace chat::storage {
+
+const char* to_string(errc e) noexcept {
+  switch (e) {
+    case errc::ok: return "ok";
+    case errc::unavailable: return "unavailable";
+    case errc::not_found: return "not_found";
+    case errc::forbidden: return "forbidden";
+    case errc::conflict: return "conflict";
+    case errc::invalid: return "invalid";
+    case errc::internal: return "internal";
+  }
+  return "internal";
+}
+
+namespace detail {
+
+errc unexpected(const redis_reply& r, std::string_view op) {
+  log::error("redis_unexpected_reply", {{"op", op}, {"kind", to_string(r.type)},
+                                        {"error", r.is_error() ? std::string_view{r.str} : std::string_view{}}});
+  return errc::internal;
+}
+
+errc failure_of(const redis_reply& r, std::string_view op) {
+  if (r.is_io_error())
+    return errc::unavailable;
+  return unexpected(r, op);
+}
+
+bool tagged(const redis_reply& r, std::string_view status) noexcept {
+  return r.is_array() && !r.elements.empty() && r.elements[0].text_is(status);
+}
+
+const std::string& text_of(const redis_reply& r) noexcept {
+  static const std::string empty;
+  return (r.is_string() || r.type == redis_reply::kind::status) ? r.str : empty;
+}
+
+bool is_lookup_username(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 256)
+    return false;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f)
+      return false;
+  }
+  return true;
+}
+
+} // namespace detail
+
+chat_store::chat_store(std::shared_ptr<redis_client> redis, store_options opts) {
+  if (!redis) {
+    log::error("chat_store_without_redis");
+    std::abort();
+  }
+  impl_ = std::make_unique<impl>(std::move(redis), std::move(opts));
+}
+
+chat_store::~chat_store() = default;
+
+// -- schema ------------------------------------------------------------------------------
+
+namespace {
+
+struct backfill_state {
+  std::shared_ptr<script_runner> scripts;
+  callback<bool> done;
+  long long added = 0;
+};
+
+void backfill_step(std::shared_ptr<backfill_state> st, std::string cursor) {
+  auto scripts = st->scripts;
+  scripts->run(scripts::backfill_usernames, {}, {std::move(cursor), "500"}, [st](redis_reply r) {
+    if (!r.is_array() || r.elements.size() != 2 || !r.elements[0].is_string() || !r.elements[1].is_integer()) {
+      st->done(detail::failure_of(r, "backfill_usernames"), false);
+      return;
+    }
+    st->added += r.elements[1].integer;
+    if (r.elements[0].str == "0") {
+      log::info("schema_ready", {{"usernames_backfilled", static_cast<std::int64_t>(st->added)}});
+      st->done(errc::ok, true);
+      return;
+    }
+    backfill_step(st, r.elements[0].str);
+  });
+}
+
+} // namespace
+
+void chat_store::ensure_schema(callback<bool> done) {
+  auto st = std::make_shared<backfill_state>(backfill_state{impl_->scripts, std::move(done), 0});
+  impl_->scripts->run(scripts::ensure_schema, {}, {}, [st](redis_reply r) {
+    if (!r.is_integer()) {
+      st->done(detail::failure_of(r, "ensure_schema"), false);
+      return;
+    }
+    if (r.integer > 0)
+      log::info("schema_initialised", {{"keys_created", static_cast<std::int64_t>(r.integer)}});
+    backfill_step(st, "0");
+  });
+}
+
+void chat_store::is_empty(callback<bool> done) {
+  impl_->redis->command({"GET", "total_users"}, [done = std::move(done)](redis_reply r) {
+    if (r.is_nil()) {
+      done(errc::ok, true);
+    } else if (r.is_string()) {
+      done(errc::ok, r.str == "0" || r.str.empty());
+    } else {
+      done(detail::failure_of(r, "is_empty"), false);
+    }
+  });
+}
+
+// -- sessions ----------------------------------------------------------------------------
+
+void chat_store::create_session(std::string token_hash, std::string user_id, callback<bool> done) {
+  if (!is_well_formed_token(token_hash) || !is_valid_user_id(user_id)) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  auto ttl = std::max<std::int64_t>(1, impl_->opts.session_ttl.count());
+  impl_->redis->command({"SET", keys::session(token_hash), std::move(user_id), "EX", std::to_string(ttl)},
+                        [done = std::move(done)](redis_reply r) {
+                          if (r.ok())
+                            done(errc::ok, true);
+                          else
+                            done(detail::failure_of(r, "create_session"), false);
+                        });
+}
+
+void chat_store::resolve_session(std::string token_hash, callback<user> done) {
+  if (!is_well_formed_token(token_hash)) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::not_found);
+    return;
+  }
+  impl_->scripts->run(scripts::resolve_session, {keys::session(token_hash)}, {},
+                      [done = std::move(done)](redis_reply r) {
+                        if (detail::tagged(r, "not_found")) {
+                          done(errc::not_found, user{});
+                        } else if (detail::tagged(r, "ok") && r.elements.size() == 4) {
+                          done(errc::ok, user{r.elements[1].str, r.elements[2].str, r.elements[3].str});
+                        } else {
+                          done(detail::failure_of(r, "resolve_session"), user{});
+                        }
+                      });
+}
+
+void chat_store::delete_session(std::string token_hash, callback<bool> done) {
+  if (!is_well_formed_token(token_hash)) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
+    return;
+  }
+  impl_->redis->command({"DEL", keys::session(token_hash)}, [done = std::move(done)](redis_reply r) {
+    if (r.is_integer())
+      done(errc::ok, true);
+    else
+      done(detail::failure_of(r, "delete_session"), false);
+  });
+}
+
+// -- rate limits -------------------------------------------------------------------------
+
+void chat_store::rate_hit(std::string key, std::chrono::seconds window, callback<std::int64_t> done) {
+  if (key.empty() || key.size() > 512 || window.count() < 1) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  impl_->scripts->run(scripts::rate_hit, {keys::rate_limit(key)}, {std::to_string(window.count())},
+                      [done = std::move(done)](redis_reply r) {
+                        if (r.is_integer())
+                          done(errc::ok, static_cast<std::int64_t>(r.integer));
+                        else
+                          done(detail::failure_of(r, "rate_hit"), 0);
+                      });
+}
+
+} // namespace chat::storage

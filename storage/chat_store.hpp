@@ -1,0 +1,219 @@
+#pragma once
+/// chat_store: every chat operation the node performs against Redis, as non-blocking calls.
+///
+/// Keys follow the Redis chat tutorial's schema (see docs/architecture.md, "Redis key schema"), so a
+/// Redis written by the tutorial app works unchanged. Every operation is one round trip (a single
+/// command or one EVALSHA of a Lua script), pipelined on the shared command connection.
+///
+/// Threading: methods may be called from any thread. Callbacks run on the Redis connection's strand:
+/// they must not block and should post to their own executor before touching their state.
+/// A callback is called exactly once, also when Redis is down (with errc::unavailable, at once).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chat::storage {
+
+class redis_client;
+
+/// Outcome of a store operation.
+enum class errc {
+  ok = 0,
+  unavailable, ///< Redis is down or the command failed to reach it (HTTP 503)
+  not_found,   ///< the user, room or session does not exist (HTTP 404 / 401)
+  forbidden,   ///< the caller may not do this (HTTP 403)
+  conflict,    ///< unique constraint: username or channel name taken (HTTP 409)
+  invalid,     ///< the request breaks a rule the store checks (HTTP 400)
+  internal,    ///< Redis answered something this code does not expect (HTTP 500, logged)
+};
+
+/// Stable lower-case name of an errc ("unavailable", "not_found", …).
+const char* to_string(errc e) noexcept;
+
+/// A user as the API shows it. `role` is "user" or "admin".
+struct user {
+  std::string id;
+  std::string username;
+  std::string role;
+};
+
+/// A user with the stored bcrypt hash, for login only.
+struct user_credentials {
+  user info;
+  std::string password_hash;
+};
+
+/// A user as listed by /users and /users/online.
+struct user_view {
+  std::string id;
+  std::string username;
+  bool online = false;
+};
+
+/// Kind of a room: "0" is General, "a:b" a direct message, anything else a channel.
+enum class room_kind { general, direct, channel };
+
+/// A room in a user's room list: tutorial shape `{id, names}`.
+/// For a DM `names` holds both usernames, for channels and General the one name.
+struct room_summary {
+  std::string id;
+  room_kind kind = room_kind::channel;
+  std::vector<std::string> names;
+};
+
+/// A public channel as listed by GET /rooms/public.
+struct channel_info {
+  std::string id;
+  std::string name;
+  std::int64_t members = 0;
+  bool joined = false;
+};
+
+/// Result of POST /room: the DM and whether this call created it (then `show.room` is due).
+struct dm_result {
+  room_summary room;
+  bool created = false;
+};
+
+/// A message as stored: its id (the sorted-set score) and its JSON, normalised to
+/// `{"id":<int>,"roomId":"…","from":"…","date":<int seconds>,"message":"…"}` (tutorial rows are
+/// given the id = their score, `from` as a string and `date` as an integer).
+struct stored_message {
+  std::int64_t id = 0;
+  std::string json;
+};
+
+/// A message this node has just written: confirmed by Redis.
+struct sent_message {
+  std::int64_t id = 0;   ///< unique, strictly increasing per room (milliseconds-based)
+  std::int64_t prev = 0; ///< id of the room's previous message (0 if none): makes each room a chain
+  std::int64_t date = 0; ///< unix seconds, stamped by Redis' clock
+  std::string json;      ///< the message JSON as stored and delivered
+};
+
+/// Whether a user may read and write a room.
+enum class room_access { member, not_found, forbidden };
+
+template <class T>
+using callback = std::function<void(errc, T)>;
+
+/// Tunables of the store.
+struct store_options {
+  std::chrono::seconds session_ttl{std::chrono::hours{24 * 14}};
+  std::string server_id; ///< stamped into every Pub/Sub envelope this node publishes
+};
+
+class chat_store {
+public:
+  chat_store(std::shared_ptr<redis_client> redis, store_options opts);
+  ~chat_store();
+
+  chat_store(const chat_store&) = delete;
+  chat_store& operator=(const chat_store&) = delete;
+
+  // -- schema ------------------------------------------------------------------
+
+  /// Creates what the tutorial's init creates when missing (`total_users`, `room:0:name`),
+  /// and backfills the case-insensitive username index for users written by the tutorial.
+  void ensure_schema(callback<bool> done);
+
+  /// True when `total_users` is 0 or missing (then `--seed-demo` / the run command seeds the demo).
+  void is_empty(callback<bool> done);
+
+  // -- accounts --------------------------------------------------------------------
+
+  /// Atomically creates a user (tutorial keys + case-insensitive index). The first user ever,
+  /// or a user whose name is in the admin list, gets role "admin". errc::conflict when taken.
+  void create_user(std::string username, std::string password_hash, callback<user> done);
+
+  /// Looks a user up by name: exact tutorial key first, then case-insensitively.
+  void find_credentials(std::string username, callback<user_credentials> done);
+
+  /// One user by id; errc::not_found when unknown.
+  void get_user(std::string user_id, callback<user> done);
+
+  /// Users by id with their online flag; unknown ids are left out.
+  void get_users(std::vector<std::string> ids, callback<std::vector<user_view>> done);
+
+  /// Every user in `online_users`.
+  void online_users(callback<std::vector<user_view>> done);
+
+  /// Sets the role ("user" or "admin"); errc::not_found for an unknown user.
+  void set_role(std::string user_id, std::string role, callback<bool> done);
+
+  /// Usernames that are made admins when they register (from `--admin`).
+  void set_admin_names(std::vector<std::string> names);
+
+  // -- sessions ------------------------------------------------------------------
+
+  /// Stores `token_hash` → user id with the session TTL.
+  void create_session(std::string token_hash, std::string user_id, callback<bool> done);
+
+  /// The user of a session (errc::not_found when unknown or expired).
+  void resolve_session(std::string token_hash, callback<user> done);
+
+  /// Deletes a session (idempotent).
+  void delete_session(std::string token_hash, callback<bool> done);
+
+  // -- rate limits ------------------------------------------------------------------
+
+  /// Fixed-window counter shared by all nodes: increments `key` and returns the count in the
+  /// current window of `window` length.
+  void rate_hit(std::string key, std::chrono::seconds window, callback<std::int64_t> done);
+
+  // -- rooms --------------------------------------------------------------------
+
+  /// The rooms of a user, General first.
+  void user_rooms(std::string user_id, callback<std::vector<room_summary>> done);
+
+  /// Whether `user_id` may use `room_id` (General: every user; DM: its two users once created;
+  /// channel: its members). Unknown rooms are room_access::not_found.
+  void check_access(std::string user_id, std::string room_id, callback<room_access> done);
+
+  /// Creates (or returns) the DM between two users; errc::not_found if either user is unknown,
+  /// errc::invalid if both ids are equal.
+  void create_dm(std::string user_a, std::string user_b, callback<dm_result> done);
+
+  /// Creates a public channel with `creator` as its first member; errc::conflict on a taken name.
+  void create_channel(std::string name, std::string creator, callback<channel_info> done);
+
+  /// Every public channel, with member counts and whether `user_id` joined it.
+  void public_channels(std::string user_id, callback<std::vector<channel_info>> done);
+
+  /// Joins a public channel (idempotent); errc::not_found for unknown channels.
+  void join_channel(std::string user_id, std::string room_id, callback<bool> done);
+
+  /// Leaves a channel (idempotent); errc::invalid for General and DMs.
+  void leave_channel(std::string user_id, std::string room_id, callback<bool> done);
+
+  // -- messages ------------------------------------------------------------------
+
+  /// Tutorial paging: exactly `size` messages starting `offset` from the newest, newest first.
+  void messages_by_offset(std::string room_id, std::int64_t offset, std::int64_t size,
+                          callback<std::vector<stored_message>> done);
+
+  /// Cursor paging: up to `limit` messages with id < `before` (newest first); no `before` = newest.
+  void messages_before(std::string room_id, std::optional<std::int64_t> before, std::int64_t limit,
+                       callback<std::vector<stored_message>> done);
+
+  /// Resume: up to `limit` messages with id > `after`, oldest first.
+  void messages_after(std::string room_id, std::int64_t after, std::int64_t limit,
+                      callback<std::vector<stored_message>> done);
+
+  /// Persists and publishes one message atomically (one Lua script: id, ZADD, PUBLISH).
+  /// `text` must already be validated (UTF-8, length). The callback sees the id only after Redis
+  /// confirmed the write.
+  void send_message(std::string room_id, std::string from_user_id, std::string text,
+                    callback<sent_message> done);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace chat::storage

@@ -1,0 +1,56 @@
+#pragma once
+/// Internal to chat_storage: state shared by the chat_store_*.cpp files and reply helpers.
+/// Callbacks handed to Redis never capture the chat_store itself (it may be destroyed while
+/// replies are in flight): they capture the shared runner and the metrics pointer only.
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/log.hpp"
+#include "storage/chat_store.hpp"
+#include "storage/redis_client.hpp"
+#include "storage/script_runner.hpp"
+
+namespace chat::storage {
+
+struct chat_store::impl {
+  impl(std::shared_ptr<redis_client> r, store_options o)
+    : redis(r), scripts(std::make_shared<script_runner>(std::move(r))), opts(std::move(o)) {}
+
+  std::shared_ptr<redis_client> redis;
+  std::shared_ptr<script_runner> scripts;
+  store_options opts;
+  std::mutex admin_mutex;
+  std::vector<std::string> admin_names; ///< lower-case
+};
+
+namespace detail {
+
+/// Delivers `e` with an empty value on the Redis strand (no Redis round trip).
+template <class T>
+void fail_soon(redis_client& redis, callback<T> done, errc e) {
+  redis.post([done = std::move(done), e] { done(e, T{}); });
+}
+
+/// Maps a reply that is not the expected success: io_error → unavailable, anything else →
+/// internal (logged with the operation name).
+errc failure_of(const redis_reply& r, std::string_view op);
+
+/// Logs an unexpected reply shape and returns errc::internal.
+errc unexpected(const redis_reply& r, std::string_view op);
+
+/// True when `r` is an array whose first element is the string `status`.
+bool tagged(const redis_reply& r, std::string_view status) noexcept;
+
+/// The string/status text of a script's scalar reply, or "" for anything else.
+const std::string& text_of(const redis_reply& r) noexcept;
+
+/// True when a username may be looked up (1–256 bytes, no control characters).
+bool is_lookup_username(std::string_view name) noexcept;
+
+} // namespace detail
+
+} // namespace chat::storage

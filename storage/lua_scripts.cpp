@@ -1,0 +1,266 @@
+#include "storage/lua_scripts.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <openssl/evp.h>
+
+namespace chat::storage {
+
+std::string sha1_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr) != 1) {
+    std::fputs("chat_storage: EVP_Digest(SHA-1) failed\n", stderr);
+    std::abort();
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(digits[md[i] >> 4]);
+    out.push_back(digits[md[i] & 0xf]);
+  }
+  return out;
+}
+
+lua_script::lua_script(std::string_view script_name, std::string_view script_body)
+  : name(script_name), body(script_body), sha1(sha1_hex(script_body)) {}
+
+namespace scripts {
+
+// Creates what the tutorial's init creates when missing.
+const lua_script ensure_schema{"ensure_schema", R"lua(
+local created = 0
+if redis.call('EXISTS', 'total_users') == 0 then redis.call('SET', 'total_users', '0'); created = created + 1 end
+if redis.call('EXISTS', 'room:0:name') == 0 then redis.call('SET', 'room:0:name', 'General'); created = created + 1 end
+return created
+)lua"};
+
+// One SCAN step over username:* filling chat:usernames (lower-case name -> id), never overwriting.
+const lua_script backfill_usernames{"backfill_usernames", R"lua(
+local r = redis.call('SCAN', ARGV[1], 'MATCH', 'username:*', 'COUNT', ARGV[2])
+local added = 0
+for _, k in ipairs(r[2]) do
+  if redis.call('TYPE', k).ok == 'string' then
+    local ref = redis.call('GET', k)
+    local id = ref
+    if string.sub(ref, 1, 5) == 'user:' then id = string.sub(ref, 6) end
+    added = added + redis.call('HSETNX', 'chat:usernames', string.lower(string.sub(k, 10)), id)
+  end
+end
+return {r[1], added}
+)lua"};
+
+// ARGV: username, lower(username), bcrypt hash, then lower-case admin names.
+const lua_script create_user{"create_user", R"lua(
+local name, lower, hash = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('EXISTS', 'username:' .. name) == 1 then return {'conflict'} end
+if redis.call('HEXISTS', 'chat:usernames', lower) == 1 then return {'conflict'} end
+local before = tonumber(redis.call('GET', 'total_users') or '0') or 0
+local id = tostring(redis.call('INCR', 'total_users'))
+local role = 'user'
+if before <= 0 then role = 'admin' end
+for i = 4, #ARGV do
+  if ARGV[i] == lower then role = 'admin' end
+end
+redis.call('SET', 'username:' .. name, 'user:' .. id)
+redis.call('HSET', 'user:' .. id, 'username', name, 'password', hash, 'role', role)
+redis.call('SADD', 'user:' .. id .. ':rooms', '0')
+redis.call('HSET', 'chat:usernames', lower, id)
+return {'ok', id, role}
+)lua"};
+
+// ARGV: username as typed, lower(username). Exact tutorial key first, then the index.
+const lua_script find_credentials{"find_credentials", R"lua(
+local id
+local ref = redis.call('GET', 'username:' .. ARGV[1])
+if ref then
+  if string.sub(ref, 1, 5) == 'user:' then id = string.sub(ref, 6) else id = ref end
+else
+  id = redis.call('HGET', 'chat:usernames', ARGV[2])
+end
+if not id then return {'not_found'} end
+local h = redis.call('HMGET', 'user:' .. id, 'username', 'password', 'role')
+if not h[1] then return {'not_found'} end
+return {'ok', id, h[1], h[2] or '', h[3] or 'user'}
+)lua"};
+
+const lua_script get_users{"get_users", R"lua(
+local out = {}
+for i = 1, #ARGV do
+  local name = redis.call('HGET', 'user:' .. ARGV[i], 'username')
+  if name then
+    out[#out + 1] = ARGV[i]
+    out[#out + 1] = name
+    out[#out + 1] = redis.call('SISMEMBER', 'online_users', ARGV[i])
+  end
+end
+return out
+)lua"};
+
+const lua_script online_users{"online_users", R"lua(
+local limit = tonumber(ARGV[1])
+local out = {}
+local n = 0
+for _, id in ipairs(redis.call('SMEMBERS', 'online_users')) do
+  if n >= limit then break end
+  local name = redis.call('HGET', 'user:' .. id, 'username')
+  if name then
+    out[#out + 1] = id
+    out[#out + 1] = name
+    n = n + 1
+  end
+end
+return out
+)lua"};
+
+const lua_script set_role{"set_role", R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
+redis.call('HSET', KEYS[1], 'role', ARGV[1])
+return 'ok'
+)lua"};
+
+const lua_script resolve_session{"resolve_session", R"lua(
+local id = redis.call('GET', KEYS[1])
+if not id then return {'not_found'} end
+local h = redis.call('HMGET', 'user:' .. id, 'username', 'role')
+if not h[1] then return {'not_found'} end
+return {'ok', id, h[1], h[2] or 'user'}
+)lua"};
+
+// Fixed window: the first hit (or a counter that lost its TTL) starts the window.
+const lua_script rate_hit{"rate_hit", R"lua(
+local n = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+)lua"};
+
+// General first; DMs carry both usernames, named rooms their name; unnamed non-DM ids are skipped.
+const lua_script user_rooms{"user_rooms", R"lua(
+local uid = ARGV[1]
+if redis.call('EXISTS', 'user:' .. uid) == 0 then return {'not_found'} end
+local out = {'ok', {'0', redis.call('GET', 'room:0:name') or 'General'}}
+for _, r in ipairs(redis.call('SMEMBERS', 'user:' .. uid .. ':rooms')) do
+  if r ~= '0' then
+    local a, b = string.match(r, '^(%d+):(%d+)$')
+    if a then
+      out[#out + 1] = {r, redis.call('HGET', 'user:' .. a, 'username') or '',
+                       redis.call('HGET', 'user:' .. b, 'username') or ''}
+    else
+      local n = redis.call('GET', 'room:' .. r .. ':name')
+      if n then out[#out + 1] = {r, n} end
+    end
+  end
+end
+return out
+)lua"};
+
+// ARGV: user id, room id (already syntactically valid and canonical).
+const lua_script check_access{"check_access", R"lua(
+local uid, room = ARGV[1], ARGV[2]
+if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
+if room == '0' then return 'member' end
+local a, b = string.match(room, '^(%d+):(%d+)$')
+if a then
+  if redis.call('SISMEMBER', 'user:' .. a .. ':rooms', room) == 0
+     and redis.call('SISMEMBER', 'user:' .. b .. ':rooms', room) == 0 then return 'not_found' end
+  if uid == a or uid == b then return 'member' end
+  return 'forbidden'
+end
+if redis.call('SISMEMBER', 'chat:channels', room) == 0
+   and redis.call('EXISTS', 'room:' .. room .. ':name') == 0 then return 'not_found' end
+if redis.call('SISMEMBER', 'room:' .. room .. ':members', uid) == 1
+   or redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
+return 'forbidden'
+)lua"};
+
+// ARGV: a, b (a < b), room id "a:b". `added` = 2 when neither user had the DM before.
+const lua_script create_dm{"create_dm", R"lua(
+local a, b, room = ARGV[1], ARGV[2], ARGV[3]
+local na = redis.call('HGET', 'user:' .. a, 'username')
+local nb = redis.call('HGET', 'user:' .. b, 'username')
+if not na or not nb then return {'not_found'} end
+local added = redis.call('SADD', 'user:' .. a .. ':rooms', room) + redis.call('SADD', 'user:' .. b .. ':rooms', room)
+return {'ok', added, na, nb}
+)lua"};
+
+// ARGV: name, lower(name), creator id. Skips ids already used by any named room or message zset.
+const lua_script create_channel{"create_channel", R"lua(
+local name, lower, creator = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('EXISTS', 'user:' .. creator) == 0 then return {'not_found'} end
+local general = string.lower(redis.call('GET', 'room:0:name') or 'General')
+if lower == general or redis.call('HEXISTS', 'chat:channel_names', lower) == 1 then return {'conflict'} end
+local id
+repeat
+  id = tostring(redis.call('INCR', 'chat:room_seq'))
+until redis.call('EXISTS', 'room:' .. id .. ':name') == 0 and redis.call('EXISTS', 'room:' .. id) == 0
+      and redis.call('SISMEMBER', 'chat:channels', id) == 0
+redis.call('SET', 'room:' .. id .. ':name', name)
+redis.call('SADD', 'chat:channels', id)
+redis.call('HSET', 'chat:channel_names', lower, id)
+redis.call('SADD', 'room:' .. id .. ':members', creator)
+redis.call('SADD', 'user:' .. creator .. ':rooms', id)
+return {'ok', id}
+)lua"};
+
+const lua_script public_channels{"public_channels", R"lua(
+local uid, limit = ARGV[1], tonumber(ARGV[2])
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', 'chat:channels')) do
+  if #out >= limit then break end
+  local name = redis.call('GET', 'room:' .. id .. ':name')
+  if name then
+    local members = 'room:' .. id .. ':members'
+    out[#out + 1] = {id, name, redis.call('SCARD', members), redis.call('SISMEMBER', members, uid)}
+  end
+end
+return out
+)lua"};
+
+const lua_script join_channel{"join_channel", R"lua(
+local uid, room = ARGV[1], ARGV[2]
+if redis.call('SISMEMBER', 'chat:channels', room) == 0 then return 'not_found' end
+if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'not_found' end
+redis.call('SADD', 'room:' .. room .. ':members', uid)
+redis.call('SADD', 'user:' .. uid .. ':rooms', room)
+return 'ok'
+)lua"};
+
+const lua_script leave_channel{"leave_channel", R"lua(
+if redis.call('SISMEMBER', 'chat:channels', ARGV[2]) == 0 and
+   redis.call('EXISTS', 'room:' .. ARGV[2] .. ':name') == 0 then return 'not_found' end
+redis.call('SREM', 'room:' .. ARGV[2] .. ':members', ARGV[1])
+redis.call('SREM', 'user:' .. ARGV[1] .. ':rooms', ARGV[2])
+return 'ok'
+)lua"};
+
+// KEYS: room:{id}, chat:room:{id}:last_id.
+// ARGV: Pub/Sub channel, then JSON fragments (already quoted and escaped): server id, room id,
+// sender id, text. id = max(now_ms, last + 1) with last = max(last_id, highest score), so ids are
+// unique and strictly increasing per room even when the clock steps back.
+const lua_script send_message{"send_message", R"lua(
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if top[2] then
+  local s = math.floor(tonumber(top[2]) or 0)
+  if s > last then last = s end
+end
+local id = now_ms
+if last + 1 > id then id = last + 1 end
+local date = math.floor(now_ms / 1000)
+local ids = string.format('%d', id)
+local json = '{"id":' .. ids .. ',"roomId":' .. ARGV[3] .. ',"from":' .. ARGV[4] .. ',"date":'
+  .. string.format('%d', date) .. ',"message":' .. ARGV[5] .. '}'
+redis.call('ZADD', KEYS[1], ids, json)
+redis.call('SET', KEYS[2], ids)
+redis.call('PUBLISH', ARGV[1], '{"serverId":' .. ARGV[2] .. ',"type":"message","ts":' .. string.format('%d', now_ms)
+  .. ',"prev":' .. string.format('%d', last) .. ',"data":' .. json .. '}')
+return {id, last, date, json}
+)lua"};
+
+} // namespace scripts
+
+} // namespace chat::storage

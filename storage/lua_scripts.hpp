@@ -1,0 +1,43 @@
+#pragma once
+/// The Lua scripts of the chat store. Each runs as one EVALSHA (EVAL after NOSCRIPT, see
+/// script_runner), so every store operation is one atomic round trip.
+
+#include <string>
+#include <string_view>
+
+namespace chat::storage {
+
+/// One script: its name (metric label "EVALSHA:<name>"), source and SHA-1 (hex, as Redis computes it).
+struct lua_script {
+  lua_script(std::string_view script_name, std::string_view script_body);
+
+  std::string_view name;
+  std::string_view body;
+  std::string sha1;
+};
+
+/// Lower-case hex SHA-1 of `data` (what SCRIPT LOAD returns for a script body).
+std::string sha1_hex(std::string_view data);
+
+/// Every script, documented with its KEYS/ARGV contract in lua_scripts.cpp.
+namespace scripts {
+extern const lua_script ensure_schema;       ///< → number of keys created
+extern const lua_script backfill_usernames;  ///< ARGV cursor, count → {next cursor, added}
+extern const lua_script create_user;         ///< ARGV name, lower, hash, admin names… → {'ok',id,role} | {'conflict'}
+extern const lua_script find_credentials;    ///< ARGV name, lower → {'ok',id,username,hash,role} | {'not_found'}
+extern const lua_script get_users;           ///< ARGV ids… → flat {id,username,online(0/1)}…
+extern const lua_script online_users;        ///< ARGV limit → flat {id,username}…
+extern const lua_script set_role;            ///< KEYS user:{id}; ARGV role → 'ok' | 'not_found'
+extern const lua_script resolve_session;     ///< KEYS session key → {'ok',id,username,role} | {'not_found'}
+extern const lua_script rate_hit;            ///< KEYS counter; ARGV window seconds → count
+extern const lua_script user_rooms;          ///< ARGV uid → {'ok',{id,name…}…} | {'not_found'}
+extern const lua_script check_access;        ///< ARGV uid, room → 'member' | 'forbidden' | 'not_found'
+extern const lua_script create_dm;           ///< ARGV a, b, room → {'ok',added,name_a,name_b} | {'not_found'}
+extern const lua_script create_channel;      ///< ARGV name, lower, creator → {'ok',id} | {'conflict'} | {'not_found'}
+extern const lua_script public_channels;     ///< ARGV uid, limit → {{id,name,members,joined}…}
+extern const lua_script join_channel;        ///< ARGV uid, room → 'ok' | 'not_found'
+extern const lua_script leave_channel;       ///< ARGV uid, room → 'ok'
+extern const lua_script send_message;        ///< see lua_scripts.cpp → {id, prev, date, json}
+} // namespace scripts
+
+} // namespace chat::storage

@@ -1,0 +1,33 @@
+#pragma once
+/// Message JSON: escaping text into JSON fragments once (for the send_message script), and
+/// normalising stored rows (ours and the tutorial's) into one shape:
+/// `{"id":<int>,"roomId":"…","from":"…","date":<int seconds>,"message":"…"}`.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "storage/chat_store.hpp"
+
+namespace chat::storage {
+
+/// A quoted, escaped JSON string literal of `text` (RapidJSON Writer: escapes `"`, `\` and control
+/// characters, keeps `/` and non-ASCII as is). `text` must be valid UTF-8 (callers validate).
+std::string json_string(std::string_view text);
+
+/// The message JSON exactly as the send_message Lua script builds it from json_string() fragments.
+std::string build_message_json(std::int64_t id, std::string_view room_id, std::string_view from,
+                               std::int64_t date, std::string_view text);
+
+/// Parses a sorted-set score as Redis prints it ("1700000000123", "1615480369", "1.5e9").
+bool parse_score(std::string_view text, double& out) noexcept;
+
+/// Normalises one stored row with sorted-set score `score`. Rows without "id" (tutorial) get the
+/// score as id; a numeric "from" becomes a string; a float "date" is floored; a missing "date" is
+/// derived from the score; a missing "roomId" becomes `room_id`. Unknown fields are dropped.
+/// std::nullopt when the row is not a JSON object or a field has an impossible type.
+std::optional<stored_message> normalise_message(std::string_view raw, double score,
+                                                std::string_view room_id);
+
+} // namespace chat::storage

@@ -1,0 +1,131 @@
+#pragma once
+// Test doubles for the boundaries of the actors: the socket sink, storage reads and the presence
+// backend. They only record; the actors under test are real and run on CAF's test coordinator.
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/client_sink.hpp"
+#include "actors/history_source.hpp"
+#include "actors/presence_actor.hpp"
+
+namespace chat::test {
+
+/// Records what a session actor writes; refuses messages beyond `capacity` (a slow client).
+class fake_sink : public actors::client_sink {
+public:
+  explicit fake_sink(std::size_t capacity = 1000000) : capacity_(capacity) {}
+
+  actors::push_result push_message(const std::string& room_id, std::int64_t id,
+                                   const actors::frame_ptr& frame) override {
+    if (messages.size() >= capacity_)
+      return actors::push_result::full;
+    messages.push_back({room_id, id, frame});
+    return actors::push_result::queued;
+  }
+
+  actors::push_result push_event(const actors::frame_ptr& frame) override {
+    events.push_back(*frame);
+    return actors::push_result::queued;
+  }
+
+  void close(actors::close_reason reason) override { closed = reason; }
+
+  /// Ids delivered for one room, in delivery order.
+  std::vector<std::int64_t> ids(const std::string& room_id = "0") const {
+    std::vector<std::int64_t> out;
+    for (auto& m : messages)
+      if (m.room_id == room_id)
+        out.push_back(m.id);
+    return out;
+  }
+
+  struct delivered {
+    std::string room_id;
+    std::int64_t id;
+    actors::frame_ptr frame;
+  };
+  std::vector<delivered> messages;
+  std::vector<std::string> events;
+  std::optional<actors::close_reason> closed;
+
+private:
+  std::size_t capacity_;
+};
+
+/// An in-memory message store. In deferred mode, reads wait until complete_all().
+class fake_history : public actors::history_source {
+public:
+  void add(const std::string& room_id, std::int64_t id) {
+    rows_[room_id].push_back({id, message_json(room_id, id)});
+  }
+
+  static std::string message_json(const std::string& room_id, std::int64_t id) {
+    return R"({"id":)" + std::to_string(id) + R"(,"roomId":")" + room_id + R"(","message":"m)" +
+           std::to_string(id) + R"("})";
+  }
+
+  void messages_after(const std::string& room_id, std::int64_t after, std::int64_t limit,
+                      std::function<void(bool, std::vector<actors::history_entry>)> done) override {
+    ++reads;
+    auto job = [this, room_id, after, limit, done = std::move(done)] {
+      if (unavailable) {
+        done(false, {});
+        return;
+      }
+      std::vector<actors::history_entry> out;
+      for (auto& row : rows_[room_id])
+        if (row.id > after && static_cast<std::int64_t>(out.size()) < limit)
+          out.push_back(row);
+      done(true, std::move(out));
+    };
+    if (deferred)
+      pending_.push_back(std::move(job));
+    else
+      job();
+  }
+
+  void head(const std::string& room_id,
+            std::function<void(bool, std::int64_t)> done) override {
+    auto job = [this, room_id, done = std::move(done)] {
+      auto& rows = rows_[room_id];
+      done(!unavailable, rows.empty() ? 0 : rows.back().id);
+    };
+    if (deferred)
+      pending_.push_back(std::move(job));
+    else
+      job();
+  }
+
+  /// Answers every read that is waiting.
+  void complete_all() {
+    auto jobs = std::move(pending_);
+    pending_.clear();
+    for (auto& job : jobs)
+      job();
+  }
+
+  bool deferred = false;
+  bool unavailable = false;
+  int reads = 0;
+
+private:
+  std::map<std::string, std::vector<actors::history_entry>> rows_;
+  std::deque<std::function<void()>> pending_;
+};
+
+/// Records presence transitions.
+class fake_presence_backend : public actors::presence_backend {
+public:
+  void user_online(const std::string& user_id) override { log.push_back("online:" + user_id); }
+  void user_offline(const std::string& user_id) override { log.push_back("offline:" + user_id); }
+  std::vector<std::string> log;
+};
+
+} // namespace chat::test

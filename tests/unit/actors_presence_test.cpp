@@ -1,0 +1,119 @@
+#define CAF_SUITE actors_presence
+
+#include "caf/test/unit_test.hpp"
+#include "caf_test_dsl.hpp"
+
+#include <caf/all.hpp>
+
+#include "actor_fakes.hpp"
+#include "actors/atoms.hpp"
+#include "actors/presence_actor.hpp"
+#include "actors/room_directory.hpp"
+#include "actors/session_actor.hpp"
+
+using namespace chat;
+using namespace chat::actors;
+using chat::test::fake_history;
+using chat::test::fake_presence_backend;
+using chat::test::fake_sink;
+
+namespace {
+
+struct fixture : test_coordinator_fixture<> {
+  std::shared_ptr<fake_history> history = std::make_shared<fake_history>();
+  std::shared_ptr<fake_presence_backend> backend = std::make_shared<fake_presence_backend>();
+  presence_options opts;
+  caf::actor directory;
+  caf::actor presence;
+
+  fixture() {
+    directory = spawn_room_directory(sys, history, room_options{}, nullptr);
+    presence = spawn_presence(sys, backend, opts, nullptr);
+  }
+
+  /// Delivers every queued message without firing timers (timers fire only via advance_time).
+  void dispatch() { sched.run(); }
+
+  ~fixture() override {
+    caf::anon_send(directory, stop_atom::value);
+    caf::anon_send(presence, stop_atom::value);
+    run();
+  }
+
+  caf::actor connect(const std::string& user, std::shared_ptr<fake_sink> sink = std::make_shared<fake_sink>()) {
+    auto s = spawn_session(sys, user, std::move(sink), session_deps{directory, presence, history, nullptr},
+                           session_options{});
+    dispatch();
+    return s;
+  }
+
+  void disconnect(const caf::actor& s) {
+    caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+    dispatch();
+  }
+};
+
+using log_t = std::vector<std::string>;
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(presence_tests, fixture)
+
+CAF_TEST(two_tabs_one_online_and_one_offline_on_the_last_close_only) {
+  auto tab1 = connect("7");
+  auto tab2 = connect("7");
+  CAF_CHECK_EQUAL(backend->log, (log_t{"online:7"}));
+  disconnect(tab1);
+  advance_time(opts.offline_grace);
+  dispatch();
+  CAF_CHECK_EQUAL(backend->log, (log_t{"online:7"})); // the second tab is still open
+  disconnect(tab2);
+  CAF_CHECK_EQUAL(backend->log, (log_t{"online:7"})); // grace: a reload must not flap
+  advance_time(opts.offline_grace);
+  dispatch();
+  CAF_CHECK_EQUAL(backend->log, (log_t{"online:7", "offline:7"}));
+}
+
+CAF_TEST(reconnect_within_the_grace_does_not_flap) {
+  auto tab = connect("7");
+  disconnect(tab);
+  auto again = connect("7");
+  advance_time(opts.offline_grace);
+  dispatch();
+  CAF_CHECK_EQUAL(backend->log, (log_t{"online:7"}));
+  disconnect(again);
+  advance_time(opts.offline_grace);
+  dispatch();
+  CAF_CHECK_EQUAL(backend->log, (log_t{"online:7", "offline:7"}));
+}
+
+CAF_TEST(presence_frames_reach_every_local_session) {
+  auto a = std::make_shared<fake_sink>();
+  auto b = std::make_shared<fake_sink>();
+  connect("1", a);
+  connect("2", b);
+  caf::anon_send(presence, event_atom::value, make_frame(R"({"type":"user.connected","data":{}})"));
+  dispatch();
+  CAF_CHECK_EQUAL(a->events.size(), 1u);
+  CAF_CHECK_EQUAL(b->events.size(), 1u);
+  CAF_CHECK_EQUAL(backend->log, (log_t{"online:1", "online:2"}));
+}
+
+CAF_TEST(user_events_reach_only_that_users_sessions_and_follow_adds_the_room) {
+  auto a1 = std::make_shared<fake_sink>();
+  auto a2 = std::make_shared<fake_sink>();
+  auto b = std::make_shared<fake_sink>();
+  connect("1", a1);
+  auto tab2 = connect("1", a2);
+  connect("2", b);
+  caf::anon_send(presence, event_atom::value, std::string{"1"},
+                 make_frame(R"({"type":"show.room","data":{"id":"1:3"}})"));
+  caf::anon_send(presence, follow_atom::value, std::string{"1"}, std::string{"1:3"});
+  dispatch();
+  CAF_CHECK_EQUAL(a1->events.size(), 1u);
+  CAF_CHECK_EQUAL(a2->events.size(), 1u);
+  CAF_CHECK_EQUAL(b->events.size(), 0u);
+  CAF_CHECK_EQUAL(request<std::size_t>(tab2, count_atom::value), 1u); // follows 1:3 now
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

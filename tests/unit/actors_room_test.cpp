@@ -1,0 +1,244 @@
+#define CAF_SUITE actors_room
+
+#include "caf/test/unit_test.hpp"
+#include "caf_test_dsl.hpp"
+
+#include <caf/all.hpp>
+
+#include "actor_fakes.hpp"
+#include "actors/atoms.hpp"
+#include "actors/frame.hpp"
+#include "actors/room_directory.hpp"
+#include "actors/session_actor.hpp"
+
+using namespace chat;
+using namespace chat::actors;
+using chat::test::fake_history;
+using chat::test::fake_sink;
+
+namespace {
+
+struct fixture : test_coordinator_fixture<> {
+  std::shared_ptr<fake_history> history = std::make_shared<fake_history>();
+  room_options room_opts;
+  caf::actor directory;
+
+  fixture() { directory = spawn_room_directory(sys, history, room_opts, nullptr); }
+
+  /// Delivers every queued message without firing timers (timers fire only via advance_time).
+  void dispatch() { sched.run(); }
+
+  ~fixture() override {
+    caf::anon_send(directory, stop_atom::value);
+    run();
+  }
+
+  /// A session of `user` following `room` (live only, or resuming after `after`).
+  caf::actor follow(std::shared_ptr<fake_sink> sink, const std::string& user,
+                    const std::string& room = "0", std::int64_t after = -1) {
+    auto s = spawn_session(sys, user, std::move(sink), session_deps{directory, {}, history, nullptr},
+                           session_options{});
+    caf::anon_send(s, follow_atom::value, room, after);
+    dispatch();
+    return s;
+  }
+
+  void publish(std::int64_t id, std::int64_t prev, const std::string& room = "0") {
+    caf::anon_send(directory, publish_atom::value,
+                   room_event{room, id, prev, 0, make_message_frame(fake_history::message_json(room, id))});
+  }
+
+  std::size_t room_members(const std::string& room = "0") {
+    return request<std::size_t>(directory, count_atom::value, room);
+  }
+};
+
+std::vector<std::int64_t> seq(std::int64_t from, std::int64_t to) {
+  std::vector<std::int64_t> out;
+  for (auto i = from; i <= to; ++i)
+    out.push_back(i);
+  return out;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(room_tests, fixture)
+
+CAF_TEST(fan_out_reaches_every_member_in_id_order) {
+  auto a = std::make_shared<fake_sink>();
+  auto b = std::make_shared<fake_sink>();
+  auto c = std::make_shared<fake_sink>();
+  follow(a, "1");
+  follow(b, "2");
+  follow(c, "3");
+  for (std::int64_t id = 1; id <= 20; ++id)
+    publish(id, id - 1);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(1, 20));
+  CAF_CHECK_EQUAL(b->ids(), seq(1, 20));
+  CAF_CHECK_EQUAL(c->ids(), seq(1, 20));
+  // Every recipient shares the same serialized bytes: no per-recipient copy.
+  CAF_CHECK(a->messages[0].frame.get() == b->messages[0].frame.get());
+}
+
+CAF_TEST(duplicates_and_echoes_are_delivered_once) {
+  auto a = std::make_shared<fake_sink>();
+  follow(a, "1");
+  publish(1, 0);
+  publish(2, 1);
+  publish(2, 1); // the node's own envelope echoed by Pub/Sub
+  publish(1, 0);
+  publish(3, 2);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(1, 3));
+}
+
+CAF_TEST(out_of_order_event_waits_then_gap_is_filled_from_storage) {
+  auto a = std::make_shared<fake_sink>();
+  follow(a, "1");
+  publish(1, 0);
+  dispatch();
+  history->add("0", 1);
+  history->add("0", 2);
+  history->add("0", 3);
+  publish(3, 2); // 2 was lost on the way
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(1, 1)); // 3 waits for 2
+  advance_time(room_opts.gap_wait);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(1, 3));
+  publish(2, 1); // the late original arrives after the fill: dropped
+  publish(4, 3);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(1, 4));
+}
+
+CAF_TEST(member_leaving_mid_fan_out_does_not_disturb_the_others) {
+  auto a = std::make_shared<fake_sink>();
+  auto b = std::make_shared<fake_sink>();
+  follow(a, "1");
+  auto sb = follow(b, "2");
+  publish(1, 0);
+  publish(2, 1);
+  caf::anon_send_exit(sb, caf::exit_reason::user_shutdown); // leaves while 1 and 2 are in flight
+  publish(3, 2);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(1, 3));
+  CAF_CHECK(b->ids().size() <= 3);
+  CAF_CHECK_EQUAL(room_members(), 1u);
+}
+
+CAF_TEST(slow_consumer_is_cut_and_never_slows_the_room) {
+  auto fast = std::make_shared<fake_sink>();
+  auto slow = std::make_shared<fake_sink>(3); // its queue holds 3 messages
+  follow(fast, "1");
+  auto s = follow(slow, "2");
+  for (std::int64_t id = 1; id <= 10; ++id)
+    publish(id, id - 1);
+  dispatch();
+  CAF_CHECK_EQUAL(fast->ids(), seq(1, 10));
+  CAF_CHECK_EQUAL(slow->ids(), seq(1, 3));
+  CAF_REQUIRE(slow->closed.has_value());
+  CAF_CHECK(*slow->closed == close_reason::slow_consumer);
+  CAF_CHECK_EQUAL(room_members(), 1u); // the cut session left the room
+}
+
+CAF_TEST(resume_replays_missed_messages_then_continues_live_without_gap_or_duplicate) {
+  for (std::int64_t id = 1; id <= 5; ++id)
+    history->add("0", id);
+  auto live = std::make_shared<fake_sink>();
+  follow(live, "1");
+  publish(5, 4); // the room's head is 5
+  dispatch();
+  history->deferred = true; // the replay read is slow...
+  auto a = std::make_shared<fake_sink>();
+  follow(a, "2", "0", 2); // client saw up to 2
+  history->add("0", 6);
+  publish(6, 5); // ...and live messages arrive during the replay (6 is also in storage)
+  history->add("0", 7);
+  publish(7, 6);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), std::vector<std::int64_t>{}); // held back until the replay is done
+  history->deferred = false;
+  history->complete_all();
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(3, 7));
+}
+
+CAF_TEST(resume_reads_all_pages_when_far_behind) {
+  for (std::int64_t id = 1; id <= 450; ++id)
+    history->add("0", id);
+  auto a = std::make_shared<fake_sink>();
+  follow(a, "1", "0", 0);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(1, 450));
+  CAF_CHECK(history->reads >= 3); // pages of 200
+}
+
+CAF_TEST(live_follow_starts_exactly_at_the_rooms_head) {
+  for (std::int64_t id = 1; id <= 3; ++id)
+    history->add("0", id);
+  history->deferred = true;
+  auto a = std::make_shared<fake_sink>();
+  follow(a, "1"); // joined; the head read is pending
+  history->add("0", 4); // written after the join, before the head read: history, not live
+  publish(4, 3);
+  history->add("0", 5);
+  publish(5, 4);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), std::vector<std::int64_t>{}); // held until the start point is known
+  history->complete_all(); // head = 5: both count as history (the client pages them over HTTP)
+  history->deferred = false;
+  history->complete_all();
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), std::vector<std::int64_t>{});
+  history->add("0", 6);
+  publish(6, 5);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), std::vector<std::int64_t>{6}); // live from the head on, once
+}
+
+CAF_TEST(late_resume_backfills_only_what_the_client_lacks) {
+  for (std::int64_t id = 1; id <= 5; ++id)
+    history->add("0", id);
+  auto a = std::make_shared<fake_sink>();
+  auto s = follow(a, "1"); // live from head 5
+  history->add("0", 6);
+  publish(6, 5);
+  dispatch();
+  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{3}); // resume arrives late
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), (std::vector<std::int64_t>{6, 4, 5})); // 4 and 5 once each, nothing twice
+}
+
+CAF_TEST(typing_reaches_other_members_is_throttled_and_expires) {
+  auto a = std::make_shared<fake_sink>();
+  auto b = std::make_shared<fake_sink>();
+  follow(a, "1");
+  follow(b, "2");
+  caf::anon_send(directory, typing_atom::value, std::string{"0"}, std::string{"1"}, true);
+  caf::anon_send(directory, typing_atom::value, std::string{"0"}, std::string{"1"}, true); // throttled
+  dispatch();
+  CAF_CHECK_EQUAL(a->events.size(), 0u); // not echoed to the typist
+  CAF_REQUIRE_EQUAL(b->events.size(), 1u);
+  CAF_CHECK_EQUAL(b->events[0], R"({"type":"typing","data":{"roomId":"0","userId":"1","typing":true}})");
+  advance_time(room_opts.typing_ttl); // the stop never came
+  dispatch();
+  CAF_REQUIRE_EQUAL(b->events.size(), 2u);
+  CAF_CHECK_EQUAL(b->events[1], R"({"type":"typing","data":{"roomId":"0","userId":"1","typing":false}})");
+}
+
+CAF_TEST(typing_stop_is_sent_once_and_cancels_expiry) {
+  auto a = std::make_shared<fake_sink>();
+  auto b = std::make_shared<fake_sink>();
+  follow(a, "1");
+  follow(b, "2");
+  caf::anon_send(directory, typing_atom::value, std::string{"0"}, std::string{"1"}, true);
+  caf::anon_send(directory, typing_atom::value, std::string{"0"}, std::string{"1"}, false);
+  dispatch();
+  advance_time(room_opts.typing_ttl);
+  dispatch();
+  CAF_CHECK_EQUAL(b->events.size(), 2u); // start, stop; no second stop from the expiry
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
