@@ -10,10 +10,10 @@
 namespace chat::actors {
 
 realtime::realtime(caf::actor_system& sys, std::shared_ptr<history_source> history,
-                   std::shared_ptr<presence_backend> presence, realtime_options opts,
-                   metrics::node_metrics* metrics)
+                   std::shared_ptr<presence_backend> presence, std::shared_ptr<room_interest> interest,
+                   realtime_options opts, metrics::node_metrics* metrics)
   : sys_(sys), history_(std::move(history)), opts_(opts), metrics_(metrics) {
-  directory_ = spawn_room_directory(sys_, history_, opts_.room, metrics_);
+  directory_ = spawn_room_directory(sys_, room_deps{history_, std::move(interest), metrics_}, opts_.room);
   presence_ = spawn_presence(sys_, std::move(presence), opts_.presence, metrics_);
 }
 
@@ -39,20 +39,36 @@ void realtime::publish(const std::string& room_id, std::int64_t id, std::int64_t
                  room_event{room_id, id, prev, ts_ms, make_message_frame(message_json)});
 }
 
+void realtime::catch_up() {
+  caf::anon_send(directory_, catchup_atom::value);
+}
+
 void realtime::typing(const std::string& room_id, const std::string& user_id, bool typing) {
   caf::anon_send(directory_, typing_atom::value, room_id, user_id, typing);
 }
 
-void realtime::send_to_user(const std::string& user_id, std::string frame_json) {
-  caf::anon_send(presence_, event_atom::value, user_id, make_frame(std::move(frame_json)));
+void realtime::room_event_for_users(const std::vector<std::string>& users, const std::string& type,
+                                    const std::string& room_id, const std::string& data_json) {
+  deliver_room_event(users, type, room_id, data_json);
+  if (publisher_)
+    publisher_(users, type, room_id, data_json);
 }
 
-void realtime::follow_for_user(const std::string& user_id, const std::string& room_id) {
-  caf::anon_send(presence_, follow_atom::value, user_id, room_id);
-}
-
-void realtime::unfollow_for_user(const std::string& user_id, const std::string& room_id) {
-  caf::anon_send(presence_, unfollow_atom::value, user_id, room_id);
+void realtime::deliver_room_event(const std::vector<std::string>& users, const std::string& type,
+                                  const std::string& room_id, const std::string& data_json) {
+  std::string text;
+  text.reserve(data_json.size() + type.size() + 22);
+  text.append(R"({"type":")").append(type).append(R"(","data":)").append(data_json).push_back('}');
+  auto frame = make_frame(std::move(text));
+  const bool leave = type == "room.left";
+  for (auto& user : users) {
+    // Follow first: the connection then receives the room's messages from its head on.
+    if (leave)
+      caf::anon_send(presence_, unfollow_atom::value, user, room_id);
+    else
+      caf::anon_send(presence_, follow_atom::value, user, room_id);
+    caf::anon_send(presence_, event_atom::value, user, frame);
+  }
 }
 
 void realtime::broadcast(std::string frame_json) {

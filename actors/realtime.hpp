@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -30,8 +32,8 @@ struct realtime_options {
 class realtime {
 public:
   realtime(caf::actor_system& sys, std::shared_ptr<history_source> history,
-           std::shared_ptr<presence_backend> presence, realtime_options opts,
-           metrics::node_metrics* metrics);
+           std::shared_ptr<presence_backend> presence, std::shared_ptr<room_interest> interest,
+           realtime_options opts, metrics::node_metrics* metrics);
   ~realtime();
 
   realtime(const realtime&) = delete;
@@ -50,17 +52,26 @@ public:
   void publish(const std::string& room_id, std::int64_t id, std::int64_t prev, std::int64_t ts_ms,
                const std::string& message_json);
 
+  /// Every active room re-reads storage after its chain head (the Pub/Sub connection came back).
+  void catch_up();
+
   /// Typing start/stop of `user_id` in `room_id` (the caller checked membership).
   void typing(const std::string& room_id, const std::string& user_id, bool typing);
 
-  /// Sends an event to every local connection of one user.
-  void send_to_user(const std::string& user_id, std::string frame_json);
+  /// A room change for some users (`show.room`, `room.joined`: they follow the room; `room.left`:
+  /// they stop): delivered to their connections on this node and, through the cluster link, on
+  /// every other node.
+  void room_event_for_users(const std::vector<std::string>& users, const std::string& type,
+                            const std::string& room_id, const std::string& data_json);
 
-  /// Makes every local connection of one user follow a room (new DM, joined channel).
-  void follow_for_user(const std::string& user_id, const std::string& room_id);
+  /// The same, for an event another node published: local delivery only.
+  void deliver_room_event(const std::vector<std::string>& users, const std::string& type,
+                          const std::string& room_id, const std::string& data_json);
 
-  /// Makes every local connection of one user stop following a room (left channel).
-  void unfollow_for_user(const std::string& user_id, const std::string& room_id);
+  /// Publishes user events to the other nodes (set once at start-up, before any connection).
+  using cluster_publisher = std::function<void(const std::vector<std::string>& users, const std::string& type,
+                                               const std::string& room_id, const std::string& data_json)>;
+  void set_cluster_publisher(cluster_publisher fn) { publisher_ = std::move(fn); }
 
   /// Sends an event to every local connection (presence).
   void broadcast(std::string frame_json);
@@ -76,6 +87,7 @@ private:
   metrics::node_metrics* metrics_;
   caf::actor directory_;
   caf::actor presence_;
+  cluster_publisher publisher_;
 };
 
 } // namespace chat::actors

@@ -32,8 +32,11 @@ struct typing_entry {
 struct room_state {
   std::string room_id;
   std::shared_ptr<history_source> history;
+  std::shared_ptr<room_interest> interest;
   room_options opts;
   metrics::node_metrics* metrics = nullptr;
+  bool syncing = true;                         ///< until subscribed and the head is known
+  std::vector<caf::response_promise> pending_joins;
   std::vector<member> members;
   std::int64_t last_id = 0;                    ///< chain head: last delivered id
   std::map<std::int64_t, room_event> waiting;  ///< out-of-order events keyed by their prev
@@ -92,11 +95,8 @@ void schedule_gap_fetch(room_actor_t* self, std::chrono::milliseconds delay) {
   self->delayed_send(self, delay, gap_atom::value);
 }
 
-void fetch_gap(room_actor_t* self) {
+void fetch_after_head(room_actor_t* self) {
   auto& st = self->state;
-  st.gap_scheduled = false;
-  if (st.waiting.empty() || st.fetching)
-    return;
   st.fetching = true;
   auto me = caf::actor_cast<caf::actor>(self);
   st.history->messages_after(st.room_id, st.last_id, st.opts.fetch_limit,
@@ -105,11 +105,22 @@ void fetch_gap(room_actor_t* self) {
                              });
 }
 
+void fetch_gap(room_actor_t* self) {
+  auto& st = self->state;
+  st.gap_scheduled = false;
+  if (st.waiting.empty() || st.fetching || st.syncing)
+    return;
+  fetch_after_head(self);
+}
+
 void on_fill(room_actor_t* self, bool ok, std::vector<history_entry>& rows) {
   auto& st = self->state;
   st.fetching = false;
   if (!ok) {
-    schedule_gap_fetch(self, st.opts.gap_retry);
+    if (st.waiting.empty()) // a catch-up: try again
+      self->delayed_send(self, st.opts.gap_retry, catchup_atom::value);
+    else
+      schedule_gap_fetch(self, st.opts.gap_retry);
     return;
   }
   if (st.metrics)
@@ -125,17 +136,22 @@ void on_fill(room_actor_t* self, bool ok, std::vector<history_entry>& rows) {
     fan_out(self, ev);
   }
   drain_waiting(self);
-  if (!st.waiting.empty()) // storage did not have it all yet (or more than one page): go on
-    schedule_gap_fetch(self, rows.size() >= static_cast<size_t>(st.opts.fetch_limit)
-                               ? std::chrono::milliseconds{0}
-                               : st.opts.gap_wait);
+  if (rows.size() >= static_cast<size_t>(st.opts.fetch_limit))
+    fetch_after_head(self); // more than one page behind: keep reading
+  else if (!st.waiting.empty()) // storage did not have it yet: wait and look again
+    schedule_gap_fetch(self, st.opts.gap_wait);
 }
 
 void on_publish(room_actor_t* self, room_event& ev) {
   auto& st = self->state;
+  if (st.syncing) { // ordered once the head is known
+    auto prev = ev.prev;
+    st.waiting.emplace(prev, std::move(ev));
+    return;
+  }
   if (ev.id <= st.last_id)
     return; // already delivered (our own echo, a replayed envelope, a gap fill overtaking)
-  if (st.last_id == 0 || ev.prev == st.last_id || ev.prev == 0) {
+  if (ev.prev == st.last_id || ev.prev == 0) {
     fan_out(self, ev);
     drain_waiting(self);
     return;
@@ -149,6 +165,32 @@ void on_publish(room_actor_t* self, room_event& ev) {
   auto prev = ev.prev;
   st.waiting.emplace(prev, std::move(ev));
   schedule_gap_fetch(self, st.opts.gap_wait);
+}
+
+void read_head(room_actor_t* self) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  self->state.history->head(self->state.room_id, [me](bool ok, std::int64_t id) {
+    caf::anon_send(me, head_atom::value, ok, id);
+  });
+}
+
+void on_head(room_actor_t* self, bool ok, std::int64_t head) {
+  auto& st = self->state;
+  if (!st.syncing)
+    return;
+  if (!ok) { // storage unavailable: joins keep waiting (their requests time out and are retried)
+    self->delayed_send(self, st.opts.gap_retry, synced_atom::value);
+    return;
+  }
+  st.syncing = false;
+  st.last_id = head;
+  auto me = caf::actor_cast<caf::actor>(self);
+  for (auto& rp : st.pending_joins)
+    rp.deliver(st.last_id, me);
+  st.pending_joins.clear();
+  drain_waiting(self);
+  if (!st.waiting.empty())
+    schedule_gap_fetch(self, st.opts.gap_wait);
 }
 
 void maybe_schedule_idle(room_actor_t* self) {
@@ -202,32 +244,50 @@ void on_typing(room_actor_t* self, const std::string& user_id, bool typing) {
   self->delayed_send(self, st.opts.typing_ttl, expire_atom::value, user_id, generation);
 }
 
-caf::behavior room_actor(room_actor_t* self, std::string room_id,
-                         std::shared_ptr<history_source> history, room_options opts,
-                         metrics::node_metrics* metrics) {
+caf::behavior room_actor(room_actor_t* self, std::string room_id, room_deps deps, room_options opts) {
   auto& st = self->state;
   st.room_id = std::move(room_id);
-  st.history = std::move(history);
+  st.history = std::move(deps.history);
+  st.interest = std::move(deps.interest);
   st.opts = opts;
-  st.metrics = metrics;
+  st.metrics = deps.metrics;
+  auto* metrics = deps.metrics;
   if (metrics)
     metrics->rooms_active().Increment();
-  self->attach_functor([metrics] {
+  self->attach_functor([metrics, interest = st.interest, room_id = st.room_id] {
     if (metrics)
       metrics->rooms_active().Decrement();
+    if (interest)
+      interest->room_idle(room_id);
   });
+  if (st.interest) {
+    auto me = caf::actor_cast<caf::actor>(self);
+    st.interest->room_active(st.room_id, [me] { caf::anon_send(me, synced_atom::value); });
+  } else {
+    self->send(self, synced_atom::value);
+  }
   self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
   maybe_schedule_idle(self);
   return {
-    [self](join_atom, const std::string&, caf::actor session,
-           std::string& user_id) -> caf::result<std::int64_t, caf::actor> {
+    [self](join_atom, const std::string&, caf::actor session, std::string& user_id) {
       auto& ms = self->state.members;
       auto found = std::any_of(ms.begin(), ms.end(), [&](const member& m) { return m.session == session; });
       if (!found) {
         self->monitor(session);
         ms.push_back(member{std::move(session), std::move(user_id)});
       }
-      return {self->state.last_id, caf::actor_cast<caf::actor>(self)};
+      auto rp = self->make_response_promise();
+      if (self->state.syncing)
+        self->state.pending_joins.push_back(rp);
+      else
+        rp.deliver(self->state.last_id, caf::actor_cast<caf::actor>(self));
+      return rp;
+    },
+    [self](synced_atom) { read_head(self); },
+    [self](head_atom, bool ok, std::int64_t id) { on_head(self, ok, id); },
+    [self](catchup_atom) {
+      if (!self->state.syncing && !self->state.fetching)
+        fetch_after_head(self);
     },
     [self](leave_atom, const caf::actor& session) {
       self->demonitor(session);
@@ -257,10 +317,8 @@ caf::behavior room_actor(room_actor_t* self, std::string room_id,
 
 } // namespace
 
-caf::actor spawn_room(caf::actor_system& sys, std::string room_id,
-                      std::shared_ptr<history_source> history, room_options opts,
-                      metrics::node_metrics* metrics) {
-  return sys.spawn(room_actor, std::move(room_id), std::move(history), opts, metrics);
+caf::actor spawn_room(caf::actor_system& sys, std::string room_id, room_deps deps, room_options opts) {
+  return sys.spawn(room_actor, std::move(room_id), std::move(deps), opts);
 }
 
 } // namespace chat::actors

@@ -12,9 +12,12 @@
 /// - `(publish_atom, room_event)` delivers a chat message in chain order.
 /// - `(typing_atom, room_id, user_id, bool)` typing start/stop (throttled, expires on its own).
 /// - `(count_atom) -> size_t` number of member sessions.
+/// - `(catchup_atom)` re-reads everything after the chain head from storage (after the Pub/Sub
+///   connection came back).
 /// Sends to members: `(push_atom, room_event)` and `(event_atom, frame_ptr)` (typing).
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,9 +41,27 @@ struct room_options {
   std::int64_t fetch_limit = 500;               ///< messages per storage read
 };
 
-/// Spawns a room actor (in the given system).
-caf::actor spawn_room(caf::actor_system& sys, std::string room_id,
-                      std::shared_ptr<history_source> history, room_options opts,
-                      metrics::node_metrics* metrics);
+/// Where a room's events come from across nodes (cluster/'s Pub/Sub bridge). Thread-safe.
+class room_interest {
+public:
+  virtual ~room_interest() = default;
+  /// The room became active on this node: start receiving its events from other nodes, and call
+  /// `subscribed` (from any thread) once they flow.
+  virtual void room_active(const std::string& room_id, std::function<void()> subscribed) = 0;
+  /// The room stopped on this node.
+  virtual void room_idle(const std::string& room_id) = 0;
+};
+
+/// What a room actor reads from and listens to.
+struct room_deps {
+  std::shared_ptr<history_source> history;
+  std::shared_ptr<room_interest> interest; ///< may be null (single node, tests)
+  metrics::node_metrics* metrics = nullptr;
+};
+
+/// Spawns a room actor (in the given system). It starts in sync: it subscribes to the room's events
+/// (when an interest is given), then reads the room's head from storage; joins are answered and
+/// events delivered only after that, so no event can fall between storage and the live stream.
+caf::actor spawn_room(caf::actor_system& sys, std::string room_id, room_deps deps, room_options opts);
 
 } // namespace chat::actors

@@ -12,9 +12,8 @@ namespace chat::actors {
 namespace {
 
 struct directory_state {
-  std::shared_ptr<history_source> history;
+  room_deps deps;
   room_options opts;
-  metrics::node_metrics* metrics = nullptr;
   std::unordered_map<std::string, caf::actor> rooms;
 
   static inline const char* name = "chat.directory";
@@ -26,17 +25,15 @@ caf::actor& room_for(directory_actor_t* self, const std::string& room_id) {
   auto& st = self->state;
   auto& room = st.rooms[room_id];
   if (!room) {
-    room = spawn_room(self->system(), room_id, st.history, st.opts, st.metrics);
+    room = spawn_room(self->system(), room_id, st.deps, st.opts);
     self->monitor(room);
   }
   return room;
 }
 
-caf::behavior room_directory(directory_actor_t* self, std::shared_ptr<history_source> history,
-                             room_options opts, metrics::node_metrics* metrics) {
-  self->state.history = std::move(history);
+caf::behavior room_directory(directory_actor_t* self, room_deps deps, room_options opts) {
+  self->state.deps = std::move(deps);
   self->state.opts = opts;
-  self->state.metrics = metrics;
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& rooms = self->state.rooms;
     for (auto it = rooms.begin(); it != rooms.end(); ++it)
@@ -61,6 +58,10 @@ caf::behavior room_directory(directory_actor_t* self, std::shared_ptr<history_so
       if (it != self->state.rooms.end())
         self->send(it->second, typing_atom::value, room_id, user_id, typing);
     },
+    [self](catchup_atom) {
+      for (auto& [id, room] : self->state.rooms)
+        self->send(room, catchup_atom::value);
+    },
     [self](count_atom) -> std::size_t { return self->state.rooms.size(); },
     [self](count_atom, const std::string& room_id) {
       auto rp = self->make_response_promise();
@@ -82,9 +83,8 @@ caf::behavior room_directory(directory_actor_t* self, std::shared_ptr<history_so
 
 } // namespace
 
-caf::actor spawn_room_directory(caf::actor_system& sys, std::shared_ptr<history_source> history,
-                                room_options opts, metrics::node_metrics* metrics) {
-  return sys.spawn(room_directory, std::move(history), opts, metrics);
+caf::actor spawn_room_directory(caf::actor_system& sys, room_deps deps, room_options opts) {
+  return sys.spawn(room_directory, std::move(deps), opts);
 }
 
 } // namespace chat::actors

@@ -19,8 +19,7 @@ namespace chat::actors {
 
 class history_source;
 
-/// Spawns the node's room directory.
-caf::actor spawn_room_directory(caf::actor_system& sys, std::shared_ptr<history_source> history,
-                                room_options opts, metrics::node_metrics* metrics);
+/// Spawns the node's room directory; every room it spawns gets `deps`.
+caf::actor spawn_room_directory(caf::actor_system& sys, room_deps deps, room_options opts);
 
 } // namespace chat::actors

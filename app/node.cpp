@@ -22,9 +22,12 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "actors/json_frames.hpp"
 #include "actors/realtime.hpp"
 #include "actors/store_adapters.hpp"
 #include "app/config.hpp"
+#include "cluster/membership.hpp"
+#include "cluster/pubsub_bridge.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/server.hpp"
@@ -54,6 +57,19 @@ std::string url(const std::string& bind, std::uint16_t port) {
   return "http://" + host + ":" + std::to_string(port) + "/";
 }
 
+/// Room channels follow the rooms that have local members (actors → Pub/Sub bridge).
+class bridge_interest : public actors::room_interest {
+public:
+  explicit bridge_interest(cluster::pubsub_bridge& bridge) : bridge_(bridge) {}
+  void room_active(const std::string& room_id, std::function<void()> subscribed) override {
+    bridge_.watch_room(room_id, std::move(subscribed));
+  }
+  void room_idle(const std::string& room_id) override { bridge_.unwatch_room(room_id); }
+
+private:
+  cluster::pubsub_bridge& bridge_;
+};
+
 } // namespace
 
 struct node::impl {
@@ -76,6 +92,8 @@ struct node::impl {
   std::shared_ptr<storage::redis_client> redis;
   std::unique_ptr<storage::chat_store> store;
   std::unique_ptr<storage::presence_store> presence;
+  std::unique_ptr<cluster::pubsub_bridge> bridge;
+  std::unique_ptr<cluster::membership> members;
   std::unique_ptr<actors::realtime> realtime;
   std::unique_ptr<net::server> server;
 
@@ -84,7 +102,9 @@ struct node::impl {
   std::promise<void> stop_requested;
   std::size_t admins_pending = 0; // on the strand
 
-  bool ready() const noexcept { return bootstrapped && !stopping && redis->connected(); }
+  bool ready() const noexcept {
+    return bootstrapped && !stopping && redis->connected() && bridge->connected();
+  }
 
   // -- start-up bootstrap (all on the strand; retries until Redis is up, never blocks) ----------
 
@@ -163,6 +183,7 @@ struct node::impl {
         if (stopping) return;
         if (e != storage::errc::ok) return retry(1000ms);
         if (gone > 0) metrics.presence_reaped("node_restart").Increment(static_cast<double>(gone));
+        members->start(); // heartbeat + reaping of dead nodes
         bootstrapped = true;
         log::info("ready");
       });
@@ -186,6 +207,8 @@ struct node::impl {
     log::info("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
     server->stop();    // clients are told to reconnect (WebSocket 1012, SSE `reconnect`)
     realtime->stop();  // rooms and presence end; sessions follow when their transport closes
+    members->stop();   // no more heartbeats: our alive key is removed
+    bridge->stop();
     // This node's users go offline (unless connected elsewhere), then Redis is released.
     presence->reset_node([this](storage::errc, std::int64_t) { redis->stop(); });
     asio::post(strand, [this] { retry_timer.cancel(); });
@@ -225,8 +248,29 @@ int node::run() {
   auto history = std::make_shared<actors::store_history>(*s.store, *s.presence);
   auto presence_backend = std::make_shared<actors::store_presence>(
       *s.presence, [&s](std::string frame) { s.realtime->broadcast(std::move(frame)); });
+
+  // The Pub/Sub backplane: other nodes' events into the local actors.
+  cluster::bridge_handlers handlers;
+  handlers.room_message = [&s](std::string room, std::int64_t id, std::int64_t prev, std::int64_t ts,
+                               std::string json) { s.realtime->publish(room, id, prev, ts, json); };
+  handlers.broadcast = [&s](std::string frame) { s.realtime->broadcast(std::move(frame)); };
+  handlers.user_event = [&s](std::vector<std::string> users, std::string type, std::string room,
+                             std::string data) { s.realtime->deliver_room_event(users, type, room, data); };
+  handlers.resubscribed = [&s] { s.realtime->catch_up(); };
+  s.bridge = std::make_unique<cluster::pubsub_bridge>(s.ioc, ep, s.redis, cfg.server_id, &s.metrics,
+                                                      std::move(handlers));
+  s.members = std::make_unique<cluster::membership>(
+      s.ioc, s.redis, cfg.server_id, 2000ms, 6000ms, &s.metrics, [&s](std::vector<cluster::reaped_user> gone) {
+        for (auto& u : gone) s.realtime->broadcast(actors::presence_frame_json(u.id, u.username, false));
+      });
+
   s.realtime = std::make_unique<actors::realtime>(*s.actor_sys, history, presence_backend,
+                                                  std::make_shared<bridge_interest>(*s.bridge),
                                                   actors::realtime_options{}, &s.metrics);
+  s.realtime->set_cluster_publisher([&s](const std::vector<std::string>& users, const std::string& type,
+                                         const std::string& room, const std::string& data) {
+    s.bridge->publish_user_event(users, type, room, data);
+  });
 
   net::server_options so;
   so.bind = cfg.bind;
@@ -262,6 +306,7 @@ int node::run() {
                           {"port", s.server->port()}, {"internal_port", s.server->internal_port()}});
 
   s.redis->start();
+  s.bridge->start();
   asio::post(s.strand, [&s] { s.bootstrap(); });
   s.signals.async_wait([&s](boost::system::error_code ec, int sig) {
     if (!ec) s.on_signal(sig);
@@ -309,6 +354,8 @@ int node::run() {
   s.actor_sys->await_all_actors_done();
   s.server.reset();
   s.realtime.reset();
+  s.members.reset();
+  s.bridge.reset();
   s.presence.reset();
   s.store.reset();
   s.redis.reset();

@@ -42,19 +42,10 @@ void publish_sent(api_env& env, const std::string& room_id, const storage::sent_
   env.realtime->publish(room_id, m.id, m.prev, now_ms, m.json);
 }
 
-void room_event_for_user(api_env& env, const std::string& user_id, std::string_view type,
-                         const std::string& data_json, const std::string& room_id, bool follow) {
-  if (env.realtime == nullptr)
-    return;
-  std::string frame;
-  frame.reserve(data_json.size() + type.size() + 24);
-  frame.append(R"({"type":")").append(type).append(R"(","data":)").append(data_json).push_back('}');
-  // Follow first: the session then receives the room's messages from its head on.
-  if (follow)
-    env.realtime->follow_for_user(user_id, room_id);
-  else
-    env.realtime->unfollow_for_user(user_id, room_id);
-  env.realtime->send_to_user(user_id, std::move(frame));
+void room_event_for_user(api_env& env, const std::vector<std::string>& users, std::string_view type,
+                         const std::string& data_json, const std::string& room_id) {
+  if (env.realtime != nullptr)
+    env.realtime->room_event_for_users(users, std::string{type}, room_id, data_json);
 }
 
 void follow_user_rooms(api_env& env, const std::string& user_id, const caf::actor& session,

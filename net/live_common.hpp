@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <caf/actor.hpp>
 
@@ -31,10 +32,10 @@ void send_chat_message(api_env& env, const std::string& user_id, std::string roo
 /// Counts a confirmed message and hands it to the local room actor (serialized once there).
 void publish_sent(api_env& env, const std::string& room_id, const storage::sent_message& m);
 
-/// Tells every local connection of `user_id` about a room change (`show.room`, `room.joined`,
-/// `room.left`) and makes them follow (`follow`) or stop following the room.
-void room_event_for_user(api_env& env, const std::string& user_id, std::string_view type,
-                         const std::string& data_json, const std::string& room_id, bool follow);
+/// Tells every connection (on every node) of `users` about a room change (`show.room`,
+/// `room.joined`: they follow the room; `room.left`: they stop following it).
+void room_event_for_user(api_env& env, const std::vector<std::string>& users, std::string_view type,
+                         const std::string& data_json, const std::string& room_id);
 
 /// Makes `session` follow every room of `user_id`: rooms in `resume` after the given id, the
 /// others live from their head. Rooms in `resume` the user is not a member of are ignored.

@@ -60,8 +60,8 @@ void room_handlers::do_create_dm(const exchange_ptr& ex) {
                            if (r.created) {
                              // `show.room` goes to the DM's two participants only.
                              auto colon = r.room.id.find(':');
-                             for (auto uid : {r.room.id.substr(0, colon), r.room.id.substr(colon + 1)})
-                               room_event_for_user(env_, uid, "show.room", body, r.room.id, true);
+                             room_event_for_user(env_, {r.room.id.substr(0, colon), r.room.id.substr(colon + 1)},
+                                                 "show.room", body, r.room.id);
                            }
                            x->respond(json_response(r.created ? 201 : 200, std::move(body)));
                          }));
@@ -92,7 +92,7 @@ void room_handlers::do_create_channel(const exchange_ptr& ex) {
         storage::room_summary created;
         created.id = c.id;
         created.names.push_back(c.name);
-        room_event_for_user(env_, x->user()->id, "room.joined", room_json(created), c.id, true);
+        room_event_for_user(env_, {x->user()->id}, "room.joined", room_json(created), c.id);
         x->respond(json_response(201, channel_json(c)));
       }));
   });
@@ -141,7 +141,7 @@ void room_handlers::on_joined(const exchange_ptr& ex, const std::string& room_id
           if (r.id == room_id)
             joined = r;
         auto body = room_json(joined);
-        room_event_for_user(env_, ex->user()->id, "room.joined", body, room_id, true);
+        room_event_for_user(env_, {ex->user()->id}, "room.joined", body, room_id);
         ex->respond(json_response(200, std::move(body)));
       }));
 }
@@ -156,8 +156,8 @@ void room_handlers::do_leave(const exchange_ptr& ex) {
         return reply_bad_request(*x, env_.metrics, "General and direct messages cannot be left");
       if (e != errc::ok)
         return reply_store_error(*x, env_.metrics, e, "leave_channel");
-      room_event_for_user(env_, x->user()->id, "room.left", "{\"id\":" + json_string(x->param("id")) + "}",
-                          x->param("id"), false);
+      room_event_for_user(env_, {x->user()->id}, "room.left", "{\"id\":" + json_string(x->param("id")) + "}",
+                          x->param("id"));
       x->respond(json_response(200, "null"));
     }));
   });

@@ -19,7 +19,7 @@ summary=()
 failed=0
 step() { printf '\n==> %s\n' "$*"; }
 record() { # record NAME STATUS SECONDS
-  summary+=("$(printf '%-34s %-5s %4ss' "$1" "$2" "$3")")
+  summary+=("$(printf '%-40s %-5s %4ss' "$1" "$2" "$3")")
   if [[ "$2" == FAIL ]]; then failed=1; fi
 }
 run_step() { # run_step NAME CMD... (records PASS/FAIL, never exits)
@@ -70,8 +70,8 @@ run_step "dependencies (apt)" scripts/install-deps.sh || deps_ok=0
 run_step "dependencies (npm)" npm_deps || deps_ok=0
 
 if ((deps_ok)); then
-  run_step "build release (build/release)" build "$builds/release" -DCMAKE_BUILD_TYPE=Release -DCHAT_SANITIZE=OFF -DCHAT_BUILD_TESTS=ON && release_ok=1
-  run_step "build asan+ubsan (build/asan)" build "$builds/asan" -DCMAKE_BUILD_TYPE=Debug -DCHAT_SANITIZE=ON -DCHAT_BUILD_TESTS=ON && asan_ok=1
+  run_step "build release ($(basename "$builds")/release)" build "$builds/release" -DCMAKE_BUILD_TYPE=Release -DCHAT_SANITIZE=OFF -DCHAT_BUILD_TESTS=ON && release_ok=1
+  run_step "build asan+ubsan ($(basename "$builds")/asan)" build "$builds/asan" -DCMAKE_BUILD_TYPE=Debug -DCHAT_SANITIZE=ON -DCHAT_BUILD_TESTS=ON && asan_ok=1
 else
   record "builds" SKIP 0
 fi

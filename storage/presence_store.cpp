@@ -11,11 +11,12 @@
 namespace chat::storage {
 namespace {
 
-// Shared Lua: is `uid` held by any registered node other than `node`?
+// Shared Lua: is `uid` held by any live node (alive key present) other than `node`?
 #define CHAT_HELD_ELSEWHERE                                                              \
   "local function held_elsewhere(uid, node)\n"                                           \
   "  for _, n in ipairs(redis.call('SMEMBERS', 'chat:nodes')) do\n"                     \
-  "    if n ~= node and redis.call('SISMEMBER', 'chat:node:' .. n .. ':users', uid) == 1 then return true end\n" \
+  "    if n ~= node and redis.call('EXISTS', 'chat:node:' .. n .. ':alive') == 1 and\n"        \
+  "       redis.call('SISMEMBER', 'chat:node:' .. n .. ':users', uid) == 1 then return true end\n" \
   "  end\n"                                                                              \
   "  return false\n"                                                                     \
   "end\n"                                                                                \

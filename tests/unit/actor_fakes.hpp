@@ -14,6 +14,7 @@
 #include "actors/client_sink.hpp"
 #include "actors/history_source.hpp"
 #include "actors/presence_actor.hpp"
+#include "actors/room_actor.hpp"
 
 namespace chat::test {
 
@@ -118,6 +119,33 @@ public:
 private:
   std::map<std::string, std::vector<actors::history_entry>> rows_;
   std::deque<std::function<void()>> pending_;
+};
+
+/// Records which rooms are active; confirms subscriptions at once unless `deferred`.
+class fake_interest : public actors::room_interest {
+public:
+  void room_active(const std::string& room_id, std::function<void()> subscribed) override {
+    log.push_back("active:" + room_id);
+    if (deferred)
+      pending_.push_back(std::move(subscribed));
+    else
+      subscribed();
+  }
+  void room_idle(const std::string& room_id) override { log.push_back("idle:" + room_id); }
+
+  /// Confirms every pending subscription.
+  void confirm_all() {
+    auto p = std::move(pending_);
+    pending_.clear();
+    for (auto& f : p)
+      f();
+  }
+
+  bool deferred = false;
+  std::vector<std::string> log;
+
+private:
+  std::vector<std::function<void()>> pending_;
 };
 
 /// Records presence transitions.

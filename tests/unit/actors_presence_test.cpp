@@ -27,7 +27,7 @@ struct fixture : test_coordinator_fixture<> {
   caf::actor presence;
 
   fixture() {
-    directory = spawn_room_directory(sys, history, room_options{}, nullptr);
+    directory = spawn_room_directory(sys, room_deps{history, nullptr, nullptr}, room_options{});
     presence = spawn_presence(sys, backend, opts, nullptr);
   }
 

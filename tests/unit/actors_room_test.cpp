@@ -14,16 +14,18 @@
 using namespace chat;
 using namespace chat::actors;
 using chat::test::fake_history;
+using chat::test::fake_interest;
 using chat::test::fake_sink;
 
 namespace {
 
 struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<fake_history> history = std::make_shared<fake_history>();
+  std::shared_ptr<fake_interest> interest = std::make_shared<fake_interest>();
   room_options room_opts;
   caf::actor directory;
 
-  fixture() { directory = spawn_room_directory(sys, history, room_opts, nullptr); }
+  fixture() { directory = spawn_room_directory(sys, room_deps{history, interest, nullptr}, room_opts); }
 
   /// Delivers every queued message without firing timers (timers fire only via advance_time).
   void dispatch() { sched.run(); }
@@ -209,6 +211,52 @@ CAF_TEST(late_resume_backfills_only_what_the_client_lacks) {
   caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{3}); // resume arrives late
   dispatch();
   CAF_CHECK_EQUAL(a->ids(), (std::vector<std::int64_t>{6, 4, 5})); // 4 and 5 once each, nothing twice
+}
+
+CAF_TEST(room_answers_joins_only_once_subscribed_so_nothing_falls_between) {
+  interest->deferred = true;
+  history->add("0", 1);
+  auto a = std::make_shared<fake_sink>();
+  follow(a, "1");
+  CAF_CHECK_EQUAL(interest->log, std::vector<std::string>{"active:0"});
+  // Not subscribed yet: a message written now reaches storage but not this node's Pub/Sub.
+  history->add("0", 2);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), std::vector<std::int64_t>{});
+  interest->confirm_all(); // subscribed: the room reads its head (2) and answers the join
+  dispatch();
+  history->add("0", 3);
+  publish(3, 2); // arrives through Pub/Sub from now on
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), std::vector<std::int64_t>{3});
+}
+
+CAF_TEST(catch_up_after_a_pubsub_outage_delivers_what_was_missed_once) {
+  auto a = std::make_shared<fake_sink>();
+  follow(a, "1");
+  publish(1, 0);
+  dispatch();
+  history->add("0", 1);
+  history->add("0", 2); // published while the subscriber connection was down: never received
+  history->add("0", 3);
+  caf::anon_send(directory, catchup_atom::value);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(1, 3));
+  publish(3, 2); // a late duplicate
+  publish(4, 3);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(1, 4));
+}
+
+CAF_TEST(an_idle_room_stops_and_releases_its_subscription) {
+  auto a = std::make_shared<fake_sink>();
+  auto s = follow(a, "1");
+  caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  dispatch();
+  advance_time(room_opts.idle_timeout);
+  dispatch();
+  CAF_CHECK_EQUAL(interest->log, (std::vector<std::string>{"active:0", "idle:0"}));
+  CAF_CHECK_EQUAL(request<std::size_t>(directory, count_atom::value), 0u);
 }
 
 CAF_TEST(typing_reaches_other_members_is_throttled_and_expires) {

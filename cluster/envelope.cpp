@@ -1,0 +1,96 @@
+#include "cluster/envelope.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace chat::cluster {
+namespace {
+
+std::string_view view(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+std::string serialize(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  v.Accept(w);
+  return std::string{buf.GetString(), buf.GetSize()};
+}
+
+std::int64_t int_member(const rapidjson::Value& obj, const char* name) {
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd())
+    return 0;
+  if (it->value.IsInt64())
+    return it->value.GetInt64();
+  if (it->value.IsNumber())
+    return static_cast<std::int64_t>(it->value.GetDouble());
+  return 0;
+}
+
+void put(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+} // namespace
+
+std::optional<envelope> parse_envelope(std::string_view payload) {
+  rapidjson::Document doc;
+  doc.Parse(payload.data(), payload.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return std::nullopt;
+  auto type = doc.FindMember("type");
+  auto data = doc.FindMember("data");
+  if (type == doc.MemberEnd() || !type->value.IsString() || data == doc.MemberEnd())
+    return std::nullopt;
+  envelope e;
+  e.type.assign(view(type->value));
+  e.data = serialize(data->value);
+  if (auto sid = doc.FindMember("serverId"); sid != doc.MemberEnd())
+    e.server_id = sid->value.IsString() ? std::string{view(sid->value)} : serialize(sid->value);
+  e.ts_ms = int_member(doc, "ts");
+  e.prev = int_member(doc, "prev");
+  if (data->value.IsObject()) {
+    e.message_id = int_member(data->value, "id");
+    if (auto r = data->value.FindMember("roomId"); r != data->value.MemberEnd() && r->value.IsString())
+      e.room_id.assign(view(r->value));
+  }
+  if (auto r = doc.FindMember("room"); r != doc.MemberEnd() && r->value.IsString())
+    e.room_id.assign(view(r->value));
+  if (auto to = doc.FindMember("to"); to != doc.MemberEnd() && to->value.IsArray())
+    for (auto& u : to->value.GetArray())
+      if (u.IsString())
+        e.to.emplace_back(view(u));
+  return e;
+}
+
+std::string user_event_envelope(std::string_view server_id, std::string_view type,
+                                std::string_view room_id, const std::vector<std::string>& to,
+                                std::string_view data_json) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  w.Key("serverId");
+  put(w, server_id);
+  w.Key("type");
+  put(w, type);
+  w.Key("room");
+  put(w, room_id);
+  w.Key("to");
+  w.StartArray();
+  for (auto& u : to)
+    put(w, u);
+  w.EndArray();
+  w.Key("data");
+  w.RawValue(data_json.data(), data_json.size(), rapidjson::kObjectType);
+  w.EndObject();
+  return std::string{buf.GetString(), buf.GetSize()};
+}
+
+std::string client_frame(std::string_view type, std::string_view data_json) {
+  std::string out;
+  out.reserve(type.size() + data_json.size() + 22);
+  out.append(R"({"type":")").append(type).append(R"(","data":)").append(data_json).push_back('}');
+  return out;
+}
+
+} // namespace chat::cluster

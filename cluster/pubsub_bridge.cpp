@@ -1,0 +1,114 @@
+#include "cluster/pubsub_bridge.hpp"
+
+#include "cluster/envelope.hpp"
+#include "metrics/log.hpp"
+#include "metrics/node_metrics.hpp"
+#include "storage/key_schema.hpp"
+#include "storage/redis_client.hpp"
+
+namespace chat::cluster {
+namespace {
+
+constexpr std::string_view room_prefix = "chat:room:";
+
+bool is_presence(std::string_view type) {
+  return type == "user.connected" || type == "user.disconnected";
+}
+
+bool is_user_event(std::string_view type) {
+  return type == "show.room" || type == "room.joined" || type == "room.left";
+}
+
+} // namespace
+
+pubsub_bridge::pubsub_bridge(boost::asio::io_context& ioc, storage::redis_endpoint ep,
+                             std::shared_ptr<storage::redis_client> publisher, std::string server_id,
+                             metrics::node_metrics* metrics, bridge_handlers handlers)
+  : subscriber_(storage::redis_client::create(ioc, std::move(ep), metrics, "subscriber")),
+    publisher_(std::move(publisher)), server_id_(std::move(server_id)), metrics_(metrics),
+    handlers_(std::move(handlers)) {}
+
+pubsub_bridge::~pubsub_bridge() = default;
+
+void pubsub_bridge::start() {
+  // Handlers capture `this`: the bridge outlives the subscriber's strand work (stop() first).
+  subscriber_->set_on_message(
+    [this](std::string channel, std::string payload) { on_message(channel, payload); });
+  bool first = true;
+  subscriber_->set_on_connect([this, first]() mutable {
+    if (first) {
+      first = false;
+      return;
+    }
+    log::info("pubsub_resubscribed");
+    if (handlers_.resubscribed)
+      handlers_.resubscribed();
+  });
+  subscriber_->subscribe({global_channel, user_events_channel});
+  subscriber_->start();
+}
+
+void pubsub_bridge::stop() { subscriber_->stop(); }
+
+bool pubsub_bridge::connected() const noexcept { return subscriber_->connected(); }
+
+void pubsub_bridge::watch_room(const std::string& room_id, std::function<void()> subscribed) {
+  bool fresh;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    fresh = watchers_[room_id]++ == 0;
+  }
+  // Already subscribed channels are confirmed at once by the client.
+  (void)fresh;
+  subscriber_->subscribe({storage::keys::room_channel(room_id)}, std::move(subscribed));
+}
+
+void pubsub_bridge::unwatch_room(const std::string& room_id) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    auto it = watchers_.find(room_id);
+    if (it == watchers_.end() || --it->second > 0)
+      return;
+    watchers_.erase(it);
+  }
+  subscriber_->unsubscribe({storage::keys::room_channel(room_id)});
+}
+
+void pubsub_bridge::publish_user_event(const std::vector<std::string>& users, const std::string& type,
+                                       const std::string& room_id, const std::string& data_json) {
+  publisher_->command({"PUBLISH", user_events_channel,
+                       user_event_envelope(server_id_, type, room_id, users, data_json)},
+                      [](storage::redis_reply) {});
+  if (metrics_)
+    metrics_->pubsub_published().Increment();
+}
+
+void pubsub_bridge::on_message(const std::string& channel, const std::string& payload) {
+  if (metrics_)
+    metrics_->pubsub_received().Increment();
+  auto e = parse_envelope(payload);
+  if (!e) {
+    if (metrics_)
+      metrics_->errors("bad_envelope").Increment();
+    log::warn("pubsub_bad_envelope", {{"channel", channel}});
+    return;
+  }
+  if (e->server_id == server_id_)
+    return; // our own event: delivered locally when it was written
+  if (channel.compare(0, room_prefix.size(), room_prefix) == 0) {
+    if (e->type != "message" || e->message_id <= 0 || e->room_id.empty())
+      return;
+    if (handlers_.room_message)
+      handlers_.room_message(std::move(e->room_id), e->message_id, e->prev, e->ts_ms, std::move(e->data));
+    return;
+  }
+  if (channel == global_channel) {
+    if (is_presence(e->type) && handlers_.broadcast)
+      handlers_.broadcast(client_frame(e->type, e->data));
+    return; // other tutorial events (unfiltered DMs, show.room to everyone) are not relayed
+  }
+  if (channel == user_events_channel && is_user_event(e->type) && handlers_.user_event)
+    handlers_.user_event(std::move(e->to), std::move(e->type), std::move(e->room_id), std::move(e->data));
+}
+
+} // namespace chat::cluster

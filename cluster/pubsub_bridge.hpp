@@ -1,0 +1,95 @@
+#pragma once
+/// pubsub_bridge: this node's end of the Redis Pub/Sub backplane.
+///
+/// Owns the subscriber connection. Interest-based: a room's channel (`chat:room:{id}`) is
+/// subscribed only while the room has local members (reference counted), so the cost of a message
+/// grows with the nodes that care, not with all nodes. `MESSAGES` (the tutorial's global channel:
+/// presence) and `chat:user-events` (show.room / room.joined / room.left for given users) are always
+/// subscribed. Envelopes tagged with this node's server id are skipped: the node delivered its own
+/// events locally already. After the subscriber connection comes back (also after Redis killed it
+/// for a full output buffer), `resubscribed` runs once every channel is confirmed again, so rooms can
+/// catch up from storage before going live.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/redis_url.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace chat::metrics {
+class node_metrics;
+}
+
+namespace chat::storage {
+class redis_client;
+}
+
+namespace chat::cluster {
+
+/// What the bridge hands to the actor layer. Called on the subscriber's strand; must not block.
+struct bridge_handlers {
+  /// A chat message another node wrote.
+  std::function<void(std::string room_id, std::int64_t id, std::int64_t prev, std::int64_t ts_ms,
+                     std::string message_json)>
+    room_message;
+  /// A frame for every local connection (`user.connected` / `user.disconnected`).
+  std::function<void(std::string frame_json)> broadcast;
+  /// An event for the local connections of some users (`show.room`, `room.joined`, `room.left`).
+  std::function<void(std::vector<std::string> users, std::string type, std::string room_id,
+                     std::string data_json)>
+    user_event;
+  /// Every channel is subscribed again after a reconnect: rooms must catch up from storage.
+  std::function<void()> resubscribed;
+};
+
+class pubsub_bridge {
+public:
+  pubsub_bridge(boost::asio::io_context& ioc, storage::redis_endpoint ep,
+                std::shared_ptr<storage::redis_client> publisher, std::string server_id,
+                metrics::node_metrics* metrics, bridge_handlers handlers);
+  ~pubsub_bridge();
+
+  pubsub_bridge(const pubsub_bridge&) = delete;
+  pubsub_bridge& operator=(const pubsub_bridge&) = delete;
+
+  /// Connects the subscriber and subscribes the global channels.
+  void start();
+  /// Disconnects the subscriber.
+  void stop();
+  /// True while the subscriber connection is up (for /readyz).
+  bool connected() const noexcept;
+
+  /// A room became active here: subscribe its channel; `subscribed` runs once Redis confirmed.
+  void watch_room(const std::string& room_id, std::function<void()> subscribed);
+  /// A room stopped here: unsubscribe when no local room actor needs it any more.
+  void unwatch_room(const std::string& room_id);
+
+  /// Publishes an event for some users to every node (through the command connection).
+  void publish_user_event(const std::vector<std::string>& users, const std::string& type,
+                          const std::string& room_id, const std::string& data_json);
+
+  /// Channel names.
+  static constexpr const char* global_channel = "MESSAGES";
+  static constexpr const char* user_events_channel = "chat:user-events";
+
+private:
+  void on_message(const std::string& channel, const std::string& payload);
+
+  std::shared_ptr<storage::redis_client> subscriber_;
+  std::shared_ptr<storage::redis_client> publisher_;
+  std::string server_id_;
+  metrics::node_metrics* metrics_;
+  bridge_handlers handlers_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, int> watchers_; ///< room id → local room actors watching
+};
+
+} // namespace chat::cluster

@@ -1,0 +1,72 @@
+// HTTP API client (docs/protocol.md §1). Same origin; the session is the HttpOnly cookie.
+// Every failure is an ApiError carrying the server's {"error","message"} (or a network error).
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status; // 0 = network error / timeout
+    this.code = code || (status === 0 ? 'network' : 'http_error');
+  }
+}
+
+const TIMEOUT_MS = 15000;
+
+async function request(method, path, body) {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), TIMEOUT_MS);
+  const init = { method, credentials: 'same-origin', signal: ctl.signal, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, 'network', ctl.signal.aborted ? 'The server did not answer in time.' : 'Cannot reach the server.');
+  } finally {
+    clearTimeout(timer);
+  }
+  const text = await res.text().catch(() => '');
+  let json = null;
+  if (text !== '') {
+    try { json = JSON.parse(text); } catch { json = undefined; }
+  }
+  if (!res.ok) {
+    const code = json && typeof json === 'object' ? json.error : undefined;
+    const msg = json && typeof json === 'object' && json.message ? json.message : `Request failed (${res.status}).`;
+    const err = new ApiError(res.status, code, msg);
+    err.retryAfter = Number(res.headers.get('Retry-After')) || undefined;
+    throw err;
+  }
+  if (json === undefined) throw new ApiError(res.status, 'bad_response', 'The server sent an unreadable answer.');
+  return json;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  me: () => request('GET', '/me'),
+  login: (username, password) => request('POST', '/login', { username, password }),
+  register: (username, password) => request('POST', '/register', { username, password }),
+  logout: () => request('POST', '/logout'),
+
+  /** {id: {id, username, online}} for up to 100 ids. */
+  users: (ids) => request('GET', `/users?${ids.map((id) => `ids[]=${enc(id)}`).join('&')}`),
+  usersOnline: () => request('GET', '/users/online'),
+
+  rooms: (userId) => request('GET', `/rooms/${enc(userId)}`),
+  /** Newest first; `before` is exclusive. */
+  messages: (roomId, { before, limit = 50 } = {}) => {
+    const q = before === undefined || before === null ? `limit=${limit}` : `before=${before}&limit=${limit}`;
+    return request('GET', `/room/${enc(roomId)}/messages?${q}`);
+  },
+  postMessage: (roomId, message, clientId) => request('POST', `/room/${enc(roomId)}/messages`, { message, clientId }),
+
+  createDm: (user1, user2) => request('POST', '/room', { user1, user2 }),
+  createChannel: (name) => request('POST', '/rooms', { name }),
+  publicChannels: () => request('GET', '/rooms/public'),
+  joinChannel: (id) => request('POST', `/rooms/${enc(id)}/join`),
+  leaveChannel: (id) => request('POST', `/rooms/${enc(id)}/leave`),
+};
