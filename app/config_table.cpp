@@ -186,7 +186,7 @@ std::vector<option> make_table() {
   add(opt("max-message-chars", t::uint).def("4000").range(1, 100000).meta("N")
         .bind(&node_config::max_message_chars).describe("Longest chat message, in characters (code points)."));
   add(opt("max-ws-frame-bytes", t::uint).def("65536").range(1024, 16ull << 20).meta("N")
-        .bind(&node_config::max_ws_frame_bytes).describe("Largest inbound WebSocket message (applies once /ws is enabled, issue #3)."));
+        .bind(&node_config::max_ws_frame_bytes).describe("Largest inbound WebSocket message; larger ones close the connection with 1009."));
   add(opt("login-attempts-per-minute", t::uint).def("10").range(1, 1000000).meta("N")
         .bind(&node_config::login_attempts_per_minute)
         .describe("Login attempts allowed per username and per client address per minute (429 above)."));
@@ -198,7 +198,7 @@ std::vector<option> make_table() {
   add(opt("request-timeout", t::duration).def("30s").range(1, 3600).meta("DURATION")
         .bind(&node_config::request_timeout).describe("Time allowed to read or write one HTTP request."));
   add(opt("drain-timeout", t::duration).def("30s").range(0, 3600).meta("DURATION")
-        .bind(&node_config::drain_timeout).describe("Budget for draining client connections at shutdown (reserved: used by the planned drain)."));
+        .bind(&node_config::drain_timeout).describe("Budget for the graceful drain at SIGTERM: clients are told to reconnect in batches, then presence is handed over and the process exits."));
   // -- logging
   add(opt("log-level", t::choice).def("info").one_of({"debug", "info", "warn", "error"}).meta("LEVEL")
         .bind(&node_config::log_level).describe("Lowest level written to the JSON log on stdout."));

@@ -47,6 +47,8 @@ namespace {
 
 constexpr std::size_t kHashBacklog = 256;          // bcrypt jobs waiting before 503
 constexpr auto kShutdownGrace = 2s;                // then ioc.stop() if the loop has not run dry
+constexpr std::size_t kDrainBatch = 100;           // connections told to reconnect at once
+constexpr auto kDrainInterval = 100ms;             // between batches (at most)
 
 /// Second SIGINT/SIGTERM during the shutdown: leave at once (async-signal-safe).
 extern "C" void exit_now(int sig) { _exit(128 + sig); }
@@ -205,13 +207,20 @@ struct node::impl {
     stopping = true; // /readyz answers 503 from here on
     metrics.drain_in_progress().Set(1);
     log::info("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-    server->stop();    // clients are told to reconnect (WebSocket 1012, SSE `reconnect`)
-    realtime->stop();  // rooms and presence end; sessions follow when their transport closes
+    // Clients are told to reconnect elsewhere (WebSocket 1012, SSE `reconnect`), in batches.
+    server->drain(kDrainBatch, kDrainInterval, std::chrono::duration_cast<std::chrono::milliseconds>(cfg.drain_timeout),
+                  [this] { asio::post(strand, [this] { finish_shutdown(); }); });
+  }
+
+  void finish_shutdown() {
+    server->stop();
+    realtime->stop();  // rooms and presence end; sessions end with them
     members->stop();   // no more heartbeats: our alive key is removed
     bridge->stop();
-    // This node's users go offline (unless connected elsewhere), then Redis is released.
+    // Presence is handed over: this node's users go offline unless connected elsewhere (their
+    // clients are reconnecting to other nodes right now), then Redis is released.
     presence->reset_node([this](storage::errc, std::int64_t) { redis->stop(); });
-    asio::post(strand, [this] { retry_timer.cancel(); });
+    retry_timer.cancel();
     work.reset(); // the I/O threads return once the connections above have wound down
     stop_requested.set_value();
   }

@@ -16,18 +16,20 @@ void connection_registry::remove(std::uint64_t id) {
   connections_.erase(id);
 }
 
-void connection_registry::close_all_when_idle() {
+std::vector<std::shared_ptr<closable>> connection_registry::begin_drain() {
   stopping_.store(true, std::memory_order_release);
   std::vector<std::shared_ptr<closable>> open;
-  {
-    std::lock_guard<std::mutex> guard{mutex_};
-    open.reserve(connections_.size());
-    for (auto& [id, weak] : connections_)
-      if (auto c = weak.lock())
-        open.push_back(std::move(c));
-  }
+  std::lock_guard<std::mutex> guard{mutex_};
+  open.reserve(connections_.size());
+  for (auto& [id, weak] : connections_)
+    if (auto c = weak.lock())
+      open.push_back(std::move(c));
+  return open;
+}
+
+void connection_registry::close_all_when_idle() {
   // Outside the lock: a connection's destructor removes itself.
-  for (auto& c : open)
+  for (auto& c : begin_drain())
     c->close_when_idle();
 }
 

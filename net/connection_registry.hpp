@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace chat::net {
 
@@ -26,6 +27,9 @@ public:
   void remove(std::uint64_t id);
   /// Marks the registry as stopping and asks every connection to close when idle.
   void close_all_when_idle();
+  /// Marks the registry as stopping (sessions stop reading new requests) and returns the open
+  /// connections, for a drain in batches.
+  std::vector<std::shared_ptr<closable>> begin_drain();
   /// True after close_all_when_idle(): sessions then stop reading new requests.
   bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
   /// Number of open connections.

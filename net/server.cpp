@@ -1,5 +1,10 @@
 #include "net/server.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+
 #include "metrics/log.hpp"
 #include "net/api_env.hpp"
 #include "net/api_service.hpp"
@@ -93,6 +98,71 @@ void server::stop() {
     d.internal->stop();
   d.registry->close_all_when_idle();
   log::info("http_stopping", {{"connections", static_cast<std::int64_t>(d.registry->size())}});
+}
+
+namespace {
+
+/// State of one drain: the connections still to be asked, the timer pacing the batches.
+struct drain_job : std::enable_shared_from_this<drain_job> {
+  drain_job(boost::asio::io_context& ioc, std::shared_ptr<connection_registry> r,
+            std::vector<std::shared_ptr<closable>> open, std::size_t b, std::chrono::milliseconds iv,
+            std::chrono::milliseconds dl, std::function<void()> fn)
+    : timer(ioc), registry(std::move(r)), pending(std::move(open)), batch(b == 0 ? 1 : b), interval(iv),
+      deadline(std::chrono::steady_clock::now() + dl), done(std::move(fn)) {}
+
+  boost::asio::steady_timer timer;
+  std::shared_ptr<connection_registry> registry;
+  std::vector<std::shared_ptr<closable>> pending;
+  std::size_t batch;
+  std::chrono::milliseconds interval;
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void()> done;
+
+  void step() {
+    for (std::size_t i = 0; i < batch && !pending.empty(); ++i) {
+      pending.back()->close_when_idle();
+      pending.pop_back();
+    }
+    if (pending.empty() && registry->size() == 0) {
+      log::info("drain_done");
+      return done();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      log::warn("drain_deadline", {{"open", static_cast<std::int64_t>(registry->size())}});
+      for (auto& c : pending)
+        c->close_when_idle();
+      pending.clear();
+      return done();
+    }
+    timer.expires_after(pending.empty() ? std::chrono::milliseconds{50} : interval);
+    timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec)
+        self->step();
+    });
+  }
+};
+
+} // namespace
+
+void server::drain(std::size_t batch, std::chrono::milliseconds interval, std::chrono::milliseconds deadline,
+                   std::function<void()> done) {
+  auto& d = *impl_;
+  // The internal port stays up: probes and scrapes keep working while the clients move away.
+  if (d.client)
+    d.client->stop();
+  auto open = d.registry->begin_drain();
+  // All batches are asked within half the deadline; the other half is for the closes to finish.
+  if (batch == 0)
+    batch = 1;
+  auto batches = static_cast<std::int64_t>((open.size() + batch - 1) / batch);
+  if (batches > 0)
+    interval = std::min(interval, std::chrono::milliseconds{deadline.count() / 2 / batches});
+  log::info("drain_started", {{"connections", static_cast<std::int64_t>(open.size())},
+                              {"batch", static_cast<std::int64_t>(batch)}});
+  // Drop our references to connections that are already gone; keep the live ones for batching.
+  auto job = std::make_shared<drain_job>(d.ioc, d.registry, std::move(open), batch, interval, deadline,
+                                         std::move(done));
+  job->step();
 }
 
 std::uint16_t server::port() const {

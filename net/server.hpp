@@ -78,6 +78,14 @@ public:
   bool start(std::string& error);
   /// Stops accepting and closes idle keep-alive connections (in-flight requests finish).
   void stop();
+  /// Graceful drain: stops accepting client connections (the internal port stays up), then asks the
+  /// open connections to close in batches of `batch` every `interval` at most (shortened so that all
+  /// batches go out within half of `deadline`; WebSocket 1012, SSE `reconnect`: clients move to
+  /// other nodes without stampeding them), and calls `done` (on an I/O thread) when every
+  /// connection is gone or `deadline` passed. Call stop() afterwards.
+  void drain(std::size_t batch, std::chrono::milliseconds interval, std::chrono::milliseconds deadline,
+             std::function<void()> done);
+
   /// The client port actually bound (useful when 0 was requested); 0 before start().
   std::uint16_t port() const;
   /// The internal port actually bound; 0 before start().

@@ -1,0 +1,198 @@
+// The real-time connection (docs/protocol.md §2): one WebSocket to /ws on this origin, with
+// reconnect (exponential backoff 500 ms → 20 s with jitter), `resume` as the first frame of every
+// connection, an application-level ping watchdog, and fast reconnect on drain (close 1012).
+//
+// Emits (EventTarget):
+//   'status'  detail {state: 'connecting'|'open'|'reconnecting'|'stopped', attempt, retryAt, first}
+//   'open'    detail {gen}        after resume was sent; safe to send frames
+//   'event'   detail {type, data} every server event
+//   'unauthorized'                 the session is gone (the app shows the login screen)
+
+const MIN_DELAY = 500;
+const MAX_DELAY = 20000;
+const CONNECT_TIMEOUT = 10000;
+const PING_AFTER = 25000; // silent this long → send a ping
+const DEAD_AFTER = 40000; // silent this long → the connection is dead
+const HEALTHY_AFTER = 10000; // open this long → backoff starts again from the minimum
+
+export function backoffDelay(attempt, random = Math.random) {
+  const cap = Math.min(MAX_DELAY, MIN_DELAY * 2 ** attempt);
+  return Math.round(cap / 2 + random() * (cap / 2)); // "equal jitter": [cap/2, cap]
+}
+
+export class Live extends EventTarget {
+  /**
+   * @param {object} o
+   * @param {() => object} o.getResume  {roomId: lastId} for the resume frame
+   * @param {() => Promise<boolean>} o.checkSession  false when the session is gone
+   * @param {string} [o.url]
+   */
+  constructor({ getResume, checkSession, url }) {
+    super();
+    this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    this.getResume = getResume;
+    this.checkSession = checkSession;
+    this.ws = null;
+    this.gen = 0; // increments at every successful open
+    this.attempt = 0;
+    this.everOpened = false;
+    this.stopped = true;
+    this.retryTimer = null;
+    this.watchdog = null;
+    this.healthyTimer = null;
+    this.connectTimer = null;
+    this.lastInbound = 0;
+    this.state = 'stopped';
+    this.onOnline = () => { if (this.state === 'reconnecting' && !this.ws) this.retryNow(); };
+  }
+
+  get isOpen() {
+    return this.ws !== null && this.ws.readyState === WebSocket.OPEN && this.state === 'open';
+  }
+
+  start() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    window.addEventListener('online', this.onOnline);
+    this.watchdog = setInterval(() => this.checkAlive(), 5000);
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    window.removeEventListener('online', this.onOnline);
+    clearInterval(this.watchdog);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.healthyTimer);
+    clearTimeout(this.connectTimer);
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) { this.detach(ws); try { ws.close(1000, 'bye'); } catch { /* closed */ } }
+    this.setState('stopped');
+  }
+
+  /** Sends a frame when open; false otherwise (the caller keeps it for later). */
+  send(frame) {
+    if (!this.isOpen) return false;
+    try {
+      this.ws.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Skips the backoff wait (the banner's "Retry now"). */
+  retryNow() {
+    if (this.stopped || this.ws) return;
+    clearTimeout(this.retryTimer);
+    this.connect();
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  setState(state, extra = {}) {
+    this.state = state;
+    this.dispatchEvent(new CustomEvent('status', {
+      detail: { state, attempt: this.attempt, first: !this.everOpened, ...extra },
+    }));
+  }
+
+  connect() {
+    if (this.stopped) return;
+    this.setState(this.everOpened || this.attempt > 0 ? 'reconnecting' : 'connecting', { connectingNow: true });
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    let opened = false;
+    this.connectTimer = setTimeout(() => { if (!opened) { try { ws.close(); } catch { /* */ } this.onClosed(ws, 4000, false); } }, CONNECT_TIMEOUT);
+
+    ws.onopen = () => {
+      opened = true;
+      clearTimeout(this.connectTimer);
+      this.lastInbound = Date.now();
+      // The resume frame must be the first frame of the connection.
+      ws.send(JSON.stringify({ type: 'resume', rooms: this.getResume() }));
+      this.gen += 1;
+      const wasReconnect = this.everOpened;
+      this.everOpened = true;
+      this.setState('open', { reconnected: wasReconnect });
+      this.dispatchEvent(new CustomEvent('open', { detail: { gen: this.gen, reconnected: wasReconnect } }));
+      clearTimeout(this.healthyTimer);
+      this.healthyTimer = setTimeout(() => { this.attempt = 0; }, HEALTHY_AFTER);
+    };
+    ws.onmessage = (e) => {
+      this.lastInbound = Date.now();
+      let ev;
+      try { ev = JSON.parse(e.data); } catch { return; }
+      if (!ev || typeof ev.type !== 'string') return;
+      if (ev.type === 'pong') return;
+      if (ev.type === 'reconnect') {
+        // Draining node: it will close with 1012; reconnect as soon as it does.
+        this.drainHint = true;
+      }
+      this.dispatchEvent(new CustomEvent('event', { detail: { type: ev.type, data: ev.data } }));
+    };
+    ws.onclose = (e) => this.onClosed(ws, e.code, opened);
+    ws.onerror = () => { /* onclose follows */ };
+  }
+
+  detach(ws) {
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+  }
+
+  async onClosed(ws, code, opened) {
+    if (ws !== this.ws) return; // a socket we already gave up on
+    this.detach(ws);
+    this.ws = null;
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.healthyTimer);
+    if (this.stopped) return;
+    const drain = code === 1012 || this.drainHint;
+    this.drainHint = false;
+    if (drain) {
+      // Planned restart of this node: come back right away (jitter ≤ 1 s spreads the herd).
+      this.setState('reconnecting', { retryAt: Date.now() });
+      this.retryTimer = setTimeout(() => this.connect(), Math.random() * 1000);
+      return;
+    }
+    if (!opened) {
+      // The upgrade failed: maybe the session expired (401 is invisible to WebSocket).
+      let ok = true;
+      try { ok = await this.checkSession(); } catch { ok = true; }
+      if (this.stopped) return;
+      if (!ok) {
+        this.stop();
+        this.dispatchEvent(new CustomEvent('unauthorized'));
+        return;
+      }
+    }
+    this.scheduleRetry();
+  }
+
+  scheduleRetry() {
+    const delay = backoffDelay(this.attempt);
+    this.attempt += 1;
+    const retryAt = Date.now() + delay;
+    this.setState('reconnecting', { retryAt });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  checkAlive() {
+    if (!this.isOpen) return;
+    const silent = Date.now() - this.lastInbound;
+    if (silent > DEAD_AFTER) {
+      const ws = this.ws;
+      try { ws.close(4000, 'no answer'); } catch { /* */ }
+      this.onClosed(ws, 4000, true);
+    } else if (silent > PING_AFTER) {
+      this.send({ type: 'ping' });
+    }
+  }
+}

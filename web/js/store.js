@@ -1,0 +1,344 @@
+// Client state: the signed-in user, users (presence), rooms and their messages.
+//
+// Messages are kept per room, keyed by id and sorted by id: a message that arrives twice (live,
+// resume replay, history page, ack) is stored once. Each room's store is contiguous from `floor`
+// (the oldest id fetched by paging back from the newest) up to its newest id, so the newest id
+// is always a correct `resume` cursor. Pending (optimistic) messages live apart, keyed by clientId.
+// Changes are batched into one 'change' event per task, with the set of topics that changed:
+// 'rooms', 'users', 'typing', 'active', 'room:<id>' (messages or pending of that room).
+
+const TYPING_TTL = 6000;
+
+export function roomKind(id) {
+  if (id === '0') return 'general';
+  return String(id).includes(':') ? 'dm' : 'channel';
+}
+
+export class Store extends EventTarget {
+  constructor() {
+    super();
+    this.me = null;
+    this.users = new Map(); // id → {id, username, online}
+    this.rooms = new Map(); // id → room (see addRoom)
+    this.activeRoomId = '0';
+    this.pending = new Map(); // clientId → {clientId, roomId, text, status, error, sentGen, createdAt}
+    this.lastRead = {}; // roomId → id
+    this.firstVisit = false;
+    this.topics = new Set();
+    this.typingTimer = null;
+    this.gen = 0; // the live connection's generation (set by the app)
+  }
+
+  // --- change batching -------------------------------------------------------------------------
+
+  touch(...topics) {
+    const wasEmpty = this.topics.size === 0;
+    for (const t of topics) this.topics.add(t);
+    if (wasEmpty) {
+      queueMicrotask(() => {
+        const topics = this.topics;
+        this.topics = new Set();
+        this.dispatchEvent(new CustomEvent('change', { detail: topics }));
+      });
+    }
+  }
+
+  // --- session ---------------------------------------------------------------------------------
+
+  setMe(me) {
+    this.me = me ? { id: String(me.id), username: me.username, role: me.role } : null;
+    this.users.clear();
+    this.rooms.clear();
+    this.pending.clear();
+    this.activeRoomId = '0';
+    this.lastRead = {};
+    this.firstVisit = false;
+    if (this.me) {
+      this.upsertUser({ id: this.me.id, username: this.me.username, online: true });
+      try {
+        const saved = localStorage.getItem(this.lastReadKey());
+        if (saved === null) this.firstVisit = true;
+        else this.lastRead = JSON.parse(saved) || {};
+      } catch { this.lastRead = {}; }
+    }
+    this.touch('rooms', 'users', 'active');
+  }
+
+  lastReadKey() { return `guideops.lastRead.${this.me.id}`; }
+
+  saveLastRead() {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      try { localStorage.setItem(this.lastReadKey(), JSON.stringify(this.lastRead)); } catch { /* full/private */ }
+    }, 300);
+  }
+
+  // --- users -----------------------------------------------------------------------------------
+
+  upsertUser(u) {
+    if (!u || u.id === undefined) return;
+    const id = String(u.id);
+    const cur = this.users.get(id);
+    const next = {
+      id,
+      username: u.username ?? cur?.username ?? `user ${id}`,
+      online: u.online ?? cur?.online ?? false,
+      known: Boolean(u.username) || Boolean(cur?.known),
+    };
+    if (!cur || cur.username !== next.username || cur.online !== next.online || cur.known !== next.known) {
+      this.users.set(id, next);
+      this.touch('users', 'rooms');
+    }
+  }
+
+  /** From GET /users/online: everyone listed is online, everyone else offline (except me). */
+  setOnline(map) {
+    const online = new Set(Object.keys(map || {}));
+    for (const u of Object.values(map || {})) this.upsertUser({ ...u, online: true });
+    for (const u of this.users.values()) {
+      if (!online.has(u.id) && u.id !== this.me?.id && u.online) this.upsertUser({ ...u, online: false });
+    }
+  }
+
+  userName(id) {
+    const u = this.users.get(String(id));
+    return u ? u.username : `user ${id}`;
+  }
+
+  unknownUserIds() {
+    const ids = new Set();
+    for (const room of this.rooms.values()) {
+      for (const m of room.msgs.values()) if (!this.users.get(String(m.from))?.known) ids.add(String(m.from));
+    }
+    return [...ids];
+  }
+
+  // --- rooms -----------------------------------------------------------------------------------
+
+  addRoom({ id, names }) {
+    id = String(id);
+    const kind = roomKind(id);
+    const list = Array.isArray(names) ? names.map(String) : [];
+    let name = list[0] ?? id;
+    let peerId = null;
+    if (kind === 'general') name = 'General';
+    if (kind === 'dm') {
+      const ids = id.split(':');
+      peerId = ids.find((x) => x !== this.me.id) ?? this.me.id;
+      const mine = this.me.username.toLowerCase();
+      name = list.find((n) => n.toLowerCase() !== mine) ?? list[0] ?? `user ${peerId}`;
+      if (!this.users.get(peerId)?.known) this.upsertUser({ id: peerId, username: name });
+    }
+    const cur = this.rooms.get(id);
+    if (cur) {
+      if (cur.name !== name) { cur.name = name; this.touch('rooms', `room:${id}`); }
+      return cur;
+    }
+    const room = {
+      id, kind, name, peerId,
+      msgs: new Map(), ids: [],
+      floor: null, hasMore: true, loaded: false, loading: false,
+      typing: new Map(),
+    };
+    this.rooms.set(id, room);
+    if (this.lastRead[id] === undefined) this.lastRead[id] = 0;
+    this.touch('rooms');
+    return room;
+  }
+
+  removeRoom(id) {
+    if (!this.rooms.delete(String(id))) return;
+    for (const [cid, p] of this.pending) if (p.roomId === id) this.pending.delete(cid);
+    if (this.activeRoomId === id) this.setActive('0');
+    this.touch('rooms', 'active');
+  }
+
+  setActive(id) {
+    if (!this.rooms.has(id)) id = '0';
+    if (this.activeRoomId === id) return;
+    this.activeRoomId = id;
+    this.touch('active', 'rooms', 'typing');
+  }
+
+  get activeRoom() { return this.rooms.get(this.activeRoomId); }
+
+  /** Rooms in sidebar order: General, channels by name, DMs by newest activity. */
+  sortedRooms(kind) {
+    const list = [...this.rooms.values()].filter((r) => (kind === 'channel' ? r.kind !== 'dm' : r.kind === kind));
+    if (kind === 'dm') return list.sort((a, b) => (this.lastId(b) ?? 0) - (this.lastId(a) ?? 0) || a.name.localeCompare(b.name));
+    return list.sort((a, b) => (a.kind === 'general' ? -1 : b.kind === 'general' ? 1 : a.name.localeCompare(b.name)));
+  }
+
+  // --- messages --------------------------------------------------------------------------------
+
+  lastId(room) { return room.ids.length ? room.ids[room.ids.length - 1] : null; }
+  newest(room) { const id = this.lastId(room); return id === null ? null : room.msgs.get(id); }
+
+  /** Inserts one message; false when its id is already there (a duplicate). */
+  insert(room, m) {
+    const id = Number(m.id);
+    if (!Number.isFinite(id)) return false;
+    const existing = room.msgs.get(id);
+    if (existing) {
+      if (existing.local) room.msgs.set(id, { ...m, id, from: String(m.from) }); // server copy wins
+      return false;
+    }
+    room.msgs.set(id, { ...m, id, from: String(m.from) });
+    const ids = room.ids;
+    if (ids.length === 0 || id > ids[ids.length - 1]) ids.push(id);
+    else {
+      let lo = 0;
+      let hi = ids.length;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (ids[mid] < id) lo = mid + 1; else hi = mid; }
+      ids.splice(lo, 0, id);
+    }
+    if (!this.users.has(String(m.from))) this.upsertUser({ id: m.from });
+    return true;
+  }
+
+  /** A live (or resumed) message event. Returns true when it was new. */
+  receive(m) {
+    const room = this.rooms.get(String(m.roomId));
+    if (!room) return false;
+    const fresh = this.insert(room, m);
+    if (fresh) {
+      if (String(m.from) === this.me.id) this.reconcileOwn(room, m);
+      room.typing.delete(String(m.from));
+      this.touch(`room:${room.id}`, 'rooms', 'typing');
+    }
+    return fresh;
+  }
+
+  /** A page of history (newest first, as the API returns it). */
+  addHistory(roomId, page, limit, { initial = false } = {}) {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    for (const m of page) this.insert(room, m);
+    if (page.length) {
+      const oldest = Number(page[page.length - 1].id);
+      room.floor = room.floor === null ? oldest : Math.min(room.floor, oldest);
+    }
+    if (page.length < limit) room.hasMore = false;
+    if (initial && this.firstVisit) this.lastRead[roomId] = this.lastId(room) ?? 0;
+    room.loaded = true;
+    this.touch(`room:${roomId}`, 'rooms');
+  }
+
+  /** The resume frame: last id seen per room we have a contiguous store for. */
+  resumeCursor() {
+    const out = {};
+    for (const r of this.rooms.values()) {
+      if (!r.loaded) continue;
+      out[r.id] = this.lastId(r) ?? 0;
+    }
+    return out;
+  }
+
+  // --- unread ----------------------------------------------------------------------------------
+
+  unread(room) {
+    const last = this.lastRead[room.id] ?? 0;
+    let n = 0;
+    for (let i = room.ids.length - 1; i >= 0 && room.ids[i] > last; i--) {
+      if (room.msgs.get(room.ids[i]).from !== this.me.id) n++;
+    }
+    const more = n > 0 && room.hasMore && room.floor !== null && room.floor > last;
+    return { n, more };
+  }
+
+  markRead(roomId) {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    const id = this.lastId(room) ?? 0;
+    if ((this.lastRead[roomId] ?? 0) >= id) return;
+    this.lastRead[roomId] = id;
+    this.saveLastRead();
+    this.touch('rooms');
+  }
+
+  // --- optimistic sending ----------------------------------------------------------------------
+
+  addPending(roomId, text, clientId) {
+    const p = { clientId, roomId, text, status: 'pending', error: null, sentGen: null, createdAt: Date.now() };
+    this.pending.set(clientId, p);
+    this.touch(`room:${roomId}`);
+    return p;
+  }
+
+  pendingOf(roomId) {
+    return [...this.pending.values()].filter((p) => p.roomId === roomId);
+  }
+
+  /** ack {clientId, id, roomId}: the pending message becomes the stored one. */
+  ack({ clientId, id, roomId }) {
+    const p = this.pending.get(clientId);
+    if (!p) return;
+    this.pending.delete(clientId);
+    const room = this.rooms.get(String(roomId ?? p.roomId));
+    if (room && !room.msgs.has(Number(id))) {
+      this.insert(room, { id, roomId: room.id, from: this.me.id, date: Math.floor(Date.now() / 1000), message: p.text, local: true });
+    }
+    this.touch(`room:${p.roomId}`, 'rooms');
+  }
+
+  fail(clientId, message) {
+    const p = this.pending.get(clientId);
+    if (!p || p.status === 'failed') return;
+    p.status = 'failed';
+    p.error = message || 'Not sent';
+    this.touch(`room:${p.roomId}`);
+  }
+
+  /** Retry: same entry (same place in the list), new clientId. */
+  renew(clientId, newClientId) {
+    const p = this.pending.get(clientId);
+    if (!p) return null;
+    this.pending.delete(clientId);
+    const q = { ...p, clientId: newClientId, status: 'pending', error: null, sentGen: null, createdAt: Date.now() };
+    this.pending.set(newClientId, q);
+    this.touch(`room:${p.roomId}`);
+    return q;
+  }
+
+  /**
+   * One of my messages arrived without its ack (the connection it was sent on died before the
+   * ack): settle the matching pending entry sent on an earlier connection instead of showing
+   * the text twice.
+   */
+  reconcileOwn(room, m) {
+    for (const p of this.pending.values()) {
+      if (p.roomId === room.id && p.text === m.message && p.sentGen !== null && p.sentGen < this.gen) {
+        this.pending.delete(p.clientId);
+        return;
+      }
+    }
+  }
+
+  // --- typing ----------------------------------------------------------------------------------
+
+  setTyping({ roomId, userId, typing }) {
+    const room = this.rooms.get(String(roomId));
+    if (!room || String(userId) === this.me.id) return;
+    if (typing) room.typing.set(String(userId), Date.now() + TYPING_TTL);
+    else room.typing.delete(String(userId));
+    this.touch('typing');
+    if (!this.typingTimer) this.typingTimer = setInterval(() => this.expireTyping(), 1000);
+  }
+
+  expireTyping() {
+    const now = Date.now();
+    let any = false;
+    for (const room of this.rooms.values()) {
+      for (const [u, exp] of room.typing) {
+        if (exp <= now) { room.typing.delete(u); this.touch('typing'); } else any = true;
+      }
+    }
+    if (!any) { clearInterval(this.typingTimer); this.typingTimer = null; }
+  }
+
+  typingNames(roomId) {
+    const room = this.rooms.get(roomId);
+    if (!room) return [];
+    return [...room.typing.keys()].map((id) => this.userName(id));
+  }
+}
