@@ -31,3 +31,35 @@ export function setChildren(parent, children) {
 export function show(node, visible) {
   node.hidden = !visible;
 }
+
+/**
+ * Makes parent's children exactly `nodes`, in order, moving as few nodes as possible (a moved
+ * node loses focus and is announced again by live regions; untouched nodes are neither).
+ */
+export function reconcile(parent, nodes) {
+  const want = new Set(nodes);
+  for (const child of [...parent.childNodes]) if (!want.has(child)) child.remove();
+  let cur = parent.firstChild;
+  for (const n of nodes) {
+    if (n === cur) { cur = cur.nextSibling; continue; }
+    parent.insertBefore(n, cur);
+  }
+}
+
+/** A keyed node cache: node(key, sig, build) reuses the node while its signature is unchanged. */
+export class KeyedNodes {
+  constructor() { this.map = new Map(); this.seen = new Set(); }
+  node(key, sig, build) {
+    this.seen.add(key);
+    const c = this.map.get(key);
+    if (c && c.sig === sig) return c.node;
+    const node = build();
+    this.map.set(key, { sig, node });
+    return node;
+  }
+  /** Forget keys not used since the last sweep. */
+  sweep() {
+    for (const k of this.map.keys()) if (!this.seen.has(k)) this.map.delete(k);
+    this.seen.clear();
+  }
+}

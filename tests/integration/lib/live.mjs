@@ -424,3 +424,32 @@ export async function expectNothing(c, pred, ms, { from = 0 } = {}) {
   await new Promise((r) => setTimeout(r, ms));
   return c.events.slice(from).filter((e) => { try { return pred(e); } catch { return false; } });
 }
+
+let clientSeq = 0;
+/** A fresh clientId. */
+export function newClientId(prefix = 'c') {
+  clientSeq += 1;
+  return `${prefix}${process.pid}-${clientSeq}`;
+}
+
+/**
+ * Sends a chat message over WS and waits for the answer to its clientId: resolves with the `ack`
+ * or `error` event (whichever comes first for that clientId).
+ */
+export async function sendWs(ws, roomId, message, { clientId = newClientId(), timeoutMs = 5000 } = {}) {
+  const from = ws.mark();
+  ws.send({ type: 'message', roomId, message, clientId });
+  return ws.waitFor((e) => (e.type === 'ack' || e.type === 'error') && e.data?.clientId === clientId, timeoutMs,
+    { from, what: `ack/error for clientId ${clientId}` });
+}
+
+/** Predicate: a `message` event with this id (and room). */
+export const isMessage = (id, roomId) => (e) => e.type === 'message' && e.data?.id === id && (roomId === undefined || e.data.roomId === roomId);
+
+/** Asserts ids are strictly increasing; returns a readable problem or null. */
+export function orderProblem(ids) {
+  for (let i = 1; i < ids.length; i++) {
+    if (!(ids[i] > ids[i - 1])) return `ids[${i - 1}]=${ids[i - 1]} then ids[${i}]=${ids[i]} (not strictly increasing)`;
+  }
+  return null;
+}

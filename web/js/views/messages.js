@@ -3,7 +3,7 @@
 // messages are prepended), and a "↓ N new messages" pill when the reader is scrolled up.
 // Rows are keyed and reused, so an update never re-announces old messages (role="log").
 
-import { el } from '../dom.js';
+import { el, reconcile } from '../dom.js';
 import { dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
 
 const GROUP_GAP_S = 5 * 60;
@@ -54,6 +54,8 @@ export class MessageList {
     const anchor = this.anchor();
 
     const rows = this.buildRows(room);
+    const keys = new Set(rows.map((r) => r.key));
+    for (const k of this.rows.keys()) if (!keys.has(k)) this.rows.delete(k);
     const nodes = rows.map((r) => this.node(r));
     const prevLast = this.lastKey;
     reconcile(this.list, nodes);
@@ -202,14 +204,3 @@ function markerRow() {
   return el('li', { class: 'new-marker', attrs: { role: 'separator' } }, el('span', { text: 'New messages' }));
 }
 
-/** Makes parent's children exactly `nodes`, moving as few nodes as possible. */
-export function reconcile(parent, nodes) {
-  const want = new Set(nodes);
-  for (const child of [...parent.children]) if (!want.has(child)) child.remove();
-  let cur = parent.firstChild;
-  for (const n of nodes) {
-    if (n === cur) { cur = cur.nextSibling; continue; }
-    parent.insertBefore(n, cur);
-  }
-  while (cur) { const next = cur.nextSibling; cur.remove(); cur = next; }
-}

@@ -1,0 +1,101 @@
+// The sidebar: channels (General first), direct messages (newest first) with unread badges and
+// the newest message as a preview, and the people online (click → direct message). Items are
+// keyed and updated in place, so keyboard focus survives live updates. ArrowUp/ArrowDown/Home/End
+// move between items.
+
+import { $, el, KeyedNodes, reconcile } from '../dom.js';
+import { badgeText, hueClass, initials } from '../format.js';
+
+export class Sidebar {
+  constructor({ store, onOpen, onStartDm }) {
+    this.store = store;
+    this.onOpen = onOpen;
+    this.onStartDm = onStartDm;
+    this.channels = $('#channel-list');
+    this.dms = $('#dm-list');
+    this.people = $('#people-list');
+    this.cache = new KeyedNodes();
+    $('#room-nav').addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  render() {
+    const s = this.store;
+    reconcile(this.channels, s.sortedRooms('channel').map((r) => this.roomItem(r)));
+    const dms = s.sortedRooms('dm');
+    reconcile(this.dms, dms.map((r) => this.roomItem(r)));
+    $('#dm-empty').hidden = dms.length > 0;
+    const online = [...s.users.values()]
+      .filter((u) => u.online && u.id !== s.me.id)
+      .sort((a, b) => a.username.localeCompare(b.username));
+    reconcile(this.people, online.map((u) => this.personItem(u)));
+    $('#people-empty').hidden = online.length > 0;
+    this.cache.sweep();
+  }
+
+  roomItem(room) {
+    const s = this.store;
+    const active = room.id === s.activeRoomId;
+    const { n, more } = active ? { n: 0, more: false } : s.unread(room);
+    const last = s.newest(room);
+    const preview = last ? `${last.from === s.me.id ? 'You: ' : room.kind === 'dm' ? '' : `${s.userName(last.from)}: `}${last.message}` : '';
+    const peer = room.kind === 'dm' ? s.users.get(room.peerId) : null;
+    const online = peer ? peer.online : null;
+    const sig = [room.name, active, n, more, preview, online].join('|');
+    return this.cache.node(`r:${room.id}`, sig, () => {
+      const icon = room.kind === 'dm'
+        ? el('span', { class: `avatar avatar-sm ${hueClass(room.peerId)}`, text: initials(room.name), attrs: { 'aria-hidden': 'true' } },
+          el('span', { class: `dot ${online ? 'on' : 'off'}` }))
+        : el('span', { class: 'room-hash', text: '#', attrs: { 'aria-hidden': 'true' } });
+      const text = el('span', { class: 'room-text' },
+        el('span', { class: 'room-name', text: room.name }),
+        room.kind === 'dm' ? el('span', { class: 'visually-hidden', text: online ? ', online' : ', offline' }) : null,
+        preview ? el('span', { class: 'room-preview', text: preview.slice(0, 140) }) : null);
+      const badge = n > 0
+        ? el('span', { class: 'badge', attrs: { title: `${badgeText(n, more)} unread` } },
+          el('span', { text: badgeText(n, more) }), el('span', { class: 'visually-hidden', text: ' unread' }))
+        : null;
+      const btn = el('button', {
+        class: `room-btn${active ? ' active' : ''}${n > 0 ? ' has-unread' : ''}`,
+        attrs: { type: 'button', 'aria-current': active ? 'page' : false },
+        data: { roomId: room.id, nav: '' },
+        on: { click: () => this.onOpen(room.id) },
+      }, icon, text, badge);
+      return el('li', {}, btn);
+    });
+  }
+
+  personItem(u) {
+    const sig = `${u.username}|${u.online}`;
+    return this.cache.node(`u:${u.id}`, sig, () => el('li', {}, el('button', {
+      class: 'room-btn person-btn',
+      attrs: { type: 'button', title: `Send a direct message to ${u.username}` },
+      data: { userId: u.id, nav: '' },
+      on: { click: () => this.onStartDm(u.id) },
+    },
+    el('span', { class: `avatar avatar-sm ${hueClass(u.id)}`, text: initials(u.username), attrs: { 'aria-hidden': 'true' } },
+      el('span', { class: `dot ${u.online ? 'on' : 'off'}` })),
+    el('span', { class: 'room-text' },
+      el('span', { class: 'room-name', text: u.username }),
+      el('span', { class: 'room-preview', text: u.online ? 'Online' : 'Offline' })))));
+  }
+
+  /** Focuses the active room's button (after opening the sidebar on a phone). */
+  focusActive() {
+    const b = $(`#room-nav [data-room-id="${CSS.escape(this.store.activeRoomId)}"]`);
+    if (b) b.focus();
+  }
+
+  onKey(e) {
+    if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key)) return;
+    const items = [...document.querySelectorAll('#room-nav [data-nav]')];
+    const i = items.indexOf(document.activeElement);
+    if (i < 0) return;
+    e.preventDefault();
+    let j = i;
+    if (e.key === 'ArrowDown') j = Math.min(items.length - 1, i + 1);
+    if (e.key === 'ArrowUp') j = Math.max(0, i - 1);
+    if (e.key === 'Home') j = 0;
+    if (e.key === 'End') j = items.length - 1;
+    items[j].focus();
+  }
+}

@@ -1,0 +1,78 @@
+// Connection banner ("Reconnecting… / Back online"), the connection state under the user's
+// name, and non-blocking toasts for API errors.
+
+import { $, el } from '../dom.js';
+
+const BACK_ONLINE_MS = 2500;
+const TOAST_MS = 6000;
+
+export class StatusView {
+  constructor({ onRetryNow }) {
+    this.banner = $('#banner');
+    this.text = $('#banner-text');
+    this.retry = $('#banner-retry');
+    this.connState = $('#conn-state');
+    this.toasts = $('#toasts');
+    this.tick = null;
+    this.hideTimer = null;
+    this.retry.addEventListener('click', onRetryNow);
+  }
+
+  /** detail from Live's 'status' event. */
+  connection(d) {
+    clearInterval(this.tick);
+    clearTimeout(this.hideTimer);
+    if (d.state === 'open') {
+      this.connState.textContent = 'Online';
+      this.connState.className = 'me-state ok';
+      if (d.reconnected || !this.banner.hidden) {
+        this.show('ok', 'Back online');
+        this.hideTimer = setTimeout(() => { this.banner.hidden = true; }, BACK_ONLINE_MS);
+      } else {
+        this.banner.hidden = true;
+      }
+      return;
+    }
+    if (d.state === 'connecting' || d.state === 'stopped') {
+      this.connState.textContent = d.state === 'stopped' ? 'Offline' : 'Connecting…';
+      this.connState.className = 'me-state';
+      this.banner.hidden = true;
+      return;
+    }
+    // reconnecting
+    this.connState.textContent = 'Reconnecting…';
+    this.connState.className = 'me-state warn';
+    const render = () => {
+      const left = d.retryAt ? Math.ceil((d.retryAt - Date.now()) / 1000) : 0;
+      const wait = !d.connectingNow && left >= 2 ? ` Next try in ${left} s.` : '';
+      this.show('warn', `Connection lost. Reconnecting…${wait}`, !d.connectingNow && left >= 2);
+    };
+    render();
+    if (d.retryAt) this.tick = setInterval(render, 1000);
+  }
+
+  show(kind, text, retry = false) {
+    this.banner.className = `banner banner-${kind}`;
+    if (this.text.textContent !== text) this.text.textContent = text;
+    this.retry.hidden = !retry;
+    this.banner.hidden = false;
+  }
+
+  /** A non-blocking message; kind 'error' | 'info'. */
+  toast(message, kind = 'error') {
+    const close = el('button', { class: 'icon-btn icon-btn-sm', text: '✕', attrs: { type: 'button', 'aria-label': 'Dismiss' } });
+    const t = el('div', { class: `toast toast-${kind}` }, el('span', { text: message }), close);
+    const remove = () => t.remove();
+    close.addEventListener('click', remove);
+    this.toasts.append(t);
+    while (this.toasts.childElementCount > 4) this.toasts.firstElementChild.remove();
+    setTimeout(remove, TOAST_MS);
+  }
+
+  reset() {
+    clearInterval(this.tick);
+    clearTimeout(this.hideTimer);
+    this.banner.hidden = true;
+    this.toasts.replaceChildren();
+  }
+}
