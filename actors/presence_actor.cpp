@@ -103,11 +103,11 @@ caf::behavior presence_actor(presence_actor_t* self, std::shared_ptr<presence_ba
         for (auto& session : it->second.sessions)
           self->send(session, event_atom::value, frame);
     },
-    [self](follow_atom, const std::string& user_id, const std::string& room_id) {
+    [self](follow_atom, const std::string& user_id, const std::string& room_id, std::int64_t after) {
       auto it = self->state.users.find(user_id);
       if (it != self->state.users.end())
         for (auto& session : it->second.sessions)
-          self->send(session, follow_atom::value, room_id, std::int64_t{-1});
+          self->send(session, follow_atom::value, room_id, after);
     },
     [self](unfollow_atom, const std::string& user_id, const std::string& room_id) {
       auto it = self->state.users.find(user_id);

@@ -8,7 +8,8 @@
 /// - `(connect_atom, user_id, session)` from each session actor at start (monitored).
 /// - `(event_atom, frame_ptr)` broadcast an ephemeral frame to every local session.
 /// - `(event_atom, user_id, frame_ptr)` send a frame to every local session of one user.
-/// - `(follow_atom, user_id, room_id)` make every local session of one user follow a room.
+/// - `(follow_atom, user_id, room_id, after)` make every local session of one user follow a room
+///   (after that message id; -1: from the room's head).
 /// - `(unfollow_atom, user_id, room_id)` make them stop following it.
 /// - `(count_atom) -> size_t` users with at least one local connection.
 

@@ -19,9 +19,15 @@ realtime::realtime(caf::actor_system& sys, std::shared_ptr<history_source> histo
 
 realtime::~realtime() = default;
 
-caf::actor realtime::open_session(const std::string& user_id, std::shared_ptr<client_sink> sink) {
-  return spawn_session(sys_, user_id, std::move(sink),
-                       session_deps{directory_, presence_, history_, metrics_}, opts_.session);
+caf::actor realtime::open_session(const std::string& user_id, std::shared_ptr<client_sink> sink, bool hold) {
+  auto opts = opts_.session;
+  opts.hold_until_released = hold;
+  return spawn_session(sys_, user_id, std::move(sink), session_deps{directory_, presence_, history_, metrics_},
+                       opts);
+}
+
+void realtime::release(const caf::actor& session) {
+  caf::anon_send(session, release_atom::value);
 }
 
 void realtime::close_session(const caf::actor& session) {
@@ -39,6 +45,10 @@ void realtime::publish(const std::string& room_id, std::int64_t id, std::int64_t
                  room_event{room_id, id, prev, ts_ms, make_message_frame(message_json)});
 }
 
+void realtime::remote_typing(const std::string& room_id, const std::string& user_id, bool typing) {
+  caf::anon_send(directory_, rtyping_atom::value, room_id, user_id, typing);
+}
+
 void realtime::catch_up() {
   caf::anon_send(directory_, catchup_atom::value);
 }
@@ -48,14 +58,16 @@ void realtime::typing(const std::string& room_id, const std::string& user_id, bo
 }
 
 void realtime::room_event_for_users(const std::vector<std::string>& users, const std::string& type,
-                                    const std::string& room_id, const std::string& data_json) {
-  deliver_room_event(users, type, room_id, data_json);
+                                    const std::string& room_id, const std::string& data_json,
+                                    std::int64_t after) {
+  deliver_room_event(users, type, room_id, data_json, after);
   if (publisher_)
-    publisher_(users, type, room_id, data_json);
+    publisher_(users, type, room_id, data_json, after);
 }
 
 void realtime::deliver_room_event(const std::vector<std::string>& users, const std::string& type,
-                                  const std::string& room_id, const std::string& data_json) {
+                                  const std::string& room_id, const std::string& data_json,
+                                  std::int64_t after) {
   std::string text;
   text.reserve(data_json.size() + type.size() + 22);
   text.append(R"({"type":")").append(type).append(R"(","data":)").append(data_json).push_back('}');
@@ -66,7 +78,7 @@ void realtime::deliver_room_event(const std::vector<std::string>& users, const s
     if (leave)
       caf::anon_send(presence_, unfollow_atom::value, user, room_id);
     else
-      caf::anon_send(presence_, follow_atom::value, user, room_id);
+      caf::anon_send(presence_, follow_atom::value, user, room_id, after);
     caf::anon_send(presence_, event_atom::value, user, frame);
   }
 }

@@ -39,8 +39,12 @@ public:
   realtime(const realtime&) = delete;
   realtime& operator=(const realtime&) = delete;
 
-  /// Spawns the session actor of a new connection of `user_id` writing to `sink`.
-  caf::actor open_session(const std::string& user_id, std::shared_ptr<client_sink> sink);
+  /// Spawns the session actor of a new connection of `user_id` writing to `sink`. With `hold`, it
+  /// delivers nothing until release() (see session_options::hold_until_released).
+  caf::actor open_session(const std::string& user_id, std::shared_ptr<client_sink> sink, bool hold = false);
+
+  /// Ends a session's initial hold (after the follows sent before it, from the same thread).
+  void release(const caf::actor& session);
 
   /// Ends a session actor (the connection closed); presence and rooms notice through monitors.
   void close_session(const caf::actor& session);
@@ -58,19 +62,27 @@ public:
   /// Typing start/stop of `user_id` in `room_id` (the caller checked membership).
   void typing(const std::string& room_id, const std::string& user_id, bool typing);
 
+  /// Typing relayed from another node: fanned out to the room's local members only.
+  void remote_typing(const std::string& room_id, const std::string& user_id, bool typing);
+
   /// A room change for some users (`show.room`, `room.joined`: they follow the room; `room.left`:
   /// they stop): delivered to their connections on this node and, through the cluster link, on
   /// every other node.
+  /// `after` is where following starts: 0 for a room created just now (nothing can be missed),
+  /// the room's head at the time of a join, -1 for "its head when the follow happens".
   void room_event_for_users(const std::vector<std::string>& users, const std::string& type,
-                            const std::string& room_id, const std::string& data_json);
+                            const std::string& room_id, const std::string& data_json,
+                            std::int64_t after = -1);
 
   /// The same, for an event another node published: local delivery only.
   void deliver_room_event(const std::vector<std::string>& users, const std::string& type,
-                          const std::string& room_id, const std::string& data_json);
+                          const std::string& room_id, const std::string& data_json,
+                          std::int64_t after = -1);
 
   /// Publishes user events to the other nodes (set once at start-up, before any connection).
   using cluster_publisher = std::function<void(const std::vector<std::string>& users, const std::string& type,
-                                               const std::string& room_id, const std::string& data_json)>;
+                                               const std::string& room_id, const std::string& data_json,
+                                               std::int64_t after)>;
   void set_cluster_publisher(cluster_publisher fn) { publisher_ = std::move(fn); }
 
   /// Sends an event to every local connection (presence).

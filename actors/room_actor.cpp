@@ -209,11 +209,17 @@ void remove_member(room_actor_t* self, const caf::actor_addr& who) {
   maybe_schedule_idle(self);
 }
 
-void send_typing(room_actor_t* self, const std::string& user_id, bool typing) {
+void fan_out_typing(room_actor_t* self, const std::string& user_id, bool typing) {
   auto frame = make_frame(typing_frame_json(self->state.room_id, user_id, typing));
   for (auto& m : self->state.members)
     if (m.user_id != user_id)
       self->send(m.session, event_atom::value, frame);
+}
+
+void send_typing(room_actor_t* self, const std::string& user_id, bool typing) {
+  fan_out_typing(self, user_id, typing);
+  if (self->state.interest)
+    self->state.interest->room_typing(self->state.room_id, user_id, typing);
 }
 
 void on_typing(room_actor_t* self, const std::string& user_id, bool typing) {
@@ -298,6 +304,9 @@ caf::behavior room_actor(room_actor_t* self, std::string room_id, room_deps deps
     [self](fill_atom, bool ok, std::vector<history_entry>& rows) { on_fill(self, ok, rows); },
     [self](typing_atom, const std::string&, const std::string& user_id, bool typing) {
       on_typing(self, user_id, typing);
+    },
+    [self](rtyping_atom, const std::string&, const std::string& user_id, bool typing) {
+      fan_out_typing(self, user_id, typing); // the origin node checked, throttled and expires it
     },
     [self](expire_atom, const std::string& user_id, std::uint64_t generation) {
       auto it = self->state.typing.find(user_id);

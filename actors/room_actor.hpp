@@ -10,7 +10,9 @@
 ///   answers the id of the last delivered message (0 when none is known yet) and the room itself.
 /// - `(leave_atom, session)` removes a member.
 /// - `(publish_atom, room_event)` delivers a chat message in chain order.
-/// - `(typing_atom, room_id, user_id, bool)` typing start/stop (throttled, expires on its own).
+/// - `(typing_atom, room_id, user_id, bool)` typing start/stop of a local member (throttled,
+///   expires on its own, relayed to other nodes).
+/// - `(rtyping_atom, room_id, user_id, bool)` typing relayed from another node (fanned out only).
 /// - `(count_atom) -> size_t` number of member sessions.
 /// - `(catchup_atom)` re-reads everything after the chain head from storage (after the Pub/Sub
 ///   connection came back).
@@ -50,6 +52,12 @@ public:
   virtual void room_active(const std::string& room_id, std::function<void()> subscribed) = 0;
   /// The room stopped on this node.
   virtual void room_idle(const std::string& room_id) = 0;
+  /// A local member's typing state changed (after throttling): tell the other nodes.
+  virtual void room_typing(const std::string& room_id, const std::string& user_id, bool typing) {
+    (void)room_id;
+    (void)user_id;
+    (void)typing;
+  }
 };
 
 /// What a room actor reads from and listens to.

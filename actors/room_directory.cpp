@@ -58,6 +58,11 @@ caf::behavior room_directory(directory_actor_t* self, room_deps deps, room_optio
       if (it != self->state.rooms.end())
         self->send(it->second, typing_atom::value, room_id, user_id, typing);
     },
+    [self](rtyping_atom, const std::string& room_id, const std::string& user_id, bool typing) {
+      auto it = self->state.rooms.find(room_id);
+      if (it != self->state.rooms.end())
+        self->send(it->second, rtyping_atom::value, room_id, user_id, typing);
+    },
     [self](catchup_atom) {
       for (auto& [id, room] : self->state.rooms)
         self->send(room, catchup_atom::value);

@@ -1,5 +1,6 @@
 #include "actors/session_actor.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct room_link {
   bool joined = false;
   bool want_head = false;          ///< live follow: start at the room's head, read after joining
   bool replaying = false;
+  bool replay_done = false;        ///< storage is read up to date, the buffer waits for the release
+  std::uint64_t read_gen = 0;      ///< generation of the storage read in flight (older answers are stale)
   bool overflowed = false;         ///< live events were dropped from the buffer: read storage again
   std::vector<room_event> buffer;  ///< live events received during a replay
 };
@@ -33,6 +36,7 @@ struct session_state {
   session_options opts;
   std::unordered_map<std::string, room_link> rooms;
   bool cut = false;
+  bool held = false; ///< deliveries wait for the release (initial hold of a WebSocket)
 
   static inline const char* name = "chat.session";
 };
@@ -63,11 +67,16 @@ void deliver(session_actor_t* self, const std::string& room_id, room_link& link,
 }
 
 void fetch_replay(session_actor_t* self, const std::string& room_id, std::int64_t after) {
+  auto it = self->state.rooms.find(room_id);
+  if (it == self->state.rooms.end())
+    return;
+  // A newer read supersedes one in flight (e.g. a resume moved the start point back).
+  auto gen = ++it->second.read_gen;
   auto me = caf::actor_cast<caf::actor>(self);
   self->state.deps.history->messages_after(
     room_id, after, self->state.opts.replay_page,
-    [me, room_id](bool ok, std::vector<history_entry> rows) {
-      caf::anon_send(me, fill_atom::value, room_id, ok, std::move(rows));
+    [me, room_id, gen](bool ok, std::vector<history_entry> rows) {
+      caf::anon_send(me, fill_atom::value, room_id, gen, ok, std::move(rows));
     });
 }
 
@@ -128,8 +137,9 @@ void on_follow(session_actor_t* self, const std::string& room_id, std::int64_t a
     if (link.last_sent == link.baseline && !link.want_head) {
       // Nothing delivered on this connection yet: restart the room from the older point, exactly.
       start_at(self, room_id, link, after);
-      if (link.joined && !link.replaying) {
+      if (link.joined) { // (otherwise the join's completion reads from `after`)
         link.replaying = true;
+        link.replay_done = false;
         fetch_replay(self, room_id, after);
       }
       return;
@@ -154,30 +164,48 @@ void on_follow(session_actor_t* self, const std::string& room_id, std::int64_t a
 }
 
 void finish_replay(session_actor_t* self, const std::string& room_id, room_link& link) {
+  if (self->state.held) { // keep buffering until the release
+    link.replay_done = true;
+    return;
+  }
   auto buffered = std::move(link.buffer);
   link.buffer.clear();
+  // Replayed rows and live events may interleave in the buffer: deliver in id order, once each.
+  std::stable_sort(buffered.begin(), buffered.end(),
+                   [](const room_event& a, const room_event& b) { return a.id < b.id; });
   for (auto& ev : buffered)
     deliver(self, room_id, link, ev.id, ev.frame);
   link.replaying = false;
+  link.replay_done = false;
 }
 
-void on_fill(session_actor_t* self, const std::string& room_id, bool ok,
+void on_fill(session_actor_t* self, const std::string& room_id, std::uint64_t gen, bool ok,
              std::vector<history_entry>& rows) {
   auto it = self->state.rooms.find(room_id);
-  if (it == self->state.rooms.end() || self->state.cut)
-    return;
+  if (it == self->state.rooms.end() || self->state.cut || it->second.read_gen != gen)
+    return; // unfollowed, cut, or superseded by a newer read
   auto& link = it->second;
   if (!ok) { // storage unavailable: try again later, keep buffering
     self->delayed_send(self, std::chrono::milliseconds{500}, retry_atom::value, room_id);
     return;
   }
-  for (auto& row : rows)
-    deliver(self, room_id, link, row.id, make_message_frame(row.json));
+  auto read_up_to = link.last_sent;
+  for (auto& row : rows) {
+    read_up_to = std::max(read_up_to, row.id);
+    if (self->state.held) // nothing reaches the client before the release
+      link.buffer.push_back(room_event{room_id, row.id, 0, 0, make_message_frame(row.json)});
+    else
+      deliver(self, room_id, link, row.id, make_message_frame(row.json));
+  }
   if (self->state.cut)
     return;
   if (rows.size() >= static_cast<std::size_t>(self->state.opts.replay_page) || link.overflowed) {
-    link.overflowed = false;
-    fetch_replay(self, room_id, link.last_sent);
+    if (link.overflowed) { // live events were dropped from the buffer: read them from storage
+      link.overflowed = false;
+      read_up_to = link.last_sent;
+      link.buffer.clear();
+    }
+    fetch_replay(self, room_id, read_up_to);
     return;
   }
   finish_replay(self, room_id, link);
@@ -226,6 +254,7 @@ caf::behavior session_actor(session_actor_t* self, std::string user_id,
   st.sink = std::move(sink);
   st.deps = std::move(deps);
   st.opts = opts;
+  st.held = opts.hold_until_released;
   if (st.deps.presence)
     self->send(st.deps.presence, connect_atom::value, st.user_id, caf::actor_cast<caf::actor>(self));
   self->set_down_handler([self](caf::down_msg& dm) { on_room_down(self, dm.source); });
@@ -287,12 +316,19 @@ caf::behavior session_actor(session_actor_t* self, std::string user_id,
       }
     },
     [self](push_atom, room_event& ev) { on_push(self, ev); },
-    [self](fill_atom, const std::string& room_id, bool ok, std::vector<history_entry>& rows) {
-      on_fill(self, room_id, ok, rows);
-    },
+    [self](fill_atom, const std::string& room_id, std::uint64_t gen, bool ok,
+           std::vector<history_entry>& rows) { on_fill(self, room_id, gen, ok, rows); },
     [self](event_atom, const frame_ptr& frame) {
       if (!self->state.cut)
         self->state.sink->push_event(frame); // ephemeral: a drop under pressure is fine
+    },
+    [self](release_atom) {
+      if (!self->state.held)
+        return;
+      self->state.held = false;
+      for (auto& [room_id, link] : self->state.rooms)
+        if (link.replay_done)
+          finish_replay(self, room_id, link);
     },
     [self](count_atom) -> std::size_t { return self->state.rooms.size(); },
     [self](stop_atom) { self->quit(); },

@@ -11,6 +11,7 @@
 ///   the replay, then flush them skipping replayed ids). `after < 0`: live only.
 /// - `(unfollow_atom, room_id)` stops following.
 /// - `(push_atom, room_event)` from rooms, `(event_atom, frame_ptr)` ephemeral events.
+/// - `(release_atom)` ends the initial hold (see session_options::hold_until_released).
 /// - `(count_atom) -> size_t` number of followed rooms.
 /// Registers with the presence actor at start; presence notices the end through its monitor.
 
@@ -35,6 +36,9 @@ struct session_options {
   std::size_t max_buffered_during_replay = 2000; ///< live events held while replaying (then re-read)
   std::chrono::milliseconds join_timeout{5000};
   std::chrono::milliseconds retry_delay{50};
+  /// Hold every delivery until `(release_atom)`: a WebSocket client may still send `resume`, and
+  /// its rooms must then start at its cursors (nothing delivered yet means an exact restart).
+  bool hold_until_released = false;
 };
 
 /// The collaborators of a session actor.

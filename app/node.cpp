@@ -67,6 +67,9 @@ public:
     bridge_.watch_room(room_id, std::move(subscribed));
   }
   void room_idle(const std::string& room_id) override { bridge_.unwatch_room(room_id); }
+  void room_typing(const std::string& room_id, const std::string& user_id, bool typing) override {
+    bridge_.publish_typing(room_id, user_id, typing);
+  }
 
 private:
   cluster::pubsub_bridge& bridge_;
@@ -264,8 +267,13 @@ int node::run() {
                                std::string json) { s.realtime->publish(room, id, prev, ts, json); };
   handlers.broadcast = [&s](std::string frame) { s.realtime->broadcast(std::move(frame)); };
   handlers.user_event = [&s](std::vector<std::string> users, std::string type, std::string room,
-                             std::string data) { s.realtime->deliver_room_event(users, type, room, data); };
+                             std::string data, std::int64_t after) {
+    s.realtime->deliver_room_event(users, type, room, data, after);
+  };
   handlers.resubscribed = [&s] { s.realtime->catch_up(); };
+  handlers.typing = [&s](std::string room, std::string user, bool typing) {
+    s.realtime->remote_typing(room, user, typing);
+  };
   s.bridge = std::make_unique<cluster::pubsub_bridge>(s.ioc, ep, s.redis, cfg.server_id, &s.metrics,
                                                       std::move(handlers));
   s.members = std::make_unique<cluster::membership>(
@@ -277,8 +285,8 @@ int node::run() {
                                                   std::make_shared<bridge_interest>(*s.bridge),
                                                   actors::realtime_options{}, &s.metrics);
   s.realtime->set_cluster_publisher([&s](const std::vector<std::string>& users, const std::string& type,
-                                         const std::string& room, const std::string& data) {
-    s.bridge->publish_user_event(users, type, room, data);
+                                         const std::string& room, const std::string& data, std::int64_t after) {
+    s.bridge->publish_user_event(users, type, room, data, after);
   });
 
   net::server_options so;

@@ -53,9 +53,15 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
     e.message_id = int_member(data->value, "id");
     if (auto r = data->value.FindMember("roomId"); r != data->value.MemberEnd() && r->value.IsString())
       e.room_id.assign(view(r->value));
+    if (auto u = data->value.FindMember("userId"); u != data->value.MemberEnd() && u->value.IsString())
+      e.user_id.assign(view(u->value));
+    if (auto t = data->value.FindMember("typing"); t != data->value.MemberEnd() && t->value.IsBool())
+      e.typing = t->value.GetBool();
   }
   if (auto r = doc.FindMember("room"); r != doc.MemberEnd() && r->value.IsString())
     e.room_id.assign(view(r->value));
+  if (auto a = doc.FindMember("after"); a != doc.MemberEnd() && a->value.IsInt64())
+    e.after = a->value.GetInt64();
   if (auto to = doc.FindMember("to"); to != doc.MemberEnd() && to->value.IsArray())
     for (auto& u : to->value.GetArray())
       if (u.IsString())
@@ -65,7 +71,7 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
 
 std::string user_event_envelope(std::string_view server_id, std::string_view type,
                                 std::string_view room_id, const std::vector<std::string>& to,
-                                std::string_view data_json) {
+                                std::string_view data_json, std::int64_t after) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
   w.StartObject();
@@ -80,8 +86,32 @@ std::string user_event_envelope(std::string_view server_id, std::string_view typ
   for (auto& u : to)
     put(w, u);
   w.EndArray();
+  w.Key("after");
+  w.Int64(after);
   w.Key("data");
   w.RawValue(data_json.data(), data_json.size(), rapidjson::kObjectType);
+  w.EndObject();
+  return std::string{buf.GetString(), buf.GetSize()};
+}
+
+std::string typing_envelope(std::string_view server_id, std::string_view room_id, std::string_view user_id,
+                            bool typing) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  w.Key("serverId");
+  put(w, server_id);
+  w.Key("type");
+  put(w, "typing");
+  w.Key("data");
+  w.StartObject();
+  w.Key("roomId");
+  put(w, room_id);
+  w.Key("userId");
+  put(w, user_id);
+  w.Key("typing");
+  w.Bool(typing);
+  w.EndObject();
   w.EndObject();
   return std::string{buf.GetString(), buf.GetSize()};
 }

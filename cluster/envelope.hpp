@@ -21,7 +21,14 @@ struct envelope {
   std::int64_t message_id = 0;    ///< `data.id` of a message, 0 when absent
   std::string room_id;            ///< `data.roomId` of a message, or `room` of a user event
   std::vector<std::string> to;    ///< recipients of a user event
+  std::int64_t after = -1;        ///< a user event's follow start (`after`), -1 when absent
+  std::string user_id;            ///< `data.userId` of a typing event
+  bool typing = false;            ///< `data.typing` of a typing event
 };
+
+/// `{"serverId":…,"type":"typing","data":{"roomId","userId","typing"}}`
+std::string typing_envelope(std::string_view server_id, std::string_view room_id, std::string_view user_id,
+                            bool typing);
 
 /// Parses an envelope; std::nullopt when it is not a JSON object with a string `type` and a `data`.
 std::optional<envelope> parse_envelope(std::string_view payload);
@@ -29,7 +36,7 @@ std::optional<envelope> parse_envelope(std::string_view payload);
 /// `{"serverId":…,"type":…,"room":…,"to":[…],"data":<data_json>}` (data_json must be valid JSON).
 std::string user_event_envelope(std::string_view server_id, std::string_view type,
                                 std::string_view room_id, const std::vector<std::string>& to,
-                                std::string_view data_json);
+                                std::string_view data_json, std::int64_t after = -1);
 
 /// `{"type":…,"data":<data_json>}`: the frame clients receive.
 std::string client_frame(std::string_view type, std::string_view data_json);

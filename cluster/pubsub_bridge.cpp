@@ -75,9 +75,18 @@ void pubsub_bridge::unwatch_room(const std::string& room_id) {
 }
 
 void pubsub_bridge::publish_user_event(const std::vector<std::string>& users, const std::string& type,
-                                       const std::string& room_id, const std::string& data_json) {
+                                       const std::string& room_id, const std::string& data_json,
+                                       std::int64_t after) {
   publisher_->command({"PUBLISH", user_events_channel,
-                       user_event_envelope(server_id_, type, room_id, users, data_json)},
+                       user_event_envelope(server_id_, type, room_id, users, data_json, after)},
+                      [](storage::redis_reply) {});
+  if (metrics_)
+    metrics_->pubsub_published().Increment();
+}
+
+void pubsub_bridge::publish_typing(const std::string& room_id, const std::string& user_id, bool typing) {
+  publisher_->command({"PUBLISH", storage::keys::room_channel(room_id),
+                       typing_envelope(server_id_, room_id, user_id, typing)},
                       [](storage::redis_reply) {});
   if (metrics_)
     metrics_->pubsub_published().Increment();
@@ -96,6 +105,11 @@ void pubsub_bridge::on_message(const std::string& channel, const std::string& pa
   if (e->server_id == server_id_)
     return; // our own event: delivered locally when it was written
   if (channel.compare(0, room_prefix.size(), room_prefix) == 0) {
+    if (e->type == "typing" && !e->room_id.empty() && !e->user_id.empty()) {
+      if (handlers_.typing)
+        handlers_.typing(std::move(e->room_id), std::move(e->user_id), e->typing);
+      return;
+    }
     if (e->type != "message" || e->message_id <= 0 || e->room_id.empty())
       return;
     if (handlers_.room_message)
@@ -108,7 +122,8 @@ void pubsub_bridge::on_message(const std::string& channel, const std::string& pa
     return; // other tutorial events (unfiltered DMs, show.room to everyone) are not relayed
   }
   if (channel == user_events_channel && is_user_event(e->type) && handlers_.user_event)
-    handlers_.user_event(std::move(e->to), std::move(e->type), std::move(e->room_id), std::move(e->data));
+    handlers_.user_event(std::move(e->to), std::move(e->type), std::move(e->room_id), std::move(e->data),
+                         e->after);
 }
 
 } // namespace chat::cluster

@@ -44,8 +44,10 @@ struct bridge_handlers {
   std::function<void(std::string frame_json)> broadcast;
   /// An event for the local connections of some users (`show.room`, `room.joined`, `room.left`).
   std::function<void(std::vector<std::string> users, std::string type, std::string room_id,
-                     std::string data_json)>
+                     std::string data_json, std::int64_t after)>
     user_event;
+  /// Typing of a member on another node.
+  std::function<void(std::string room_id, std::string user_id, bool typing)> typing;
   /// Every channel is subscribed again after a reconnect: rooms must catch up from storage.
   std::function<void()> resubscribed;
 };
@@ -74,7 +76,10 @@ public:
 
   /// Publishes an event for some users to every node (through the command connection).
   void publish_user_event(const std::vector<std::string>& users, const std::string& type,
-                          const std::string& room_id, const std::string& data_json);
+                          const std::string& room_id, const std::string& data_json, std::int64_t after);
+
+  /// Publishes a local member's typing on the room's channel (only interested nodes get it).
+  void publish_typing(const std::string& room_id, const std::string& user_id, bool typing);
 
   /// Channel names.
   static constexpr const char* global_channel = "MESSAGES";

@@ -43,16 +43,18 @@ void publish_sent(api_env& env, const std::string& room_id, const storage::sent_
 }
 
 void room_event_for_user(api_env& env, const std::vector<std::string>& users, std::string_view type,
-                         const std::string& data_json, const std::string& room_id) {
+                         const std::string& data_json, const std::string& room_id, std::int64_t after) {
   if (env.realtime != nullptr)
-    env.realtime->room_event_for_users(users, std::string{type}, room_id, data_json);
+    env.realtime->room_event_for_users(users, std::string{type}, room_id, data_json, after);
 }
 
 void follow_user_rooms(api_env& env, const std::string& user_id, const caf::actor& session,
-                       std::map<std::string, std::int64_t> resume) {
-  env.store.user_rooms(user_id, [&env, session, user_id, resume = std::move(resume)](
+                       std::map<std::string, std::int64_t> resume, bool release) {
+  env.store.user_rooms(user_id, [&env, session, user_id, resume = std::move(resume), release](
                                       storage::errc e, std::vector<storage::room_summary> rooms) {
     if (e != storage::errc::ok) {
+      if (release)
+        env.realtime->release(session);
       // The connection stays up; the client's resume / room.join frames still work, and on its
       // next reconnect everything is followed again.
       log::warn("follow_rooms_failed", {{"user_id", user_id}, {"error", storage::to_string(e)}});
@@ -60,8 +62,12 @@ void follow_user_rooms(api_env& env, const std::string& user_id, const caf::acto
     }
     for (auto& r : rooms) {
       auto it = resume.find(r.id);
-      env.realtime->follow(session, r.id, it == resume.end() ? -1 : it->second);
+      // Without a client cursor the room starts at its newest message as of now (the list was
+      // read just now): whatever is written from here on is delivered.
+      env.realtime->follow(session, r.id, it == resume.end() ? r.head : it->second);
     }
+    if (release)
+      env.realtime->release(session);
   });
 }
 

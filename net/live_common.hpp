@@ -35,12 +35,13 @@ void publish_sent(api_env& env, const std::string& room_id, const storage::sent_
 /// Tells every connection (on every node) of `users` about a room change (`show.room`,
 /// `room.joined`: they follow the room; `room.left`: they stop following it).
 void room_event_for_user(api_env& env, const std::vector<std::string>& users, std::string_view type,
-                         const std::string& data_json, const std::string& room_id);
+                         const std::string& data_json, const std::string& room_id, std::int64_t after = -1);
 
 /// Makes `session` follow every room of `user_id`: rooms in `resume` after the given id, the
-/// others live from their head. Rooms in `resume` the user is not a member of are ignored.
+/// others after their newest message as listed now (one read for all rooms). Rooms in `resume` the user is not a member of are ignored. With
+/// `release`, the session's initial hold ends right after these follows (same sender, in order).
 void follow_user_rooms(api_env& env, const std::string& user_id, const caf::actor& session,
-                       std::map<std::string, std::int64_t> resume = {});
+                       std::map<std::string, std::int64_t> resume = {}, bool release = false);
 
 /// `error` event code / message for a store failure.
 std::string_view error_code_of(storage::errc e) noexcept;

@@ -61,7 +61,7 @@ void room_handlers::do_create_dm(const exchange_ptr& ex) {
                              // `show.room` goes to the DM's two participants only.
                              auto colon = r.room.id.find(':');
                              room_event_for_user(env_, {r.room.id.substr(0, colon), r.room.id.substr(colon + 1)},
-                                                 "show.room", body, r.room.id);
+                                                 "show.room", body, r.room.id, 0); // new: from its start
                            }
                            x->respond(json_response(r.created ? 201 : 200, std::move(body)));
                          }));
@@ -92,7 +92,7 @@ void room_handlers::do_create_channel(const exchange_ptr& ex) {
         storage::room_summary created;
         created.id = c.id;
         created.names.push_back(c.name);
-        room_event_for_user(env_, {x->user()->id}, "room.joined", room_json(created), c.id);
+        room_event_for_user(env_, {x->user()->id}, "room.joined", room_json(created), c.id, 0);
         x->respond(json_response(201, channel_json(c)));
       }));
   });
@@ -141,7 +141,14 @@ void room_handlers::on_joined(const exchange_ptr& ex, const std::string& room_id
           if (r.id == room_id)
             joined = r;
         auto body = room_json(joined);
-        room_event_for_user(env_, {ex->user()->id}, "room.joined", body, room_id);
+        // The user's open connections follow the channel from its newest message now, so a
+        // message written right after the join cannot fall between history and live delivery.
+        env_.store.messages_before(
+          room_id, std::nullopt, 1,
+          [this, user = ex->user()->id, room_id, body](errc e2, std::vector<storage::stored_message> newest) {
+            std::int64_t after = e2 == errc::ok ? (newest.empty() ? 0 : newest.front().id) : -1;
+            room_event_for_user(env_, {user}, "room.joined", body, room_id, after);
+          });
         ex->respond(json_response(200, std::move(body)));
       }));
 }

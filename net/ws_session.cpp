@@ -62,7 +62,7 @@ private:
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user)
   : ws_(std::move(stream)), env_(env), registry_(std::move(registry)), user_(std::move(user)),
-    gate_(env.opts.live.max_queue_frames) {
+    gate_(env.opts.live.max_queue_frames), follow_timer_(ws_.get_executor()) {
   limits_.max_message_chars = env_.opts.max_message_chars;
 }
 
@@ -97,8 +97,26 @@ void ws_session::on_accept(beast::error_code ec) {
 }
 
 void ws_session::start_realtime() {
-  actor_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this()));
+  // Every room is followed at once (live events start buffering), but nothing is delivered until
+  // the client's first frame: a reconnecting client sends `resume` first, and its rooms must then
+  // start exactly at its cursors. A client that sends nothing gets its buffered events after a
+  // short wait; nothing is lost either way.
+  actor_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this()), true);
   follow_user_rooms(env_, user_.id, actor_);
+  follow_timer_.expires_after(std::chrono::milliseconds{500});
+  follow_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && !self->followed_)
+      self->follow_all({});
+  });
+}
+
+void ws_session::follow_all(std::map<std::string, std::int64_t> resume) {
+  followed_ = true;
+  follow_timer_.cancel();
+  if (resume.empty())
+    env_.realtime->release(actor_);
+  else // the resume's follows, then the release, from one thread: the session sees them in order
+    follow_user_rooms(env_, user_.id, actor_, std::move(resume), true);
 }
 
 // -- reading ---------------------------------------------------------------------------------
@@ -138,6 +156,11 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::handle_frame(client_frame f) {
+  if (!followed_) {
+    if (f.type == client_frame::kind::resume) // membership is checked against the user's rooms
+      return follow_all({f.resume.begin(), f.resume.end()});
+    follow_all({});
+  }
   switch (f.type) {
     case client_frame::kind::message:
       return send_message(std::move(f));
@@ -277,6 +300,7 @@ void ws_session::finish(std::string_view reason) {
     env_.metrics.connections(transport).Decrement();
     env_.metrics.connections_closed(transport, reason).Increment();
   }
+  follow_timer_.cancel();
   if (actor_) {
     env_.realtime->close_session(actor_);
     actor_ = nullptr;

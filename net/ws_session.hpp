@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -56,6 +58,7 @@ private:
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void handle_frame(client_frame f);
   void send_message(client_frame f);
+  void follow_all(std::map<std::string, std::int64_t> resume);
   void join_room(std::string room_id);
   void resume(std::vector<std::pair<std::string, std::int64_t>> rooms);
   void send_error(std::string_view code, std::string_view message, std::string_view client_id);
@@ -81,6 +84,8 @@ private:
   std::uint16_t close_code_ = 1000;
   std::string close_text_;
   caf::actor actor_;
+  bool followed_ = false;                 ///< the user's rooms are followed
+  boost::asio::steady_timer follow_timer_; ///< follows live if the client sends no first frame
 };
 
 /// The `/ws` transport for an authenticated user.

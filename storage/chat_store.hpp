@@ -64,6 +64,7 @@ struct room_summary {
   std::string id;
   room_kind kind = room_kind::channel;
   std::vector<std::string> names;
+  std::int64_t head = 0; ///< id of the room's newest message when listed (0: empty)
 };
 
 /// A public channel as listed by GET /rooms/public.

@@ -1,6 +1,8 @@
 // chat_store: rooms (room lists, access checks, DMs, public channels).
 #include "storage/chat_store.hpp"
 
+#include <cstdlib>
+
 #include <algorithm>
 
 #include "storage/chat_store_impl.hpp"
@@ -41,7 +43,7 @@ void chat_store::user_rooms(std::string user_id, callback<std::vector<room_summa
     std::vector<room_summary> rooms;
     for (std::size_t i = 1; i < r.elements.size(); ++i) {
       const auto& e = r.elements[i];
-      if (!e.is_array() || e.elements.size() < 2 || !e.elements[0].is_string()) {
+      if (!e.is_array() || e.elements.size() < 3 || !e.elements[0].is_string()) {
         done(detail::unexpected(r, "user_rooms"), {});
         return;
       }
@@ -51,7 +53,8 @@ void chat_store::user_rooms(std::string user_id, callback<std::vector<room_summa
       room_summary s;
       s.id = e.elements[0].str;
       s.kind = *kind;
-      for (std::size_t j = 1; j < e.elements.size(); ++j)
+      s.head = std::strtoll(e.elements[1].str.c_str(), nullptr, 10); // a score: the newest id
+      for (std::size_t j = 2; j < e.elements.size(); ++j)
         s.names.push_back(e.elements[j].str);
       rooms.push_back(std::move(s));
     }

@@ -140,16 +140,20 @@ return n
 const lua_script user_rooms{"user_rooms", R"lua(
 local uid = ARGV[1]
 if redis.call('EXISTS', 'user:' .. uid) == 0 then return {'not_found'} end
-local out = {'ok', {'0', redis.call('GET', 'room:0:name') or 'General'}}
+local function head(r)
+  local top = redis.call('ZREVRANGE', 'room:' .. r, 0, 0, 'WITHSCORES')
+  return top[2] or '0'
+end
+local out = {'ok', {'0', head('0'), redis.call('GET', 'room:0:name') or 'General'}}
 for _, r in ipairs(redis.call('SMEMBERS', 'user:' .. uid .. ':rooms')) do
   if r ~= '0' then
     local a, b = string.match(r, '^(%d+):(%d+)$')
     if a then
-      out[#out + 1] = {r, redis.call('HGET', 'user:' .. a, 'username') or '',
+      out[#out + 1] = {r, head(r), redis.call('HGET', 'user:' .. a, 'username') or '',
                        redis.call('HGET', 'user:' .. b, 'username') or ''}
     else
       local n = redis.call('GET', 'room:' .. r .. ':name')
-      if n then out[#out + 1] = {r, n} end
+      if n then out[#out + 1] = {r, head(r), n} end
     end
   end
 end

@@ -86,7 +86,7 @@ public:
           out.push_back(row);
       done(true, std::move(out));
     };
-    if (deferred)
+    if (deferred || deferred_reads)
       pending_.push_back(std::move(job));
     else
       job();
@@ -112,7 +112,8 @@ public:
       job();
   }
 
-  bool deferred = false;
+  bool deferred = false;       ///< every read waits for complete_all()
+  bool deferred_reads = false; ///< only messages_after() waits (head() answers at once)
   bool unavailable = false;
   int reads = 0;
 

@@ -108,7 +108,7 @@ CAF_TEST(user_events_reach_only_that_users_sessions_and_follow_adds_the_room) {
   connect("2", b);
   caf::anon_send(presence, event_atom::value, std::string{"1"},
                  make_frame(R"({"type":"show.room","data":{"id":"1:3"}})"));
-  caf::anon_send(presence, follow_atom::value, std::string{"1"}, std::string{"1:3"});
+  caf::anon_send(presence, follow_atom::value, std::string{"1"}, std::string{"1:3"}, std::int64_t{0});
   dispatch();
   CAF_CHECK_EQUAL(a1->events.size(), 1u);
   CAF_CHECK_EQUAL(a2->events.size(), 1u);

@@ -200,6 +200,50 @@ CAF_TEST(live_follow_starts_exactly_at_the_rooms_head) {
   CAF_CHECK_EQUAL(a->ids(), std::vector<std::int64_t>{6}); // live from the head on, once
 }
 
+CAF_TEST(resume_arriving_while_the_head_replay_is_in_flight_restarts_from_the_older_point) {
+  for (std::int64_t id = 1; id <= 5; ++id)
+    history->add("0", id);
+  auto a = std::make_shared<fake_sink>();
+  auto s = spawn_session(sys, "1", a, session_deps{directory, {}, history, nullptr}, session_options{});
+  history->deferred_reads = true;
+  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{-1}); // connect: live from head
+  dispatch(); // joined, head = 5, the read after 5 is in flight...
+  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{2}); // ...when the resume arrives
+  dispatch();
+  history->add("0", 6);
+  publish(6, 5); // live, held back during the replay
+  dispatch();
+  history->deferred_reads = false;
+  history->complete_all(); // the stale (after 5) answer must not end the replay from 2
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(3, 6));
+}
+
+CAF_TEST(held_session_delivers_nothing_until_released_so_a_first_resume_is_exact) {
+  for (std::int64_t id = 1; id <= 5; ++id)
+    history->add("0", id);
+  auto a = std::make_shared<fake_sink>();
+  session_options held;
+  held.hold_until_released = true;
+  auto s = spawn_session(sys, "1", a, session_deps{directory, {}, history, nullptr}, held);
+  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{-1}); // connect: from head (5)
+  dispatch();
+  history->add("0", 6);
+  publish(6, 5); // live, before the client's first frame
+  history->add("0", 7);
+  publish(7, 6);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), std::vector<std::int64_t>{}); // held
+  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{2}); // the client's resume
+  caf::anon_send(s, release_atom::value);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(3, 7)); // exactly what it lacked, in order, once
+  history->add("0", 8);
+  publish(8, 7);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), seq(3, 8));
+}
+
 CAF_TEST(late_resume_backfills_only_what_the_client_lacks) {
   for (std::int64_t id = 1; id <= 5; ++id)
     history->add("0", id);

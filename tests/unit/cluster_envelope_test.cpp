@@ -29,12 +29,14 @@ CAF_TEST(tutorial_envelopes_with_numeric_server_ids) {
 }
 
 CAF_TEST(user_event_round_trip) {
-  auto text = user_event_envelope("n1", "show.room", "1:2", {"1", "2"}, R"({"id":"1:2","names":["a","b"]})");
+  auto text = user_event_envelope("n1", "show.room", "1:2", {"1", "2"}, R"({"id":"1:2","names":["a","b"]})", 0);
   auto e = parse_envelope(text);
   CAF_REQUIRE(e.has_value());
   CAF_CHECK_EQUAL(e->type, "show.room");
   CAF_CHECK_EQUAL(e->room_id, "1:2");
   CAF_CHECK(e->to == (std::vector<std::string>{"1", "2"}));
+  CAF_CHECK_EQUAL(e->after, 0);
+  CAF_CHECK_EQUAL(parse_envelope(R"({"type":"x","data":{}})")->after, -1);
   CAF_CHECK_EQUAL(e->data, R"({"id":"1:2","names":["a","b"]})");
 }
 

@@ -17,7 +17,7 @@ const HEALTHY_AFTER = 10000; // open this long → backoff starts again from the
 
 export function backoffDelay(attempt, random = Math.random) {
   const cap = Math.min(MAX_DELAY, MIN_DELAY * 2 ** attempt);
-  return Math.round(cap / 2 + random() * (cap / 2)); // "equal jitter": [cap/2, cap]
+  return Math.max(MIN_DELAY, Math.round(cap / 2 + random() * (cap / 2))); // "equal jitter": [cap/2, cap], ≥ 500 ms
 }
 
 export class Live extends EventTarget {
@@ -43,6 +43,7 @@ export class Live extends EventTarget {
     this.connectTimer = null;
     this.lastInbound = 0;
     this.state = 'stopped';
+    this.lastCloseCode = null; // for diagnostics (shown as data-close-code on #conn-state)
     this.onOnline = () => { if (this.state === 'reconnecting' && !this.ws) this.retryNow(); };
   }
 
@@ -53,6 +54,8 @@ export class Live extends EventTarget {
   start() {
     if (!this.stopped) return;
     this.stopped = false;
+    this.everOpened = false; // a new session: its first connection is not a "reconnect"
+    this.attempt = 0;
     window.addEventListener('online', this.onOnline);
     this.watchdog = setInterval(() => this.checkAlive(), 5000);
     this.connect();
@@ -94,7 +97,7 @@ export class Live extends EventTarget {
   setState(state, extra = {}) {
     this.state = state;
     this.dispatchEvent(new CustomEvent('status', {
-      detail: { state, attempt: this.attempt, first: !this.everOpened, ...extra },
+      detail: { state, attempt: this.attempt, first: !this.everOpened, closeCode: this.lastCloseCode, ...extra },
     }));
   }
 
@@ -153,6 +156,7 @@ export class Live extends EventTarget {
     clearTimeout(this.connectTimer);
     clearTimeout(this.healthyTimer);
     if (this.stopped) return;
+    this.lastCloseCode = code;
     const drain = code === 1012 || this.drainHint;
     this.drainHint = false;
     if (drain) {

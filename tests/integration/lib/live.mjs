@@ -453,3 +453,28 @@ export function orderProblem(ids) {
   }
   return null;
 }
+
+/**
+ * Readiness probe: proves that every receiver follows `roomId` live. `sender` (a WsClient) sends a
+ * message there until one reaches every receiver (WS or SSE), a new one each `retryMs`. A WS
+ * connection has no "following" signal (the server subscribes it asynchronously after the upgrade
+ * and starts it at the room's head), so tests that need a connection to be live without `resume`
+ * start with this. Every receiver has the returned (last) sync id, so any earlier sync message that
+ * it will ever get has arrived too. Returns {id, ids (all sync ids sent), attempts}.
+ */
+export async function syncRoom(sender, roomId, receivers, { timeoutMs = 10000, retryMs = 1000, text = 'sync' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  const ids = [];
+  for (;;) {
+    const ans = await sendWs(sender, roomId, `${text} ${ids.length + 1}`);
+    if (ans.type !== 'ack') throw new Error(`${sender.label}: sync message refused: ${JSON.stringify(ans)}`);
+    ids.push(ans.data.id);
+    const wait = Math.max(1, Math.min(retryMs, deadline - Date.now()));
+    try {
+      await Promise.all(receivers.map((r) => r.waitFor(isMessage(ans.data.id, roomId), wait, { what: `sync message ${ans.data.id} in ${roomId}` })));
+      return { id: ans.data.id, ids, attempts: ids.length };
+    } catch (e) {
+      if (Date.now() >= deadline) throw new Error(`syncRoom ${roomId}: no sync message reached every receiver within ${timeoutMs} ms (${ids.length} sent): ${e.message}`);
+    }
+  }
+}

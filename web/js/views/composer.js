@@ -63,7 +63,7 @@ export class Composer {
     const over = n > MAX_CHARS;
     this.count.hidden = n < SHOW_COUNT_FROM;
     this.count.textContent = over
-      ? `${(n - MAX_CHARS).toLocaleString()} characters over the ${MAX_CHARS.toLocaleString()} limit`
+      ? `${(n - MAX_CHARS).toLocaleString()} character${n - MAX_CHARS === 1 ? '' : 's'} over the ${MAX_CHARS.toLocaleString()} limit`
       : `${n.toLocaleString()} / ${MAX_CHARS.toLocaleString()}`;
     this.count.classList.toggle('over', over);
     this.input.setAttribute('aria-invalid', over ? 'true' : 'false');

@@ -76,7 +76,9 @@ export class MessageList {
       this.scrollToBottom();
     } else if (anchor) {
       // Keep what the reader looks at in place when rows were inserted above it.
-      const delta = anchor.node.getBoundingClientRect().top - anchor.top;
+      // (by key: the row's node is rebuilt when e.g. it stops starting a group)
+      const node = this.rows.get(anchor.key)?.node;
+      const delta = node && node.isConnected ? node.getBoundingClientRect().top - anchor.top : 0;
       if (delta) this.scroller.scrollTop += delta;
     }
     this.updatePill();
@@ -84,12 +86,15 @@ export class MessageList {
     if (this.isAtBottom()) this.onAtBottom(room.id);
   }
 
-  /** The first row visible in the viewport, with its position (for scroll anchoring). */
+  /**
+   * The first message visible in the viewport, with its position (for scroll anchoring). Only
+   * message rows: a day separator moves to the top when older messages of that day arrive.
+   */
   anchor() {
     const top = this.scroller.getBoundingClientRect().top;
-    for (const child of this.list.children) {
+    for (const child of this.list.querySelectorAll('li.msg')) {
       const r = child.getBoundingClientRect();
-      if (r.bottom > top) return { node: child, top: r.top };
+      if (r.bottom > top) return { key: child.dataset.key, top: r.top };
     }
     return null;
   }
@@ -97,28 +102,31 @@ export class MessageList {
   buildRows(room) {
     const me = this.store.me.id;
     const rows = [];
-    let prev = null; // {from, date, day}
-    const push = (m, extra) => {
+    let prev = null; // {from, date}: the previous message, while it groups with the next
+    let curDay = null;
+    const push = (m, extra, marker = false) => {
       const d = toDate(m.date);
       const day = dayKey(d);
-      if (!prev || prev.day !== day) {
+      if (curDay !== day) {
         rows.push({ type: 'day', key: `d:${day}`, label: dayLabel(d) });
+        curDay = day;
+        prev = null;
+      }
+      if (marker) {
+        rows.push({ type: 'marker', key: 'new-marker' });
         prev = null;
       }
       const from = String(m.from);
       const start = !prev || prev.from !== from || Number(m.date) - prev.date > GROUP_GAP_S;
       rows.push({ type: 'msg', m, d, from, start, own: from === me, ...extra });
-      prev = { from, date: Number(m.date), day };
+      prev = { from, date: Number(m.date) };
     };
     let markerDone = this.markerAfter === null;
     for (const id of room.ids) {
       const m = room.msgs.get(id);
-      if (!markerDone && id > this.markerAfter && String(m.from) !== me) {
-        rows.push({ type: 'marker', key: 'new-marker' });
-        markerDone = true;
-        prev = null;
-      }
-      push(m, { key: `m:${id}`, status: 'sent' });
+      const marker = !markerDone && id > this.markerAfter && String(m.from) !== me;
+      if (marker) markerDone = true;
+      push(m, { key: `m:${id}`, status: 'sent' }, marker);
     }
     for (const p of this.store.pendingOf(room.id)) {
       push({ from: me, date: Math.floor(p.createdAt / 1000), message: p.text }, { key: `p:${p.clientId}`, status: p.status, error: p.error, clientId: p.clientId });
@@ -133,6 +141,7 @@ export class MessageList {
     const cached = this.rows.get(r.key);
     if (cached && cached.sig === sig) return cached.node;
     const node = r.type === 'day' ? dayRow(r) : r.type === 'marker' ? markerRow() : this.msgRow(r);
+    node.dataset.key = r.key;
     this.rows.set(r.key, { sig, node });
     return node;
   }

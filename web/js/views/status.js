@@ -22,6 +22,7 @@ export class StatusView {
   connection(d) {
     clearInterval(this.tick);
     clearTimeout(this.hideTimer);
+    this.connState.dataset.closeCode = d.closeCode ?? '';
     if (d.state === 'open') {
       this.connState.textContent = 'Online';
       this.connState.className = 'me-state ok';

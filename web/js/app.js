@@ -1,0 +1,270 @@
+// Wiring: boot (GET /me), sign in/out, initial load, live events → store → views.
+
+import { api } from './api.js';
+import { $ } from './dom.js';
+import { Live } from './live.js';
+import { Sender } from './sender.js';
+import { Store } from './store.js';
+import { ChannelsDialog } from './views/channels.js';
+import { Composer } from './views/composer.js';
+import { ConversationHeader, Drawer } from './views/conversation.js';
+import { LoginView } from './views/login.js';
+import { MessageList } from './views/messages.js';
+import { Sidebar } from './views/sidebar.js';
+import { StatusView } from './views/status.js';
+
+const PAGE = 50;
+
+const store = new Store();
+const live = new Live({
+  getResume: () => store.resumeCursor(),
+  checkSession: async () => {
+    try { return (await api.me()) !== null; } catch { return true; } // unreachable ≠ signed out
+  },
+});
+const sender = new Sender(store, live);
+
+const status = new StatusView({ onRetryNow: () => live.retryNow() });
+const login = new LoginView({ onSubmit: signIn });
+const sidebar = new Sidebar({ store, onOpen: openRoom, onStartDm: startDm });
+const header = new ConversationHeader({ store, onLeave: leaveRoom });
+const drawer = new Drawer();
+const composer = new Composer({
+  onSend: (roomId, text) => { sender.send(roomId, text); forceBottom = true; },
+  onTyping: (roomId, typing) => live.send({ type: 'typing', roomId, typing }),
+});
+const messages = new MessageList({
+  store,
+  scroller: $('#scroller'),
+  list: $('#messages'),
+  status: $('#history-status'),
+  pill: $('#new-pill'),
+  onLoadOlder: (roomId) => loadPage(roomId),
+  onRetry: (clientId) => sender.retry(clientId),
+  onAtBottom: (roomId) => { if (document.visibilityState === 'visible' && roomId === store.activeRoomId) store.markRead(roomId); },
+});
+const channels = new ChannelsDialog({
+  loadPublic: () => withToast(api.publicChannels()),
+  onCreate: async (name) => { const r = await withToast(api.createChannel(name)); addRoom({ id: r.id, names: [r.name] }); return r; },
+  onJoin: async (id) => { const r = await withToast(api.joinChannel(id)); addRoom(r); return r; },
+  onOpen: openRoom,
+});
+
+let forceBottom = false;
+
+// --- store → views -------------------------------------------------------------------------------
+
+store.addEventListener('change', (e) => {
+  const t = e.detail;
+  if (!store.me || !store.activeRoom) return;
+  if (t.has('active')) {
+    const room = store.activeRoom;
+    messages.setRoom(room.id);
+    composer.setRoom(room.id, room.kind === 'dm' ? room.name : `#${room.name}`);
+    if (!room.loaded && !room.loading) loadPage(room.id, { initial: true });
+    history.replaceState(null, '', room.id === '0' ? '#' : `#room=${encodeURIComponent(room.id)}`);
+  } else if (t.has(`room:${store.activeRoomId}`) || t.has('users')) {
+    messages.render();
+  }
+  if (forceBottom) { forceBottom = false; messages.scrollToBottom(); }
+  if (t.has('rooms') || t.has('users') || t.has('active')) { sidebar.render(); header.render(); updateTitle(); }
+  if (t.has('typing') || t.has('active')) header.renderTyping();
+  if (t.has('users') || [...t].some((x) => x.startsWith('room:'))) resolveUsersSoon();
+});
+
+function updateTitle() {
+  let n = 0;
+  for (const r of store.rooms.values()) if (r.id !== store.activeRoomId || document.visibilityState !== 'visible') n += store.unread(r).n;
+  document.title = n > 0 ? `(${n}) GuideOps Chat` : 'GuideOps Chat';
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (!store.me) return;
+  if (document.visibilityState === 'visible' && messages.isAtBottom()) store.markRead(store.activeRoomId);
+  updateTitle();
+});
+
+// --- live → store --------------------------------------------------------------------------------
+
+live.addEventListener('status', (e) => status.connection(e.detail));
+live.addEventListener('open', (e) => {
+  store.gen = e.detail.gen;
+  sender.flush();
+  if (e.detail.reconnected) resync();
+});
+live.addEventListener('unauthorized', () => {
+  endSession();
+  status.toast('Your session has ended. Please sign in again.', 'info');
+});
+live.addEventListener('event', (e) => {
+  const { type, data } = e.detail;
+  switch (type) {
+    case 'message': store.receive(data); break;
+    case 'ack': sender.onAck(data); break;
+    case 'error': if (!sender.onError(data)) status.toast(data?.message || 'The server refused a request.'); break;
+    case 'typing': store.setTyping(data); break;
+    case 'user.connected':
+    case 'user.disconnected': store.upsertUser(data); break;
+    case 'show.room':
+    case 'room.joined': addRoom(data); break;
+    case 'room.left': store.removeRoom(String(data?.id ?? data?.roomId)); break;
+    default: break; // reconnect (handled by Live), future events
+  }
+});
+
+// --- actions -------------------------------------------------------------------------------------
+
+/** Shows an API error as a toast and rethrows it. */
+async function withToast(promise) {
+  try {
+    return await promise;
+  } catch (e) {
+    if (e.status === 401) { endSession(); status.toast('Your session has ended. Please sign in again.', 'info'); }
+    else status.toast(e.message);
+    throw e;
+  }
+}
+
+function addRoom(r) {
+  if (!r || r.id === undefined) return null;
+  const room = store.addRoom(r);
+  if (!room.loaded && !room.loading) loadPage(room.id, { initial: true });
+  return room;
+}
+
+async function loadPage(roomId, { initial = false } = {}) {
+  const room = store.rooms.get(roomId);
+  if (!room || room.loading || (!initial && (!room.hasMore || !room.loaded))) return;
+  room.loading = true;
+  store.touch(`room:${roomId}`);
+  try {
+    const page = await api.messages(roomId, { before: initial ? undefined : room.floor, limit: PAGE });
+    room.loading = false;
+    if (store.rooms.get(roomId) === room) store.addHistory(roomId, page, PAGE, { initial });
+  } catch (e) {
+    room.loading = false;
+    store.touch(`room:${roomId}`);
+    if (e.status === 403 || e.status === 404) store.removeRoom(roomId);
+    else if (roomId === store.activeRoomId) status.toast(`Could not load messages: ${e.message}`);
+  }
+}
+
+function openRoom(id) {
+  drawer.close();
+  store.setActive(String(id));
+  composer.focus();
+}
+
+async function startDm(userId) {
+  if (userId === store.me.id) return;
+  try {
+    const r = await withToast(api.createDm(store.me.id, userId));
+    addRoom(r);
+    openRoom(r.id);
+  } catch { /* toast shown */ }
+}
+
+async function leaveRoom(id) {
+  const room = store.rooms.get(id);
+  if (!room || room.kind !== 'channel') return;
+  try {
+    await withToast(api.leaveChannel(id));
+    store.removeRoom(id);
+    status.toast(`You left #${room.name}.`, 'info');
+  } catch { /* toast shown */ }
+}
+
+let resolving = false;
+const triedUsers = new Set();
+function resolveUsersSoon() {
+  if (resolving) return;
+  resolving = true;
+  setTimeout(async () => {
+    try {
+      const ids = store.unknownUserIds().filter((id) => !triedUsers.has(id));
+      for (let i = 0; i < ids.length; i += 100) {
+        const chunk = ids.slice(i, i + 100);
+        chunk.forEach((id) => triedUsers.add(id));
+        const found = await api.users(chunk);
+        for (const u of Object.values(found || {})) store.upsertUser(u);
+      }
+    } catch { /* names stay "user N"; tried again after the next sign-in */ }
+    resolving = false;
+  }, 50);
+}
+
+/** After a reconnect: presence and the room list may have changed while we were away. */
+async function resync() {
+  try {
+    const [online, rooms] = await Promise.all([api.usersOnline(), api.rooms(store.me.id)]);
+    store.setOnline(online);
+    const ids = new Set(rooms.map((r) => String(r.id)));
+    for (const r of rooms) addRoom(r);
+    for (const id of [...store.rooms.keys()]) if (!ids.has(id)) store.removeRoom(id);
+  } catch { /* next reconnect tries again */ }
+}
+
+// --- session -------------------------------------------------------------------------------------
+
+async function signIn(mode, username, password) {
+  const me = mode === 'register' ? await api.register(username, password) : await api.login(username, password);
+  login.hide();
+  await startSession(me);
+}
+
+async function startSession(me) {
+  store.setMe(me);
+  $('#me-name').textContent = me.username;
+  $('#me-avatar').textContent = me.username.slice(0, 1).toUpperCase();
+  $('#admin-link').hidden = me.role !== 'admin';
+  $('#boot').hidden = true;
+  $('#app-view').hidden = false;
+  try {
+    const [rooms, online] = await Promise.all([api.rooms(me.id), api.usersOnline()]);
+    for (const r of rooms) store.addRoom(r);
+    store.setOnline(online);
+    await Promise.all([...store.rooms.keys()].map((id) => loadPage(id, { initial: true })));
+  } catch (e) {
+    if (e.status === 401) { endSession(); return; }
+    status.toast(`Could not load your rooms: ${e.message}`);
+  }
+  if (store.firstVisit) { store.firstVisit = false; store.saveLastRead(); }
+  const wanted = new URLSearchParams(location.hash.slice(1)).get('room');
+  if (wanted && store.rooms.has(wanted)) store.setActive(wanted);
+  store.touch('active');
+  live.start();
+  composer.focus();
+}
+
+function endSession() {
+  live.stop();
+  sender.clear();
+  store.setMe(null);
+  status.reset();
+  drawer.close();
+  $('#app-view').hidden = true;
+  $('#boot').hidden = true;
+  login.show();
+}
+
+$('#logout').addEventListener('click', async () => {
+  try { await api.logout(); } catch { /* signed out locally anyway */ }
+  history.replaceState(null, '', '#');
+  endSession();
+});
+$('#browse-channels').addEventListener('click', () => channels.open());
+
+async function boot() {
+  let me;
+  try {
+    me = await api.me();
+  } catch (e) {
+    $('#boot').textContent = `Cannot reach the server (${e.message}). Retrying…`;
+    setTimeout(boot, 3000);
+    return;
+  }
+  if (me) await startSession(me);
+  else { $('#boot').hidden = true; login.show(); }
+}
+
+boot();

@@ -1,0 +1,68 @@
+// The open room's header (name, who it is with / presence, Leave) and the typing line, plus
+// the phone layout's sidebar drawer.
+
+import { $ } from '../dom.js';
+import { typingText } from '../format.js';
+
+export class ConversationHeader {
+  constructor({ store, onLeave }) {
+    this.store = store;
+    this.title = $('#room-title');
+    this.sub = $('#room-subtitle');
+    this.leave = $('#leave-room');
+    this.typing = $('#typing');
+    this.leave.addEventListener('click', () => onLeave(this.store.activeRoomId));
+  }
+
+  render() {
+    const room = this.store.activeRoom;
+    if (!room) return;
+    const isDm = room.kind === 'dm';
+    this.title.textContent = isDm ? room.name : `# ${room.name}`;
+    let sub = '';
+    if (room.kind === 'general') sub = 'Everyone is here';
+    else if (room.kind === 'channel') sub = 'Channel';
+    else {
+      const peer = this.store.users.get(room.peerId);
+      sub = peer && peer.online ? 'Online' : 'Offline';
+    }
+    this.sub.textContent = sub;
+    this.sub.className = `conv-sub${isDm ? (sub === 'Online' ? ' online' : ' offline') : ''}`;
+    this.leave.hidden = room.kind !== 'channel';
+    this.leave.textContent = `Leave ${room.name.length > 20 ? 'channel' : `#${room.name}`}`;
+  }
+
+  renderTyping() {
+    const text = typingText(this.store.typingNames(this.store.activeRoomId));
+    if (this.typing.textContent !== text) this.typing.textContent = text;
+  }
+}
+
+export class Drawer {
+  constructor() {
+    this.app = $('#app-view');
+    this.openBtn = $('#sidebar-open');
+    this.scrim = $('#scrim');
+    this.openBtn.addEventListener('click', () => this.open());
+    $('#sidebar-close').addEventListener('click', () => this.close());
+    this.scrim.addEventListener('click', () => this.close());
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && this.isOpen) this.close(); });
+  }
+
+  get isOpen() { return this.app.classList.contains('drawer-open'); }
+
+  open() {
+    this.app.classList.add('drawer-open');
+    this.scrim.hidden = false;
+    this.openBtn.setAttribute('aria-expanded', 'true');
+    const active = $('#room-nav .room-btn.active') || $('#room-nav .room-btn');
+    if (active) active.focus();
+  }
+
+  close() {
+    if (!this.isOpen) return;
+    this.app.classList.remove('drawer-open');
+    this.scrim.hidden = true;
+    this.openBtn.setAttribute('aria-expanded', 'false');
+  }
+}
