@@ -5,7 +5,9 @@
 #   3. ctest in both builds
 #   4. integration suite (node --test tests/integration/) against the ASan chatnode; also against
 #      the Release chatnode when CHAT_TEST_RELEASE=1 or tests/integration/release/ exists
-#   5. scripts/test-helm.sh (Helm chart, dashboard, Dockerfile; offline) when it exists
+#   5. end-to-end tests of the web client (tests/e2e/) in Debian's headless Chromium, driven by
+#      playwright-core, against two Release chatnode processes
+#   6. scripts/test-helm.sh (Helm chart, dashboard, Dockerfile; offline) when it exists
 # Prints a summary; exits non-zero when any step fails.
 set -euo pipefail
 
@@ -31,9 +33,19 @@ run_step() { # run_step NAME CMD... (records PASS/FAIL, never exits)
   return 1
 }
 
+e2e_deps() { # Debian's chromium (the browser playwright-core drives), then the npm packages
+  if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium
+  fi
+  npm_deps "$root/tests/e2e"
+}
+
 npm_deps() {
-  local dir="$root/tests/integration"
-  [[ -f "$dir/package.json" ]] || { echo "no tests/integration/package.json: nothing to install"; return 0; }
+  local dir="${1:-$root/tests/integration}"
+  [[ -f "$dir/package.json" ]] || { echo "no $dir/package.json: nothing to install"; return 0; }
   # Skip when node_modules is newer than the manifests (npm writes node_modules/.package-lock.json).
   local stamp="$dir/node_modules/.package-lock.json"
   if [[ -f "$stamp" && "$stamp" -nt "$dir/package.json" && ( ! -f "$dir/package-lock.json" || "$stamp" -nt "$dir/package-lock.json" ) ]]; then
@@ -102,6 +114,17 @@ else
     else
       record "integration (release chatnode)" SKIP 0
     fi
+  fi
+fi
+
+if compgen -G "tests/e2e/*.test.mjs" >/dev/null; then
+  if ((release_ok)) && run_step "dependencies (chromium, e2e npm)" e2e_deps; then
+    run_step "e2e (chromium, release chatnode)" \
+      env CHATNODE_BIN="$builds/release/app/chatnode" CHAT_WEB_ROOT="$root/web" \
+      node --test --test-concurrency=1 tests/e2e/ || true
+  else
+    record "e2e" SKIP 0
+    failed=1
   fi
 fi
 
