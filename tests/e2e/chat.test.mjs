@@ -102,7 +102,7 @@ describe('chat in the browser (Alice on node 1, Bob on node 2)', () => {
     noProblems(A, B);
   });
 
-  test('typing indicator across nodes', { todo: 'chatnode does not forward typing events to other nodes yet' }, async () => {
+  test('typing indicator across nodes', async () => {
     await B.page.getByLabel('Message', { exact: true }).pressSequentially('typing across', { delay: 10 });
     try {
       await A.page.locator('#typing', { hasText: `${B.name} is typing…` }).waitFor({ timeout: 5000 });

@@ -1,11 +1,12 @@
 // Surviving the network: the node serving a browser is SIGKILLed while others keep sending; the
-// page shows the reconnect banner, reconnects (the node comes back on the same port, as a load
-// balancer would route to a healthy node), resumes, and shows every message exactly once, in order.
+// page shows the reconnect banner, reconnects through the load balancer (tests/e2e/lib/proxy.mjs) to
+// the OTHER node, resumes, and shows every message exactly once, in order.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiRegister, apiSend, cleanup, sleep, startCluster, uniqueName, waitFor } from './lib/harness.mjs';
 import { closeAll, launch, newUser, register, rendered, send, shot, waitOnline, waitTexts } from './lib/browser.mjs';
+import { closeProxies, startProxy } from './lib/proxy.mjs';
 
 let cluster;
 let browser;
@@ -17,13 +18,16 @@ before(async () => {
 
 after(async () => {
   await closeAll();
+  await closeProxies();
   await cleanup();
 });
 
-test('node killed: reconnect banner, resume, every message exactly once, in order', async () => {
+test('node killed: reconnect banner, the page moves to the other node, every message exactly once, in order', async () => {
   const [n1, n2] = cluster.nodes;
-  // X watches General through node 1. S types in a browser on node 2. T posts through node 1's API.
-  const X = { ...(await newUser(browser, n1.url)), name: uniqueName('xavier') };
+  // X watches General through a load balancer that prefers node 1 and fails over to node 2.
+  // S types in a browser on node 2. T posts through node 1's API, then node 2's.
+  const lb = await startProxy([n1.port, n2.port]);
+  const X = { ...(await newUser(browser, lb.url)), name: uniqueName('xavier') };
   const S = { ...(await newUser(browser, n2.url)), name: uniqueName('sam') };
   await register(X.page, X.name);
   await register(S.page, S.name);
@@ -47,16 +51,15 @@ test('node killed: reconnect banner, resume, every message exactly once, in orde
   await X.page.locator('#messages li.msg.pending', { hasText: 'written offline by X' }).waitFor();
   await waitTexts(S.page, expected.slice(2));
 
-  await sleep(1500);
-  await n1.restart(); // same port
+  // No restart: the page's reconnect goes through the load balancer to node 2.
   await X.page.locator('#banner', { hasText: 'Back online' }).waitFor({ timeout: 25000 });
   await waitOnline(X.page);
   expected.push('written offline by X');
   await waitTexts(X.page, expected, 10000);
 
-  // After the reconnect, live again on node 1.
-  await apiSend(n1.port, T.token, '0', 'after reconnect 8 (node 1)');
-  expected.push('after reconnect 8 (node 1)');
+  // After the reconnect, live again, now served by node 2.
+  await apiSend(n2.port, T.token, '0', 'after reconnect 8 (node 2)');
+  expected.push('after reconnect 8 (node 2)');
   await waitTexts(X.page, expected);
   await sleep(500); // give a duplicate the chance to show up
 
@@ -69,6 +72,7 @@ test('node killed: reconnect banner, resume, every message exactly once, in orde
   await waitFor(async () => (await X.page.locator('#banner').isHidden()), { timeout: 5000, what: 'banner hides' });
   assert.deepEqual(X.problems, []);
   assert.deepEqual(S.problems, []);
+  await n1.restart(); // for the next test
 });
 
 test('drain: SIGTERM closes with 1012, the page comes back quickly and resumes', async () => {
