@@ -28,6 +28,8 @@ using connect_atom = caf::atom_constant<caf::atom("connect")>;   ///< session �
 using disconn_atom = caf::atom_constant<caf::atom("disconn")>;   ///< session → presence
 using offline_atom = caf::atom_constant<caf::atom("offline")>;   ///< presence → itself: grace over
 using count_atom = caf::atom_constant<caf::atom("count")>;       ///< introspection (tests, admin)
+using kick_atom = caf::atom_constant<caf::atom("kick")>;       ///< admin → presence: close a user's sessions
+using sink_atom = caf::atom_constant<caf::atom("sink")>;       ///< realtime → presence: a session's sink
 using stop_atom = caf::atom_constant<caf::atom("stop")>;         ///< orderly shutdown
 
 } // namespace chat::actors

@@ -26,6 +26,13 @@ struct presence_state {
   metrics::node_metrics* metrics = nullptr;
   std::unordered_map<std::string, user_entry> users;
   std::unordered_map<caf::actor_addr, std::pair<caf::actor, std::string>> sessions;
+  /// session → (user, session, its connection): what an admin kick closes.
+  struct sink_entry {
+    std::string user_id;
+    caf::actor session;
+    std::weak_ptr<client_sink> sink;
+  };
+  std::unordered_map<caf::actor_addr, sink_entry> sinks;
 
   static inline const char* name = "chat.presence";
 };
@@ -55,6 +62,7 @@ void on_connect(presence_actor_t* self, const std::string& user_id, const caf::a
 
 void on_session_down(presence_actor_t* self, const caf::actor_addr& source) {
   auto& st = self->state;
+  st.sinks.erase(source);
   auto it = st.sessions.find(source);
   if (it == st.sessions.end())
     return;
@@ -114,6 +122,23 @@ caf::behavior presence_actor(presence_actor_t* self, std::shared_ptr<presence_ba
       if (it != self->state.users.end())
         for (auto& session : it->second.sessions)
           self->send(session, unfollow_atom::value, room_id);
+    },
+    [self](sink_atom, const std::string& user_id, const caf::actor& session,
+           const std::weak_ptr<client_sink>& sink) {
+      if (self->state.sinks.emplace(session.address(), presence_state::sink_entry{user_id, session, sink}).second)
+        self->monitor(session); // a second monitor: on_session_down ignores the extra down message
+    },
+    [self](kick_atom, const std::string& user_id) -> std::size_t {
+      std::size_t closed = 0;
+      for (auto& [addr, e] : self->state.sinks) {
+        if (e.user_id != user_id)
+          continue;
+        if (auto sink = e.sink.lock())
+          sink->close(close_reason::kicked);
+        self->send_exit(e.session, caf::exit_reason::user_shutdown);
+        ++closed;
+      }
+      return closed;
     },
     [self](count_atom) -> std::size_t { return self->state.users.size(); },
     [self](stop_atom) { self->quit(); },

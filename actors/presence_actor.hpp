@@ -11,13 +11,21 @@
 /// - `(follow_atom, user_id, room_id, after)` make every local session of one user follow a room
 ///   (after that message id; -1: from the room's head).
 /// - `(unfollow_atom, user_id, room_id)` make them stop following it.
+/// - `(sink_atom, user_id, session, weak_ptr<client_sink>)` from realtime::open_session: the
+///   connection of a session, so that an admin can close it (monitored).
+/// - `(kick_atom, user_id) -> size_t` closes every local connection of one user with
+///   close_reason::kicked (WebSocket 4001, SSE stream end) and ends its session actors; answers
+///   how many were closed.
 /// - `(count_atom) -> size_t` users with at least one local connection.
 
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
+
+#include "actors/client_sink.hpp"
 
 namespace chat::metrics {
 class node_metrics;
@@ -45,3 +53,6 @@ caf::actor spawn_presence(caf::actor_system& sys, std::shared_ptr<presence_backe
                           presence_options opts, metrics::node_metrics* metrics);
 
 } // namespace chat::actors
+
+// Local-only: a session's connection, handed from realtime to the presence actor.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::weak_ptr<chat::actors::client_sink>)

@@ -22,8 +22,12 @@ realtime::~realtime() = default;
 caf::actor realtime::open_session(const std::string& user_id, std::shared_ptr<client_sink> sink, bool hold) {
   auto opts = opts_.session;
   opts.hold_until_released = hold;
-  return spawn_session(sys_, user_id, std::move(sink), session_deps{directory_, presence_, history_, metrics_},
-                       opts);
+  std::weak_ptr<client_sink> weak = sink;
+  auto session = spawn_session(sys_, user_id, std::move(sink),
+                               session_deps{directory_, presence_, history_, metrics_}, opts);
+  // The presence actor keeps the connection so that kick_user() can close it.
+  caf::anon_send(presence_, sink_atom::value, user_id, session, std::move(weak));
+  return session;
 }
 
 void realtime::release(const caf::actor& session) {
@@ -68,6 +72,11 @@ void realtime::room_event_for_users(const std::vector<std::string>& users, const
 void realtime::deliver_room_event(const std::vector<std::string>& users, const std::string& type,
                                   const std::string& room_id, const std::string& data_json,
                                   std::int64_t after) {
+  if (type == kick_event_type) {
+    for (auto& user : users)
+      caf::anon_send(presence_, kick_atom::value, user);
+    return;
+  }
   std::string text;
   text.reserve(data_json.size() + type.size() + 22);
   text.append(R"({"type":")").append(type).append(R"(","data":)").append(data_json).push_back('}');
@@ -81,6 +90,10 @@ void realtime::deliver_room_event(const std::vector<std::string>& users, const s
       caf::anon_send(presence_, follow_atom::value, user, room_id, after);
     caf::anon_send(presence_, event_atom::value, user, frame);
   }
+}
+
+void realtime::kick_user(const std::string& user_id) {
+  room_event_for_users({user_id}, kick_event_type, std::string{}, "{}", -1);
 }
 
 void realtime::broadcast(std::string frame_json) {

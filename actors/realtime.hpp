@@ -85,6 +85,13 @@ public:
                                                std::int64_t after)>;
   void set_cluster_publisher(cluster_publisher fn) { publisher_ = std::move(fn); }
 
+  /// Closes every connection of `user_id` on every node (WebSocket 4001, SSE stream end): locally
+  /// through the presence actor, elsewhere through the cluster publisher (a `user.kick` user event).
+  void kick_user(const std::string& user_id);
+
+  /// Type of the user event that asks other nodes to close a user's connections.
+  static constexpr const char* kick_event_type = "user.kick";
+
   /// Sends an event to every local connection (presence).
   void broadcast(std::string frame_json);
 

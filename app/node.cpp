@@ -27,9 +27,11 @@
 #include "actors/store_adapters.hpp"
 #include "app/config.hpp"
 #include "cluster/membership.hpp"
+#include "cluster/node_stats.hpp"
 #include "cluster/pubsub_bridge.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
+#include "net/admin_handlers.hpp"
 #include "net/server.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/demo_seed.hpp"
@@ -99,6 +101,7 @@ struct node::impl {
   std::unique_ptr<storage::presence_store> presence;
   std::unique_ptr<cluster::pubsub_bridge> bridge;
   std::unique_ptr<cluster::membership> members;
+  std::unique_ptr<cluster::node_stats> stats;
   std::unique_ptr<actors::realtime> realtime;
   std::unique_ptr<net::server> server;
 
@@ -189,6 +192,7 @@ struct node::impl {
         if (e != storage::errc::ok) return retry(1000ms);
         if (gone > 0) metrics.presence_reaped("node_restart").Increment(static_cast<double>(gone));
         members->start(); // heartbeat + reaping of dead nodes
+        stats->start();   // chat:node:{serverId}:stats for the admin page
         bootstrapped = true;
         log::info("ready");
       });
@@ -219,6 +223,7 @@ struct node::impl {
     server->stop();
     realtime->stop();  // rooms and presence end; sessions end with them
     members->stop();   // no more heartbeats: our alive key is removed
+    stats->stop();     // and our stats hash
     bridge->stop();
     // Presence is handed over: this node's users go offline unless connected elsewhere (their
     // clients are reconnecting to other nodes right now), then Redis is released.
@@ -281,6 +286,9 @@ int node::run() {
         for (auto& u : gone) s.realtime->broadcast(actors::presence_frame_json(u.id, u.username, false));
       });
 
+  s.stats = std::make_unique<cluster::node_stats>(
+      s.ioc, s.redis, cluster::node_stats_options{cfg.server_id, CHAT_VERSION, 2000ms, 6000ms}, s.metrics);
+
   s.realtime = std::make_unique<actors::realtime>(*s.actor_sys, history, presence_backend,
                                                   std::make_shared<bridge_interest>(*s.bridge),
                                                   actors::realtime_options{}, &s.metrics);
@@ -306,7 +314,8 @@ int node::run() {
   so.live.max_ws_frame_bytes = cfg.max_ws_frame_bytes;
   s.server = std::make_unique<net::server>(
       s.ioc, so,
-      net::server_deps{*s.store, *s.hasher, s.metrics, [&s] { return s.ready(); }, s.realtime.get()});
+      net::server_deps{*s.store, *s.hasher, s.metrics, [&s] { return s.ready(); }, s.realtime.get(),
+                       [&s](std::function<void(bool, std::string)> done) { s.stats->read_cluster(std::move(done)); }});
 
   // Bind before anything connects anywhere: a taken port is a clean exit 1.
   if (!s.server->start(error)) {
@@ -371,6 +380,7 @@ int node::run() {
   s.actor_sys->await_all_actors_done();
   s.server.reset();
   s.realtime.reset();
+  s.stats.reset();
   s.members.reset();
   s.bridge.reset();
   s.presence.reset();

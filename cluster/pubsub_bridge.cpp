@@ -16,7 +16,8 @@ bool is_presence(std::string_view type) {
 }
 
 bool is_user_event(std::string_view type) {
-  return type == "show.room" || type == "room.joined" || type == "room.left";
+  // `user.kick`: an admin disconnected the users in `to` (their connections close on every node).
+  return type == "show.room" || type == "room.joined" || type == "room.left" || type == "user.kick";
 }
 
 } // namespace

@@ -25,6 +25,8 @@ struct api_env {
   actors::realtime* realtime = nullptr;   ///< live fan-out and the /ws, /stream transports (may be null)
   send_rate_limiter& send_limiter;        ///< per-user chat message rate (HTTP and WebSocket)
   std::shared_ptr<connection_registry> registry; ///< open connections (transports register too)
+  /// Cluster-wide admin stats source (see server_deps::admin_stats); may be empty.
+  std::function<void(std::function<void(bool ok, std::string json)> done)> admin_stats;
 };
 
 } // namespace chat::net

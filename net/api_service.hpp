@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "net/admin_handlers.hpp"
 #include "net/api_env.hpp"
 #include "net/auth_handlers.hpp"
 #include "net/message_handlers.hpp"
@@ -38,6 +39,7 @@ private:
   user_handlers users_;
   room_handlers rooms_;
   message_handlers messages_;
+  admin_handlers admin_;
   static_files files_;
 };
 

@@ -29,7 +29,7 @@ using sent_fn = std::function<void(storage::errc, const storage::sent_message&, 
 void send_chat_message(api_env& env, const std::string& user_id, std::string room_id,
                        std::string text, sent_fn done);
 
-/// Counts a confirmed message and hands it to the local room actor (serialized once there).
+/// Hands a confirmed message to the local room actor (serialized once there).
 void publish_sent(api_env& env, const std::string& room_id, const storage::sent_message& m);
 
 /// Tells every connection (on every node) of `users` about a room change (`show.room`,

@@ -21,7 +21,8 @@ namespace {
 struct client_stack {
   client_stack(server_options opts, server_deps& deps, std::shared_ptr<connection_registry> registry)
     : limiter(opts.messages_per_10s, std::chrono::seconds{10}),
-      env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, limiter, std::move(registry)},
+      env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, limiter, std::move(registry),
+          deps.admin_stats},
       service(env) {}
   send_rate_limiter limiter;
   api_env env;

@@ -61,6 +61,9 @@ struct server_deps {
   metrics::node_metrics& metrics;    ///< HTTP, error and rate-limit series
   std::function<bool()> ready;       ///< true when Redis is up and the node is not draining (for /readyz); thread-safe
   actors::realtime* realtime = nullptr; ///< the actor layer; null: no /ws, /stream or live fan-out
+  /// Reads the cluster-wide admin stats (app/ wires cluster::node_stats): `done(ok, json)` on any
+  /// thread. Empty: `GET /admin/stats` answers 503.
+  std::function<void(std::function<void(bool ok, std::string json)> done)> admin_stats;
 };
 
 /// Both HTTP listeners of a node. Sessions run on the io_context's threads, one strand per connection.

@@ -50,7 +50,7 @@ private:
       return actors::push_result::dropped; // connection gone; the actor is ending too
     auto r = s->gate().admit(droppable);
     if (r == actors::push_result::queued)
-      s->enqueue(frame);
+      s->enqueue(frame, !droppable);
     return r;
   }
 
@@ -229,13 +229,13 @@ void ws_session::send_event(std::string json) {
 
 // -- writing ---------------------------------------------------------------------------------
 
-void ws_session::enqueue(actors::frame_ptr frame) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+void ws_session::enqueue(actors::frame_ptr frame, bool message) {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), message]() mutable {
     if (self->closing_ || self->finished_ || !self->accepted_) {
       self->gate_.release();
       return;
     }
-    self->queue_.push_back(std::move(frame));
+    self->queue_.push_back(outbound{std::move(frame), message});
     if (!self->writing_)
       self->do_write();
   });
@@ -244,12 +244,13 @@ void ws_session::enqueue(actors::frame_ptr frame) {
 void ws_session::do_write() {
   writing_ = true;
   ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_.front()),
+  ws_.async_write(asio::buffer(*queue_.front().frame),
                   beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
+  bool message = queue_.front().message;
   queue_.pop_front();
   gate_.release();
   if (ec) {
@@ -257,7 +258,8 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
     queue_.clear();
     return finish(closing_ ? close_reason_ : "error");
   }
-  env_.metrics.messages_delivered(transport).Increment();
+  if (message)
+    env_.metrics.messages_delivered(transport).Increment();
   if (closing_) {
     gate_.release(queue_.size());
     queue_.clear();

@@ -42,8 +42,9 @@ public:
   /// Drain: closes with 1012 "service restart" (thread-safe).
   void close_when_idle() override;
 
-  /// Queues a frame (thread-safe; the slot was reserved through the gate).
-  void enqueue(actors::frame_ptr frame);
+  /// Queues a frame (thread-safe; the slot was reserved through the gate). `message` marks chat
+  /// messages (counted in chatnode_messages_delivered_total when written).
+  void enqueue(actors::frame_ptr frame, bool message = false);
 
   /// Closes with `code` and `reason` (thread-safe).
   void close_with(std::uint16_t code, std::string reason);
@@ -75,7 +76,12 @@ private:
   storage::user user_;
   frame_limits limits_;
   queue_gate gate_;
-  std::deque<actors::frame_ptr> queue_;
+  /// An outbound frame and whether it is a chat message.
+  struct outbound {
+    actors::frame_ptr frame;
+    bool message = false;
+  };
+  std::deque<outbound> queue_;
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;

@@ -68,8 +68,16 @@ build() { # build DIR CMAKE_ARGS...
 sanitizer_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 
+prometheus_deps() { # Debian's prometheus (server + promtool) for the metrics tests; never run as a service
+  dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok installed" && return 0
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends prometheus
+}
+
 integration() { # integration BINARY
-  env CHATNODE_BIN="$1" CHAT_WEB_ROOT="$root/web" "${sanitizer_env[@]}" \
+  env CHATNODE_BIN="$1" CHAT_WEB_ROOT="$root/web" CHAT_REQUIRE_PROMETHEUS=1 "${sanitizer_env[@]}" \
     node --test --test-concurrency=1 tests/integration/
 }
 
@@ -80,6 +88,7 @@ have_integration_tests() {
 deps_ok=1 release_ok=0 asan_ok=0
 run_step "dependencies (apt)" scripts/install-deps.sh || deps_ok=0
 run_step "dependencies (npm)" npm_deps || deps_ok=0
+run_step "dependencies (prometheus)" prometheus_deps || deps_ok=0
 
 if ((deps_ok)); then
   run_step "build release ($(basename "$builds")/release)" build "$builds/release" -DCMAKE_BUILD_TYPE=Release -DCHAT_SANITIZE=OFF -DCHAT_BUILD_TESTS=ON && release_ok=1

@@ -34,6 +34,13 @@ errc unexpected(const redis_reply& r, std::string_view op) {
 errc failure_of(const redis_reply& r, std::string_view op) {
   if (r.is_io_error())
     return errc::unavailable;
+  // Redis is up but cannot serve the command right now: out of memory, a read-only replica,
+  // loading its dataset, a busy script, no master. Clients should retry: 503, not 500.
+  for (auto prefix : {"OOM", "READONLY", "LOADING", "BUSY", "MASTERDOWN", "NOREPLICAS", "TRYAGAIN"})
+    if (r.error_starts_with(prefix)) {
+      log::warn("redis_refused", {{"op", op}, {"error", r.str}});
+      return errc::unavailable;
+    }
   return unexpected(r, op);
 }
 

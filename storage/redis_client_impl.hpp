@@ -10,7 +10,11 @@
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +25,12 @@
 namespace chat::storage {
 
 /// Connection state, timers and handlers; only touched on the strand.
+/// The Prometheus series of one command label, resolved once per client (no lock per command).
+struct command_series {
+  prometheus::Histogram* duration = nullptr;
+  prometheus::Counter* errors = nullptr;
+};
+
 struct redis_client::impl {
   enum class state { idle, resolving, connecting, handshaking, up, waiting, stopped };
 
@@ -51,6 +61,8 @@ struct redis_client::impl {
   std::vector<waiter> waiters;     ///< subscribe(…, on_subscribed) calls not yet confirmed
   bool connect_pending = false;    ///< on_connect is due once every channel is confirmed
   std::unique_ptr<subscription_sink> sink;
+  /// label → series; touched on the strand only, so the hot path takes no metrics lock.
+  std::unordered_map<std::string, command_series> series;
   std::function<void()> on_connect;
   std::function<void()> on_disconnect;
   std::function<void(std::string, std::string)> on_message;
@@ -62,7 +74,7 @@ struct redis_client::pending_command {
   reply_handler done;
   std::string label;
   std::chrono::steady_clock::time_point start;
-  metrics::node_metrics* metrics;
+  command_series series; ///< null members when metrics are off
 };
 
 /// privdata of every (UN)SUBSCRIBE: lives as long as the client, never freed per message.

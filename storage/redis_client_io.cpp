@@ -153,7 +153,14 @@ bool redis_client::send_raw(const std::vector<std::string>& argv, std::string la
     ptrs.push_back(a.data());
     lens.push_back(a.size());
   }
-  auto* p = new pending_command{std::move(done), std::move(label), std::chrono::steady_clock::now(), metrics_};
+  command_series series;
+  if (metrics_ != nullptr) {
+    auto [it, fresh] = d.series.try_emplace(label);
+    if (fresh)
+      it->second = command_series{&metrics_->redis_command_duration(label), &metrics_->redis_errors(label)};
+    series = it->second;
+  }
+  auto* p = new pending_command{std::move(done), std::move(label), std::chrono::steady_clock::now(), series};
   int rc = redisAsyncCommandArgv(d.ac, &redis_client::reply_cb, p, static_cast<int>(argv.size()),
                                  ptrs.data(), lens.data());
   if (rc != REDIS_OK) {
@@ -167,13 +174,13 @@ bool redis_client::send_raw(const std::vector<std::string>& argv, std::string la
 void redis_client::reply_cb(redisAsyncContext* /*ac*/, void* reply, void* privdata) {
   std::unique_ptr<pending_command> p{static_cast<pending_command*>(privdata)};
   auto r = redis_reply::from_hiredis(static_cast<const redisReply*>(reply));
-  if (p->metrics != nullptr) {
+  if (p->series.duration != nullptr) {
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - p->start;
     if (!r.is_io_error())
-      p->metrics->redis_command_duration(p->label).Observe(took.count());
+      p->series.duration->Observe(took.count());
     // NOSCRIPT is the expected first answer to EVALSHA (script_runner falls back to EVAL).
     if ((r.is_error() && !r.error_starts_with("NOSCRIPT")) || r.is_io_error())
-      p->metrics->redis_errors(p->label).Increment();
+      p->series.errors->Increment();
   }
   try {
     p->done(std::move(r));

@@ -1,0 +1,39 @@
+#pragma once
+/// Admin routes (role "admin" only; no session 401, another role 403):
+/// GET /admin, /admin/, /admin/index.html (the live page, web/admin/index.html),
+/// GET /admin/stats (cluster-wide JSON), POST /admin/users/{id}/disconnect (closes the user's
+/// connections on every node), PUT /admin/users/{id}/role (`{"role":"admin"|"user"}`).
+/// Every admin action writes an `admin_action` audit line.
+
+#include <functional>
+#include <string>
+
+#include "net/api_env.hpp"
+#include "net/exchange.hpp"
+#include "net/router.hpp"
+#include "net/static_files.hpp"
+
+namespace chat::net {
+
+class admin_handlers {
+public:
+  /// Handlers working with `env` (which must outlive them).
+  explicit admin_handlers(api_env& env) : env_(env), files_(env.opts.web_root) {}
+
+  /// Registers the routes.
+  void add_routes(router& r);
+
+private:
+  /// require_user + role check, then `next`.
+  void require_admin(const exchange_ptr& ex, std::function<void(const exchange_ptr&)> next);
+
+  void do_page(const exchange_ptr& ex);
+  void do_stats(const exchange_ptr& ex);
+  void do_disconnect(const exchange_ptr& ex);
+  void do_set_role(const exchange_ptr& ex);
+
+  api_env& env_;
+  static_files files_;
+};
+
+} // namespace chat::net
