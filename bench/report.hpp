@@ -1,0 +1,37 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+#include "proc_sampler.hpp"
+#include "stats.hpp"
+
+namespace bench {
+
+// Builds the JSON objects chatbench prints on stdout.
+class Report {
+ public:
+  struct Server {
+    int pid = 0;
+    double cpu_percent = -1;  // -1 = not sampled
+    std::int64_t rss_kb = 0;
+    double rss_per_connection_kb = 0;
+  };
+  struct Step {
+    double target_rate = 0;
+    double duration_s = 0;
+    std::uint64_t connections_open = 0;
+    std::vector<Server> servers;
+  };
+
+  explicit Report(const Options& opt) : opt_(opt) {}
+  std::string step(const Step& s, const Stats& st) const;
+  static std::string sweep_summary(double limit_ms, double best_rate, double best_delivered_per_s,
+                                   double best_p99_ms, const std::string& stop_reason);
+
+ private:
+  const Options& opt_;
+};
+
+}  // namespace bench

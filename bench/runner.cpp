@@ -1,0 +1,243 @@
+#include "runner.hpp"
+
+#include <sys/resource.h>
+
+#include <cmath>
+#include <iostream>
+#include <stdexcept>
+
+#include "clock.hpp"
+
+namespace bench {
+
+namespace net = boost::asio;
+using clk = std::chrono::steady_clock;
+
+Runner::Runner(const Options& opt)
+    : opt_(opt),
+      work_(net::make_work_guard(ioc_)),
+      setup_(opt),
+      sampler_(opt.pids),
+      report_(opt),
+      deadline_(clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt.max_seconds))) {}
+
+Runner::~Runner() { shutdown(); }
+
+double Runner::seconds_left() const {
+  return std::chrono::duration<double>(deadline_ - clk::now()).count();
+}
+
+void Runner::sleep_until(clk::time_point t) const { std::this_thread::sleep_until(std::min(t, deadline_)); }
+
+int Runner::run() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (opt_.mode == "send" && opt_.warmup_s + opt_.duration_s + opt_.drain_s > seconds_left())
+    throw std::runtime_error("--warmup + --duration + --drain exceed --max-seconds");
+
+  for (int i = 0; i < opt_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+
+  auto t = clk::now();
+  std::cerr << "chatbench: registering/logging in " << opt_.users << " users"
+            << (opt_.room_size > 0 ? " and joining " + std::to_string(opt_.rooms()) + " rooms" : "") << "\n";
+  setup_.run();
+  std::cerr << "chatbench: HTTP setup took " << std::chrono::duration<double>(clk::now() - t).count() << " s\n";
+
+  // Connections per room (connection c is user c % users).
+  room_conns_.assign(setup_.room_ids.size(), 0);
+  for (int c = 0; c < opt_.connections; ++c)
+    ++room_conns_[static_cast<std::size_t>(setup_.room_of_user[static_cast<std::size_t>(c % opt_.users)])];
+
+  base_ = sampler_.sample();
+  t = clk::now();
+  connect_all();
+  std::cerr << "chatbench: " << stats_.connected.load() << " connections open ("
+            << stats_.connect_failed.load() << " failed) in "
+            << std::chrono::duration<double>(clk::now() - t).count() << " s\n";
+  if (stats_.connected.load() == 0) throw std::runtime_error("no connection could be opened");
+  // Let the presence fan-out (user.connected to everyone) and the server's 500 ms first-frame
+  // delay settle: wait for 1 s without any received frame, at most --settle seconds.
+  t = clk::now();
+  auto settle_end = t + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt_.settle_s));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  for (auto last = stats_.frames.load(); clk::now() < settle_end && seconds_left() > 0;) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto now_frames = stats_.frames.load();
+    if (now_frames == last) break;
+    last = now_frames;
+  }
+  std::cerr << "chatbench: settled after " << std::chrono::duration<double>(clk::now() - t).count()
+            << " s (" << stats_.frames.load() << " frames received so far)\n";
+
+  if (opt_.mode == "idle") {
+    std::cout << report_.step(idle_step(), stats_) << std::endl;
+  } else if (opt_.mode == "send") {
+    auto s = run_step(opt_.rate);
+    std::cout << report_.step(s, stats_) << std::endl;
+  } else {
+    double rate = opt_.rate, best = 0, best_dps = 0, best_p99 = 0;
+    std::string reason = "max-steps";
+    for (int step = 0; step < 20; ++step) {
+      if (opt_.warmup_s + opt_.duration_s + opt_.drain_s > seconds_left()) {
+        reason = "max-seconds";
+        break;
+      }
+      auto s = run_step(rate);
+      std::cout << report_.step(s, stats_) << std::endl;
+      double p99 = static_cast<double>(stats_.latency.percentile(0.99)) / 1000.0;
+      auto expected = stats_.expected.load(), delivered = stats_.delivered.load();
+      if (p99 > opt_.p99_limit_ms) {
+        reason = "p99 over limit";
+        break;
+      }
+      if (expected == 0 || static_cast<double>(delivered) < 0.99 * static_cast<double>(expected)) {
+        reason = "under 99% of expected deliveries";
+        break;
+      }
+      if (stats_.rate_limited.load() > 0 || stats_.closed.load() > 0) {
+        reason = "errors (rate_limited or closed)";
+        break;
+      }
+      best = rate;
+      best_dps = static_cast<double>(delivered) / opt_.duration_s;
+      best_p99 = p99;
+      rate *= 2;
+    }
+    std::cout << Report::sweep_summary(opt_.p99_limit_ms, best, best_dps, best_p99, reason) << std::endl;
+  }
+  shutdown();
+  return 0;
+}
+
+void Runner::connect_all() {
+  conns_.resize(static_cast<std::size_t>(opt_.connections));
+  conn_ok_.assign(static_cast<std::size_t>(opt_.connections), 0);
+  int first = std::min(opt_.connect_concurrency, opt_.connections);
+  for (int i = 0; i < first; ++i) launch_next();
+  while (done_conn_.load() < opt_.connections && seconds_left() > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (done_conn_.load() < opt_.connections) throw std::runtime_error("connecting exceeded --max-seconds");
+}
+
+void Runner::launch_next() {
+  int c = next_conn_.fetch_add(1);
+  if (c >= opt_.connections) return;
+  const auto& node = opt_.nodes[static_cast<std::size_t>(c) % opt_.nodes.size()];
+  const auto& src = opt_.source_addresses[static_cast<std::size_t>(c) % opt_.source_addresses.size()];
+  std::optional<net::ip::address> local;
+  if (opt_.source_addresses.size() > 1 || src != "127.0.0.1") local = net::ip::make_address(src);
+  auto conn = std::make_shared<WsClient>(
+      ioc_, stats_, net::ip::tcp::endpoint(net::ip::make_address(node.host), node.port), local,
+      setup_.tokens[static_cast<std::size_t>(c % opt_.users)], [this, c](bool ok) {
+        conn_ok_[static_cast<std::size_t>(c)] = ok ? 1 : 0;
+        (ok ? stats_.connected : stats_.connect_failed).fetch_add(1);
+        done_conn_.fetch_add(1);
+        launch_next();
+      });
+  conns_[static_cast<std::size_t>(c)] = conn;
+  conn->start();
+}
+
+Report::Step Runner::run_step(double rate) {
+  // New window first (it starts in the future), then reset: late deliveries of an earlier step
+  // are outside the window and never counted.
+  const auto warm = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt_.warmup_s));
+  const auto dur = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt_.duration_s));
+  const auto start = clk::now();
+  const std::int64_t t0 = now_ns();
+  stats_.window_start_ns = t0 + std::chrono::duration_cast<std::chrono::nanoseconds>(warm).count();
+  stats_.window_end_ns = stats_.window_start_ns.load() + std::chrono::duration_cast<std::chrono::nanoseconds>(dur).count();
+  stats_.reset_step();
+  stats_.sending = true;
+
+  senders_.clear();
+  const int n = opt_.senders;
+  const auto period = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * n / rate));
+  for (int k = 0; k < n; ++k) {
+    auto c = static_cast<std::size_t>((static_cast<std::int64_t>(k) * opt_.connections) / n);
+    if (!conn_ok_[c]) continue;
+    int room = setup_.room_of_user[c % static_cast<std::size_t>(opt_.users)];
+    auto s = std::make_shared<Sender>(conns_[c], stats_, k, setup_.room_ids[static_cast<std::size_t>(room)],
+                                      room_conns_[static_cast<std::size_t>(room)], period,
+                                      std::chrono::nanoseconds(period.count() * k / n));
+    s->start();
+    senders_.push_back(s);
+  }
+  std::cerr << "chatbench: step rate " << rate << " msg/s, " << senders_.size() << " senders\n";
+
+  sleep_until(start + warm);
+  auto a = sampler_.sample();
+  auto ta = clk::now();
+  sleep_until(start + warm + dur);
+  auto b = sampler_.sample();
+  double wall = std::chrono::duration<double>(clk::now() - ta).count();
+  stats_.sending = false;
+  for (auto& s : senders_) s->stop();
+
+  auto drain_end = clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt_.drain_s));
+  while (clk::now() < drain_end && seconds_left() > 0 &&
+         (stats_.delivered.load() < stats_.expected.load() || stats_.acked.load() < stats_.sent.load()))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+
+  Report::Step step;
+  step.target_rate = rate;
+  step.duration_s = opt_.duration_s;
+  step.connections_open = stats_.connected.load();
+  step.servers = servers(a, b, wall);
+  return step;
+}
+
+Report::Step Runner::idle_step() {
+  auto a = sampler_.sample();
+  auto ta = clk::now();
+  sleep_until(ta + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt_.duration_s)));
+  auto b = sampler_.sample();
+  Report::Step step;
+  step.duration_s = opt_.duration_s;
+  step.connections_open = stats_.connected.load();
+  step.servers = servers(a, b, std::chrono::duration<double>(clk::now() - ta).count());
+  return step;
+}
+
+std::vector<Report::Server> Runner::servers(const std::vector<ProcSampler::Sample>& a,
+                                            const std::vector<ProcSampler::Sample>& b, double wall_s) const {
+  // Open connections per node index (connection c went to node c % nodes).
+  std::vector<double> per_node(opt_.nodes.size(), 0);
+  for (std::size_t c = 0; c < conn_ok_.size(); ++c)
+    if (conn_ok_[c]) per_node[c % opt_.nodes.size()] += 1;
+  const bool mapped = opt_.pids.size() == opt_.nodes.size();
+  std::vector<Report::Server> out;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    Report::Server s;
+    s.pid = b[i].pid;
+    s.rss_kb = b[i].rss_kb;
+    if (i < a.size() && a[i].ok && b[i].ok && wall_s > 0)
+      s.cpu_percent = 100.0 * (b[i].cpu_seconds - a[i].cpu_seconds) / wall_s;
+    double conns = mapped ? per_node[i] : static_cast<double>(stats_.connected.load()) / static_cast<double>(b.size());
+    if (i < base_.size() && conns > 0)
+      s.rss_per_connection_kb = static_cast<double>(b[i].rss_kb - base_[i].rss_kb) / conns;
+    out.push_back(s);
+  }
+  return out;
+}
+
+void Runner::shutdown() {
+  if (threads_.empty()) return;
+  stats_.stopping = true;
+  stats_.sending = false;
+  for (auto& s : senders_) s->stop();
+  for (auto& c : conns_)
+    if (c) c->close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  work_.reset();
+  ioc_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  senders_.clear();
+  conns_.clear();
+}
+
+}  // namespace bench

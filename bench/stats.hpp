@@ -1,0 +1,39 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "histogram.hpp"
+
+namespace bench {
+
+// Counters shared by every connection and sender. Only messages stamped inside the measurement
+// window [window_start_ns, window_end_ns) are counted as sent/acked/delivered.
+struct Stats {
+  std::atomic<std::int64_t> window_start_ns{INT64_MAX};
+  std::atomic<std::int64_t> window_end_ns{INT64_MAX};
+  std::atomic<bool> sending{false};
+  std::atomic<bool> stopping{false};
+
+  std::atomic<std::uint64_t> sent{0}, acked{0}, delivered{0}, expected{0};
+  std::atomic<std::uint64_t> rate_limited{0}, other_errors{0}, closed{0};
+  std::atomic<std::uint64_t> connected{0}, connect_failed{0};
+  std::atomic<std::uint64_t> frames{0};  // every frame received (used to wait for quiet)
+  Histogram latency;
+
+  bool in_window(std::int64_t t) const {
+    return t >= window_start_ns.load(std::memory_order_relaxed) &&
+           t < window_end_ns.load(std::memory_order_relaxed);
+  }
+  void reset_step() {
+    sent = 0;
+    acked = 0;
+    delivered = 0;
+    expected = 0;
+    rate_limited = 0;
+    other_errors = 0;
+    closed = 0;
+    latency.reset();
+  }
+};
+
+}  // namespace bench
