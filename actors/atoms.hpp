@@ -30,6 +30,7 @@ using offline_atom = caf::atom_constant<caf::atom("offline")>;   ///< presence �
 using count_atom = caf::atom_constant<caf::atom("count")>;       ///< introspection (tests, admin)
 using kick_atom = caf::atom_constant<caf::atom("kick")>;       ///< admin → presence: close a user's sessions
 using sink_atom = caf::atom_constant<caf::atom("sink")>;       ///< realtime → presence: a session's sink
+using flush_atom = caf::atom_constant<caf::atom("flush")>;       ///< presence → itself: broadcast now
 using stop_atom = caf::atom_constant<caf::atom("stop")>;         ///< orderly shutdown
 
 } // namespace chat::actors

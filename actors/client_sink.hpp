@@ -30,6 +30,14 @@ public:
   /// Queues an ephemeral frame (typing, presence, acks); may drop it under pressure.
   virtual push_result push_event(const frame_ptr& frame) = 0;
 
+  /// Queues a batch of ephemeral frames (coalesced presence). By default each frame on its own;
+  /// a connection that takes several events per message queues `batch.joined` instead.
+  virtual void push_events(const frame_batch& batch) {
+    for (auto& f : batch.frames)
+      if (push_event(f) != push_result::queued)
+        return;
+  }
+
   /// The connection's position in `room_id` is now `id` without a message being sent (the start of
   /// a follow). SSE records it in its `id:` cursor; WebSocket clients track ids themselves.
   virtual void note_cursor(const std::string& room_id, std::int64_t id) {

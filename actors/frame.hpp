@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
@@ -27,6 +28,19 @@ struct room_event {
   frame_ptr frame;        ///< `{"type":"message","data":<message json>}`
 };
 
+/// Several ephemeral frames broadcast together (coalesced presence): each frame on its own for
+/// connections that take one event per WebSocket message, and `joined` ("\n" between frames) for
+/// batching connections, which then cost one queue slot and one write for the whole batch.
+struct frame_batch {
+  std::vector<frame_ptr> frames;
+  frame_ptr joined;
+};
+
+using frame_batch_ptr = std::shared_ptr<const frame_batch>;
+
+/// Builds a batch (joins the frames once; a single frame is its own `joined`).
+frame_batch_ptr make_frame_batch(std::vector<frame_ptr> frames);
+
 /// Builds the `message` frame for a stored message JSON.
 frame_ptr make_message_frame(const std::string& message_json);
 
@@ -35,3 +49,4 @@ frame_ptr make_message_frame(const std::string& message_json);
 // Local-only message types: they never cross a process boundary (the cluster backplane is Redis).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::room_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::frame_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::frame_batch_ptr)

@@ -31,6 +31,27 @@ std::string event(std::string_view type, Body&& body) {
 
 } // namespace
 
+frame_batch_ptr make_frame_batch(std::vector<frame_ptr> frames) {
+  auto batch = std::make_shared<frame_batch>();
+  if (frames.size() == 1) {
+    batch->joined = frames.front();
+  } else {
+    std::size_t bytes = 0;
+    for (auto& f : frames)
+      bytes += f->size() + 1;
+    std::string joined;
+    joined.reserve(bytes);
+    for (auto& f : frames) {
+      if (!joined.empty())
+        joined += '\n';
+      joined += *f;
+    }
+    batch->joined = make_frame(std::move(joined));
+  }
+  batch->frames = std::move(frames);
+  return batch;
+}
+
 frame_ptr make_message_frame(const std::string& message_json) {
   static constexpr std::string_view head = R"({"type":"message","data":)";
   std::string out;

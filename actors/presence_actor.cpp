@@ -33,6 +33,9 @@ struct presence_state {
     std::weak_ptr<client_sink> sink;
   };
   std::unordered_map<caf::actor_addr, sink_entry> sinks;
+  std::vector<frame_ptr> pending;                   ///< broadcasts waiting for the flush
+  bool flush_scheduled = false;
+  caf::actor_clock::time_point last_flush{};        ///< when the last batch went out
 
   static inline const char* name = "chat.presence";
 };
@@ -76,6 +79,31 @@ void on_session_down(presence_actor_t* self, const caf::actor_addr& source) {
     self->delayed_send(self, st.opts.offline_grace, offline_atom::value, user_id, ++entry.generation);
 }
 
+void queue_broadcast(presence_actor_t* self, const frame_ptr& frame) {
+  auto& st = self->state;
+  st.pending.push_back(frame);
+  if (st.flush_scheduled)
+    return;
+  st.flush_scheduled = true;
+  auto since = self->clock().now() - st.last_flush;
+  if (since >= st.opts.broadcast_window) // quiet: go now (after what is already in the mailbox)
+    self->send(self, flush_atom::value);
+  else
+    self->delayed_send(self, st.opts.broadcast_window - since, flush_atom::value);
+}
+
+void flush_broadcasts(presence_actor_t* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  st.last_flush = self->clock().now();
+  if (st.pending.empty())
+    return;
+  auto batch = make_frame_batch(std::move(st.pending));
+  st.pending.clear();
+  for (auto& [addr, entry] : st.sessions)
+    self->send(entry.first, event_atom::value, batch);
+}
+
 } // namespace
 
 namespace {
@@ -101,10 +129,8 @@ caf::behavior presence_actor(presence_actor_t* self, std::shared_ptr<presence_ba
       if (was_online)
         self->state.backend->user_offline(user_id);
     },
-    [self](event_atom, const frame_ptr& frame) {
-      for (auto& [addr, entry] : self->state.sessions)
-        self->send(entry.first, event_atom::value, frame);
-    },
+    [self](event_atom, const frame_ptr& frame) { queue_broadcast(self, frame); },
+    [self](flush_atom) { flush_broadcasts(self); },
     [self](event_atom, const std::string& user_id, const frame_ptr& frame) {
       auto it = self->state.users.find(user_id);
       if (it != self->state.users.end())

@@ -46,6 +46,11 @@ public:
 /// Tunables of the presence actor.
 struct presence_options {
   std::chrono::milliseconds offline_grace{2000};
+  /// Broadcasts (user.connected / user.disconnected to every local connection) go out at once
+  /// when none went out for this long; otherwise they are collected and sent together at the end
+  /// of the window. A reconnect storm of N users then costs each connection a few batches instead
+  /// of N frames.
+  std::chrono::milliseconds broadcast_window{100};
 };
 
 /// Spawns the node's presence actor.

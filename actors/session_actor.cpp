@@ -322,6 +322,10 @@ caf::behavior session_actor(session_actor_t* self, std::string user_id,
       if (!self->state.cut)
         self->state.sink->push_event(frame); // ephemeral: a drop under pressure is fine
     },
+    [self](event_atom, const frame_batch_ptr& batch) {
+      if (!self->state.cut)
+        self->state.sink->push_events(*batch); // ephemeral, like single events
+    },
     [self](release_atom) {
       if (!self->state.held)
         return;

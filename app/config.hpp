@@ -31,6 +31,8 @@ struct node_config {
   // -- threads
   unsigned threads = 0;
   unsigned hash_threads = 0;
+  unsigned actor_threads = 0;
+  std::string actor_scheduler;
   unsigned bcrypt_cost = 0;
   // -- limits
   std::size_t max_body_bytes = 0;

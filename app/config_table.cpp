@@ -176,6 +176,12 @@ std::vector<option> make_table() {
         .describe("I/O threads running the event loop."));
   add(opt("hash-threads", t::uint).def("1").range(1, 64).meta("N").bind(&node_config::hash_threads)
         .describe("bcrypt worker threads (password hashing never runs on I/O threads)."));
+  add(opt("actor-threads", t::uint).def("1").range(1, 64).meta("N").bind(&node_config::actor_threads)
+        .describe("CAF scheduler threads running the room, session and presence actors."));
+  add(opt("actor-scheduler", t::choice).def("sharing").one_of({"sharing", "stealing"})
+        .meta("POLICY").bind(&node_config::actor_scheduler)
+        .describe("CAF scheduling policy: sharing (idle workers sleep on a condition variable) or "
+                  "stealing (idle workers poll; lowest latency when cores are to spare)."));
   add(opt("bcrypt-cost", t::uint).def("10").range(4, 16).meta("N").bind(&node_config::bcrypt_cost)
         .describe("bcrypt cost for new password hashes (the tutorial uses 10)."));
   // -- limits

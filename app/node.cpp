@@ -260,6 +260,10 @@ int node::run() {
   s.store->set_admin_names(cfg.admins);
 
   // The actor layer: rooms, sessions and presence, reading history and writing presence to Redis.
+  // Two policies, chosen by --actor-scheduler. CAF's work stealing polls with 50 us sleeps for
+  // a while whenever a worker runs dry, which on a small machine costs more CPU than the actors do.
+  s.caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.actor_threads));
+  s.caf_cfg.set("scheduler.policy", caf::atom_from_string(cfg.actor_scheduler));
   s.actor_sys = std::make_unique<caf::actor_system>(s.caf_cfg);
   s.presence = std::make_unique<storage::presence_store>(s.redis, cfg.server_id);
   auto history = std::make_shared<actors::store_history>(*s.store, *s.presence);

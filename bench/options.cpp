@@ -66,6 +66,7 @@ one JSON object per result on stdout (progress on stderr).
   --connections N              total WebSocket connections; connection c is user c % users (100)
   --room-size N                members per room, rooms are channels joined over HTTP; 0 = General (10)
   --general                    same as --room-size 0
+  --no-batch                   connect to /ws instead of /ws?batch=1 (one event per WebSocket message)
   --senders N                  sending connections, spread evenly over the connections (10)
   --rate MSGS_PER_S            total send rate across senders, timer paced (100)
   --duration S                 measured seconds per step (10); idle: seconds to wait before sampling
@@ -96,6 +97,10 @@ void Options::parse(int argc, char** argv) {
     }
     if (arg == "--general") {
       room_size = 0;
+      continue;
+    }
+    if (arg == "--no-batch") {
+      batch = false;
       continue;
     }
     if (arg.rfind("--", 0) != 0) throw std::runtime_error("unexpected argument: " + arg);

@@ -38,6 +38,7 @@ class Options {
   int threads = 2;
   int http_concurrency = 16;
   int connect_concurrency = 200;
+  bool batch = true;  // /ws?batch=1: several events per WebSocket message
 
   int rooms() const { return room_size <= 0 ? 1 : (users + room_size - 1) / room_size; }
 };

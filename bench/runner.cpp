@@ -131,7 +131,7 @@ void Runner::launch_next() {
   if (opt_.source_addresses.size() > 1 || src != "127.0.0.1") local = net::ip::make_address(src);
   auto conn = std::make_shared<WsClient>(
       ioc_, stats_, net::ip::tcp::endpoint(net::ip::make_address(node.host), node.port), local,
-      setup_.tokens[static_cast<std::size_t>(c % opt_.users)], [this, c](bool ok) {
+      setup_.tokens[static_cast<std::size_t>(c % opt_.users)], opt_.batch, [this, c](bool ok) {
         conn_ok_[static_cast<std::size_t>(c)] = ok ? 1 : 0;
         (ok ? stats_.connected : stats_.connect_failed).fetch_add(1);
         done_conn_.fetch_add(1);
@@ -157,7 +157,10 @@ Report::Step Runner::run_step(double rate) {
   const int n = opt_.senders;
   const auto period = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * n / rate));
   for (int k = 0; k < n; ++k) {
-    auto c = static_cast<std::size_t>((static_cast<std::int64_t>(k) * opt_.connections) / n);
+    // Evenly spread, and alternating over the nodes (connection c is on node c % nodes).
+    auto c = static_cast<std::size_t>(std::min<std::int64_t>(
+        (static_cast<std::int64_t>(k) * opt_.connections) / n + k % static_cast<int>(opt_.nodes.size()),
+        opt_.connections - 1));
     if (!conn_ok_[c]) continue;
     int room = setup_.room_of_user[c % static_cast<std::size_t>(opt_.users)];
     auto s = std::make_shared<Sender>(conns_[c], stats_, k, setup_.room_ids[static_cast<std::size_t>(room)],

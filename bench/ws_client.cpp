@@ -44,13 +44,15 @@ std::atomic<int> logged_errors{0};
 }  // namespace
 
 WsClient::WsClient(net::io_context& ioc, Stats& stats, tcp::endpoint remote,
-                   std::optional<net::ip::address> local, std::string token, Ready on_ready)
+                   std::optional<net::ip::address> local, std::string token, bool batch,
+                   Ready on_ready)
     : strand_(net::make_strand(ioc)),
       ws_(strand_),
       stats_(stats),
       remote_(remote),
       local_(local),
       token_(std::move(token)),
+      batch_(batch),
       on_ready_(std::move(on_ready)) {}
 
 void WsClient::start() {
@@ -87,7 +89,7 @@ void WsClient::on_connect(beast::error_code ec) {
   }));
   ws_.read_message_max(1 << 20);
   std::string host = remote_.address().to_string() + ":" + std::to_string(remote_.port());
-  ws_.async_handshake(host, "/ws",
+  ws_.async_handshake(host, batch_ ? "/ws?batch=1" : "/ws",
                       beast::bind_front_handler(&WsClient::on_handshake, shared_from_this()));
 }
 
@@ -125,7 +127,13 @@ void WsClient::on_read(beast::error_code ec, std::size_t) {
   }
   stats_.frames.fetch_add(1, std::memory_order_relaxed);
   auto data = buffer_.cdata();
-  handle_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
+  std::string_view rest(static_cast<const char*>(data.data()), data.size());
+  // Batch mode: several events per WebSocket message, one per line.
+  for (auto nl = rest.find('\n'); nl != std::string_view::npos; nl = rest.find('\n')) {
+    handle_frame(rest.substr(0, nl));
+    rest.remove_prefix(nl + 1);
+  }
+  handle_frame(rest);
   buffer_.consume(buffer_.size());
   do_read();
 }

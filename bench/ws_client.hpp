@@ -23,7 +23,8 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   using Ready = std::function<void(bool ok)>;
 
   WsClient(boost::asio::io_context& ioc, Stats& stats, tcp::endpoint remote,
-           std::optional<boost::asio::ip::address> local, std::string token, Ready on_ready);
+           std::optional<boost::asio::ip::address> local, std::string token, bool batch,
+           Ready on_ready);
 
   void start();                      // connect, handshake, then read; calls on_ready once
   void send(std::string frame);      // thread-safe
@@ -49,6 +50,7 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   tcp::endpoint remote_;
   std::optional<boost::asio::ip::address> local_;
   std::string token_;
+  bool batch_ = true;
   Ready on_ready_;
   bool open_ = false;
   bool closing_ = false;

@@ -73,12 +73,15 @@ void api_service::open_stream(const exchange_ptr& ex) {
   if (req.cookie_token.empty() && req.bearer_token.empty())
     if (auto it = req.query.find("token"); it != req.query.end())
       req.bearer_token = it->second;
-  require_user(env_, ex, [this, ws](const exchange_ptr& x) {
+  bool batch = false;
+  if (auto it = req.query.find("batch"); it != req.query.end())
+    batch = it->second == "1" || it->second == "true";
+  require_user(env_, ex, [this, ws, batch](const exchange_ptr& x) {
     api_response res;
     res.status = 101;
     res.route = ws ? "/ws" : "/stream";
     if (ws)
-      res.takeover = make_ws_takeover(env_, *x->user());
+      res.takeover = make_ws_takeover(env_, *x->user(), batch);
     else
       res.takeover = make_sse_takeover(env_, *x->user(), parse_sse_cursor(x->request().last_event_id));
     x->respond(std::move(res));

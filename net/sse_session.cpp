@@ -270,7 +270,7 @@ sse_takeover::sse_takeover(api_env& env, std::shared_ptr<connection_registry> re
                            storage::user user, sse_cursor resume)
   : env_(env), registry_(std::move(registry)), user_(std::move(user)), resume_(std::move(resume)) {}
 
-void sse_takeover::start(beast::tcp_stream stream, beast::flat_buffer,
+void sse_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer,
                          http::request<http::string_body> req) {
   std::make_shared<sse_session>(std::move(stream), env_, registry_, std::move(user_), std::move(resume_))
     ->run(req.version());

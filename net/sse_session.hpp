@@ -97,7 +97,7 @@ class sse_takeover : public stream_takeover {
 public:
   sse_takeover(api_env& env, std::shared_ptr<connection_registry> registry, storage::user user,
                sse_cursor resume);
-  void start(boost::beast::tcp_stream stream, boost::beast::flat_buffer buffer,
+  void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
              boost::beast::http::request<boost::beast::http::string_body> req) override;
 
 private:

@@ -1,11 +1,11 @@
 #include "net/ws_session.hpp"
 
 #include <chrono>
+#include <iterator>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "actors/client_sink.hpp"
@@ -26,17 +26,37 @@ namespace websocket = beast::websocket;
 namespace {
 
 constexpr auto transport = metrics::transport::ws;
+constexpr std::size_t kMaxBatchFrames = 64;        ///< events per WebSocket message (batch mode)
+constexpr std::size_t kMaxBatchBytes = 64 * 1024;  ///< bytes per WebSocket message (batch mode)
+constexpr std::size_t kKeepCapacity = 16;          ///< queue slots an idle connection keeps
+constexpr char kBatchSeparator[] = "\n";
+
+/// The buffers of the write in flight, by reference (a ConstBufferSequence that copies nothing;
+/// the vector it views lives in the session and is not touched until the write completes).
+struct buffers_view {
+  const asio::const_buffer* first;
+  const asio::const_buffer* last;
+  const asio::const_buffer* begin() const noexcept { return first; }
+  const asio::const_buffer* end() const noexcept { return last; }
+};
 
 /// The session actor's view of this connection.
 class ws_sink : public actors::client_sink {
 public:
-  explicit ws_sink(std::weak_ptr<ws_session> session) : session_(std::move(session)) {}
+  ws_sink(std::weak_ptr<ws_session> session, bool batch) : session_(std::move(session)), batch_(batch) {}
 
   actors::push_result push_message(const std::string&, std::int64_t, const actors::frame_ptr& frame) override {
     return push(frame, false);
   }
 
   actors::push_result push_event(const actors::frame_ptr& frame) override { return push(frame, true); }
+
+  void push_events(const actors::frame_batch& batch) override {
+    if (batch_) // the client splits on "\n": the whole batch is one queue slot and one write
+      push(batch.joined, true);
+    else
+      client_sink::push_events(batch);
+  }
 
   void close(actors::close_reason reason) override {
     if (auto s = session_.lock())
@@ -55,14 +75,16 @@ private:
   }
 
   std::weak_ptr<ws_session> session_;
+  bool batch_ = false;
 };
 
 } // namespace
 
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
-                       std::shared_ptr<connection_registry> registry, storage::user user)
+                       std::shared_ptr<connection_registry> registry, storage::user user,
+                       ws_options opts)
   : ws_(std::move(stream)), env_(env), registry_(std::move(registry)), user_(std::move(user)),
-    gate_(env.opts.live.max_queue_frames), follow_timer_(ws_.get_executor()) {
+    gate_(env.opts.live.max_queue_frames), opts_(opts), follow_timer_(ws_.get_executor()) {
   limits_.max_message_chars = env_.opts.max_message_chars;
 }
 
@@ -78,6 +100,7 @@ void ws_session::run(http::request<http::string_body> req) {
   beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), env_.opts.live.ws_idle_timeout, true});
   ws_.read_message_max(env_.opts.live.max_ws_frame_bytes);
+  ws_.auto_fragment(false); // one frame per message, batches included
   ws_.set_option(websocket::stream_base::decorator(
     [](websocket::response_type& res) { res.set(http::field::server, "chatnode"); }));
   ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
@@ -101,7 +124,7 @@ void ws_session::start_realtime() {
   // the client's first frame: a reconnecting client sends `resume` first, and its rooms must then
   // start exactly at its cursors. A client that sends nothing gets its buffered events after a
   // short wait; nothing is lost either way.
-  actor_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this()), true);
+  actor_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
   follow_user_rooms(env_, user_.id, actor_);
   follow_timer_.expires_after(std::chrono::milliseconds{500});
   follow_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -122,10 +145,11 @@ void ws_session::follow_all(std::map<std::string, std::int64_t> resume) {
 // -- reading ---------------------------------------------------------------------------------
 
 void ws_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+  ws_.async_read_some(asio::buffer(read_chunk_),
+                      beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t) {
+void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) {
     if (ec == websocket::error::message_too_big) {
       env_.metrics.errors("ws_frame_too_big").Increment();
@@ -137,12 +161,14 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
       return finish("idle");
     return finish(closing_ ? close_reason_ : "error");
   }
+  message_.append(read_chunk_.data(), bytes); // Beast enforces read_message_max per message
+  if (!ws_.is_message_done())
+    return do_read();
   if (!ws_.got_text()) {
     env_.metrics.errors("ws_binary_frame").Increment();
     send_error("bad_request", "binary frames are not supported", {});
   } else {
-    auto text = beast::buffers_to_string(buffer_.data());
-    auto parsed = parse_client_frame(text, limits_);
+    auto parsed = parse_client_frame(message_, limits_);
     if (auto* err = std::get_if<frame_error>(&parsed)) {
       env_.metrics.errors("ws_" + err->code).Increment();
       send_error(err->code, err->message, err->client_id);
@@ -150,7 +176,9 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
       handle_frame(std::move(std::get<client_frame>(parsed)));
     }
   }
-  buffer_.consume(buffer_.size());
+  message_.clear();
+  if (message_.capacity() > read_chunk_.size())
+    std::string{}.swap(message_); // a large message does not stay allocated
   if (!closing_)
     do_read();
 }
@@ -230,44 +258,102 @@ void ws_session::send_event(std::string json) {
 // -- writing ---------------------------------------------------------------------------------
 
 void ws_session::enqueue(actors::frame_ptr frame, bool message) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), message]() mutable {
-    if (self->closing_ || self->finished_ || !self->accepted_) {
-      self->gate_.release();
-      return;
+  {
+    std::lock_guard<std::mutex> lock(inbox_mutex_);
+    inbox_.push_back(outbound{std::move(frame), message});
+    if (flush_posted_)
+      return; // the flush already posted takes this frame along
+    flush_posted_ = true;
+  }
+  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
+}
+
+void ws_session::on_inbox() {
+  {
+    std::lock_guard<std::mutex> lock(inbox_mutex_);
+    flush_posted_ = false;
+    if (queue_head_ == queue_.size()) { // the usual case: swap, and both vectors keep their capacity
+      queue_.clear();
+      queue_head_ = 0;
+      queue_.swap(inbox_);
+    } else {
+      std::move(inbox_.begin(), inbox_.end(), std::back_inserter(queue_));
+      inbox_.clear();
     }
-    self->queue_.push_back(outbound{std::move(frame), message});
-    if (!self->writing_)
-      self->do_write();
-  });
+  }
+  if (closing_ || finished_ || !accepted_)
+    return drop_queued();
+  if (!writing_)
+    do_write();
 }
 
 void ws_session::do_write() {
+  // Batching clients get every waiting frame (up to a bound) in one WebSocket message, one
+  // gather write; the others one frame per message. Frames stay owned by in_flight_ until written.
+  if (queue_head_ == queue_.size())
+    return;
   writing_ = true;
+  std::size_t max_frames = opts_.batch ? kMaxBatchFrames : 1;
+  std::size_t bytes = 0;
+  while (queue_head_ < queue_.size() && in_flight_.size() < max_frames) {
+    auto& next = queue_[queue_head_];
+    if (!in_flight_.empty()) {
+      if (bytes + 1 + next.frame->size() > kMaxBatchBytes)
+        break;
+      write_buffers_.push_back(asio::buffer(kBatchSeparator, 1));
+    }
+    write_buffers_.push_back(asio::buffer(*next.frame));
+    bytes += next.frame->size() + 1;
+    in_flight_.push_back(std::move(next));
+    ++queue_head_;
+  }
+  if (queue_head_ == queue_.size()) {
+    queue_.clear();
+    queue_head_ = 0;
+  }
   ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_.front().frame),
-                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+  buffers_view view{write_buffers_.data(), write_buffers_.data() + write_buffers_.size()};
+  ws_.async_write(view, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  bool message = queue_.front().message;
-  queue_.pop_front();
-  gate_.release();
+  std::size_t messages = 0;
+  for (auto& o : in_flight_)
+    messages += o.message ? 1 : 0;
+  gate_.release(in_flight_.size());
+  in_flight_.clear();
+  write_buffers_.clear();
   if (ec) {
-    gate_.release(queue_.size());
-    queue_.clear();
+    drop_queued();
     return finish(closing_ ? close_reason_ : "error");
   }
-  if (message)
-    env_.metrics.messages_delivered(transport).Increment();
+  if (messages > 0)
+    env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
   if (closing_) {
-    gate_.release(queue_.size());
-    queue_.clear();
+    drop_queued();
     return ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(close_code_), close_text_},
                            [self = shared_from_this()](beast::error_code) {});
   }
-  if (!queue_.empty())
-    do_write();
+  if (queue_head_ < queue_.size())
+    return do_write();
+  release_idle_buffers();
+}
+
+void ws_session::drop_queued() {
+  gate_.release(queue_.size() - queue_head_);
+  queue_.clear();
+  queue_head_ = 0;
+}
+
+void ws_session::release_idle_buffers() {
+  // A burst may have grown the vectors; an idle connection should not keep that memory.
+  if (queue_.capacity() > kKeepCapacity)
+    std::vector<outbound>{}.swap(queue_);
+  if (in_flight_.capacity() > kKeepCapacity)
+    std::vector<outbound>{}.swap(in_flight_);
+  if (write_buffers_.capacity() > 2 * kKeepCapacity)
+    std::vector<asio::const_buffer>{}.swap(write_buffers_);
 }
 
 void ws_session::close_with(std::uint16_t code, std::string reason) {
@@ -280,14 +366,9 @@ void ws_session::close_with(std::uint16_t code, std::string reason) {
     self->close_text_ = reason;
     if (!self->accepted_)
       return;
-    if (self->writing_) {
-      // The write in flight finishes first (one write op at a time); on_write then closes.
-      self->gate_.release(self->queue_.size() - 1);
-      self->queue_.resize(1);
-      return;
-    }
-    self->gate_.release(self->queue_.size());
-    self->queue_.clear();
+    self->drop_queued();
+    if (self->writing_)
+      return; // the write in flight finishes first (one write op at a time); on_write then closes
     self->ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(code), self->close_text_}, [self](beast::error_code) {});
   });
 }
@@ -312,16 +393,17 @@ void ws_session::finish(std::string_view reason) {
 // -- takeover --------------------------------------------------------------------------------
 
 ws_takeover::ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry,
-                         storage::user user)
-  : env_(env), registry_(std::move(registry)), user_(std::move(user)) {}
+                         storage::user user, ws_options opts)
+  : env_(env), registry_(std::move(registry)), user_(std::move(user)), opts_(opts) {}
 
-void ws_takeover::start(beast::tcp_stream stream, beast::flat_buffer,
+void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer,
                         http::request<http::string_body> req) {
-  std::make_shared<ws_session>(std::move(stream), env_, registry_, std::move(user_))->run(std::move(req));
+  std::make_shared<ws_session>(std::move(stream), env_, registry_, std::move(user_), opts_)
+    ->run(std::move(req));
 }
 
-std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user) {
-  return std::make_shared<ws_takeover>(env, env.registry, std::move(user));
+std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, bool batch) {
+  return std::make_shared<ws_takeover>(env, env.registry, std::move(user), ws_options{batch});
 }
 
 } // namespace chat::net

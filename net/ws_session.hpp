@@ -3,12 +3,15 @@
 /// queue (one write in flight), client frame handling, and the session actor it feeds from.
 /// Private to the net library.
 
+#include <array>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -27,10 +30,17 @@
 
 namespace chat::net {
 
+/// Per-connection choices made at the handshake.
+struct ws_options {
+  /// `?batch=1`: several events may share one WebSocket message, separated by "\n"
+  /// (docs/protocol.md §2.3). Fewer, larger writes when a connection receives a lot.
+  bool batch = false;
+};
+
 class ws_session : public closable, public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(boost::beast::tcp_stream&& stream, api_env& env,
-             std::shared_ptr<connection_registry> registry, storage::user user);
+             std::shared_ptr<connection_registry> registry, storage::user user, ws_options opts);
   ~ws_session() override;
 
   ws_session(const ws_session&) = delete;
@@ -43,7 +53,8 @@ public:
   void close_when_idle() override;
 
   /// Queues a frame (thread-safe; the slot was reserved through the gate). `message` marks chat
-  /// messages (counted in chatnode_messages_delivered_total when written).
+  /// messages (counted in chatnode_messages_delivered_total when written). Frames from other
+  /// threads collect in an inbox; one flush per burst moves them to the connection's strand.
   void enqueue(actors::frame_ptr frame, bool message = false);
 
   /// Closes with `code` and `reason` (thread-safe).
@@ -64,12 +75,18 @@ private:
   void resume(std::vector<std::pair<std::string, std::int64_t>> rooms);
   void send_error(std::string_view code, std::string_view message, std::string_view client_id);
   void send_event(std::string json);
+  void on_inbox();
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void drop_queued();
+  void release_idle_buffers();
   void finish(std::string_view reason);
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
-  boost::beast::flat_buffer buffer_;
+  /// Client frames arrive in small pieces: an idle connection's pending read holds no buffer
+  /// beyond this, and a message is assembled in message_ only while it arrives.
+  std::array<char, 512> read_chunk_{};
+  std::string message_;
   api_env& env_;
   std::shared_ptr<connection_registry> registry_;
   std::uint64_t registry_id_ = 0;
@@ -81,7 +98,14 @@ private:
     actors::frame_ptr frame;
     bool message = false;
   };
-  std::deque<outbound> queue_;
+  std::mutex inbox_mutex_;
+  std::vector<outbound> inbox_;              ///< guarded by inbox_mutex_
+  bool flush_posted_ = false;                ///< guarded by inbox_mutex_
+  std::vector<outbound> queue_;              ///< waiting frames from queue_head_ on (strand only)
+  std::size_t queue_head_ = 0;
+  std::vector<outbound> in_flight_;          ///< the frames of the write in flight
+  std::vector<boost::asio::const_buffer> write_buffers_;
+  ws_options opts_;
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;
@@ -97,14 +121,16 @@ private:
 /// The `/ws` transport for an authenticated user.
 class ws_takeover : public stream_takeover {
 public:
-  ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry, storage::user user);
-  void start(boost::beast::tcp_stream stream, boost::beast::flat_buffer buffer,
+  ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry, storage::user user,
+              ws_options opts);
+  void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
              boost::beast::http::request<boost::beast::http::string_body> req) override;
 
 private:
   api_env& env_;
   std::shared_ptr<connection_registry> registry_;
   storage::user user_;
+  ws_options opts_;
 };
 
 } // namespace chat::net

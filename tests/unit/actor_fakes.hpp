@@ -36,6 +36,11 @@ public:
     return actors::push_result::queued;
   }
 
+  void push_events(const actors::frame_batch& batch) override {
+    ++batches;
+    client_sink::push_events(batch);
+  }
+
   void close(actors::close_reason reason) override { closed = reason; }
 
   /// Ids delivered for one room, in delivery order.
@@ -54,6 +59,7 @@ public:
   };
   std::vector<delivered> messages;
   std::vector<std::string> events;
+  std::size_t batches = 0; ///< push_events calls (coalesced broadcasts)
   std::optional<actors::close_reason> closed;
 
 private:

@@ -99,6 +99,43 @@ CAF_TEST(presence_frames_reach_every_local_session) {
   CAF_CHECK_EQUAL(backend->log, (log_t{"online:1", "online:2"}));
 }
 
+CAF_TEST(broadcasts_within_the_window_are_coalesced_into_one_batch) {
+  auto a = std::make_shared<fake_sink>();
+  auto b = std::make_shared<fake_sink>();
+  connect("1", a);
+  connect("2", b);
+  auto frame = [](const char* id) {
+    return make_frame(std::string{R"({"type":"user.connected","data":{"id":")"} + id + "\"}}");
+  };
+  // Quiet before: the first broadcast goes out at once.
+  caf::anon_send(presence, event_atom::value, frame("5"));
+  dispatch();
+  CAF_CHECK_EQUAL(a->events.size(), 1u);
+  CAF_CHECK_EQUAL(a->batches, 1u);
+  // Two more inside the window wait for its end, then go out together, in order.
+  caf::anon_send(presence, event_atom::value, frame("6"));
+  caf::anon_send(presence, event_atom::value, frame("7"));
+  dispatch();
+  CAF_CHECK_EQUAL(a->events.size(), 1u);
+  advance_time(opts.broadcast_window);
+  dispatch();
+  for (auto& sink : {a, b}) {
+    CAF_REQUIRE_EQUAL(sink->events.size(), 3u);
+    CAF_CHECK_EQUAL(sink->batches, 2u);
+    CAF_CHECK(sink->events[1].find(R"("id":"6")") != std::string::npos);
+    CAF_CHECK(sink->events[2].find(R"("id":"7")") != std::string::npos);
+  }
+}
+
+CAF_TEST(a_batch_joins_its_frames_with_newlines) {
+  auto one = make_frame_batch({make_frame("{\"a\":1}")});
+  CAF_CHECK_EQUAL(*one->joined, "{\"a\":1}");
+  CAF_CHECK_EQUAL(one->joined, one->frames.front()); // no copy for a single frame
+  auto two = make_frame_batch({make_frame("{\"a\":1}"), make_frame("{\"b\":2}")});
+  CAF_CHECK_EQUAL(*two->joined, "{\"a\":1}\n{\"b\":2}");
+  CAF_CHECK_EQUAL(two->frames.size(), 2u);
+}
+
 CAF_TEST(user_events_reach_only_that_users_sessions_and_follow_adds_the_room) {
   auto a1 = std::make_shared<fake_sink>();
   auto a2 = std::make_shared<fake_sink>();

@@ -29,7 +29,8 @@ export class Live extends EventTarget {
    */
   constructor({ getResume, checkSession, url }) {
     super();
-    this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    // batch=1: the server may put several events in one message, one JSON object per line.
+    this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?batch=1`;
     this.getResume = getResume;
     this.checkSession = checkSession;
     this.ws = null;
@@ -94,6 +95,18 @@ export class Live extends EventTarget {
 
   // --- internals -------------------------------------------------------------------------------
 
+  handleEvent(text) {
+    let ev;
+    try { ev = JSON.parse(text); } catch { return; }
+    if (!ev || typeof ev.type !== 'string') return;
+    if (ev.type === 'pong') return;
+    if (ev.type === 'reconnect') {
+      // Draining node: it will close with 1012; reconnect as soon as it does.
+      this.drainHint = true;
+    }
+    this.dispatchEvent(new CustomEvent('event', { detail: { type: ev.type, data: ev.data } }));
+  }
+
   setState(state, extra = {}) {
     this.state = state;
     this.dispatchEvent(new CustomEvent('status', {
@@ -131,15 +144,8 @@ export class Live extends EventTarget {
     };
     ws.onmessage = (e) => {
       this.lastInbound = Date.now();
-      let ev;
-      try { ev = JSON.parse(e.data); } catch { return; }
-      if (!ev || typeof ev.type !== 'string') return;
-      if (ev.type === 'pong') return;
-      if (ev.type === 'reconnect') {
-        // Draining node: it will close with 1012; reconnect as soon as it does.
-        this.drainHint = true;
-      }
-      this.dispatchEvent(new CustomEvent('event', { detail: { type: ev.type, data: ev.data } }));
+      if (typeof e.data !== 'string') return;
+      for (const line of e.data.split('\n')) this.handleEvent(line);
     };
     ws.onclose = (e) => this.onClosed(ws, e.code, opened);
     ws.onerror = () => { /* onclose follows */ };

@@ -119,8 +119,9 @@ export class WsClient {
    * Resolves once open; rejects on a failed handshake with err.status / err.body set
    * (from the `unexpected-response` event), or after timeout ms.
    */
-  static connect(port, { client, token, headers = {}, origin, path = '/ws', timeout = 5000, label } = {}) {
+  static connect(port, { client, token, headers = {}, origin, path = '/ws', timeout = 5000, label, batch = false } = {}) {
     const h = { ...(client ? cookieHeader(client) : {}), ...headers };
+    if (batch) path += `${path.includes('?') ? '&' : '?'}batch=1`; // several events per message, one per line
     const url = `ws://${HOST}:${port}${path}${token ? `${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : ''}`;
     const c = new WsClient(label ?? (client?.user ? `ws(${client.user.username})` : 'ws'));
     const opts = { headers: h, handshakeTimeout: timeout, perMessageDeflate: false };
@@ -128,12 +129,17 @@ export class WsClient {
     const ws = new WebSocket(url, opts);
     c.ws = ws;
     openClients.add(c);
+    c.multiEventFrames = 0; // batch mode: frames that carried more than one event
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? data : data.toString('utf8');
       c.raw.push(text);
-      let ev;
-      try { ev = JSON.parse(text); } catch { ev = { type: '<not json>', data: String(text) }; }
-      c.log.push(ev);
+      const parts = batch && !isBinary ? text.split('\n') : [text];
+      if (parts.length > 1) c.multiEventFrames += 1;
+      for (const part of parts) {
+        let ev;
+        try { ev = JSON.parse(part); } catch { ev = { type: '<not json>', data: String(part) }; }
+        c.log.push(ev);
+      }
     });
     ws.on('close', (code, reason) => {
       c.closeInfo = { code, reason: reason.toString('utf8') };

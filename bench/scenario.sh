@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Runs one benchmark scenario of docs/benchmarks.md on this machine, from a clean state:
+# a fresh redis-server (no persistence, loopback port 6480) and fresh chatnode processes, then
+# chatbench, then stops everything. Results (JSON lines) go to stdout and to
+# data/bench/<scenario>-<UTC time>.jsonl.
+#
+#   bench/scenario.sh 1        one room, 1,000 members, two nodes, rate sweep (p99 limit 50 ms)
+#   bench/scenario.sh 2        100 rooms x 10 members (1,000 connections), two nodes, sweep
+#   bench/scenario.sh 3        500 rooms x 10 members (5,000 connections), two nodes, sweep
+#   bench/scenario.sh 4 N      N idle connections on one node (e.g. 20000, 50000): RSS per connection
+#   bench/scenario.sh 5a       scenario 2 on one node
+#   bench/scenario.sh 5b       scenario 2 on three nodes
+#
+# Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
+# build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
+# step), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${CHAT_BENCH_BUILD:-$root/build/release}"
+out_dir="$root/data/bench"
+redis_port=6480
+scenario="${1:?usage: bench/scenario.sh 1|2|3|4 N|5a|5b}"
+duration="${CHAT_BENCH_DURATION:-5}"
+mkdir -p "$out_dir"
+
+if [[ ! -x "$build/app/chatnode" || ! -x "$build/bench/chatbench" ]]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCHAT_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$build" -j2 --target chatnode chatbench
+fi
+
+pids=()
+redis_pid=""
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [[ -n "$redis_pid" ]] && kill -TERM "$redis_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+  --maxclients 10000 --loglevel warning >"$out_dir/redis.log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$redis_port" flushall >/dev/null
+
+start_nodes() { # start_nodes COUNT
+  ulimit -n "$(ulimit -Hn)"
+  for i in $(seq 1 "$1"); do
+    local cmd=("$build/app/chatnode" --bind 127.0.0.1 --port "2818$i" --internal-port "2918$i"
+      --redis-url "redis://127.0.0.1:$redis_port/0" --server-id "bench-$i"
+      --messages-per-10s 1000000 --login-attempts-per-minute 1000000 --bcrypt-cost 4
+      --log-level warn ${CHAT_BENCH_NODE_ARGS:-})
+    if [[ "$i" == 1 && "${CHAT_BENCH_PERF:-0}" == 1 ]]; then
+      perf record -F 499 -g -o "$out_dir/perf-$scenario.data" -- "${cmd[@]}" >"$out_dir/node-$i.log" 2>&1 &
+    else
+      "${cmd[@]}" >"$out_dir/node-$i.log" 2>&1 &
+    fi
+    pids+=($!)
+  done
+  for i in $(seq 1 "$1"); do
+    for _ in $(seq 1 100); do
+      curl -fs "http://127.0.0.1:2918$i/readyz" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+  done
+}
+
+node_list() { # node_list COUNT -> 127.0.0.1:28181,...
+  local s=""
+  for i in $(seq 1 "$1"); do s+="${s:+,}127.0.0.1:2818$i"; done
+  echo "$s"
+}
+
+server_pids() { # the chatnode pids (under perf, the child of perf)
+  local s=""
+  for p in "${pids[@]}"; do
+    local c
+    c="$(pgrep -P "$p" chatnode || true)"
+    s+="${s:+,}${c:-$p}"
+  done
+  echo "$s"
+}
+
+bench() { # bench NODES ARGS...
+  local n="$1"
+  shift
+  "$build/bench/chatbench" --nodes "$(node_list "$n")" --pids "$(server_pids)" "$@"
+}
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+result="$out_dir/$scenario-$stamp.jsonl"
+sweep=(--mode sweep --duration "$duration" --warmup 2)
+case "$scenario" in
+  1)
+    start_nodes 2
+    bench 2 --users 1000 --connections 1000 --room-size 1000 --senders 20 \
+      --rate "${CHAT_BENCH_RATE:-50}" "${sweep[@]}" --p99-limit-ms 50 --prefix s1 \
+      --settle 60 --max-seconds 240 | tee "$result" ;;
+  2 | 5a | 5b)
+    nodes=2
+    [[ "$scenario" == 5a ]] && nodes=1
+    [[ "$scenario" == 5b ]] && nodes=3
+    start_nodes "$nodes"
+    # 1,000 connections: with 3 nodes 999 keeps rooms of consecutive users on every node.
+    conns=1000
+    [[ "$nodes" == 3 ]] && conns=990
+    bench "$nodes" --users "$conns" --connections "$conns" --room-size 10 --senders $((conns / 10)) \
+      --rate "${CHAT_BENCH_RATE:-500}" "${sweep[@]}" --p99-limit-ms 50 --prefix s2 \
+      --settle 60 --max-seconds 240 | tee "$result" ;;
+  3)
+    start_nodes 2
+    bench 2 --users 5000 --connections 5000 --room-size 10 --senders 500 \
+      --rate "${CHAT_BENCH_RATE:-500}" "${sweep[@]}" --p99-limit-ms 50 --prefix s3 \
+      --source-addresses 127.0.0.2,127.0.0.3 --settle 120 --max-seconds 300 | tee "$result" ;;
+  4)
+    count="${2:?usage: bench/scenario.sh 4 CONNECTIONS}"
+    start_nodes 1
+    # Source addresses: ~25,000 connections each stays inside one address's ephemeral ports.
+    addrs=""
+    for a in $(seq 2 $((count / 25000 + 2))); do addrs+="${addrs:+,}127.0.0.$a"; done
+    bench 1 --users 100 --connections "$count" --general --mode idle --duration 5 \
+      --source-addresses "$addrs" --connect-concurrency 500 --settle 120 --prefix idle \
+      --max-seconds 400 | tee "$result" ;;
+  *)
+    echo "unknown scenario: $scenario" >&2
+    exit 2 ;;
+esac
+echo "results: $result" >&2
