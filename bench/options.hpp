@@ -31,6 +31,7 @@ class Options {
   std::vector<std::string> source_addresses{"127.0.0.1"};
   std::string mode = "send";
   double p99_limit_ms = 100;
+  double sweep_factor = 2;  // sweep: next rate = rate * factor
   std::vector<int> pids;
   std::string password = "benchpass123";
   std::string prefix = "bench";

@@ -104,7 +104,7 @@ int Runner::run() {
       best = rate;
       best_dps = static_cast<double>(delivered) / opt_.duration_s;
       best_p99 = p99;
-      rate *= 2;
+      rate *= opt_.sweep_factor;
     }
     std::cout << Report::sweep_summary(opt_.p99_limit_ms, best, best_dps, best_p99, reason) << std::endl;
   }
