@@ -83,7 +83,7 @@ private:
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
                        ws_options opts)
-  : ws_(std::move(stream)), env_(env), registry_(std::move(registry)), user_(std::move(user)),
+  : ws_(stream.release_socket()), env_(env), registry_(std::move(registry)), user_(std::move(user)),
     gate_(env.opts.live.max_queue_frames), opts_(opts), follow_timer_(ws_.get_executor()) {
   limits_.max_message_chars = env_.opts.max_message_chars;
 }
@@ -97,7 +97,6 @@ ws_session::~ws_session() {
 
 void ws_session::run(http::request<http::string_body> req) {
   registry_id_ = registry_->add(weak_from_this());
-  beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), env_.opts.live.ws_idle_timeout, true});
   ws_.read_message_max(env_.opts.live.max_ws_frame_bytes);
   ws_.auto_fragment(false); // one frame per message, batches included

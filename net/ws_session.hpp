@@ -82,10 +82,12 @@ private:
   void release_idle_buffers();
   void finish(std::string_view reason);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  /// On the bare socket: the WebSocket layer has its own timeouts (handshake, idle + ping), and
+  /// without tcp_stream's timers every read and write op is smaller and cheaper.
+  boost::beast::websocket::stream<boost::beast::tcp_stream::socket_type> ws_;
   /// Client frames arrive in small pieces: an idle connection's pending read holds no buffer
   /// beyond this, and a message is assembled in message_ only while it arrives.
-  std::array<char, 512> read_chunk_{};
+  std::array<char, 256> read_chunk_{};
   std::string message_;
   api_env& env_;
   std::shared_ptr<connection_registry> registry_;
