@@ -48,6 +48,7 @@ WsClient::WsClient(net::io_context& ioc, Stats& stats, tcp::endpoint remote,
                    Ready on_ready)
     : strand_(net::make_strand(ioc)),
       ws_(strand_),
+      connect_timer_(strand_),
       stats_(stats),
       remote_(remote),
       local_(local),
@@ -60,7 +61,7 @@ void WsClient::start() {
 }
 
 void WsClient::do_connect() {
-  auto& sock = beast::get_lowest_layer(ws_).socket();
+  auto& sock = beast::get_lowest_layer(ws_);
   if (local_) {
     beast::error_code ec;
     sock.open(tcp::v4(), ec);
@@ -71,15 +72,19 @@ void WsClient::do_connect() {
     }
     if (ec) return on_connect(ec);
   }
-  beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(20));
+  connect_timer_.expires_after(std::chrono::seconds(20));
+  connect_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && !self->connected_) beast::get_lowest_layer(self->ws_).close(ec);  // the connect fails
+  });
   beast::get_lowest_layer(ws_).async_connect(
       remote_, beast::bind_front_handler(&WsClient::on_connect, shared_from_this()));
 }
 
 void WsClient::on_connect(beast::error_code ec) {
+  connect_timer_.cancel();
   if (ec) return ready(false);
-  beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
-  beast::get_lowest_layer(ws_).expires_never();
+  connected_ = true;
+  beast::get_lowest_layer(ws_).set_option(tcp::no_delay(true), ec);
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
   timeouts.handshake_timeout = std::chrono::seconds(20);
   ws_.set_option(timeouts);
@@ -192,14 +197,14 @@ void WsClient::close() {
     self->closing_ = true;
     if (!self->open_) {
       beast::error_code ec;
-      beast::get_lowest_layer(self->ws_).socket().close(ec);
+      beast::get_lowest_layer(self->ws_).close(ec);
       return;
     }
     // Cancel the read; closing the socket is enough for a benchmark (no close handshake wait).
-    beast::get_lowest_layer(self->ws_).cancel();
     beast::error_code ec;
-    beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
-    beast::get_lowest_layer(self->ws_).socket().close(ec);
+    beast::get_lowest_layer(self->ws_).cancel(ec);
+    beast::get_lowest_layer(self->ws_).shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(self->ws_).close(ec);
   });
 }
 

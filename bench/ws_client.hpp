@@ -2,6 +2,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <deque>
@@ -43,7 +44,10 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   void ready(bool ok);
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // The bare socket (no tcp_stream timers on every read): the bench's own CPU per frame matters,
+  // it shares the machine with the servers. The connect has its own timer.
+  boost::beast::websocket::stream<tcp::socket> ws_;
+  boost::asio::steady_timer connect_timer_;
   boost::beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
   Stats& stats_;
@@ -52,6 +56,7 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   std::string token_;
   bool batch_ = true;
   Ready on_ready_;
+  bool connected_ = false;  // TCP connected (the connect timer no longer applies)
   bool open_ = false;
   bool closing_ = false;
 };
