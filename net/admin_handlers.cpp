@@ -37,10 +37,22 @@ void admin_handlers::require_admin(const exchange_ptr& ex, std::function<void(co
 }
 
 void admin_handlers::do_page(const exchange_ptr& ex) {
-  require_admin(ex, [this](const exchange_ptr& x) {
+  // API clients get the JSON error of a refusal. A browser navigating here (Accept: text/html) gets
+  // the page itself with the refusal's status: the page then asks /admin/stats, gets the same answer
+  // and shows its "sign in" / "administrators only" card. The page holds no data; the stats and the
+  // actions are what is guarded.
+  bool html = ex->request().accepts_html;
+  optional_user(env_, ex, [this, html](const exchange_ptr& x) {
+    unsigned status = !x->user() ? 401 : x->user()->role != "admin" ? 403 : 200;
+    if (status != 200 && !html) {
+      if (status == 401)
+        return reply_error(*x, env_.metrics, 401, "unauthorized", "login required");
+      return reply_error(*x, env_.metrics, 403, "forbidden", "admins only");
+    }
     auto res = files_.lookup("/admin/index.html");
     if (!res)
       return reply_error(*x, env_.metrics, 404, "not_found", "the admin page is not installed");
+    res->status = status;
     res->headers.emplace_back("Cache-Control", "no-store");
     x->respond(std::move(*res));
   });

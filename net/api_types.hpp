@@ -41,6 +41,7 @@ struct api_request {
   std::string host;           ///< `Host` header
   bool websocket_upgrade = false; ///< a WebSocket upgrade request (`Upgrade: websocket`)
   std::string last_event_id;  ///< `Last-Event-ID` header (SSE resume), empty when absent
+  bool accepts_html = false;  ///< `Accept` lists text/html (a browser navigating to a page)
 };
 
 /// One HTTP response as handlers produce it; the session adds framing and security headers.

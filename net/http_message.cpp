@@ -94,6 +94,8 @@ api_request to_api_request(http::request<http::string_body>&& req, const std::st
   out.websocket_upgrade = beast::websocket::is_upgrade(req);
   if (auto it = req.find("Last-Event-ID"); it != req.end())
     out.last_event_id = std::string{it->value()};
+  if (auto it = req.find(http::field::accept); it != req.end())
+    out.accepts_html = std::string_view{it->value()}.find("text/html") != std::string_view::npos;
   out.remote_address = remote_address;
   out.body = std::move(req.body());
   return out;

@@ -54,6 +54,17 @@ test('non-admin: 403 on the page, the stats and the actions', T, async () => {
     const res = await alice.get(path);
     assertError(res, 403, 'forbidden', `alice GET ${path}`);
   }
+  // A browser navigating to the page (Accept: text/html) gets the page with the refusal's status; the
+  // page then shows its access card, because /admin/stats refuses it the same way.
+  const asBrowser = { headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } };
+  const denied = await alice.get('/admin', asBrowser);
+  assert.equal(denied.status, 403, 'browser navigation by a non-admin: 403');
+  assert.match(denied.headers['content-type'], /text\/html/);
+  assert.match(denied.text, /admin\.js/, 'the (data-free) page, which shows "Administrators only"');
+  const anonymous = await request(nodes[0].port, 'GET', '/admin', asBrowser);
+  assert.equal(anonymous.status, 401, 'browser navigation without a session: 401');
+  assert.match(anonymous.text, /admin\.js/);
+  assertError(await alice.get('/admin/stats', asBrowser), 403, 'forbidden', 'the stats stay JSON 403 whatever Accept says');
   assertError(await alice.post(`/admin/users/${admin.user.id}/disconnect`), 403, 'forbidden', 'alice disconnect');
   assertError(await put(alice, `/admin/users/${alice.user.id}/role`, { role: 'admin' }), 403, 'forbidden', 'alice promotes herself');
   const me = await alice.get('/me');
