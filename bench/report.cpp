@@ -49,6 +49,7 @@ std::string Report::step(const Step& s, const Stats& st) const {
   w.Key("closed"); w.Uint64(st.closed.load());
   w.Key("connect_failed"); w.Uint64(st.connect_failed.load());
   w.EndObject();
+  if (s.bench_cpu_percent >= 0) { w.Key("bench_cpu_percent"); w.Double(round3(s.bench_cpu_percent)); }
   w.Key("servers"); w.StartArray();
   for (auto& sv : s.servers) {
     w.StartObject();

@@ -22,6 +22,7 @@ class Report {
     double target_rate = 0;
     double duration_s = 0;
     std::uint64_t connections_open = 0;
+    double bench_cpu_percent = -1;  // chatbench's own CPU over the window (-1 = not sampled)
     std::vector<Server> servers;
   };
 

@@ -1,6 +1,7 @@
 #include "runner.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <iostream>
@@ -18,6 +19,7 @@ Runner::Runner(const Options& opt)
       work_(net::make_work_guard(ioc_)),
       setup_(opt),
       sampler_(opt.pids),
+      self_sampler_({static_cast<int>(::getpid())}),
       report_(opt),
       deadline_(clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt.max_seconds))) {}
 
@@ -173,10 +175,12 @@ Report::Step Runner::run_step(double rate) {
 
   sleep_until(start + warm);
   auto a = sampler_.sample();
+  auto self_a = self_sampler_.sample().front();
   auto ta = clk::now();
   sleep_until(start + warm + dur);
   auto b = sampler_.sample();
   double wall = std::chrono::duration<double>(clk::now() - ta).count();
+  double own_cpu = own_cpu_percent(self_a, wall);
   stats_.sending = false;
   for (auto& s : senders_) s->stop();
 
@@ -189,20 +193,29 @@ Report::Step Runner::run_step(double rate) {
   step.target_rate = rate;
   step.duration_s = opt_.duration_s;
   step.connections_open = stats_.connected.load();
+  step.bench_cpu_percent = own_cpu;
   step.servers = servers(a, b, wall);
   return step;
 }
 
 Report::Step Runner::idle_step() {
   auto a = sampler_.sample();
+  auto self_a = self_sampler_.sample().front();
   auto ta = clk::now();
   sleep_until(ta + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt_.duration_s)));
   auto b = sampler_.sample();
   Report::Step step;
+  step.bench_cpu_percent = own_cpu_percent(self_a, std::chrono::duration<double>(clk::now() - ta).count());
   step.duration_s = opt_.duration_s;
   step.connections_open = stats_.connected.load();
   step.servers = servers(a, b, std::chrono::duration<double>(clk::now() - ta).count());
   return step;
+}
+
+double Runner::own_cpu_percent(const ProcSampler::Sample& a, double wall_s) const {
+  auto b = self_sampler_.sample().front();
+  if (!a.ok || !b.ok || wall_s <= 0) return -1;
+  return 100.0 * (b.cpu_seconds - a.cpu_seconds) / wall_s;
 }
 
 std::vector<Report::Server> Runner::servers(const std::vector<ProcSampler::Sample>& a,

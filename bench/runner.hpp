@@ -33,6 +33,7 @@ class Runner {
   Report::Step idle_step();
   std::vector<Report::Server> servers(const std::vector<ProcSampler::Sample>& a,
                                       const std::vector<ProcSampler::Sample>& b, double wall_s) const;
+  double own_cpu_percent(const ProcSampler::Sample& a, double wall_s) const;
   void sleep_until(std::chrono::steady_clock::time_point t) const;
   double seconds_left() const;
   void shutdown();
@@ -44,6 +45,7 @@ class Runner {
   Stats stats_;
   HttpSetup setup_;
   ProcSampler sampler_;
+  ProcSampler self_sampler_;  // chatbench itself: it shares the machine with what it measures
   Report report_;
   std::chrono::steady_clock::time_point deadline_;
 

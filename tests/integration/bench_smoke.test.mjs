@@ -63,6 +63,7 @@ test('send: 20 connections in rooms of 10, 4 senders at 40 msg/s for 2 s → del
   assert.equal(s.servers.length, 1);
   assert.equal(s.servers[0].pid, node.proc.pid);
   assert.ok(s.servers[0].rss_kb > 0, 'server RSS sampled');
+  assert.equal(typeof s.bench_cpu_percent, 'number', 'the load generator reports its own CPU');
 });
 
 test('send without batch mode (--no-batch): the same counts over plain /ws', T, async () => {
