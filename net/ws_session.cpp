@@ -276,6 +276,12 @@ void ws_session::on_inbox() {
       queue_head_ = 0;
       queue_.swap(inbox_);
     } else {
+      // Still writing what came before: drop the written prefix first (amortised O(1)), so that a
+      // connection that never quite drains does not grow the vector without bound.
+      if (queue_head_ >= kKeepCapacity && queue_head_ * 2 >= queue_.size()) {
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
+        queue_head_ = 0;
+      }
       std::move(inbox_.begin(), inbox_.end(), std::back_inserter(queue_));
       inbox_.clear();
     }
