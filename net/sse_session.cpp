@@ -138,7 +138,7 @@ void sse_session::schedule_keepalive() {
   keepalive_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || self->finished_ || self->ending_)
       return;
-    if (self->queue_.empty())
+    if (self->queue_.empty() && !self->writing_)
       self->push({": keep-alive\n\n", nullptr, false});
     self->schedule_keepalive();
   });
@@ -179,32 +179,69 @@ void sse_session::push(chunk c) {
     do_write();
 }
 
+namespace {
+
+constexpr std::size_t kMaxEventsPerWrite = 64;      ///< events coalesced into one HTTP chunk
+constexpr std::size_t kMaxBytesPerWrite = 64 * 1024;
+constexpr std::string_view kEventTail = "\n\n";
+
+/// The buffers of the write in flight, by reference (see ws_session.cpp).
+struct buffers_view {
+  const asio::const_buffer* first;
+  const asio::const_buffer* last;
+  const asio::const_buffer* begin() const noexcept { return first; }
+  const asio::const_buffer* end() const noexcept { return last; }
+};
+
+} // namespace
+
 void sse_session::do_write() {
+  // Every waiting event (up to a bound) goes out in one HTTP chunk, one gather write: SSE events
+  // are self-delimiting, so a busy stream costs one syscall per burst, not one per event.
   writing_ = true;
-  auto& c = queue_.front();
-  static constexpr std::string_view tail = "\n\n";
-  if (c.body) {
-    std::array<asio::const_buffer, 3> parts{asio::buffer(c.head), asio::buffer(*c.body), asio::buffer(tail)};
-    asio::async_write(stream_, http::make_chunk(parts),
-                      beast::bind_front_handler(&sse_session::on_write, shared_from_this()));
-  } else {
-    asio::async_write(stream_, http::make_chunk(asio::buffer(c.head)),
-                      beast::bind_front_handler(&sse_session::on_write, shared_from_this()));
+  std::size_t bytes = 0;
+  while (!queue_.empty() && in_flight_.size() < kMaxEventsPerWrite) {
+    auto& c = queue_.front();
+    std::size_t size = c.head.size() + (c.body ? c.body->size() + kEventTail.size() : 0);
+    if (!in_flight_.empty() && bytes + size > kMaxBytesPerWrite)
+      break;
+    bytes += size;
+    in_flight_.push_back(std::move(c));
+    queue_.pop_front();
   }
+  for (auto& c : in_flight_) { // after the moves: the buffers point into in_flight_'s strings
+    write_buffers_.push_back(asio::buffer(c.head));
+    if (c.body) {
+      write_buffers_.push_back(asio::buffer(*c.body));
+      write_buffers_.push_back(asio::buffer(kEventTail));
+    }
+  }
+  buffers_view view{write_buffers_.data(), write_buffers_.data() + write_buffers_.size()};
+  asio::async_write(stream_, http::make_chunk(view),
+                    beast::bind_front_handler(&sse_session::on_write, shared_from_this()));
 }
 
 void sse_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  auto done = std::move(queue_.front());
-  queue_.pop_front();
-  if (done.counted)
-    gate_.release();
+  std::size_t messages = 0;
+  for (auto& c : in_flight_) {
+    if (c.counted)
+      gate_.release();
+    if (c.body && c.head.rfind("id: ", 0) == 0)
+      ++messages;
+  }
+  in_flight_.clear();
+  write_buffers_.clear();
   if (ec)
     return finish(ending_ ? end_reason_ : "error");
-  if (done.body && done.head.rfind("id: ", 0) == 0)
-    env_.metrics.messages_delivered(transport).Increment();
+  if (messages > 0)
+    env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
   if (!queue_.empty())
     return do_write();
+  if (in_flight_.capacity() > kMaxEventsPerWrite / 4) { // a burst is over: give its memory back
+    std::vector<chunk>{}.swap(in_flight_);
+    std::vector<asio::const_buffer>{}.swap(write_buffers_);
+  }
   if (ending_)
     close_stream();
 }
@@ -230,12 +267,11 @@ void sse_session::end(std::string reason, bool tell) {
     if (tell)
       self->push({std::string{reconnect_event}, nullptr, false});
     // Nothing else is queued after this; a slow consumer is cut without its backlog.
-    if (!tell) {
-      while (self->queue_.size() > (self->writing_ ? 1u : 0u)) {
-        if (self->queue_.back().counted)
+    if (!tell) { // the write in flight (in_flight_) completes; what waits is dropped
+      for (auto& c : self->queue_)
+        if (c.counted)
           self->gate_.release();
-        self->queue_.pop_back();
-      }
+      self->queue_.clear();
     }
     self->ending_ = true;
     self->end_reason_ = std::move(reason);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -79,7 +80,9 @@ private:
   sse_cursor cursor_;
   sse_cursor resume_;
   queue_gate gate_;
-  std::deque<chunk> queue_;
+  std::deque<chunk> queue_;                 ///< waiting chunks
+  std::vector<chunk> in_flight_;            ///< the chunks of the write in flight (one HTTP chunk)
+  std::vector<boost::asio::const_buffer> write_buffers_;
   boost::beast::http::response<boost::beast::http::empty_body> res_;
   boost::beast::http::response_serializer<boost::beast::http::empty_body> serializer_{res_};
   boost::asio::steady_timer keepalive_;

@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, startNode, cleanup, register, uniqueName } from './lib/harness.mjs';
-import { WsClient, closeAllLive, syncRoom } from './lib/live.mjs';
+import { WsClient, SseClient, closeAllLive, syncRoom } from './lib/live.mjs';
 
 const T = { timeout: 60000 };
 const BURST = 100;
@@ -14,6 +14,7 @@ let node;
 let A;
 let B;
 let C;
+let S; // SSE: events of a burst are coalesced into few HTTP chunks, transparently
 let stormUsers = [];
 
 after(async () => {
@@ -36,27 +37,31 @@ test(`setup: node (--messages-per-10s 1000), users A, B, C and ${STORM} more`, T
   A = await register(node, uniqueName('A'));
   B = await register(node, uniqueName('B'));
   C = await register(node, uniqueName('C'));
+  S = await register(node, uniqueName('S'));
   stormUsers = await Promise.all(Array.from({ length: STORM }, (_, i) => register(node, uniqueName(`s${i}`))));
 });
 
-test(`${BURST} messages sent at once: B (?batch=1) and C (plain /ws) each get every id exactly once, in order`, T, async () => {
+test(`${BURST} messages sent at once: B (?batch=1), C (plain /ws) and S (SSE) each get every id exactly once, in order`, T, async () => {
   const wsA = await WsClient.connect(node.port, { client: A, label: 'wsA' });
   const wsB = await WsClient.connect(node.port, { client: B, label: 'wsB(batch)', batch: true });
   const wsC = await WsClient.connect(node.port, { client: C, label: 'wsC(plain)' });
-  await syncRoom(wsA, '0', [wsA, wsB, wsC]);
+  const sse = await SseClient.connect(node.port, { client: S, label: 'sse' });
+  await syncRoom(wsA, '0', [wsA, wsB, wsC, sse]);
   const fromA = wsA.mark();
   const fromB = wsB.mark();
   const fromC = wsC.mark();
+  const fromS = sse.mark();
   for (let i = 0; i < BURST; i++) wsA.send({ type: 'message', roomId: '0', message: `burst ${i}`, clientId: `b${i}` });
   const acks = await wsA.waitForCount((e) => e.type === 'ack', BURST, 15000, { from: fromA, what: 'acks' });
   const ids = acks.map((e) => e.data.id).sort((x, y) => x - y);
-  for (const [ws, from] of [[wsB, fromB], [wsC, fromC]]) {
+  for (const [ws, from] of [[wsB, fromB], [wsC, fromC], [sse, fromS]]) {
     await ws.waitForCount((e) => e.type === 'message' && ids.includes(e.data?.id), BURST, 15000, { from, what: 'burst' });
     const got = ws.messages('0', from).map((m) => m.id).filter((id) => ids.includes(id));
     assert.deepEqual(got, ids, `${ws.label}: every id once, in increasing order`);
     assert.deepEqual(ws.ofType('<not json>', from), [], `${ws.label}: every event is JSON`);
   }
   assertOneEventPerFrame(wsC, 'wsC');
+  await sse.close();
   await wsA.close();
   await wsB.close();
   await wsC.close();
