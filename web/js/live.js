@@ -162,7 +162,9 @@ export class Live extends EventTarget {
     clearTimeout(this.connectTimer);
     clearTimeout(this.healthyTimer);
     if (this.stopped) return;
-    this.lastCloseCode = code;
+    // The code an open connection closed with; a failed attempt (never opened, always 1006) does not
+    // overwrite it, so a drain's 1012 stays visible while the first retry hits the stopped node.
+    if (opened) this.lastCloseCode = code;
     const drain = code === 1012 || this.drainHint;
     this.drainHint = false;
     if (drain) {
