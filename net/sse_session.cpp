@@ -1,7 +1,5 @@
 #include "net/sse_session.hpp"
 
-#include <array>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -12,6 +10,7 @@
 #include "actors/realtime.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
+#include "net/buffers_view.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 
@@ -184,14 +183,6 @@ namespace {
 constexpr std::size_t kMaxEventsPerWrite = 64;      ///< events coalesced into one HTTP chunk
 constexpr std::size_t kMaxBytesPerWrite = 64 * 1024;
 constexpr std::string_view kEventTail = "\n\n";
-
-/// The buffers of the write in flight, by reference (see ws_session.cpp).
-struct buffers_view {
-  const asio::const_buffer* first;
-  const asio::const_buffer* last;
-  const asio::const_buffer* begin() const noexcept { return first; }
-  const asio::const_buffer* end() const noexcept { return last; }
-};
 
 } // namespace
 

@@ -5,9 +5,9 @@
 
 #include <cstdint>
 #include <deque>
-#include <vector>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>

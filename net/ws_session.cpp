@@ -13,6 +13,7 @@
 #include "actors/realtime.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
+#include "net/buffers_view.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 
@@ -30,15 +31,6 @@ constexpr std::size_t kMaxBatchFrames = 64;        ///< events per WebSocket mes
 constexpr std::size_t kMaxBatchBytes = 64 * 1024;  ///< bytes per WebSocket message (batch mode)
 constexpr std::size_t kKeepCapacity = 16;          ///< queue slots an idle connection keeps
 constexpr char kBatchSeparator[] = "\n";
-
-/// The buffers of the write in flight, by reference (a ConstBufferSequence that copies nothing;
-/// the vector it views lives in the session and is not touched until the write completes).
-struct buffers_view {
-  const asio::const_buffer* first;
-  const asio::const_buffer* last;
-  const asio::const_buffer* begin() const noexcept { return first; }
-  const asio::const_buffer* end() const noexcept { return last; }
-};
 
 /// The session actor's view of this connection.
 class ws_sink : public actors::client_sink {
