@@ -24,12 +24,13 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;         ///< room → i
 using follow_atom = caf::atom_constant<caf::atom("follow")>;     ///< connection → session: follow a room
 using unfollow_atom = caf::atom_constant<caf::atom("unfollow")>; ///< connection → session
 using retry_atom = caf::atom_constant<caf::atom("retry")>;       ///< session → itself
-using connect_atom = caf::atom_constant<caf::atom("connect")>;   ///< session → presence
-using disconn_atom = caf::atom_constant<caf::atom("disconn")>;   ///< session → presence
+using open_atom = caf::atom_constant<caf::atom("open")>;         ///< connection → shard: a new session
+using close_atom = caf::atom_constant<caf::atom("close")>;       ///< connection → shard: session ended
+using connect_atom = caf::atom_constant<caf::atom("connect")>;   ///< shard → presence: a session started
+using disconn_atom = caf::atom_constant<caf::atom("disconn")>;   ///< shard → presence: a session ended
 using offline_atom = caf::atom_constant<caf::atom("offline")>;   ///< presence → itself: grace over
 using count_atom = caf::atom_constant<caf::atom("count")>;       ///< introspection (tests, admin)
 using kick_atom = caf::atom_constant<caf::atom("kick")>;       ///< admin → presence: close a user's sessions
-using sink_atom = caf::atom_constant<caf::atom("sink")>;       ///< realtime → presence: a session's sink
 using flush_atom = caf::atom_constant<caf::atom("flush")>;       ///< presence → itself: broadcast now
 using stop_atom = caf::atom_constant<caf::atom("stop")>;         ///< orderly shutdown
 

@@ -3,7 +3,10 @@
 /// Implementations are thread-safe: they post to the socket's strand and keep a bounded queue.
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include <caf/allowed_unsafe_message_type.hpp>
 
 #include "actors/frame.hpp"
 
@@ -50,3 +53,7 @@ public:
 };
 
 } // namespace chat::actors
+
+// Local-only: a connection's sink, handed to its session shard and (weakly) to presence.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<chat::actors::client_sink>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::weak_ptr<chat::actors::client_sink>)

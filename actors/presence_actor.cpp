@@ -13,11 +13,17 @@
 namespace chat::actors {
 namespace {
 
+/// A session on this node: its shard, its user and its connection (what an admin kick closes).
+struct session_entry {
+  caf::actor shard;
+  std::string user_id;
+  std::weak_ptr<client_sink> sink;
+};
+
 struct user_entry {
-  std::vector<caf::actor> sessions; ///< this user's connections on this node
-  std::size_t connections = 0;
-  bool online = false;             ///< reported online to the backend
-  std::uint64_t generation = 0;    ///< invalidates pending offline timers
+  std::vector<std::uint64_t> sessions; ///< this user's connections on this node
+  bool online = false;                 ///< reported online to the backend
+  std::uint64_t generation = 0;        ///< invalidates pending offline timers
 };
 
 struct presence_state {
@@ -25,14 +31,8 @@ struct presence_state {
   presence_options opts;
   metrics::node_metrics* metrics = nullptr;
   std::unordered_map<std::string, user_entry> users;
-  std::unordered_map<caf::actor_addr, std::pair<caf::actor, std::string>> sessions;
-  /// session → (user, session, its connection): what an admin kick closes.
-  struct sink_entry {
-    std::string user_id;
-    caf::actor session;
-    std::weak_ptr<client_sink> sink;
-  };
-  std::unordered_map<caf::actor_addr, sink_entry> sinks;
+  std::unordered_map<std::uint64_t, session_entry> sessions; ///< connection id → session
+  std::vector<caf::actor> shards;                   ///< every shard seen (monitored): broadcast targets
   std::vector<frame_ptr> pending;                   ///< broadcasts waiting for the flush
   bool flush_scheduled = false;
   caf::actor_clock::time_point last_flush{};        ///< when the last batch went out
@@ -47,14 +47,17 @@ void update_gauge(presence_actor_t* self) {
     self->state.metrics->presence_entries().Set(static_cast<double>(self->state.users.size()));
 }
 
-void on_connect(presence_actor_t* self, const std::string& user_id, const caf::actor& session) {
+void on_connect(presence_actor_t* self, std::uint64_t conn, const std::string& user_id,
+                const caf::actor& shard, const std::weak_ptr<client_sink>& sink) {
   auto& st = self->state;
-  if (!st.sessions.emplace(session.address(), std::make_pair(session, user_id)).second)
+  if (!st.sessions.emplace(conn, session_entry{shard, user_id, sink}).second)
     return;
-  self->monitor(session);
+  if (std::find(st.shards.begin(), st.shards.end(), shard) == st.shards.end()) {
+    st.shards.push_back(shard);
+    self->monitor(shard);
+  }
   auto& entry = st.users[user_id];
-  entry.sessions.push_back(session);
-  ++entry.connections;
+  entry.sessions.push_back(conn);
   ++entry.generation; // cancels a pending offline
   if (!entry.online) {
     entry.online = true;
@@ -63,20 +66,48 @@ void on_connect(presence_actor_t* self, const std::string& user_id, const caf::a
   update_gauge(self);
 }
 
-void on_session_down(presence_actor_t* self, const caf::actor_addr& source) {
+void on_disconnect(presence_actor_t* self, std::uint64_t conn) {
   auto& st = self->state;
-  st.sinks.erase(source);
-  auto it = st.sessions.find(source);
+  auto it = st.sessions.find(conn);
   if (it == st.sessions.end())
     return;
-  auto user_id = std::move(it->second.second);
+  auto user_id = std::move(it->second.user_id);
   st.sessions.erase(it);
   auto& entry = st.users[user_id];
   auto& ss = entry.sessions;
-  ss.erase(std::remove_if(ss.begin(), ss.end(), [&](const caf::actor& a) { return a.address() == source; }),
-           ss.end());
-  if (entry.connections > 0 && --entry.connections == 0)
+  auto pos = std::find(ss.begin(), ss.end(), conn);
+  if (pos == ss.end())
+    return;
+  ss.erase(pos);
+  if (ss.empty())
     self->delayed_send(self, st.opts.offline_grace, offline_atom::value, user_id, ++entry.generation);
+}
+
+/// A session shard ended (node shutdown): its sessions are gone.
+void on_shard_down(presence_actor_t* self, const caf::actor_addr& source) {
+  auto& st = self->state;
+  std::vector<std::uint64_t> gone;
+  for (auto& [conn, e] : st.sessions)
+    if (e.shard.address() == source)
+      gone.push_back(conn);
+  for (auto conn : gone)
+    on_disconnect(self, conn);
+  st.shards.erase(std::remove_if(st.shards.begin(), st.shards.end(),
+                                 [&](const caf::actor& a) { return a.address() == source; }),
+                  st.shards.end());
+}
+
+/// Calls `f(session, conn)` for every local session of `user_id`.
+template <class F>
+void to_user_sessions(presence_actor_t* self, const std::string& user_id, F f) {
+  auto it = self->state.users.find(user_id);
+  if (it == self->state.users.end())
+    return;
+  for (auto conn : it->second.sessions) {
+    auto s = self->state.sessions.find(conn);
+    if (s != self->state.sessions.end())
+      f(s->second, conn);
+  }
 }
 
 void queue_broadcast(presence_actor_t* self, const frame_ptr& frame) {
@@ -100,8 +131,8 @@ void flush_broadcasts(presence_actor_t* self) {
     return;
   auto batch = make_frame_batch(std::move(st.pending));
   st.pending.clear();
-  for (auto& [addr, entry] : st.sessions)
-    self->send(entry.first, event_atom::value, batch);
+  for (auto& shard : st.shards) // each shard hands it to all of its sessions
+    self->send(shard, event_atom::value, batch);
 }
 
 } // namespace
@@ -113,15 +144,15 @@ caf::behavior presence_actor(presence_actor_t* self, std::shared_ptr<presence_ba
   self->state.backend = std::move(backend);
   self->state.opts = opts;
   self->state.metrics = metrics;
-  self->set_down_handler([self](caf::down_msg& dm) { on_session_down(self, dm.source); });
+  self->set_down_handler([self](caf::down_msg& dm) { on_shard_down(self, dm.source); });
   return {
-    [self](connect_atom, const std::string& user_id, const caf::actor& session) {
-      on_connect(self, user_id, session);
-    },
+    [self](connect_atom, std::uint64_t conn, const std::string& user_id, const caf::actor& shard,
+           const std::weak_ptr<client_sink>& sink) { on_connect(self, conn, user_id, shard, sink); },
+    [self](disconn_atom, std::uint64_t conn) { on_disconnect(self, conn); },
     [self](offline_atom, const std::string& user_id, std::uint64_t generation) {
       auto it = self->state.users.find(user_id);
       if (it == self->state.users.end() || it->second.generation != generation ||
-          it->second.connections > 0)
+          !it->second.sessions.empty())
         return; // reconnected within the grace
       bool was_online = it->second.online;
       self->state.users.erase(it);
@@ -132,38 +163,28 @@ caf::behavior presence_actor(presence_actor_t* self, std::shared_ptr<presence_ba
     [self](event_atom, const frame_ptr& frame) { queue_broadcast(self, frame); },
     [self](flush_atom) { flush_broadcasts(self); },
     [self](event_atom, const std::string& user_id, const frame_ptr& frame) {
-      auto it = self->state.users.find(user_id);
-      if (it != self->state.users.end())
-        for (auto& session : it->second.sessions)
-          self->send(session, event_atom::value, frame);
+      to_user_sessions(self, user_id, [&](const session_entry& e, std::uint64_t conn) {
+        self->send(e.shard, event_atom::value, conn, frame);
+      });
     },
     [self](follow_atom, const std::string& user_id, const std::string& room_id, std::int64_t after) {
-      auto it = self->state.users.find(user_id);
-      if (it != self->state.users.end())
-        for (auto& session : it->second.sessions)
-          self->send(session, follow_atom::value, room_id, after);
+      to_user_sessions(self, user_id, [&](const session_entry& e, std::uint64_t conn) {
+        self->send(e.shard, follow_atom::value, conn, room_id, after);
+      });
     },
     [self](unfollow_atom, const std::string& user_id, const std::string& room_id) {
-      auto it = self->state.users.find(user_id);
-      if (it != self->state.users.end())
-        for (auto& session : it->second.sessions)
-          self->send(session, unfollow_atom::value, room_id);
-    },
-    [self](sink_atom, const std::string& user_id, const caf::actor& session,
-           const std::weak_ptr<client_sink>& sink) {
-      if (self->state.sinks.emplace(session.address(), presence_state::sink_entry{user_id, session, sink}).second)
-        self->monitor(session); // a second monitor: on_session_down ignores the extra down message
+      to_user_sessions(self, user_id, [&](const session_entry& e, std::uint64_t conn) {
+        self->send(e.shard, unfollow_atom::value, conn, room_id);
+      });
     },
     [self](kick_atom, const std::string& user_id) -> std::size_t {
       std::size_t closed = 0;
-      for (auto& [addr, e] : self->state.sinks) {
-        if (e.user_id != user_id)
-          continue;
+      to_user_sessions(self, user_id, [&](const session_entry& e, std::uint64_t conn) {
         if (auto sink = e.sink.lock())
           sink->close(close_reason::kicked);
-        self->send_exit(e.session, caf::exit_reason::user_shutdown);
+        self->send(e.shard, close_atom::value, conn);
         ++closed;
-      }
+      });
       return closed;
     },
     [self](count_atom) -> std::size_t { return self->state.users.size(); },

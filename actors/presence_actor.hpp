@@ -5,16 +5,17 @@
 /// every local session.
 ///
 /// Protocol:
-/// - `(connect_atom, user_id, session)` from each session actor at start (monitored).
-/// - `(event_atom, frame_ptr)` broadcast an ephemeral frame to every local session.
+/// - `(connect_atom, conn, user_id, shard, weak_ptr<client_sink>)` from a session shard when a
+///   session starts; `(disconn_atom, conn)` when it ends. Shards are monitored (their end ends
+///   their sessions).
+/// - `(event_atom, frame_ptr)` broadcast an ephemeral frame to every local session (coalesced
+///   within presence_options::broadcast_window, sent once per shard).
 /// - `(event_atom, user_id, frame_ptr)` send a frame to every local session of one user.
 /// - `(follow_atom, user_id, room_id, after)` make every local session of one user follow a room
 ///   (after that message id; -1: from the room's head).
 /// - `(unfollow_atom, user_id, room_id)` make them stop following it.
-/// - `(sink_atom, user_id, session, weak_ptr<client_sink>)` from realtime::open_session: the
-///   connection of a session, so that an admin can close it (monitored).
 /// - `(kick_atom, user_id) -> size_t` closes every local connection of one user with
-///   close_reason::kicked (WebSocket 4001, SSE stream end) and ends its session actors; answers
+///   close_reason::kicked (WebSocket 4001, SSE stream end) and ends its sessions; answers
 ///   how many were closed.
 /// - `(count_atom) -> size_t` users with at least one local connection.
 
@@ -58,6 +59,3 @@ caf::actor spawn_presence(caf::actor_system& sys, std::shared_ptr<presence_backe
                           presence_options opts, metrics::node_metrics* metrics);
 
 } // namespace chat::actors
-
-// Local-only: a session's connection, handed from realtime to the presence actor.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::weak_ptr<chat::actors::client_sink>)

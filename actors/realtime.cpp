@@ -1,5 +1,7 @@
 #include "actors/realtime.hpp"
 
+#include <algorithm>
+
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
@@ -15,32 +17,28 @@ realtime::realtime(caf::actor_system& sys, std::shared_ptr<history_source> histo
   : sys_(sys), history_(std::move(history)), opts_(opts), metrics_(metrics) {
   directory_ = spawn_room_directory(sys_, room_deps{history_, std::move(interest), metrics_}, opts_.room);
   presence_ = spawn_presence(sys_, std::move(presence), opts_.presence, metrics_);
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, opts_.session_shards); ++i)
+    shards_.push_back(spawn_session_shard(sys_, session_deps{directory_, presence_, history_, metrics_},
+                                          opts_.session));
 }
 
 realtime::~realtime() = default;
 
-caf::actor realtime::open_session(const std::string& user_id, std::shared_ptr<client_sink> sink, bool hold) {
-  auto opts = opts_.session;
-  opts.hold_until_released = hold;
-  std::weak_ptr<client_sink> weak = sink;
-  auto session = spawn_session(sys_, user_id, std::move(sink),
-                               session_deps{directory_, presence_, history_, metrics_}, opts);
-  // The presence actor keeps the connection so that kick_user() can close it.
-  caf::anon_send(presence_, sink_atom::value, user_id, session, std::move(weak));
-  return session;
+session_handle realtime::open_session(const std::string& user_id, std::shared_ptr<client_sink> sink, bool hold) {
+  auto id = ++next_session_;
+  return actors::open_session(shards_[id % shards_.size()], id, user_id, std::move(sink), hold);
 }
 
-void realtime::release(const caf::actor& session) {
-  caf::anon_send(session, release_atom::value);
+void realtime::release(const session_handle& session) {
+  release_session(session);
 }
 
-void realtime::close_session(const caf::actor& session) {
-  if (session)
-    caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
+void realtime::close_session(const session_handle& session) {
+  actors::close_session(session);
 }
 
-void realtime::follow(const caf::actor& session, const std::string& room_id, std::int64_t after) {
-  caf::anon_send(session, follow_atom::value, room_id, after);
+void realtime::follow(const session_handle& session, const std::string& room_id, std::int64_t after) {
+  follow_room(session, room_id, after);
 }
 
 void realtime::publish(const std::string& room_id, std::int64_t id, std::int64_t prev,

@@ -1,8 +1,9 @@
 #pragma once
 /// realtime: the node's actor layer behind one small API, so the network code never instantiates
-/// CAF templates. Owns the room directory and the presence actor; spawns one session actor per
-/// client connection. Every method is thread-safe (it only sends messages).
+/// CAF templates. Owns the room directory, the presence actor and the session shards; each client
+/// connection gets a session on one shard. Every method is thread-safe (it only sends messages).
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <functional>
@@ -14,7 +15,7 @@
 
 #include "actors/presence_actor.hpp"
 #include "actors/room_actor.hpp"
-#include "actors/session_actor.hpp"
+#include "actors/session_shard.hpp"
 
 namespace chat::actors {
 
@@ -27,6 +28,7 @@ struct realtime_options {
   room_options room;
   session_options session;
   presence_options presence;
+  std::size_t session_shards = 4; ///< session shard actors (connections are spread over them)
 };
 
 class realtime {
@@ -39,18 +41,18 @@ public:
   realtime(const realtime&) = delete;
   realtime& operator=(const realtime&) = delete;
 
-  /// Spawns the session actor of a new connection of `user_id` writing to `sink`. With `hold`, it
+  /// Starts the session of a new connection of `user_id` writing to `sink`. With `hold`, it
   /// delivers nothing until release() (see session_options::hold_until_released).
-  caf::actor open_session(const std::string& user_id, std::shared_ptr<client_sink> sink, bool hold = false);
+  session_handle open_session(const std::string& user_id, std::shared_ptr<client_sink> sink, bool hold = false);
 
   /// Ends a session's initial hold (after the follows sent before it, from the same thread).
-  void release(const caf::actor& session);
+  void release(const session_handle& session);
 
-  /// Ends a session actor (the connection closed); presence and rooms notice through monitors.
-  void close_session(const caf::actor& session);
+  /// Ends a session (the connection closed): it leaves its rooms and presence.
+  void close_session(const session_handle& session);
 
   /// Makes a session follow a room: `after >= 0` resumes after that id, `after < 0` starts live.
-  void follow(const caf::actor& session, const std::string& room_id, std::int64_t after);
+  void follow(const session_handle& session, const std::string& room_id, std::int64_t after);
 
   /// Delivers a confirmed message to the room's local members (serialized once here).
   void publish(const std::string& room_id, std::int64_t id, std::int64_t prev, std::int64_t ts_ms,
@@ -95,8 +97,8 @@ public:
   /// Sends an event to every local connection (presence).
   void broadcast(std::string frame_json);
 
-  /// Stops the directory (and so every room) and the presence actor. Sessions stop on their own
-  /// when they notice the directory is gone.
+  /// Stops the directory (and so every room) and the presence actor. Session shards stop on their
+  /// own when they notice the directory is gone.
   void stop();
 
 private:
@@ -106,6 +108,8 @@ private:
   metrics::node_metrics* metrics_;
   caf::actor directory_;
   caf::actor presence_;
+  std::vector<caf::actor> shards_;
+  std::atomic<std::uint64_t> next_session_{0};
   cluster_publisher publisher_;
 };
 

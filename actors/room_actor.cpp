@@ -19,9 +19,17 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+/// A member connection: its session shard and connection id.
 struct member {
-  caf::actor session;
+  caf::actor shard;
+  std::uint64_t conn = 0;
   std::string user_id;
+};
+
+/// A session shard with members here: each event goes once to each of them.
+struct shard_ref {
+  caf::actor shard;
+  std::size_t members = 0;
 };
 
 struct typing_entry {
@@ -38,6 +46,7 @@ struct room_state {
   bool syncing = true;                         ///< until subscribed and the head is known
   std::vector<caf::response_promise> pending_joins;
   std::vector<member> members;
+  std::vector<shard_ref> shards;               ///< distinct shards of the members (monitored)
   std::int64_t last_id = 0;                    ///< chain head: last delivered id
   std::map<std::int64_t, room_event> waiting;  ///< out-of-order events keyed by their prev
   bool gap_scheduled = false;
@@ -54,8 +63,8 @@ using room_actor_t = caf::stateful_actor<room_state>;
 void fan_out(room_actor_t* self, const room_event& ev) {
   auto& st = self->state;
   auto started = clock_type::now();
-  for (auto& m : st.members)
-    self->send(m.session, push_atom::value, ev);
+  for (auto& sr : st.shards)
+    self->send(sr.shard, push_atom::value, ev);
   st.last_id = ev.id;
   if (st.metrics) {
     st.metrics->fanout_duration().Observe(
@@ -200,20 +209,52 @@ void maybe_schedule_idle(room_actor_t* self) {
   self->delayed_send(self, st.opts.idle_timeout, idle_atom::value, ++st.idle_generation);
 }
 
-void remove_member(room_actor_t* self, const caf::actor_addr& who) {
-  auto& ms = self->state.members;
-  auto it = std::find_if(ms.begin(), ms.end(), [&](const member& m) { return m.session.address() == who; });
-  if (it == ms.end())
+void add_member(room_actor_t* self, caf::actor shard, std::uint64_t conn, std::string user_id) {
+  auto& st = self->state;
+  if (std::any_of(st.members.begin(), st.members.end(),
+                  [&](const member& m) { return m.conn == conn && m.shard == shard; }))
     return;
-  ms.erase(it);
+  auto sr = std::find_if(st.shards.begin(), st.shards.end(), [&](const shard_ref& r) { return r.shard == shard; });
+  if (sr == st.shards.end()) {
+    self->monitor(shard);
+    st.shards.push_back(shard_ref{shard, 1});
+  } else {
+    ++sr->members;
+  }
+  st.members.push_back(member{std::move(shard), conn, std::move(user_id)});
+}
+
+void remove_member(room_actor_t* self, const caf::actor& shard, std::uint64_t conn) {
+  auto& st = self->state;
+  auto it = std::find_if(st.members.begin(), st.members.end(),
+                         [&](const member& m) { return m.conn == conn && m.shard == shard; });
+  if (it == st.members.end())
+    return;
+  st.members.erase(it);
+  auto sr = std::find_if(st.shards.begin(), st.shards.end(), [&](const shard_ref& r) { return r.shard == shard; });
+  if (sr != st.shards.end() && --sr->members == 0) {
+    self->demonitor(shard);
+    st.shards.erase(sr);
+  }
+  maybe_schedule_idle(self);
+}
+
+/// A session shard ended (node shutdown): its members are gone.
+void remove_shard(room_actor_t* self, const caf::actor_addr& source) {
+  auto& st = self->state;
+  st.members.erase(std::remove_if(st.members.begin(), st.members.end(),
+                                  [&](const member& m) { return m.shard.address() == source; }),
+                   st.members.end());
+  st.shards.erase(std::remove_if(st.shards.begin(), st.shards.end(),
+                                 [&](const shard_ref& r) { return r.shard.address() == source; }),
+                  st.shards.end());
   maybe_schedule_idle(self);
 }
 
 void fan_out_typing(room_actor_t* self, const std::string& user_id, bool typing) {
   auto frame = make_frame(typing_frame_json(self->state.room_id, user_id, typing));
-  for (auto& m : self->state.members)
-    if (m.user_id != user_id)
-      self->send(m.session, event_atom::value, frame);
+  for (auto& sr : self->state.shards) // each shard skips the typist's own connections
+    self->send(sr.shard, event_atom::value, self->state.room_id, frame, user_id);
 }
 
 void send_typing(room_actor_t* self, const std::string& user_id, bool typing) {
@@ -272,16 +313,11 @@ caf::behavior room_actor(room_actor_t* self, std::string room_id, room_deps deps
   } else {
     self->send(self, synced_atom::value);
   }
-  self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
+  self->set_down_handler([self](caf::down_msg& dm) { remove_shard(self, dm.source); });
   maybe_schedule_idle(self);
   return {
-    [self](join_atom, const std::string&, caf::actor session, std::string& user_id) {
-      auto& ms = self->state.members;
-      auto found = std::any_of(ms.begin(), ms.end(), [&](const member& m) { return m.session == session; });
-      if (!found) {
-        self->monitor(session);
-        ms.push_back(member{std::move(session), std::move(user_id)});
-      }
+    [self](join_atom, const std::string&, caf::actor shard, std::uint64_t conn, std::string& user_id) {
+      add_member(self, std::move(shard), conn, std::move(user_id));
       auto rp = self->make_response_promise();
       if (self->state.syncing)
         self->state.pending_joins.push_back(rp);
@@ -295,10 +331,7 @@ caf::behavior room_actor(room_actor_t* self, std::string room_id, room_deps deps
       if (!self->state.syncing && !self->state.fetching)
         fetch_after_head(self);
     },
-    [self](leave_atom, const caf::actor& session) {
-      self->demonitor(session);
-      remove_member(self, session.address());
-    },
+    [self](leave_atom, const caf::actor& shard, std::uint64_t conn) { remove_member(self, shard, conn); },
     [self](publish_atom, room_event& ev) { on_publish(self, ev); },
     [self](gap_atom) { fetch_gap(self); },
     [self](fill_atom, bool ok, std::vector<history_entry>& rows) { on_fill(self, ok, rows); },

@@ -6,17 +6,19 @@
 /// gap is read from storage. Also owns the room's ephemeral typing state.
 ///
 /// Protocol (dynamically typed, see atoms.hpp):
-/// - `(join_atom, room_id, session, user_id) -> (int64_t, actor)` adds a member (monitored);
-///   answers the id of the last delivered message (0 when none is known yet) and the room itself.
-/// - `(leave_atom, session)` removes a member.
+/// - `(join_atom, room_id, shard, conn, user_id) -> (int64_t, actor)` adds a member connection
+///   (its session shard is monitored); answers the id of the last delivered message (0 when none is
+///   known yet) and the room itself.
+/// - `(leave_atom, shard, conn)` removes a member.
 /// - `(publish_atom, room_event)` delivers a chat message in chain order.
 /// - `(typing_atom, room_id, user_id, bool)` typing start/stop of a local member (throttled,
 ///   expires on its own, relayed to other nodes).
 /// - `(rtyping_atom, room_id, user_id, bool)` typing relayed from another node (fanned out only).
-/// - `(count_atom) -> size_t` number of member sessions.
+/// - `(count_atom) -> size_t` number of member connections.
 /// - `(catchup_atom)` re-reads everything after the chain head from storage (after the Pub/Sub
 ///   connection came back).
-/// Sends to members: `(push_atom, room_event)` and `(event_atom, frame_ptr)` (typing).
+/// Sends once to each session shard with members: `(push_atom, room_event)` and
+/// `(event_atom, room_id, frame_ptr, typist)` (typing; the shard skips the typist's connections).
 
 #include <chrono>
 #include <functional>

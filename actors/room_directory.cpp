@@ -43,10 +43,10 @@ caf::behavior room_directory(directory_actor_t* self, room_deps deps, room_optio
       }
   });
   return {
-    [self](join_atom, const std::string& room_id, const caf::actor& session,
+    [self](join_atom, const std::string& room_id, const caf::actor& shard, std::uint64_t conn,
            const std::string& user_id) {
       auto& room = room_for(self, room_id);
-      return self->delegate(room, join_atom::value, room_id, session, user_id);
+      return self->delegate(room, join_atom::value, room_id, shard, conn, user_id);
     },
     [self](publish_atom, room_event& ev) {
       auto it = self->state.rooms.find(ev.room_id);

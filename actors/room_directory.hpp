@@ -4,7 +4,7 @@
 /// their down message. A join that races with a room's idle stop fails and the session retries.
 ///
 /// Protocol:
-/// - `(join_atom, room_id, session, user_id) -> (int64_t, actor)` delegated to the room.
+/// - `(join_atom, room_id, shard, conn, user_id) -> (int64_t, actor)` delegated to the room.
 /// - `(publish_atom, room_event)` to the room if it is active on this node (else: no local members).
 /// - `(typing_atom, room_id, user_id, bool)` likewise.
 /// - `(count_atom) -> size_t` active rooms; `(count_atom, room_id) -> size_t` its member sessions. `(stop_atom)` stops every room, then itself.

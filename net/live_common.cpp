@@ -48,7 +48,7 @@ void room_event_for_user(api_env& env, const std::vector<std::string>& users, st
     env.realtime->room_event_for_users(users, std::string{type}, room_id, data_json, after);
 }
 
-void follow_user_rooms(api_env& env, const std::string& user_id, const caf::actor& session,
+void follow_user_rooms(api_env& env, const std::string& user_id, const actors::session_handle& session,
                        std::map<std::string, std::int64_t> resume, bool release) {
   env.store.user_rooms(user_id, [&env, session, user_id, resume = std::move(resume), release](
                                       storage::errc e, std::vector<storage::room_summary> rooms) {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include <caf/actor.hpp>
+#include "actors/session_shard.hpp"
 
 #include "actors/client_sink.hpp"
 #include "storage/chat_store.hpp"
@@ -40,7 +40,7 @@ void room_event_for_user(api_env& env, const std::vector<std::string>& users, st
 /// Makes `session` follow every room of `user_id`: rooms in `resume` after the given id, the
 /// others after their newest message as listed now (one read for all rooms). Rooms in `resume` the user is not a member of are ignored. With
 /// `release`, the session's initial hold ends right after these follows (same sender, in order).
-void follow_user_rooms(api_env& env, const std::string& user_id, const caf::actor& session,
+void follow_user_rooms(api_env& env, const std::string& user_id, const actors::session_handle& session,
                        std::map<std::string, std::int64_t> resume = {}, bool release = false);
 
 /// `error` event code / message for a store failure.

@@ -84,8 +84,8 @@ sse_session::sse_session(beast::tcp_stream&& stream, api_env& env,
 sse_session::~sse_session() {
   if (registry_id_ != 0)
     registry_->remove(registry_id_);
-  if (actor_)
-    env_.realtime->close_session(actor_);
+  if (session_)
+    env_.realtime->close_session(session_);
 }
 
 void sse_session::run(unsigned http_version) {
@@ -115,9 +115,9 @@ void sse_session::on_header(beast::error_code ec, std::size_t) {
   // Reconnect quickly after a drop; the first event tells the client the stream is live.
   push({"retry: 2000\nevent: ready\ndata: {\"type\":\"ready\",\"data\":{}}\n\n", nullptr, false});
   cursor_ = resume_;
-  actor_ = env_.realtime->open_session(user_.id, std::make_shared<sse_sink>(weak_from_this()));
+  session_ = env_.realtime->open_session(user_.id, std::make_shared<sse_sink>(weak_from_this()));
   std::map<std::string, std::int64_t> resume{resume_.begin(), resume_.end()};
-  follow_user_rooms(env_, user_.id, actor_, std::move(resume));
+  follow_user_rooms(env_, user_.id, session_, std::move(resume));
   watch_peer();
   schedule_keepalive();
 }
@@ -283,9 +283,9 @@ void sse_session::finish(std::string_view reason) {
     env_.metrics.connections(transport).Decrement();
     env_.metrics.connections_closed(transport, reason).Increment();
   }
-  if (actor_) {
-    env_.realtime->close_session(actor_);
-    actor_ = nullptr;
+  if (session_) {
+    env_.realtime->close_session(session_);
+    session_ = {};
   }
   beast::error_code ignored;
   stream_.socket().close(ignored);

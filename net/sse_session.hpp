@@ -16,7 +16,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <caf/actor.hpp>
+#include "actors/session_shard.hpp"
 
 #include "actors/frame.hpp"
 #include "net/connection_registry.hpp"
@@ -92,7 +92,7 @@ private:
   bool ending_ = false;
   bool finished_ = false;
   std::string end_reason_ = "client";
-  caf::actor actor_;
+  actors::session_handle session_; ///< this connection's session (on one of the session shards)
 };
 
 /// The `/stream` transport for an authenticated user, resuming from `Last-Event-ID`.

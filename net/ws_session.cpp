@@ -83,8 +83,8 @@ ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
 ws_session::~ws_session() {
   if (registry_id_ != 0)
     registry_->remove(registry_id_);
-  if (actor_)
-    env_.realtime->close_session(actor_);
+  if (session_)
+    env_.realtime->close_session(session_);
 }
 
 void ws_session::run(http::request<http::string_body> req) {
@@ -115,8 +115,8 @@ void ws_session::start_realtime() {
   // the client's first frame: a reconnecting client sends `resume` first, and its rooms must then
   // start exactly at its cursors. A client that sends nothing gets its buffered events after a
   // short wait; nothing is lost either way.
-  actor_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
-  follow_user_rooms(env_, user_.id, actor_);
+  session_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
+  follow_user_rooms(env_, user_.id, session_);
   follow_timer_.expires_after(std::chrono::milliseconds{500});
   follow_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec && !self->followed_)
@@ -128,9 +128,9 @@ void ws_session::follow_all(std::map<std::string, std::int64_t> resume) {
   followed_ = true;
   follow_timer_.cancel();
   if (resume.empty())
-    env_.realtime->release(actor_);
+    env_.realtime->release(session_);
   else // the resume's follows, then the release, from one thread: the session sees them in order
-    follow_user_rooms(env_, user_.id, actor_, std::move(resume), true);
+    follow_user_rooms(env_, user_.id, session_, std::move(resume), true);
 }
 
 // -- reading ---------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ void ws_session::join_room(std::string room_id) {
       return self->send_error(error_code_of(e), error_message_of(e), {});
     if (a != storage::room_access::member)
       return self->send_error(access_code_of(a), access_message_of(a), {});
-    self->env_.realtime->follow(self->actor_, room_id, -1);
+    self->env_.realtime->follow(self->session_, room_id, -1);
   });
 }
 
@@ -231,7 +231,7 @@ void ws_session::resume(std::vector<std::pair<std::string, std::int64_t>> rooms)
                                     return self->send_error(error_code_of(e), error_message_of(e), {});
                                   if (a != storage::room_access::member)
                                     return self->send_error(access_code_of(a), access_message_of(a), {});
-                                  self->env_.realtime->follow(self->actor_, room_id, after);
+                                  self->env_.realtime->follow(self->session_, room_id, after);
                                 });
   }
 }
@@ -381,9 +381,9 @@ void ws_session::finish(std::string_view reason) {
     env_.metrics.connections_closed(transport, reason).Increment();
   }
   follow_timer_.cancel();
-  if (actor_) {
-    env_.realtime->close_session(actor_);
-    actor_ = nullptr;
+  if (session_) {
+    env_.realtime->close_session(session_);
+    session_ = {};
   }
 }
 

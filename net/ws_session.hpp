@@ -18,7 +18,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <caf/actor.hpp>
+#include "actors/session_shard.hpp"
 
 #include "actors/frame.hpp"
 #include "net/connection_registry.hpp"
@@ -115,7 +115,7 @@ private:
   std::string close_reason_ = "client"; ///< metric label of why the server closed
   std::uint16_t close_code_ = 1000;
   std::string close_text_;
-  caf::actor actor_;
+  actors::session_handle session_; ///< this connection's session (on one of the session shards)
   bool followed_ = false;                 ///< the user's rooms are followed
   boost::asio::steady_timer follow_timer_; ///< follows live if the client sends no first frame
 };

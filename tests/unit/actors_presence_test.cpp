@@ -9,7 +9,7 @@
 #include "actors/atoms.hpp"
 #include "actors/presence_actor.hpp"
 #include "actors/room_directory.hpp"
-#include "actors/session_actor.hpp"
+#include "actors/session_shard.hpp"
 
 using namespace chat;
 using namespace chat::actors;
@@ -26,9 +26,14 @@ struct fixture : test_coordinator_fixture<> {
   caf::actor directory;
   caf::actor presence;
 
+  caf::actor shards[2];
+  std::uint64_t next_conn = 0;
+
   fixture() {
     directory = spawn_room_directory(sys, room_deps{history, nullptr, nullptr}, room_options{});
     presence = spawn_presence(sys, backend, opts, nullptr);
+    for (auto& shard : shards)
+      shard = spawn_session_shard(sys, session_deps{directory, presence, history, nullptr}, session_options{});
   }
 
   /// Delivers every queued message without firing timers (timers fire only via advance_time).
@@ -40,15 +45,16 @@ struct fixture : test_coordinator_fixture<> {
     run();
   }
 
-  caf::actor connect(const std::string& user, std::shared_ptr<fake_sink> sink = std::make_shared<fake_sink>()) {
-    auto s = spawn_session(sys, user, std::move(sink), session_deps{directory, presence, history, nullptr},
-                           session_options{});
+  /// A new connection of `user` (consecutive ones alternate between the two shards).
+  session_handle connect(const std::string& user, std::shared_ptr<fake_sink> sink = std::make_shared<fake_sink>()) {
+    auto id = ++next_conn;
+    auto s = open_session(shards[id % 2], id, user, std::move(sink), false);
     dispatch();
     return s;
   }
 
-  void disconnect(const caf::actor& s) {
-    caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  void disconnect(const session_handle& s) {
+    close_session(s);
     dispatch();
   }
 };
@@ -150,7 +156,32 @@ CAF_TEST(user_events_reach_only_that_users_sessions_and_follow_adds_the_room) {
   CAF_CHECK_EQUAL(a1->events.size(), 1u);
   CAF_CHECK_EQUAL(a2->events.size(), 1u);
   CAF_CHECK_EQUAL(b->events.size(), 0u);
-  CAF_CHECK_EQUAL(request<std::size_t>(tab2, count_atom::value), 1u); // follows 1:3 now
+  CAF_CHECK_EQUAL(request<std::size_t>(tab2.shard, count_atom::value, tab2.id), 1u); // follows 1:3 now
+}
+
+CAF_TEST(kick_closes_every_connection_of_the_user_on_every_shard_and_ends_their_sessions) {
+  auto a1 = std::make_shared<fake_sink>();
+  auto a2 = std::make_shared<fake_sink>();
+  auto b = std::make_shared<fake_sink>();
+  auto tab1 = connect("1", a1); // shard 1
+  auto tab2 = connect("1", a2); // shard 0
+  connect("2", b);
+  follow_room(tab1, "0", -1);
+  follow_room(tab2, "0", -1);
+  dispatch();
+  CAF_CHECK_EQUAL(request<std::size_t>(directory, count_atom::value, std::string{"0"}), 2u);
+  CAF_CHECK_EQUAL(request<std::size_t>(presence, kick_atom::value, std::string{"1"}), 2u);
+  dispatch();
+  for (auto& sink : {a1, a2}) {
+    CAF_REQUIRE(sink->closed.has_value());
+    CAF_CHECK(*sink->closed == close_reason::kicked);
+  }
+  CAF_CHECK(!b->closed.has_value());
+  CAF_CHECK_EQUAL(request<std::size_t>(directory, count_atom::value, std::string{"0"}), 0u); // left the room
+  CAF_CHECK_EQUAL(request<std::size_t>(tab1.shard, count_atom::value, tab1.id), 0u);     // session ended
+  advance_time(opts.offline_grace);
+  dispatch();
+  CAF_CHECK_EQUAL(backend->log, (log_t{"online:1", "online:2", "offline:1"}));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

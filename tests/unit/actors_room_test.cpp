@@ -9,7 +9,7 @@
 #include "actors/atoms.hpp"
 #include "actors/frame.hpp"
 #include "actors/room_directory.hpp"
-#include "actors/session_actor.hpp"
+#include "actors/session_shard.hpp"
 
 using namespace chat;
 using namespace chat::actors;
@@ -25,7 +25,14 @@ struct fixture : test_coordinator_fixture<> {
   room_options room_opts;
   caf::actor directory;
 
-  fixture() { directory = spawn_room_directory(sys, room_deps{history, interest, nullptr}, room_opts); }
+  caf::actor shards[2];
+  std::uint64_t next_conn = 0;
+
+  fixture() {
+    directory = spawn_room_directory(sys, room_deps{history, interest, nullptr}, room_opts);
+    for (auto& shard : shards)
+      shard = spawn_session_shard(sys, session_deps{directory, {}, history, nullptr}, session_options{});
+  }
 
   /// Delivers every queued message without firing timers (timers fire only via advance_time).
   void dispatch() { sched.run(); }
@@ -35,12 +42,20 @@ struct fixture : test_coordinator_fixture<> {
     run();
   }
 
+  /// A session of `user`; consecutive sessions alternate between the two shards unless `shard` is
+  /// given (so fan-out is tested within one shard and across shards).
+  session_handle open(std::shared_ptr<fake_sink> sink, const std::string& user, bool hold = false,
+                      int shard = -1) {
+    auto id = ++next_conn;
+    return open_session(shards[shard < 0 ? id % 2 : static_cast<std::uint64_t>(shard)], id, user,
+                        std::move(sink), hold);
+  }
+
   /// A session of `user` following `room` (live only, or resuming after `after`).
-  caf::actor follow(std::shared_ptr<fake_sink> sink, const std::string& user,
-                    const std::string& room = "0", std::int64_t after = -1) {
-    auto s = spawn_session(sys, user, std::move(sink), session_deps{directory, {}, history, nullptr},
-                           session_options{});
-    caf::anon_send(s, follow_atom::value, room, after);
+  session_handle follow(std::shared_ptr<fake_sink> sink, const std::string& user,
+                        const std::string& room = "0", std::int64_t after = -1, int shard = -1) {
+    auto s = open(std::move(sink), user, false, shard);
+    follow_room(s, room, after);
     dispatch();
     return s;
   }
@@ -122,7 +137,7 @@ CAF_TEST(member_leaving_mid_fan_out_does_not_disturb_the_others) {
   auto sb = follow(b, "2");
   publish(1, 0);
   publish(2, 1);
-  caf::anon_send_exit(sb, caf::exit_reason::user_shutdown); // leaves while 1 and 2 are in flight
+  close_session(sb); // leaves while 1 and 2 are in flight
   publish(3, 2);
   dispatch();
   CAF_CHECK_EQUAL(a->ids(), seq(1, 3));
@@ -204,11 +219,11 @@ CAF_TEST(resume_arriving_while_the_head_replay_is_in_flight_restarts_from_the_ol
   for (std::int64_t id = 1; id <= 5; ++id)
     history->add("0", id);
   auto a = std::make_shared<fake_sink>();
-  auto s = spawn_session(sys, "1", a, session_deps{directory, {}, history, nullptr}, session_options{});
+  auto s = open(a, "1");
   history->deferred_reads = true;
-  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{-1}); // connect: live from head
+  follow_room(s, "0", -1); // connect: live from head
   dispatch(); // joined, head = 5, the read after 5 is in flight...
-  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{2}); // ...when the resume arrives
+  follow_room(s, "0", 2); // ...when the resume arrives
   dispatch();
   history->add("0", 6);
   publish(6, 5); // live, held back during the replay
@@ -223,10 +238,8 @@ CAF_TEST(held_session_delivers_nothing_until_released_so_a_first_resume_is_exact
   for (std::int64_t id = 1; id <= 5; ++id)
     history->add("0", id);
   auto a = std::make_shared<fake_sink>();
-  session_options held;
-  held.hold_until_released = true;
-  auto s = spawn_session(sys, "1", a, session_deps{directory, {}, history, nullptr}, held);
-  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{-1}); // connect: from head (5)
+  auto s = open(a, "1", true);
+  follow_room(s, "0", -1); // connect: from head (5)
   dispatch();
   history->add("0", 6);
   publish(6, 5); // live, before the client's first frame
@@ -234,8 +247,8 @@ CAF_TEST(held_session_delivers_nothing_until_released_so_a_first_resume_is_exact
   publish(7, 6);
   dispatch();
   CAF_CHECK_EQUAL(a->ids(), std::vector<std::int64_t>{}); // held
-  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{2}); // the client's resume
-  caf::anon_send(s, release_atom::value);
+  follow_room(s, "0", 2); // the client's resume
+  release_session(s);
   dispatch();
   CAF_CHECK_EQUAL(a->ids(), seq(3, 7)); // exactly what it lacked, in order, once
   history->add("0", 8);
@@ -252,7 +265,7 @@ CAF_TEST(late_resume_backfills_only_what_the_client_lacks) {
   history->add("0", 6);
   publish(6, 5);
   dispatch();
-  caf::anon_send(s, follow_atom::value, std::string{"0"}, std::int64_t{3}); // resume arrives late
+  follow_room(s, "0", 3); // resume arrives late
   dispatch();
   CAF_CHECK_EQUAL(a->ids(), (std::vector<std::int64_t>{6, 4, 5})); // 4 and 5 once each, nothing twice
 }
@@ -295,7 +308,7 @@ CAF_TEST(catch_up_after_a_pubsub_outage_delivers_what_was_missed_once) {
 CAF_TEST(an_idle_room_stops_and_releases_its_subscription) {
   auto a = std::make_shared<fake_sink>();
   auto s = follow(a, "1");
-  caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  close_session(s);
   dispatch();
   advance_time(room_opts.idle_timeout);
   dispatch();
@@ -331,6 +344,33 @@ CAF_TEST(typing_stop_is_sent_once_and_cancels_expiry) {
   advance_time(room_opts.typing_ttl);
   dispatch();
   CAF_CHECK_EQUAL(b->events.size(), 2u); // start, stop; no second stop from the expiry
+}
+
+CAF_TEST(sessions_sharing_a_shard_keep_their_own_start_points_hold_and_rooms) {
+  for (std::int64_t id = 1; id <= 4; ++id)
+    history->add("0", id);
+  auto live = std::make_shared<fake_sink>();
+  auto resumed = std::make_shared<fake_sink>();
+  auto held = std::make_shared<fake_sink>();
+  auto other_room = std::make_shared<fake_sink>();
+  follow(live, "1", "0", -1, 0);    // from the head (4)
+  follow(resumed, "2", "0", 1, 0);  // after 1: replays 2..4
+  auto h = open(held, "3", true, 0); // held until the release
+  follow_room(h, "0", 3);
+  follow(other_room, "4", "5", -1, 0);
+  dispatch();
+  history->add("0", 5);
+  publish(5, 4);
+  dispatch();
+  CAF_CHECK_EQUAL(live->ids(), std::vector<std::int64_t>{5});
+  CAF_CHECK_EQUAL(resumed->ids(), seq(2, 5));
+  CAF_CHECK_EQUAL(held->ids(), std::vector<std::int64_t>{});
+  CAF_CHECK_EQUAL(other_room->messages.size(), 0u); // one shard, but not a follower of room 0
+  release_session(h);
+  dispatch();
+  CAF_CHECK_EQUAL(held->ids(), seq(4, 5));
+  CAF_CHECK_EQUAL(room_members(), 3u);
+  CAF_CHECK_EQUAL(room_members("5"), 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

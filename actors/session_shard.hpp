@@ -1,0 +1,95 @@
+#pragma once
+/// User sessions, many per actor: the session shards of a node.
+///
+/// A session belongs to one client connection (WebSocket or SSE). It follows the rooms of its
+/// user, delivers their events to the connection's sink exactly once and in id order, resumes
+/// from a cursor without gap or duplicate, and cuts the connection when the client cannot keep up
+/// (the client resumes on reconnect, so nothing is lost).
+///
+/// A node runs a few shard actors, and each shard keeps the sessions of many connections as plain
+/// state (a few hundred bytes each instead of an actor each). A room sends each event once to every
+/// shard that has members in it, not once per member; the shard hands it to each of its sessions
+/// following the room.
+///
+/// Protocol (a session is named by its connection id, unique on the node):
+/// - `(open_atom, conn, user_id, shared_ptr<client_sink>, bool hold)` starts a session and
+///   registers it with the presence actor. With `hold`, nothing is delivered before
+///   `(release_atom, conn)` (see session_options::hold_until_released).
+/// - `(follow_atom, conn, room_id, int64_t after)` follows a room. `after >= 0`: replay every
+///   message with id > after from storage first, then continue live (join first, buffer live events
+///   during the replay, then flush them skipping replayed ids). `after < 0`: live from the head.
+/// - `(unfollow_atom, conn, room_id)` stops following.
+/// - `(close_atom, conn)` ends the session (its connection closed): it leaves its rooms and presence.
+/// - `(event_atom, conn, frame_ptr)` an ephemeral frame for one session (user events).
+/// - `(event_atom, frame_batch_ptr)` ephemeral frames for every session of the shard (presence).
+/// - `(count_atom, conn) -> size_t` number of rooms the session follows.
+/// - from rooms: `(push_atom, room_event)` a chat message for every session following the room;
+///   `(event_atom, room_id, frame_ptr, user_id)` typing for the room's followers except that user.
+/// A shard quits when the room directory ends (node shutdown).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+
+#include "actors/client_sink.hpp"
+
+namespace chat::metrics {
+class node_metrics;
+}
+
+namespace chat::actors {
+
+class history_source;
+
+/// Tunables of sessions.
+struct session_options {
+  std::int64_t replay_page = 200;            ///< messages per storage read during a replay
+  std::size_t max_buffered_during_replay = 2000; ///< live events held while replaying (then re-read)
+  std::chrono::milliseconds join_timeout{5000};
+  std::chrono::milliseconds retry_delay{50};
+  /// Hold every delivery until the release: a WebSocket client may still send `resume`, and its
+  /// rooms must then start at its cursors (nothing delivered yet means an exact restart).
+  /// Set per session by `open` (the shard's own value is the default for tests).
+  bool hold_until_released = false;
+};
+
+/// The collaborators of a session shard.
+struct session_deps {
+  caf::actor directory; ///< room_directory: joins are routed through it
+  caf::actor presence;  ///< presence actor (may be invalid in tests)
+  std::shared_ptr<history_source> history;
+  metrics::node_metrics* metrics = nullptr;
+};
+
+/// A session: its shard and its connection id.
+struct session_handle {
+  caf::actor shard;
+  std::uint64_t id = 0;
+
+  explicit operator bool() const noexcept { return static_cast<bool>(shard); }
+};
+
+/// Spawns a session shard.
+caf::actor spawn_session_shard(caf::actor_system& sys, session_deps deps, session_options opts);
+
+/// Starts a session on `shard` for connection `id` of `user_id` (thread-safe, like the helpers
+/// below: they only send messages; messages sent from one thread arrive in order).
+session_handle open_session(const caf::actor& shard, std::uint64_t id, const std::string& user_id,
+                            std::shared_ptr<client_sink> sink, bool hold);
+
+/// Makes a session follow a room (`after >= 0`: resume after that id; `after < 0`: from the head).
+void follow_room(const session_handle& s, const std::string& room_id, std::int64_t after);
+
+/// Makes a session stop following a room.
+void unfollow_room(const session_handle& s, const std::string& room_id);
+
+/// Ends a session's initial hold.
+void release_session(const session_handle& s);
+
+/// Ends a session (its connection closed).
+void close_session(const session_handle& s);
+
+} // namespace chat::actors

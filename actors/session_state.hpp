@@ -1,0 +1,88 @@
+#pragma once
+/// Internal to the session shard (session_shard.cpp, session_follow.cpp): the state of a shard
+/// and of each of its sessions, and the per-session steps of following a room.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/client_sink.hpp"
+#include "actors/frame.hpp"
+#include "actors/history_source.hpp"
+#include "actors/session_shard.hpp"
+
+namespace chat::actors::session_detail {
+
+/// A session's view of one followed room.
+struct room_link {
+  caf::actor room;
+  std::int64_t last_sent = 0;      ///< highest id handed to the sink: the dedupe guard
+  std::int64_t baseline = 0;       ///< where this connection's delivery of the room started
+  bool joined = false;
+  bool want_head = false;          ///< live follow: start at the room's head, read after joining
+  bool replaying = false;
+  bool replay_done = false;        ///< storage is read up to date, the buffer waits for the release
+  bool overflowed = false;         ///< live events were dropped from the buffer: read storage again
+  std::uint64_t read_gen = 0;      ///< generation of the storage read in flight (older answers are stale)
+  std::vector<room_event> buffer;  ///< live events received during a replay
+};
+
+/// One connection's session.
+struct session {
+  std::uint64_t id = 0;
+  std::string user_id;
+  std::shared_ptr<client_sink> sink;
+  std::unordered_map<std::string, room_link> rooms;
+  bool cut = false;  ///< cut as a slow consumer: delivers nothing more, ends shortly
+  bool held = false; ///< deliveries wait for the release (initial hold of a WebSocket)
+};
+
+/// A session following a room, as the shard's room index holds it. Both pointers stay valid while
+/// the session follows the room (unordered_map nodes do not move).
+struct follower {
+  session* s;
+  room_link* link;
+};
+
+struct shard_state {
+  session_deps deps;
+  session_options opts;
+  std::unordered_map<std::uint64_t, session> sessions;
+  std::unordered_map<std::string, std::vector<follower>> followers; ///< room id → its followers here
+  std::unordered_map<caf::actor_addr, std::string> monitored;       ///< joined room actors → room ids
+
+  static inline const char* name = "chat.sessions";
+};
+
+using shard_t = caf::stateful_actor<shard_state>;
+
+/// The session of connection `conn`, or null when it ended.
+session* find_session(shard_t* self, std::uint64_t conn);
+
+/// Hands one message to the sink unless it was already sent; cuts a session that cannot keep up.
+void deliver(shard_t* self, session& s, const std::string& room_id, room_link& link, std::int64_t id,
+             const frame_ptr& frame);
+
+/// Asks the directory to join `room_id` for `s` (the room answers once it is in sync).
+void join(shard_t* self, session& s, const std::string& room_id);
+
+/// Follows a room (see session_shard.hpp); answers the link and whether it is new.
+std::pair<room_link*, bool> on_follow(shard_t* self, session& s, const std::string& room_id,
+                                      std::int64_t after);
+
+void on_retry(shard_t* self, std::uint64_t conn, const std::string& room_id);
+void on_head(shard_t* self, std::uint64_t conn, const std::string& room_id, bool ok, std::int64_t id);
+void on_fill(shard_t* self, std::uint64_t conn, const std::string& room_id, std::uint64_t gen, bool ok,
+             std::vector<history_entry>& rows);
+void on_backfill(shard_t* self, std::uint64_t conn, const std::string& room_id, std::int64_t upto,
+                 bool ok, std::vector<history_entry>& rows);
+void on_release(shard_t* self, std::uint64_t conn);
+
+} // namespace chat::actors::session_detail
