@@ -193,6 +193,10 @@ std::vector<option> make_table() {
         .bind(&node_config::max_message_chars).describe("Longest chat message, in characters (code points)."));
   add(opt("max-ws-frame-bytes", t::uint).def("65536").range(1024, 16ull << 20).meta("N")
         .bind(&node_config::max_ws_frame_bytes).describe("Largest inbound WebSocket message; larger ones close the connection with 1009."));
+  add(opt("ws-write-delay-ms", t::uint).def("10").range(0, 1000).meta("MS")
+        .bind(&node_config::ws_write_delay_ms)
+        .describe("Batching WebSocket clients (/ws?batch=1) that wrote less than MS ago wait for the next "
+                  "tick of MS and get everything that arrived meanwhile in one write (0 = write at once)."));
   add(opt("login-attempts-per-minute", t::uint).def("10").range(1, 1000000).meta("N")
         .bind(&node_config::login_attempts_per_minute)
         .describe("Login attempts allowed per username and per client address per minute (429 above)."));

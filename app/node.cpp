@@ -316,6 +316,7 @@ int node::run() {
   so.session_ttl = cfg.session_ttl;
   so.request_timeout = cfg.request_timeout;
   so.live.max_ws_frame_bytes = cfg.max_ws_frame_bytes;
+  so.live.ws_write_delay = std::chrono::milliseconds{cfg.ws_write_delay_ms};
   s.server = std::make_unique<net::server>(
       s.ioc, so,
       net::server_deps{*s.store, *s.hasher, s.metrics, [&s] { return s.ready(); }, s.realtime.get(),

@@ -7,6 +7,7 @@
 #include "net/connection_registry.hpp"
 #include "net/send_rate_limiter.hpp"
 #include "net/server.hpp"
+#include "net/write_coalescer.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/password_hasher.hpp"
 
@@ -27,6 +28,8 @@ struct api_env {
   std::shared_ptr<connection_registry> registry; ///< open connections (transports register too)
   /// Cluster-wide admin stats source (see server_deps::admin_stats); may be empty.
   std::function<void(std::function<void(bool ok, std::string json)> done)> admin_stats;
+  /// Paces the writes of busy batching WebSocket connections (null: live_options::ws_write_delay is 0).
+  std::shared_ptr<write_coalescer> coalescer;
 };
 
 } // namespace chat::net

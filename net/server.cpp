@@ -19,11 +19,15 @@ namespace {
 /// The client port's handler together with the environment it references, so that sessions that
 /// outlive the server keep both alive through one shared_ptr.
 struct client_stack {
-  client_stack(server_options opts, server_deps& deps, std::shared_ptr<connection_registry> registry)
+  client_stack(boost::asio::io_context& ioc, server_options opts, server_deps& deps,
+               std::shared_ptr<connection_registry> registry)
     : limiter(opts.messages_per_10s, std::chrono::seconds{10}),
       env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, limiter, std::move(registry),
-          deps.admin_stats},
-      service(env) {}
+          deps.admin_stats, nullptr},
+      service(env) {
+    if (env.opts.live.ws_write_delay.count() > 0)
+      env.coalescer = std::make_shared<write_coalescer>(ioc.get_executor(), env.opts.live.ws_write_delay);
+  }
   send_rate_limiter limiter;
   api_env env;
   api_service service;
@@ -59,7 +63,7 @@ bool server::start(std::string& error) {
   if (d.client)
     return true; // already started
 
-  auto stack = std::make_shared<client_stack>(d.opts, d.deps, d.registry);
+  auto stack = std::make_shared<client_stack>(d.ioc, d.opts, d.deps, d.registry);
   auto client_cfg = std::make_shared<session_config>();
   client_cfg->handler = std::shared_ptr<request_handler>(stack, &stack->service);
   client_cfg->registry = d.registry;

@@ -34,6 +34,9 @@ struct live_options {
   std::size_t max_queue_frames = 1024;      ///< outbound queue per connection; full: cut (4008)
   std::chrono::seconds ws_idle_timeout{40}; ///< ping at half of it, close when silent this long
   std::chrono::seconds sse_keepalive{15};   ///< SSE comment interval
+  /// Batching WebSocket clients that wrote less than this ago wait for the next tick of this
+  /// period, so a busy connection gets many events per write (0: every burst is written at once).
+  std::chrono::milliseconds ws_write_delay{10};
 };
 
 /// Tunables of the HTTP layer (the app fills them from the command line).

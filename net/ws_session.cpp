@@ -76,7 +76,8 @@ ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
                        ws_options opts)
   : ws_(stream.release_socket()), env_(env), registry_(std::move(registry)), user_(std::move(user)),
-    gate_(env.opts.live.max_queue_frames), opts_(opts), follow_timer_(ws_.get_executor()) {
+    gate_(env.opts.live.max_queue_frames), opts_(opts),
+    coalescer_(opts.batch ? env.coalescer.get() : nullptr), follow_timer_(ws_.get_executor()) {
   limits_.max_message_chars = env_.opts.max_message_chars;
 }
 
@@ -256,6 +257,17 @@ void ws_session::enqueue(actors::frame_ptr frame, bool message) {
       return; // the flush already posted takes this frame along
     flush_posted_ = true;
   }
+  if (coalescer_) {
+    auto since = std::chrono::steady_clock::now().time_since_epoch().count() - last_write_.load(std::memory_order_relaxed);
+    if (since < coalescer_->interval().count()) { // wrote just now: collect until the next tick
+      coalescer_->defer(shared_from_this());
+      return;
+    }
+  }
+  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
+}
+
+void ws_session::write_deferred() {
   asio::post(ws_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
 }
 
@@ -290,6 +302,8 @@ void ws_session::do_write() {
   if (queue_head_ == queue_.size())
     return;
   writing_ = true;
+  if (coalescer_)
+    last_write_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   std::size_t max_frames = opts_.batch ? kMaxBatchFrames : 1;
   std::size_t bytes = 0;
   while (queue_head_ < queue_.size() && in_flight_.size() < max_frames) {

@@ -4,6 +4,8 @@
 /// Private to the net library.
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -25,6 +27,7 @@
 #include "net/queue_gate.hpp"
 #include "net/api_env.hpp"
 #include "net/stream_takeover.hpp"
+#include "net/write_coalescer.hpp"
 #include "net/ws_frames.hpp"
 #include "storage/chat_store.hpp"
 
@@ -37,7 +40,7 @@ struct ws_options {
   bool batch = false;
 };
 
-class ws_session : public closable, public std::enable_shared_from_this<ws_session> {
+class ws_session : public closable, public deferred_writer, public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(boost::beast::tcp_stream&& stream, api_env& env,
              std::shared_ptr<connection_registry> registry, storage::user user, ws_options opts);
@@ -62,6 +65,9 @@ public:
 
   /// The admission gate of the write queue.
   queue_gate& gate() noexcept { return gate_; }
+
+  /// The coalescer's tick: write what collected in the inbox (thread-safe).
+  void write_deferred() override;
 
 private:
   void on_accept(boost::beast::error_code ec);
@@ -108,6 +114,9 @@ private:
   std::vector<outbound> in_flight_;          ///< the frames of the write in flight
   std::vector<boost::asio::const_buffer> write_buffers_;
   ws_options opts_;
+  write_coalescer* coalescer_ = nullptr;     ///< set for batching connections when pacing is on
+  /// When the last write started (steady_clock ticks; read by enqueue on other threads).
+  std::atomic<std::chrono::steady_clock::rep> last_write_{0};
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;

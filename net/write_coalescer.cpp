@@ -1,0 +1,32 @@
+#include "net/write_coalescer.hpp"
+
+#include <utility>
+
+namespace chat::net {
+
+write_coalescer::write_coalescer(boost::asio::any_io_executor ex, std::chrono::milliseconds interval)
+  : interval_(interval), timer_(std::move(ex)) {}
+
+void write_coalescer::defer(std::shared_ptr<deferred_writer> w) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waiting_.push_back(std::move(w));
+  if (armed_)
+    return;
+  armed_ = true;
+  timer_.expires_after(interval_);
+  // Also on cancellation (shutdown): the waiting connections then write, or see that they closed.
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->on_tick(); });
+}
+
+void write_coalescer::on_tick() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    armed_ = false;
+    due_.swap(waiting_); // both keep their capacity: no allocation per tick
+  }
+  for (auto& w : due_)
+    w->write_deferred();
+  due_.clear();
+}
+
+} // namespace chat::net

@@ -1,0 +1,89 @@
+// Write pacing (--ws-write-delay-ms, docs/protocol.md §2.3): a batching WebSocket connection that
+// wrote less than the delay ago collects what arrives until the coalescer's next tick and gets it
+// in one write. An idle connection is written at once; plain /ws connections are never paced.
+// The delay is long here (250 ms) so that both behaviours are unmistakable.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRedis, startNode, cleanup, register, uniqueName } from './lib/harness.mjs';
+import { WsClient, closeAllLive, syncRoom, sendWs } from './lib/live.mjs';
+
+const T = { timeout: 60000 };
+const DELAY_MS = 250;
+const BURST = 100;
+let node;
+let A;
+let B;
+let C;
+
+after(async () => {
+  await closeAllLive();
+  await cleanup();
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test(`setup: node with --ws-write-delay-ms ${DELAY_MS}, users A, B, C`, T, async () => {
+  const redis = await startRedis();
+  node = await startNode({
+    redisUrl: redis.url,
+    args: ['--messages-per-10s', '1000', '--bcrypt-cost', '4', '--ws-write-delay-ms', String(DELAY_MS)],
+  });
+  await register(node, uniqueName('admin'));
+  A = await register(node, uniqueName('A'));
+  B = await register(node, uniqueName('B'));
+  C = await register(node, uniqueName('C'));
+});
+
+test('an idle batching connection is written at once: 5 lone messages each arrive well before one delay', T, async () => {
+  const wsA = await WsClient.connect(node.port, { client: A, label: 'wsA' });
+  const wsB = await WsClient.connect(node.port, { client: B, label: 'wsB(batch)', batch: true });
+  await syncRoom(wsA, '0', [wsA, wsB]);
+  for (let i = 0; i < 5; i++) {
+    await sleep(DELAY_MS + 100); // B wrote nothing for longer than the delay
+    const from = wsB.mark();
+    const ack = await sendWs(wsA, '0', `lone ${i}`);
+    assert.equal(ack.type, 'ack');
+    const acked = Date.now();
+    await wsB.waitFor((e) => e.type === 'message' && e.data?.id === ack.data.id, 5000, { from, what: `lone ${i}` });
+    // Paced, it would wait for a tick: up to 250 ms, uniformly; five lone messages all under 100 ms
+    // by chance would be a 1-in-50 event.
+    assert.ok(Date.now() - acked < 100, `lone ${i} reached B ${Date.now() - acked} ms after its ack`);
+  }
+  await wsA.close();
+  await wsB.close();
+});
+
+test(`${BURST} messages, one every 10 ms: the paced connection gets every id once, in order, in a few writes; plain /ws one event per frame`, T, async () => {
+  const wsA = await WsClient.connect(node.port, { client: A, label: 'wsA' });
+  const wsB = await WsClient.connect(node.port, { client: B, label: 'wsB(batch)', batch: true });
+  const wsC = await WsClient.connect(node.port, { client: C, label: 'wsC(plain)' });
+  await syncRoom(wsA, '0', [wsA, wsB, wsC]);
+  const fromA = wsA.mark();
+  const fromB = wsB.mark();
+  const fromC = wsC.mark();
+  const rawB = wsB.raw.length;
+  const rawC = wsC.raw.length;
+  const started = Date.now();
+  // Spread out, so that without pacing each message would be a write (and a frame) of its own.
+  for (let i = 0; i < BURST; i++) {
+    wsA.send({ type: 'message', roomId: '0', message: `burst ${i}`, clientId: `p${i}` });
+    await sleep(10);
+  }
+  const acks = await wsA.waitForCount((e) => e.type === 'ack', BURST, 15000, { from: fromA, what: 'acks' });
+  const burstMs = Date.now() - started;
+  const ids = acks.map((e) => e.data.id).sort((x, y) => x - y);
+  for (const [ws, from] of [[wsB, fromB], [wsC, fromC]]) {
+    await ws.waitForCount((e) => e.type === 'message' && ids.includes(e.data?.id), BURST, 15000, { from, what: 'burst' });
+    const got = ws.messages('0', from).map((m) => m.id).filter((id) => ids.includes(id));
+    assert.deepEqual(got, ids, `${ws.label}: every id once, in increasing order`);
+  }
+  const framesB = wsB.raw.length - rawB;
+  const framesC = wsC.raw.length - rawC;
+  // One write at once, then at most one per tick while the burst lasts, plus the tail.
+  const bound = Math.ceil(burstMs / DELAY_MS) + 3;
+  assert.ok(framesB <= bound, `paced connection: ${framesB} frames for ${BURST} messages over ${burstMs} ms (bound ${bound})`);
+  assert.ok(framesC >= BURST, `plain connection: one frame per event (${framesC})`);
+  await wsA.close();
+  await wsB.close();
+  await wsC.close();
+});
