@@ -16,6 +16,7 @@
 #include "net/buffers_view.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
+#include "net/ws_sink.hpp"
 
 namespace chat::net {
 
@@ -31,44 +32,6 @@ constexpr std::size_t kMaxBatchFrames = 64;        ///< events per WebSocket mes
 constexpr std::size_t kMaxBatchBytes = 64 * 1024;  ///< bytes per WebSocket message (batch mode)
 constexpr std::size_t kKeepCapacity = 16;          ///< queue slots an idle connection keeps
 constexpr char kBatchSeparator[] = "\n";
-
-/// The session actor's view of this connection.
-class ws_sink : public actors::client_sink {
-public:
-  ws_sink(std::weak_ptr<ws_session> session, bool batch) : session_(std::move(session)), batch_(batch) {}
-
-  actors::push_result push_message(const std::string&, std::int64_t, const actors::frame_ptr& frame) override {
-    return push(frame, false);
-  }
-
-  actors::push_result push_event(const actors::frame_ptr& frame) override { return push(frame, true); }
-
-  void push_events(const actors::frame_batch& batch) override {
-    if (batch_) // the client splits on "\n": the whole batch is one queue slot and one write
-      push(batch.joined, true);
-    else
-      client_sink::push_events(batch);
-  }
-
-  void close(actors::close_reason reason) override {
-    if (auto s = session_.lock())
-      s->close_with(ws_close_code(reason), std::string{close_reason_text(reason)});
-  }
-
-private:
-  actors::push_result push(const actors::frame_ptr& frame, bool droppable) {
-    auto s = session_.lock();
-    if (!s)
-      return actors::push_result::dropped; // connection gone; the actor is ending too
-    auto r = s->gate().admit(droppable);
-    if (r == actors::push_result::queued)
-      s->enqueue(frame, !droppable);
-    return r;
-  }
-
-  std::weak_ptr<ws_session> session_;
-  bool batch_ = false;
-};
 
 } // namespace
 
