@@ -3,6 +3,7 @@
 /// and of each of its sessions, and the per-session steps of following a room.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -39,7 +40,9 @@ struct session {
   std::uint64_t id = 0;
   std::string user_id;
   std::shared_ptr<client_sink> sink;
-  std::unordered_map<std::string, room_link> rooms;
+  /// A tree, not a hash map: a connection follows a handful of rooms, and an idle one should not
+  /// pay for a bucket array (nodes never move, so the room index can point into it).
+  std::map<std::string, room_link> rooms;
   bool cut = false;  ///< cut as a slow consumer: delivers nothing more, ends shortly
   bool held = false; ///< deliveries wait for the release (initial hold of a WebSocket)
 };

@@ -40,7 +40,7 @@ ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        ws_options opts)
   : ws_(stream.release_socket()), env_(env), registry_(std::move(registry)), user_(std::move(user)),
     gate_(env.opts.live.max_queue_frames), opts_(opts),
-    coalescer_(opts.batch ? env.coalescer.get() : nullptr), follow_timer_(ws_.get_executor()) {
+    coalescer_(opts.batch ? env.coalescer.get() : nullptr) {
   limits_.max_message_chars = env_.opts.max_message_chars;
 }
 
@@ -81,8 +81,8 @@ void ws_session::start_realtime() {
   // short wait; nothing is lost either way.
   session_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
   follow_user_rooms(env_, user_.id, session_);
-  follow_timer_.expires_after(std::chrono::milliseconds{500});
-  follow_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  follow_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor(), std::chrono::milliseconds{500});
+  follow_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec && !self->followed_)
       self->follow_all({});
   });
@@ -90,7 +90,7 @@ void ws_session::start_realtime() {
 
 void ws_session::follow_all(std::map<std::string, std::int64_t> resume) {
   followed_ = true;
-  follow_timer_.cancel();
+  follow_timer_.reset(); // cancels a pending wait
   if (resume.empty())
     env_.realtime->release(session_);
   else // the resume's follows, then the release, from one thread: the session sees them in order
@@ -357,7 +357,7 @@ void ws_session::finish(std::string_view reason) {
     env_.metrics.connections(transport).Decrement();
     env_.metrics.connections_closed(transport, reason).Increment();
   }
-  follow_timer_.cancel();
+  follow_timer_.reset(); // cancels a pending wait
   if (session_) {
     env_.realtime->close_session(session_);
     session_ = {};

@@ -90,7 +90,8 @@ private:
 
   /// On the bare socket: the WebSocket layer has its own timeouts (handshake, idle + ping), and
   /// without tcp_stream's timers every read and write op is smaller and cheaper.
-  boost::beast::websocket::stream<boost::beast::tcp_stream::socket_type> ws_;
+  /// Without permessage-deflate support (never negotiated): a smaller stream per connection.
+  boost::beast::websocket::stream<boost::beast::tcp_stream::socket_type, false> ws_;
   /// Client frames arrive in small pieces: an idle connection's pending read holds no buffer
   /// beyond this, and a message is assembled in message_ only while it arrives.
   std::array<char, 256> read_chunk_{};
@@ -126,7 +127,8 @@ private:
   std::string close_text_;
   actors::session_handle session_; ///< this connection's session (on one of the session shards)
   bool followed_ = false;                 ///< the user's rooms are followed
-  boost::asio::steady_timer follow_timer_; ///< follows live if the client sends no first frame
+  /// Follows live if the client sends no first frame; exists only until the first frame or expiry.
+  std::unique_ptr<boost::asio::steady_timer> follow_timer_;
 };
 
 /// The `/ws` transport for an authenticated user.
