@@ -52,6 +52,13 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
     .Help("Chat messages received from clients by transport").Register(reg);
   delivered_family_ = &BuildCounter().Name("chatnode_messages_delivered_total")
     .Help("Chat messages written to client connections by transport").Register(reg);
+  writes_family_ = &BuildCounter().Name("chatnode_socket_writes_total")
+    .Help("Socket writes of outbound events (a WebSocket message or an SSE chunk each) by transport").Register(reg);
+  events_written_family_ = &BuildCounter().Name("chatnode_events_written_total")
+    .Help("Outbound events (chat messages, acks, typing, presence, SSE keep-alives) written to client connections by transport")
+    .Register(reg);
+  paced_writes_ = &BuildCounter().Name("chatnode_paced_writes_total")
+    .Help("WebSocket writes that waited for a pacing tick (--ws-write-delay-ms)").Register(reg).Add({});
   for (auto t : {transport::ws, transport::sse, transport::http}) {
     auto i = static_cast<int>(t);
     Labels l{{"transport", str(to_string(t))}};
@@ -59,6 +66,8 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
     accepted_[i] = &accepted_family_->Add(l);
     received_[i] = &received_family_->Add(l);
     delivered_[i] = &delivered_family_->Add(l);
+    writes_[i] = &writes_family_->Add(l);
+    events_written_[i] = &events_written_family_->Add(l);
   }
 
   messages_persisted_ = &BuildCounter().Name("chatnode_messages_persisted_total")
@@ -125,6 +134,12 @@ prometheus::Counter& node_metrics::messages_received(transport t) {
 }
 prometheus::Counter& node_metrics::messages_delivered(transport t) {
   return *delivered_[static_cast<int>(t)];
+}
+prometheus::Counter& node_metrics::socket_writes(transport t) {
+  return *writes_[static_cast<int>(t)];
+}
+prometheus::Counter& node_metrics::events_written(transport t) {
+  return *events_written_[static_cast<int>(t)];
 }
 prometheus::Histogram& node_metrics::redis_command_duration(std::string_view command) {
   return redis_duration_family_->Add({{"command", str(command)}}, latency_buckets());

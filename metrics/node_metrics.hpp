@@ -44,6 +44,12 @@ public:
   // -- messages --------------------------------------------------------------
   prometheus::Counter& messages_received(transport t);
   prometheus::Counter& messages_delivered(transport t);
+  /// Socket writes of outbound events (one WebSocket message or one SSE chunk each), and the events
+  /// they carried: events per write shows how well busy connections batch.
+  prometheus::Counter& socket_writes(transport t);
+  prometheus::Counter& events_written(transport t);
+  /// WebSocket writes that waited for a pacing tick (--ws-write-delay-ms).
+  prometheus::Counter& paced_writes() noexcept { return *paced_writes_; }
   prometheus::Counter& messages_persisted() noexcept { return *messages_persisted_; }
   prometheus::Histogram& fanout_duration() noexcept { return *fanout_duration_; }
   prometheus::Histogram& delivery_duration() noexcept { return *delivery_duration_; }
@@ -83,6 +89,8 @@ private:
   prometheus::Family<prometheus::Counter>* closed_family_;
   prometheus::Family<prometheus::Counter>* received_family_;
   prometheus::Family<prometheus::Counter>* delivered_family_;
+  prometheus::Family<prometheus::Counter>* writes_family_;
+  prometheus::Family<prometheus::Counter>* events_written_family_;
   prometheus::Family<prometheus::Histogram>* redis_duration_family_;
   prometheus::Family<prometheus::Counter>* redis_errors_family_;
   prometheus::Family<prometheus::Gauge>* redis_connected_family_;
@@ -98,6 +106,9 @@ private:
   prometheus::Counter* accepted_[3];
   prometheus::Counter* received_[3];
   prometheus::Counter* delivered_[3];
+  prometheus::Counter* writes_[3];
+  prometheus::Counter* events_written_[3];
+  prometheus::Counter* paced_writes_;
 
   prometheus::Counter* messages_persisted_;
   prometheus::Histogram* fanout_duration_;

@@ -221,10 +221,13 @@ void sse_session::on_write(beast::error_code ec, std::size_t) {
     if (c.body && c.head.rfind("id: ", 0) == 0)
       ++messages;
   }
+  const auto events = in_flight_.size();
   in_flight_.clear();
   write_buffers_.clear();
   if (ec)
     return finish(ending_ ? end_reason_ : "error");
+  env_.metrics.socket_writes(transport).Increment();
+  env_.metrics.events_written(transport).Increment(static_cast<double>(events));
   if (messages > 0)
     env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
   if (!queue_.empty())

@@ -223,6 +223,7 @@ void ws_session::enqueue(actors::frame_ptr frame, bool message) {
   if (coalescer_) {
     auto since = std::chrono::steady_clock::now().time_since_epoch().count() - last_write_.load(std::memory_order_relaxed);
     if (since < coalescer_->interval().count()) { // wrote just now: collect until the next tick
+      env_.metrics.paced_writes().Increment();
       coalescer_->defer(shared_from_this());
       return;
     }
@@ -295,6 +296,7 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
   std::size_t messages = 0;
   for (auto& o : in_flight_)
     messages += o.message ? 1 : 0;
+  const auto events = in_flight_.size();
   gate_.release(in_flight_.size());
   in_flight_.clear();
   write_buffers_.clear();
@@ -302,6 +304,8 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
     drop_queued();
     return finish(closing_ ? close_reason_ : "error");
   }
+  env_.metrics.socket_writes(transport).Increment();
+  env_.metrics.events_written(transport).Increment(static_cast<double>(events));
   if (messages > 0)
     env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
   if (closing_) {

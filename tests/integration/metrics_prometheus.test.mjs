@@ -221,6 +221,13 @@ test('Prometheus scrapes a two-node cluster under load: every dashboard expressi
     problems.push(`${deliveredQ} = ${seen.delivered}, but the ${ws.length} WS connections (all of them, all open) received ${delivered} message events` +
       (seen.delivered === frames ? ` (it equals the ${frames} frames of every type they received: acks, pongs, presence are counted as chat messages)` : ''));
   }
+  // Write batching series: every write carries at least one event, chat messages are among the events.
+  const wsWrites = await prom.value('sum(chatnode_socket_writes_total{namespace="test", transport="ws"})');
+  const wsEvents = await prom.value('sum(chatnode_events_written_total{namespace="test", transport="ws"})');
+  console.log(`WS socket writes ${wsWrites}, events written ${wsEvents} (${(wsEvents / wsWrites).toFixed(2)} per write)`);
+  if (!(wsWrites > 0 && wsWrites <= wsEvents && wsEvents >= seen.delivered)) {
+    problems.push(`WS writes ${wsWrites} / events written ${wsEvents} / messages delivered ${seen.delivered}: expected 0 < writes ≤ events and events ≥ messages`);
+  }
   if (seen.wsConnections !== openWs) problems.push(`${wsConnQ} = ${seen.wsConnections}, but ${openWs} WS connections are open`);
   assert.ok(seen.delivered >= delivered, `${deliveredQ} (${seen.delivered}) ≥ message events received by the clients (${delivered})`);
   const allConn = await prom.value('sum(chatnode_connections{namespace="test"})');
