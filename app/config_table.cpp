@@ -195,8 +195,9 @@ std::vector<option> make_table() {
         .bind(&node_config::max_ws_frame_bytes).describe("Largest inbound WebSocket message; larger ones close the connection with 1009."));
   add(opt("ws-write-delay-ms", t::uint).def("10").range(0, 1000).meta("MS")
         .bind(&node_config::ws_write_delay_ms)
-        .describe("Batching WebSocket clients (/ws?batch=1) that wrote less than MS ago wait for the next "
-                  "tick of MS and get everything that arrived meanwhile in one write (0 = write at once)."));
+        .describe("Write pacing: a busy batching WebSocket connection (/ws?batch=1; its last two writes less "
+                  "than MS apart) that was written less than MS ago waits for the next tick of MS and gets "
+                  "everything that arrived meanwhile in one write (0 = write at once)."));
   add(opt("login-attempts-per-minute", t::uint).def("10").range(1, 1000000).meta("N")
         .bind(&node_config::login_attempts_per_minute)
         .describe("Login attempts allowed per username and per client address per minute (429 above)."));

@@ -220,9 +220,9 @@ void ws_session::enqueue(actors::frame_ptr frame, bool message) {
       return; // the flush already posted takes this frame along
     flush_posted_ = true;
   }
-  if (coalescer_) {
+  if (coalescer_ && busy_.load(std::memory_order_relaxed)) {
     auto since = std::chrono::steady_clock::now().time_since_epoch().count() - last_write_.load(std::memory_order_relaxed);
-    if (since < coalescer_->interval().count()) { // wrote just now: collect until the next tick
+    if (since < coalescer_->interval().count()) { // busy and wrote just now: collect until the next tick
       env_.metrics.paced_writes().Increment();
       coalescer_->defer(shared_from_this());
       return;
@@ -232,7 +232,10 @@ void ws_session::enqueue(actors::frame_ptr frame, bool message) {
 }
 
 void ws_session::write_deferred() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->paced_ = true; // a write that waited for a tick: the connection is busy
+    self->on_inbox();
+  });
 }
 
 void ws_session::on_inbox() {
@@ -266,8 +269,15 @@ void ws_session::do_write() {
   if (queue_head_ == queue_.size())
     return;
   writing_ = true;
-  if (coalescer_)
-    last_write_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  if (coalescer_) {
+    // Busy: this write follows the previous one within the interval. Only busy connections are
+    // paced; one that gets an event now and then is written at once (pacing would only delay it).
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    busy_.store(paced_ || now - last_write_.load(std::memory_order_relaxed) < coalescer_->interval().count(),
+                std::memory_order_relaxed);
+    paced_ = false;
+    last_write_.store(now, std::memory_order_relaxed);
+  }
   std::size_t max_frames = opts_.batch ? kMaxBatchFrames : 1;
   std::size_t bytes = 0;
   while (queue_head_ < queue_.size() && in_flight_.size() < max_frames) {

@@ -118,6 +118,8 @@ private:
   write_coalescer* coalescer_ = nullptr;     ///< set for batching connections when pacing is on
   /// When the last write started (steady_clock ticks; read by enqueue on other threads).
   std::atomic<std::chrono::steady_clock::rep> last_write_{0};
+  std::atomic<bool> busy_{false}; ///< the last two writes were less than the pacing interval apart
+  bool paced_ = false;            ///< the next write is a pacing tick's (strand only)
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;

@@ -1,6 +1,7 @@
-// Write pacing (--ws-write-delay-ms, docs/protocol.md §2.3): a batching WebSocket connection that
-// wrote less than the delay ago collects what arrives until the coalescer's next tick and gets it
-// in one write. An idle connection is written at once; plain /ws connections are never paced.
+// Write pacing (--ws-write-delay-ms, docs/protocol.md §2.3): a busy batching WebSocket connection
+// (last two writes less than the delay apart) that wrote less than the delay ago collects what
+// arrives until the coalescer's next tick and gets it in one write. Other connections are written
+// at once; plain /ws connections are never paced.
 // The delay is long here (250 ms) so that both behaviours are unmistakable.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,20 +35,24 @@ test(`setup: node with --ws-write-delay-ms ${DELAY_MS}, users A, B, C`, T, async
   C = await register(node, uniqueName('C'));
 });
 
-test('an idle batching connection is written at once: 5 lone messages each arrive well before one delay', T, async () => {
+test('a batching connection that is not busy is written at once: 5 pairs of messages (50 ms apart, after a quiet spell) each arrive well before one delay', T, async () => {
   const wsA = await WsClient.connect(node.port, { client: A, label: 'wsA' });
   const wsB = await WsClient.connect(node.port, { client: B, label: 'wsB(batch)', batch: true });
   await syncRoom(wsA, '0', [wsA, wsB]);
   for (let i = 0; i < 5; i++) {
     await sleep(DELAY_MS + 100); // B wrote nothing for longer than the delay
-    const from = wsB.mark();
-    const ack = await sendWs(wsA, '0', `lone ${i}`);
-    assert.equal(ack.type, 'ack');
-    const acked = Date.now();
-    await wsB.waitFor((e) => e.type === 'message' && e.data?.id === ack.data.id, 5000, { from, what: `lone ${i}` });
-    // Paced, it would wait for a tick: up to 250 ms, uniformly; five lone messages all under 100 ms
-    // by chance would be a 1-in-50 event.
-    assert.ok(Date.now() - acked < 100, `lone ${i} reached B ${Date.now() - acked} ms after its ack`);
+    for (const which of ['first', 'second']) {
+      // The second comes 50 ms after B's write of the first: recent, but one write is not busy.
+      if (which === 'second') await sleep(50);
+      const from = wsB.mark();
+      const ack = await sendWs(wsA, '0', `pair ${i} ${which}`);
+      assert.equal(ack.type, 'ack');
+      const acked = Date.now();
+      await wsB.waitFor((e) => e.type === 'message' && e.data?.id === ack.data.id, 5000, { from, what: `pair ${i} ${which}` });
+      // Paced, it would wait for a tick (up to 250 ms, the second about 200 ms); ten messages all
+      // under 100 ms by chance is not a thing.
+      assert.ok(Date.now() - acked < 100, `pair ${i} ${which} reached B ${Date.now() - acked} ms after its ack`);
+    }
   }
   await wsA.close();
   await wsB.close();
