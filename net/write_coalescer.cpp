@@ -19,14 +19,16 @@ void write_coalescer::defer(std::shared_ptr<deferred_writer> w) {
 }
 
 void write_coalescer::on_tick() {
+  // Local, not a member: the next tick may fire on another I/O thread while this one still posts.
+  std::vector<std::shared_ptr<deferred_writer>> due;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     armed_ = false;
-    due_.swap(waiting_); // both keep their capacity: no allocation per tick
+    due.swap(waiting_);
+    waiting_.reserve(due.size()); // one allocation per tick, not a regrowth per connection
   }
-  for (auto& w : due_)
+  for (auto& w : due)
     w->write_deferred();
-  due_.clear();
 }
 
 } // namespace chat::net

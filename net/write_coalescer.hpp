@@ -42,7 +42,6 @@ private:
   std::mutex mutex_;
   boost::asio::steady_timer timer_; ///< guarded by mutex_
   std::vector<std::shared_ptr<deferred_writer>> waiting_; ///< guarded by mutex_
-  std::vector<std::shared_ptr<deferred_writer>> due_;     ///< the tick handler's own
   bool armed_ = false;                                    ///< guarded by mutex_
 };
 

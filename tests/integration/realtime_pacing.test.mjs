@@ -5,7 +5,7 @@
 // The delay is long here (250 ms) so that both behaviours are unmistakable.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, startNode, cleanup, register, uniqueName } from './lib/harness.mjs';
+import { startRedis, startNode, cleanup, register, uniqueName, sleep } from './lib/harness.mjs';
 import { WsClient, closeAllLive, syncRoom, sendWs } from './lib/live.mjs';
 
 const T = { timeout: 60000 };
@@ -20,8 +20,6 @@ after(async () => {
   await closeAllLive();
   await cleanup();
 });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test(`setup: node with --ws-write-delay-ms ${DELAY_MS}, users A, B, C`, T, async () => {
   const redis = await startRedis();
