@@ -173,7 +173,8 @@ std::vector<option> make_table() {
         .describe("When Redis holds no users, create the tutorial demo (Pablo, Joe, Mary, Alex / password123)."));
   // -- threads
   add(opt("threads", t::uint).def("2").range(1, 64).meta("N").bind(&node_config::threads)
-        .describe("I/O threads running the event loop."));
+        .describe("I/O threads, each with its own event loop; client connections are spread "
+                  "over them (the first also runs Redis and Pub/Sub)."));
   add(opt("hash-threads", t::uint).def("1").range(1, 64).meta("N").bind(&node_config::hash_threads)
         .describe("bcrypt worker threads (password hashing never runs on I/O threads)."));
   add(opt("actor-threads", t::uint).def("1").range(1, 64).meta("N").bind(&node_config::actor_threads)

@@ -32,6 +32,7 @@
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/admin_handlers.hpp"
+#include "net/io_loops.hpp"
 #include "net/server.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/demo_seed.hpp"
@@ -48,7 +49,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::size_t kHashBacklog = 256;          // bcrypt jobs waiting before 503
-constexpr auto kShutdownGrace = 2s;                // then ioc.stop() if the loop has not run dry
+constexpr auto kShutdownGrace = 2s;                // then the loops are stopped if not dry
 constexpr std::size_t kDrainBatch = 100;           // connections told to reconnect at once
 constexpr auto kDrainInterval = 100ms;             // between batches (at most)
 
@@ -81,7 +82,7 @@ private:
 
 struct node::impl {
   impl(const node_config& c, metrics::node_metrics& m)
-      : cfg(c), metrics(m), ioc(static_cast<int>(c.threads)) {}
+      : cfg(c), metrics(m), loops(c.threads) {}
 
   const node_config& cfg;
   metrics::node_metrics& metrics;
@@ -89,8 +90,8 @@ struct node::impl {
   caf::actor_system_config caf_cfg;
   std::unique_ptr<caf::actor_system> actor_sys;
   // Declared first: destroyed last, after everything that owns I/O objects on it.
-  asio::io_context ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+  net::io_loops loops; // one io_context per I/O thread; loop 0 also runs Redis, Pub/Sub, timers
+  asio::io_context& ioc = loops.main();
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   asio::strand<asio::io_context::executor_type> strand{ioc.get_executor()}; // bootstrap state
   asio::steady_timer retry_timer{strand};
@@ -229,7 +230,7 @@ struct node::impl {
     // clients are reconnecting to other nodes right now), then Redis is released.
     presence->reset_node([this](storage::errc, std::int64_t) { redis->stop(); });
     retry_timer.cancel();
-    work.reset(); // the I/O threads return once the connections above have wound down
+    loops.release(); // the I/O threads return once the connections above have wound down
     stop_requested.set_value();
   }
 };
@@ -318,7 +319,7 @@ int node::run() {
   so.live.max_ws_frame_bytes = cfg.max_ws_frame_bytes;
   so.live.ws_write_delay = std::chrono::milliseconds{cfg.ws_write_delay_ms};
   s.server = std::make_unique<net::server>(
-      s.ioc, so,
+      s.loops, so,
       net::server_deps{*s.store, *s.hasher, s.metrics, [&s] { return s.ready(); }, s.realtime.get(),
                        [&s](std::function<void(bool, std::string)> done) { s.stats->read_cluster(std::move(done)); }});
 
@@ -348,10 +349,10 @@ int node::run() {
   unsigned running = cfg.threads;
   std::vector<std::thread> threads;
   for (unsigned i = 0; i < cfg.threads; ++i) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&s, &m, &cv, &running, i] {
       for (;;) {
         try {
-          s.ioc.run();
+          s.loops.at(i).run();
           break;
         } catch (const std::exception& e) {
           log::error("io_thread_exception", {{"err", e.what()}});
@@ -370,16 +371,14 @@ int node::run() {
     std::unique_lock<std::mutex> lock{m};
     if (!cv.wait_for(lock, kShutdownGrace, [&] { return running == 0; })) {
       log::warn("shutdown_grace_expired", {{"grace_ms", static_cast<std::int64_t>(kShutdownGrace / 1ms)}});
-      s.ioc.stop();
+      s.loops.stop();
     }
   }
   for (auto& t : threads) t.join();
 
   // Completions that were queued when the loop stopped (aborted I/O, late hasher callbacks) run
   // now, while the store, the hasher and the server still exist.
-  s.ioc.restart();
-  for (int i = 0; i < 100 && s.ioc.poll() > 0; ++i) {
-  }
+  s.loops.poll_remaining();
   // Every actor has ended (the directory and presence were stopped; sessions end with them)
   // before anything they reference goes away.
   s.actor_sys->await_all_actors_done();
@@ -391,7 +390,7 @@ int node::run() {
   s.presence.reset();
   s.store.reset();
   s.redis.reset();
-  s.ioc.poll();
+  s.loops.poll_remaining();
   log::info("stopped");
   return 0;
 }

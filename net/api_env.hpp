@@ -2,11 +2,14 @@
 /// What every API handler works with: the options and the node's services.
 
 #include <memory>
+#include <vector>
 
 #include "metrics/node_metrics.hpp"
 #include "net/connection_registry.hpp"
+#include "net/io_loops.hpp"
 #include "net/send_rate_limiter.hpp"
 #include "net/server.hpp"
+#include "net/wake_queue.hpp"
 #include "net/write_coalescer.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/password_hasher.hpp"
@@ -28,8 +31,16 @@ struct api_env {
   std::shared_ptr<connection_registry> registry; ///< open connections (transports register too)
   /// Cluster-wide admin stats source (see server_deps::admin_stats); may be empty.
   std::function<void(std::function<void(bool ok, std::string json)> done)> admin_stats;
-  /// Paces the writes of busy batching WebSocket connections (null: live_options::ws_write_delay is 0).
-  std::shared_ptr<write_coalescer> coalescer;
+  /// The node's event loops (a connection lives on one of them).
+  io_loops* io = nullptr;
+  /// What each loop offers its connections; index as in `io`.
+  struct loop_services {
+    /// Paces the writes of busy batching WebSocket connections (null: ws_write_delay is 0).
+    std::shared_ptr<write_coalescer> coalescer;
+    /// Wakes WebSocket connections that other threads queued frames for, many per posted drain.
+    std::shared_ptr<wake_queue> waker;
+  };
+  std::vector<loop_services> loops;
 };
 
 } // namespace chat::net

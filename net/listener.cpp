@@ -13,8 +13,10 @@ namespace {
 constexpr std::chrono::milliseconds accept_retry_delay{100};
 }
 
-listener::listener(asio::io_context& ioc, std::shared_ptr<const session_config> cfg, std::string name)
+listener::listener(asio::io_context& ioc, io_loops* spread, std::shared_ptr<const session_config> cfg,
+                   std::string name)
   : ioc_(ioc),
+    spread_(spread),
     strand_(asio::make_strand(ioc)),
     acceptor_(strand_),
     retry_timer_(strand_),
@@ -64,8 +66,8 @@ void listener::stop() {
 void listener::do_accept() {
   if (stopped_ || !acceptor_.is_open())
     return;
-  // Each connection gets its own strand: all of its handlers are serialised on it.
-  acceptor_.async_accept(asio::make_strand(ioc_),
+  // Each connection gets its own strand on its loop: all of its handlers are serialised on it.
+  acceptor_.async_accept(asio::make_strand(spread_ ? spread_->next() : ioc_),
                          [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
                            self->on_accept(ec, std::move(socket));
                          });

@@ -12,14 +12,17 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "net/io_loops.hpp"
 #include "net/session_config.hpp"
 
 namespace chat::net {
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  /// A listener named `name` ("client", "internal") whose sessions use `cfg`.
-  listener(boost::asio::io_context& ioc, std::shared_ptr<const session_config> cfg, std::string name);
+  /// A listener named `name` ("client", "internal") on `ioc` whose sessions use `cfg`. With
+  /// `spread`, each accepted connection goes to the next of its loops; without, it stays on `ioc`.
+  listener(boost::asio::io_context& ioc, io_loops* spread, std::shared_ptr<const session_config> cfg,
+           std::string name);
 
   listener(const listener&) = delete;
   listener& operator=(const listener&) = delete;
@@ -39,6 +42,7 @@ private:
   void on_retry(boost::system::error_code ec);
 
   boost::asio::io_context& ioc_;
+  io_loops* spread_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;

@@ -10,6 +10,7 @@
 #include "net/api_service.hpp"
 #include "net/connection_registry.hpp"
 #include "net/internal_service.hpp"
+#include "net/io_loops.hpp"
 #include "net/listener.hpp"
 
 namespace chat::net {
@@ -19,14 +20,20 @@ namespace {
 /// The client port's handler together with the environment it references, so that sessions that
 /// outlive the server keep both alive through one shared_ptr.
 struct client_stack {
-  client_stack(boost::asio::io_context& ioc, server_options opts, server_deps& deps,
+  client_stack(io_loops& loops, server_options opts, server_deps& deps,
                std::shared_ptr<connection_registry> registry)
     : limiter(opts.messages_per_10s, std::chrono::seconds{10}),
       env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, limiter, std::move(registry),
-          deps.admin_stats, nullptr},
+          deps.admin_stats, &loops, {}},
       service(env) {
-    if (env.opts.live.ws_write_delay.count() > 0)
-      env.coalescer = std::make_shared<write_coalescer>(ioc.get_executor(), env.opts.live.ws_write_delay);
+    // Each loop wakes and paces its own connections: no hand-over between I/O threads.
+    for (std::size_t i = 0; i < loops.size(); ++i) {
+      auto ex = loops.at(i).get_executor();
+      auto& l = env.loops.emplace_back();
+      l.waker = std::make_shared<wake_queue>(ex);
+      if (env.opts.live.ws_write_delay.count() > 0)
+        l.coalescer = std::make_shared<write_coalescer>(ex, env.opts.live.ws_write_delay);
+    }
   }
   send_rate_limiter limiter;
   api_env env;
@@ -36,11 +43,12 @@ struct client_stack {
 } // namespace
 
 struct server::impl {
-  impl(boost::asio::io_context& io, server_options o, server_deps d)
-    : ioc(io), opts(std::move(o)), deps(std::move(d)),
+  impl(io_loops& l, server_options o, server_deps d)
+    : loops(l), ioc(l.main()), opts(std::move(o)), deps(std::move(d)),
       registry(std::make_shared<connection_registry>()) {}
 
-  boost::asio::io_context& ioc;
+  io_loops& loops;
+  boost::asio::io_context& ioc; ///< the main loop: listeners, drain
   server_options opts;
   server_deps deps;
   std::shared_ptr<connection_registry> registry;
@@ -48,8 +56,8 @@ struct server::impl {
   std::shared_ptr<listener> internal;
 };
 
-server::server(boost::asio::io_context& ioc, server_options opts, server_deps deps)
-  : impl_(std::make_unique<impl>(ioc, std::move(opts), std::move(deps))) {}
+server::server(io_loops& loops, server_options opts, server_deps deps)
+  : impl_(std::make_unique<impl>(loops, std::move(opts), std::move(deps))) {}
 
 server::~server() {
   if (impl_->client)
@@ -63,7 +71,7 @@ bool server::start(std::string& error) {
   if (d.client)
     return true; // already started
 
-  auto stack = std::make_shared<client_stack>(d.ioc, d.opts, d.deps, d.registry);
+  auto stack = std::make_shared<client_stack>(d.loops, d.opts, d.deps, d.registry);
   auto client_cfg = std::make_shared<session_config>();
   client_cfg->handler = std::shared_ptr<request_handler>(stack, &stack->service);
   client_cfg->registry = d.registry;
@@ -80,8 +88,8 @@ bool server::start(std::string& error) {
   internal_cfg->max_header_bytes = d.opts.max_header_bytes;
   internal_cfg->request_timeout = d.opts.request_timeout;
 
-  auto client = std::make_shared<listener>(d.ioc, std::move(client_cfg), "client");
-  auto internal = std::make_shared<listener>(d.ioc, std::move(internal_cfg), "internal");
+  auto client = std::make_shared<listener>(d.ioc, &d.loops, std::move(client_cfg), "client");
+  auto internal = std::make_shared<listener>(d.ioc, nullptr, std::move(internal_cfg), "internal"); // probes stay on the main loop
   if (!client->open(d.opts.bind, d.opts.port, error))
     return false;
   if (!internal->open(d.opts.bind, d.opts.internal_port, error)) {

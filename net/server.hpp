@@ -9,9 +9,6 @@
 #include <string>
 #include <vector>
 
-namespace boost::asio {
-class io_context;
-}
 
 namespace chat::storage {
 class chat_store;
@@ -27,6 +24,8 @@ class realtime;
 }
 
 namespace chat::net {
+
+class io_loops;
 
 /// Tunables of the real-time transports (WebSocket /ws, SSE /stream).
 struct live_options {
@@ -69,11 +68,12 @@ struct server_deps {
   std::function<void(std::function<void(bool ok, std::string json)> done)> admin_stats;
 };
 
-/// Both HTTP listeners of a node. Sessions run on the io_context's threads, one strand per connection.
+/// Both HTTP listeners of a node. Listeners, probes and drain run on the main loop; client
+/// connections are spread over all loops, one strand per connection.
 class server {
 public:
   /// Prepares the listeners; nothing is bound until start().
-  server(boost::asio::io_context& ioc, server_options opts, server_deps deps);
+  server(io_loops& loops, server_options opts, server_deps deps);
   /// Stops accepting (see stop()); sessions still running keep what they need alive.
   ~server();
 

@@ -14,6 +14,7 @@
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/buffers_view.hpp"
+#include "net/invariant.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 #include "net/ws_sink.hpp"
@@ -39,9 +40,13 @@ ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
                        ws_options opts)
   : ws_(stream.release_socket()), env_(env), registry_(std::move(registry)), user_(std::move(user)),
-    gate_(env.opts.live.max_queue_frames), opts_(opts),
-    coalescer_(opts.batch ? env.coalescer.get() : nullptr) {
+    gate_(env.opts.live.max_queue_frames), opts_(opts) {
   limits_.max_message_chars = env_.opts.max_message_chars;
+  // The loop the listener put this connection on: its waker and pacing timer.
+  auto loop = env_.io->index_of(asio::query(ws_.get_executor(), asio::execution::context));
+  CHAT_NET_INVARIANT(loop < env_.loops.size(), "a connection outside the node's loops");
+  waker_ = env_.loops[loop].waker.get();
+  coalescer_ = opts.batch ? env_.loops[loop].coalescer.get() : nullptr;
 }
 
 ws_session::~ws_session() {
@@ -228,7 +233,11 @@ void ws_session::enqueue(actors::frame_ptr frame, bool message) {
       return;
     }
   }
-  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
+  waker_->wake(shared_from_this()); // one cross-thread wake-up for every connection that waits
+}
+
+void ws_session::wake() {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
 }
 
 void ws_session::write_deferred() {

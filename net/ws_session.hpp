@@ -27,6 +27,7 @@
 #include "net/queue_gate.hpp"
 #include "net/api_env.hpp"
 #include "net/stream_takeover.hpp"
+#include "net/wake_queue.hpp"
 #include "net/write_coalescer.hpp"
 #include "net/ws_frames.hpp"
 #include "storage/chat_store.hpp"
@@ -40,7 +41,7 @@ struct ws_options {
   bool batch = false;
 };
 
-class ws_session : public closable, public deferred_writer, public std::enable_shared_from_this<ws_session> {
+class ws_session : public closable, public deferred_writer, public wakeable, public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(boost::beast::tcp_stream&& stream, api_env& env,
              std::shared_ptr<connection_registry> registry, storage::user user, ws_options opts);
@@ -68,6 +69,10 @@ public:
 
   /// The coalescer's tick: write what collected in the inbox (thread-safe).
   void write_deferred() override;
+
+  /// The wake_queue's drain (on an I/O thread): moves the inbox to the strand and writes; runs
+  /// inline when the strand is free.
+  void wake() override;
 
 private:
   void on_accept(boost::beast::error_code ec);
@@ -115,7 +120,8 @@ private:
   std::vector<outbound> in_flight_;          ///< the frames of the write in flight
   std::vector<boost::asio::const_buffer> write_buffers_;
   ws_options opts_;
-  write_coalescer* coalescer_ = nullptr;     ///< set for batching connections when pacing is on
+  wake_queue* waker_ = nullptr;              ///< its loop's (the loop outlives the connection)
+  write_coalescer* coalescer_ = nullptr;     ///< its loop's, for batching connections when pacing is on
   /// When the last write started (steady_clock ticks; read by enqueue on other threads).
   std::atomic<std::chrono::steady_clock::rep> last_write_{0};
   std::atomic<bool> busy_{false}; ///< the last two writes were less than the pacing interval apart
