@@ -12,24 +12,15 @@ namespace chat::net {
 
 void send_chat_message(api_env& env, const std::string& user_id, std::string room_id,
                        std::string text, sent_fn done) {
-  auto& store = env.store;
+  // One round trip: the store's script checks membership and writes in the same atomic step
+  // (errc::forbidden / errc::not_found when the sender may not post there).
   auto room = std::make_shared<std::string>(std::move(room_id));
-  store.check_access(
-    user_id, *room,
-    [&env, user_id, room, text = std::move(text), done = std::move(done)](storage::errc e,
-                                                                          storage::room_access a) mutable {
-      if (e != storage::errc::ok)
-        return done(e, {}, *room);
-      if (a != storage::room_access::member)
-        return done(a == storage::room_access::not_found ? storage::errc::not_found : storage::errc::forbidden,
-                    {}, *room);
-      env.store.send_message(*room, user_id, std::move(text),
-                                 [&env, room, done = std::move(done)](storage::errc e2, storage::sent_message m) {
-                                   if (e2 == storage::errc::ok)
-                                     publish_sent(env, *room, m);
-                                   done(e2, m, *room);
-                                 });
-    });
+  env.store.send_message(*room, user_id, std::move(text),
+                         [&env, room, done = std::move(done)](storage::errc e, storage::sent_message m) {
+                           if (e == storage::errc::ok)
+                             publish_sent(env, *room, m);
+                           done(e, m, *room);
+                         });
 }
 
 void publish_sent(api_env& env, const std::string& room_id, const storage::sent_message& m) {

@@ -156,7 +156,10 @@ void message_handlers::do_send(const exchange_ptr& ex) {
     if (!read_draft(x, d))
       return;
     x->request().body = std::string{}; // the text now lives in the draft only
-    check_member(x, [this, x, d = std::move(d)]() mutable { on_send_access(x, std::move(d)); });
+    if (!is_room_id(x->param("id")))
+      return reply_error(*x, env_.metrics, 404, "not_found", "unknown room");
+    // Membership is checked by the store's send script, in the same round trip as the write.
+    on_send_access(x, std::move(d));
   });
 }
 
@@ -173,6 +176,10 @@ void message_handlers::on_send_allowed(const exchange_ptr& ex, draft d) {
     ex->param("id"), ex->user()->id, std::move(d.text),
     ex->resume<errc, storage::sent_message>(
       [this, ex, client_id = std::move(d.client_id)](errc e, storage::sent_message m) {
+        if (e == errc::not_found)
+          return reply_error(*ex, env_.metrics, 404, "not_found", "unknown room");
+        if (e == errc::forbidden)
+          return reply_error(*ex, env_.metrics, 403, "forbidden", "not a member of this room");
         if (e != errc::ok)
           return reply_store_error(*ex, env_.metrics, e, "send_message");
         env_.metrics.messages_received(metrics::transport::http).Increment();

@@ -206,9 +206,10 @@ public:
   void messages_after(std::string room_id, std::int64_t after, std::int64_t limit,
                       callback<std::vector<stored_message>> done);
 
-  /// Persists and publishes one message atomically (one Lua script: id, ZADD, PUBLISH).
-  /// `text` must already be validated (UTF-8, length). The callback sees the id only after Redis
-  /// confirmed the write.
+  /// Persists and publishes one message atomically (one Lua script: access check, id, ZADD,
+  /// PUBLISH). `text` must already be validated (UTF-8, length). The callback sees the id only
+  /// after Redis confirmed the write; errc::forbidden when the sender is not a member of the
+  /// room, errc::not_found when the room does not exist (nothing is written then).
   void send_message(std::string room_id, std::string from_user_id, std::string text,
                     callback<sent_message> done);
 

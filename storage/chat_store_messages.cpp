@@ -111,10 +111,15 @@ void chat_store::send_message(std::string room_id, std::string from_user_id, std
   }
   std::vector<std::string> keys_{keys::room(room_id), keys::room_last_id(room_id)};
   std::vector<std::string> args{keys::room_channel(room_id), json_string(impl_->opts.server_id),
-                                json_string(room_id), json_string(from_user_id), json_string(text)};
+                                json_string(room_id), json_string(from_user_id), json_string(text),
+                                std::move(from_user_id), std::move(room_id)};
   auto* metrics = impl_->redis->metrics();
   impl_->scripts->run(scripts::send_message, std::move(keys_), std::move(args),
                       [done = std::move(done), metrics](redis_reply r) {
+                        if (r.text_is("forbidden") || r.text_is("not_found")) { // not a member / no such room
+                          done(r.text_is("forbidden") ? errc::forbidden : errc::not_found, sent_message{});
+                          return;
+                        }
                         if (!r.is_array() || r.elements.size() != 4 || !r.elements[0].is_integer()
                             || !r.elements[1].is_integer() || !r.elements[2].is_integer()
                             || !r.elements[3].is_string()) {

@@ -160,24 +160,32 @@ end
 return out
 )lua"};
 
-// ARGV: user id, room id (already syntactically valid and canonical).
-const lua_script check_access{"check_access", R"lua(
-local uid, room = ARGV[1], ARGV[2]
-if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
-if room == '0' then return 'member' end
-local a, b = string.match(room, '^(%d+):(%d+)$')
-if a then
-  if redis.call('SISMEMBER', 'user:' .. a .. ':rooms', room) == 0
-     and redis.call('SISMEMBER', 'user:' .. b .. ':rooms', room) == 0 then return 'not_found' end
-  if uid == a or uid == b then return 'member' end
+// The access rule, shared by check_access and send_message. access(user id, room id) →
+// 'member' | 'forbidden' | 'not_found'; both ids already syntactically valid and canonical.
+constexpr char kAccessFunction[] = R"lua(
+local function access(uid, room)
+  if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
+  if room == '0' then return 'member' end
+  local a, b = string.match(room, '^(%d+):(%d+)$')
+  if a then
+    if redis.call('SISMEMBER', 'user:' .. a .. ':rooms', room) == 0
+       and redis.call('SISMEMBER', 'user:' .. b .. ':rooms', room) == 0 then return 'not_found' end
+    if uid == a or uid == b then return 'member' end
+    return 'forbidden'
+  end
+  if redis.call('SISMEMBER', 'chat:channels', room) == 0
+     and redis.call('EXISTS', 'room:' .. room .. ':name') == 0 then return 'not_found' end
+  if redis.call('SISMEMBER', 'room:' .. room .. ':members', uid) == 1
+     or redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
   return 'forbidden'
 end
-if redis.call('SISMEMBER', 'chat:channels', room) == 0
-   and redis.call('EXISTS', 'room:' .. room .. ':name') == 0 then return 'not_found' end
-if redis.call('SISMEMBER', 'room:' .. room .. ':members', uid) == 1
-   or redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
-return 'forbidden'
-)lua"};
+)lua";
+
+// ARGV: user id, room id. (Bodies built at start-up live as long as the scripts.)
+const std::string check_access_body = std::string{kAccessFunction} + R"lua(
+return access(ARGV[1], ARGV[2])
+)lua";
+const lua_script check_access{"check_access", check_access_body};
 
 // ARGV: a, b (a < b), room id "a:b". `added` = 2 when neither user had the DM before.
 const lua_script create_dm{"create_dm", R"lua(
@@ -241,9 +249,13 @@ return 'ok'
 
 // KEYS: room:{id}, chat:room:{id}:last_id.
 // ARGV: Pub/Sub channel, then JSON fragments (already quoted and escaped): server id, room id,
-// sender id, text. id = max(now_ms, last + 1) with last = max(last_id, highest score), so ids are
-// unique and strictly increasing per room even when the clock steps back.
-const lua_script send_message{"send_message", R"lua(
+// sender id, text; then the sender id and room id as they are. The sender must be a member (the
+// access rule above, in the same atomic step: one round trip per message, and no window between
+// the check and the write). id = max(now_ms, last + 1) with last = max(last_id, highest score), so
+// ids are unique and strictly increasing per room even when the clock steps back.
+const std::string send_message_body = std::string{kAccessFunction} + R"lua(
+local allowed = access(ARGV[6], ARGV[7])
+if allowed ~= 'member' then return allowed end
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
@@ -263,7 +275,8 @@ redis.call('SET', KEYS[2], ids)
 redis.call('PUBLISH', ARGV[1], '{"serverId":' .. ARGV[2] .. ',"type":"message","ts":' .. string.format('%d', now_ms)
   .. ',"prev":' .. string.format('%d', last) .. ',"data":' .. json .. '}')
 return {id, last, date, json}
-)lua"};
+)lua";
+const lua_script send_message{"send_message", send_message_body};
 
 } // namespace scripts
 
