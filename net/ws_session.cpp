@@ -63,19 +63,21 @@ void ws_session::run(http::request<http::string_body> req) {
   ws_.auto_fragment(false); // one frame per message, batches included
   ws_.set_option(websocket::stream_base::decorator(
     [](websocket::response_type& res) { res.set(http::field::server, "chatnode"); }));
+  // The user's rooms are read before the 101 goes out: whatever anyone sends after the client saw
+  // its connection open is written to Redis after that read, so it is delivered.
+  start_realtime();
   ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
 
 void ws_session::on_accept(beast::error_code ec) {
   if (ec) {
     log::debug("ws_accept_failed", {{"error", ec.message()}});
-    finished_ = true;
-    return;
+    return finish("error"); // not counted (never accepted); ends the session opened in run()
   }
   accepted_ = true;
   env_.metrics.connections(transport).Increment();
   env_.metrics.connections_accepted(transport).Increment();
-  start_realtime();
+  arm_first_frame_timer();
   do_read();
 }
 
@@ -86,6 +88,9 @@ void ws_session::start_realtime() {
   // short wait; nothing is lost either way.
   session_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
   follow_user_rooms(env_, user_.id, session_);
+}
+
+void ws_session::arm_first_frame_timer() {
   follow_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor(), std::chrono::milliseconds{500});
   follow_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec && !self->followed_)

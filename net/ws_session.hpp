@@ -77,6 +77,7 @@ public:
 private:
   void on_accept(boost::beast::error_code ec);
   void start_realtime();
+  void arm_first_frame_timer();
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void handle_frame(client_frame f);

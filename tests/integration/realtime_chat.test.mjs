@@ -297,6 +297,26 @@ test('a DM message sent the moment show.room arrives reaches both participants\'
   await closeAllLive();
 });
 
+test('a message sent the moment another user\'s connection opens reaches that connection (10 fresh connections, sender on another socket)', T, async () => {
+  // The node reads the new connection's rooms before its 101 goes out, so a send that starts
+  // after the client saw "open" is written to Redis after that read: it must be delivered.
+  const wsA = await WsClient.connect(node.port, { client: A, label: 'wsA' });
+  const failures = [];
+  for (let i = 0; i < 10; i++) {
+    const wsB = await WsClient.connect(node.port, { client: B, label: `wsB${i}` });
+    const ack = await sendWs(wsA, '0', `right after open ${i}`, { clientId: `open-${i}` });
+    assert.equal(ack.type, 'ack', JSON.stringify(ack));
+    try {
+      await wsB.waitFor(isMessage(ack.data.id, '0'), 3000, { what: `message ${ack.data.id}` });
+    } catch {
+      failures.push(`connection ${i} never got message ${ack.data.id}, sent right after it opened`);
+    }
+    await wsB.close();
+  }
+  assert.deepEqual(failures, [], 'every message sent after a connection opened reaches it');
+  await closeAllLive();
+});
+
 test('a channel message posted the moment room.joined arrives reaches the joiner\'s open WS connection (6 channels)', T, async () => {
   const wsA = await WsClient.connect(node.port, { client: A, label: 'wsA' });
   const wsB = await WsClient.connect(node.port, { client: B, label: 'wsB' });
