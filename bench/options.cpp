@@ -81,7 +81,7 @@ one JSON object per result on stdout (progress on stderr).
   --pids PID,...               server processes to sample (CPU%, RSS); i-th pid = i-th node
   --password P                 password of the bench users (benchpass123)
   --prefix P                   username prefix; users are reused across runs (bench)
-  --threads N                  io_context threads (2)
+  --threads N                  threads, one event loop each; connections spread over them (2)
   --http-concurrency N         HTTP requests in flight during setup (16)
   --connect-concurrency N      WebSocket handshakes in flight (200)
   --max-seconds S              hard bound on the whole run (120)

@@ -16,7 +16,6 @@ using clk = std::chrono::steady_clock;
 
 Runner::Runner(const Options& opt)
     : opt_(opt),
-      work_(net::make_work_guard(ioc_)),
       setup_(opt),
       sampler_(opt.pids),
       self_sampler_({static_cast<int>(::getpid())}),
@@ -40,7 +39,11 @@ int Runner::run() {
   if (opt_.mode == "send" && opt_.warmup_s + opt_.duration_s + opt_.drain_s > seconds_left())
     throw std::runtime_error("--warmup + --duration + --drain exceed --max-seconds");
 
-  for (int i = 0; i < opt_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  for (int i = 0; i < opt_.threads; ++i) {
+    loops_.push_back(std::make_unique<net::io_context>(1));
+    work_.push_back(net::make_work_guard(*loops_.back()));
+  }
+  for (auto& loop : loops_) threads_.emplace_back([l = loop.get()] { l->run(); });
 
   auto t = clk::now();
   std::cerr << "chatbench: registering/logging in " << opt_.users << " users"
@@ -132,7 +135,7 @@ void Runner::launch_next() {
   std::optional<net::ip::address> local;
   if (opt_.source_addresses.size() > 1 || src != "127.0.0.1") local = net::ip::make_address(src);
   auto conn = std::make_shared<WsClient>(
-      ioc_, stats_, net::ip::tcp::endpoint(net::ip::make_address(node.host), node.port), local,
+      *loops_[static_cast<std::size_t>(c) % loops_.size()], stats_, net::ip::tcp::endpoint(net::ip::make_address(node.host), node.port), local,
       setup_.tokens[static_cast<std::size_t>(c % opt_.users)], opt_.batch, [this, c](bool ok) {
         conn_ok_[static_cast<std::size_t>(c)] = ok ? 1 : 0;
         (ok ? stats_.connected : stats_.connect_failed).fetch_add(1);
@@ -248,8 +251,8 @@ void Runner::shutdown() {
   for (auto& c : conns_)
     if (c) c->close();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  work_.reset();
-  ioc_.stop();
+  for (auto& w : work_) w.reset();
+  for (auto& l : loops_) l->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
   senders_.clear();

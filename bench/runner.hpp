@@ -39,8 +39,10 @@ class Runner {
   void shutdown();
 
   const Options& opt_;
-  boost::asio::io_context ioc_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  /// One event loop per thread, connection c on loop c % threads: a connection's handlers never
+  /// hand over between threads (no wake-up and context switch per frame, as with one shared loop).
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   Stats stats_;
   HttpSetup setup_;
