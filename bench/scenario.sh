@@ -34,7 +34,8 @@ redis_pid=""
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [[ -n "$redis_pid" ]] && kill -TERM "$redis_pid" 2>/dev/null || true
+  # Wait for Redis too: the next run binds the same port at once.
+  [[ -n "$redis_pid" ]] && { kill -TERM "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; } || true
 }
 trap cleanup EXIT
 
