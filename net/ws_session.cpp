@@ -39,9 +39,8 @@ constexpr char kBatchSeparator[] = "\n";
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
                        ws_options opts)
-  : ws_(stream.release_socket()), env_(env), registry_(std::move(registry)), user_(std::move(user)),
+  : ws_(stream.release_socket()), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
     gate_(env.opts.live.max_queue_frames), opts_(opts) {
-  limits_.max_message_chars = env_.opts.max_message_chars;
   // The loop the listener put this connection on: its waker and pacing timer.
   auto loop = env_.io->index_of(asio::query(ws_.get_executor(), asio::execution::context));
   CHAT_NET_INVARIANT(loop < env_.loops.size(), "a connection outside the node's loops");
@@ -86,8 +85,8 @@ void ws_session::start_realtime() {
   // the client's first frame: a reconnecting client sends `resume` first, and its rooms must then
   // start exactly at its cursors. A client that sends nothing gets its buffered events after a
   // short wait; nothing is lost either way.
-  session_ = env_.realtime->open_session(user_.id, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
-  follow_user_rooms(env_, user_.id, session_);
+  session_ = env_.realtime->open_session(user_id_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
+  follow_user_rooms(env_, user_id_, session_);
 }
 
 void ws_session::arm_first_frame_timer() {
@@ -104,7 +103,7 @@ void ws_session::follow_all(std::map<std::string, std::int64_t> resume) {
   if (resume.empty())
     env_.realtime->release(session_);
   else // the resume's follows, then the release, from one thread: the session sees them in order
-    follow_user_rooms(env_, user_.id, session_, std::move(resume), true);
+    follow_user_rooms(env_, user_id_, session_, std::move(resume), true);
 }
 
 // -- reading ---------------------------------------------------------------------------------
@@ -133,7 +132,7 @@ void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
     env_.metrics.errors("ws_binary_frame").Increment();
     send_error("bad_request", "binary frames are not supported", {});
   } else {
-    auto parsed = parse_client_frame(message_, limits_);
+    auto parsed = parse_client_frame(message_, frame_limits{env_.opts.max_message_chars});
     if (auto* err = std::get_if<frame_error>(&parsed)) {
       env_.metrics.errors("ws_" + err->code).Increment();
       send_error(err->code, err->message, err->client_id);
@@ -158,7 +157,7 @@ void ws_session::handle_frame(client_frame f) {
     case client_frame::kind::message:
       return send_message(std::move(f));
     case client_frame::kind::typing:
-      env_.realtime->typing(f.room_id, user_.id, f.typing);
+      env_.realtime->typing(f.room_id, user_id_, f.typing);
       return;
     case client_frame::kind::room_join:
       return join_room(std::move(f.room_id));
@@ -171,12 +170,12 @@ void ws_session::handle_frame(client_frame f) {
 
 void ws_session::send_message(client_frame f) {
   env_.metrics.messages_received(transport).Increment();
-  if (!env_.send_limiter.allow(user_.id)) {
+  if (!env_.send_limiter.allow(user_id_)) {
     env_.metrics.rate_limited("ws_message").Increment();
     return send_error("rate_limited", "too many messages; slow down", f.client_id);
   }
   auto self = shared_from_this();
-  send_chat_message(env_, user_.id, std::move(f.room_id), std::move(f.text),
+  send_chat_message(env_, user_id_, std::move(f.room_id), std::move(f.text),
                     [self, client_id = std::move(f.client_id)](storage::errc e, const storage::sent_message& m,
                                                                const std::string& room_id) {
                       if (e != storage::errc::ok)
@@ -187,7 +186,7 @@ void ws_session::send_message(client_frame f) {
 
 void ws_session::join_room(std::string room_id) {
   auto self = shared_from_this();
-  env_.store.check_access(user_.id, room_id, [self, room_id](storage::errc e, storage::room_access a) {
+  env_.store.check_access(user_id_, room_id, [self, room_id](storage::errc e, storage::room_access a) {
     if (e != storage::errc::ok)
       return self->send_error(error_code_of(e), error_message_of(e), {});
     if (a != storage::room_access::member)
@@ -199,7 +198,7 @@ void ws_session::join_room(std::string room_id) {
 void ws_session::resume(std::vector<std::pair<std::string, std::int64_t>> rooms) {
   auto self = shared_from_this();
   for (auto& [room_id, after] : rooms) {
-    env_.store.check_access(user_.id, room_id,
+    env_.store.check_access(user_id_, room_id,
                                 [self, room_id = room_id, after = after](storage::errc e, storage::room_access a) {
                                   if (e != storage::errc::ok)
                                     return self->send_error(error_code_of(e), error_message_of(e), {});

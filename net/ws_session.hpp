@@ -100,13 +100,12 @@ private:
   boost::beast::websocket::stream<boost::beast::tcp_stream::socket_type, false> ws_;
   /// Client frames arrive in small pieces: an idle connection's pending read holds no buffer
   /// beyond this, and a message is assembled in message_ only while it arrives.
-  std::array<char, 256> read_chunk_{};
+  std::array<char, 128> read_chunk_{}; // a typical client frame (send, typing) fits in one read
   std::string message_;
   api_env& env_;
   std::shared_ptr<connection_registry> registry_;
   std::uint64_t registry_id_ = 0;
-  storage::user user_;
-  frame_limits limits_;
+  std::string user_id_; ///< all a connection needs of its user
   queue_gate gate_;
   /// An outbound frame and whether it is a chat message.
   struct outbound {
