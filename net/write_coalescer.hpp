@@ -18,7 +18,7 @@ namespace chat::net {
 class deferred_writer {
 public:
   virtual ~deferred_writer() = default;
-  /// Called at the tick: the connection posts its write to its own strand.
+  /// Called at the tick, on the coalescer's loop: the connection writes on its own strand.
   virtual void write_deferred() = 0;
 };
 
