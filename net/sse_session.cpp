@@ -11,6 +11,7 @@
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/buffers_view.hpp"
+#include "net/invariant.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 
@@ -79,7 +80,11 @@ sse_session::sse_session(beast::tcp_stream&& stream, api_env& env,
                          std::shared_ptr<connection_registry> registry, storage::user user,
                          sse_cursor resume)
   : stream_(std::move(stream)), env_(env), registry_(std::move(registry)), user_(std::move(user)),
-    resume_(std::move(resume)), gate_(env.opts.live.max_queue_frames), keepalive_(stream_.get_executor()) {}
+    resume_(std::move(resume)), gate_(env.opts.live.max_queue_frames), keepalive_(stream_.get_executor()) {
+  auto loop = env_.io->index_of(asio::query(stream_.get_executor(), asio::execution::context));
+  CHAT_NET_INVARIANT(loop < env_.loops.size(), "a connection outside the node's loops");
+  waker_ = env_.loops[loop].waker.get();
+}
 
 sse_session::~sse_session() {
   if (registry_id_ != 0)
@@ -143,28 +148,60 @@ void sse_session::schedule_keepalive() {
   });
 }
 
-// -- queueing (thread-safe entry points post to the strand) ------------------------------------
+// -- queueing (thread-safe entry points: an inbox, woken through the loop's wake_queue) -------
 
 void sse_session::enqueue_message(std::string room_id, std::int64_t id, actors::frame_ptr frame) {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), room_id = std::move(room_id), id,
-                                          frame = std::move(frame)]() mutable {
-    self->cursor_.insert_or_assign(std::move(room_id), id);
-    self->push({"id: " + format_sse_cursor(self->cursor_) + "\ndata: ", std::move(frame), true});
-  });
+  hand_over({inbound::kind::message, id, std::move(room_id), std::move(frame)});
 }
 
 void sse_session::enqueue_event(actors::frame_ptr frame) {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->push({"data: ", std::move(frame), true});
-  });
+  hand_over({inbound::kind::event, 0, {}, std::move(frame)});
 }
 
 void sse_session::enqueue_cursor(std::string room_id, std::int64_t id) {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), room_id = std::move(room_id), id]() mutable {
-    self->cursor_.insert_or_assign(std::move(room_id), id);
-    // An event with an id and no data updates the browser's last event id without an event.
-    self->push({"id: " + format_sse_cursor(self->cursor_) + "\n\n", nullptr, true});
-  });
+  hand_over({inbound::kind::cursor, id, std::move(room_id), nullptr});
+}
+
+void sse_session::hand_over(inbound in) {
+  {
+    std::lock_guard<std::mutex> lock(inbox_mutex_);
+    inbox_.push_back(std::move(in));
+    if (flush_posted_)
+      return; // the wake-up on its way takes this one along
+    flush_posted_ = true;
+  }
+  waker_->wake(shared_from_this());
+}
+
+void sse_session::wake() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
+}
+
+void sse_session::on_inbox() {
+  {
+    std::lock_guard<std::mutex> lock(inbox_mutex_);
+    flush_posted_ = false;
+    applying_.swap(inbox_);
+  }
+  for (auto& in : applying_) {
+    switch (in.what) {
+      case inbound::kind::message:
+        cursor_.insert_or_assign(std::move(in.room_id), in.id);
+        push({"id: " + format_sse_cursor(cursor_) + "\ndata: ", std::move(in.frame), true});
+        break;
+      case inbound::kind::event:
+        push({"data: ", std::move(in.frame), true});
+        break;
+      case inbound::kind::cursor:
+        cursor_.insert_or_assign(std::move(in.room_id), in.id);
+        // An event with an id and no data updates the browser's last event id without an event.
+        push({"id: " + format_sse_cursor(cursor_) + "\n\n", nullptr, true});
+        break;
+    }
+  }
+  applying_.clear();
+  if (applying_.capacity() > 64) // a burst is over: an idle stream keeps no large buffer
+    std::vector<inbound>{}.swap(applying_);
 }
 
 void sse_session::push(chunk c) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,12 +24,13 @@
 #include "net/queue_gate.hpp"
 #include "net/api_env.hpp"
 #include "net/sse_cursor.hpp"
+#include "net/wake_queue.hpp"
 #include "net/stream_takeover.hpp"
 #include "storage/chat_store.hpp"
 
 namespace chat::net {
 
-class sse_session : public closable, public std::enable_shared_from_this<sse_session> {
+class sse_session : public closable, public wakeable, public std::enable_shared_from_this<sse_session> {
 public:
   sse_session(boost::beast::tcp_stream&& stream, api_env& env,
               std::shared_ptr<connection_registry> registry, storage::user user, sse_cursor resume);
@@ -55,6 +57,9 @@ public:
   /// The admission gate of the write queue.
   queue_gate& gate() noexcept { return gate_; }
 
+  /// The wake_queue's drain (on this connection's loop): applies what other threads queued.
+  void wake() override;
+
 private:
   /// One queued chunk: per-connection head bytes plus the shared event bytes.
   struct chunk {
@@ -63,7 +68,19 @@ private:
     bool counted = true;    ///< holds a gate slot
   };
 
+  /// What another thread handed over: a chat message (cursor moves, event written), an ephemeral
+  /// event, or a cursor move alone. Applied on the strand in arrival order.
+  struct inbound {
+    enum class kind : unsigned char { message, event, cursor };
+    kind what = kind::event;
+    std::int64_t id = 0;
+    std::string room_id;
+    actors::frame_ptr frame;
+  };
+
   void on_header(boost::beast::error_code ec, std::size_t bytes);
+  void hand_over(inbound in);
+  void on_inbox();
   void push(chunk c);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
@@ -80,6 +97,11 @@ private:
   sse_cursor cursor_;
   sse_cursor resume_;
   queue_gate gate_;
+  wake_queue* waker_ = nullptr;  ///< its loop's (the loop outlives the connection)
+  std::mutex inbox_mutex_;
+  std::vector<inbound> inbox_;   ///< guarded by inbox_mutex_
+  bool flush_posted_ = false;    ///< guarded by inbox_mutex_
+  std::vector<inbound> applying_; ///< the inbox being applied (strand only; keeps its capacity)
   std::deque<chunk> queue_;                 ///< waiting chunks
   std::vector<chunk> in_flight_;            ///< the chunks of the write in flight (one HTTP chunk)
   std::vector<boost::asio::const_buffer> write_buffers_;
