@@ -41,6 +41,10 @@ struct api_env {
     std::shared_ptr<wake_queue> waker;
   };
   std::vector<loop_services> loops;
+
+  /// The services of the loop `ex` runs on (a connection's executor); a connection outside the
+  /// node's loops is a broken invariant.
+  loop_services& loop_of(const boost::asio::any_io_executor& ex);
 };
 
 } // namespace chat::net

@@ -14,12 +14,13 @@ void send_chat_message(api_env& env, const std::string& user_id, std::string roo
                        std::string text, sent_fn done) {
   // One round trip: the store's script checks membership and writes in the same atomic step
   // (errc::forbidden / errc::not_found when the sender may not post there).
-  auto room = std::make_shared<std::string>(std::move(room_id));
-  env.store.send_message(*room, user_id, std::move(text),
-                         [&env, room, done = std::move(done)](storage::errc e, storage::sent_message m) {
+  std::string room = room_id; // for the reply (room ids are short: no allocation)
+  env.store.send_message(std::move(room_id), user_id, std::move(text),
+                         [&env, room = std::move(room), done = std::move(done)](storage::errc e,
+                                                                               storage::sent_message m) {
                            if (e == storage::errc::ok)
-                             publish_sent(env, *room, m);
-                           done(e, m, *room);
+                             publish_sent(env, room, m);
+                           done(e, m, room);
                          });
 }
 

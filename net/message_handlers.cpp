@@ -159,11 +159,11 @@ void message_handlers::do_send(const exchange_ptr& ex) {
     if (!is_room_id(x->param("id")))
       return reply_error(*x, env_.metrics, 404, "not_found", "unknown room");
     // Membership is checked by the store's send script, in the same round trip as the write.
-    on_send_access(x, std::move(d));
+    on_send_draft(x, std::move(d));
   });
 }
 
-void message_handlers::on_send_access(const exchange_ptr& ex, draft d) {
+void message_handlers::on_send_draft(const exchange_ptr& ex, draft d) {
   // The same per-user token bucket as WebSocket sends: in memory, no Redis round trip.
   if (!env_.send_limiter.allow(ex->user()->id))
     return reply_rate_limited(*ex, env_.metrics, "message_http",

@@ -38,7 +38,7 @@ private:
   void do_list(const exchange_ptr& ex);
   void on_list_access(const exchange_ptr& ex, const page& p);
   void do_send(const exchange_ptr& ex);
-  void on_send_access(const exchange_ptr& ex, draft d);
+  void on_send_draft(const exchange_ptr& ex, draft d);
   void on_send_allowed(const exchange_ptr& ex, draft d);
 
   /// Parses the paging query; answers 400 and returns false when it is invalid.

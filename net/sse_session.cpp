@@ -11,7 +11,6 @@
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/buffers_view.hpp"
-#include "net/invariant.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 
@@ -81,9 +80,7 @@ sse_session::sse_session(beast::tcp_stream&& stream, api_env& env,
                          sse_cursor resume)
   : stream_(std::move(stream)), env_(env), registry_(std::move(registry)), user_(std::move(user)),
     resume_(std::move(resume)), gate_(env.opts.live.max_queue_frames), keepalive_(stream_.get_executor()) {
-  auto loop = env_.io->index_of(asio::query(stream_.get_executor(), asio::execution::context));
-  CHAT_NET_INVARIANT(loop < env_.loops.size(), "a connection outside the node's loops");
-  waker_ = env_.loops[loop].waker.get();
+  waker_ = env_.loop_of(stream_.get_executor()).waker.get();
 }
 
 sse_session::~sse_session() {
@@ -163,14 +160,8 @@ void sse_session::enqueue_cursor(std::string room_id, std::int64_t id) {
 }
 
 void sse_session::hand_over(inbound in) {
-  {
-    std::lock_guard<std::mutex> lock(inbox_mutex_);
-    inbox_.push_back(std::move(in));
-    if (flush_posted_)
-      return; // the wake-up on its way takes this one along
-    flush_posted_ = true;
-  }
-  waker_->wake(shared_from_this());
+  if (inbox_.put(std::move(in))) // later ones ride along with this wake-up
+    waker_->wake(shared_from_this());
 }
 
 void sse_session::wake() {
@@ -178,11 +169,7 @@ void sse_session::wake() {
 }
 
 void sse_session::on_inbox() {
-  {
-    std::lock_guard<std::mutex> lock(inbox_mutex_);
-    flush_posted_ = false;
-    applying_.swap(inbox_);
-  }
+  inbox_.take(applying_);
   for (auto& in : applying_) {
     switch (in.what) {
       case inbound::kind::message:

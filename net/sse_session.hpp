@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,6 +22,7 @@
 #include "net/connection_registry.hpp"
 #include "net/queue_gate.hpp"
 #include "net/api_env.hpp"
+#include "net/inbox.hpp"
 #include "net/sse_cursor.hpp"
 #include "net/wake_queue.hpp"
 #include "net/stream_takeover.hpp"
@@ -98,9 +98,7 @@ private:
   sse_cursor resume_;
   queue_gate gate_;
   wake_queue* waker_ = nullptr;  ///< its loop's (the loop outlives the connection)
-  std::mutex inbox_mutex_;
-  std::vector<inbound> inbox_;   ///< guarded by inbox_mutex_
-  bool flush_posted_ = false;    ///< guarded by inbox_mutex_
+  inbox<inbound> inbox_;          ///< what other threads handed over, until the strand takes it
   std::vector<inbound> applying_; ///< the inbox being applied (strand only; keeps its capacity)
   std::deque<chunk> queue_;                 ///< waiting chunks
   std::vector<chunk> in_flight_;            ///< the chunks of the write in flight (one HTTP chunk)

@@ -25,7 +25,7 @@ void wake_queue::drain() {
     posted_ = false;
     due.swap(waiting_);
   }
-  if (due.size() > kChunk) { // the tail to another I/O thread, if one is free
+  if (due.size() > kChunk) { // the tail after the loop's other ready handlers
     auto mid = due.begin() + static_cast<std::ptrdiff_t>(due.size() / 2);
     std::vector<std::shared_ptr<wakeable>> tail(std::make_move_iterator(mid), std::make_move_iterator(due.end()));
     due.erase(mid, due.end());

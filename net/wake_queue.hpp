@@ -24,8 +24,8 @@ public:
 
 class wake_queue : public std::enable_shared_from_this<wake_queue> {
 public:
-  /// Connections one drain wakes on its own thread; a longer list is split, and the rest
-  /// posted again, so that a large fan-out spreads over the I/O threads.
+  /// Connections one drain wakes in a row; of a longer list the second half is posted again, so
+  /// that the loop's other ready handlers (reads, timers) run between the halves of a large fan-out.
   static constexpr std::size_t kChunk = 64;
 
   explicit wake_queue(boost::asio::any_io_executor ex) : ex_(std::move(ex)) {}

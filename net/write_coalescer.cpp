@@ -19,16 +19,19 @@ void write_coalescer::defer(std::shared_ptr<deferred_writer> w) {
 }
 
 void write_coalescer::on_tick() {
-  // Local, not a member: the next tick may fire on another I/O thread while this one still posts.
   std::vector<std::shared_ptr<deferred_writer>> due;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     armed_ = false;
     due.swap(waiting_);
-    waiting_.reserve(due.size()); // one allocation per tick, not a regrowth per connection
   }
   for (auto& w : due)
-    w->write_deferred();
+    w->write_deferred(); // other threads may defer meanwhile: into waiting_, not `due`
+  due.clear();
+  // Give the capacity back, so that a busy node's ticks do not allocate each time.
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (waiting_.empty() && waiting_.capacity() < due.capacity())
+    waiting_.swap(due);
 }
 
 } // namespace chat::net

@@ -1,7 +1,6 @@
 #include "net/ws_session.hpp"
 
 #include <chrono>
-#include <iterator>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -14,7 +13,6 @@
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/buffers_view.hpp"
-#include "net/invariant.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 #include "net/ws_sink.hpp"
@@ -42,10 +40,9 @@ ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
   : ws_(stream.release_socket()), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
     gate_(env.opts.live.max_queue_frames), opts_(opts) {
   // The loop the listener put this connection on: its waker and pacing timer.
-  auto loop = env_.io->index_of(asio::query(ws_.get_executor(), asio::execution::context));
-  CHAT_NET_INVARIANT(loop < env_.loops.size(), "a connection outside the node's loops");
-  waker_ = env_.loops[loop].waker.get();
-  coalescer_ = opts.batch ? env_.loops[loop].coalescer.get() : nullptr;
+  auto& loop = env_.loop_of(ws_.get_executor());
+  waker_ = loop.waker.get();
+  coalescer_ = opts.batch ? loop.coalescer.get() : nullptr;
 }
 
 ws_session::~ws_session() {
@@ -222,13 +219,8 @@ void ws_session::send_event(std::string json) {
 // -- writing ---------------------------------------------------------------------------------
 
 void ws_session::enqueue(actors::frame_ptr frame, bool message) {
-  {
-    std::lock_guard<std::mutex> lock(inbox_mutex_);
-    inbox_.push_back(outbound{std::move(frame), message});
-    if (flush_posted_)
-      return; // the flush already posted takes this frame along
-    flush_posted_ = true;
-  }
+  if (!inbox_.put(outbound{std::move(frame), message}))
+    return; // the flush already on its way takes this frame along
   if (coalescer_ && busy_.load(std::memory_order_relaxed)) {
     auto since = std::chrono::steady_clock::now().time_since_epoch().count() - last_write_.load(std::memory_order_relaxed);
     if (since < coalescer_->interval().count()) { // busy and wrote just now: collect until the next tick
@@ -254,24 +246,16 @@ void ws_session::write_deferred() {
 }
 
 void ws_session::on_inbox() {
-  {
-    std::lock_guard<std::mutex> lock(inbox_mutex_);
-    flush_posted_ = false;
-    if (queue_head_ == queue_.size()) { // the usual case: swap, and both vectors keep their capacity
-      queue_.clear();
-      queue_head_ = 0;
-      queue_.swap(inbox_);
-    } else {
-      // Still writing what came before: drop the written prefix first (amortised O(1)), so that a
-      // connection that never quite drains does not grow the vector without bound.
-      if (queue_head_ >= kKeepCapacity && queue_head_ * 2 >= queue_.size()) {
-        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
-        queue_head_ = 0;
-      }
-      std::move(inbox_.begin(), inbox_.end(), std::back_inserter(queue_));
-      inbox_.clear();
-    }
+  if (queue_head_ == queue_.size()) { // the usual case: the inbox is swapped in (no allocation)
+    queue_.clear();
+    queue_head_ = 0;
+  } else if (queue_head_ >= kKeepCapacity && queue_head_ * 2 >= queue_.size()) {
+    // Still writing what came before: drop the written prefix first (amortised O(1)), so that a
+    // connection that never quite drains does not grow the vector without bound.
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
+    queue_head_ = 0;
   }
+  inbox_.take(queue_);
   if (closing_ || finished_ || !accepted_)
     return drop_queued();
   if (!writing_)

@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,7 @@
 
 #include "actors/frame.hpp"
 #include "net/connection_registry.hpp"
+#include "net/inbox.hpp"
 #include "net/queue_gate.hpp"
 #include "net/api_env.hpp"
 #include "net/stream_takeover.hpp"
@@ -112,9 +112,7 @@ private:
     actors::frame_ptr frame;
     bool message = false;
   };
-  std::mutex inbox_mutex_;
-  std::vector<outbound> inbox_;              ///< guarded by inbox_mutex_
-  bool flush_posted_ = false;                ///< guarded by inbox_mutex_
+  inbox<outbound> inbox_;                    ///< frames from other threads, until the flush
   std::vector<outbound> queue_;              ///< waiting frames from queue_head_ on (strand only)
   std::size_t queue_head_ = 0;
   std::vector<outbound> in_flight_;          ///< the frames of the write in flight
