@@ -11,7 +11,7 @@
 
 namespace bench {
 
-// Sends chat frames at a fixed rate on one connection, paced by a timer on that connection's strand.
+// Sends chat frames at a fixed rate on one connection, paced by a timer on that connection's loop.
 // Schedules on absolute times (no drift); if it falls more than 1 s behind it skips ahead.
 class Sender : public std::enable_shared_from_this<Sender> {
  public:

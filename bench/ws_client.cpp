@@ -1,25 +1,31 @@
 #include "ws_client.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 
 #include <charconv>
+#include <cstring>
 #include <iostream>
 #include <netinet/in.h>
+#include <random>
 
 #include "clock.hpp"
+#include "ws_wire.hpp"
 
 namespace bench {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+using boost::system::error_code;
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
 namespace {
+
+constexpr std::size_t kInitialBuffer = 4096;
 
 // Parses the decimal integer at s[pos...] and moves pos past it.
 bool parse_i64(std::string_view s, std::size_t& pos, std::int64_t& out) {
@@ -39,6 +45,22 @@ bool parse_stamp(std::string_view s, std::size_t pos, std::int64_t& t_ns) {
   return parse_i64(s, pos, t_ns);
 }
 
+// The event's "type" value: the node writes it first ({"type":"message",...}); anything else is
+// looked up.
+std::string_view event_type(std::string_view f) {
+  static constexpr std::string_view head = "{\"type\":\"";
+  std::size_t start = 0;
+  if (f.substr(0, head.size()) == head) {
+    start = head.size();
+  } else {
+    auto p = f.find("\"type\":\"");
+    if (p == std::string_view::npos) return {};
+    start = p + head.size() - 1;
+  }
+  auto end = f.find('"', start);
+  return end == std::string_view::npos ? std::string_view{} : f.substr(start, end - start);
+}
+
 std::atomic<int> logged_errors{0};
 
 }  // namespace
@@ -46,64 +68,218 @@ std::atomic<int> logged_errors{0};
 WsClient::WsClient(net::io_context& ioc, Stats& stats, tcp::endpoint remote,
                    std::optional<net::ip::address> local, std::string token, bool batch,
                    Ready on_ready)
-    : strand_(net::make_strand(ioc)),
-      ws_(strand_),
-      connect_timer_(strand_),
+    : ex_(ioc.get_executor()),
+      socket_(ioc),
+      connect_timer_(ioc),
+      buf_(kInitialBuffer),
       stats_(stats),
       remote_(remote),
       local_(local),
       token_(std::move(token)),
+      mask_(static_cast<std::uint32_t>(std::random_device{}())),
       batch_(batch),
       on_ready_(std::move(on_ready)) {}
 
 void WsClient::start() {
-  net::dispatch(strand_, [self = shared_from_this()] { self->do_connect(); });
+  net::dispatch(ex_, [self = shared_from_this()] { self->do_connect(); });
 }
 
 void WsClient::do_connect() {
-  auto& sock = beast::get_lowest_layer(ws_);
   if (local_) {
-    beast::error_code ec;
-    sock.open(tcp::v4(), ec);
+    error_code ec;
+    socket_.open(tcp::v4(), ec);
     if (!ec) {
       int one = 1;
-      ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-      sock.bind(tcp::endpoint(*local_, 0), ec);
+      ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+      socket_.bind(tcp::endpoint(*local_, 0), ec);
     }
     if (ec) return on_connect(ec);
   }
-  connect_timer_.expires_after(std::chrono::seconds(20));
-  connect_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec && !self->connected_) beast::get_lowest_layer(self->ws_).close(ec);  // the connect fails
+  connect_timer_.expires_after(std::chrono::seconds(20));  // connect and upgrade
+  connect_timer_.async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec && !self->open_) self->socket_.close(ec);  // the pending operation fails
   });
-  beast::get_lowest_layer(ws_).async_connect(
-      remote_, beast::bind_front_handler(&WsClient::on_connect, shared_from_this()));
+  socket_.async_connect(remote_, [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
 }
 
-void WsClient::on_connect(beast::error_code ec) {
-  connect_timer_.cancel();
-  if (ec) return ready(false);
+void WsClient::on_connect(error_code ec) {
+  if (ec) return fail("connect");
   connected_ = true;
-  beast::get_lowest_layer(ws_).set_option(tcp::no_delay(true), ec);
-  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
-  timeouts.handshake_timeout = std::chrono::seconds(20);
-  ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator([tok = token_](websocket::request_type& req) {
-    req.set(beast::http::field::authorization, "Bearer " + tok);
-    req.set(beast::http::field::user_agent, "chatbench");
-  }));
-  ws_.read_message_max(1 << 20);
+  socket_.set_option(tcp::no_delay(true), ec);
   std::string host = remote_.address().to_string() + ":" + std::to_string(remote_.port());
-  ws_.async_handshake(host, batch_ ? "/ws?batch=1" : "/ws",
-                      beast::bind_front_handler(&WsClient::on_handshake, shared_from_this()));
+  // The request is the first queued write; frames sent before the 101 wait behind it.
+  queue_.push_front(ws_wire::upgrade_request(host, batch_ ? "/ws?batch=1" : "/ws", token_));
+  net::async_write(socket_, net::buffer(queue_.front()),
+                   [self = shared_from_this()](error_code ec, std::size_t) { self->on_upgrade_written(ec); });
 }
 
-void WsClient::on_handshake(beast::error_code ec) {
-  if (ec) return ready(false);
-  open_ = true;
-  ready(true);
+void WsClient::on_upgrade_written(error_code ec) {
+  if (ec) return fail("upgrade request");
+  queue_.pop_front();
   do_read();
-  if (!queue_.empty()) do_write();
+}
+
+void WsClient::do_read() {
+  socket_.async_read_some(net::buffer(buf_.data() + end_, buf_.size() - end_),
+                          [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void WsClient::on_read(error_code ec, std::size_t bytes) {
+  if (ec) return fail("read");
+  end_ += bytes;
+  if (!upgraded_) {
+    std::string_view got(buf_.data() + begin_, end_ - begin_);
+    auto blank = got.find("\r\n\r\n");
+    if (blank == std::string_view::npos) {
+      if (end_ == buf_.size()) return fail("upgrade response too large");
+      return do_read();
+    }
+    if (!ws_wire::is_switching_protocols(got.substr(0, blank))) return fail("upgrade refused");
+    upgraded_ = true;
+    open_ = true;
+    connect_timer_.cancel();
+    begin_ += blank + 4;
+    ready(true);
+    if (!queue_.empty()) do_write();
+  }
+  if (!parse_frames()) return;
+  do_read();
+}
+
+bool WsClient::parse_frames() {
+  // Everything this read brought is handled with one clock reading: the events arrived together.
+  const std::int64_t now = now_ns();
+  std::size_t need = 0;
+  std::uint64_t frames = 0;
+  while (begin_ < end_) {
+    ws_wire::frame f;
+    auto n = ws_wire::parse(std::string_view(buf_.data() + begin_, end_ - begin_), f, need);
+    if (n < 0) {
+      fail("protocol error");
+      return false;
+    }
+    if (n == 0) break;
+    begin_ += static_cast<std::size_t>(n);
+    ++frames;
+    switch (f.op) {
+      case ws_wire::opcode::text:
+      case ws_wire::opcode::binary:
+        if (f.fin && fragments_.empty()) {
+          handle_message(f.payload, now);
+        } else {
+          fragments_.append(f.payload);
+          if (f.fin) handle_message(fragments_, now), fragments_.clear();
+        }
+        break;
+      case ws_wire::opcode::continuation:
+        fragments_.append(f.payload);
+        if (f.fin) handle_message(fragments_, now), fragments_.clear();
+        break;
+      case ws_wire::opcode::ping: {
+        std::string pong;
+        ws_wire::append_masked(pong, ws_wire::opcode::pong, f.payload, mask_);
+        queue_frame(std::move(pong));
+        break;
+      }
+      case ws_wire::opcode::pong:
+        break;
+      case ws_wire::opcode::close:
+        fail("closed by the server");
+        return false;
+    }
+  }
+  if (frames > 0) stats_.frames.fetch_add(frames, std::memory_order_relaxed);
+  if (delivered_ > 0) {
+    stats_.delivered.fetch_add(delivered_, std::memory_order_relaxed);
+    delivered_ = 0;
+  }
+  // Keep the unparsed tail at the front, and make room for a frame larger than the buffer.
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+  } else if (begin_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (need > buf_.size()) buf_.resize(std::max(need, 2 * buf_.size()));
+  return true;
+}
+
+void WsClient::handle_message(std::string_view text, std::int64_t now) {
+  // Batch mode: several events per WebSocket message, one per line.
+  for (auto nl = text.find('\n'); nl != std::string_view::npos; nl = text.find('\n')) {
+    handle_event(text.substr(0, nl), now);
+    text.remove_prefix(nl + 1);
+  }
+  handle_event(text, now);
+}
+
+void WsClient::handle_event(std::string_view f, std::int64_t now) {
+  auto type = event_type(f);
+  if (type == "message") {
+    static constexpr std::string_view key = "\"message\":\"b:";
+    auto p = f.find(key);
+    std::int64_t t = 0;
+    if (p != std::string_view::npos && parse_stamp(f, p + key.size(), t) && stats_.in_window(t)) {
+      ++delivered_;
+      stats_.latency.record((now - t) / 1000);
+    }
+  } else if (type == "ack") {
+    static constexpr std::string_view key = "\"clientId\":\"";
+    auto p = f.find(key);
+    std::int64_t t = 0;
+    if (p != std::string_view::npos && parse_stamp(f, p + key.size(), t) && stats_.in_window(t))
+      stats_.acked.fetch_add(1, std::memory_order_relaxed);
+  } else if (type == "error") {
+    if (f.find("\"rate_limited\"") != std::string_view::npos) {
+      stats_.rate_limited.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      stats_.other_errors.fetch_add(1, std::memory_order_relaxed);
+      if (logged_errors.fetch_add(1) < 5) std::cerr << "chatbench: server error frame: " << f << "\n";
+    }
+  }
+}
+
+void WsClient::send(std::string text) {
+  net::dispatch(ex_, [self = shared_from_this(), text = std::move(text)] {
+    if (self->closing_) return;
+    std::string frame;
+    frame.reserve(text.size() + 14);
+    ws_wire::append_masked(frame, ws_wire::opcode::text, text, self->mask_);
+    self->queue_frame(std::move(frame));
+  });
+}
+
+void WsClient::queue_frame(std::string frame) {
+  queue_.push_back(std::move(frame));
+  if (open_ && queue_.size() == 1) do_write();
+}
+
+void WsClient::do_write() {
+  net::async_write(socket_, net::buffer(queue_.front()),
+                   [self = shared_from_this()](error_code ec, std::size_t n) { self->on_write(ec, n); });
+}
+
+void WsClient::on_write(error_code ec, std::size_t) {
+  if (ec) {
+    queue_.clear();
+    return;
+  }
+  queue_.pop_front();
+  if (!queue_.empty() && open_) do_write();
+}
+
+void WsClient::fail(std::string_view why) {
+  const bool was_open = open_;
+  open_ = false;
+  error_code ignored;
+  connect_timer_.cancel();
+  socket_.close(ignored);
+  if (!was_open) return ready(false);
+  if (!closing_ && !stats_.stopping.load()) {
+    stats_.closed.fetch_add(1, std::memory_order_relaxed);
+    if (logged_errors.fetch_add(1) < 5) std::cerr << "chatbench: connection closed (" << why << ")\n";
+  }
 }
 
 void WsClient::ready(bool ok) {
@@ -116,95 +292,14 @@ void WsClient::ready(bool ok) {
   }
 }
 
-void WsClient::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&WsClient::on_read, shared_from_this()));
-}
-
-void WsClient::on_read(beast::error_code ec, std::size_t) {
-  if (ec) {
-    open_ = false;
-    if (!closing_ && !stats_.stopping.load()) {
-      stats_.closed.fetch_add(1, std::memory_order_relaxed);
-      if (logged_errors.fetch_add(1) < 5)
-        std::cerr << "chatbench: connection closed: " << ec.message() << " (" << ws_.reason().code << ")\n";
-    }
-    return;
-  }
-  stats_.frames.fetch_add(1, std::memory_order_relaxed);
-  auto data = buffer_.cdata();
-  std::string_view rest(static_cast<const char*>(data.data()), data.size());
-  // Batch mode: several events per WebSocket message, one per line.
-  for (auto nl = rest.find('\n'); nl != std::string_view::npos; nl = rest.find('\n')) {
-    handle_frame(rest.substr(0, nl));
-    rest.remove_prefix(nl + 1);
-  }
-  handle_frame(rest);
-  buffer_.consume(buffer_.size());
-  do_read();
-}
-
-void WsClient::handle_frame(std::string_view f) {
-  if (f.find("\"type\":\"message\"") != std::string_view::npos) {
-    static constexpr std::string_view key = "\"message\":\"b:";
-    auto p = f.find(key);
-    std::int64_t t = 0;
-    if (p != std::string_view::npos && parse_stamp(f, p + key.size(), t) && stats_.in_window(t)) {
-      stats_.delivered.fetch_add(1, std::memory_order_relaxed);
-      stats_.latency.record((now_ns() - t) / 1000);
-    }
-  } else if (f.find("\"type\":\"ack\"") != std::string_view::npos) {
-    static constexpr std::string_view key = "\"clientId\":\"";
-    auto p = f.find(key);
-    std::int64_t t = 0;
-    if (p != std::string_view::npos && parse_stamp(f, p + key.size(), t) && stats_.in_window(t))
-      stats_.acked.fetch_add(1, std::memory_order_relaxed);
-  } else if (f.find("\"type\":\"error\"") != std::string_view::npos) {
-    if (f.find("\"rate_limited\"") != std::string_view::npos) {
-      stats_.rate_limited.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      stats_.other_errors.fetch_add(1, std::memory_order_relaxed);
-      if (logged_errors.fetch_add(1) < 5) std::cerr << "chatbench: server error frame: " << f << "\n";
-    }
-  }
-}
-
-void WsClient::send(std::string frame) {
-  net::dispatch(strand_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    if (self->closing_) return;
-    self->queue_.push_back(std::move(frame));
-    if (self->open_ && self->queue_.size() == 1) self->do_write();
-  });
-}
-
-void WsClient::do_write() {
-  ws_.text(true);
-  ws_.async_write(net::buffer(queue_.front()),
-                  beast::bind_front_handler(&WsClient::on_write, shared_from_this()));
-}
-
-void WsClient::on_write(beast::error_code ec, std::size_t) {
-  if (ec) {
-    queue_.clear();
-    return;
-  }
-  queue_.pop_front();
-  if (!queue_.empty() && open_) do_write();
-}
-
 void WsClient::close() {
-  net::post(strand_, [self = shared_from_this()] {
+  net::post(ex_, [self = shared_from_this()] {
     if (self->closing_) return;
     self->closing_ = true;
-    if (!self->open_) {
-      beast::error_code ec;
-      beast::get_lowest_layer(self->ws_).close(ec);
-      return;
-    }
-    // Cancel the read; closing the socket is enough for a benchmark (no close handshake wait).
-    beast::error_code ec;
-    beast::get_lowest_layer(self->ws_).cancel(ec);
-    beast::get_lowest_layer(self->ws_).shutdown(tcp::socket::shutdown_both, ec);
-    beast::get_lowest_layer(self->ws_).close(ec);
+    // Closing the socket is enough for a benchmark (no close handshake wait).
+    error_code ec;
+    self->socket_.shutdown(tcp::socket::shutdown_both, ec);
+    self->socket_.close(ec);
   });
 }
 

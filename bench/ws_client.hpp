@@ -1,26 +1,29 @@
 #pragma once
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/system/error_code.hpp>
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "stats.hpp"
 
 namespace bench {
 
-// One WebSocket connection (Beast chat-multi style): all handlers run on the stream's strand,
-// reads loop forever, at most one write is in flight, queued frames wait in a deque.
+// One WebSocket connection on one event loop (each loop has one thread, so its handlers never
+// run concurrently): connect, upgrade, then read forever while at most one write is in flight.
+// The frames are parsed in place by ws_wire; one read takes everything the socket holds.
 class WsClient : public std::enable_shared_from_this<WsClient> {
  public:
   using tcp = boost::asio::ip::tcp;
+  using executor_type = boost::asio::io_context::executor_type;
   using Ready = std::function<void(bool ok)>;
 
   WsClient(boost::asio::io_context& ioc, Stats& stats, tcp::endpoint remote,
@@ -28,35 +31,42 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
            Ready on_ready);
 
   void start();                      // connect, handshake, then read; calls on_ready once
-  void send(std::string frame);      // thread-safe
+  void send(std::string text);       // thread-safe: one text message
   void close();                      // thread-safe, best effort
-  boost::asio::strand<boost::asio::io_context::executor_type> executor() const { return strand_; }
+  executor_type executor() const { return ex_; }
 
  private:
   void do_connect();
-  void on_connect(boost::beast::error_code ec);
-  void on_handshake(boost::beast::error_code ec);
+  void on_connect(boost::system::error_code ec);
+  void on_upgrade_written(boost::system::error_code ec);
   void do_read();
-  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_read(boost::system::error_code ec, std::size_t bytes);
+  bool parse_frames();  // false: the connection is unusable
+  void handle_message(std::string_view text, std::int64_t now);
+  void handle_event(std::string_view event, std::int64_t now);
+  void queue_frame(std::string frame);
   void do_write();
-  void on_write(boost::beast::error_code ec, std::size_t bytes);
-  void handle_frame(std::string_view frame);
+  void on_write(boost::system::error_code ec, std::size_t bytes);
+  void fail(std::string_view why);
   void ready(bool ok);
 
-  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
-  // The bare socket (no tcp_stream timers on every read): the bench's own CPU per frame matters,
-  // it shares the machine with the servers. The connect has its own timer.
-  boost::beast::websocket::stream<tcp::socket> ws_;
+  executor_type ex_;
+  tcp::socket socket_;
   boost::asio::steady_timer connect_timer_;
-  boost::beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
+  std::vector<char> buf_;       // read buffer: [begin_, end_) is received and not yet parsed
+  std::size_t begin_ = 0, end_ = 0;
+  std::string fragments_;       // a message split over several frames (the node sends whole ones)
+  std::deque<std::string> queue_;  // encoded frames; the front one is being written
   Stats& stats_;
   tcp::endpoint remote_;
   std::optional<boost::asio::ip::address> local_;
   std::string token_;
+  std::uint32_t mask_;
+  std::uint64_t delivered_ = 0;  // counted per read, added to stats_ once
   bool batch_ = true;
   Ready on_ready_;
   bool connected_ = false;  // TCP connected (the connect timer no longer applies)
+  bool upgraded_ = false;   // the 101 arrived: the buffer holds frames
   bool open_ = false;
   bool closing_ = false;
 };
