@@ -12,7 +12,6 @@
 #include "actors/realtime.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
-#include "net/buffers_view.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 #include "net/ws_sink.hpp"
@@ -30,7 +29,8 @@ constexpr auto transport = metrics::transport::ws;
 constexpr std::size_t kMaxBatchFrames = 64;        ///< events per WebSocket message (batch mode)
 constexpr std::size_t kMaxBatchBytes = 64 * 1024;  ///< bytes per WebSocket message (batch mode)
 constexpr std::size_t kKeepCapacity = 16;          ///< queue slots an idle connection keeps
-constexpr char kBatchSeparator[] = "\n";
+constexpr std::size_t kKeepBatchBytes = 16 * 1024; ///< batch buffer a busy connection keeps
+constexpr char kBatchSeparator = '\n';
 
 } // namespace
 
@@ -263,8 +263,8 @@ void ws_session::on_inbox() {
 }
 
 void ws_session::do_write() {
-  // Batching clients get every waiting frame (up to a bound) in one WebSocket message, one
-  // gather write; the others one frame per message. Frames stay owned by in_flight_ until written.
+  // Batching clients get every waiting frame (up to a bound) in one WebSocket message, copied
+  // into one buffer; the others, and a lone frame, are written as they are (no copy).
   if (queue_head_ == queue_.size())
     return;
   writing_ = true;
@@ -277,38 +277,45 @@ void ws_session::do_write() {
     paced_ = false;
     last_write_.store(now, std::memory_order_relaxed);
   }
-  std::size_t max_frames = opts_.batch ? kMaxBatchFrames : 1;
-  std::size_t bytes = 0;
-  while (queue_head_ < queue_.size() && in_flight_.size() < max_frames) {
-    auto& next = queue_[queue_head_];
-    if (!in_flight_.empty()) {
-      if (bytes + 1 + next.frame->size() > kMaxBatchBytes)
-        break;
-      write_buffers_.push_back(asio::buffer(kBatchSeparator, 1));
+  asio::const_buffer body;
+  if (!opts_.batch || queue_.size() - queue_head_ == 1) {
+    auto& next = queue_[queue_head_++];
+    single_ = std::move(next.frame);
+    in_flight_events_ = 1;
+    in_flight_messages_ = next.message ? 1 : 0;
+    body = asio::buffer(*single_);
+  } else {
+    batch_.clear();
+    while (queue_head_ < queue_.size() && in_flight_events_ < kMaxBatchFrames) {
+      auto& next = queue_[queue_head_];
+      if (!batch_.empty()) {
+        if (batch_.size() + 1 + next.frame->size() > kMaxBatchBytes)
+          break;
+        batch_.push_back(kBatchSeparator);
+      }
+      batch_.append(*next.frame);
+      ++in_flight_events_;
+      in_flight_messages_ += next.message ? 1 : 0;
+      next.frame.reset();
+      ++queue_head_;
     }
-    write_buffers_.push_back(asio::buffer(*next.frame));
-    bytes += next.frame->size() + 1;
-    in_flight_.push_back(std::move(next));
-    ++queue_head_;
+    body = asio::buffer(batch_);
   }
   if (queue_head_ == queue_.size()) {
     queue_.clear();
     queue_head_ = 0;
   }
   ws_.text(true);
-  buffers_view view{write_buffers_.data(), write_buffers_.data() + write_buffers_.size()};
-  ws_.async_write(view, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+  ws_.async_write(body, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  std::size_t messages = 0;
-  for (auto& o : in_flight_)
-    messages += o.message ? 1 : 0;
-  const auto events = in_flight_.size();
-  gate_.release(in_flight_.size());
-  in_flight_.clear();
-  write_buffers_.clear();
+  const auto events = in_flight_events_;
+  const auto messages = in_flight_messages_;
+  gate_.release(events);
+  in_flight_events_ = in_flight_messages_ = 0;
+  single_.reset();
   if (ec) {
     drop_queued();
     return finish(closing_ ? close_reason_ : "error");
@@ -334,13 +341,13 @@ void ws_session::drop_queued() {
 }
 
 void ws_session::release_idle_buffers() {
-  // A burst may have grown the vectors; an idle connection should not keep that memory.
+  // A burst may have grown the buffers; an idle connection should not keep that memory. A busy
+  // one (paced) keeps its batch buffer for the next tick.
   if (queue_.capacity() > kKeepCapacity)
     std::vector<outbound>{}.swap(queue_);
-  if (in_flight_.capacity() > kKeepCapacity)
-    std::vector<outbound>{}.swap(in_flight_);
-  if (write_buffers_.capacity() > 2 * kKeepCapacity)
-    std::vector<asio::const_buffer>{}.swap(write_buffers_);
+  if (batch_.capacity() > std::string{}.capacity() &&
+      (!busy_.load(std::memory_order_relaxed) || batch_.capacity() > kKeepBatchBytes))
+    std::string{}.swap(batch_);
 }
 
 void ws_session::close_with(std::uint16_t code, std::string reason) {

@@ -115,8 +115,13 @@ private:
   inbox<outbound> inbox_;                    ///< frames from other threads, until the flush
   std::vector<outbound> queue_;              ///< waiting frames from queue_head_ on (strand only)
   std::size_t queue_head_ = 0;
-  std::vector<outbound> in_flight_;          ///< the frames of the write in flight
-  std::vector<boost::asio::const_buffer> write_buffers_;
+  /// The write in flight: one frame as it is (shared, no copy), or a batch copied into
+  /// batch_ (one buffer: a gather write of 2 buffers per event cost more in Beast's buffer
+  /// iteration and in the kernel's iovec walk than the copy does).
+  actors::frame_ptr single_;
+  std::string batch_;
+  std::uint32_t in_flight_events_ = 0;       ///< frames in the write in flight (still counted by the gate)
+  std::uint32_t in_flight_messages_ = 0;     ///< chat messages among them
   ws_options opts_;
   wake_queue* waker_ = nullptr;              ///< its loop's (the loop outlives the connection)
   write_coalescer* coalescer_ = nullptr;     ///< its loop's, for batching connections when pacing is on
