@@ -54,7 +54,7 @@ void http_session::run() {
     cfg_->metrics->connections(metrics::transport::http).Increment();
   }
   registry_id_ = cfg_->registry->add(weak_from_this());
-  // Everything from here on runs on the connection's strand.
+  // Everything from here on runs on the connection's loop (one thread).
   asio::dispatch(stream_.get_executor(),
                  beast::bind_front_handler(&http_session::do_read, shared_from_this()));
 }

@@ -34,7 +34,7 @@ public:
   http_session(const http_session&) = delete;
   http_session& operator=(const http_session&) = delete;
 
-  /// Registers the connection and starts reading (on the session's strand).
+  /// Registers the connection and starts reading (on the session's loop).
   void run();
 
   /// See closable::close_when_idle.

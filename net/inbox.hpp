@@ -1,5 +1,5 @@
 #pragma once
-/// What other threads hand a connection, until its strand takes it: a mutex-guarded vector and
+/// What other threads hand a connection, until its loop takes it: a mutex-guarded vector and
 /// the "a wake-up is on its way" flag, so that a burst of items costs one wake-up. Private to the
 /// net library (WebSocket and SSE sessions).
 

@@ -66,8 +66,11 @@ void listener::stop() {
 void listener::do_accept() {
   if (stopped_ || !acceptor_.is_open())
     return;
-  // Each connection gets its own strand on its loop: all of its handlers are serialised on it.
-  acceptor_.async_accept(asio::make_strand(spread_ ? spread_->next() : ioc_),
+  // Each connection lives on one loop, and each loop has exactly one thread (io_loops): its
+  // handlers are serialised by that alone. A strand per connection would add a mutex per handler
+  // and, as a strand does not fit in any_io_executor's small buffer, a heap copy of the executor
+  // in every pending operation of every idle connection.
+  acceptor_.async_accept((spread_ ? spread_->next() : ioc_).get_executor(),
                          [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
                            self->on_accept(ec, std::move(socket));
                          });

@@ -1,6 +1,6 @@
 #pragma once
 /// Admission control of one connection's outbound queue, shared between the producers (session
-/// actor, Redis callbacks) and the socket's strand. Bounded: chat messages are refused when the
+/// actor, Redis callbacks) and the socket's loop. Bounded: chat messages are refused when the
 /// queue is full (the connection is then cut), ephemeral frames already when it is half full.
 
 #include <atomic>

@@ -69,7 +69,8 @@ struct server_deps {
 };
 
 /// Both HTTP listeners of a node. Listeners, probes and drain run on the main loop; client
-/// connections are spread over all loops, one strand per connection.
+/// connections are spread over all loops (each loop one thread: a connection's handlers never
+/// run concurrently).
 class server {
 public:
   /// Prepares the listeners; nothing is bound until start().

@@ -26,7 +26,7 @@ struct session_config {
   std::chrono::seconds request_timeout{30};       ///< per read or write, and keep-alive idle time
 };
 
-/// Starts an HTTP session on an accepted socket (whose executor is the connection's strand).
+/// Starts an HTTP session on an accepted socket (whose executor is its loop's: one thread).
 void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const session_config> cfg);
 
 } // namespace chat::net

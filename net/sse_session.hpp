@@ -69,7 +69,7 @@ private:
   };
 
   /// What another thread handed over: a chat message (cursor moves, event written), an ephemeral
-  /// event, or a cursor move alone. Applied on the strand in arrival order.
+  /// event, or a cursor move alone. Applied on the loop in arrival order.
   struct inbound {
     enum class kind : unsigned char { message, event, cursor };
     kind what = kind::event;
@@ -98,8 +98,8 @@ private:
   sse_cursor resume_;
   queue_gate gate_;
   wake_queue* waker_ = nullptr;  ///< its loop's (the loop outlives the connection)
-  inbox<inbound> inbox_;          ///< what other threads handed over, until the strand takes it
-  std::vector<inbound> applying_; ///< the inbox being applied (strand only; keeps its capacity)
+  inbox<inbound> inbox_;          ///< what other threads handed over, until the loop takes it
+  std::vector<inbound> applying_; ///< the inbox being applied (loop only; keeps its capacity)
   std::deque<chunk> queue_;                 ///< waiting chunks
   std::vector<chunk> in_flight_;            ///< the chunks of the write in flight (one HTTP chunk)
   std::vector<boost::asio::const_buffer> write_buffers_;

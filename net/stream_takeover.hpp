@@ -14,7 +14,7 @@ public:
   virtual ~stream_takeover() = default;
 
   /// Takes over `stream` (with whatever `buffer` already read) after the request `req`.
-  /// Called once, on the connection's strand; the HTTP session is done with the socket.
+  /// Called once, on the connection's loop; the HTTP session is done with the socket.
   virtual void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
                      boost::beast::http::request<boost::beast::http::string_body> req) = 0;
 };

@@ -18,7 +18,7 @@ namespace chat::net {
 class wakeable {
 public:
   virtual ~wakeable() = default;
-  /// Runs on an I/O thread: moves the connection's inbox to its strand and writes.
+  /// Runs on an I/O thread: moves the connection's inbox to its loop and writes.
   virtual void wake() = 0;
 };
 

@@ -18,7 +18,7 @@ namespace chat::net {
 class deferred_writer {
 public:
   virtual ~deferred_writer() = default;
-  /// Called at the tick, on the coalescer's loop: the connection writes on its own strand.
+  /// Called at the tick, on the coalescer's loop: the connection writes (its loop is this loop).
   virtual void write_deferred() = 0;
 };
 

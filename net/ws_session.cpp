@@ -237,8 +237,8 @@ void ws_session::wake() {
 }
 
 void ws_session::write_deferred() {
-  // The tick runs on this connection's loop: the write starts here and now (inline, when the
-  // strand is free), one after the other, instead of hundreds of posted handlers held at once.
+  // The tick runs on this connection's loop: the writes start here and now (inline), one
+  // connection after the other, instead of hundreds of posted handlers held at once.
   asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
     self->paced_ = true; // a write that waited for a tick: the connection is busy
     self->on_inbox();

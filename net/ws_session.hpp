@@ -58,7 +58,7 @@ public:
 
   /// Queues a frame (thread-safe; the slot was reserved through the gate). `message` marks chat
   /// messages (counted in chatnode_messages_delivered_total when written). Frames from other
-  /// threads collect in an inbox; one flush per burst moves them to the connection's strand.
+  /// threads collect in an inbox; one flush per burst moves them to the connection's loop.
   void enqueue(actors::frame_ptr frame, bool message = false);
 
   /// Closes with `code` and `reason` (thread-safe).
@@ -70,8 +70,8 @@ public:
   /// The coalescer's tick: write what collected in the inbox (thread-safe).
   void write_deferred() override;
 
-  /// The wake_queue's drain (on an I/O thread): moves the inbox to the strand and writes; runs
-  /// inline when the strand is free.
+  /// The wake_queue's drain (on an I/O thread): moves the inbox to the loop and writes; runs
+  /// inline (the drain runs on the connection's loop).
   void wake() override;
 
 private:
@@ -113,7 +113,7 @@ private:
     bool message = false;
   };
   inbox<outbound> inbox_;                    ///< frames from other threads, until the flush
-  std::vector<outbound> queue_;              ///< waiting frames from queue_head_ on (strand only)
+  std::vector<outbound> queue_;              ///< waiting frames from queue_head_ on (loop only)
   std::size_t queue_head_ = 0;
   /// The write in flight: one frame as it is (shared, no copy), or a batch copied into
   /// batch_ (one buffer: a gather write of 2 buffers per event cost more in Beast's buffer
@@ -128,7 +128,7 @@ private:
   /// When the last write started (steady_clock ticks; read by enqueue on other threads).
   std::atomic<std::chrono::steady_clock::rep> last_write_{0};
   std::atomic<bool> busy_{false}; ///< the last two writes were less than the pacing interval apart
-  bool paced_ = false;            ///< the next write is a pacing tick's (strand only)
+  bool paced_ = false;            ///< the next write is a pacing tick's (loop only)
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;
