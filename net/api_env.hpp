@@ -45,6 +45,8 @@ struct api_env {
   /// The services of the loop `ex` runs on (a connection's executor); a connection outside the
   /// node's loops is a broken invariant.
   loop_services& loop_of(const boost::asio::any_io_executor& ex);
+  /// The same, for a connection typed on its loop's executor.
+  loop_services& loop_of(const boost::asio::io_context::executor_type& ex);
 };
 
 } // namespace chat::net

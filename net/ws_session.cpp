@@ -37,7 +37,7 @@ constexpr char kBatchSeparator = '\n';
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
                        ws_options opts)
-  : ws_(stream.release_socket()), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
+  : ws_(to_loop_socket(stream.release_socket())), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
     gate_(env.opts.live.max_queue_frames), opts_(opts) {
   // The loop the listener put this connection on: its waker and pacing timer.
   auto& loop = env_.loop_of(ws_.get_executor());

@@ -24,6 +24,7 @@
 #include "actors/frame.hpp"
 #include "net/connection_registry.hpp"
 #include "net/inbox.hpp"
+#include "net/loop_socket.hpp"
 #include "net/queue_gate.hpp"
 #include "net/api_env.hpp"
 #include "net/stream_takeover.hpp"
@@ -95,9 +96,10 @@ private:
   void finish(std::string_view reason);
 
   /// On the bare socket: the WebSocket layer has its own timeouts (handshake, idle + ping), and
-  /// without tcp_stream's timers every read and write op is smaller and cheaper.
-  /// Without permessage-deflate support (never negotiated): a smaller stream per connection.
-  boost::beast::websocket::stream<boost::beast::tcp_stream::socket_type, false> ws_;
+  /// without tcp_stream's timers every read and write op is smaller and cheaper. Typed on the
+  /// loop's executor (loop_socket.hpp), without permessage-deflate support (never negotiated):
+  /// a smaller stream and smaller pending operations per connection.
+  boost::beast::websocket::stream<loop_socket, false> ws_;
   /// Client frames arrive in small pieces: an idle connection's pending read holds no buffer
   /// beyond this, and a message is assembled in message_ only while it arrives.
   std::array<char, 128> read_chunk_{}; // a typical client frame (send, typing) fits in one read
