@@ -10,7 +10,6 @@
 #include "actors/realtime.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
-#include "net/buffers_view.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 
@@ -211,43 +210,36 @@ constexpr std::string_view kEventTail = "\n\n";
 } // namespace
 
 void sse_session::do_write() {
-  // Every waiting event (up to a bound) goes out in one HTTP chunk, one gather write: SSE events
-  // are self-delimiting, so a busy stream costs one syscall per burst, not one per event.
+  // Every waiting event (up to a bound) goes out in one HTTP chunk, one write: SSE events are
+  // self-delimiting, so a busy stream costs one syscall per burst, not one per event.
   writing_ = true;
-  std::size_t bytes = 0;
-  while (!queue_.empty() && in_flight_.size() < kMaxEventsPerWrite) {
+  batch_.clear();
+  while (!queue_.empty() && in_flight_events_ < kMaxEventsPerWrite) {
     auto& c = queue_.front();
     std::size_t size = c.head.size() + (c.body ? c.body->size() + kEventTail.size() : 0);
-    if (!in_flight_.empty() && bytes + size > kMaxBytesPerWrite)
+    if (in_flight_events_ > 0 && batch_.size() + size > kMaxBytesPerWrite)
       break;
-    bytes += size;
-    in_flight_.push_back(std::move(c));
+    batch_.append(c.head);
+    if (c.body) {
+      batch_.append(*c.body);
+      batch_.append(kEventTail);
+      if (c.head.rfind("id: ", 0) == 0)
+        ++in_flight_messages_;
+    }
+    in_flight_counted_ += c.counted ? 1 : 0;
+    ++in_flight_events_;
     queue_.pop_front();
   }
-  for (auto& c : in_flight_) { // after the moves: the buffers point into in_flight_'s strings
-    write_buffers_.push_back(asio::buffer(c.head));
-    if (c.body) {
-      write_buffers_.push_back(asio::buffer(*c.body));
-      write_buffers_.push_back(asio::buffer(kEventTail));
-    }
-  }
-  buffers_view view{write_buffers_.data(), write_buffers_.data() + write_buffers_.size()};
-  asio::async_write(stream_, http::make_chunk(view),
+  asio::async_write(stream_, http::make_chunk(asio::buffer(batch_)),
                     beast::bind_front_handler(&sse_session::on_write, shared_from_this()));
 }
 
 void sse_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  std::size_t messages = 0;
-  for (auto& c : in_flight_) {
-    if (c.counted)
-      gate_.release();
-    if (c.body && c.head.rfind("id: ", 0) == 0)
-      ++messages;
-  }
-  const auto events = in_flight_.size();
-  in_flight_.clear();
-  write_buffers_.clear();
+  gate_.release(in_flight_counted_);
+  const auto events = in_flight_events_;
+  const auto messages = in_flight_messages_;
+  in_flight_events_ = in_flight_counted_ = in_flight_messages_ = 0;
   if (ec)
     return finish(ending_ ? end_reason_ : "error");
   env_.metrics.socket_writes(transport).Increment();
@@ -256,10 +248,8 @@ void sse_session::on_write(beast::error_code ec, std::size_t) {
     env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
   if (!queue_.empty())
     return do_write();
-  if (in_flight_.capacity() > kMaxEventsPerWrite / 4) { // a burst is over: give its memory back
-    std::vector<chunk>{}.swap(in_flight_);
-    std::vector<asio::const_buffer>{}.swap(write_buffers_);
-  }
+  if (batch_.capacity() > std::string{}.capacity()) // nothing waits: an idle stream keeps no buffer
+    std::string{}.swap(batch_);
   if (ending_)
     close_stream();
 }
@@ -285,7 +275,7 @@ void sse_session::end(std::string reason, bool tell) {
     if (tell)
       self->push({std::string{reconnect_event}, nullptr, false});
     // Nothing else is queued after this; a slow consumer is cut without its backlog.
-    if (!tell) { // the write in flight (in_flight_) completes; what waits is dropped
+    if (!tell) { // the write in flight completes; what waits is dropped
       for (auto& c : self->queue_)
         if (c.counted)
           self->gate_.release();
