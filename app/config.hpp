@@ -45,6 +45,7 @@ struct node_config {
   // -- timeouts
   std::chrono::seconds session_ttl{0};
   std::chrono::seconds request_timeout{0};
+  std::chrono::seconds ws_idle_timeout{0};
   std::chrono::seconds drain_timeout{0};
   // -- logging
   std::string log_level;

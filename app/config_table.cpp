@@ -209,6 +209,10 @@ std::vector<option> make_table() {
         .bind(&node_config::session_ttl).describe("Lifetime of a login session (and Max-Age of its cookie)."));
   add(opt("request-timeout", t::duration).def("30s").range(1, 3600).meta("DURATION")
         .bind(&node_config::request_timeout).describe("Time allowed to read or write one HTTP request."));
+  add(opt("ws-idle-timeout", t::duration).def("40s").range(4, 3600).meta("DURATION")
+        .bind(&node_config::ws_idle_timeout)
+        .describe("A WebSocket client silent for half of this is pinged, one silent this long is closed "
+                  "(checked every quarter of it, one timer per I/O thread)."));
   add(opt("drain-timeout", t::duration).def("30s").range(0, 3600).meta("DURATION")
         .bind(&node_config::drain_timeout).describe("Budget for the graceful drain at SIGTERM: clients are told to reconnect in batches, then presence is handed over and the process exits."));
   // -- logging

@@ -7,6 +7,7 @@
 #include "metrics/node_metrics.hpp"
 #include "net/connection_registry.hpp"
 #include "net/io_loops.hpp"
+#include "net/keepalive.hpp"
 #include "net/send_rate_limiter.hpp"
 #include "net/server.hpp"
 #include "net/wake_queue.hpp"
@@ -39,6 +40,8 @@ struct api_env {
     std::shared_ptr<write_coalescer> coalescer;
     /// Wakes WebSocket connections that other threads queued frames for, many per posted drain.
     std::shared_ptr<wake_queue> waker;
+    /// Pings silent WebSocket connections and closes dead ones, one timer per loop.
+    std::shared_ptr<keepalive_timer> keepalive;
   };
   std::vector<loop_services> loops;
 

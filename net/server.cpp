@@ -26,11 +26,14 @@ struct client_stack {
       env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, limiter, std::move(registry),
           deps.admin_stats, &loops, {}},
       service(env) {
-    // Each loop wakes and paces its own connections: no hand-over between I/O threads.
+    // Each loop wakes, paces and keeps alive its own connections: no hand-over between I/O threads.
     for (std::size_t i = 0; i < loops.size(); ++i) {
       auto ex = loops.at(i).get_executor();
       auto& l = env.loops.emplace_back();
       l.waker = std::make_shared<wake_queue>(ex);
+      // A connection is pinged after 2 silent sweeps and closed after 4: at half the idle
+      // timeout and at the timeout, a quarter of it late at most.
+      l.keepalive = std::make_shared<keepalive_timer>(ex, env.opts.live.ws_idle_timeout / 4);
       if (env.opts.live.ws_write_delay.count() > 0)
         l.coalescer = std::make_shared<write_coalescer>(ex, env.opts.live.ws_write_delay);
     }

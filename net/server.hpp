@@ -31,7 +31,9 @@ class io_loops;
 struct live_options {
   std::size_t max_ws_frame_bytes = 65536;   ///< larger client frames: close 1009
   std::size_t max_queue_frames = 1024;      ///< outbound queue per connection; full: cut (4008)
-  std::chrono::seconds ws_idle_timeout{40}; ///< ping at half of it, close when silent this long
+  /// A WebSocket peer silent for half of this is pinged, one silent this long is closed (checked
+  /// every quarter of it, so up to a quarter later).
+  std::chrono::seconds ws_idle_timeout{40};
   std::chrono::seconds sse_keepalive{15};   ///< SSE comment interval
   /// Batching WebSocket clients that wrote less than this ago wait for the next tick of this
   /// period, so a busy connection gets many events per write (0: every burst is written at once).

@@ -43,6 +43,7 @@ ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
   auto& loop = env_.loop_of(ws_.get_executor());
   waker_ = loop.waker.get();
   coalescer_ = opts.batch ? loop.coalescer.get() : nullptr;
+  keepalive_ = loop.keepalive.get();
 }
 
 ws_session::~ws_session() {
@@ -54,7 +55,9 @@ ws_session::~ws_session() {
 
 void ws_session::run(http::request<http::string_body> req) {
   registry_id_ = registry_->add(weak_from_this());
-  ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), env_.opts.live.ws_idle_timeout, true});
+  // Beast times the handshake only; idle peers are the loop's keep-alive sweep's (keepalive.hpp).
+  ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
+  ws_.control_callback([this](websocket::frame_type, beast::string_view) { heard_ = true; });
   ws_.read_message_max(env_.opts.live.max_ws_frame_bytes);
   ws_.auto_fragment(false); // one frame per message, batches included
   ws_.set_option(websocket::stream_base::decorator(
@@ -71,6 +74,9 @@ void ws_session::on_accept(beast::error_code ec) {
     return finish("error"); // not counted (never accepted); ends the session opened in run()
   }
   accepted_ = true;
+  heard_ = true; // the handshake counts: a new connection gets the whole idle timeout
+  keepalive_->add(weak_from_this(), &keepalive_slot_);
+  keepalive_registered_ = true;
   env_.metrics.connections(transport).Increment();
   env_.metrics.connections_accepted(transport).Increment();
   arm_first_frame_timer();
@@ -118,10 +124,11 @@ void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
     }
     if (ec == websocket::error::closed)
       return finish(closing_ ? close_reason_ : "client");
-    if (ec == beast::error::timeout)
+    if (ec == beast::error::timeout || timed_out_)
       return finish("idle");
     return finish(closing_ ? close_reason_ : "error");
   }
+  heard_ = true;
   message_.append(read_chunk_.data(), bytes); // Beast enforces read_message_max per message
   if (!ws_.is_message_done())
     return do_read();
@@ -234,6 +241,25 @@ void ws_session::enqueue(actors::frame_ptr frame, bool message) {
 
 void ws_session::wake() {
   asio::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
+}
+
+void ws_session::keepalive_sweep() {
+  if (closing_ || finished_)
+    return;
+  if (heard_) {
+    heard_ = false;
+    silent_sweeps_ = 0;
+    return;
+  }
+  ++silent_sweeps_;
+  if (silent_sweeps_ == 2) { // half the idle timeout: a live peer answers with a pong
+    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) {});
+  } else if (silent_sweeps_ >= 4) { // the idle timeout: the peer is gone; the read fails, finish() follows
+    timed_out_ = true;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).close(ignored);
+  }
 }
 
 void ws_session::write_deferred() {
@@ -373,6 +399,10 @@ void ws_session::finish(std::string_view reason) {
   if (finished_)
     return;
   finished_ = true;
+  if (keepalive_registered_) {
+    keepalive_registered_ = false;
+    keepalive_->remove(keepalive_slot_);
+  }
   if (accepted_) {
     env_.metrics.connections(transport).Decrement();
     env_.metrics.connections_closed(transport, reason).Increment();

@@ -24,6 +24,7 @@
 #include "actors/frame.hpp"
 #include "net/connection_registry.hpp"
 #include "net/inbox.hpp"
+#include "net/keepalive.hpp"
 #include "net/loop_socket.hpp"
 #include "net/queue_gate.hpp"
 #include "net/api_env.hpp"
@@ -42,7 +43,11 @@ struct ws_options {
   bool batch = false;
 };
 
-class ws_session : public closable, public deferred_writer, public wakeable, public std::enable_shared_from_this<ws_session> {
+class ws_session : public closable,
+                   public deferred_writer,
+                   public wakeable,
+                   public keepalive_target,
+                   public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(boost::beast::tcp_stream&& stream, api_env& env,
              std::shared_ptr<connection_registry> registry, storage::user user, ws_options opts);
@@ -74,6 +79,9 @@ public:
   /// The wake_queue's drain (on an I/O thread): moves the inbox to the loop and writes; runs
   /// inline (the drain runs on the connection's loop).
   void wake() override;
+
+  /// The loop's keep-alive sweep: pings a peer silent for two sweeps, closes one silent for four.
+  void keepalive_sweep() override;
 
 private:
   void on_accept(boost::beast::error_code ec);
@@ -127,6 +135,12 @@ private:
   ws_options opts_;
   wake_queue* waker_ = nullptr;              ///< its loop's (the loop outlives the connection)
   write_coalescer* coalescer_ = nullptr;     ///< its loop's, for batching connections when pacing is on
+  keepalive_timer* keepalive_ = nullptr;           ///< its loop's; registered from the accept to finish()
+  std::size_t keepalive_slot_ = 0;           ///< its place there (loop only)
+  bool keepalive_registered_ = false;
+  bool heard_ = false;                       ///< anything (data, ping, pong) came since the last sweep
+  bool timed_out_ = false;                   ///< closed by the keep-alive: the peer went silent
+  std::uint8_t silent_sweeps_ = 0;           ///< sweeps in a row without hearing from the peer
   /// When the last write started (steady_clock ticks; read by enqueue on other threads).
   std::atomic<std::chrono::steady_clock::rep> last_write_{0};
   std::atomic<bool> busy_{false}; ///< the last two writes were less than the pacing interval apart
