@@ -1,0 +1,182 @@
+// The outbound half of a WebSocket connection: frames other threads queue (inbox, wake-up,
+// pacing), the batches written from them (one write in flight), and the keep-alive sweep.
+// The connection's lifecycle and its inbound frames are in ws_session.cpp.
+#include "net/ws_session.hpp"
+
+#include <chrono>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "metrics/node_metrics.hpp"
+
+namespace chat::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+namespace {
+
+constexpr auto transport = metrics::transport::ws;
+constexpr std::size_t kMaxBatchFrames = 64;        ///< events per WebSocket message (batch mode)
+constexpr std::size_t kMaxBatchBytes = 64 * 1024;  ///< bytes per WebSocket message (batch mode)
+constexpr std::size_t kKeepCapacity = 16;          ///< queue slots an idle connection keeps
+constexpr std::size_t kKeepBatchBytes = 16 * 1024; ///< batch buffer a busy connection keeps
+constexpr char kBatchSeparator = '\n';
+
+} // namespace
+
+void ws_session::enqueue(actors::frame_ptr frame, bool message) {
+  if (!inbox_.put(outbound{std::move(frame), message}))
+    return; // the flush already on its way takes this frame along
+  if (coalescer_ && busy_.load(std::memory_order_relaxed)) {
+    auto since = std::chrono::steady_clock::now().time_since_epoch().count() - last_write_.load(std::memory_order_relaxed);
+    if (since < coalescer_->interval().count()) { // busy and wrote just now: collect until the next tick
+      env_.metrics.paced_writes().Increment();
+      coalescer_->defer(shared_from_this());
+      return;
+    }
+  }
+  waker_->wake(shared_from_this()); // one cross-thread wake-up for every connection that waits
+}
+
+void ws_session::wake() {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
+}
+
+void ws_session::keepalive_sweep() {
+  if (closing_ || finished_)
+    return;
+  if (heard_) {
+    heard_ = false;
+    silent_sweeps_ = 0;
+    return;
+  }
+  ++silent_sweeps_;
+  if (silent_sweeps_ == 2) { // half the idle timeout: a live peer answers with a pong
+    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) {});
+  } else if (silent_sweeps_ >= 4) { // the idle timeout: the peer is gone; the read fails, finish() follows
+    timed_out_ = true;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).close(ignored);
+  }
+}
+
+void ws_session::write_deferred() {
+  // The tick runs on this connection's loop: the writes start here and now (inline), one
+  // connection after the other, instead of hundreds of posted handlers held at once.
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+    self->paced_ = true; // a write that waited for a tick: the connection is busy
+    self->on_inbox();
+  });
+}
+
+void ws_session::on_inbox() {
+  if (queue_head_ == queue_.size()) { // the usual case: the inbox is swapped in (no allocation)
+    queue_.clear();
+    queue_head_ = 0;
+  } else if (queue_head_ >= kKeepCapacity && queue_head_ * 2 >= queue_.size()) {
+    // Still writing what came before: drop the written prefix first (amortised O(1)), so that a
+    // connection that never quite drains does not grow the vector without bound.
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
+    queue_head_ = 0;
+  }
+  inbox_.take(queue_);
+  if (closing_ || finished_ || !accepted_)
+    return drop_queued();
+  if (!writing_)
+    do_write();
+}
+
+void ws_session::do_write() {
+  // Batching clients get every waiting frame (up to a bound) in one WebSocket message, copied
+  // into one buffer; the others, and a lone frame, are written as they are (no copy).
+  if (queue_head_ == queue_.size())
+    return;
+  writing_ = true;
+  if (coalescer_) {
+    // Busy: this write follows the previous one within the interval. Only busy connections are
+    // paced; one that gets an event now and then is written at once (pacing would only delay it).
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    busy_.store(paced_ || now - last_write_.load(std::memory_order_relaxed) < coalescer_->interval().count(),
+                std::memory_order_relaxed);
+    paced_ = false;
+    last_write_.store(now, std::memory_order_relaxed);
+  }
+  asio::const_buffer body;
+  if (!opts_.batch || queue_.size() - queue_head_ == 1) {
+    auto& next = queue_[queue_head_++];
+    single_ = std::move(next.frame);
+    in_flight_events_ = 1;
+    in_flight_messages_ = next.message ? 1 : 0;
+    body = asio::buffer(*single_);
+  } else {
+    batch_.clear();
+    while (queue_head_ < queue_.size() && in_flight_events_ < kMaxBatchFrames) {
+      auto& next = queue_[queue_head_];
+      if (!batch_.empty()) {
+        if (batch_.size() + 1 + next.frame->size() > kMaxBatchBytes)
+          break;
+        batch_.push_back(kBatchSeparator);
+      }
+      batch_.append(*next.frame);
+      ++in_flight_events_;
+      in_flight_messages_ += next.message ? 1 : 0;
+      next.frame.reset();
+      ++queue_head_;
+    }
+    body = asio::buffer(batch_);
+  }
+  if (queue_head_ == queue_.size()) {
+    queue_.clear();
+    queue_head_ = 0;
+  }
+  ws_.text(true);
+  ws_.async_write(body, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  const auto events = in_flight_events_;
+  const auto messages = in_flight_messages_;
+  gate_.release(events);
+  in_flight_events_ = in_flight_messages_ = 0;
+  single_.reset();
+  if (ec) {
+    drop_queued();
+    return finish(closing_ ? close_reason_ : "error");
+  }
+  env_.metrics.socket_writes(transport).Increment();
+  env_.metrics.events_written(transport).Increment(static_cast<double>(events));
+  if (messages > 0)
+    env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
+  if (closing_) {
+    drop_queued();
+    return ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(close_code_), close_text_},
+                           [self = shared_from_this()](beast::error_code) {});
+  }
+  if (queue_head_ < queue_.size())
+    return do_write();
+  release_idle_buffers();
+}
+
+void ws_session::drop_queued() {
+  gate_.release(queue_.size() - queue_head_);
+  queue_.clear();
+  queue_head_ = 0;
+}
+
+void ws_session::release_idle_buffers() {
+  // A burst may have grown the buffers; an idle connection should not keep that memory. A busy
+  // one (paced) keeps its batch buffer for the next tick.
+  if (queue_.capacity() > kKeepCapacity)
+    std::vector<outbound>{}.swap(queue_);
+  if (batch_.capacity() > std::string{}.capacity() &&
+      (!busy_.load(std::memory_order_relaxed) || batch_.capacity() > kKeepBatchBytes))
+    std::string{}.swap(batch_);
+}
+
+} // namespace chat::net
