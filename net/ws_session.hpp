@@ -140,6 +140,7 @@ private:
   bool keepalive_registered_ = false;
   bool heard_ = false;                       ///< anything (data, ping, pong) came since the last sweep
   bool timed_out_ = false;                   ///< closed by the keep-alive: the peer went silent
+  bool pinging_ = false;                     ///< a keep-alive ping is in flight
   std::uint8_t silent_sweeps_ = 0;           ///< sweeps in a row without hearing from the peer
   /// When the last write started (steady_clock ticks; read by enqueue on other threads).
   std::atomic<std::chrono::steady_clock::rep> last_write_{0};

@@ -56,7 +56,10 @@ void ws_session::keepalive_sweep() {
   }
   ++silent_sweeps_;
   if (silent_sweeps_ == 2) { // half the idle timeout: a live peer answers with a pong
-    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) {});
+    if (pinging_)
+      return; // one ping at a time (Beast's rule); the last one still waits behind a write
+    pinging_ = true;
+    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) { self->pinging_ = false; });
   } else if (silent_sweeps_ >= 4) { // the idle timeout: the peer is gone; the read fails, finish() follows
     timed_out_ = true;
     beast::error_code ignored;
