@@ -104,7 +104,6 @@ void WsClient::do_connect() {
 
 void WsClient::on_connect(error_code ec) {
   if (ec) return fail("connect");
-  connected_ = true;
   socket_.set_option(tcp::no_delay(true), ec);
   std::string host = remote_.address().to_string() + ":" + std::to_string(remote_.port());
   // The request is the first queued write; frames sent before the 101 wait behind it.
@@ -127,7 +126,7 @@ void WsClient::do_read() {
 void WsClient::on_read(error_code ec, std::size_t bytes) {
   if (ec) return fail("read");
   end_ += bytes;
-  if (!upgraded_) {
+  if (!open_) {  // still the upgrade response
     std::string_view got(buf_.data() + begin_, end_ - begin_);
     auto blank = got.find("\r\n\r\n");
     if (blank == std::string_view::npos) {
@@ -135,7 +134,6 @@ void WsClient::on_read(error_code ec, std::size_t bytes) {
       return do_read();
     }
     if (!ws_wire::is_switching_protocols(got.substr(0, blank))) return fail("upgrade refused");
-    upgraded_ = true;
     open_ = true;
     connect_timer_.cancel();
     begin_ += blank + 4;
@@ -164,16 +162,13 @@ bool WsClient::parse_frames() {
     switch (f.op) {
       case ws_wire::opcode::text:
       case ws_wire::opcode::binary:
-        if (f.fin && fragments_.empty()) {
+      case ws_wire::opcode::continuation:
+        if (f.fin && fragments_.empty()) {  // a whole message in one frame: handled where it lies
           handle_message(f.payload, now);
         } else {
           fragments_.append(f.payload);
           if (f.fin) handle_message(fragments_, now), fragments_.clear();
         }
-        break;
-      case ws_wire::opcode::continuation:
-        fragments_.append(f.payload);
-        if (f.fin) handle_message(fragments_, now), fragments_.clear();
         break;
       case ws_wire::opcode::ping: {
         std::string pong;

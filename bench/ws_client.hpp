@@ -65,9 +65,7 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   std::uint64_t delivered_ = 0;  // counted per read, added to stats_ once
   bool batch_ = true;
   Ready on_ready_;
-  bool connected_ = false;  // TCP connected (the connect timer no longer applies)
-  bool upgraded_ = false;   // the 101 arrived: the buffer holds frames
-  bool open_ = false;
+  bool open_ = false;       // the 101 arrived: the buffer holds frames, writes may go out
   bool closing_ = false;
 };
 

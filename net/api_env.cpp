@@ -7,16 +7,18 @@
 
 namespace chat::net {
 
-api_env::loop_services& api_env::loop_of(const boost::asio::any_io_executor& ex) {
-  auto i = io->index_of(boost::asio::query(ex, boost::asio::execution::context));
+api_env::loop_services& api_env::loop_of(const boost::asio::execution_context& ctx) {
+  auto i = io->index_of(ctx);
   CHAT_NET_INVARIANT(i < loops.size(), "a connection outside the node's loops");
   return loops[i];
 }
 
+api_env::loop_services& api_env::loop_of(const boost::asio::any_io_executor& ex) {
+  return loop_of(boost::asio::query(ex, boost::asio::execution::context));
+}
+
 api_env::loop_services& api_env::loop_of(const boost::asio::io_context::executor_type& ex) {
-  auto i = io->index_of(ex.context());
-  CHAT_NET_INVARIANT(i < loops.size(), "a connection outside the node's loops");
-  return loops[i];
+  return loop_of(ex.context());
 }
 
 } // namespace chat::net

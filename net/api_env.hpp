@@ -45,10 +45,11 @@ struct api_env {
   };
   std::vector<loop_services> loops;
 
-  /// The services of the loop `ex` runs on (a connection's executor); a connection outside the
-  /// node's loops is a broken invariant.
+  /// The services of the loop `ctx` is; a connection outside the node's loops is a broken
+  /// invariant.
+  loop_services& loop_of(const boost::asio::execution_context& ctx);
+  /// The same for a connection's executor, type-erased or typed on its loop.
   loop_services& loop_of(const boost::asio::any_io_executor& ex);
-  /// The same, for a connection typed on its loop's executor.
   loop_services& loop_of(const boost::asio::io_context::executor_type& ex);
 };
 

@@ -72,8 +72,7 @@ void ws_session::on_accept(beast::error_code ec) {
   }
   accepted_ = true;
   heard_ = true; // the handshake counts: a new connection gets the whole idle timeout
-  keepalive_->add(weak_from_this(), &keepalive_slot_);
-  keepalive_registered_ = true;
+  keepalive_->add(weak_from_this(), &keepalive_slot_); // until finish(), which removes it
   env_.metrics.connections(transport).Increment();
   env_.metrics.connections_accepted(transport).Increment();
   arm_first_frame_timer();
@@ -243,11 +242,8 @@ void ws_session::finish(std::string_view reason) {
   if (finished_)
     return;
   finished_ = true;
-  if (keepalive_registered_) {
-    keepalive_registered_ = false;
-    keepalive_->remove(keepalive_slot_);
-  }
   if (accepted_) {
+    keepalive_->remove(keepalive_slot_); // registered at the accept
     env_.metrics.connections(transport).Decrement();
     env_.metrics.connections_closed(transport, reason).Increment();
   }

@@ -135,9 +135,8 @@ private:
   ws_options opts_;
   wake_queue* waker_ = nullptr;              ///< its loop's (the loop outlives the connection)
   write_coalescer* coalescer_ = nullptr;     ///< its loop's, for batching connections when pacing is on
-  keepalive_timer* keepalive_ = nullptr;           ///< its loop's; registered from the accept to finish()
+  keepalive_timer* keepalive_ = nullptr;     ///< its loop's; registered from the accept to finish()
   std::size_t keepalive_slot_ = 0;           ///< its place there (loop only)
-  bool keepalive_registered_ = false;
   bool heard_ = false;                       ///< anything (data, ping, pong) came since the last sweep
   bool timed_out_ = false;                   ///< closed by the keep-alive: the peer went silent
   bool pinging_ = false;                     ///< a keep-alive ping is in flight
