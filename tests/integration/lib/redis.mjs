@@ -1,0 +1,84 @@
+// A private, real redis-server per test file: start on a free loopback port, stop, restart on the
+// same port and directory, redis-cli access. Processes are tracked by lib/processes.mjs.
+
+import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { HOST, tail, waitFor } from './common.mjs';
+import { freePort, makeTmpDir, spawnTracked, waitExit } from './processes.mjs';
+
+/** Sends PING over a raw socket; resolves true on +PONG. */
+function redisPing(port, timeout = 500) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: HOST, port });
+    let buf = '';
+    const done = (v) => { s.destroy(); resolve(v); };
+    s.setTimeout(timeout, () => done(false));
+    s.on('error', () => done(false));
+    s.on('connect', () => s.write('PING\r\n'));
+    s.on('data', (d) => { buf += d; if (buf.includes('\r\n')) done(buf.startsWith('+PONG')); });
+  });
+}
+
+/**
+ * Starts a private redis-server on a free loopback port.
+ * appendonly: true keeps data across stop()/restart() (AOF in a tmp dir).
+ */
+export async function startRedis({ appendonly = false } = {}) {
+  const port = await freePort();
+  const dir = makeTmpDir('chat-redis');
+  const args = [
+    '--port', String(port), '--bind', HOST, '--dir', dir, '--save', '',
+    '--appendonly', appendonly ? 'yes' : 'no', '--daemonize', 'no', '--logfile', '',
+  ];
+  let cur = null;
+  const logs = [];
+
+  async function launch() {
+    const t = spawnTracked('redis-server', args, {});
+    cur = t;
+    logs.push(t.out);
+    try {
+      await waitFor(async () => {
+        if (t.proc.exitCode !== null) throw new Error(`redis-server exited with ${t.proc.exitCode}`);
+        return redisPing(port);
+      }, { timeout: 10000, interval: 50, what: `redis-server on port ${port}` });
+    } catch (e) {
+      throw new Error(`${e.message}\n--- redis stdout ---\n${tail(t.out.stdout)}\n--- redis stderr ---\n${tail(t.out.stderr)}`);
+    }
+  }
+
+  await launch();
+
+  const redis = {
+    port,
+    dir,
+    url: `redis://${HOST}:${port}/0`,
+    get running() { return cur !== null && cur.proc.exitCode === null && cur.proc.signalCode === null; },
+    /** Graceful stop (SIGTERM: Redis flushes the AOF). */
+    async stop() {
+      if (!cur) return;
+      const t = cur;
+      cur = null;
+      t.proc.kill('SIGTERM');
+      const r = await waitExit(t.proc, t.exited, 10000);
+      assert.ok(!r.killed, 'redis-server did not stop within 10 s of SIGTERM');
+      // The port must be closed before we report "stopped".
+      await waitFor(async () => !(await redisPing(port, 200)), { timeout: 3000, what: 'redis port to close' });
+    },
+    /** Starts redis-server again on the same port and directory. */
+    async restart() {
+      if (cur) await redis.stop();
+      await launch();
+    },
+    /** redis-cli -p PORT ...args → trimmed stdout (throws on a non-zero exit). */
+    cli(...cliArgs) {
+      const r = spawnSync('redis-cli', ['-h', HOST, '-p', String(port), ...cliArgs.map(String)], { encoding: 'utf8', timeout: 10000 });
+      if (r.error) throw r.error;
+      if (r.status !== 0) throw new Error(`redis-cli ${cliArgs.join(' ')} failed (${r.status}): ${r.stderr}`);
+      return r.stdout.replace(/\n$/, '');
+    },
+    logs() { return logs.map((o) => o.stdout + o.stderr).join('\n'); },
+  };
+  return redis;
+}
