@@ -4,16 +4,29 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "storage/json_doc.hpp"
+
 namespace chat::cluster {
 namespace {
 
 std::string_view view(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
-std::string serialize(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+/// A RapidJSON output stream that appends to a string (one allocation: the result's).
+struct string_sink {
+  using Ch = char;
+  std::string& out;
+  void Put(char c) { out.push_back(c); }
+  void Flush() {}
+};
+
+/// `v` as compact JSON; `hint` is an upper bound of its size (the text it was parsed from).
+std::string serialize(const rapidjson::Value& v, std::size_t hint) {
+  std::string out;
+  out.reserve(hint);
+  string_sink sink{out};
+  rapidjson::Writer<string_sink> w{sink};
   v.Accept(w);
-  return std::string{buf.GetString(), buf.GetSize()};
+  return out;
 }
 
 std::int64_t int_member(const rapidjson::Value& obj, const char* name) {
@@ -34,8 +47,8 @@ void put(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
 } // namespace
 
 std::optional<envelope> parse_envelope(std::string_view payload) {
-  rapidjson::Document doc;
-  doc.Parse(payload.data(), payload.size());
+  storage::json_doc parsed;
+  auto& doc = parsed.parse(payload);
   if (doc.HasParseError() || !doc.IsObject())
     return std::nullopt;
   auto type = doc.FindMember("type");
@@ -44,9 +57,9 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
     return std::nullopt;
   envelope e;
   e.type.assign(view(type->value));
-  e.data = serialize(data->value);
+  e.data = serialize(data->value, payload.size());
   if (auto sid = doc.FindMember("serverId"); sid != doc.MemberEnd())
-    e.server_id = sid->value.IsString() ? std::string{view(sid->value)} : serialize(sid->value);
+    e.server_id = sid->value.IsString() ? std::string{view(sid->value)} : serialize(sid->value, 32);
   e.ts_ms = int_member(doc, "ts");
   e.prev = int_member(doc, "prev");
   if (data->value.IsObject()) {
@@ -67,6 +80,17 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
       if (u.IsString())
         e.to.emplace_back(view(u));
   return e;
+}
+
+std::string own_envelope_prefix(std::string_view server_id) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  w.Key("serverId");
+  put(w, server_id);
+  std::string out{buf.GetString(), buf.GetSize()};
+  out.push_back(',');
+  return out;
 }
 
 std::string user_event_envelope(std::string_view server_id, std::string_view type,

@@ -33,6 +33,11 @@ std::string typing_envelope(std::string_view server_id, std::string_view room_id
 /// Parses an envelope; std::nullopt when it is not a JSON object with a string `type` and a `data`.
 std::optional<envelope> parse_envelope(std::string_view payload);
 
+/// `{"serverId":"<server_id>",`: how every envelope `server_id` writes begins (the send_message
+/// script, user_event_envelope, typing_envelope). A node recognises its own Pub/Sub echo by it
+/// without parsing: in a two-node cluster that is half of what it receives.
+std::string own_envelope_prefix(std::string_view server_id);
+
 /// `{"serverId":…,"type":…,"room":…,"to":[…],"data":<data_json>}` (data_json must be valid JSON).
 std::string user_event_envelope(std::string_view server_id, std::string_view type,
                                 std::string_view room_id, const std::vector<std::string>& to,

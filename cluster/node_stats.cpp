@@ -13,6 +13,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "storage/json_doc.hpp"
+
 #include "metrics/node_metrics.hpp"
 #include "storage/lua_scripts.hpp"
 #include "storage/redis_client.hpp"
@@ -59,8 +61,9 @@ void put(writer_t& w, const std::string& s) { w.String(s.data(), static_cast<rap
 /// The errors map of a stats hash (a JSON object text) → written as an object of integers.
 void put_errors(writer_t& w, const std::string& text) {
   w.StartObject();
-  rapidjson::Document d;
-  if (!text.empty() && !d.Parse(text.data(), text.size()).HasParseError() && d.IsObject())
+  storage::json_doc parsed;
+  auto& d = *parsed;
+  if (!text.empty() && !parsed.parse(text).HasParseError() && d.IsObject())
     for (auto& m : d.GetObject())
       if (m.value.IsNumber()) {
         w.Key(m.name.GetString(), m.name.GetStringLength());

@@ -26,15 +26,15 @@ pubsub_bridge::pubsub_bridge(boost::asio::io_context& ioc, storage::redis_endpoi
                              std::shared_ptr<storage::redis_client> publisher, std::string server_id,
                              metrics::node_metrics* metrics, bridge_handlers handlers)
   : subscriber_(storage::redis_client::create(ioc, std::move(ep), metrics, "subscriber")),
-    publisher_(std::move(publisher)), server_id_(std::move(server_id)), metrics_(metrics),
-    handlers_(std::move(handlers)) {}
+    publisher_(std::move(publisher)), server_id_(std::move(server_id)),
+    own_prefix_(own_envelope_prefix(server_id_)), metrics_(metrics), handlers_(std::move(handlers)) {}
 
 pubsub_bridge::~pubsub_bridge() = default;
 
 void pubsub_bridge::start() {
   // Handlers capture `this`: the bridge outlives the subscriber's strand work (stop() first).
   subscriber_->set_on_message(
-    [this](std::string channel, std::string payload) { on_message(channel, payload); });
+    [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); });
   bool first = true;
   subscriber_->set_on_connect([this, first]() mutable {
     if (first) {
@@ -93,9 +93,11 @@ void pubsub_bridge::publish_typing(const std::string& room_id, const std::string
     metrics_->pubsub_published().Increment();
 }
 
-void pubsub_bridge::on_message(const std::string& channel, const std::string& payload) {
+void pubsub_bridge::on_message(std::string_view channel, std::string_view payload) {
   if (metrics_)
     metrics_->pubsub_received().Increment();
+  if (payload.compare(0, own_prefix_.size(), own_prefix_) == 0)
+    return; // our own event, delivered locally when it was written: no need to parse it
   auto e = parse_envelope(payload);
   if (!e) {
     if (metrics_)
@@ -104,7 +106,7 @@ void pubsub_bridge::on_message(const std::string& channel, const std::string& pa
     return;
   }
   if (e->server_id == server_id_)
-    return; // our own event: delivered locally when it was written
+    return; // our id in another shape (not written by this code): ours as well
   if (channel.compare(0, room_prefix.size(), room_prefix) == 0) {
     if (e->type == "typing" && !e->room_id.empty() && !e->user_id.empty()) {
       if (handlers_.typing)

@@ -86,11 +86,12 @@ public:
   static constexpr const char* user_events_channel = "chat:user-events";
 
 private:
-  void on_message(const std::string& channel, const std::string& payload);
+  void on_message(std::string_view channel, std::string_view payload);
 
   std::shared_ptr<storage::redis_client> subscriber_;
   std::shared_ptr<storage::redis_client> publisher_;
   std::string server_id_;
+  std::string own_prefix_; ///< how our own envelopes begin (own_envelope_prefix)
   metrics::node_metrics* metrics_;
   bridge_handlers handlers_;
   std::mutex mutex_;

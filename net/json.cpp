@@ -2,40 +2,9 @@
 
 #include <rapidjson/document.h>
 
+#include "storage/json_doc.hpp"
+
 namespace chat::net {
-
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.reserve(out.size() + text.size() + 2);
-  out.push_back('"');
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      default:
-        if (u < 0x20 || u == 0x7F) {
-          out.append("\\u00");
-          out.push_back(hex[u >> 4]);
-          out.push_back(hex[u & 0xF]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-std::string json_string(std::string_view text) {
-  std::string out;
-  append_json_string(out, text);
-  return out;
-}
 
 std::string error_body(std::string_view code, std::string_view message) {
   std::string out;
@@ -50,8 +19,8 @@ std::string error_body(std::string_view code, std::string_view message) {
 
 bool json_object::parse(std::string_view body) {
   members_.clear();
-  rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  storage::json_doc parsed;
+  auto& doc = parsed.parse(body);
   if (doc.HasParseError() || !doc.IsObject())
     return false;
   members_.reserve(doc.MemberCount());

@@ -8,14 +8,14 @@
 #include <utility>
 #include <vector>
 
+#include "storage/message_json.hpp"
+
 namespace chat::net {
 
-/// Appends `text` as a JSON string literal (quotes included; `"`, `\` and control characters
-/// escaped; other bytes copied, so valid UTF-8 stays valid UTF-8).
-void append_json_string(std::string& out, std::string_view text);
-
-/// `text` as a JSON string literal.
-std::string json_string(std::string_view text);
+/// The node's one JSON string escaper (storage/message_json.hpp): `append_json_string(out, text)`
+/// appends `text` as a JSON string literal, `json_string(text)` returns it.
+using storage::append_json_string;
+using storage::json_string;
 
 /// `{"error":"<code>","message":"<message>"}`.
 std::string error_body(std::string_view code, std::string_view message);

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include "net/text.hpp"
+#include "storage/json_doc.hpp"
 
 namespace chat::net {
 namespace {
@@ -90,8 +91,8 @@ result parse_resume(const rapidjson::Value& obj, const frame_limits& limits) {
 
 std::variant<client_frame, frame_error> parse_client_frame(std::string_view text,
                                                            const frame_limits& limits) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
+  storage::json_doc parsed;
+  auto& doc = parsed.parse(text);
   if (doc.HasParseError() || !doc.IsObject())
     return fail("bad_json", "frame is not a JSON object");
   auto type_it = doc.FindMember("type");

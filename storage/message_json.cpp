@@ -5,14 +5,12 @@
 #include <cstdlib>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include "storage/json_doc.hpp"
 
 namespace chat::storage {
 
 namespace {
-
-using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
 
 /// Converts a finite double to int64 by flooring; false when out of range.
 bool floor_to_int64(double v, std::int64_t& out) noexcept {
@@ -56,11 +54,39 @@ bool text_of(const rapidjson::Value& v, std::string& out) {
 
 } // namespace
 
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.reserve(out.size() + text.size() + 2);
+  out.push_back('"');
+  std::size_t run = 0; // start of the bytes not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto u = static_cast<unsigned char>(text[i]);
+    if (u >= 0x20 && u != '"' && u != '\\' && u != 0x7F)
+      continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      default:
+        out.append("\\u00");
+        out.push_back(hex[u >> 4]);
+        out.push_back(hex[u & 0xF]);
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out.push_back('"');
+}
+
 std::string json_string(std::string_view text) {
-  rapidjson::StringBuffer buf;
-  writer_t w{buf};
-  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-  return std::string{buf.GetString(), buf.GetSize()};
+  std::string out;
+  append_json_string(out, text);
+  return out;
 }
 
 std::string build_message_json(std::int64_t id, std::string_view room_id, std::string_view from,
@@ -68,10 +94,13 @@ std::string build_message_json(std::int64_t id, std::string_view room_id, std::s
   std::string out;
   out.reserve(64 + room_id.size() + from.size() + text.size());
   out.append("{\"id\":").append(std::to_string(id));
-  out.append(",\"roomId\":").append(json_string(room_id));
-  out.append(",\"from\":").append(json_string(from));
+  out.append(",\"roomId\":");
+  append_json_string(out, room_id);
+  out.append(",\"from\":");
+  append_json_string(out, from);
   out.append(",\"date\":").append(std::to_string(date));
-  out.append(",\"message\":").append(json_string(text));
+  out.append(",\"message\":");
+  append_json_string(out, text);
   out.append("}");
   return out;
 }
@@ -93,8 +122,8 @@ bool parse_score(std::string_view text, double& out) noexcept {
 
 std::optional<stored_message> normalise_message(std::string_view raw, double score,
                                                 std::string_view room_id) {
-  rapidjson::Document d;
-  d.Parse(raw.data(), raw.size());
+  json_doc parsed;
+  auto& d = parsed.parse(raw);
   if (d.HasParseError() || !d.IsObject())
     return std::nullopt;
   stored_message msg;

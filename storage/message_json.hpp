@@ -12,8 +12,14 @@
 
 namespace chat::storage {
 
-/// A quoted, escaped JSON string literal of `text` (RapidJSON Writer: escapes `"`, `\` and control
-/// characters, keeps `/` and non-ASCII as is). `text` must be valid UTF-8 (callers validate).
+/// Appends `text` as a JSON string literal: quotes included; `"`, `\`, control characters and DEL
+/// escaped (`\n`, `\u001f`, …); every other byte copied, so valid UTF-8 stays valid UTF-8 and `/`
+/// and non-ASCII stay as they are. The one escaper of the node (API bodies, events, the message
+/// JSON the send_message script stores).
+void append_json_string(std::string& out, std::string_view text);
+
+/// A quoted, escaped JSON string literal of `text` (append_json_string). `text` must be valid UTF-8
+/// (callers validate).
 std::string json_string(std::string_view text);
 
 /// The message JSON exactly as the send_message Lua script builds it from json_string() fragments.

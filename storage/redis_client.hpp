@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/redis_reply.hpp"
@@ -65,6 +66,11 @@ public:
   /// (e.g. "EVALSHA:send_message").
   void command(std::vector<std::string> argv, std::string metric_label, reply_handler done);
 
+  /// The same with a shared argv, for a caller that may send it again (script_runner's EVAL
+  /// fallback) without copying every argument of every command.
+  void command(std::shared_ptr<const std::vector<std::string>> argv, std::string metric_label,
+               reply_handler done);
+
   /// Called on the strand after each successful connect + AUTH + SELECT. The client re-SUBSCRIBEs
   /// every channel it is subscribed to by itself, and calls this only once Redis confirmed all of
   /// them, so a catch-up read started here cannot miss a message published before the subscription.
@@ -77,8 +83,9 @@ public:
   /// that every store callback runs on the same strand).
   void post(std::function<void()> fn);
 
-  /// Subscriber mode: called on the strand for every Pub/Sub message.
-  void set_on_message(std::function<void(std::string channel, std::string payload)> fn);
+  /// Subscriber mode: called on the strand for every Pub/Sub message (views into the reply, valid
+  /// during the call).
+  void set_on_message(std::function<void(std::string_view channel, std::string_view payload)> fn);
 
   /// Subscriber mode: SUBSCRIBEs to `channels` now (when connected) and after every reconnect.
   void subscribe(std::vector<std::string> channels);
@@ -116,10 +123,11 @@ private:
   void on_context_gone(bool was_connected);
   void schedule_reconnect();
   void do_stop();
-  void do_command(std::vector<std::string> argv, std::string label, reply_handler done);
+  void do_command(const std::vector<std::string>& argv, std::string label, reply_handler done);
   bool send_raw(const std::vector<std::string>& argv, std::string label, reply_handler& done);
   void send_subscription(const char* verb, const std::vector<std::string>& channels);
   void on_pubsub_reply(const redis_reply& r);
+  void on_published(std::string_view channel, std::string_view payload);
   void settle_subscriptions();
   void set_connected(bool up);
 

@@ -65,7 +65,7 @@ struct redis_client::impl {
   std::unordered_map<std::string, command_series> series;
   std::function<void()> on_connect;
   std::function<void()> on_disconnect;
-  std::function<void(std::string, std::string)> on_message;
+  std::function<void(std::string_view, std::string_view)> on_message;
   std::minstd_rand rng;
 };
 

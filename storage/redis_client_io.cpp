@@ -2,6 +2,7 @@
 #include "storage/redis_client.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include <boost/asio/bind_executor.hpp>
@@ -37,7 +38,15 @@ void redis_client::command(std::vector<std::string> argv, reply_handler done) {
 void redis_client::command(std::vector<std::string> argv, std::string metric_label, reply_handler done) {
   asio::post(impl_->strand, [self = shared_from_this(), argv = std::move(argv),
                              label = std::move(metric_label), done = std::move(done)]() mutable {
-    self->do_command(std::move(argv), std::move(label), std::move(done));
+    self->do_command(argv, std::move(label), std::move(done));
+  });
+}
+
+void redis_client::command(std::shared_ptr<const std::vector<std::string>> argv, std::string metric_label,
+                           reply_handler done) {
+  asio::post(impl_->strand, [self = shared_from_this(), argv = std::move(argv),
+                             label = std::move(metric_label), done = std::move(done)]() mutable {
+    self->do_command(*argv, std::move(label), std::move(done));
   });
 }
 
@@ -65,7 +74,7 @@ void redis_client::set_on_disconnect(std::function<void()> fn) {
   });
 }
 
-void redis_client::set_on_message(std::function<void(std::string, std::string)> fn) {
+void redis_client::set_on_message(std::function<void(std::string_view, std::string_view)> fn) {
   asio::post(impl_->strand, [self = shared_from_this(), fn = std::move(fn)]() mutable {
     self->impl_->on_message = std::move(fn);
   });
@@ -113,7 +122,7 @@ void redis_client::unsubscribe(std::vector<std::string> channels) {
 
 // -- commands (strand) ---------------------------------------------------------------
 
-void redis_client::do_command(std::vector<std::string> argv, std::string label, reply_handler done) {
+void redis_client::do_command(const std::vector<std::string>& argv, std::string label, reply_handler done) {
   auto fail = [&](redis_reply r) {
     if (metrics_ != nullptr)
       metrics_->redis_errors(label).Increment();
@@ -145,13 +154,23 @@ bool redis_client::send_raw(const std::vector<std::string>& argv, std::string la
   auto& d = *impl_;
   if (d.ac == nullptr)
     return false;
-  std::vector<const char*> ptrs;
-  std::vector<size_t> lens;
-  ptrs.reserve(argv.size());
-  lens.reserve(argv.size());
-  for (const auto& a : argv) {
-    ptrs.push_back(a.data());
-    lens.push_back(a.size());
+  // hiredis wants two arrays; the usual command (≤ 16 arguments) builds them on the stack.
+  constexpr std::size_t on_stack = 16;
+  std::array<const char*, on_stack> ptr_buf;
+  std::array<size_t, on_stack> len_buf;
+  std::vector<const char*> ptr_heap;
+  std::vector<size_t> len_heap;
+  const char** ptrs = ptr_buf.data();
+  size_t* lens = len_buf.data();
+  if (argv.size() > on_stack) {
+    ptr_heap.resize(argv.size());
+    len_heap.resize(argv.size());
+    ptrs = ptr_heap.data();
+    lens = len_heap.data();
+  }
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    ptrs[i] = argv[i].data();
+    lens[i] = argv[i].size();
   }
   command_series series;
   if (metrics_ != nullptr) {
@@ -161,8 +180,7 @@ bool redis_client::send_raw(const std::vector<std::string>& argv, std::string la
     series = it->second;
   }
   auto* p = new pending_command{std::move(done), std::move(label), std::chrono::steady_clock::now(), series};
-  int rc = redisAsyncCommandArgv(d.ac, &redis_client::reply_cb, p, static_cast<int>(argv.size()),
-                                 ptrs.data(), lens.data());
+  int rc = redisAsyncCommandArgv(d.ac, &redis_client::reply_cb, p, static_cast<int>(argv.size()), ptrs, lens);
   if (rc != REDIS_OK) {
     done = std::move(p->done); // hand the handler back so the caller can fail it
     delete p;
@@ -211,8 +229,31 @@ void redis_client::pubsub_cb(redisAsyncContext* /*ac*/, void* reply, void* privd
   if (reply == nullptr || privdata == nullptr)
     return; // connection going away; the sink is owned by the client, not freed here
   auto self = static_cast<subscription_sink*>(privdata)->client.lock();
-  if (self)
-    self->on_pubsub_reply(redis_reply::from_hiredis(static_cast<const redisReply*>(reply)));
+  if (!self)
+    return;
+  // A published message (the hot path) goes to on_message as views into hiredis's reply: no
+  // copy of it; confirmations take the general path.
+  const auto* raw = static_cast<const redisReply*>(reply);
+  auto is_string = [](const redisReply* e) { return e->type == REDIS_REPLY_STRING; };
+  if (raw->type == REDIS_REPLY_ARRAY && raw->elements == 3 && is_string(raw->element[0])
+      && std::string_view{raw->element[0]->str, raw->element[0]->len} == "message") {
+    if (is_string(raw->element[1]) && is_string(raw->element[2]))
+      self->on_published({raw->element[1]->str, raw->element[1]->len}, {raw->element[2]->str, raw->element[2]->len});
+    return;
+  }
+  self->on_pubsub_reply(redis_reply::from_hiredis(raw));
+}
+
+void redis_client::on_published(std::string_view channel, std::string_view payload) {
+  if (!impl_->on_message)
+    return;
+  try {
+    impl_->on_message(channel, payload);
+  } catch (const std::exception& e) {
+    log::error("redis_on_message_threw", {{"role", role_}, {"error", e.what()}});
+  } catch (...) {
+    log::error("redis_on_message_threw", {{"role", role_}});
+  }
 }
 
 void redis_client::on_pubsub_reply(const redis_reply& r) {
@@ -220,15 +261,7 @@ void redis_client::on_pubsub_reply(const redis_reply& r) {
     return;
   const auto& type = r.elements[0].str;
   if (type == "message") {
-    if (!impl_->on_message)
-      return;
-    try {
-      impl_->on_message(r.elements[1].str, r.elements[2].str);
-    } catch (const std::exception& e) {
-      log::error("redis_on_message_threw", {{"role", role_}, {"error", e.what()}});
-    } catch (...) {
-      log::error("redis_on_message_threw", {{"role", role_}});
-    }
+    on_published(r.elements[1].str, r.elements[2].str);
   } else if (type == "subscribe" || type == "unsubscribe") {
     log::debug("redis_subscription", {{"role", role_}, {"type", type}, {"channel", r.elements[1].str}});
     auto& d = *impl_;

@@ -3,6 +3,8 @@
 #include "caf/test/unit_test.hpp"
 
 #include "cluster/envelope.hpp"
+#include "storage/json_doc.hpp"
+#include "storage/message_json.hpp"
 
 using namespace chat::cluster;
 
@@ -47,4 +49,41 @@ CAF_TEST(garbage_is_refused) {
   CAF_CHECK(!parse_envelope("[]").has_value());
   CAF_CHECK(!parse_envelope(R"({"type":"message"})").has_value());
   CAF_CHECK(!parse_envelope(R"({"type":5,"data":{}})").has_value());
+}
+
+CAF_TEST(own_envelopes_are_known_by_their_first_bytes) {
+  // The bridge skips a payload that starts with its prefix without parsing it: every envelope a
+  // node writes must start with it, and no other node's may.
+  auto prefix = own_envelope_prefix("node-1");
+  CAF_CHECK_EQUAL(prefix, R"({"serverId":"node-1",)");
+  // The send_message script writes '{"serverId":' .. json_string(server id) .. ',"type":…'.
+  CAF_CHECK_EQUAL(prefix, R"({"serverId":)" + chat::storage::json_string("node-1") + ",");
+  auto starts = [&](const std::string& text) { return text.compare(0, prefix.size(), prefix) == 0; };
+  CAF_CHECK(starts(typing_envelope("node-1", "7", "3", true)));
+  CAF_CHECK(starts(user_event_envelope("node-1", "room.joined", "7", {"3"}, "{}", 5)));
+  CAF_CHECK(!starts(typing_envelope("node-10", "7", "3", true)));
+  CAF_CHECK(!starts(typing_envelope("node-", "7", "3", true)));
+  CAF_CHECK(!starts(R"({"serverId":"node-1"})")); // not an envelope we wrote: parsed as usual
+}
+
+CAF_TEST(parsing_nested_and_large_documents) {
+  // The parser's thread buffers: a document parsed while another is alive gets its own, and one
+  // larger than them spills to the heap; both parse like any other.
+  std::string big(40'000, 'x');
+  auto text = R"({"serverId":"n2","type":"message","ts":1,"prev":0,"data":{"id":2,"roomId":"7","message":")"
+              + big + R"("}})";
+  auto e = parse_envelope(text);
+  CAF_REQUIRE(e.has_value());
+  CAF_CHECK_EQUAL(e->message_id, 2);
+  CAF_CHECK(e->data == R"({"id":2,"roomId":"7","message":")" + big + R"("})");
+  chat::storage::json_doc outer;
+  CAF_REQUIRE(!outer.parse(R"({"a":[1,2,3]})").HasParseError());
+  auto inner = parse_envelope(R"({"serverId":"n2","type":"typing","data":{"roomId":"7","userId":"3","typing":true}})");
+  CAF_REQUIRE(inner.has_value());
+  CAF_CHECK(inner->typing);
+  CAF_CHECK_EQUAL((*outer)["a"].Size(), 3u); // the outer document is intact
+  std::string deep(1'000, '['); // deeper than the stack buffer holds
+  deep += std::string(1'000, ']');
+  chat::storage::json_doc nested;
+  CAF_CHECK(!nested.parse(deep).HasParseError());
 }

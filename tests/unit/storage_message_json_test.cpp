@@ -16,6 +16,22 @@ CAF_TEST(json fragments escape once and keep slashes and unicode) {
   CAF_CHECK_EQUAL(json_string("😀 ü"), "\"😀 ü\"");
   CAF_CHECK_EQUAL(json_string(std::string_view{"a\0b", 3}), "\"a\\u0000b\"");
   CAF_CHECK_EQUAL(json_string("\x01"), "\"\\u0001\"");
+  CAF_CHECK_EQUAL(json_string("\x1f\x7f\b\f\r"), "\"\\u001f\\u007f\\b\\f\\r\"");
+  std::string prefix = "[1,";
+  append_json_string(prefix, "x");
+  CAF_CHECK_EQUAL(prefix, "[1,\"x\"");
+}
+
+CAF_TEST(every byte below 0x80 survives a round trip through a JSON parser) {
+  std::string all;
+  for (int c = 0; c < 0x80; ++c)
+    all.push_back(static_cast<char>(c));
+  all += "tail \xc3\xbc";
+  auto text = json_string(all);
+  rapidjson::Document d;
+  d.Parse(text.c_str(), text.size());
+  CAF_REQUIRE(!d.HasParseError() && d.IsString());
+  CAF_CHECK(std::string(d.GetString(), d.GetStringLength()) == all);
 }
 
 CAF_TEST(built message json has the fixed field order) {
