@@ -188,7 +188,8 @@ void redis_client::on_connect_result(bool ok) {
       if (auto self = w.lock(); self && self->impl_->generation == gen)
         self->on_handshake_reply(r, what);
     };
-    bool sent = send_raw(argv, what, on_reply);
+    std::string label{what};
+    bool sent = send_raw(argv, label, on_reply);
     if (!sent) {
       redisAsyncDisconnect(d.ac);
       return;

@@ -124,7 +124,7 @@ private:
   void schedule_reconnect();
   void do_stop();
   void do_command(const std::vector<std::string>& argv, std::string label, reply_handler done);
-  bool send_raw(const std::vector<std::string>& argv, std::string label, reply_handler& done);
+  bool send_raw(const std::vector<std::string>& argv, std::string& label, reply_handler& done);
   void send_subscription(const char* verb, const std::vector<std::string>& channels);
   void on_pubsub_reply(const redis_reply& r);
   void on_published(std::string_view channel, std::string_view payload);

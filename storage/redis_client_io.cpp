@@ -146,11 +146,11 @@ void redis_client::do_command(const std::vector<std::string>& argv, std::string 
     fail(redis_reply::io_failure("not connected"));
     return;
   }
-  if (!send_raw(argv, label, done)) // moves from `done` only on success
+  if (!send_raw(argv, label, done)) // moves from `label` and `done` only on success
     fail(redis_reply::io_failure("command rejected by hiredis"));
 }
 
-bool redis_client::send_raw(const std::vector<std::string>& argv, std::string label, reply_handler& done) {
+bool redis_client::send_raw(const std::vector<std::string>& argv, std::string& label, reply_handler& done) {
   auto& d = *impl_;
   if (d.ac == nullptr)
     return false;
@@ -182,7 +182,8 @@ bool redis_client::send_raw(const std::vector<std::string>& argv, std::string la
   auto* p = new pending_command{std::move(done), std::move(label), std::chrono::steady_clock::now(), series};
   int rc = redisAsyncCommandArgv(d.ac, &redis_client::reply_cb, p, static_cast<int>(argv.size()), ptrs, lens);
   if (rc != REDIS_OK) {
-    done = std::move(p->done); // hand the handler back so the caller can fail it
+    done = std::move(p->done); // hand both back so the caller can fail the command
+    label = std::move(p->label);
     delete p;
     return false;
   }
