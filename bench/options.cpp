@@ -78,6 +78,8 @@ one JSON object per result on stdout (progress on stderr).
   --mode send|idle|sweep       (send) sweep doubles the rate from --rate until p99 > --p99-limit-ms
   --p99-limit-ms MS            sweep limit (100)
   --sweep-factor F             sweep: each step's rate is the previous one times F (2; 1.05..10)
+  --sweep-retries N            sweep: a step over the p99 limit runs again up to N times before the
+                               sweep stops (0; 0..5); every attempt is printed
   --pids PID,...               server processes to sample (CPU%, RSS); i-th pid = i-th node
   --password P                 password of the bench users (benchpass123)
   --prefix P                   username prefix; users are reused across runs (bench)
@@ -144,6 +146,7 @@ void Options::parse(int argc, char** argv) {
       mode = value;
     } else if (name == "p99-limit-ms") p99_limit_ms = to_double(name, value, 0.001, 1e6);
     else if (name == "sweep-factor") sweep_factor = to_double(name, value, 1.05, 10);
+    else if (name == "sweep-retries") sweep_retries = to_int(name, value, 0, 5);
     else if (name == "pids") {
       pids.clear();
       for (auto& p : split(value)) pids.push_back(to_int(name, p, 1, 1 << 30));

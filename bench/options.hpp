@@ -32,6 +32,7 @@ class Options {
   std::string mode = "send";
   double p99_limit_ms = 100;
   double sweep_factor = 2;  // sweep: next rate = rate * factor
+  int sweep_retries = 0;    // sweep: attempts more at a rate whose p99 is over the limit
   std::vector<int> pids;
   std::string password = "benchpass123";
   std::string prefix = "bench";

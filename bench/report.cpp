@@ -65,7 +65,7 @@ std::string Report::step(const Step& s, const Stats& st) const {
 }
 
 std::string Report::sweep_summary(double limit_ms, double best_rate, double best_delivered_per_s,
-                                  double best_p99_ms, const std::string& stop_reason) {
+                                  double best_p99_ms, const std::string& stop_reason, int retried_steps) {
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
   w.StartObject();
@@ -75,6 +75,7 @@ std::string Report::sweep_summary(double limit_ms, double best_rate, double best
   w.Key("best_delivered_per_s"); w.Double(round3(best_delivered_per_s));
   w.Key("best_p99_ms"); w.Double(best_p99_ms);
   w.Key("stop_reason"); w.String(stop_reason.c_str());
+  w.Key("retried_steps"); w.Int(retried_steps);
   w.EndObject();
   return sb.GetString();
 }

@@ -29,7 +29,7 @@ class Report {
   explicit Report(const Options& opt) : opt_(opt) {}
   std::string step(const Step& s, const Stats& st) const;
   static std::string sweep_summary(double limit_ms, double best_rate, double best_delivered_per_s,
-                                   double best_p99_ms, const std::string& stop_reason);
+                                   double best_p99_ms, const std::string& stop_reason, int retried_steps);
 
  private:
   const Options& opt_;

@@ -13,7 +13,7 @@
 #
 # Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
 # build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
-# step), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data).
+# step), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -91,7 +91,8 @@ bench() { # bench NODES ARGS...
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 result="$out_dir/$scenario-$stamp.jsonl"
-sweep=(--mode sweep --duration "$duration" --warmup 2 --sweep-factor "${CHAT_BENCH_SWEEP_FACTOR:-1.5}")
+sweep=(--mode sweep --duration "$duration" --warmup 2 --sweep-factor "${CHAT_BENCH_SWEEP_FACTOR:-1.5}"
+  --sweep-retries "${CHAT_BENCH_SWEEP_RETRIES:-1}")
 case "$scenario" in
   1)
     start_nodes 2

@@ -77,6 +77,22 @@ test('send without batch mode (--no-batch): the same counts over plain /ws', T, 
   assert.equal(s.delivered, s.sent * 10);
 });
 
+test('sweep: a step over the p99 limit runs once more with --sweep-retries 1, then the sweep stops with nothing passed', T, async () => {
+  // A limit no step can meet (1 µs): both attempts at the first rate fail, so the sweep reports
+  // two steps at 20 msg/s, best_rate 0 and one retried step.
+  const r = await runBench(['--nodes', `127.0.0.1:${node.port}`, '--users', '20', '--connections', '20',
+    '--room-size', '10', '--senders', '2', '--rate', '20', '--duration', '1', '--warmup', '1', '--mode', 'sweep',
+    '--p99-limit-ms', '0.001', '--sweep-retries', '1', '--prefix', 'smoke', '--max-seconds', '60']);
+  assert.equal(r.code, 0, r.stderr);
+  const steps = r.results.filter((x) => x.mode !== 'sweep_summary');
+  const summary = r.results.find((x) => x.mode === 'sweep_summary');
+  assert.deepEqual(steps.map((x) => x.target_rate), [20, 20], 'the failing rate was tried twice, no higher one');
+  assert.ok(summary, 'a sweep_summary line');
+  assert.equal(summary.best_rate, 0);
+  assert.equal(summary.retried_steps, 1);
+  assert.equal(summary.stop_reason, 'p99 over limit');
+});
+
 test('idle: 100 connections on two source addresses → rss_per_connection_kb reported', T, async () => {
   const r = await runBench(['--nodes', `127.0.0.1:${node.port}`, '--users', '10', '--connections', '100',
     '--general', '--mode', 'idle', '--duration', '1', '--source-addresses', '127.0.0.2,127.0.0.3',
