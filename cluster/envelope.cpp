@@ -19,12 +19,16 @@ struct string_sink {
   void Flush() {}
 };
 
-/// `v` as compact JSON; `hint` is an upper bound of its size (the text it was parsed from).
+/// `v` as compact JSON; `hint` is an upper bound of its size (the text it was parsed from). The
+/// writer's nesting stack lives on this stack (32 levels; deeper values spill to the heap).
 std::string serialize(const rapidjson::Value& v, std::size_t hint) {
   std::string out;
   out.reserve(hint);
   string_sink sink{out};
-  rapidjson::Writer<string_sink> w{sink};
+  using pool = rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>;
+  alignas(16) char levels_buffer[1024];
+  pool levels{levels_buffer, sizeof levels_buffer};
+  rapidjson::Writer<string_sink, rapidjson::UTF8<>, rapidjson::UTF8<>, pool> w{sink, &levels};
   v.Accept(w);
   return out;
 }

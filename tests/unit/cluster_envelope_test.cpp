@@ -82,6 +82,11 @@ CAF_TEST(parsing_nested_and_large_documents) {
   CAF_REQUIRE(inner.has_value());
   CAF_CHECK(inner->typing);
   CAF_CHECK_EQUAL((*outer)["a"].Size(), 3u); // the outer document is intact
+  std::string nested_data(100, '['); // deeper than the writer's nesting buffer when written back
+  nested_data += std::string(100, ']');
+  auto with_deep_data = parse_envelope(R"({"serverId":"n2","type":"show.room","data":)" + nested_data + "}");
+  CAF_REQUIRE(with_deep_data.has_value());
+  CAF_CHECK_EQUAL(with_deep_data->data, nested_data);
   std::string deep(1'000, '['); // deeper than the stack buffer holds
   deep += std::string(1'000, ']');
   chat::storage::json_doc nested;
