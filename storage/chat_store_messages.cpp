@@ -109,10 +109,20 @@ void chat_store::send_message(std::string room_id, std::string from_user_id, std
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }
-  std::vector<std::string> keys_{keys::room(room_id), keys::room_last_id(room_id)};
-  std::vector<std::string> args{keys::room_channel(room_id), json_string(impl_->opts.server_id),
-                                json_string(room_id), json_string(from_user_id), json_string(text),
-                                std::move(from_user_id), std::move(room_id)};
+  // Built element by element: an initializer list would copy every string (the text among them).
+  std::vector<std::string> keys_;
+  keys_.reserve(2);
+  keys_.push_back(keys::room(room_id));
+  keys_.push_back(keys::room_last_id(room_id));
+  std::vector<std::string> args;
+  args.reserve(7);
+  args.push_back(keys::room_channel(room_id));
+  args.push_back(json_string(impl_->opts.server_id));
+  args.push_back(json_string(room_id));
+  args.push_back(json_string(from_user_id));
+  args.push_back(json_string(text));
+  args.push_back(std::move(from_user_id));
+  args.push_back(std::move(room_id));
   auto* metrics = impl_->redis->metrics();
   impl_->scripts->run(scripts::send_message, std::move(keys_), std::move(args),
                       [done = std::move(done), metrics](redis_reply r) {
