@@ -1,111 +1,40 @@
 // E2E harness: a private redis-server and real chatnode processes on free loopback ports.
-// (Own copy of the ideas in tests/integration/lib/harness.mjs; nothing is imported across folders.)
 //
-// Every process started here is tracked; cleanup() (call it from after()) stops them all
-// (SIGTERM, then SIGKILL) and removes temp dirs; a process 'exit' hook SIGKILLs leftovers.
-// Every wait is bounded.
+// The process layer is shared with the integration suite, imported from tests/integration/lib/
+// (one implementation of tracked processes, ports, waits and Redis, so a fix to one reaches both):
+//   common.mjs     HOST, sleep, waitFor, uniqueName, tail
+//   processes.mjs  makeTmpDir, freePort, spawnTracked, waitExit, cleanup, the process 'exit' hook
+//   redis.mjs      startRedis
+// Those three modules import only Node built-ins, so this suite needs nothing installed in
+// tests/integration/ (its node_modules is not required). Kept here, because they are e2e-specific:
+// REPO/WEB_ROOT (the real web/ client), chatnodeBin, startNode (launch/kill/restart/stop on the
+// same ports), startCluster, httpStatus and the HTTP API helpers used to seed data.
+//
+// Every process started here goes through the shared spawnTracked, so the shared cleanup() (call it
+// from after()) stops them all (SIGTERM, then SIGKILL) and removes temp dirs, and the shared
+// process 'exit' hook SIGKILLs leftovers. Every wait is bounded.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { HOST, sleep, tail, uniqueName, waitFor } from '../../integration/lib/common.mjs';
+import { cleanup, freePort, makeTmpDir, spawnTracked, waitExit } from '../../integration/lib/processes.mjs';
+import { startRedis } from '../../integration/lib/redis.mjs';
 
-export const HOST = '127.0.0.1';
+// Re-exported unchanged for the e2e tests and lib/browser.mjs, lib/proxy.mjs (see the modules
+// above for their JSDoc): HOST, sleep, waitFor(fn, {timeout, interval, what}), uniqueName(prefix),
+// makeTmpDir(tag), freePort(), cleanup() (for after()), startRedis() → {port, url, stop(), ...}.
+export { HOST, sleep, uniqueName, waitFor, makeTmpDir, freePort, cleanup, startRedis };
+
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root. */
 export const REPO = path.resolve(here, '../../..');
+/** The web client served by every node: CHAT_WEB_ROOT, else the repository's web/. */
 export const WEB_ROOT = process.env.CHAT_WEB_ROOT || path.join(REPO, 'web');
 
-const live = new Set();
-const tmpDirs = new Set();
-const usedPorts = new Set();
-
-process.on('exit', () => {
-  for (const p of live) { try { p.kill('SIGKILL'); } catch { /* gone */ } }
-});
-
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-export function uniqueName(prefix = 'u') {
-  return `${prefix}_${randomBytes(3).toString('hex')}`.slice(0, 32);
-}
-
-export function makeTmpDir(tag) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${tag}-`));
-  tmpDirs.add(d);
-  return d;
-}
-
-export async function freePort() {
-  for (let i = 0; i < 50; i++) {
-    const port = await new Promise((resolve, reject) => {
-      const srv = net.createServer();
-      srv.unref();
-      srv.on('error', reject);
-      srv.listen(0, HOST, () => { const { port: p } = srv.address(); srv.close(() => resolve(p)); });
-    });
-    if (!usedPorts.has(port)) { usedPorts.add(port); return port; }
-  }
-  throw new Error('freePort: no unused port found');
-}
-
-/** Polls fn() until truthy; throws after `timeout` ms naming `what`. */
-export async function waitFor(fn, { timeout = 5000, interval = 100, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try { const v = await fn(); if (v) return v; last = v; } catch (e) { last = e; }
-    if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    }
-    await sleep(interval);
-  }
-}
-
-const tail = (s, n = 3000) => (s.length > n ? `…${s.slice(-n)}` : s);
-
-function spawnTracked(cmd, args) {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = { stdout: '', stderr: '' };
-  proc.stdout.setEncoding('utf8');
-  proc.stderr.setEncoding('utf8');
-  proc.stdout.on('data', (d) => { out.stdout += d; });
-  proc.stderr.on('data', (d) => { out.stderr += d; });
-  live.add(proc);
-  const exited = new Promise((resolve) => {
-    proc.on('error', (err) => { out.stderr += `\n[spawn error] ${err.message}`; });
-    proc.on('close', (code, signal) => { live.delete(proc); resolve({ code, signal }); });
-  });
-  return { proc, out, exited };
-}
-
-async function waitExit(t, timeout) {
-  if (t.proc.exitCode !== null || t.proc.signalCode !== null) return { ...(await t.exited), killed: false };
-  let timer;
-  const r = await Promise.race([
-    t.exited.then((x) => ({ ...x, killed: false })),
-    new Promise((resolve) => { timer = setTimeout(() => resolve(null), timeout); }),
-  ]);
-  clearTimeout(timer);
-  if (r) return r;
-  try { t.proc.kill('SIGKILL'); } catch { /* gone */ }
-  return { ...(await Promise.race([t.exited, sleep(5000).then(() => ({ code: null, signal: 'SIGKILL?' }))])), killed: true };
-}
-
-function tcpProbe(port, payload, expect, timeout = 500) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: HOST, port });
-    let buf = '';
-    const done = (v) => { s.destroy(); resolve(v); };
-    s.setTimeout(timeout, () => done(false));
-    s.on('error', () => done(false));
-    s.on('connect', () => s.write(payload));
-    s.on('data', (d) => { buf += d; if (expect(buf) !== undefined) done(expect(buf)); });
-  });
-}
+/** Process output in error messages: the last 3000 characters. */
+const outTail = (s) => tail(s, 3000);
 
 /** GET http://127.0.0.1:port/path → status (0 when unreachable). */
 export async function httpStatus(port, urlPath, timeout = 1000) {
@@ -116,25 +45,7 @@ export async function httpStatus(port, urlPath, timeout = 1000) {
   } catch { return 0; }
 }
 
-export async function startRedis() {
-  const port = await freePort();
-  const dir = makeTmpDir('e2e-redis');
-  const t = spawnTracked('redis-server', ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '']);
-  try {
-    await waitFor(async () => {
-      if (t.proc.exitCode !== null) throw new Error(`redis-server exited with ${t.proc.exitCode}`);
-      return tcpProbe(port, 'PING\r\n', (b) => (b.includes('\r\n') ? b.startsWith('+PONG') : undefined));
-    }, { timeout: 10000, interval: 50, what: `redis-server on ${port}` });
-  } catch (e) {
-    throw new Error(`${e.message}\n${tail(t.out.stdout + t.out.stderr)}`);
-  }
-  return {
-    port,
-    url: `redis://${HOST}:${port}/0`,
-    async stop() { t.proc.kill('SIGTERM'); await waitExit(t, 10000); },
-  };
-}
-
+/** The chatnode binary under test: CHATNODE_BIN (absolute path; throws when unset or missing). */
 export function chatnodeBin() {
   const bin = process.env.CHATNODE_BIN;
   if (!bin) throw new Error('CHATNODE_BIN is not set: e.g. CHATNODE_BIN=build/release/app/chatnode node --test tests/e2e/');
@@ -164,7 +75,7 @@ export async function startNode({ redisUrl, serverId, port, internalPort, args =
     serverId,
     url: `http://${HOST}:${port}`,
     get alive() { return t !== null && t.proc.exitCode === null && t.proc.signalCode === null; },
-    output() { return `--- chatnode ${argv.join(' ')}\n--- stdout\n${tail(t?.out.stdout ?? '')}\n--- stderr\n${tail(t?.out.stderr ?? '')}`; },
+    output() { return `--- chatnode ${argv.join(' ')}\n--- stdout\n${outTail(t?.out.stdout ?? '')}\n--- stderr\n${outTail(t?.out.stderr ?? '')}`; },
     async launch() {
       t = spawnTracked(bin, argv);
       try {
@@ -181,7 +92,7 @@ export async function startNode({ redisUrl, serverId, port, internalPort, args =
     async kill() {
       if (!node.alive) return;
       t.proc.kill('SIGKILL');
-      await waitExit(t, 5000);
+      await waitExit(t.proc, t.exited, 5000);
     },
     async restart() {
       await node.kill();
@@ -190,7 +101,7 @@ export async function startNode({ redisUrl, serverId, port, internalPort, args =
     async stop(timeout = 15000) {
       assert.ok(node.alive, `chatnode ${serverId} was not running before stop()\n${node.output()}`);
       t.proc.kill('SIGTERM');
-      const r = await waitExit(t, timeout);
+      const r = await waitExit(t.proc, t.exited, timeout);
       assert.ok(!r.killed, `chatnode ${serverId} did not exit within ${timeout} ms of SIGTERM\n${node.output()}`);
       assert.equal(r.code, 0, `chatnode ${serverId} exit code after SIGTERM\n${node.output()}`);
     },
@@ -207,18 +118,6 @@ export async function startCluster(count = 2) {
   return { redis, nodes };
 }
 
-/** Stops every tracked process (SIGTERM, then SIGKILL) and removes temp dirs. */
-export async function cleanup() {
-  for (const p of [...live]) { try { p.kill('SIGTERM'); } catch { /* gone */ } }
-  const deadline = Date.now() + 5000;
-  while (live.size > 0 && Date.now() < deadline) await sleep(50);
-  for (const p of [...live]) { try { p.kill('SIGKILL'); } catch { /* gone */ } }
-  const d2 = Date.now() + 3000;
-  while (live.size > 0 && Date.now() < d2) await sleep(50);
-  for (const d of tmpDirs) { try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* ignore */ } }
-  tmpDirs.clear();
-}
-
 // --- HTTP API (seeding data without a browser) ---------------------------------------------------
 
 /** A user's API session (Bearer token from the register/login cookie). */
@@ -233,6 +132,7 @@ export async function apiRegister(node, username, password = 'password123') {
   return { user, token, password };
 }
 
+/** An API request with the session token → { status, json } (10 s timeout). */
 export async function apiCall(port, token, method, urlPath, body) {
   const res = await fetch(`http://${HOST}:${port}${urlPath}`, {
     method,
@@ -244,6 +144,7 @@ export async function apiCall(port, token, method, urlPath, body) {
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
 
+/** Sends a message to a room over the API; asserts 201 and returns the response JSON. */
 export async function apiSend(port, token, roomId, message) {
   const r = await apiCall(port, token, 'POST', `/room/${encodeURIComponent(roomId)}/messages`, { message });
   assert.equal(r.status, 201, `send to ${roomId}: ${r.status} ${JSON.stringify(r.json)}`);
