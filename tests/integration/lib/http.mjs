@@ -121,26 +121,25 @@ export function assertStatus(res, status, what = '') {
   assert.equal(res.status, status, `${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 400)}`);
 }
 
-/** Registers a user; asserts 201. Returns a Client holding the session, with .user set. */
-export async function register(node, username = uniqueName(), password = 'password123', opts = {}) {
+/** POSTs credentials to /register or /login; asserts `status` and a session cookie. */
+async function signIn(node, verb, status, username, password, opts) {
   const c = new Client(node, opts);
-  const res = await c.post('/register', { username, password });
-  assertStatus(res, 201, `register ${username}`);
-  assert.ok(c.token, `register ${username}: no chat_session cookie`);
+  const res = await c.post(`/${verb}`, { username, password });
+  assertStatus(res, status, `${verb} ${username}`);
+  assert.ok(c.token, `${verb} ${username}: no chat_session cookie`);
   c.user = res.json;
   c.password = password;
   return c;
 }
 
+/** Registers a user; asserts 201. Returns a Client holding the session, with .user set. */
+export function register(node, username = uniqueName(), password = 'password123', opts = {}) {
+  return signIn(node, 'register', 201, username, password, opts);
+}
+
 /** Logs a user in; asserts 200. Returns a Client holding the new session. */
-export async function login(node, username, password = 'password123', opts = {}) {
-  const c = new Client(node, opts);
-  const res = await c.post('/login', { username, password });
-  assertStatus(res, 200, `login ${username}`);
-  assert.ok(c.token, `login ${username}: no chat_session cookie`);
-  c.user = res.json;
-  c.password = password;
-  return c;
+export function login(node, username, password = 'password123', opts = {}) {
+  return signIn(node, 'login', 200, username, password, opts);
 }
 
 /** Walks a room's whole history with the cursor API (newest first). */
