@@ -173,7 +173,7 @@ void sse_session::on_inbox() {
     switch (in.what) {
       case inbound::kind::message:
         cursor_.insert_or_assign(std::move(in.room_id), in.id);
-        push({"id: " + format_sse_cursor(cursor_) + "\ndata: ", std::move(in.frame), true});
+        push({"id: " + format_sse_cursor(cursor_) + "\ndata: ", std::move(in.frame), true, true});
         break;
       case inbound::kind::event:
         push({"data: ", std::move(in.frame), true});
@@ -223,9 +223,8 @@ void sse_session::do_write() {
     if (c.body) {
       batch_.append(*c.body);
       batch_.append(kEventTail);
-      if (c.head.rfind("id: ", 0) == 0)
-        ++in_flight_messages_;
     }
+    in_flight_messages_ += c.message ? 1 : 0;
     in_flight_counted_ += c.counted ? 1 : 0;
     ++in_flight_events_;
     queue_.pop_front();

@@ -66,6 +66,7 @@ private:
     std::string head;
     actors::frame_ptr body; ///< may be null (comments, cursor-only frames)
     bool counted = true;    ///< holds a gate slot
+    bool message = false;   ///< a chat message (counted as delivered once written)
   };
 
   /// What another thread handed over: a chat message (cursor moves, event written), an ephemeral
