@@ -257,7 +257,8 @@ int node::run() {
   s.hasher = std::make_unique<storage::password_hasher>(cfg.hash_threads, cfg.bcrypt_cost, kHashBacklog);
   s.redis = storage::redis_client::create(s.ioc, ep, &s.metrics, "command");
   s.store = std::make_unique<storage::chat_store>(
-      s.redis, storage::store_options{cfg.session_ttl, cfg.server_id});
+      s.redis, storage::store_options{cfg.session_ttl, cfg.server_id,
+                                    std::chrono::milliseconds{cfg.redis_max_queue_delay_ms}});
   s.store->set_admin_names(cfg.admins);
 
   // The actor layer: rooms, sessions and presence, reading history and writing presence to Redis.

@@ -45,6 +45,7 @@ std::string Report::step(const Step& s, const Stats& st) const {
   }
   w.Key("errors"); w.StartObject();
   w.Key("rate_limited"); w.Uint64(st.rate_limited.load());
+  w.Key("overloaded"); w.Uint64(st.overloaded.load());
   w.Key("other"); w.Uint64(st.other_errors.load());
   w.Key("closed"); w.Uint64(st.closed.load());
   w.Key("connect_failed"); w.Uint64(st.connect_failed.load());

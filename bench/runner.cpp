@@ -108,8 +108,8 @@ int Runner::run() {
         reason = "under 99% of expected deliveries";
         break;
       }
-      if (stats_.rate_limited.load() > 0 || stats_.closed.load() > 0) {
-        reason = "errors (rate_limited or closed)";
+      if (stats_.rate_limited.load() > 0 || stats_.overloaded.load() > 0 || stats_.closed.load() > 0) {
+        reason = "errors (rate_limited, overloaded or closed)";
         break;
       }
       best = rate;

@@ -15,7 +15,7 @@ struct Stats {
   std::atomic<bool> stopping{false};
 
   std::atomic<std::uint64_t> sent{0}, acked{0}, delivered{0}, expected{0};
-  std::atomic<std::uint64_t> rate_limited{0}, other_errors{0}, closed{0};
+  std::atomic<std::uint64_t> rate_limited{0}, overloaded{0}, other_errors{0}, closed{0};
   std::atomic<std::uint64_t> connected{0}, connect_failed{0};
   std::atomic<std::uint64_t> frames{0};  // every frame received (used to wait for quiet)
   Histogram latency;
@@ -30,6 +30,7 @@ struct Stats {
     delivered = 0;
     expected = 0;
     rate_limited = 0;
+    overloaded = 0;
     other_errors = 0;
     closed = 0;
     latency.reset();

@@ -228,6 +228,8 @@ void WsClient::handle_event(std::string_view f, std::int64_t now) {
   } else if (type == "error") {
     if (f.find("\"rate_limited\"") != std::string_view::npos) {
       stats_.rate_limited.fetch_add(1, std::memory_order_relaxed);
+    } else if (f.find("\"overloaded\"") != std::string_view::npos) {  // shed by the node: not sent
+      stats_.overloaded.fetch_add(1, std::memory_order_relaxed);
     } else {
       stats_.other_errors.fetch_add(1, std::memory_order_relaxed);
       if (logged_errors.fetch_add(1) < 5) std::cerr << "chatbench: server error frame: " << f << "\n";

@@ -91,6 +91,13 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
     .Help("1 while the Redis connection of this role is up").Register(reg);
   redis_reconnects_family_ = &BuildCounter().Name("chatnode_redis_reconnects_total")
     .Help("Redis reconnect attempts by connection role").Register(reg);
+  redis_in_flight_family_ = &BuildGauge().Name("chatnode_redis_commands_in_flight")
+    .Help("Redis commands sent and not yet answered, by connection role").Register(reg);
+  redis_queue_delay_family_ = &BuildGauge().Name("chatnode_redis_queue_delay_seconds")
+    .Help("Estimated wait of the oldest Redis command in flight, by connection role").Register(reg);
+  messages_shed_ = &BuildCounter().Name("chatnode_messages_shed_total")
+    .Help("Chat messages refused (error overloaded) because Redis was further behind than the limit")
+    .Register(reg).Add({});
   pubsub_received_ = &BuildCounter().Name("chatnode_pubsub_messages_received_total")
     .Help("Pub/Sub envelopes received from Redis").Register(reg).Add({});
   pubsub_published_ = &BuildCounter().Name("chatnode_pubsub_messages_published_total")
@@ -116,7 +123,17 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
     .Help("1 while the node drains its connections before exit").Register(reg).Add({});
 }
 
+void node_metrics::add_collect_hook(std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock(hooks_mutex_);
+  hooks_.push_back(std::move(fn));
+}
+
 std::string node_metrics::serialize() const {
+  {
+    std::lock_guard<std::mutex> lock(hooks_mutex_);
+    for (const auto& fn : hooks_)
+      fn();
+  }
   return prometheus::TextSerializer{}.Serialize(registry_->Collect());
 }
 
@@ -152,6 +169,12 @@ prometheus::Gauge& node_metrics::redis_connected(std::string_view role) {
 }
 prometheus::Counter& node_metrics::redis_reconnects(std::string_view role) {
   return redis_reconnects_family_->Add({{"role", str(role)}});
+}
+prometheus::Gauge& node_metrics::redis_in_flight(std::string_view role) {
+  return redis_in_flight_family_->Add({{"role", str(role)}});
+}
+prometheus::Gauge& node_metrics::redis_queue_delay(std::string_view role) {
+  return redis_queue_delay_family_->Add({{"role", str(role)}});
 }
 prometheus::Counter& node_metrics::presence_reaped(std::string_view reason) {
   return reaped_family_->Add({{"reason", str(reason)}});

@@ -3,9 +3,12 @@
 /// pre-bound references (an increment is one relaxed atomic add, no lock, no lookup). Label values
 /// are always from small fixed sets: never user ids, room ids or connection ids.
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -29,8 +32,13 @@ public:
   node_metrics(const node_metrics&) = delete;
   node_metrics& operator=(const node_metrics&) = delete;
 
-  /// Prometheus text exposition format (version 0.0.4) of every series.
+  /// Prometheus text exposition format (version 0.0.4) of every series. Runs the collect hooks
+  /// first.
   std::string serialize() const;
+
+  /// Adds `fn`, run at the start of every serialize() (on the scraping thread): it sets gauges
+  /// whose value is read from elsewhere, such as a Redis connection's backlog. Thread-safe.
+  void add_collect_hook(std::function<void()> fn);
 
   /// The registry (for tests and for adding series next to these).
   prometheus::Registry& registry() noexcept { return *registry_; }
@@ -63,6 +71,12 @@ public:
   /// `role` is "command" or "subscriber"; 1 while that connection is up.
   prometheus::Gauge& redis_connected(std::string_view role);
   prometheus::Counter& redis_reconnects(std::string_view role);
+  /// Commands sent on the connection of `role` and not yet answered (set at scrape time).
+  prometheus::Gauge& redis_in_flight(std::string_view role);
+  /// Estimated wait of that connection's oldest command in flight (set at scrape time).
+  prometheus::Gauge& redis_queue_delay(std::string_view role);
+  /// Chat messages refused with `overloaded` because Redis was too far behind.
+  prometheus::Counter& messages_shed() noexcept { return *messages_shed_; }
   prometheus::Counter& pubsub_received() noexcept { return *pubsub_received_; }
   prometheus::Counter& pubsub_published() noexcept { return *pubsub_published_; }
   prometheus::Counter& pubsub_catchups() noexcept { return *pubsub_catchups_; }
@@ -95,6 +109,8 @@ private:
   prometheus::Family<prometheus::Counter>* redis_errors_family_;
   prometheus::Family<prometheus::Gauge>* redis_connected_family_;
   prometheus::Family<prometheus::Counter>* redis_reconnects_family_;
+  prometheus::Family<prometheus::Gauge>* redis_in_flight_family_;
+  prometheus::Family<prometheus::Gauge>* redis_queue_delay_family_;
   prometheus::Family<prometheus::Counter>* reaped_family_;
   prometheus::Family<prometheus::Counter>* http_requests_family_;
   prometheus::Family<prometheus::Histogram>* http_duration_family_;
@@ -111,6 +127,7 @@ private:
   prometheus::Counter* paced_writes_;
 
   prometheus::Counter* messages_persisted_;
+  prometheus::Counter* messages_shed_;
   prometheus::Histogram* fanout_duration_;
   prometheus::Histogram* delivery_duration_;
   prometheus::Counter* slow_consumers_;
@@ -120,6 +137,9 @@ private:
   prometheus::Counter* pubsub_catchups_;
   prometheus::Gauge* presence_entries_;
   prometheus::Gauge* drain_in_progress_;
+
+  mutable std::mutex hooks_mutex_;
+  std::vector<std::function<void()>> hooks_; ///< guarded by hooks_mutex_
 };
 
 } // namespace chat::metrics

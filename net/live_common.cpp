@@ -67,6 +67,7 @@ std::string_view error_code_of(storage::errc e) noexcept {
   switch (e) {
     case storage::errc::ok: return "ok";
     case storage::errc::unavailable: return "unavailable";
+    case storage::errc::overloaded: return "overloaded";
     case storage::errc::not_found: return "not_found";
     case storage::errc::forbidden: return "forbidden";
     case storage::errc::conflict: return "conflict";
@@ -80,6 +81,7 @@ std::string_view error_message_of(storage::errc e) noexcept {
   switch (e) {
     case storage::errc::ok: return "ok";
     case storage::errc::unavailable: return "storage is unavailable; retry later";
+    case storage::errc::overloaded: return "the server is overloaded; nothing was sent, retry in a moment";
     case storage::errc::not_found: return "no such room";
     case storage::errc::forbidden: return "not a member of this room";
     case storage::errc::conflict: return "conflict";

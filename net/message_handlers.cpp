@@ -151,6 +151,9 @@ bool message_handlers::read_draft(const exchange_ptr& ex, draft& out) {
 }
 
 void message_handlers::do_send(const exchange_ptr& ex) {
+  // Admission first: behind a Redis backlog even the session lookup would wait its length.
+  if (!env_.store.admit_message())
+    return reply_store_error(*ex, env_.metrics, errc::overloaded, "send_message");
   require_user(env_, ex, [this](const exchange_ptr& x) {
     draft d;
     if (!read_draft(x, d))

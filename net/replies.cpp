@@ -41,6 +41,12 @@ void reply_store_error(exchange& ex, metrics::node_metrics& m, storage::errc e, 
   switch (e) {
     case storage::errc::unavailable:
       return reply_error(ex, m, 503, "unavailable", "storage unavailable, retry later");
+    case storage::errc::overloaded: { // refused before Redis: nothing was written, retrying is safe
+      auto res = error_response(503, "overloaded", "the server is overloaded, retry in a moment");
+      res.headers.emplace_back("Retry-After", "1");
+      m.errors("overloaded").Increment();
+      return ex.respond(std::move(res));
+    }
     case storage::errc::not_found:
       return reply_error(ex, m, 404, "not_found", "not found");
     case storage::errc::forbidden:

@@ -14,6 +14,7 @@ const char* to_string(errc e) noexcept {
   switch (e) {
     case errc::ok: return "ok";
     case errc::unavailable: return "unavailable";
+    case errc::overloaded: return "overloaded";
     case errc::not_found: return "not_found";
     case errc::forbidden: return "forbidden";
     case errc::conflict: return "conflict";

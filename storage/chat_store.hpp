@@ -30,6 +30,7 @@ enum class errc {
   conflict,    ///< unique constraint: username or channel name taken (HTTP 409)
   invalid,     ///< the request breaks a rule the store checks (HTTP 400)
   internal,    ///< Redis answered something this code does not expect (HTTP 500, logged)
+  overloaded,  ///< refused before reaching Redis, which is too far behind; retry soon (HTTP 503)
 };
 
 /// Stable lower-case name of an errc ("unavailable", "not_found", …).
@@ -107,6 +108,10 @@ using callback = std::function<void(errc, T)>;
 struct store_options {
   std::chrono::seconds session_ttl{std::chrono::hours{24 * 14}};
   std::string server_id; ///< stamped into every Pub/Sub envelope this node publishes
+  /// send_message refuses (errc::overloaded) while the oldest Redis command in flight has waited
+  /// longer than this: under overload a message fails fast instead of queueing without bound.
+  /// Zero: never refuse.
+  std::chrono::milliseconds max_queue_delay{0};
 };
 
 class chat_store {
@@ -206,10 +211,16 @@ public:
   void messages_after(std::string room_id, std::int64_t after, std::int64_t limit,
                       callback<std::vector<stored_message>> done);
 
+  /// False (and counted in chatnode_messages_shed_total) while the oldest Redis command in flight
+  /// has waited longer than store_options::max_queue_delay: a new message would only queue behind
+  /// the backlog. Thread-safe, no Redis call; a transport may ask before it does other work.
+  bool admit_message();
+
   /// Persists and publishes one message atomically (one Lua script: access check, id, ZADD,
   /// PUBLISH). `text` must already be validated (UTF-8, length). The callback sees the id only
   /// after Redis confirmed the write; errc::forbidden when the sender is not a member of the
-  /// room, errc::not_found when the room does not exist (nothing is written then).
+  /// room, errc::not_found when the room does not exist (nothing is written then), and
+  /// errc::overloaded, without any Redis call, when admit_message() refuses it.
   void send_message(std::string room_id, std::string from_user_id, std::string text,
                     callback<sent_message> done);
 

@@ -103,10 +103,25 @@ void chat_store::messages_after(std::string room_id, std::int64_t after, std::in
             room_id, std::move(done), "messages_after");
 }
 
+bool chat_store::admit_message() {
+  // Behind a backlog the message would wait its length and add to it. Refusing it costs the
+  // sender one retry; the messages already queued get through sooner.
+  const auto limit = impl_->opts.max_queue_delay;
+  if (limit.count() == 0 || impl_->redis->queue_delay() <= limit)
+    return true;
+  if (auto* m = impl_->redis->metrics())
+    m->messages_shed().Increment();
+  return false;
+}
+
 void chat_store::send_message(std::string room_id, std::string from_user_id, std::string text,
                               callback<sent_message> done) {
   if (!classify_room_id(room_id) || !is_valid_user_id(from_user_id) || text.size() > max_text_bytes) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  if (!admit_message()) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::overloaded);
     return;
   }
   // Built element by element: an initializer list would copy every string (the text among them).

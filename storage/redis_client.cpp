@@ -33,8 +33,17 @@ std::shared_ptr<redis_client> redis_client::create(asio::io_context& ioc, redis_
                                                    metrics::node_metrics* metrics, std::string role) {
   std::shared_ptr<redis_client> c{new redis_client(ioc, std::move(ep), metrics, std::move(role))};
   c->impl_->sink = std::make_unique<subscription_sink>(subscription_sink{c});
-  if (c->metrics_ != nullptr)
+  if (c->metrics_ != nullptr) {
     c->metrics_->redis_connected(c->role_).Set(0);
+    // Backlog gauges are read at scrape time: fresh even while Redis answers nothing.
+    auto* in_flight = &c->metrics_->redis_in_flight(c->role_);
+    auto* delay = &c->metrics_->redis_queue_delay(c->role_);
+    // The hook shares the meter, not the client: a scrape never ends a client's life.
+    c->metrics_->add_collect_hook([meter = c->delay_, in_flight, delay] {
+      in_flight->Set(static_cast<double>(meter->in_flight()));
+      delay->Set(std::chrono::duration<double>(meter->estimate(std::chrono::steady_clock::now())).count());
+    });
+  }
   return c;
 }
 

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/queue_delay.hpp"
 #include "storage/redis_reply.hpp"
 #include "storage/redis_url.hpp"
 
@@ -104,6 +105,14 @@ public:
   /// "command" or "subscriber".
   const std::string& role() const noexcept { return role_; }
 
+  /// How long the command that has waited longest for its reply has waited (estimated; zero
+  /// when none is in flight). Thread-safe. See queue_delay_meter.
+  std::chrono::steady_clock::duration queue_delay() const noexcept {
+    return delay_->estimate(std::chrono::steady_clock::now());
+  }
+  /// Commands sent and not yet answered. Thread-safe.
+  std::int64_t commands_in_flight() const noexcept { return delay_->in_flight(); }
+
   /// The endpoint this client connects to.
   const redis_endpoint& endpoint() const noexcept { return endpoint_; }
 
@@ -140,6 +149,8 @@ private:
   metrics::node_metrics* metrics_;
   std::string role_;
   std::atomic<bool> connected_{false};
+  /// Sends and replies are recorded on the strand; read from anywhere (shared with the scrape hook).
+  std::shared_ptr<queue_delay_meter> delay_ = std::make_shared<queue_delay_meter>();
   std::unique_ptr<impl> impl_;
 };
 

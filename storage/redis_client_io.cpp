@@ -179,7 +179,8 @@ bool redis_client::send_raw(const std::vector<std::string>& argv, std::string& l
       it->second = command_series{&metrics_->redis_command_duration(label), &metrics_->redis_errors(label)};
     series = it->second;
   }
-  auto* p = new pending_command{std::move(done), std::move(label), std::chrono::steady_clock::now(), series};
+  const auto now = std::chrono::steady_clock::now();
+  auto* p = new pending_command{std::move(done), std::move(label), now, series};
   int rc = redisAsyncCommandArgv(d.ac, &redis_client::reply_cb, p, static_cast<int>(argv.size()), ptrs, lens);
   if (rc != REDIS_OK) {
     done = std::move(p->done); // hand both back so the caller can fail the command
@@ -187,14 +188,20 @@ bool redis_client::send_raw(const std::vector<std::string>& argv, std::string& l
     delete p;
     return false;
   }
+  delay_->on_send(now);
   return true;
 }
 
-void redis_client::reply_cb(redisAsyncContext* /*ac*/, void* reply, void* privdata) {
+void redis_client::reply_cb(redisAsyncContext* ac, void* reply, void* privdata) {
   std::unique_ptr<pending_command> p{static_cast<pending_command*>(privdata)};
+  // Every command's one callback, answered or failed (hiredis also calls it when the connection
+  // goes): the meter's count of commands in flight stays exact.
+  const auto now = std::chrono::steady_clock::now();
+  if (auto* self = static_cast<redis_client*>(ac->data))
+    self->delay_->on_reply(now, now - p->start);
   auto r = redis_reply::from_hiredis(static_cast<const redisReply*>(reply));
   if (p->series.duration != nullptr) {
-    std::chrono::duration<double> took = std::chrono::steady_clock::now() - p->start;
+    std::chrono::duration<double> took = now - p->start;
     if (!r.is_io_error())
       p->series.duration->Observe(took.count());
     // NOSCRIPT is the expected first answer to EVALSHA (script_runner falls back to EVAL).
