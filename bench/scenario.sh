@@ -13,7 +13,7 @@
 #
 # Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
 # build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
-# step), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data).
+# step), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1-3, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -91,8 +91,12 @@ bench() { # bench NODES ARGS...
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 result="$out_dir/$scenario-$stamp.jsonl"
-sweep=(--mode sweep --duration "$duration" --warmup 2 --sweep-factor "${CHAT_BENCH_SWEEP_FACTOR:-1.5}"
-  --sweep-retries "${CHAT_BENCH_SWEEP_RETRIES:-1}")
+if [[ "${CHAT_BENCH_MODE:-sweep}" == send ]]; then # one step at CHAT_BENCH_RATE (e.g. past the knee)
+  sweep=(--mode send --duration "$duration" --warmup 2)
+else
+  sweep=(--mode sweep --duration "$duration" --warmup 2 --sweep-factor "${CHAT_BENCH_SWEEP_FACTOR:-1.5}"
+    --sweep-retries "${CHAT_BENCH_SWEEP_RETRIES:-1}")
+fi
 case "$scenario" in
   1)
     start_nodes 2
