@@ -58,7 +58,7 @@ test('send: 20 connections in rooms of 10, 4 senders at 40 msg/s for 2 s → del
   assert.equal(s.acked, s.sent, 'every sent message acked');
   assert.equal(s.expected, s.sent * 10, 'expected = sent × room size');
   assert.equal(s.delivered, s.expected, 'every delivery counted');
-  assert.deepEqual(s.errors, { rate_limited: 0, other: 0, closed: 0, connect_failed: 0 });
+  assert.deepEqual(s.errors, { rate_limited: 0, overloaded: 0, other: 0, closed: 0, connect_failed: 0 });
   for (const k of ['p50', 'p90', 'p99', 'max']) assert.ok(s.latency_ms[k] > 0, `latency ${k} measured`);
   assert.equal(s.servers.length, 1);
   assert.equal(s.servers[0].pid, node.proc.pid);
