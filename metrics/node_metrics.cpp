@@ -98,6 +98,9 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
   messages_shed_ = &BuildCounter().Name("chatnode_messages_shed_total")
     .Help("Chat messages refused (error overloaded) because Redis was further behind than the limit")
     .Register(reg).Add({});
+  send_batches_ = &BuildCounter().Name("chatnode_send_batches_total")
+    .Help("send_message script calls; chatnode_messages_persisted_total divided by this is messages per call")
+    .Register(reg).Add({});
   pubsub_received_ = &BuildCounter().Name("chatnode_pubsub_messages_received_total")
     .Help("Pub/Sub envelopes received from Redis").Register(reg).Add({});
   pubsub_published_ = &BuildCounter().Name("chatnode_pubsub_messages_published_total")

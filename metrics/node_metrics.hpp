@@ -77,6 +77,8 @@ public:
   prometheus::Gauge& redis_queue_delay(std::string_view role);
   /// Chat messages refused with `overloaded` because Redis was too far behind.
   prometheus::Counter& messages_shed() noexcept { return *messages_shed_; }
+  /// send_message script calls: messages persisted / this = messages per call.
+  prometheus::Counter& send_batches() noexcept { return *send_batches_; }
   prometheus::Counter& pubsub_received() noexcept { return *pubsub_received_; }
   prometheus::Counter& pubsub_published() noexcept { return *pubsub_published_; }
   prometheus::Counter& pubsub_catchups() noexcept { return *pubsub_catchups_; }
@@ -128,6 +130,7 @@ private:
 
   prometheus::Counter* messages_persisted_;
   prometheus::Counter* messages_shed_;
+  prometheus::Counter* send_batches_;
   prometheus::Histogram* fanout_duration_;
   prometheus::Histogram* delivery_duration_;
   prometheus::Counter* slow_consumers_;

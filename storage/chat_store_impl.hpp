@@ -13,16 +13,19 @@
 #include "storage/chat_store.hpp"
 #include "storage/redis_client.hpp"
 #include "storage/script_runner.hpp"
+#include "storage/send_batcher.hpp"
 
 namespace chat::storage {
 
 struct chat_store::impl {
   impl(std::shared_ptr<redis_client> r, store_options o)
-    : redis(r), scripts(std::make_shared<script_runner>(std::move(r))), opts(std::move(o)) {}
+    : redis(r), scripts(std::make_shared<script_runner>(std::move(r))), opts(std::move(o)),
+      sends(std::make_shared<send_batcher>(scripts, opts.server_id)) {}
 
   std::shared_ptr<redis_client> redis;
   std::shared_ptr<script_runner> scripts;
   store_options opts;
+  std::shared_ptr<send_batcher> sends; ///< every send_message goes through it
   std::mutex admin_mutex;
   std::vector<std::string> admin_names; ///< lower-case
 };

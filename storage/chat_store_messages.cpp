@@ -124,44 +124,12 @@ void chat_store::send_message(std::string room_id, std::string from_user_id, std
     detail::fail_soon(*impl_->redis, std::move(done), errc::overloaded);
     return;
   }
-  // Built element by element: an initializer list would copy every string (the text among them).
-  std::vector<std::string> keys_;
-  keys_.reserve(2);
-  keys_.push_back(keys::room(room_id));
-  keys_.push_back(keys::room_last_id(room_id));
-  std::vector<std::string> args;
-  args.reserve(7);
-  args.push_back(keys::room_channel(room_id));
-  args.push_back(json_string(impl_->opts.server_id));
-  args.push_back(json_string(room_id));
-  args.push_back(json_string(from_user_id));
-  args.push_back(json_string(text));
-  args.push_back(std::move(from_user_id));
-  args.push_back(std::move(room_id));
-  auto* metrics = impl_->redis->metrics();
-  impl_->scripts->run(scripts::send_message, std::move(keys_), std::move(args),
-                      [done = std::move(done), metrics](redis_reply r) {
-                        if (r.text_is("forbidden") || r.text_is("not_found")) { // not a member / no such room
-                          done(r.text_is("forbidden") ? errc::forbidden : errc::not_found, sent_message{});
-                          return;
-                        }
-                        if (!r.is_array() || r.elements.size() != 4 || !r.elements[0].is_integer()
-                            || !r.elements[1].is_integer() || !r.elements[2].is_integer()
-                            || !r.elements[3].is_string()) {
-                          done(detail::failure_of(r, "send_message"), sent_message{});
-                          return;
-                        }
-                        if (metrics != nullptr) {
-                          metrics->messages_persisted().Increment();
-                          metrics->pubsub_published().Increment();
-                        }
-                        sent_message m;
-                        m.id = r.elements[0].integer;
-                        m.prev = r.elements[1].integer;
-                        m.date = r.elements[2].integer;
-                        m.json = std::move(r.elements[3].str);
-                        done(errc::ok, std::move(m));
-                      });
+  outgoing_message m{std::move(room_id), std::move(from_user_id), json_string(text), std::move(done)};
+  if (!impl_->sends->add(m)) { // kMaxWaiting messages already wait for Redis
+    if (auto* metrics = impl_->redis->metrics())
+      metrics->messages_shed().Increment();
+    detail::fail_soon(*impl_->redis, std::move(m.done), errc::overloaded);
+  }
 }
 
 } // namespace chat::storage

@@ -247,34 +247,47 @@ redis.call('SREM', 'user:' .. ARGV[1] .. ':rooms', ARGV[2])
 return 'ok'
 )lua"};
 
-// KEYS: room:{id}, chat:room:{id}:last_id.
-// ARGV: Pub/Sub channel, then JSON fragments (already quoted and escaped): server id, room id,
-// sender id, text; then the sender id and room id as they are. The sender must be a member (the
-// access rule above, in the same atomic step: one round trip per message, and no window between
-// the check and the write). id = max(now_ms, last + 1) with last = max(last_id, highest score), so
-// ids are unique and strictly increasing per room even when the clock steps back.
+// One or more messages, in order (send_batcher: one call for every message waiting while earlier
+// ones were in flight). KEYS: per message room:{id}, chat:room:{id}:last_id. ARGV[1]: the server id
+// as a JSON string; then per message six: Pub/Sub channel, JSON fragments (already quoted and
+// escaped) of room id, sender id and text, then the sender id and room id as they are. Each sender
+// must be a member (the access rule above, in the same atomic step: no window between the check and
+// the write). id = max(now_ms, last + 1) with last = max(last_id, highest score), so ids are unique
+// and strictly increasing per room even when the clock steps back or one call holds several messages
+// of a room. Answers one element per message: 'forbidden' / 'not_found' (nothing written for it) or
+// {id, last, date, json}.
 const std::string send_message_body = std::string{kAccessFunction} + R"lua(
-local allowed = access(ARGV[6], ARGV[7])
-if allowed ~= 'member' then return allowed end
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
-local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if top[2] then
-  local s = math.floor(tonumber(top[2]) or 0)
-  if s > last then last = s end
-end
-local id = now_ms
-if last + 1 > id then id = last + 1 end
 local date = math.floor(now_ms / 1000)
-local ids = string.format('%d', id)
-local json = '{"id":' .. ids .. ',"roomId":' .. ARGV[3] .. ',"from":' .. ARGV[4] .. ',"date":'
-  .. string.format('%d', date) .. ',"message":' .. ARGV[5] .. '}'
-redis.call('ZADD', KEYS[1], ids, json)
-redis.call('SET', KEYS[2], ids)
-redis.call('PUBLISH', ARGV[1], '{"serverId":' .. ARGV[2] .. ',"type":"message","ts":' .. string.format('%d', now_ms)
-  .. ',"prev":' .. string.format('%d', last) .. ',"data":' .. json .. '}')
-return {id, last, date, json}
+local dates = string.format('%d', date)
+local head = '{"serverId":' .. ARGV[1] .. ',"type":"message","ts":' .. string.format('%d', now_ms) .. ',"prev":'
+local out = {}
+for i = 1, #KEYS / 2 do
+  local a = 1 + (i - 1) * 6
+  local allowed = access(ARGV[a + 5], ARGV[a + 6])
+  if allowed ~= 'member' then
+    out[i] = allowed
+  else
+    local zkey, lkey = KEYS[2 * i - 1], KEYS[2 * i]
+    local last = tonumber(redis.call('GET', lkey) or '0') or 0
+    local top = redis.call('ZREVRANGE', zkey, 0, 0, 'WITHSCORES')
+    if top[2] then
+      local s = math.floor(tonumber(top[2]) or 0)
+      if s > last then last = s end
+    end
+    local id = now_ms
+    if last + 1 > id then id = last + 1 end
+    local ids = string.format('%d', id)
+    local json = '{"id":' .. ids .. ',"roomId":' .. ARGV[a + 2] .. ',"from":' .. ARGV[a + 3] .. ',"date":'
+      .. dates .. ',"message":' .. ARGV[a + 4] .. '}'
+    redis.call('ZADD', zkey, ids, json)
+    redis.call('SET', lkey, ids)
+    redis.call('PUBLISH', ARGV[a + 1], head .. string.format('%d', last) .. ',"data":' .. json .. '}')
+    out[i] = {id, last, date, json}
+  end
+end
+return out
 )lua";
 const lua_script send_message{"send_message", send_message_body};
 

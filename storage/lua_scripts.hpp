@@ -37,7 +37,7 @@ extern const lua_script create_channel;      ///< ARGV name, lower, creator → 
 extern const lua_script public_channels;     ///< ARGV uid, limit → {{id,name,members,joined}…}
 extern const lua_script join_channel;        ///< ARGV uid, room → 'ok' | 'not_found'
 extern const lua_script leave_channel;       ///< ARGV uid, room → 'ok'
-extern const lua_script send_message;        ///< see lua_scripts.cpp → {id, prev, date, json} | 'forbidden' | 'not_found'
+extern const lua_script send_message;        ///< one or more messages (see lua_scripts.cpp) → per message {id, prev, date, json} | 'forbidden' | 'not_found'
 } // namespace scripts
 
 } // namespace chat::storage

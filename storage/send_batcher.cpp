@@ -1,0 +1,154 @@
+#include "storage/send_batcher.hpp"
+
+#include <utility>
+
+#include "metrics/node_metrics.hpp"
+#include "storage/chat_store_impl.hpp"
+#include "storage/key_schema.hpp"
+#include "storage/lua_scripts.hpp"
+#include "storage/message_json.hpp"
+#include "storage/script_runner.hpp"
+
+namespace chat::storage {
+
+namespace {
+
+/// Calls one message's callback; a throwing callback is logged and must not keep the others (or the
+/// next batch) from being settled.
+template <class... A>
+void call(const callback<sent_message>& done, A&&... a) {
+  try {
+    done(std::forward<A>(a)...);
+  } catch (const std::exception& ex) {
+    log::error("send_callback_threw", {{"error", ex.what()}});
+  } catch (...) {
+    log::error("send_callback_threw", {});
+  }
+}
+
+/// One message's element of the script's answer.
+void settle(const callback<sent_message>& done, redis_reply& e, metrics::node_metrics* metrics) {
+  if (e.text_is("forbidden") || e.text_is("not_found")) { // not a member / no such room: nothing written
+    call(done, e.text_is("forbidden") ? errc::forbidden : errc::not_found, sent_message{});
+    return;
+  }
+  if (!e.is_array() || e.elements.size() != 4 || !e.elements[0].is_integer() || !e.elements[1].is_integer()
+      || !e.elements[2].is_integer() || !e.elements[3].is_string()) {
+    call(done, detail::unexpected(e, "send_message"), sent_message{});
+    return;
+  }
+  if (metrics != nullptr) {
+    metrics->messages_persisted().Increment();
+    metrics->pubsub_published().Increment();
+  }
+  sent_message m;
+  m.id = e.elements[0].integer;
+  m.prev = e.elements[1].integer;
+  m.date = e.elements[2].integer;
+  m.json = std::move(e.elements[3].str);
+  call(done, errc::ok, std::move(m));
+}
+
+} // namespace
+
+send_batcher::send_batcher(std::shared_ptr<script_runner> scripts, std::string server_id,
+                           std::size_t max_in_flight)
+  : scripts_(std::move(scripts)), server_id_json_(json_string(server_id)),
+    max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
+
+bool send_batcher::add(outgoing_message& m) {
+  std::vector<outgoing_message> now;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (in_flight_ >= max_in_flight_) { // the calls in flight take it along when one is answered
+      if (waiting_.size() - waiting_head_ >= kMaxWaiting)
+        return false;
+      waiting_.push_back(std::move(m));
+      return true;
+    }
+    ++in_flight_; // nothing waits while a call slot is free
+    now.push_back(std::move(m));
+  }
+  send(std::move(now));
+  return true;
+}
+
+std::size_t send_batcher::waiting() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return waiting_.size() - waiting_head_;
+}
+
+std::vector<outgoing_message> send_batcher::take_batch() {
+  std::vector<outgoing_message> batch;
+  std::size_t bytes = 0;
+  while (waiting_head_ < waiting_.size() && batch.size() < kMaxBatch) {
+    auto& next = waiting_[waiting_head_];
+    if (!batch.empty() && bytes + next.text_json.size() > kMaxBatchBytes)
+      break;
+    bytes += next.text_json.size();
+    batch.push_back(std::move(next));
+    ++waiting_head_;
+  }
+  if (waiting_head_ == waiting_.size()) {
+    waiting_.clear();
+    waiting_head_ = 0;
+  } else if (waiting_head_ * 2 >= waiting_.size()) { // amortised O(1): drop the taken prefix
+    waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(waiting_head_));
+    waiting_head_ = 0;
+  }
+  return batch;
+}
+
+void send_batcher::send(std::vector<outgoing_message> batch) {
+  const auto n = batch.size();
+  std::vector<std::string> keys;
+  keys.reserve(2 * n);
+  std::vector<std::string> args;
+  args.reserve(1 + 6 * n);
+  args.push_back(server_id_json_);
+  std::vector<callback<sent_message>> dones;
+  dones.reserve(n);
+  for (auto& m : batch) {
+    keys.push_back(keys::room(m.room_id));
+    keys.push_back(keys::room_last_id(m.room_id));
+    args.push_back(keys::room_channel(m.room_id));
+    args.push_back(json_string(m.room_id));
+    args.push_back(json_string(m.from_user_id));
+    args.push_back(std::move(m.text_json));
+    args.push_back(std::move(m.from_user_id));
+    args.push_back(std::move(m.room_id));
+    dones.push_back(std::move(m.done));
+  }
+  if (auto* metrics = scripts_->redis()->metrics())
+    metrics->send_batches().Increment();
+  // The reply handler keeps the batcher alive (weak would drop answers the callers wait for).
+  scripts_->run(scripts::send_message, std::move(keys), std::move(args),
+                [self = shared_from_this(), dones = std::move(dones)](redis_reply r) mutable {
+                  self->on_reply(dones, r);
+                });
+}
+
+void send_batcher::on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r) {
+  auto* metrics = scripts_->redis()->metrics();
+  if (r.is_array() && r.elements.size() == dones.size()) {
+    for (std::size_t i = 0; i < dones.size(); ++i)
+      settle(dones[i], r.elements[i], metrics);
+  } else {
+    // The call failed as a whole (Redis down, script error, unexpected shape): so does every message.
+    auto e = detail::failure_of(r, "send_message");
+    for (auto& done : dones)
+      call(done, e, sent_message{});
+  }
+  std::vector<outgoing_message> next;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (waiting_head_ == waiting_.size()) {
+      --in_flight_;
+      return;
+    }
+    next = take_batch(); // this call's slot goes to the messages that waited
+  }
+  send(std::move(next));
+}
+
+} // namespace chat::storage

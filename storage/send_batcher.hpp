@@ -1,0 +1,62 @@
+#pragma once
+/// Batching of chat message writes. At most `max_in_flight` send_message script calls are in flight
+/// on the command connection; messages that arrive meanwhile wait here and leave together in the
+/// next call (at most kMaxBatch messages, kMaxBatchBytes of text). While Redis keeps up, a message
+/// goes out alone and at once; when Redis falls behind, each call carries more messages and Redis
+/// spends less per message (docs/benchmarks.md, session 7). Messages leave in arrival order, never
+/// reordered, and only new messages wait: no other command is held back. Thread-safe.
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/chat_store.hpp"
+#include "storage/redis_reply.hpp"
+
+namespace chat::storage {
+
+class script_runner;
+
+/// One chat message on its way to the send_message script.
+struct outgoing_message {
+  std::string room_id;
+  std::string from_user_id;
+  std::string text_json; ///< the text as a JSON string, escaped once
+  callback<sent_message> done;
+};
+
+class send_batcher : public std::enable_shared_from_this<send_batcher> {
+public:
+  static constexpr std::size_t kMaxBatch = 64;             ///< messages per script call
+  static constexpr std::size_t kMaxBatchBytes = 256 * 1024; ///< text bytes per script call
+  static constexpr std::size_t kMaxWaiting = 8192;          ///< messages waiting, then add() refuses
+
+  /// `server_id` is stamped into every envelope; `max_in_flight` ≥ 1 calls may be in flight.
+  send_batcher(std::shared_ptr<script_runner> scripts, std::string server_id, std::size_t max_in_flight = 2);
+
+  send_batcher(const send_batcher&) = delete;
+  send_batcher& operator=(const send_batcher&) = delete;
+
+  /// Sends `m` now, or queues it behind the calls in flight. False (and `m` untouched) when
+  /// kMaxWaiting messages already wait. `m.done` runs once, on the Redis strand.
+  bool add(outgoing_message& m);
+
+  /// Messages waiting for a call.
+  std::size_t waiting() const;
+
+private:
+  void send(std::vector<outgoing_message> batch);
+  void on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r);
+  std::vector<outgoing_message> take_batch(); ///< the next batch off waiting_ (mutex_ held)
+
+  std::shared_ptr<script_runner> scripts_;
+  std::string server_id_json_;
+  std::size_t max_in_flight_;
+  mutable std::mutex mutex_;
+  std::vector<outgoing_message> waiting_; ///< from waiting_head_ on, in arrival order (mutex_)
+  std::size_t waiting_head_ = 0;          ///< (mutex_)
+  std::size_t in_flight_ = 0;             ///< script calls sent and not answered (mutex_)
+};
+
+} // namespace chat::storage
