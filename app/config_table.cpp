@@ -201,9 +201,9 @@ std::vector<option> make_table() {
                   "everything that arrived meanwhile in one write (0 = write at once)."));
   add(opt("redis-max-queue-delay-ms", t::uint).def("500").range(0, 60000).meta("MS")
         .bind(&node_config::redis_max_queue_delay_ms)
-        .describe("Overload shedding: while the oldest Redis command in flight has waited longer than MS, "
-                  "new chat messages are refused with error `overloaded` (HTTP 503, Retry-After: 1) instead "
-                  "of queueing behind it (0 = never refuse)."));
+        .describe("Overload shedding: while a chat message (waiting for its write) or a Redis command (in "
+                  "flight) has waited longer than MS, new chat messages are refused with error `overloaded` "
+                  "(HTTP 503, Retry-After: 1) instead of queueing behind them (0 = never refuse)."));
   add(opt("login-attempts-per-minute", t::uint).def("10").range(1, 1000000).meta("N")
         .bind(&node_config::login_attempts_per_minute)
         .describe("Login attempts allowed per username and per client address per minute (429 above)."));

@@ -108,8 +108,8 @@ using callback = std::function<void(errc, T)>;
 struct store_options {
   std::chrono::seconds session_ttl{std::chrono::hours{24 * 14}};
   std::string server_id; ///< stamped into every Pub/Sub envelope this node publishes
-  /// send_message refuses (errc::overloaded) while the oldest Redis command in flight has waited
-  /// longer than this: under overload a message fails fast instead of queueing without bound.
+  /// send_message refuses (errc::overloaded) while the oldest Redis command in flight (or message
+  /// waiting for its call) has waited longer than this: under overload a message fails fast instead of queueing without bound.
   /// Zero: never refuse.
   std::chrono::milliseconds max_queue_delay{0};
 };
@@ -211,9 +211,9 @@ public:
   void messages_after(std::string room_id, std::int64_t after, std::int64_t limit,
                       callback<std::vector<stored_message>> done);
 
-  /// False (and counted in chatnode_messages_shed_total) while the oldest Redis command in flight
-  /// has waited longer than store_options::max_queue_delay: a new message would only queue behind
-  /// the backlog. Thread-safe, no Redis call; a transport may ask before it does other work.
+  /// False (and counted in chatnode_messages_shed_total) while the oldest Redis command in flight,
+  /// or the oldest message waiting for its send_message call, has waited longer than
+  /// store_options::max_queue_delay: a new message would only queue behind the backlog. Thread-safe, no Redis call; a transport may ask before it does other work.
   bool admit_message();
 
   /// Persists and publishes one message atomically (one Lua script: access check, id, ZADD,

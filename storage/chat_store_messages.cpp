@@ -106,8 +106,12 @@ void chat_store::messages_after(std::string room_id, std::int64_t after, std::in
 bool chat_store::admit_message() {
   // Behind a backlog the message would wait its length and add to it. Refusing it costs the
   // sender one retry; the messages already queued get through sooner.
+  // The backlog is the older of the Redis command in flight longest and the message waiting
+  // longest for its call (send_batcher).
   const auto limit = impl_->opts.max_queue_delay;
-  if (limit.count() == 0 || impl_->redis->queue_delay() <= limit)
+  if (limit.count() == 0)
+    return true;
+  if (impl_->redis->queue_delay() <= limit && impl_->sends->oldest_wait(std::chrono::steady_clock::now()) <= limit)
     return true;
   if (auto* m = impl_->redis->metrics())
     m->messages_shed().Increment();

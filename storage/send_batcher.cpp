@@ -63,6 +63,7 @@ bool send_batcher::add(outgoing_message& m) {
     if (in_flight_ >= max_in_flight_) { // the calls in flight take it along when one is answered
       if (waiting_.size() - waiting_head_ >= kMaxWaiting)
         return false;
+      m.queued = std::chrono::steady_clock::now();
       waiting_.push_back(std::move(m));
       return true;
     }
@@ -76,6 +77,13 @@ bool send_batcher::add(outgoing_message& m) {
 std::size_t send_batcher::waiting() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return waiting_.size() - waiting_head_;
+}
+
+std::chrono::steady_clock::duration send_batcher::oldest_wait(std::chrono::steady_clock::time_point now) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (waiting_head_ == waiting_.size())
+    return std::chrono::steady_clock::duration::zero();
+  return now - waiting_[waiting_head_].queued;
 }
 
 std::vector<outgoing_message> send_batcher::take_batch() {

@@ -5,6 +5,7 @@
 /// goes out alone and at once; when Redis falls behind, each call carries more messages and Redis
 /// spends less per message (docs/benchmarks.md, session 7). Messages leave in arrival order, never
 /// reordered, and only new messages wait: no other command is held back. Thread-safe.
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,7 @@ struct outgoing_message {
   std::string from_user_id;
   std::string text_json; ///< the text as a JSON string, escaped once
   callback<sent_message> done;
+  std::chrono::steady_clock::time_point queued{}; ///< set by add()
 };
 
 class send_batcher : public std::enable_shared_from_this<send_batcher> {
@@ -44,6 +46,9 @@ public:
 
   /// Messages waiting for a call.
   std::size_t waiting() const;
+
+  /// How long the oldest waiting message has waited as of `now` (zero when none waits).
+  std::chrono::steady_clock::duration oldest_wait(std::chrono::steady_clock::time_point now) const;
 
 private:
   void send(std::vector<outgoing_message> batch);
