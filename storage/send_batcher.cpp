@@ -57,7 +57,6 @@ send_batcher::send_batcher(std::shared_ptr<script_runner> scripts, std::string s
     max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
 
 bool send_batcher::add(outgoing_message& m) {
-  std::vector<outgoing_message> now;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (in_flight_ >= max_in_flight_) { // the calls in flight take it along when one is answered
@@ -68,9 +67,8 @@ bool send_batcher::add(outgoing_message& m) {
       return true;
     }
     ++in_flight_; // nothing waits while a call slot is free
-    now.push_back(std::move(m));
   }
-  send(std::move(now));
+  send(&m, 1); // alone, straight from the caller (no batch vector)
   return true;
 }
 
@@ -107,8 +105,7 @@ std::vector<outgoing_message> send_batcher::take_batch() {
   return batch;
 }
 
-void send_batcher::send(std::vector<outgoing_message> batch) {
-  const auto n = batch.size();
+void send_batcher::send(outgoing_message* batch, std::size_t n) {
   std::vector<std::string> keys;
   keys.reserve(2 * n);
   std::vector<std::string> args;
@@ -116,7 +113,8 @@ void send_batcher::send(std::vector<outgoing_message> batch) {
   args.push_back(server_id_json_);
   std::vector<callback<sent_message>> dones;
   dones.reserve(n);
-  for (auto& m : batch) {
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& m = batch[i];
     keys.push_back(keys::room(m.room_id));
     keys.push_back(keys::room_last_id(m.room_id));
     args.push_back(keys::room_channel(m.room_id));
@@ -156,7 +154,7 @@ void send_batcher::on_reply(std::vector<callback<sent_message>>& dones, redis_re
     }
     next = take_batch(); // this call's slot goes to the messages that waited
   }
-  send(std::move(next));
+  send(next.data(), next.size());
 }
 
 } // namespace chat::storage

@@ -40,8 +40,9 @@ public:
   send_batcher(const send_batcher&) = delete;
   send_batcher& operator=(const send_batcher&) = delete;
 
-  /// Sends `m` now, or queues it behind the calls in flight. False (and `m` untouched) when
-  /// kMaxWaiting messages already wait. `m.done` runs once, on the Redis strand.
+  /// Sends `m` now, or queues it behind the calls in flight (moving from `m` in both cases). False
+  /// (and `m` untouched) when kMaxWaiting messages already wait. `m.done` runs once, on the Redis
+  /// strand.
   bool add(outgoing_message& m);
 
   /// Messages waiting for a call.
@@ -51,7 +52,7 @@ public:
   std::chrono::steady_clock::duration oldest_wait(std::chrono::steady_clock::time_point now) const;
 
 private:
-  void send(std::vector<outgoing_message> batch);
+  void send(outgoing_message* batch, std::size_t n); ///< moves from the n messages
   void on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r);
   std::vector<outgoing_message> take_batch(); ///< the next batch off waiting_ (mutex_ held)
 
