@@ -28,25 +28,27 @@ void reply_bad_request(exchange& ex, metrics::node_metrics& m, std::string_view 
   reply_error(ex, m, 400, "bad_request", message);
 }
 
+void reply_error_retry_after(exchange& ex, metrics::node_metrics& m, unsigned status, std::string_view code,
+                             std::string_view message, std::chrono::seconds retry_after) {
+  m.errors(code).Increment();
+  auto res = error_response(status, code, message);
+  res.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+  ex.respond(std::move(res));
+}
+
 void reply_rate_limited(exchange& ex, metrics::node_metrics& m, std::string_view kind,
                         std::chrono::seconds retry_after) {
   m.rate_limited(kind).Increment();
-  auto res = error_response(429, "rate_limited", "too many requests, retry later");
-  res.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
-  m.errors("rate_limited").Increment();
-  ex.respond(std::move(res));
+  reply_error_retry_after(ex, m, 429, "rate_limited", "too many requests, retry later", retry_after);
 }
 
 void reply_store_error(exchange& ex, metrics::node_metrics& m, storage::errc e, std::string_view op) {
   switch (e) {
     case storage::errc::unavailable:
       return reply_error(ex, m, 503, "unavailable", "storage unavailable, retry later");
-    case storage::errc::overloaded: { // refused before Redis: nothing was written, retrying is safe
-      auto res = error_response(503, "overloaded", "the server is overloaded, retry in a moment");
-      res.headers.emplace_back("Retry-After", "1");
-      m.errors("overloaded").Increment();
-      return ex.respond(std::move(res));
-    }
+    case storage::errc::overloaded: // refused before Redis: nothing was written, retrying is safe
+      return reply_error_retry_after(ex, m, 503, "overloaded", "the server is overloaded, retry in a moment",
+                                     std::chrono::seconds{1});
     case storage::errc::not_found:
       return reply_error(ex, m, 404, "not_found", "not found");
     case storage::errc::forbidden:

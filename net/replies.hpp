@@ -26,6 +26,10 @@ api_response error_response(unsigned status, std::string_view code, std::string_
 void reply_error(exchange& ex, metrics::node_metrics& m, unsigned status, std::string_view code,
                  std::string_view message);
 
+/// As reply_error, with a `Retry-After` header of `retry_after` seconds.
+void reply_error_retry_after(exchange& ex, metrics::node_metrics& m, unsigned status, std::string_view code,
+                             std::string_view message, std::chrono::seconds retry_after);
+
 /// 400 bad_request with `message`.
 void reply_bad_request(exchange& ex, metrics::node_metrics& m, std::string_view message);
 
@@ -33,7 +37,7 @@ void reply_bad_request(exchange& ex, metrics::node_metrics& m, std::string_view 
 void reply_rate_limited(exchange& ex, metrics::node_metrics& m, std::string_view kind,
                         std::chrono::seconds retry_after);
 
-/// Answers a failed store operation: unavailable → 503, not_found → 404, forbidden → 403,
+/// Answers a failed store operation: unavailable → 503, overloaded → 503 with Retry-After, not_found → 404, forbidden → 403,
 /// conflict → 409, invalid → 400, internal → 500 (logged with `op`). `e` must not be ok.
 void reply_store_error(exchange& ex, metrics::node_metrics& m, storage::errc e, std::string_view op);
 

@@ -111,7 +111,8 @@ bool chat_store::admit_message() {
   const auto limit = impl_->opts.max_queue_delay;
   if (limit.count() == 0)
     return true;
-  if (impl_->redis->queue_delay() <= limit && impl_->sends->oldest_wait(std::chrono::steady_clock::now()) <= limit)
+  const auto now = std::chrono::steady_clock::now();
+  if (impl_->redis->queue_delay(now) <= limit && impl_->sends->oldest_wait(now) <= limit)
     return true;
   if (auto* m = impl_->redis->metrics())
     m->messages_shed().Increment();

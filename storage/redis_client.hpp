@@ -105,13 +105,11 @@ public:
   /// "command" or "subscriber".
   const std::string& role() const noexcept { return role_; }
 
-  /// How long the command that has waited longest for its reply has waited (estimated; zero
-  /// when none is in flight). Thread-safe. See queue_delay_meter.
-  std::chrono::steady_clock::duration queue_delay() const noexcept {
-    return delay_->estimate(std::chrono::steady_clock::now());
+  /// How long the command that has waited longest for its reply has waited as of `now`
+  /// (estimated; zero when none is in flight). Thread-safe. See queue_delay_meter.
+  std::chrono::steady_clock::duration queue_delay(std::chrono::steady_clock::time_point now) const noexcept {
+    return delay_->estimate(now);
   }
-  /// Commands sent and not yet answered. Thread-safe.
-  std::int64_t commands_in_flight() const noexcept { return delay_->in_flight(); }
 
   /// The endpoint this client connects to.
   const redis_endpoint& endpoint() const noexcept { return endpoint_; }

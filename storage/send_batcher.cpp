@@ -63,6 +63,8 @@ bool send_batcher::add(outgoing_message& m) {
       if (waiting_.size() - waiting_head_ >= kMaxWaiting)
         return false;
       m.queued = std::chrono::steady_clock::now();
+      if (waiting_head_ == waiting_.size())
+        oldest_queued_.store(m.queued.time_since_epoch().count(), std::memory_order_relaxed);
       waiting_.push_back(std::move(m));
       return true;
     }
@@ -72,16 +74,11 @@ bool send_batcher::add(outgoing_message& m) {
   return true;
 }
 
-std::size_t send_batcher::waiting() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return waiting_.size() - waiting_head_;
-}
-
-std::chrono::steady_clock::duration send_batcher::oldest_wait(std::chrono::steady_clock::time_point now) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (waiting_head_ == waiting_.size())
+std::chrono::steady_clock::duration send_batcher::oldest_wait(std::chrono::steady_clock::time_point now) const noexcept {
+  const auto queued = oldest_queued_.load(std::memory_order_relaxed);
+  if (queued == 0)
     return std::chrono::steady_clock::duration::zero();
-  return now - waiting_[waiting_head_].queued;
+  return std::chrono::steady_clock::duration{now.time_since_epoch().count() - queued};
 }
 
 std::vector<outgoing_message> send_batcher::take_batch() {
@@ -95,6 +92,8 @@ std::vector<outgoing_message> send_batcher::take_batch() {
     batch.push_back(std::move(next));
     ++waiting_head_;
   }
+  oldest_queued_.store(waiting_head_ == waiting_.size() ? 0 : waiting_[waiting_head_].queued.time_since_epoch().count(),
+                       std::memory_order_relaxed);
   if (waiting_head_ == waiting_.size()) {
     waiting_.clear();
     waiting_head_ = 0;

@@ -5,6 +5,7 @@
 /// goes out alone and at once; when Redis falls behind, each call carries more messages and Redis
 /// spends less per message (docs/benchmarks.md, session 7). Messages leave in arrival order, never
 /// reordered, and only new messages wait: no other command is held back. Thread-safe.
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -45,11 +46,9 @@ public:
   /// strand.
   bool add(outgoing_message& m);
 
-  /// Messages waiting for a call.
-  std::size_t waiting() const;
-
-  /// How long the oldest waiting message has waited as of `now` (zero when none waits).
-  std::chrono::steady_clock::duration oldest_wait(std::chrono::steady_clock::time_point now) const;
+  /// How long the oldest waiting message has waited as of `now` (zero when none waits). Lock-free:
+  /// admission asks this for every message.
+  std::chrono::steady_clock::duration oldest_wait(std::chrono::steady_clock::time_point now) const noexcept;
 
 private:
   void send(outgoing_message* batch, std::size_t n); ///< moves from the n messages
@@ -63,6 +62,8 @@ private:
   std::vector<outgoing_message> waiting_; ///< from waiting_head_ on, in arrival order (mutex_)
   std::size_t waiting_head_ = 0;          ///< (mutex_)
   std::size_t in_flight_ = 0;             ///< script calls sent and not answered (mutex_)
+  /// When waiting_[waiting_head_] was queued, 0 while none waits (written under mutex_).
+  std::atomic<std::chrono::steady_clock::rep> oldest_queued_{0};
 };
 
 } // namespace chat::storage
