@@ -40,6 +40,7 @@ struct node_config {
   std::size_t max_message_chars = 0;
   std::size_t max_ws_frame_bytes = 0;
   std::size_t ws_write_delay_ms = 0;
+  std::size_t ws_write_delay_max_ms = 0;
   std::size_t redis_max_queue_delay_ms = 0;
   unsigned login_attempts_per_minute = 0;
   unsigned messages_per_10s = 0;

@@ -199,6 +199,11 @@ std::vector<option> make_table() {
         .describe("Write pacing: a busy batching WebSocket connection (/ws?batch=1; its last two writes less "
                   "than MS apart) that was written less than MS ago waits for the next tick of MS and gets "
                   "everything that arrived meanwhile in one write (0 = write at once)."));
+  add(opt("ws-write-delay-max-ms", t::uint).def("25").range(0, 1000).meta("MS")
+        .bind(&node_config::ws_write_delay_max_ms)
+        .describe("Longest pacing wait: a paced connection with fewer than 8 events at a tick keeps collecting "
+                  "at later ticks, up to MS after its last write, so that each write carries several events "
+                  "(at or below --ws-write-delay-ms: every tick writes)."));
   add(opt("redis-max-queue-delay-ms", t::uint).def("500").range(0, 60000).meta("MS")
         .bind(&node_config::redis_max_queue_delay_ms)
         .describe("Overload shedding: while a chat message (waiting for its write) or a Redis command (in "

@@ -319,6 +319,7 @@ int node::run() {
   so.request_timeout = cfg.request_timeout;
   so.live.max_ws_frame_bytes = cfg.max_ws_frame_bytes;
   so.live.ws_write_delay = std::chrono::milliseconds{cfg.ws_write_delay_ms};
+  so.live.ws_write_delay_max = std::chrono::milliseconds{cfg.ws_write_delay_max_ms};
   so.live.ws_idle_timeout = cfg.ws_idle_timeout;
   s.server = std::make_unique<net::server>(
       s.loops, so,

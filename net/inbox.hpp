@@ -3,6 +3,7 @@
 /// the "a wake-up is on its way" flag, so that a burst of items costs one wake-up. Private to the
 /// net library (WebSocket and SSE sessions).
 
+#include <cstddef>
 #include <iterator>
 #include <mutex>
 #include <utility>
@@ -35,6 +36,12 @@ public:
     }
     std::move(items_.begin(), items_.end(), std::back_inserter(out));
     items_.clear();
+  }
+
+  /// Items put and not yet taken (thread-safe).
+  std::size_t size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return items_.size();
   }
 
 private:

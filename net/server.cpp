@@ -35,7 +35,8 @@ struct client_stack {
       // timeout and at the timeout, a quarter of it late at most.
       l.keepalive = std::make_shared<keepalive_timer>(ex, env.opts.live.ws_idle_timeout / 4);
       if (env.opts.live.ws_write_delay.count() > 0)
-        l.coalescer = std::make_shared<write_coalescer>(ex, env.opts.live.ws_write_delay);
+        l.coalescer = std::make_shared<write_coalescer>(ex, env.opts.live.ws_write_delay,
+                                                        env.opts.live.ws_write_delay_max);
     }
   }
   send_rate_limiter limiter;

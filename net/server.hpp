@@ -38,6 +38,10 @@ struct live_options {
   /// Batching WebSocket clients that wrote less than this ago wait for the next tick of this
   /// period, so a busy connection gets many events per write (0: every burst is written at once).
   std::chrono::milliseconds ws_write_delay{10};
+  /// A paced connection with fewer than kMinEventsPerWrite events at a tick keeps collecting at
+  /// later ticks, up to this long after its last write (pacing_policy.hpp); at or below
+  /// ws_write_delay, every tick writes.
+  std::chrono::milliseconds ws_write_delay_max{25};
 };
 
 /// Tunables of the HTTP layer (the app fills them from the command line).

@@ -1,11 +1,13 @@
 #include "net/write_coalescer.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace chat::net {
 
-write_coalescer::write_coalescer(boost::asio::any_io_executor ex, std::chrono::milliseconds interval)
-  : interval_(interval), timer_(std::move(ex)) {}
+write_coalescer::write_coalescer(boost::asio::any_io_executor ex, std::chrono::milliseconds interval,
+                                 std::chrono::milliseconds max_wait)
+  : interval_(interval), max_wait_(std::max(interval, max_wait)), timer_(std::move(ex)) {}
 
 void write_coalescer::defer(std::shared_ptr<deferred_writer> w) {
   std::lock_guard<std::mutex> lock(mutex_);

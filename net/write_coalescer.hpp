@@ -1,8 +1,9 @@
 #pragma once
 /// Write coalescing for busy connections: a connection that wrote less than one interval ago
 /// does not write again at once; it waits for the coalescer's next tick, and everything that
-/// arrived meanwhile goes out in that one write. One timer for all connections (none per
-/// connection), armed only while some connection waits. Private to the net library.
+/// arrived meanwhile goes out in that one write (or, with few events, at a later tick within
+/// max_wait: pacing_policy.hpp). One timer for all connections (none per connection), armed only
+/// while some connection waits. Private to the net library.
 
 #include <chrono>
 #include <memory>
@@ -24,13 +25,17 @@ public:
 
 class write_coalescer : public std::enable_shared_from_this<write_coalescer> {
 public:
-  /// `interval` > 0: the tick period and the least time between two writes of a busy connection.
-  write_coalescer(boost::asio::any_io_executor ex, std::chrono::milliseconds interval);
+  /// `interval` > 0: the tick period and the least time between two writes of a busy connection;
+  /// `max_wait` (at least `interval`): the longest a connection collecting events waits after its
+  /// last write.
+  write_coalescer(boost::asio::any_io_executor ex, std::chrono::milliseconds interval,
+                  std::chrono::milliseconds max_wait);
 
   write_coalescer(const write_coalescer&) = delete;
   write_coalescer& operator=(const write_coalescer&) = delete;
 
   std::chrono::steady_clock::duration interval() const noexcept { return interval_; }
+  std::chrono::steady_clock::duration max_wait() const noexcept { return max_wait_; }
 
   /// Lets `w` write at the next tick (thread-safe; `w` registers once per wait).
   void defer(std::shared_ptr<deferred_writer> w);
@@ -39,6 +44,7 @@ private:
   void on_tick();
 
   std::chrono::steady_clock::duration interval_;
+  std::chrono::steady_clock::duration max_wait_;
   std::mutex mutex_;
   boost::asio::steady_timer timer_; ///< guarded by mutex_
   std::vector<std::shared_ptr<deferred_writer>> waiting_; ///< guarded by mutex_
