@@ -91,6 +91,19 @@ bench() { # bench NODES ARGS...
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 result="$out_dir/$scenario-$stamp.jsonl"
+
+# The first line of every result: what ran, on what (results are read against their machine).
+json_str() { local v="${1//\\/}"; printf '"%s"' "${v//\"/}"; }
+{
+  printf '{"mode":"machine","scenario":%s,"date":%s,"commit":%s' "$(json_str "$scenario")" \
+    "$(json_str "$stamp")" "$(json_str "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)")"
+  printf ',"kernel":%s,"cpu":%s,"cores":%s' "$(json_str "$(uname -r)")" \
+    "$(json_str "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')")" "$(nproc)"
+  printf ',"tcp_congestion_control":%s' "$(json_str "$(cat /proc/sys/net/ipv4/tcp_congestion_control 2>/dev/null)")"
+  printf ',"env":{"rate":%s,"duration":%s,"sweep_factor":%s,"bench_mode":%s,"node_args":%s}}\n' \
+    "$(json_str "${CHAT_BENCH_RATE:-}")" "$(json_str "$duration")" "$(json_str "${CHAT_BENCH_SWEEP_FACTOR:-}")" \
+    "$(json_str "${CHAT_BENCH_MODE:-sweep}")" "$(json_str "${CHAT_BENCH_NODE_ARGS:-}")"
+} | tee "$result"
 if [[ "${CHAT_BENCH_MODE:-sweep}" == send ]]; then # one step at CHAT_BENCH_RATE (e.g. past the knee)
   sweep=(--mode send --duration "$duration" --warmup 2)
 else
@@ -102,7 +115,7 @@ case "$scenario" in
     start_nodes 2
     bench 2 --users 1000 --connections 1000 --room-size 1000 --senders 20 \
       --rate "${CHAT_BENCH_RATE:-50}" "${sweep[@]}" --p99-limit-ms 50 --prefix s1 \
-      --settle 60 --max-seconds 240 | tee "$result" ;;
+      --settle 60 --max-seconds 240 | tee -a "$result" ;;
   2 | 5a | 5b)
     nodes=2
     [[ "$scenario" == 5a ]] && nodes=1
@@ -113,12 +126,12 @@ case "$scenario" in
     [[ "$nodes" == 3 ]] && conns=990
     bench "$nodes" --users "$conns" --connections "$conns" --room-size 10 --senders $((conns / 10)) \
       --rate "${CHAT_BENCH_RATE:-500}" "${sweep[@]}" --p99-limit-ms 50 --prefix s2 \
-      --settle 60 --max-seconds 240 | tee "$result" ;;
+      --settle 60 --max-seconds 240 | tee -a "$result" ;;
   3)
     start_nodes 2
     bench 2 --users 5000 --connections 5000 --room-size 10 --senders 500 \
       --rate "${CHAT_BENCH_RATE:-500}" "${sweep[@]}" --p99-limit-ms 50 --prefix s3 \
-      --source-addresses 127.0.0.2,127.0.0.3 --settle 120 --max-seconds 300 | tee "$result" ;;
+      --source-addresses 127.0.0.2,127.0.0.3 --settle 120 --max-seconds 300 | tee -a "$result" ;;
   4)
     count="${2:?usage: bench/scenario.sh 4 CONNECTIONS}"
     start_nodes 1
@@ -127,7 +140,7 @@ case "$scenario" in
     for a in $(seq 2 $((count / 25000 + 2))); do addrs+="${addrs:+,}127.0.0.$a"; done
     bench 1 --users 100 --connections "$count" --general --mode idle --duration 5 \
       --source-addresses "$addrs" --connect-concurrency 500 --settle 120 --prefix idle \
-      --max-seconds 400 | tee "$result" ;;
+      --max-seconds 400 | tee -a "$result" ;;
   *)
     echo "unknown scenario: $scenario" >&2
     exit 2 ;;
