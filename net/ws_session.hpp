@@ -97,6 +97,8 @@ private:
   void send_error(std::string_view code, std::string_view message, std::string_view client_id);
   void send_event(std::string json);
   void on_inbox();
+  /// At a pacing tick: too few events yet, and a later tick is still within max_wait (loop only).
+  bool keeps_collecting();
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void drop_queued();

@@ -73,17 +73,20 @@ void ws_session::write_deferred() {
   // The tick runs on this connection's loop: the writes start here and now (inline), one
   // connection after the other, instead of hundreds of posted handlers held at once.
   asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
-    if (!self->closing_ && !self->finished_) {
-      // Few events so far: collect until a later tick, within max_wait of the last write.
-      const auto waiting = self->inbox_.size() + (self->queue_.size() - self->queue_head_);
-      const auto since = std::chrono::steady_clock::duration{
-        std::chrono::steady_clock::now().time_since_epoch().count() - self->last_write_.load(std::memory_order_relaxed)};
-      if (keep_collecting(waiting, since, self->coalescer_->interval(), self->coalescer_->max_wait()))
-        return self->coalescer_->defer(self);
-    }
+    if (self->keeps_collecting())
+      return self->coalescer_->defer(self); // a later tick; the events ride along with that flush
     self->paced_ = true; // a write that waited for a tick: the connection is busy
     self->on_inbox();
   });
+}
+
+bool ws_session::keeps_collecting() {
+  if (closing_ || finished_ || coalescer_->max_wait() <= coalescer_->interval())
+    return false;
+  const auto waiting = inbox_.size() + (queue_.size() - queue_head_);
+  const std::chrono::steady_clock::duration since{std::chrono::steady_clock::now().time_since_epoch().count() -
+                                                  last_write_.load(std::memory_order_relaxed)};
+  return keep_collecting(waiting, since, coalescer_->interval(), coalescer_->max_wait());
 }
 
 void ws_session::on_inbox() {
