@@ -34,7 +34,8 @@ function arrivals(ws) {
   return at;
 }
 
-/** Sends `n` messages from `ws`, `gapMs` apart; resolves to [{id, ackedAt}] in send order. */
+/** Sends `n` messages from `ws`, `gapMs` apart; resolves to their ids in ack order and the time
+ *  by which all were acked. */
 async function sendSpaced(ws, n, gapMs, tag) {
   const from = ws.mark();
   for (let i = 0; i < n; i++) {
@@ -43,7 +44,7 @@ async function sendSpaced(ws, n, gapMs, tag) {
   }
   const acks = await ws.waitForCount((e) => e.type === 'ack' && e.data?.clientId?.startsWith(tag), n, 15000, { from, what: `${tag} acks` });
   const ackedAt = Date.now(); // an upper bound for every ack: the wait below is conservative
-  return acks.map((e) => ({ id: e.data.id, ackedAt }));
+  return { ids: acks.map((e) => e.data.id), ackedAt };
 }
 
 test(`setup: node with --ws-write-delay-ms ${TICK_MS} --ws-write-delay-max-ms ${MAX_MS}, users A, B`, T, async () => {
@@ -67,14 +68,9 @@ test('few events per tick: the busy connection keeps collecting (fewer writes th
   const rawB = wsB.raw.length;
   const started = Date.now();
   // 40 messages 40 ms apart: 2-3 per 100 ms tick, so B is busy but never has 8 at a tick.
-  const from = wsA.mark();
-  for (let i = 0; i < 40; i++) {
-    wsA.send({ type: 'message', roomId: '0', message: `slow ${i}`, clientId: `slow${i}` });
-    await sleep(40);
-  }
-  const acks = await wsA.waitForCount((e) => e.type === 'ack' && e.data?.clientId?.startsWith('slow'), 40, 15000, { from, what: 'acks' });
-  const burstMs = Date.now() - started;
-  const ids = acks.map((e) => e.data.id).sort((x, y) => x - y);
+  const slow = await sendSpaced(wsA, 40, 40, 'slow');
+  const burstMs = slow.ackedAt - started;
+  const ids = [...slow.ids].sort((x, y) => x - y);
   await wsB.waitForCount((e) => e.type === 'message' && ids.includes(e.data?.id), ids.length, 15000, { from: fromB, what: 'slow burst' });
   const got = wsB.messages('0', fromB).map((m) => m.id).filter((id) => ids.includes(id));
   assert.deepEqual(got, ids, 'every id once, in increasing order');
@@ -84,8 +80,8 @@ test('few events per tick: the busy connection keeps collecting (fewer writes th
   const bound = Math.ceil(burstMs / (MAX_MS - TICK_MS)) + 3;
   assert.ok(frames <= bound, `${frames} frames for ${ids.length} messages over ${burstMs} ms (bound ${bound}, ticks ${Math.round(burstMs / TICK_MS)})`);
   // No event waited longer than the bound: message i was sent about 40*i ms after the start.
-  acks.forEach((e, i) => {
-    const waited = at.get(e.data.id) - (started + 40 * i);
+  slow.ids.forEach((id, i) => {
+    const waited = at.get(id) - (started + 40 * i);
     assert.ok(waited <= MAX_MS + 250, `message ${i} reached B ${waited} ms after it was sent (bound ${MAX_MS} + slack)`);
   });
   await wsA.close();
@@ -102,12 +98,12 @@ test('enough events at a tick: a burst to a busy connection is written at that t
   await sleep(20);
   const sent = await sendSpaced(wsA, 30, 0, 'fast');
   await sleep(MAX_MS + 200); // long enough for a held write to arrive too
-  for (const s of sent) assert.ok(at.has(s.id), `fast message ${s.id} arrived`);
-  const last = Math.max(...sent.map((s) => at.get(s.id)));
-  const first = Math.min(...sent.map((s) => at.get(s.id)));
+  for (const id of sent.ids) assert.ok(at.has(id), `fast message ${id} arrived`);
+  const last = Math.max(...sent.ids.map((id) => at.get(id)));
+  const first = Math.min(...sent.ids.map((id) => at.get(id)));
   // All 30 were acked before `ackedAt`; written at the next tick after that, they all arrive
   // within about one tick of it. Held to the bound, the last would come up to 400 ms later.
-  const ackedAt = sent[0].ackedAt;
+  const { ackedAt } = sent;
   assert.ok(last - ackedAt <= TICK_MS + 150, `last fast message reached B ${last - ackedAt} ms after the acks (first ${first - ackedAt})`);
   await wsA.close();
   await wsB.close();
