@@ -1,5 +1,5 @@
-// A WebSocket connection's lifecycle (handshake, realtime session, close) and its inbound frames;
-// the outbound half is in ws_session_write.cpp.
+// A WebSocket connection's lifecycle (handshake, realtime session, close handshake) and the client
+// frames it handles; reading is in ws_session_read.cpp, the outbound half in ws_session_write.cpp.
 #include "net/ws_session.hpp"
 
 #include <chrono>
@@ -34,10 +34,10 @@ constexpr auto transport = metrics::transport::ws;
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
                        ws_options opts)
-  : ws_(to_loop_socket(stream.release_socket())), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
+  : socket_(to_loop_socket(stream.release_socket())), reader_(env.opts.live.max_ws_frame_bytes), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
     gate_(env.opts.live.max_queue_frames), opts_(opts) {
   // The loop the listener put this connection on: its waker and pacing timer.
-  auto& loop = env_.loop_of(ws_.get_executor());
+  auto& loop = env_.loop_of(socket_.get_executor());
   waker_ = loop.waker.get();
   coalescer_ = opts.batch ? loop.coalescer.get() : nullptr;
   keepalive_ = loop.keepalive.get();
@@ -52,20 +52,24 @@ ws_session::~ws_session() {
 
 void ws_session::run(http::request<http::string_body> req) {
   registry_id_ = registry_->add(weak_from_this());
-  // Beast times the handshake only; idle peers are the loop's keep-alive sweep's (keepalive.hpp).
-  ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
-  ws_.control_callback([this](websocket::frame_type, beast::string_view) { heard_ = true; });
-  ws_.read_message_max(env_.opts.live.max_ws_frame_bytes);
-  ws_.auto_fragment(false); // one frame per message, batches included
-  ws_.set_option(websocket::stream_base::decorator(
+  // Beast performs the handshake (and answers a bad upgrade request), within 10 s; then the
+  // socket is taken back and speaks frames through ws_codec.hpp.
+  handshake_ = std::make_unique<websocket::stream<loop_socket, false>>(std::move(socket_));
+  handshake_->set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
+  handshake_->set_option(websocket::stream_base::decorator(
     [](websocket::response_type& res) { res.set(http::field::server, "chatnode"); }));
   // The user's rooms are read before the 101 goes out: whatever anyone sends after the client saw
   // its connection open is written to Redis after that read, so it is delivered.
   start_realtime();
-  ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+  handshake_->async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
 
 void ws_session::on_accept(beast::error_code ec) {
+  socket_ = std::move(handshake_->next_layer());
+  // The stream is released once its own completion has unwound (it runs inside Beast's op).
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->handshake_.reset(); });
+  if (!ec)
+    socket_.non_blocking(true, ec); // reads return would_block instead of waiting
   if (ec) {
     log::debug("ws_accept_failed", {{"error", ec.message()}});
     return finish("error"); // not counted (never accepted); ends the session opened in run()
@@ -77,6 +81,8 @@ void ws_session::on_accept(beast::error_code ec) {
   env_.metrics.connections_accepted(transport).Increment();
   arm_first_frame_timer();
   do_read();
+  if (closing_) // closed (drain) during the handshake: the close frame goes out now
+    do_write();
 }
 
 void ws_session::start_realtime() {
@@ -89,7 +95,7 @@ void ws_session::start_realtime() {
 }
 
 void ws_session::arm_first_frame_timer() {
-  follow_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor(), std::chrono::milliseconds{500});
+  follow_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), std::chrono::milliseconds{500});
   follow_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec && !self->followed_)
       self->follow_all({});
@@ -105,47 +111,7 @@ void ws_session::follow_all(std::map<std::string, std::int64_t> resume) {
     follow_user_rooms(env_, user_id_, session_, std::move(resume), true);
 }
 
-// -- reading ---------------------------------------------------------------------------------
-
-void ws_session::do_read() {
-  ws_.async_read_some(asio::buffer(read_chunk_),
-                      beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
-}
-
-void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
-  if (ec) {
-    if (ec == websocket::error::message_too_big) {
-      env_.metrics.errors("ws_frame_too_big").Increment();
-      return finish("too_big"); // Beast has sent close 1009
-    }
-    if (ec == websocket::error::closed)
-      return finish(closing_ ? close_reason_ : "client");
-    if (ec == beast::error::timeout || timed_out_)
-      return finish("idle");
-    return finish(closing_ ? close_reason_ : "error");
-  }
-  heard_ = true;
-  message_.append(read_chunk_.data(), bytes); // Beast enforces read_message_max per message
-  if (!ws_.is_message_done())
-    return do_read();
-  if (!ws_.got_text()) {
-    env_.metrics.errors("ws_binary_frame").Increment();
-    send_error("bad_request", "binary frames are not supported", {});
-  } else {
-    auto parsed = parse_client_frame(message_, frame_limits{env_.opts.max_message_chars});
-    if (auto* err = std::get_if<frame_error>(&parsed)) {
-      env_.metrics.errors("ws_" + err->code).Increment();
-      send_error(err->code, err->message, err->client_id);
-    } else {
-      handle_frame(std::move(std::get<client_frame>(parsed)));
-    }
-  }
-  message_.clear();
-  if (message_.capacity() > read_chunk_.size())
-    std::string{}.swap(message_); // a large message does not stay allocated
-  if (!closing_)
-    do_read();
-}
+// -- client frames ---------------------------------------------------------------------------
 
 void ws_session::handle_frame(client_frame f) {
   if (!followed_) {
@@ -220,23 +186,37 @@ void ws_session::send_event(std::string json) {
 }
 
 void ws_session::close_with(std::uint16_t code, std::string reason) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    if (self->closing_ || self->finished_)
-      return;
-    self->closing_ = true;
-    self->close_reason_ = close_label(code);
-    self->close_code_ = code;
-    self->close_text_ = reason;
-    if (!self->accepted_)
-      return;
-    self->drop_queued();
-    if (self->writing_)
-      return; // the write in flight finishes first (one write op at a time); on_write then closes
-    self->ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(code), self->close_text_}, [self](beast::error_code) {});
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    if (!self->finished_)
+      self->start_close(code, std::move(reason), close_label(code));
   });
 }
 
 void ws_session::close_when_idle() { close_with(1012, "service restart"); }
+
+void ws_session::start_close(std::uint16_t code, std::string text, std::string label) {
+  if (closing_)
+    return; // the first close wins; its frame is due or sent
+  closing_ = true;
+  close_code_ = code;
+  close_text_ = std::move(text);
+  close_reason_ = std::move(label);
+  silent_sweeps_ = 0; // the keep-alive sweep now bounds the close handshake (two sweeps)
+  pong_due_ = ping_due_ = false;
+  drop_queued();
+  if (accepted_)
+    do_write(); // after the write in flight, if any
+}
+
+void ws_session::teardown() {
+  finish(end_reason());
+}
+
+std::string_view ws_session::end_reason() const noexcept {
+  if (timed_out_)
+    return "idle";
+  return closing_ ? std::string_view{close_reason_} : std::string_view{"error"};
+}
 
 void ws_session::finish(std::string_view reason) {
   if (finished_)
@@ -248,6 +228,10 @@ void ws_session::finish(std::string_view reason) {
     env_.metrics.connections_closed(transport, reason).Increment();
   }
   follow_timer_.reset(); // cancels a pending wait
+  // The TCP connection ends here: pending operations complete with operation_aborted.
+  beast::error_code ignored;
+  socket_.shutdown(loop_socket::shutdown_both, ignored);
+  socket_.close(ignored);
   if (session_) {
     env_.realtime->close_session(session_);
     session_ = {};

@@ -1,7 +1,7 @@
 #pragma once
-/// One WebSocket connection on `/ws` (docs/protocol.md §2): the Beast stream, its bounded write
-/// queue (one write in flight), client frame handling, and the session actor it feeds from.
-/// Private to the net library.
+/// One WebSocket connection on `/ws` (docs/protocol.md §2): Beast's handshake, then the bare
+/// socket speaking frames through ws_codec.hpp; its bounded write queue (one write in flight),
+/// client frame handling, and the session actor it feeds from. Private to the net library.
 
 #include <array>
 #include <atomic>
@@ -31,6 +31,7 @@
 #include "net/stream_takeover.hpp"
 #include "net/wake_queue.hpp"
 #include "net/write_coalescer.hpp"
+#include "net/ws_codec.hpp"
 #include "net/ws_frames.hpp"
 #include "storage/chat_store.hpp"
 
@@ -84,11 +85,23 @@ public:
   void keepalive_sweep() override;
 
 private:
+  /// What the write in flight carries.
+  enum class write_kind : std::uint8_t { data, control, close };
+
   void on_accept(boost::beast::error_code ec);
   void start_realtime();
   void arm_first_frame_timer();
+  // Reading (ws_session_read.cpp): readiness, then non-blocking reads into the loop's buffer.
   void do_read();
-  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_readable(boost::beast::error_code ec);
+  void read_available();
+  /// Parses the frames in `data` (and the tail kept from before); false once reading stops.
+  bool consume(char* data, std::size_t size);
+  bool on_frame(const ws_read& r);
+  void on_text(std::string_view text);
+  /// A protocol violation: close with `code` (1002, 1007, 1009), then end the connection.
+  void fail(std::uint16_t code, std::string_view why);
+  // Client frames (ws_session.cpp).
   void handle_frame(client_frame f);
   void send_message(client_frame f);
   void follow_all(std::map<std::string, std::int64_t> resume);
@@ -96,24 +109,38 @@ private:
   void resume(std::vector<std::pair<std::string, std::int64_t>> rooms);
   void send_error(std::string_view code, std::string_view message, std::string_view client_id);
   void send_event(std::string json);
+  // Writing (ws_session_write.cpp).
   void on_inbox();
   /// At a pacing tick: too few events yet, and a later tick is still within max_wait (loop only).
   bool keeps_collecting();
+  /// Starts the next write: a due pong or ping, the close frame, or queued events.
   void do_write();
+  void write_control(write_kind kind);
+  void write_data();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void drop_queued();
   void release_idle_buffers();
+  /// Starts the close handshake with `code` (loop only; the first close wins).
+  void start_close(std::uint16_t code, std::string text, std::string label);
+  /// Closes the TCP connection now and finishes.
+  void teardown();
+  /// The metric label of a connection that ends now.
+  std::string_view end_reason() const noexcept;
   void finish(std::string_view reason);
 
-  /// On the bare socket: the WebSocket layer has its own timeouts (handshake, idle + ping), and
-  /// without tcp_stream's timers every read and write op is smaller and cheaper. Typed on the
-  /// loop's executor (loop_socket.hpp), without permessage-deflate support (never negotiated):
-  /// a smaller stream and smaller pending operations per connection.
-  boost::beast::websocket::stream<loop_socket, false> ws_;
-  /// Client frames arrive in small pieces: an idle connection's pending read holds no buffer
-  /// beyond this, and a message is assembled in message_ only while it arrives.
-  std::array<char, 128> read_chunk_{}; // a typical client frame (send, typing) fits in one read
-  std::string message_;
+  /// The bare socket, on its loop's executor (loop_socket.hpp). Keep-alive and the close
+  /// handshake's bound are the loop's sweep (keepalive.hpp), so no timer is held per connection.
+  loop_socket socket_;
+  /// Beast's websocket stream exists only for the handshake; the socket is taken back after it.
+  std::unique_ptr<boost::beast::websocket::stream<loop_socket, false>> handshake_;
+  ws_reader reader_;
+  /// The unread start of a frame that has not fully arrived (empty, and unallocated, otherwise).
+  std::string rx_;
+  /// The control frame in flight (pong, ping or close).
+  std::string control_;
+  std::string pong_payload_; ///< the payload of the latest ping, while its pong is due
+  /// The header of the data frame in flight.
+  std::array<char, kMaxFrameHeader> header_{};
   api_env& env_;
   std::shared_ptr<connection_registry> registry_;
   std::uint64_t registry_id_ = 0;
@@ -141,14 +168,20 @@ private:
   std::size_t keepalive_slot_ = 0;           ///< its place there (loop only)
   bool heard_ = false;                       ///< anything (data, ping, pong) came since the last sweep
   bool timed_out_ = false;                   ///< closed by the keep-alive: the peer went silent
-  bool pinging_ = false;                     ///< a keep-alive ping is in flight
+  bool ping_due_ = false;                    ///< a keep-alive ping waits for the write in flight
+  bool pong_due_ = false;                    ///< a pong (pong_payload_) waits for the write in flight
   std::uint8_t silent_sweeps_ = 0;           ///< sweeps in a row without hearing from the peer
   /// When the last write started (steady_clock ticks; read by enqueue on other threads).
   std::atomic<std::chrono::steady_clock::rep> last_write_{0};
   std::atomic<bool> busy_{false}; ///< the last two writes were less than the pacing interval apart
   bool paced_ = false;            ///< the next write is a pacing tick's (loop only)
   bool writing_ = false;
-  bool closing_ = false;
+  write_kind in_flight_kind_ = write_kind::data;
+  std::uint8_t header_size_ = 0;
+  bool closing_ = false;          ///< a close frame is due or sent; data is no longer written
+  bool close_sent_ = false;       ///< our close frame went out: nothing more is written
+  bool peer_closed_ = false;      ///< the peer's close frame arrived: nothing more is read
+  bool failing_ = false;          ///< a protocol violation: the TCP connection ends after our close
   bool finished_ = false;
   bool accepted_ = false;
   std::string close_reason_ = "client"; ///< metric label of why the server closed

@@ -7,7 +7,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
 
 #include "metrics/node_metrics.hpp"
 #include "net/pacing_policy.hpp"
@@ -16,7 +16,6 @@ namespace chat::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 
 namespace {
 
@@ -44,12 +43,17 @@ void ws_session::enqueue(actors::frame_ptr frame, bool message) {
 }
 
 void ws_session::wake() {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
 }
 
 void ws_session::keepalive_sweep() {
-  if (closing_ || finished_)
+  if (finished_)
     return;
+  if (closing_) { // a close handshake in progress: the peer has two sweeps to answer
+    if (++silent_sweeps_ >= 2)
+      teardown();
+    return;
+  }
   if (heard_) {
     heard_ = false;
     silent_sweeps_ = 0;
@@ -57,22 +61,18 @@ void ws_session::keepalive_sweep() {
   }
   ++silent_sweeps_;
   if (silent_sweeps_ == 2) { // half the idle timeout: a live peer answers with a pong
-    if (pinging_)
-      return; // one ping at a time (Beast's rule); the last one still waits behind a write
-    pinging_ = true;
-    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) { self->pinging_ = false; });
-  } else if (silent_sweeps_ >= 4) { // the idle timeout: the peer is gone; the read fails, finish() follows
+    ping_due_ = true;
+    do_write(); // or after the write in flight
+  } else if (silent_sweeps_ >= 4) { // the idle timeout: the peer is gone
     timed_out_ = true;
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).close(ignored);
+    teardown();
   }
 }
 
 void ws_session::write_deferred() {
   // The tick runs on this connection's loop: the writes start here and now (inline), one
   // connection after the other, instead of hundreds of posted handlers held at once.
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     if (self->keeps_collecting())
       return self->coalescer_->defer(self); // a later tick; the events ride along with that flush
     self->paced_ = true; // a write that waited for a tick: the connection is busy
@@ -108,11 +108,46 @@ void ws_session::on_inbox() {
 }
 
 void ws_session::do_write() {
+  if (writing_ || close_sent_ || finished_ || !accepted_)
+    return;
+  if (pong_due_)
+    return write_control(write_kind::control);
+  if (ping_due_)
+    return write_control(write_kind::control);
+  if (closing_)
+    return write_control(write_kind::close);
+  write_data();
+}
+
+void ws_session::write_control(write_kind kind) {
+  // Control frames go out between messages (every message is one frame): the pong first, then a
+  // keep-alive ping, then the close, after which nothing is written.
+  if (kind == write_kind::close) {
+    control_ = ws_close_frame(close_code_, close_text_);
+    close_sent_ = true;
+  } else {
+    const bool pong = pong_due_;
+    const std::string_view payload = pong ? std::string_view{pong_payload_} : std::string_view{};
+    control_.resize(kMaxFrameHeader);
+    control_.resize(ws_frame_header(pong ? ws_opcode::pong : ws_opcode::ping, payload.size(), control_.data()));
+    control_.append(payload);
+    (pong ? pong_due_ : ping_due_) = false;
+    if (pong)
+      std::string{}.swap(pong_payload_);
+  }
+  writing_ = true;
+  in_flight_kind_ = kind;
+  asio::async_write(socket_, asio::buffer(control_),
+                    beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::write_data() {
   // Batching clients get every waiting frame (up to a bound) in one WebSocket message, copied
   // into one buffer; the others, and a lone frame, are written as they are (no copy).
   if (queue_head_ == queue_.size())
     return;
   writing_ = true;
+  in_flight_kind_ = write_kind::data;
   if (coalescer_) {
     // Busy: this write follows the previous one within the interval. Only busy connections are
     // paced; one that gets an event now and then is written at once (pacing would only delay it).
@@ -150,12 +185,15 @@ void ws_session::do_write() {
     queue_.clear();
     queue_head_ = 0;
   }
-  ws_.text(true);
-  ws_.async_write(body, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+  // One text frame per message, its header beside the shared payload: one gather write.
+  header_size_ = static_cast<std::uint8_t>(ws_frame_header(ws_opcode::text, body.size(), header_.data()));
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(header_.data(), header_size_), body};
+  asio::async_write(socket_, buffers, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
+  const auto kind = in_flight_kind_;
   const auto events = in_flight_events_;
   const auto messages = in_flight_messages_;
   gate_.release(events);
@@ -163,20 +201,23 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
   single_.reset();
   if (ec) {
     drop_queued();
-    return finish(closing_ ? close_reason_ : "error");
+    return finish(end_reason());
   }
-  env_.metrics.socket_writes(transport).Increment();
-  env_.metrics.events_written(transport).Increment(static_cast<double>(events));
-  if (messages > 0)
-    env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
-  if (closing_) {
-    drop_queued();
-    return ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(close_code_), close_text_},
-                           [self = shared_from_this()](beast::error_code) {});
+  if (kind == write_kind::data) {
+    env_.metrics.socket_writes(transport).Increment();
+    env_.metrics.events_written(transport).Increment(static_cast<double>(events));
+    if (messages > 0)
+      env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
+  } else if (kind == write_kind::close) {
+    // Ours answered the peer's, or follows a protocol violation: the connection ends. Otherwise
+    // the peer's answer ends it (ws_session_read.cpp), or the keep-alive sweep does.
+    if (peer_closed_ || failing_)
+      teardown();
+    return;
   }
-  if (queue_head_ < queue_.size())
-    return do_write();
-  release_idle_buffers();
+  do_write();
+  if (!writing_)
+    release_idle_buffers();
 }
 
 void ws_session::drop_queued() {
@@ -193,6 +234,8 @@ void ws_session::release_idle_buffers() {
   if (batch_.capacity() > std::string{}.capacity() &&
       (!busy_.load(std::memory_order_relaxed) || batch_.capacity() > kKeepBatchBytes))
     std::string{}.swap(batch_);
+  if (control_.capacity() > std::string{}.capacity())
+    std::string{}.swap(control_);
 }
 
 } // namespace chat::net

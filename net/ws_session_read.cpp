@@ -1,0 +1,142 @@
+// The inbound half of a WebSocket connection: readiness, non-blocking reads into the loop's
+// buffer, and the frames found there (ws_codec.hpp). An idle connection holds one pending wait and
+// no read buffer. Client frame handling is in ws_session.cpp, the outbound half in
+// ws_session_write.cpp.
+#include "net/ws_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include "metrics/node_metrics.hpp"
+
+namespace chat::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+/// The loop's read buffer: every connection of the loop reads into it and parses from it in
+/// place; only a frame's unread start is copied out (into rx_).
+constexpr std::size_t kReadBytes = 16 * 1024;
+/// Full reads in a row before the loop's other connections get a turn.
+constexpr int kReadsPerTurn = 4;
+
+char* read_buffer() noexcept {
+  thread_local std::array<char, kReadBytes> buffer;
+  return buffer.data();
+}
+
+} // namespace
+
+void ws_session::do_read() {
+  socket_.async_wait(loop_socket::wait_read, beast::bind_front_handler(&ws_session::on_readable, shared_from_this()));
+}
+
+void ws_session::on_readable(beast::error_code ec) {
+  if (ec)
+    return finish(end_reason());
+  read_available();
+}
+
+void ws_session::read_available() {
+  for (int i = 0; i < kReadsPerTurn; ++i) {
+    char* buffer = read_buffer();
+    beast::error_code ec;
+    const auto n = socket_.read_some(asio::buffer(buffer, kReadBytes), ec); // non-blocking
+    if (ec == asio::error::would_block)
+      return do_read();
+    if (ec)
+      return finish(end_reason());
+    heard_ = true;
+    if (!consume(buffer, n))
+      return; // closed or failed: nothing more is read
+    if (n < kReadBytes)
+      return do_read(); // drained: bytes that arrive later raise a new readiness edge
+  }
+  // More is waiting: the loop's other connections first.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
+}
+
+bool ws_session::consume(char* data, std::size_t size) {
+  if (!rx_.empty()) { // the start of a frame came before: parse from the joined bytes
+    rx_.append(data, size);
+    data = rx_.data();
+    size = rx_.size();
+  }
+  std::size_t used = 0;
+  bool reading = true;
+  while (reading && used < size) {
+    const auto r = reader_.read(data + used, size - used);
+    if (r.what == ws_read::kind::need_more)
+      break;
+    if (r.what == ws_read::kind::error) {
+      fail(r.code, r.payload);
+      reading = false;
+      break;
+    }
+    used += r.consumed;
+    reading = on_frame(r);
+  }
+  if (!reading || used == size)
+    std::string{}.swap(rx_); // nothing kept: an idle connection holds no read memory
+  else if (rx_.empty())
+    rx_.assign(data + used, size - used);
+  else
+    rx_.erase(0, used);
+  reader_.shrink();
+  return reading;
+}
+
+bool ws_session::on_frame(const ws_read& r) {
+  switch (r.what) {
+    case ws_read::kind::text:
+      if (!closing_) // after a close, data frames are read and dropped (RFC 6455 §5.5.1)
+        on_text(r.payload);
+      return !finished_;
+    case ws_read::kind::binary:
+      if (!closing_) {
+        env_.metrics.errors("ws_binary_frame").Increment();
+        send_error("bad_request", "binary frames are not supported", {});
+      }
+      return true;
+    case ws_read::kind::ping:
+      if (!closing_) { // only the latest ping needs its pong (RFC 6455 §5.5.3)
+        pong_payload_.assign(r.payload);
+        pong_due_ = true;
+        do_write();
+      }
+      return true;
+    case ws_read::kind::close:
+      peer_closed_ = true;
+      if (close_sent_) { // the answer to ours: the handshake is complete
+        teardown();
+        return false;
+      }
+      // Echo the peer's code; ours if a close of our own was already due.
+      start_close(r.code == ws_close::no_status ? ws_close::normal : r.code, {}, "client");
+      return false;
+    default: // pong, or a fragment assembled in the reader
+      return true;
+  }
+}
+
+void ws_session::on_text(std::string_view text) {
+  auto parsed = parse_client_frame(text, frame_limits{env_.opts.max_message_chars});
+  if (auto* err = std::get_if<frame_error>(&parsed)) {
+    env_.metrics.errors("ws_" + err->code).Increment();
+    return send_error(err->code, err->message, err->client_id);
+  }
+  handle_frame(std::move(std::get<client_frame>(parsed)));
+}
+
+void ws_session::fail(std::uint16_t code, std::string_view why) {
+  const bool too_big = code == ws_close::too_big;
+  env_.metrics.errors(too_big ? "ws_frame_too_big" : "ws_protocol_error").Increment();
+  failing_ = true;
+  if (close_sent_)
+    return teardown();
+  start_close(code, std::string{why}, too_big ? "too_big" : "protocol_error");
+}
+
+} // namespace chat::net
