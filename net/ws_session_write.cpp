@@ -110,9 +110,7 @@ void ws_session::on_inbox() {
 void ws_session::do_write() {
   if (writing_ || close_sent_ || finished_ || !accepted_)
     return;
-  if (pong_due_)
-    return write_control(write_kind::control);
-  if (ping_due_)
+  if (pong_due_ || ping_due_)
     return write_control(write_kind::control);
   if (closing_)
     return write_control(write_kind::close);
