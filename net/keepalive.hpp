@@ -1,8 +1,9 @@
 #pragma once
-/// WebSocket keep-alive for the connections of one loop, on one timer. Beast's own idle timeout
-/// keeps a timer operation pending per connection (~250 bytes of every idle connection); here the
-/// loop sweeps its connections every period instead, and each decides whether its peer has been
-/// silent long enough to be pinged or closed. Loop-only: add, remove and the sweep run on the
+/// WebSocket keep-alive for the connections of one loop, on one timer. A timer per connection (as
+/// Beast's idle timeout had) keeps an operation pending in every idle connection (~250 bytes); here
+/// the loop sweeps its connections every period instead, and each decides whether its peer has been
+/// silent long enough to be pinged or closed, or whether its close handshake has waited long
+/// enough (ws_session). Loop-only: add, remove and the sweep run on the
 /// loop's thread. The timer runs only while some connection is registered, so an idle loop (and a
 /// node shutting down) has nothing pending. Private to the net library.
 
