@@ -7,6 +7,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "actors/client_sink.hpp"
@@ -50,8 +51,9 @@ ws_session::~ws_session() {
     env_.realtime->close_session(session_);
 }
 
-void ws_session::run(http::request<http::string_body> req) {
+void ws_session::run(http::request<http::string_body> req, std::string early) {
   registry_id_ = registry_->add(weak_from_this());
+  rx_ = std::move(early); // parsed once the handshake is done
   // Beast performs the handshake (and answers a bad upgrade request), within 10 s; then the
   // socket is taken back and speaks frames through ws_codec.hpp.
   handshake_ = std::make_unique<websocket::stream<loop_socket, false>>(std::move(socket_));
@@ -80,7 +82,13 @@ void ws_session::on_accept(beast::error_code ec) {
   env_.metrics.connections(transport).Increment();
   env_.metrics.connections_accepted(transport).Increment();
   arm_first_frame_timer();
-  do_read();
+  // Frames that came with the upgrade request first.
+  if (std::string early = std::move(rx_); !early.empty() && !consume(early.data(), early.size()))
+    return;
+  // Read before waiting: a frame the client sent right after the 101 may have raised its readiness
+  // edge while nothing waited for it (the reactor drops such an edge), and a wait alone would then
+  // sleep until the client's next bytes.
+  read_available();
   if (closing_) // closed (drain) during the handshake: the close frame goes out now
     do_write();
 }
@@ -244,10 +252,10 @@ ws_takeover::ws_takeover(api_env& env, std::shared_ptr<connection_registry> regi
                          storage::user user, ws_options opts)
   : env_(env), registry_(std::move(registry)), user_(std::move(user)), opts_(opts) {}
 
-void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer,
+void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer buffer,
                         http::request<http::string_body> req) {
   std::make_shared<ws_session>(std::move(stream), env_, registry_, std::move(user_), opts_)
-    ->run(std::move(req));
+    ->run(std::move(req), beast::buffers_to_string(buffer.data()));
 }
 
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, bool batch) {

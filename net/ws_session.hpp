@@ -57,8 +57,9 @@ public:
   ws_session(const ws_session&) = delete;
   ws_session& operator=(const ws_session&) = delete;
 
-  /// Accepts the upgrade request and starts the session.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+  /// Accepts the upgrade request and starts the session. `early`: bytes that came after the
+  /// request in the same read (a client that did not wait for the 101); they are read first.
+  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string early = {});
 
   /// Drain: closes with 1012 "service restart" (thread-safe).
   void close_when_idle() override;

@@ -30,6 +30,8 @@ char* read_buffer() noexcept {
 } // namespace
 
 void ws_session::do_read() {
+  // Only after a read found the socket empty (would_block or a short read) since the reactor last
+  // polled: the reactor is edge-triggered, and an edge that came while nothing waited is gone.
   socket_.async_wait(loop_socket::wait_read, beast::bind_front_handler(&ws_session::on_readable, shared_from_this()));
 }
 

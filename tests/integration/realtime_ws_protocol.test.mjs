@@ -50,7 +50,8 @@ const closePayload = (code, reason = '') => Buffer.concat([Buffer.from([code >> 
  * `ended` / `closed` set when the server ends the TCP connection / the socket is gone.
  */
 class RawWs {
-  static connect(port, client) {
+  /** `early`: bytes written together with the upgrade request (a client that does not wait for the 101). */
+  static connect(port, client, early = Buffer.alloc(0)) {
     return new Promise((resolve, reject) => {
       const key = randomBytes(16).toString('base64');
       const s = net.connect({ host: '127.0.0.1', port });
@@ -81,7 +82,7 @@ class RawWs {
       s.on('connect', () => {
         const h = { Host: `127.0.0.1:${port}`, Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': key,
           'Sec-WebSocket-Version': '13', ...cookieHeader(client) };
-        s.write(`GET /ws HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+        s.write(Buffer.concat([Buffer.from(`GET /ws HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`), early]));
       });
     });
   }
@@ -283,6 +284,17 @@ test('12. frames split over many TCP segments: a frame sent one byte at a time, 
   await ws.waitFrame((f) => f.payload.toString() === PONG_EVENT, 'a ping after the large message', from);
   assert.equal(ws.frames.filter((f) => f.payload.toString() === PONG_EVENT).length, 2, 'each ping answered once');
   assertWellFormed(ws);
+  ws.send(OP.close, closePayload(1000));
+  await assertClosedWith(ws, 1000, 'the client close');
+});
+
+test('12b. frames written in the same segment as the upgrade request (the client did not wait for the 101) are read after the handshake, in order', T, async () => {
+  const early = Buffer.concat([frame(OP.ping, 'early'), frame(OP.text, '{"type":"ping"}')]);
+  const ws = await RawWs.connect(node.port, A, early);
+  const pong = await ws.waitFrame((f) => f.opcode === OP.pong, 'the pong to the early control ping');
+  assert.equal(pong.payload.toString(), 'early');
+  const ev = await ws.waitFrame((f) => f.payload.toString() === PONG_EVENT, 'the pong event of the early text frame');
+  assert.ok(ws.frames.indexOf(pong) < ws.frames.indexOf(ev), `the control pong first: ${ws.describe()}`);
   ws.send(OP.close, closePayload(1000));
   await assertClosedWith(ws, 1000, 'the client close');
 });
