@@ -35,10 +35,10 @@ constexpr auto transport = metrics::transport::ws;
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
                        ws_options opts)
-  : socket_(to_loop_socket(stream.release_socket())), reader_(env.opts.live.max_ws_frame_bytes), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
+  : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
     gate_(env.opts.live.max_queue_frames), opts_(opts) {
   // The loop the listener put this connection on: its waker and pacing timer.
-  auto& loop = env_.loop_of(socket_.get_executor());
+  auto& loop = env_.loop_of(ex_);
   waker_ = loop.waker.get();
   coalescer_ = opts.batch ? loop.coalescer.get() : nullptr;
   keepalive_ = loop.keepalive.get();
@@ -69,7 +69,7 @@ void ws_session::run(http::request<http::string_body> req, std::string early) {
 void ws_session::on_accept(beast::error_code ec) {
   socket_ = std::move(handshake_->next_layer());
   // The stream is released once its own completion has unwound (it runs inside Beast's op).
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->handshake_.reset(); });
+  asio::post(ex_, [self = shared_from_this()] { self->handshake_.reset(); });
   if (!ec)
     socket_.non_blocking(true, ec); // reads return would_block instead of waiting
   if (ec) {
@@ -103,7 +103,7 @@ void ws_session::start_realtime() {
 }
 
 void ws_session::arm_first_frame_timer() {
-  follow_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), std::chrono::milliseconds{500});
+  follow_timer_ = std::make_unique<asio::steady_timer>(ex_, std::chrono::milliseconds{500});
   follow_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec && !self->followed_)
       self->follow_all({});
@@ -194,7 +194,7 @@ void ws_session::send_event(std::string json) {
 }
 
 void ws_session::close_with(std::uint16_t code, std::string reason) {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+  asio::dispatch(ex_, [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
     if (!self->finished_)
       self->start_close(code, std::move(reason), close_label(code));
   });

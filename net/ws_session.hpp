@@ -132,6 +132,9 @@ private:
   /// The bare socket, on its loop's executor (loop_socket.hpp). Keep-alive and the close
   /// handshake's bound are the loop's sweep (keepalive.hpp), so no timer is held per connection.
   loop_socket socket_;
+  /// Its loop's executor, fixed for the connection's life: other threads dispatch through it while
+  /// the socket itself moves in and out of the handshake stream.
+  boost::asio::io_context::executor_type ex_;
   /// Beast's websocket stream exists only for the handshake; the socket is taken back after it.
   std::unique_ptr<boost::beast::websocket::stream<loop_socket, false>> handshake_;
   ws_reader reader_;

@@ -57,7 +57,7 @@ void ws_session::read_available() {
       return do_read(); // drained: bytes that arrive later raise a new readiness edge
   }
   // More is waiting: the loop's other connections first.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
+  asio::post(ex_, [self = shared_from_this()] { self->read_available(); });
 }
 
 bool ws_session::consume(char* data, std::size_t size) {

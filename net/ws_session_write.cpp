@@ -43,7 +43,7 @@ void ws_session::enqueue(actors::frame_ptr frame, bool message) {
 }
 
 void ws_session::wake() {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->on_inbox(); });
+  asio::dispatch(ex_, [self = shared_from_this()] { self->on_inbox(); });
 }
 
 void ws_session::keepalive_sweep() {
@@ -72,7 +72,7 @@ void ws_session::keepalive_sweep() {
 void ws_session::write_deferred() {
   // The tick runs on this connection's loop: the writes start here and now (inline), one
   // connection after the other, instead of hundreds of posted handlers held at once.
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+  asio::dispatch(ex_, [self = shared_from_this()] {
     if (self->keeps_collecting())
       return self->coalescer_->defer(self); // a later tick; the events ride along with that flush
     self->paced_ = true; // a write that waited for a tick: the connection is busy
