@@ -85,9 +85,8 @@ void ws_session::on_accept(beast::error_code ec) {
   // Frames that came with the upgrade request first.
   if (std::string early = std::move(rx_); !early.empty() && !consume(early.data(), early.size()))
     return;
-  // Read before waiting: a frame the client sent right after the 101 may have raised its readiness
-  // edge while nothing waited for it (the reactor drops such an edge), and a wait alone would then
-  // sleep until the client's next bytes.
+  // Read before the first wait: a frame the client sent right after the 101 is often there already,
+  // and is handled now instead of after a round through the reactor.
   read_available();
   if (closing_) // closed (drain) during the handshake: the close frame goes out now
     do_write();

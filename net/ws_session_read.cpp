@@ -30,8 +30,9 @@ char* read_buffer() noexcept {
 } // namespace
 
 void ws_session::do_read() {
-  // Only after a read found the socket empty (would_block or a short read) since the reactor last
-  // polled: the reactor is edge-triggered, and an edge that came while nothing waited is gone.
+  // After a read found the socket empty (would_block or a short read). Queuing the wait re-arms the
+  // socket's edge-triggered registration (asio: EPOLL_CTL_MOD), which also reports bytes that
+  // arrived in between, so none are left unread.
   socket_.async_wait(loop_socket::wait_read, beast::bind_front_handler(&ws_session::on_readable, shared_from_this()));
 }
 
@@ -54,7 +55,7 @@ void ws_session::read_available() {
     if (!consume(buffer, n))
       return; // closed or failed: nothing more is read
     if (n < kReadBytes)
-      return do_read(); // drained: bytes that arrive later raise a new readiness edge
+      return do_read(); // drained
   }
   // More is waiting: the loop's other connections first.
   asio::post(ex_, [self = shared_from_this()] { self->read_available(); });
