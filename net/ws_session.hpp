@@ -59,7 +59,7 @@ public:
 
   /// Accepts the upgrade request and starts the session. `early`: bytes that came after the
   /// request in the same read (a client that did not wait for the 101); they are read first.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string early = {});
+  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string early);
 
   /// Drain: closes with 1012 "service restart" (thread-safe).
   void close_when_idle() override;
@@ -181,7 +181,6 @@ private:
   bool paced_ = false;            ///< the next write is a pacing tick's (loop only)
   bool writing_ = false;
   write_kind in_flight_kind_ = write_kind::data;
-  std::uint8_t header_size_ = 0;
   bool closing_ = false;          ///< a close frame is due or sent; data is no longer written
   bool close_sent_ = false;       ///< our close frame went out: nothing more is written
   bool peer_closed_ = false;      ///< the peer's close frame arrived: nothing more is read

@@ -184,8 +184,8 @@ void ws_session::write_data() {
     queue_head_ = 0;
   }
   // One text frame per message, its header beside the shared payload: one gather write.
-  header_size_ = static_cast<std::uint8_t>(ws_frame_header(ws_opcode::text, body.size(), header_.data()));
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(header_.data(), header_size_), body};
+  const auto header_size = ws_frame_header(ws_opcode::text, body.size(), header_.data());
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(header_.data(), header_size), body};
   asio::async_write(socket_, buffers, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
