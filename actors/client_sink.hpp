@@ -1,6 +1,8 @@
 #pragma once
-/// The boundary between a session actor and its socket (WebSocket or SSE session in net/).
-/// Implementations are thread-safe: they post to the socket's strand and keep a bounded queue.
+/// The boundary between a session (kept by a session shard actor) and its connection (a WebSocket or
+/// SSE session in net/). Implementations are thread-safe: called on CAF workers, they reserve a slot
+/// in the connection's bounded outbound queue and hand the frame to its inbox; the connection's own
+/// loop writes it (one wake-up per burst).
 
 #include <cstdint>
 #include <memory>
@@ -26,11 +28,14 @@ class client_sink {
 public:
   virtual ~client_sink() = default;
 
-  /// Queues a chat message of `room_id` with id `id` (SSE uses both for its `id:` cursor).
+  /// Queues a positioned room event (a message, an edit, a delete, ...) of `room_id` at position `id`
+  /// (SSE uses both for its `id:` cursor). A full queue answers `full`: the session cuts the
+  /// connection (the client resumes from its cursor).
   virtual push_result push_message(const std::string& room_id, std::int64_t id,
                                    const frame_ptr& frame) = 0;
 
-  /// Queues an ephemeral frame (typing, presence, acks); may drop it under pressure.
+  /// Queues an ephemeral frame (signals such as typing, presence, user events); may drop it under
+  /// pressure.
   virtual push_result push_event(const frame_ptr& frame) = 0;
 
   /// Queues a batch of ephemeral frames (coalesced presence). By default each frame on its own;

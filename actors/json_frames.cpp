@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "actors/frame.hpp"
+#include "common/event_json.hpp"
 
 namespace chat::actors {
 namespace {
@@ -52,23 +53,51 @@ frame_batch_ptr make_frame_batch(std::vector<frame_ptr> frames) {
   return batch;
 }
 
-frame_ptr make_message_frame(const std::string& message_json) {
-  static constexpr std::string_view head = R"({"type":"message","data":)";
-  std::string out;
-  out.reserve(head.size() + message_json.size() + 1);
-  out.append(head).append(message_json).push_back('}');
-  return make_frame(std::move(out));
+const char* to_string(user_action a) noexcept {
+  switch (a) {
+    case user_action::follow: return "follow";
+    case user_action::unfollow: return "unfollow";
+    case user_action::disconnect: return "disconnect";
+    case user_action::deliver: break;
+  }
+  return "deliver";
 }
 
-std::string typing_frame_json(std::string_view room_id, std::string_view user_id, bool typing) {
-  return event("typing", [&](writer_t& w) {
-    w.Key("roomId");
-    put(w, room_id);
-    w.Key("userId");
-    put(w, user_id);
-    w.Key("typing");
-    w.Bool(typing);
-  });
+user_action parse_user_action(std::string_view name, std::string_view type) noexcept {
+  if (name == "follow")
+    return user_action::follow;
+  if (name == "unfollow")
+    return user_action::unfollow;
+  if (name == "disconnect")
+    return user_action::disconnect;
+  if (name == "deliver")
+    return user_action::deliver;
+  // An envelope without an action (a node of an earlier version): what its type meant then.
+  if (type == "room.left")
+    return user_action::unfollow;
+  if (type == "user.kick")
+    return user_action::disconnect;
+  if (type == "show.room" || type == "room.joined")
+    return user_action::follow;
+  return user_action::deliver;
+}
+
+frame_ptr make_message_frame(const std::string& message_json) {
+  return make_frame(event_json("message", message_json));
+}
+
+std::string typing_data_json(std::string_view room_id, std::string_view user_id, bool typing) {
+  rapidjson::StringBuffer buf;
+  writer_t w{buf};
+  w.StartObject();
+  w.Key("roomId");
+  put(w, room_id);
+  w.Key("userId");
+  put(w, user_id);
+  w.Key("typing");
+  w.Bool(typing);
+  w.EndObject();
+  return std::string{buf.GetString(), buf.GetSize()};
 }
 
 std::string presence_frame_json(std::string_view user_id, std::string_view username, bool online) {
@@ -82,7 +111,8 @@ std::string presence_frame_json(std::string_view user_id, std::string_view usern
   });
 }
 
-std::string ack_frame_json(std::string_view client_id, std::int64_t id, std::string_view room_id) {
+std::string ack_frame_json(std::string_view client_id, std::int64_t id, std::string_view room_id,
+                           std::int64_t seq) {
   return event("ack", [&](writer_t& w) {
     w.Key("clientId");
     put(w, client_id);
@@ -90,6 +120,10 @@ std::string ack_frame_json(std::string_view client_id, std::int64_t id, std::str
     w.Int64(id);
     w.Key("roomId");
     put(w, room_id);
+    if (seq != 0 && seq != id) {
+      w.Key("seq");
+      w.Int64(seq);
+    }
   });
 }
 

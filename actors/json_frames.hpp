@@ -8,14 +8,16 @@
 
 namespace chat::actors {
 
-/// `{"type":"typing","data":{"roomId","userId","typing"}}`
-std::string typing_frame_json(std::string_view room_id, std::string_view user_id, bool typing);
+/// The data of a `typing` event: `{"roomId","userId","typing"}`.
+std::string typing_data_json(std::string_view room_id, std::string_view user_id, bool typing);
 
 /// `{"type":"user.connected"|"user.disconnected","data":{"id","username","online"}}`
 std::string presence_frame_json(std::string_view user_id, std::string_view username, bool online);
 
-/// `{"type":"ack","data":{"clientId","id","roomId"}}`
-std::string ack_frame_json(std::string_view client_id, std::int64_t id, std::string_view room_id);
+/// `{"type":"ack","data":{"clientId","id","roomId","seq"?}}`: `id` is the message the command was
+/// about, `seq` the position of the event it wrote when that is not the message itself (edit, delete).
+std::string ack_frame_json(std::string_view client_id, std::int64_t id, std::string_view room_id,
+                           std::int64_t seq = 0);
 
 /// `{"type":"error","data":{"code","message","clientId"?}}` (clientId omitted when empty)
 std::string error_frame_json(std::string_view code, std::string_view message,

@@ -7,6 +7,7 @@
 #include "actors/atoms.hpp"
 #include "actors/frame.hpp"
 #include "actors/room_directory.hpp"
+#include "common/event_json.hpp"
 #include "metrics/node_metrics.hpp" // complete type: CAF inspects spawn argument types
 
 namespace chat::actors {
@@ -41,57 +42,48 @@ void realtime::follow(const session_handle& session, const std::string& room_id,
   follow_room(session, room_id, after);
 }
 
-void realtime::publish(const std::string& room_id, std::int64_t id, std::int64_t prev,
-                       std::int64_t ts_ms, const std::string& message_json) {
-  caf::anon_send(directory_, publish_atom::value,
-                 room_event{room_id, id, prev, ts_ms, make_message_frame(message_json)});
+void realtime::publish(const std::string& room_id, std::int64_t position, std::int64_t prev,
+                       std::int64_t ts_ms, frame_ptr frame) {
+  caf::anon_send(directory_, publish_atom::value, room_event{room_id, position, prev, ts_ms, std::move(frame)});
 }
 
-void realtime::remote_typing(const std::string& room_id, const std::string& user_id, bool typing) {
-  caf::anon_send(directory_, rtyping_atom::value, room_id, user_id, typing);
+void realtime::relay_signal(const std::string& room_id, frame_ptr frame, const std::string& except_user) {
+  caf::anon_send(directory_, relay_atom::value, room_id, std::move(frame), except_user);
 }
 
 void realtime::catch_up() {
   caf::anon_send(directory_, catchup_atom::value);
 }
 
-void realtime::typing(const std::string& room_id, const std::string& user_id, bool typing) {
-  caf::anon_send(directory_, typing_atom::value, room_id, user_id, typing);
+void realtime::signal(room_signal sig) {
+  caf::anon_send(directory_, signal_atom::value, std::move(sig));
 }
 
-void realtime::room_event_for_users(const std::vector<std::string>& users, const std::string& type,
-                                    const std::string& room_id, const std::string& data_json,
-                                    std::int64_t after) {
-  deliver_room_event(users, type, room_id, data_json, after);
+void realtime::user_event_for(const user_event& ev) {
+  deliver_user_event(ev);
   if (publisher_)
-    publisher_(users, type, room_id, data_json, after);
+    publisher_(ev);
 }
 
-void realtime::deliver_room_event(const std::vector<std::string>& users, const std::string& type,
-                                  const std::string& room_id, const std::string& data_json,
-                                  std::int64_t after) {
-  if (type == kick_event_type) {
-    for (auto& user : users)
+void realtime::deliver_user_event(const user_event& ev) {
+  if (ev.action == user_action::disconnect) {
+    for (auto& user : ev.users)
       caf::anon_send(presence_, kick_atom::value, user);
     return;
   }
-  std::string text;
-  text.reserve(data_json.size() + type.size() + 22);
-  text.append(R"({"type":")").append(type).append(R"(","data":)").append(data_json).push_back('}');
-  auto frame = make_frame(std::move(text));
-  const bool leave = type == "room.left";
-  for (auto& user : users) {
-    // Follow first: the connection then receives the room's messages from its head on.
-    if (leave)
-      caf::anon_send(presence_, unfollow_atom::value, user, room_id);
-    else
-      caf::anon_send(presence_, follow_atom::value, user, room_id, after);
+  auto frame = make_frame(event_json(ev.type, ev.data));
+  for (auto& user : ev.users) {
+    // Follow first: the connection then receives the room's events from `after` on.
+    if (ev.action == user_action::unfollow)
+      caf::anon_send(presence_, unfollow_atom::value, user, ev.room_id);
+    else if (ev.action == user_action::follow)
+      caf::anon_send(presence_, follow_atom::value, user, ev.room_id, ev.after);
     caf::anon_send(presence_, event_atom::value, user, frame);
   }
 }
 
 void realtime::kick_user(const std::string& user_id) {
-  room_event_for_users({user_id}, kick_event_type, std::string{}, "{}", -1);
+  user_event_for(user_event{{user_id}, "user.kick", std::string{}, "{}", -1, user_action::disconnect});
 }
 
 void realtime::broadcast(std::string frame_json) {

@@ -13,6 +13,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/frame.hpp"
 #include "actors/presence_actor.hpp"
 #include "actors/room_actor.hpp"
 #include "actors/session_shard.hpp"
@@ -54,45 +55,38 @@ public:
   /// Makes a session follow a room: `after >= 0` resumes after that id, `after < 0` starts live.
   void follow(const session_handle& session, const std::string& room_id, std::int64_t after);
 
-  /// Delivers a confirmed message to the room's local members (serialized once here).
-  void publish(const std::string& room_id, std::int64_t id, std::int64_t prev, std::int64_t ts_ms,
-               const std::string& message_json);
+  /// Delivers a confirmed room event (a message or any other positioned kind) to the room's local
+  /// members, in the room's chain order: `position` is its place in the room's id sequence, `prev`
+  /// the position before it, `frame` the client frame serialized once for every recipient.
+  void publish(const std::string& room_id, std::int64_t position, std::int64_t prev, std::int64_t ts_ms,
+               frame_ptr frame);
 
   /// Every active room re-reads storage after its chain head (the Pub/Sub connection came back).
   void catch_up();
 
-  /// Typing start/stop of `user_id` in `room_id` (the caller checked membership).
-  void typing(const std::string& room_id, const std::string& user_id, bool typing);
+  /// A member's signal (typing, ...): fanned out to the room's local members except the member's own
+  /// connections, relayed to the other nodes; leases are kept by the room (room_signal).
+  void signal(room_signal sig);
 
-  /// Typing relayed from another node: fanned out to the room's local members only.
-  void remote_typing(const std::string& room_id, const std::string& user_id, bool typing);
+  /// A signal relayed from another node (its client frame): fanned out to the room's local members
+  /// except `except_user`'s connections.
+  void relay_signal(const std::string& room_id, frame_ptr frame, const std::string& except_user);
 
-  /// A room change for some users (`show.room`, `room.joined`: they follow the room; `room.left`:
-  /// they stop): delivered to their connections on this node and, through the cluster link, on
-  /// every other node.
-  /// `after` is where following starts: 0 for a room created just now (nothing can be missed),
-  /// the room's head at the time of a join, -1 for "its head when the follow happens".
-  void room_event_for_users(const std::vector<std::string>& users, const std::string& type,
-                            const std::string& room_id, const std::string& data_json,
-                            std::int64_t after = -1);
+  /// An event for some users' connections on every node (show.room, room.joined, room.left, an admin
+  /// disconnect, ...): delivered here and, through the cluster publisher, on every other node. What
+  /// it does to the connections is its `action` (user_event in frame.hpp), not its type.
+  void user_event_for(const user_event& ev);
 
   /// The same, for an event another node published: local delivery only.
-  void deliver_room_event(const std::vector<std::string>& users, const std::string& type,
-                          const std::string& room_id, const std::string& data_json,
-                          std::int64_t after = -1);
+  void deliver_user_event(const user_event& ev);
 
   /// Publishes user events to the other nodes (set once at start-up, before any connection).
-  using cluster_publisher = std::function<void(const std::vector<std::string>& users, const std::string& type,
-                                               const std::string& room_id, const std::string& data_json,
-                                               std::int64_t after)>;
+  using cluster_publisher = std::function<void(const user_event& ev)>;
   void set_cluster_publisher(cluster_publisher fn) { publisher_ = std::move(fn); }
 
-  /// Closes every connection of `user_id` on every node (WebSocket 4001, SSE stream end): locally
-  /// through the presence actor, elsewhere through the cluster publisher (a `user.kick` user event).
+  /// Closes every connection of `user_id` on every node (WebSocket 4001, SSE stream end): a
+  /// `user.kick` user event with the disconnect action.
   void kick_user(const std::string& user_id);
-
-  /// Type of the user event that asks other nodes to close a user's connections.
-  static constexpr const char* kick_event_type = "user.kick";
 
   /// Sends an event to every local connection (presence).
   void broadcast(std::string frame_json);

@@ -10,7 +10,7 @@
 #include "actors/atoms.hpp"
 #include "actors/frame.hpp"
 #include "actors/history_source.hpp"
-#include "actors/json_frames.hpp"
+#include "common/event_json.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 
@@ -32,9 +32,11 @@ struct shard_ref {
   std::size_t members = 0;
 };
 
-struct typing_entry {
-  std::uint64_t generation = 0;
+/// An active lease of a member's signal (room_signal): renewed by repeats, ended by `end` or expiry.
+struct lease {
+  std::uint64_t generation = 0; ///< of the latest renewal: an older expiry is stale
   clock_type::time_point last_sent{};
+  std::string end_data; ///< sent when the lease ends
 };
 
 struct room_state {
@@ -52,8 +54,8 @@ struct room_state {
   bool gap_scheduled = false;
   bool fetching = false;
   std::uint64_t idle_generation = 0;
-  std::unordered_map<std::string, typing_entry> typing;
-  std::uint64_t typing_generation = 0;
+  std::map<std::pair<std::string, std::string>, lease> leases; ///< (kind, member) → its active lease
+  std::uint64_t lease_generation = 0;
 
   static inline const char* name = "chat.room";
 };
@@ -108,7 +110,7 @@ void fetch_after_head(room_actor_t* self) {
   auto& st = self->state;
   st.fetching = true;
   auto me = caf::actor_cast<caf::actor>(self);
-  st.history->messages_after(st.room_id, st.last_id, st.opts.fetch_limit,
+  st.history->events_after(st.room_id, st.last_id, st.opts.fetch_limit,
                              [me](bool ok, std::vector<history_entry> rows) {
                                caf::anon_send(me, fill_atom::value, ok, std::move(rows));
                              });
@@ -141,7 +143,7 @@ void on_fill(room_actor_t* self, bool ok, std::vector<history_entry>& rows) {
     ev.room_id = st.room_id;
     ev.prev = st.last_id;
     ev.id = row.id;
-    ev.frame = make_message_frame(row.json);
+    ev.frame = make_frame(std::move(row.frame));
     fan_out(self, ev);
   }
   drain_waiting(self);
@@ -251,44 +253,62 @@ void remove_shard(room_actor_t* self, const caf::actor_addr& source) {
   maybe_schedule_idle(self);
 }
 
-void fan_out_typing(room_actor_t* self, const std::string& user_id, bool typing) {
-  auto frame = make_frame(typing_frame_json(self->state.room_id, user_id, typing));
-  for (auto& sr : self->state.shards) // each shard skips the typist's own connections
+/// Fans a signal's frame out to the shards with members (each skips `user_id`'s connections).
+void fan_out_signal(room_actor_t* self, const frame_ptr& frame, const std::string& user_id) {
+  for (auto& sr : self->state.shards)
     self->send(sr.shard, event_atom::value, self->state.room_id, frame, user_id);
 }
 
-void send_typing(room_actor_t* self, const std::string& user_id, bool typing) {
-  fan_out_typing(self, user_id, typing);
+/// A local member's signal: fanned out here and relayed to the other nodes.
+void send_signal(room_actor_t* self, const std::string& kind, const std::string& user_id, const std::string& data) {
+  fan_out_signal(self, make_frame(event_json(kind, data)), user_id);
   if (self->state.interest)
-    self->state.interest->room_typing(self->state.room_id, user_id, typing);
+    self->state.interest->room_signal(self->state.room_id, kind, user_id, data);
 }
 
-void on_typing(room_actor_t* self, const std::string& user_id, bool typing) {
+void on_signal(room_actor_t* self, room_signal& sig) {
   auto& st = self->state;
-  // Only a member connected here may type in the room (its sessions joined after an access check).
-  if (std::none_of(st.members.begin(), st.members.end(), [&](const member& m) { return m.user_id == user_id; }))
+  // Only a member connected here may signal in the room (its sessions joined after an access check).
+  if (std::none_of(st.members.begin(), st.members.end(), [&](const member& m) { return m.user_id == sig.user_id; }))
     return;
-  auto now = clock_type::now();
-  auto it = st.typing.find(user_id);
-  if (!typing) {
-    if (it == st.typing.end())
-      return; // not typing: nothing to stop
-    st.typing.erase(it);
-    send_typing(self, user_id, false);
+  if (sig.end_data.empty() && !sig.end) { // a one-off signal
+    send_signal(self, sig.kind, sig.user_id, sig.data);
     return;
   }
-  auto generation = ++st.typing_generation;
-  if (it == st.typing.end()) {
-    st.typing.emplace(user_id, typing_entry{generation, now});
-    send_typing(self, user_id, true);
+  auto key = std::make_pair(sig.kind, sig.user_id);
+  auto it = st.leases.find(key);
+  if (sig.end) {
+    if (it == st.leases.end())
+      return; // not active: nothing to end
+    auto end_data = std::move(it->second.end_data);
+    st.leases.erase(it);
+    send_signal(self, sig.kind, sig.user_id, end_data);
+    return;
+  }
+  auto now = clock_type::now();
+  auto generation = ++st.lease_generation;
+  if (it == st.leases.end()) {
+    st.leases.emplace(key, lease{generation, now, std::move(sig.end_data)});
+    send_signal(self, sig.kind, sig.user_id, sig.data);
   } else {
-    it->second.generation = generation; // refresh the expiry
-    if (now - it->second.last_sent >= st.opts.typing_throttle) {
+    it->second.generation = generation; // renews the lease
+    it->second.end_data = std::move(sig.end_data);
+    if (now - it->second.last_sent >= sig.throttle) {
       it->second.last_sent = now;
-      send_typing(self, user_id, true);
+      send_signal(self, sig.kind, sig.user_id, sig.data);
     }
   }
-  self->delayed_send(self, st.opts.typing_ttl, expire_atom::value, user_id, generation);
+  self->delayed_send(self, sig.ttl, expire_atom::value, std::move(sig.kind), std::move(sig.user_id), generation);
+}
+
+void on_expire(room_actor_t* self, std::string& kind, std::string& user_id, std::uint64_t generation) {
+  auto& leases = self->state.leases;
+  auto it = leases.find(std::make_pair(kind, user_id));
+  if (it == leases.end() || it->second.generation != generation)
+    return; // ended or renewed meanwhile
+  auto end_data = std::move(it->second.end_data);
+  leases.erase(it);
+  send_signal(self, kind, user_id, end_data);
 }
 
 caf::behavior room_actor(room_actor_t* self, std::string room_id, room_deps deps, room_options opts) {
@@ -335,18 +355,12 @@ caf::behavior room_actor(room_actor_t* self, std::string room_id, room_deps deps
     [self](publish_atom, room_event& ev) { on_publish(self, ev); },
     [self](gap_atom) { fetch_gap(self); },
     [self](fill_atom, bool ok, std::vector<history_entry>& rows) { on_fill(self, ok, rows); },
-    [self](typing_atom, const std::string&, const std::string& user_id, bool typing) {
-      on_typing(self, user_id, typing);
+    [self](signal_atom, room_signal& sig) { on_signal(self, sig); },
+    [self](relay_atom, const std::string&, const frame_ptr& frame, const std::string& except_user) {
+      fan_out_signal(self, frame, except_user); // the origin node checked, throttled and ends it
     },
-    [self](rtyping_atom, const std::string&, const std::string& user_id, bool typing) {
-      fan_out_typing(self, user_id, typing); // the origin node checked, throttled and expires it
-    },
-    [self](expire_atom, const std::string& user_id, std::uint64_t generation) {
-      auto it = self->state.typing.find(user_id);
-      if (it == self->state.typing.end() || it->second.generation != generation)
-        return;
-      self->state.typing.erase(it);
-      send_typing(self, user_id, false);
+    [self](expire_atom, std::string& kind, std::string& user_id, std::uint64_t generation) {
+      on_expire(self, kind, user_id, generation);
     },
     [self](idle_atom, std::uint64_t generation) {
       if (self->state.members.empty() && generation == self->state.idle_generation)

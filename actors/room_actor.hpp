@@ -3,22 +3,23 @@
 ///
 /// Keeps the room's delivery chain: events are fanned out strictly in id order, each exactly once.
 /// An event whose `prev` is not the last delivered id waits briefly for the missing one, then the
-/// gap is read from storage. Also owns the room's ephemeral typing state.
+/// gap is read from storage. Also keeps the leases of its members' signals (typing, ...), by kind,
+/// without knowing the kinds.
 ///
 /// Protocol (dynamically typed, see atoms.hpp):
 /// - `(join_atom, room_id, shard, conn, user_id) -> (int64_t, actor)` adds a member connection
 ///   (its session shard is monitored); answers the id of the last delivered message (0 when none is
 ///   known yet) and the room itself.
 /// - `(leave_atom, shard, conn)` removes a member.
-/// - `(publish_atom, room_event)` delivers a chat message in chain order.
-/// - `(typing_atom, room_id, user_id, bool)` typing start/stop of a local member (throttled,
-///   expires on its own, relayed to other nodes).
-/// - `(rtyping_atom, room_id, user_id, bool)` typing relayed from another node (fanned out only).
+/// - `(publish_atom, room_event)` delivers a positioned room event (any kind) in chain order.
+/// - `(signal_atom, room_signal)` a local member's signal: fanned out, relayed to the other nodes;
+///   a lease is throttled, renewed and ended by the room (room_signal in frame.hpp).
+/// - `(relay_atom, room_id, frame_ptr, except_user)` another node's signal (fanned out only).
 /// - `(count_atom) -> size_t` number of member connections.
 /// - `(catchup_atom)` re-reads everything after the chain head from storage (after the Pub/Sub
 ///   connection came back).
 /// Sends once to each session shard with members: `(push_atom, room_event)` and
-/// `(event_atom, room_id, frame_ptr, typist)` (typing; the shard skips the typist's connections).
+/// `(event_atom, room_id, frame_ptr, user_id)` (a signal; the shard skips that member's connections).
 
 #include <chrono>
 #include <functional>
@@ -39,8 +40,6 @@ class history_source;
 struct room_options {
   std::chrono::milliseconds gap_wait{100};      ///< how long an out-of-order event waits before a fetch
   std::chrono::milliseconds gap_retry{500};     ///< retry delay when storage is unavailable
-  std::chrono::seconds typing_ttl{6};           ///< typing expires without a refresh or stop
-  std::chrono::milliseconds typing_throttle{2000}; ///< repeated "typing" within this is not re-sent
   std::chrono::seconds idle_timeout{30};        ///< an empty room stops after this
   std::int64_t fetch_limit = 500;               ///< messages per storage read
 };
@@ -54,11 +53,14 @@ public:
   virtual void room_active(const std::string& room_id, std::function<void()> subscribed) = 0;
   /// The room stopped on this node.
   virtual void room_idle(const std::string& room_id) = 0;
-  /// A local member's typing state changed (after throttling): tell the other nodes.
-  virtual void room_typing(const std::string& room_id, const std::string& user_id, bool typing) {
+  /// A local member's signal (after the room's throttling): relay `{"type":kind,"data":data}` to the
+  /// room's members on the other nodes, except `user_id`'s connections.
+  virtual void room_signal(const std::string& room_id, const std::string& kind, const std::string& user_id,
+                           const std::string& data) {
     (void)room_id;
+    (void)kind;
     (void)user_id;
-    (void)typing;
+    (void)data;
   }
 };
 

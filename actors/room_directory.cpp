@@ -53,15 +53,15 @@ caf::behavior room_directory(directory_actor_t* self, room_deps deps, room_optio
       if (it != self->state.rooms.end())
         self->send(it->second, publish_atom::value, std::move(ev));
     },
-    [self](typing_atom, const std::string& room_id, const std::string& user_id, bool typing) {
-      auto it = self->state.rooms.find(room_id);
-      if (it != self->state.rooms.end())
-        self->send(it->second, typing_atom::value, room_id, user_id, typing);
+    [self](signal_atom, room_signal& sig) {
+      auto it = self->state.rooms.find(sig.room_id);
+      if (it != self->state.rooms.end()) // no room actor: no member connected here may signal
+        self->send(it->second, signal_atom::value, std::move(sig));
     },
-    [self](rtyping_atom, const std::string& room_id, const std::string& user_id, bool typing) {
+    [self](relay_atom, const std::string& room_id, const frame_ptr& frame, const std::string& except_user) {
       auto it = self->state.rooms.find(room_id);
       if (it != self->state.rooms.end())
-        self->send(it->second, rtyping_atom::value, room_id, user_id, typing);
+        self->send(it->second, relay_atom::value, room_id, frame, except_user);
     },
     [self](catchup_atom) {
       for (auto& [id, room] : self->state.rooms)

@@ -1,12 +1,12 @@
 #pragma once
 /// Room directory: one per node. Finds or spawns the room actor of a room id and routes joins,
-/// publishes and typing to it. Rooms stop themselves when idle; the directory forgets them on
+/// room events and signals to it. Rooms stop themselves when idle; the directory forgets them on
 /// their down message. A join that races with a room's idle stop fails and the session retries.
 ///
 /// Protocol:
 /// - `(join_atom, room_id, shard, conn, user_id) -> (int64_t, actor)` delegated to the room.
 /// - `(publish_atom, room_event)` to the room if it is active on this node (else: no local members).
-/// - `(typing_atom, room_id, user_id, bool)` likewise.
+/// - `(signal_atom, room_signal)` and `(relay_atom, room_id, frame_ptr, except_user)` likewise.
 /// - `(count_atom) -> size_t` active rooms; `(count_atom, room_id) -> size_t` its member sessions. `(stop_atom)` stops every room, then itself.
 
 #include <memory>

@@ -40,7 +40,7 @@ void fetch_replay(shard_t* self, session& s, const std::string& room_id, room_li
   auto gen = ++link.read_gen;
   auto me = caf::actor_cast<caf::actor>(self);
   auto conn = s.id;
-  self->state.deps.history->messages_after(
+  self->state.deps.history->events_after(
     room_id, after, self->state.opts.replay_page,
     [me, conn, room_id, gen](bool ok, std::vector<history_entry> rows) {
       caf::anon_send(me, fill_atom::value, conn, room_id, gen, ok, std::move(rows));
@@ -165,7 +165,7 @@ std::pair<room_link*, bool> on_follow(shard_t* self, session& s, const std::stri
   auto conn = s.id;
   auto upto = link.baseline;
   link.baseline = after;
-  self->state.deps.history->messages_after(
+  self->state.deps.history->events_after(
     room_id, after, upto - after, [me, conn, room_id, upto](bool ok, std::vector<history_entry> rows) {
       caf::anon_send(me, backfill_atom::value, conn, room_id, upto, ok, std::move(rows));
     });
@@ -213,9 +213,9 @@ void on_fill(shard_t* self, std::uint64_t conn, const std::string& room_id, std:
   for (auto& row : rows) {
     read_up_to = std::max(read_up_to, row.id);
     if (s->held) // nothing reaches the client before the release
-      link->buffer.push_back(room_event{room_id, row.id, 0, 0, make_message_frame(row.json)});
+      link->buffer.push_back(room_event{room_id, row.id, 0, 0, make_frame(std::move(row.frame))});
     else
-      deliver(self, *s, room_id, *link, row.id, make_message_frame(row.json));
+      deliver(self, *s, room_id, *link, row.id, make_frame(std::move(row.frame)));
   }
   if (s->cut)
     return;
@@ -239,7 +239,7 @@ void on_backfill(shard_t* self, std::uint64_t conn, const std::string& room_id, 
   for (auto& row : rows) {
     if (row.id > upto)
       break;
-    if (s->sink->push_message(room_id, row.id, make_message_frame(row.json)) == push_result::full) {
+    if (s->sink->push_message(room_id, row.id, make_frame(std::move(row.frame))) == push_result::full) {
       cut_slow_consumer(self, *s);
       return;
     }

@@ -77,7 +77,7 @@ void on_unfollow(shard_t* self, std::uint64_t conn, const std::string& room_id) 
   s->rooms.erase(it);
 }
 
-/// A chat message of a room: every session of this shard following it.
+/// A positioned event of a room (any kind): every session of this shard following it.
 void on_push(shard_t* self, room_event& ev) {
   auto it = self->state.followers.find(ev.room_id);
   if (it == self->state.followers.end())
@@ -98,7 +98,7 @@ void on_push(shard_t* self, room_event& ev) {
   }
 }
 
-/// Typing of a room: its followers here except the typist.
+/// A signal of a room (typing, ...): its followers here except the member who sent it.
 void on_room_frame(shard_t* self, const std::string& room_id, const frame_ptr& frame,
                    const std::string& except_user) {
   auto it = self->state.followers.find(room_id);

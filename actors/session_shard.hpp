@@ -16,15 +16,16 @@
 ///   registers it with the presence actor. With `hold`, nothing is delivered before
 ///   `(release_atom, conn)` (see session_options::hold_until_released).
 /// - `(follow_atom, conn, room_id, int64_t after)` follows a room. `after >= 0`: replay every
-///   message with id > after from storage first, then continue live (join first, buffer live events
-///   during the replay, then flush them skipping replayed ids). `after < 0`: live from the head.
+///   event with position > after from storage first, then continue live (join first, buffer live
+///   events during the replay, then flush them skipping replayed positions). `after < 0`: live from the head.
 /// - `(unfollow_atom, conn, room_id)` stops following.
 /// - `(close_atom, conn)` ends the session (its connection closed): it leaves its rooms and presence.
 /// - `(event_atom, conn, frame_ptr)` an ephemeral frame for one session (user events).
 /// - `(event_atom, frame_batch_ptr)` ephemeral frames for every session of the shard (presence).
 /// - `(count_atom, conn) -> size_t` number of rooms the session follows.
-/// - from rooms: `(push_atom, room_event)` a chat message for every session following the room;
-///   `(event_atom, room_id, frame_ptr, user_id)` typing for the room's followers except that user.
+/// - from rooms: `(push_atom, room_event)` a positioned room event (any kind) for every session
+///   following the room; `(event_atom, room_id, frame_ptr, user_id)` a signal (typing, ...) for the
+///   room's followers except that user.
 /// A shard quits when the room directory ends (node shutdown).
 
 #include <chrono>

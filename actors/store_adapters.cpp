@@ -10,21 +10,20 @@ namespace chat::actors {
 store_history::store_history(storage::chat_store& store, storage::presence_store& presence)
   : store_(store), presence_(presence) {}
 
-void store_history::messages_after(const std::string& room_id, std::int64_t after,
-                                   std::int64_t limit,
-                                   std::function<void(bool, std::vector<history_entry>)> done) {
-  store_.messages_after(room_id, after, limit,
-                        [done = std::move(done)](storage::errc e, std::vector<storage::stored_message> rows) {
-                          if (e != storage::errc::ok) {
-                            done(false, {});
-                            return;
-                          }
-                          std::vector<history_entry> out;
-                          out.reserve(rows.size());
-                          for (auto& r : rows)
-                            out.push_back(history_entry{r.id, std::move(r.json)});
-                          done(true, std::move(out));
-                        });
+void store_history::events_after(const std::string& room_id, std::int64_t after, std::int64_t limit,
+                                 std::function<void(bool, std::vector<history_entry>)> done) {
+  store_.events_after(room_id, after, limit,
+                      [done = std::move(done)](storage::errc e, std::vector<storage::stored_event> rows) {
+                        if (e != storage::errc::ok) {
+                          done(false, {});
+                          return;
+                        }
+                        std::vector<history_entry> out;
+                        out.reserve(rows.size());
+                        for (auto& r : rows)
+                          out.push_back(history_entry{r.id, std::move(r.frame)});
+                        done(true, std::move(out));
+                      });
 }
 
 void store_history::head(const std::string& room_id, std::function<void(bool, std::int64_t)> done) {

@@ -21,8 +21,8 @@ class store_history : public history_source {
 public:
   store_history(storage::chat_store& store, storage::presence_store& presence);
 
-  void messages_after(const std::string& room_id, std::int64_t after, std::int64_t limit,
-                      std::function<void(bool, std::vector<history_entry>)> done) override;
+  void events_after(const std::string& room_id, std::int64_t after, std::int64_t limit,
+                    std::function<void(bool, std::vector<history_entry>)> done) override;
 
   void head(const std::string& room_id, std::function<void(bool, std::int64_t)> done) override;
 

@@ -1,6 +1,7 @@
 // Loading the configuration from the option table: flags, environment, config file, defaults,
 // --help and --print-config. Nothing here knows individual options except the four meta options
-// (config, print-config, version, help).
+// (config, print-config, version, help). A default is the bound field's value in node_config{}
+// (written once, in the library option struct or in node_config), shown through the row's show().
 
 #include "app/config.hpp"
 
@@ -49,6 +50,15 @@ std::string flag_and_env(const option& o) {
 std::string shown_value(const option& o, const std::string& text) {
   return o.secret && o.redact ? o.redact(text) : text;
 }
+
+/// The built-in configuration: every library option struct and node_config field as initialized.
+const node_config& built_in() {
+  static const node_config defaults{};
+  return defaults;
+}
+
+/// The option's built-in default as option text (computed defaults are not computed here).
+std::string default_text(const option& o) { return o.show ? o.show(built_in()) : std::string(); }
 
 /// Splits argv into assignments. Returns false after printing an error.
 bool parse_argv(int argc, const char* const* argv, std::vector<assignment>& out, std::ostream& err) {
@@ -177,9 +187,10 @@ void print_help(std::ostream& out) {
     if (o.sources & from_env) out << std::string(head.size() < 36 ? 36 - head.size() : 1, ' ') << "env " << env_name(o.name);
     out << "\n      " << o.help << "\n";
     if (is_meta(o) && o.name != "config") continue;
+    const std::string text = default_text(o);
     std::string def = !o.default_help.empty() ? std::string(o.default_help)
-                      : o.default_text.empty() ? std::string("(empty)")
-                                               : std::string(o.default_text);
+                      : text.empty()          ? std::string("(empty)")
+                                              : text;
     out << "      Default: " << def;
     if (o.type != opt_type::string) out << ". Accepts " << accepted(o);
     out << ".\n";
@@ -218,11 +229,12 @@ config_action load_config(int argc, const char* const* argv, node_config& cfg, s
     if (a.opt->name == "print-config") want_print = true;
   }
 
-  // Defaults.
+  // Defaults: the fields' built-in values, parsed like user input (so a library default outside
+  // the option's range is reported, not run with), or computed at start-up.
   std::vector<assignment> defaults;
   for (const auto& o : option_table()) {
     if (is_meta(o) || !o.set) continue;
-    defaults.push_back({&o, o.compute_default ? o.compute_default() : std::string(o.default_text), {}});
+    defaults.push_back({&o, o.compute_default ? o.compute_default() : default_text(o), " (built-in default)"});
   }
   // Environment (an empty variable counts as unset).
   std::vector<assignment> env;

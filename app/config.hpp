@@ -3,54 +3,47 @@
 ///
 /// Sources, lowest to highest precedence: built-in defaults < `--config FILE` (`name = value` lines)
 /// < environment (`CHAT_<NAME>`) < command-line flags (`--name=value` or `--name value`).
-/// The option rows (names, types, defaults, ranges, help) are in config_table.cpp.
+/// The option rows (names, types, ranges, help, the field each one sets) are in config_table.cpp;
+/// the defaults are the fields' initial values in node_config{}.
 
 #include <chrono>
-#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
+#include "actors/realtime.hpp"
 #include "app/options.hpp"
+#include "net/server.hpp"
+#include "storage/chat_store.hpp"
+#include "storage/redis_url.hpp"
 
 namespace chat::app {
 
+/// Everything the node is configured with. The libraries' own option structs are members, passed
+/// to the libraries as they are: their member initializers are the defaults (--help and
+/// --print-config read them from a default-constructed node_config). Only what no library owns is
+/// a field of its own here, with its default written here.
 struct node_config {
-  // -- listeners
-  std::string bind;
-  std::uint16_t port = 0;
-  std::uint16_t internal_port = 0;
-  std::string web_root;
-  std::vector<std::string> allowed_origins;
-  bool cookie_secure = false;
+  // -- the libraries' options
+  net::server_options server;        ///< listeners, HTTP limits, rate limits, live (WebSocket / SSE), commands
+  storage::store_options store;      ///< session lifetime, overload shedding, server id
+  actors::realtime_options realtime; ///< rooms, sessions, presence (no options yet: library defaults)
   // -- Redis and identity
-  std::string redis_url;
-  std::string server_id;
+  /// The default is storage::redis_endpoint's (host, port, database) as a URL.
+  std::string redis_url = "redis://" + storage::describe(storage::redis_endpoint{});
+  std::string server_id; ///< also store.server_id; the default is computed (config_table.cpp)
   std::vector<std::string> admins;
   bool seed_demo = false;
   // -- threads
-  unsigned threads = 0;
-  unsigned hash_threads = 0;
-  unsigned actor_threads = 0;
-  std::string actor_scheduler;
-  unsigned bcrypt_cost = 0;
-  // -- limits
-  std::size_t max_body_bytes = 0;
-  std::size_t max_header_bytes = 0;
-  std::size_t max_message_chars = 0;
-  std::size_t max_ws_frame_bytes = 0;
-  std::size_t ws_write_delay_ms = 0;
-  std::size_t ws_write_delay_max_ms = 0;
-  std::size_t redis_max_queue_delay_ms = 0;
-  unsigned login_attempts_per_minute = 0;
-  unsigned messages_per_10s = 0;
+  unsigned threads = 2;
+  unsigned hash_threads = 1;
+  unsigned actor_threads = 1;
+  std::string actor_scheduler = "sharing";
+  unsigned bcrypt_cost = 10;
   // -- timeouts
-  std::chrono::seconds session_ttl{0};
-  std::chrono::seconds request_timeout{0};
-  std::chrono::seconds ws_idle_timeout{0};
-  std::chrono::seconds drain_timeout{0};
+  std::chrono::seconds drain_timeout{30};
   // -- logging
-  std::string log_level;
+  std::string log_level = "info";
   // -- meta
   std::string config_file; ///< the --config file that was read (empty = none)
 };

@@ -1,6 +1,8 @@
-// THE option table of chatnode: every option, in --help order. Add an option here (and its field in
-// node_config); flags, CHAT_* environment variables, config-file keys, --help and --print-config
-// follow from the row.
+// THE option table of chatnode: every option, in --help order. Add an option here, bound to its
+// field: a member of a library option struct held by node_config (net::server_options,
+// storage::store_options, ...) or an app-only field of node_config. Flags, CHAT_* environment
+// variables, config-file keys, --help and --print-config follow from the row; the default is the
+// field's initializer, never written here (computed defaults excepted: server id, web root).
 
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -141,95 +143,104 @@ std::string mask_url_password(const std::string& url) {
 
 std::vector<option> make_table() {
   using t = opt_type;
+  // Where the rows' fields live (each default is the field's initializer there).
+  using cfg = node_config;
+  using srv = net::server_options;
+  using live = net::live_options;
+  using store = storage::store_options;
+  using cmd = actors::command_limits;
   std::vector<option> rows;
   auto add = [&rows](option o) { rows.push_back(std::move(o)); };
 
   // -- listeners
-  add(opt("bind", t::string).def("0.0.0.0").meta("ADDR").check(valid_ip).bind(&node_config::bind)
+  add(opt("bind", t::string).meta("ADDR").check(valid_ip).bind(&cfg::server, &srv::bind)
         .describe("Address both listeners (client and internal port) bind to."));
-  add(opt("port", t::uint).def("8080").range(0, 65535).meta("PORT").bind(&node_config::port)
+  add(opt("port", t::uint).range(0, 65535).meta("PORT").bind(&cfg::server, &srv::port)
         .describe("Client port: HTTP API and web client (0 = any free port)."));
-  add(opt("internal-port", t::uint).def("9090").range(0, 65535).meta("PORT")
-        .bind(&node_config::internal_port)
+  add(opt("internal-port", t::uint).range(0, 65535).meta("PORT")
+        .bind(&cfg::server, &srv::internal_port)
         .describe("Internal port: /livez, /readyz, /healthz, /metrics (0 = any free port)."));
   add(opt("web-root", t::string).computed(default_web_root)
         .def_help("web/ next to the binary: <exe>/../web, <exe>/../../web, ..., /usr/share/chatnode/web")
-        .meta("DIR").check(valid_dir_or_empty).bind(&node_config::web_root)
+        .meta("DIR").check(valid_dir_or_empty).bind(&cfg::server, &srv::web_root)
         .describe("Folder of the web client served at / (empty = serve no static files)."));
-  add(opt("allowed-origins", t::list).meta("LIST").check(valid_origins).bind(&node_config::allowed_origins)
+  add(opt("allowed-origins", t::list).meta("LIST").check(valid_origins).bind(&cfg::server, &srv::allowed_origins)
         .describe("Comma list of extra browser origins allowed to call the API (empty = same origin only)."));
-  add(opt("cookie-secure", t::boolean).def("false").bind(&node_config::cookie_secure)
+  add(opt("cookie-secure", t::boolean).bind(&cfg::server, &srv::cookie_secure)
         .describe("Add `Secure` to the session cookie (set it when clients use HTTPS)."));
   // -- Redis and identity
-  add(opt("redis-url", t::string).def("redis://127.0.0.1:6379/0").meta("URL").check(valid_redis_url)
-        .bind(&node_config::redis_url).masked(mask_url_password)
+  add(opt("redis-url", t::string).meta("URL").check(valid_redis_url)
+        .bind(&cfg::redis_url).masked(mask_url_password)
         .describe("Redis to use: redis://[[user]:password@]host[:port][/db]."));
   add(opt("server-id", t::string).computed(default_server_id).def_help("<hostname>-<6 random hex digits>")
-        .meta("ID").check(valid_server_id).bind(&node_config::server_id)
+        .meta("ID").check(valid_server_id).bind(&cfg::server_id).also(&cfg::store, &store::server_id)
         .describe("Name of this node in logs, metrics and Pub/Sub envelopes (unique per node)."));
-  add(opt("admin", t::list).meta("USER").check(valid_usernames).bind(&node_config::admins)
+  add(opt("admin", t::list).meta("USER").check(valid_usernames).bind(&cfg::admins)
         .describe("Username that gets the admin role (repeatable or comma list); existing users are promoted at start."));
-  add(opt("seed-demo", t::boolean).def("false").bind(&node_config::seed_demo)
+  add(opt("seed-demo", t::boolean).bind(&cfg::seed_demo)
         .describe("When Redis holds no users, create the tutorial demo (Pablo, Joe, Mary, Alex / password123)."));
   // -- threads
-  add(opt("threads", t::uint).def("2").range(1, 64).meta("N").bind(&node_config::threads)
+  add(opt("threads", t::uint).range(1, 64).meta("N").bind(&cfg::threads)
         .describe("I/O threads, each with its own event loop; client connections are spread "
                   "over them (the first also runs Redis and Pub/Sub)."));
-  add(opt("hash-threads", t::uint).def("1").range(1, 64).meta("N").bind(&node_config::hash_threads)
+  add(opt("hash-threads", t::uint).range(1, 64).meta("N").bind(&cfg::hash_threads)
         .describe("bcrypt worker threads (password hashing never runs on I/O threads)."));
-  add(opt("actor-threads", t::uint).def("1").range(1, 64).meta("N").bind(&node_config::actor_threads)
+  add(opt("actor-threads", t::uint).range(1, 64).meta("N").bind(&cfg::actor_threads)
         .describe("CAF scheduler threads running the room, session and presence actors."));
-  add(opt("actor-scheduler", t::choice).def("sharing").one_of({"sharing", "stealing"})
-        .meta("POLICY").bind(&node_config::actor_scheduler)
+  add(opt("actor-scheduler", t::choice).one_of({"sharing", "stealing"})
+        .meta("POLICY").bind(&cfg::actor_scheduler)
         .describe("CAF scheduling policy: sharing (idle workers sleep on a condition variable) or "
                   "stealing (idle workers poll; lowest latency when cores are to spare)."));
-  add(opt("bcrypt-cost", t::uint).def("10").range(4, 16).meta("N").bind(&node_config::bcrypt_cost)
+  add(opt("bcrypt-cost", t::uint).range(4, 16).meta("N").bind(&cfg::bcrypt_cost)
         .describe("bcrypt cost for new password hashes (the tutorial uses 10)."));
   // -- limits
-  add(opt("max-body-bytes", t::uint).def("65536").range(1024, 64ull << 20).meta("N")
-        .bind(&node_config::max_body_bytes).describe("Largest HTTP request body (413 above)."));
-  add(opt("max-header-bytes", t::uint).def("8192").range(1024, 1ull << 20).meta("N")
-        .bind(&node_config::max_header_bytes).describe("Largest HTTP request head (431 above)."));
-  add(opt("max-message-chars", t::uint).def("4000").range(1, 100000).meta("N")
-        .bind(&node_config::max_message_chars).describe("Longest chat message, in characters (code points)."));
-  add(opt("max-ws-frame-bytes", t::uint).def("65536").range(1024, 16ull << 20).meta("N")
-        .bind(&node_config::max_ws_frame_bytes).describe("Largest inbound WebSocket message; larger ones close the connection with 1009."));
-  add(opt("ws-write-delay-ms", t::uint).def("10").range(0, 1000).meta("MS")
-        .bind(&node_config::ws_write_delay_ms)
+  add(opt("max-body-bytes", t::uint).range(1024, 64ull << 20).meta("N")
+        .bind(&cfg::server, &srv::max_body_bytes).describe("Largest HTTP request body (413 above)."));
+  add(opt("max-header-bytes", t::uint).range(1024, 1ull << 20).meta("N")
+        .bind(&cfg::server, &srv::max_header_bytes).describe("Largest HTTP request head (431 above)."));
+  add(opt("max-message-chars", t::uint).range(1, 100000).meta("N")
+        .bind(&cfg::server, &srv::commands, &cmd::max_message_chars)
+        .describe("Longest chat message, in characters (code points)."));
+  add(opt("max-ws-frame-bytes", t::uint).range(1024, 16ull << 20).meta("N")
+        .bind(&cfg::server, &srv::live, &live::max_ws_frame_bytes)
+        .describe("Largest inbound WebSocket message; larger ones close the connection with 1009."));
+  add(opt("ws-write-delay-ms", t::uint).range(0, 1000).meta("MS")
+        .bind(&cfg::server, &srv::live, &live::ws_write_delay)
         .describe("Write pacing: a busy batching WebSocket connection (/ws?batch=1; its last two writes less "
                   "than MS apart) that was written less than MS ago waits for the next tick of MS and gets "
                   "everything that arrived meanwhile in one write (0 = write at once)."));
-  add(opt("ws-write-delay-max-ms", t::uint).def("25").range(0, 1000).meta("MS")
-        .bind(&node_config::ws_write_delay_max_ms)
+  add(opt("ws-write-delay-max-ms", t::uint).range(0, 1000).meta("MS")
+        .bind(&cfg::server, &srv::live, &live::ws_write_delay_max)
         .describe("Longest pacing wait: a paced connection with fewer than 8 events at a tick keeps collecting "
                   "at later ticks, up to MS after its last write, so that each write carries several events "
                   "(at or below --ws-write-delay-ms: every tick writes)."));
-  add(opt("redis-max-queue-delay-ms", t::uint).def("500").range(0, 60000).meta("MS")
-        .bind(&node_config::redis_max_queue_delay_ms)
+  add(opt("redis-max-queue-delay-ms", t::uint).range(0, 60000).meta("MS")
+        .bind(&cfg::store, &store::max_queue_delay)
         .describe("Overload shedding: while a chat message (waiting for its write) or a Redis command (in "
                   "flight) has waited longer than MS, new chat messages are refused with error `overloaded` "
                   "(HTTP 503, Retry-After: 1) instead of queueing behind them (0 = never refuse)."));
-  add(opt("login-attempts-per-minute", t::uint).def("10").range(1, 1000000).meta("N")
-        .bind(&node_config::login_attempts_per_minute)
+  add(opt("login-attempts-per-minute", t::uint).range(1, 1000000).meta("N")
+        .bind(&cfg::server, &srv::login_attempts_per_minute)
         .describe("Login attempts allowed per username and per client address per minute (429 above)."));
-  add(opt("messages-per-10s", t::uint).def("50").range(1, 1000000).meta("N")
-        .bind(&node_config::messages_per_10s).describe("Messages a user may send per 10 seconds (429 above)."));
+  add(opt("messages-per-10s", t::uint).range(1, 1000000).meta("N")
+        .bind(&cfg::server, &srv::messages_per_10s).describe("Messages a user may send per 10 seconds (429 above)."));
   // -- timeouts
-  add(opt("session-ttl", t::duration).def("14d").range(60, 365 * kDay).meta("DURATION")
-        .bind(&node_config::session_ttl).describe("Lifetime of a login session (and Max-Age of its cookie)."));
-  add(opt("request-timeout", t::duration).def("30s").range(1, 3600).meta("DURATION")
-        .bind(&node_config::request_timeout).describe("Time allowed to read or write one HTTP request."));
-  add(opt("ws-idle-timeout", t::duration).def("40s").range(4, 3600).meta("DURATION")
-        .bind(&node_config::ws_idle_timeout)
+  add(opt("session-ttl", t::duration).range(60, 365 * kDay).meta("DURATION")
+        .bind(&cfg::store, &store::session_ttl).also(&cfg::server, &srv::session_ttl)
+        .describe("Lifetime of a login session (and Max-Age of its cookie)."));
+  add(opt("request-timeout", t::duration).range(1, 3600).meta("DURATION")
+        .bind(&cfg::server, &srv::request_timeout).describe("Time allowed to read or write one HTTP request."));
+  add(opt("ws-idle-timeout", t::duration).range(4, 3600).meta("DURATION")
+        .bind(&cfg::server, &srv::live, &live::ws_idle_timeout)
         .describe("A WebSocket client silent for half of this is pinged, one silent this long is closed "
                   "(checked every quarter of it, one timer per I/O thread)."));
-  add(opt("drain-timeout", t::duration).def("30s").range(0, 3600).meta("DURATION")
-        .bind(&node_config::drain_timeout).describe("Budget for the graceful drain at SIGTERM: clients are told to reconnect in batches, then presence is handed over and the process exits."));
+  add(opt("drain-timeout", t::duration).range(0, 3600).meta("DURATION")
+        .bind(&cfg::drain_timeout).describe("Budget for the graceful drain at SIGTERM: clients are told to reconnect in batches, then presence is handed over and the process exits."));
   // -- logging
-  add(opt("log-level", t::choice).def("info").one_of({"debug", "info", "warn", "error"}).meta("LEVEL")
-        .bind(&node_config::log_level).describe("Lowest level written to the JSON log on stdout."));
+  add(opt("log-level", t::choice).one_of({"debug", "info", "warn", "error"}).meta("LEVEL")
+        .bind(&cfg::log_level).describe("Lowest level written to the JSON log on stdout."));
   // -- meta (handled by the loader itself)
-  add(opt("config", t::string).only(from_flag | from_env).meta("FILE").bind(&node_config::config_file)
+  add(opt("config", t::string).only(from_flag | from_env).meta("FILE").bind(&cfg::config_file)
         .describe("Read `name = value` lines (option names as above, # comments) before env and flags."));
   add(opt("print-config", t::boolean).only(from_flag)
         .describe("Print the effective configuration (secrets masked) as a config file and exit."));

@@ -70,8 +70,9 @@ public:
     bridge_.watch_room(room_id, std::move(subscribed));
   }
   void room_idle(const std::string& room_id) override { bridge_.unwatch_room(room_id); }
-  void room_typing(const std::string& room_id, const std::string& user_id, bool typing) override {
-    bridge_.publish_typing(room_id, user_id, typing);
+  void room_signal(const std::string& room_id, const std::string& kind, const std::string& user_id,
+                   const std::string& data) override {
+    bridge_.publish_signal(room_id, kind, user_id, data);
   }
 
 private:
@@ -252,13 +253,11 @@ int node::run() {
   }
   log::info("starting", {{"version", version_line()}, {"redis", storage::describe(ep)},
                          {"threads", cfg.threads}, {"hash_threads", cfg.hash_threads},
-                         {"web_root", cfg.web_root}, {"seed_demo", cfg.seed_demo}});
+                         {"web_root", cfg.server.web_root}, {"seed_demo", cfg.seed_demo}});
 
   s.hasher = std::make_unique<storage::password_hasher>(cfg.hash_threads, cfg.bcrypt_cost, kHashBacklog);
   s.redis = storage::redis_client::create(s.ioc, ep, &s.metrics, "command");
-  s.store = std::make_unique<storage::chat_store>(
-      s.redis, storage::store_options{cfg.session_ttl, cfg.server_id,
-                                    std::chrono::milliseconds{cfg.redis_max_queue_delay_ms}});
+  s.store = std::make_unique<storage::chat_store>(s.redis, cfg.store);
   s.store->set_admin_names(cfg.admins);
 
   // The actor layer: rooms, sessions and presence, reading history and writing presence to Redis.
@@ -274,70 +273,59 @@ int node::run() {
 
   // The Pub/Sub backplane: other nodes' events into the local actors.
   cluster::bridge_handlers handlers;
-  handlers.room_message = [&s](std::string room, std::int64_t id, std::int64_t prev, std::int64_t ts,
-                               std::string json) { s.realtime->publish(room, id, prev, ts, json); };
+  handlers.room_event = [&s](std::string room, std::int64_t position, std::int64_t prev, std::int64_t ts,
+                             std::string frame) {
+    s.realtime->publish(room, position, prev, ts, actors::make_frame(std::move(frame)));
+  };
   handlers.broadcast = [&s](std::string frame) { s.realtime->broadcast(std::move(frame)); };
-  handlers.user_event = [&s](std::vector<std::string> users, std::string type, std::string room,
-                             std::string data, std::int64_t after) {
-    s.realtime->deliver_room_event(users, type, room, data, after);
+  handlers.user_event = [&s](std::vector<std::string> users, std::string type, std::string action,
+                             std::string room, std::string data, std::int64_t after) {
+    auto act = actors::parse_user_action(action, type);
+    s.realtime->deliver_user_event(
+      actors::user_event{std::move(users), std::move(type), std::move(room), std::move(data), after, act});
   };
   handlers.resubscribed = [&s] { s.realtime->catch_up(); };
-  handlers.typing = [&s](std::string room, std::string user, bool typing) {
-    s.realtime->remote_typing(room, user, typing);
+  handlers.room_signal = [&s](std::string room, std::string frame, std::string except_user) {
+    s.realtime->relay_signal(room, actors::make_frame(std::move(frame)), except_user);
   };
   s.bridge = std::make_unique<cluster::pubsub_bridge>(s.ioc, ep, s.redis, cfg.server_id, &s.metrics,
                                                       std::move(handlers));
+  // The heartbeat and the stats hash share a period and a TTL: node_stats_options' defaults.
+  cluster::node_stats_options stats_opts;
+  stats_opts.server_id = cfg.server_id;
+  stats_opts.version = CHAT_VERSION;
   s.members = std::make_unique<cluster::membership>(
-      s.ioc, s.redis, cfg.server_id, 2000ms, 6000ms, &s.metrics, [&s](std::vector<cluster::reaped_user> gone) {
+      s.ioc, s.redis, cfg.server_id, stats_opts.interval, stats_opts.ttl, &s.metrics,
+      [&s](std::vector<cluster::reaped_user> gone) {
         for (auto& u : gone) s.realtime->broadcast(actors::presence_frame_json(u.id, u.username, false));
       });
 
-  s.stats = std::make_unique<cluster::node_stats>(
-      s.ioc, s.redis, cluster::node_stats_options{cfg.server_id, CHAT_VERSION, 2000ms, 6000ms}, s.metrics);
+  s.stats = std::make_unique<cluster::node_stats>(s.ioc, s.redis, stats_opts, s.metrics);
 
   s.realtime = std::make_unique<actors::realtime>(*s.actor_sys, history, presence_backend,
                                                   std::make_shared<bridge_interest>(*s.bridge),
-                                                  actors::realtime_options{}, &s.metrics);
-  s.realtime->set_cluster_publisher([&s](const std::vector<std::string>& users, const std::string& type,
-                                         const std::string& room, const std::string& data, std::int64_t after) {
-    s.bridge->publish_user_event(users, type, room, data, after);
+                                                  cfg.realtime, &s.metrics);
+  s.realtime->set_cluster_publisher([&s](const actors::user_event& ev) {
+    s.bridge->publish_user_event(ev.users, ev.type, actors::to_string(ev.action), ev.room_id, ev.data, ev.after);
   });
 
-  net::server_options so;
-  so.bind = cfg.bind;
-  so.port = cfg.port;
-  so.internal_port = cfg.internal_port;
-  so.max_body_bytes = cfg.max_body_bytes;
-  so.max_header_bytes = cfg.max_header_bytes;
-  so.max_message_chars = cfg.max_message_chars;
-  so.web_root = cfg.web_root;
-  so.cookie_secure = cfg.cookie_secure;
-  so.allowed_origins = cfg.allowed_origins;
-  so.login_attempts_per_minute = cfg.login_attempts_per_minute;
-  so.messages_per_10s = cfg.messages_per_10s;
-  so.session_ttl = cfg.session_ttl;
-  so.request_timeout = cfg.request_timeout;
-  so.live.max_ws_frame_bytes = cfg.max_ws_frame_bytes;
-  so.live.ws_write_delay = std::chrono::milliseconds{cfg.ws_write_delay_ms};
-  so.live.ws_write_delay_max = std::chrono::milliseconds{cfg.ws_write_delay_max_ms};
-  so.live.ws_idle_timeout = cfg.ws_idle_timeout;
   s.server = std::make_unique<net::server>(
-      s.loops, so,
+      s.loops, cfg.server,
       net::server_deps{*s.store, *s.hasher, s.metrics, [&s] { return s.ready(); }, s.realtime.get(),
                        [&s](std::function<void(bool, std::string)> done) { s.stats->read_cluster(std::move(done)); }});
 
   // Bind before anything connects anywhere: a taken port is a clean exit 1.
   if (!s.server->start(error)) {
-    log::error("listen_failed", {{"bind", cfg.bind}, {"port", cfg.port},
-                                 {"internal_port", cfg.internal_port}, {"err", error}});
-    std::cerr << "chatnode: cannot listen on " << cfg.bind << ": " << error << "\n";
+    log::error("listen_failed", {{"bind", cfg.server.bind}, {"port", cfg.server.port},
+                                 {"internal_port", cfg.server.internal_port}, {"err", error}});
+    std::cerr << "chatnode: cannot listen on " << cfg.server.bind << ": " << error << "\n";
     s.hasher->stop();
     s.realtime->stop();
     s.actor_sys->await_all_actors_done();
     return 1;
   }
-  log::info("listening", {{"url", url(cfg.bind, s.server->port())},
-                          {"internal_url", url(cfg.bind, s.server->internal_port())},
+  log::info("listening", {{"url", url(cfg.server.bind, s.server->port())},
+                          {"internal_url", url(cfg.server.bind, s.server->internal_port())},
                           {"port", s.server->port()}, {"internal_port", s.server->internal_port()}});
 
   s.redis->start();

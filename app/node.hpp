@@ -1,6 +1,8 @@
 #pragma once
-/// One chat node: the wiring of Redis, the store, the password hasher and the HTTP server onto one
-/// io_context, start-up bootstrap (schema, demo seed, admins) and the signal-driven shutdown.
+/// One chat node: the wiring of Redis, the store, the password hasher, the actor layer, the Pub/Sub
+/// bridge and membership, and the HTTP server onto the node's event loops (`--threads`, loop 0 runs
+/// Redis and the listeners), start-up bootstrap (schema, demo seed, admins) and the signal-driven
+/// drain and shutdown.
 /// No Asio headers here: main.cpp stays cheap to compile.
 
 #include <memory>

@@ -66,15 +66,16 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
     e.server_id = sid->value.IsString() ? std::string{view(sid->value)} : serialize(sid->value, 32);
   e.ts_ms = int_member(doc, "ts");
   e.prev = int_member(doc, "prev");
+  e.seq = int_member(doc, "seq");
   if (data->value.IsObject()) {
     e.message_id = int_member(data->value, "id");
     if (auto r = data->value.FindMember("roomId"); r != data->value.MemberEnd() && r->value.IsString())
       e.room_id.assign(view(r->value));
-    if (auto u = data->value.FindMember("userId"); u != data->value.MemberEnd() && u->value.IsString())
-      e.user_id.assign(view(u->value));
-    if (auto t = data->value.FindMember("typing"); t != data->value.MemberEnd() && t->value.IsBool())
-      e.typing = t->value.GetBool();
   }
+  if (auto a = doc.FindMember("action"); a != doc.MemberEnd() && a->value.IsString())
+    e.action.assign(view(a->value));
+  if (auto x = doc.FindMember("except"); x != doc.MemberEnd() && x->value.IsString())
+    e.except_user.assign(view(x->value));
   if (auto r = doc.FindMember("room"); r != doc.MemberEnd() && r->value.IsString())
     e.room_id.assign(view(r->value));
   if (auto a = doc.FindMember("after"); a != doc.MemberEnd() && a->value.IsInt64())
@@ -97,7 +98,7 @@ std::string own_envelope_prefix(std::string_view server_id) {
   return out;
 }
 
-std::string user_event_envelope(std::string_view server_id, std::string_view type,
+std::string user_event_envelope(std::string_view server_id, std::string_view type, std::string_view action,
                                 std::string_view room_id, const std::vector<std::string>& to,
                                 std::string_view data_json, std::int64_t after) {
   rapidjson::StringBuffer buf;
@@ -107,6 +108,8 @@ std::string user_event_envelope(std::string_view server_id, std::string_view typ
   put(w, server_id);
   w.Key("type");
   put(w, type);
+  w.Key("action");
+  put(w, action);
   w.Key("room");
   put(w, room_id);
   w.Key("to");
@@ -122,33 +125,21 @@ std::string user_event_envelope(std::string_view server_id, std::string_view typ
   return std::string{buf.GetString(), buf.GetSize()};
 }
 
-std::string typing_envelope(std::string_view server_id, std::string_view room_id, std::string_view user_id,
-                            bool typing) {
+std::string signal_envelope(std::string_view server_id, std::string_view type, std::string_view except_user,
+                            std::string_view data_json) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
   w.StartObject();
   w.Key("serverId");
   put(w, server_id);
   w.Key("type");
-  put(w, "typing");
+  put(w, type);
+  w.Key("except");
+  put(w, except_user);
   w.Key("data");
-  w.StartObject();
-  w.Key("roomId");
-  put(w, room_id);
-  w.Key("userId");
-  put(w, user_id);
-  w.Key("typing");
-  w.Bool(typing);
-  w.EndObject();
+  w.RawValue(data_json.data(), data_json.size(), rapidjson::kObjectType);
   w.EndObject();
   return std::string{buf.GetString(), buf.GetSize()};
-}
-
-std::string client_frame(std::string_view type, std::string_view data_json) {
-  std::string out;
-  out.reserve(type.size() + data_json.size() + 22);
-  out.append(R"({"type":")").append(type).append(R"(","data":)").append(data_json).push_back('}');
-  return out;
 }
 
 } // namespace chat::cluster

@@ -17,33 +17,35 @@ struct envelope {
   std::string type;               ///< "message", "user.connected", "show.room", …
   std::string data;               ///< the `data` value, re-serialized compactly
   std::int64_t ts_ms = 0;         ///< publisher's wall clock (ms), 0 when absent
-  std::int64_t prev = 0;          ///< chain link of a room message, 0 when absent
+  std::int64_t prev = 0;          ///< chain link of a room event, 0 when absent
+  std::int64_t seq = 0;           ///< position of a room event other than a message (`seq`), 0 when absent
   std::int64_t message_id = 0;    ///< `data.id` of a message, 0 when absent
   std::string room_id;            ///< `data.roomId` of a message, or `room` of a user event
   std::vector<std::string> to;    ///< recipients of a user event
   std::int64_t after = -1;        ///< a user event's follow start (`after`), -1 when absent
-  std::string user_id;            ///< `data.userId` of a typing event
-  bool typing = false;            ///< `data.typing` of a typing event
+  std::string action;             ///< a user event's `action` (follow, unfollow, disconnect, deliver); "" when absent
+  std::string except_user;        ///< `except` of a room signal: the user whose connections skip it
 };
 
-/// `{"serverId":…,"type":"typing","data":{"roomId","userId","typing"}}`
-std::string typing_envelope(std::string_view server_id, std::string_view room_id, std::string_view user_id,
-                            bool typing);
+/// `{"serverId":…,"type":…,"except":…,"data":<data_json>}`: an ephemeral room event (a signal, e.g.
+/// typing) relayed on the room's channel; every node fans it out to its local members except the
+/// connections of `except_user`. No position: never stored, never replayed.
+std::string signal_envelope(std::string_view server_id, std::string_view type, std::string_view except_user,
+                            std::string_view data_json);
 
 /// Parses an envelope; std::nullopt when it is not a JSON object with a string `type` and a `data`.
 std::optional<envelope> parse_envelope(std::string_view payload);
 
 /// `{"serverId":"<server_id>",`: how every envelope `server_id` writes begins (the send_message
-/// script, user_event_envelope, typing_envelope). A node recognises its own Pub/Sub echo by it
+/// script, user_event_envelope, signal_envelope). A node recognises its own Pub/Sub echo by it
 /// without parsing: in a two-node cluster that is half of what it receives.
 std::string own_envelope_prefix(std::string_view server_id);
 
-/// `{"serverId":…,"type":…,"room":…,"to":[…],"data":<data_json>}` (data_json must be valid JSON).
-std::string user_event_envelope(std::string_view server_id, std::string_view type,
+/// `{"serverId":…,"type":…,"action":…,"room":…,"to":[…],"after":…,"data":<data_json>}` (data_json must be
+/// valid JSON): an event for the connections of the users in `to`; `action` says what it does to them.
+std::string user_event_envelope(std::string_view server_id, std::string_view type, std::string_view action,
                                 std::string_view room_id, const std::vector<std::string>& to,
                                 std::string_view data_json, std::int64_t after = -1);
 
-/// `{"type":…,"data":<data_json>}`: the frame clients receive.
-std::string client_frame(std::string_view type, std::string_view data_json);
 
 } // namespace chat::cluster

@@ -1,6 +1,7 @@
 #include "cluster/pubsub_bridge.hpp"
 
 #include "cluster/envelope.hpp"
+#include "common/event_json.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "storage/key_schema.hpp"
@@ -15,10 +16,6 @@ bool is_presence(std::string_view type) {
   return type == "user.connected" || type == "user.disconnected";
 }
 
-bool is_user_event(std::string_view type) {
-  // `user.kick`: an admin disconnected the users in `to` (their connections close on every node).
-  return type == "show.room" || type == "room.joined" || type == "room.left" || type == "user.kick";
-}
 
 } // namespace
 
@@ -76,18 +73,19 @@ void pubsub_bridge::unwatch_room(const std::string& room_id) {
 }
 
 void pubsub_bridge::publish_user_event(const std::vector<std::string>& users, const std::string& type,
-                                       const std::string& room_id, const std::string& data_json,
-                                       std::int64_t after) {
+                                       const std::string& action, const std::string& room_id,
+                                       const std::string& data_json, std::int64_t after) {
   publisher_->command({"PUBLISH", user_events_channel,
-                       user_event_envelope(server_id_, type, room_id, users, data_json, after)},
+                       user_event_envelope(server_id_, type, action, room_id, users, data_json, after)},
                       [](storage::redis_reply) {});
   if (metrics_)
     metrics_->pubsub_published().Increment();
 }
 
-void pubsub_bridge::publish_typing(const std::string& room_id, const std::string& user_id, bool typing) {
+void pubsub_bridge::publish_signal(const std::string& room_id, const std::string& type,
+                                   const std::string& except_user, const std::string& data_json) {
   publisher_->command({"PUBLISH", storage::keys::room_channel(room_id),
-                       typing_envelope(server_id_, room_id, user_id, typing)},
+                       signal_envelope(server_id_, type, except_user, data_json)},
                       [](storage::redis_reply) {});
   if (metrics_)
     metrics_->pubsub_published().Increment();
@@ -108,25 +106,26 @@ void pubsub_bridge::on_message(std::string_view channel, std::string_view payloa
   if (e->server_id == server_id_)
     return; // our id in another shape (not written by this code): ours as well
   if (channel.compare(0, room_prefix.size(), room_prefix) == 0) {
-    if (e->type == "typing" && !e->room_id.empty() && !e->user_id.empty()) {
-      if (handlers_.typing)
-        handlers_.typing(std::move(e->room_id), std::move(e->user_id), e->typing);
-      return;
+    // One dispatch for every kind. Positioned events (a message by its id, every other kind by its
+    // envelope's `seq`) go into the room's chain; the rest are signals, fanned out as they come.
+    std::string room_id{channel.substr(room_prefix.size())};
+    auto position = e->seq > 0 ? e->seq : (e->type == "message" ? e->message_id : 0);
+    if (position > 0) {
+      if (handlers_.room_event)
+        handlers_.room_event(std::move(room_id), position, e->prev, e->ts_ms, event_json(e->type, e->data));
+    } else if (handlers_.room_signal) {
+      handlers_.room_signal(std::move(room_id), event_json(e->type, e->data), std::move(e->except_user));
     }
-    if (e->type != "message" || e->message_id <= 0 || e->room_id.empty())
-      return;
-    if (handlers_.room_message)
-      handlers_.room_message(std::move(e->room_id), e->message_id, e->prev, e->ts_ms, std::move(e->data));
     return;
   }
   if (channel == global_channel) {
     if (is_presence(e->type) && handlers_.broadcast)
-      handlers_.broadcast(client_frame(e->type, e->data));
+      handlers_.broadcast(event_json(e->type, e->data));
     return; // other tutorial events (unfiltered DMs, show.room to everyone) are not relayed
   }
-  if (channel == user_events_channel && is_user_event(e->type) && handlers_.user_event)
-    handlers_.user_event(std::move(e->to), std::move(e->type), std::move(e->room_id), std::move(e->data),
-                         e->after);
+  if (channel == user_events_channel && !e->to.empty() && handlers_.user_event)
+    handlers_.user_event(std::move(e->to), std::move(e->type), std::move(e->action), std::move(e->room_id),
+                         std::move(e->data), e->after);
 }
 
 } // namespace chat::cluster

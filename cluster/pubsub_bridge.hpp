@@ -36,18 +36,22 @@ namespace chat::cluster {
 
 /// What the bridge hands to the actor layer. Called on the subscriber's strand; must not block.
 struct bridge_handlers {
-  /// A chat message another node wrote.
-  std::function<void(std::string room_id, std::int64_t id, std::int64_t prev, std::int64_t ts_ms,
-                     std::string message_json)>
-    room_message;
+  /// A positioned room event another node wrote (a message, an edit, a delete, any later kind):
+  /// its position, the position before it, the publisher's time and the client frame
+  /// `{"type":T,"data":D}`. The bridge does not know the kinds: one dispatch for all.
+  std::function<void(std::string room_id, std::int64_t position, std::int64_t prev, std::int64_t ts_ms,
+                     std::string frame)>
+    room_event;
   /// A frame for every local connection (`user.connected` / `user.disconnected`).
   std::function<void(std::string frame_json)> broadcast;
-  /// An event for the local connections of some users (`show.room`, `room.joined`, `room.left`).
-  std::function<void(std::vector<std::string> users, std::string type, std::string room_id,
+  /// An event for the local connections of some users (show.room, room.joined, room.left, an admin
+  /// disconnect, ...), with its action ("" from a node that sent none). Any type: one dispatch.
+  std::function<void(std::vector<std::string> users, std::string type, std::string action, std::string room_id,
                      std::string data_json, std::int64_t after)>
     user_event;
-  /// Typing of a member on another node.
-  std::function<void(std::string room_id, std::string user_id, bool typing)> typing;
+  /// A signal (an ephemeral room event: typing, ...) of another node: the client frame, and the user
+  /// whose connections skip it.
+  std::function<void(std::string room_id, std::string frame, std::string except_user)> room_signal;
   /// Every channel is subscribed again after a reconnect: rooms must catch up from storage.
   std::function<void()> resubscribed;
 };
@@ -76,10 +80,12 @@ public:
 
   /// Publishes an event for some users to every node (through the command connection).
   void publish_user_event(const std::vector<std::string>& users, const std::string& type,
-                          const std::string& room_id, const std::string& data_json, std::int64_t after);
+                          const std::string& action, const std::string& room_id, const std::string& data_json,
+                          std::int64_t after);
 
-  /// Publishes a local member's typing on the room's channel (only interested nodes get it).
-  void publish_typing(const std::string& room_id, const std::string& user_id, bool typing);
+  /// Publishes a signal of a local member on the room's channel (only interested nodes get it).
+  void publish_signal(const std::string& room_id, const std::string& type, const std::string& except_user,
+                      const std::string& data_json);
 
   /// Channel names.
   static constexpr const char* global_channel = "MESSAGES";

@@ -9,7 +9,7 @@
 #include "net/json.hpp"
 #include "net/json_views.hpp"
 #include "net/replies.hpp"
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 namespace chat::net {
 

@@ -8,7 +8,7 @@
 #include "net/connection_registry.hpp"
 #include "net/io_loops.hpp"
 #include "net/keepalive.hpp"
-#include "net/send_rate_limiter.hpp"
+#include "actors/send_rate_limiter.hpp"
 #include "net/server.hpp"
 #include "net/wake_queue.hpp"
 #include "net/write_coalescer.hpp"
@@ -16,6 +16,7 @@
 #include "storage/password_hasher.hpp"
 
 namespace chat::actors {
+class chat_service;
 class realtime;
 }
 
@@ -28,7 +29,7 @@ struct api_env {
   storage::password_hasher& hasher;  ///< bcrypt
   metrics::node_metrics& metrics;    ///< metrics
   actors::realtime* realtime = nullptr;   ///< live fan-out and the /ws, /stream transports (may be null)
-  send_rate_limiter& send_limiter;        ///< per-user chat message rate (HTTP and WebSocket)
+  actors::chat_service& chat;             ///< the one command path (send, edit, delete, typing, follow)
   std::shared_ptr<connection_registry> registry; ///< open connections (transports register too)
   /// Cluster-wide admin stats source (see server_deps::admin_stats); may be empty.
   std::function<void(std::function<void(bool ok, std::string json)> done)> admin_stats;

@@ -6,7 +6,7 @@
 #include "net/json.hpp"
 #include "net/json_views.hpp"
 #include "net/replies.hpp"
-#include "net/text.hpp"
+#include "common/text.hpp"
 #include "storage/session_token.hpp"
 
 namespace chat::net {

@@ -1,6 +1,6 @@
 #include "net/cookies.hpp"
 
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 namespace chat::net {
 

@@ -17,7 +17,7 @@
 #include "net/http_message.hpp"
 #include "net/invariant.hpp"
 #include "net/replies.hpp"
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 namespace chat::net {
 

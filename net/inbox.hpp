@@ -1,7 +1,7 @@
 #pragma once
 /// What other threads hand a connection, until its loop takes it: a mutex-guarded vector and
 /// the "a wake-up is on its way" flag, so that a burst of items costs one wake-up. Private to the
-/// net library (WebSocket and SSE sessions).
+/// net library (a part of outbound_queue.hpp).
 
 #include <cstddef>
 #include <iterator>
@@ -16,7 +16,7 @@ class inbox {
 public:
   /// Adds `item` (thread-safe). True when the caller must wake the connection: the first item
   /// since the last take(); later ones ride along with that wake-up.
-  bool put(T item) {
+  bool put(T&& item) {
     std::lock_guard<std::mutex> lock(mutex_);
     items_.push_back(std::move(item));
     if (wake_pending_)

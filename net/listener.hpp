@@ -1,5 +1,7 @@
 #pragma once
-/// Accepts connections on one port and starts an HTTP session for each, on its own strand.
+/// Accepts connections on one port and starts an HTTP session for each, on the next of the node's
+/// loops (a connection stays on its loop, which has one thread: no strand per connection). The
+/// acceptor itself runs on a strand of the main loop, so stop() may come from any thread.
 /// Private to the net library (Asio header).
 
 #include <atomic>

@@ -2,13 +2,14 @@
 
 #include <limits>
 
+#include "common/error.hpp"
+#include "common/text.hpp"
 #include "metrics/log.hpp"
 #include "net/auth_middleware.hpp"
 #include "net/json.hpp"
 #include "net/json_views.hpp"
-#include "net/live_common.hpp"
 #include "net/replies.hpp"
-#include "net/text.hpp"
+#include "storage/message_json.hpp"
 
 namespace chat::net {
 
@@ -16,7 +17,7 @@ namespace {
 
 using storage::errc;
 constexpr std::int64_t max_page = 100;
-constexpr std::size_t max_client_id_chars = 64;
+constexpr auto transport = metrics::transport::http;
 
 /// One integer query parameter in [min, max]; std::nullopt (and `bad`) when present but invalid.
 std::optional<std::int64_t> int_param(const query_params& q, std::string_view key, std::int64_t min,
@@ -32,28 +33,25 @@ std::optional<std::int64_t> int_param(const query_params& q, std::string_view ke
   return v;
 }
 
+/// The answer to a DELETE.
+std::string deletion_json(std::int64_t id, std::string_view room_id, std::int64_t seq) {
+  std::string out = R"({"id":)" + std::to_string(id) + R"(,"roomId":)";
+  storage::append_json_string(out, room_id);
+  out += R"(,"deleted":true,"seq":)" + std::to_string(seq) + "}";
+  return out;
+}
+
 } // namespace
 
 void message_handlers::add_routes(router& r) {
   r.add(http_method::get, "/room/{id}/messages", [this](const exchange_ptr& ex) { do_list(ex); });
   r.add(http_method::post, "/room/{id}/messages", [this](const exchange_ptr& ex) { do_send(ex); });
+  r.add(http_method::patch, "/room/{id}/messages/{messageId}", [this](const exchange_ptr& ex) { do_edit(ex); });
+  r.add(http_method::del, "/room/{id}/messages/{messageId}", [this](const exchange_ptr& ex) { do_delete(ex); });
 }
 
-void message_handlers::check_member(const exchange_ptr& ex, std::function<void()> next) {
-  const auto& room_id = ex->param("id");
-  if (!is_room_id(room_id))
-    return reply_error(*ex, env_.metrics, 404, "not_found", "unknown room");
-  env_.store.check_access(
-    ex->user()->id, room_id,
-    ex->resume<errc, storage::room_access>([this, ex, next = std::move(next)](errc e, storage::room_access a) {
-      if (e != errc::ok)
-        return reply_store_error(*ex, env_.metrics, e, "check_access");
-      if (a == storage::room_access::not_found)
-        return reply_error(*ex, env_.metrics, 404, "not_found", "unknown room");
-      if (a == storage::room_access::forbidden)
-        return reply_error(*ex, env_.metrics, 403, "forbidden", "not a member of this room");
-      next();
-    }));
+actors::post_fn message_handlers::on_session(const exchange_ptr& ex) {
+  return [ex](std::function<void()> fn) { ex->post(std::move(fn)); };
 }
 
 // -- GET /room/{id}/messages --------------------------------------------------------------
@@ -77,10 +75,10 @@ bool message_handlers::read_page(const exchange_ptr& ex, page& out) {
     return false;
   }
   out.by_offset = !cursor_style;
-  out.offset = offset.value_or(0);
-  out.size = size.value_or(15);
+  out.offset = offset.value_or(out.offset); // the defaults are page's own
+  out.size = size.value_or(out.size);
   out.before = before;
-  out.limit = limit.value_or(50);
+  out.limit = limit.value_or(out.limit);
   return true;
 }
 
@@ -89,7 +87,12 @@ void message_handlers::do_list(const exchange_ptr& ex) {
     page p;
     if (!read_page(x, p))
       return;
-    check_member(x, [this, x, p] { on_list_access(x, p); });
+    env_.chat.check_member(x->user()->id, x->param("id"), on_session(x),
+                           [this, x, p](std::error_code ec, const std::string& why) {
+                             if (ec)
+                               return reply_error(*x, env_.metrics, ec, why);
+                             on_list_access(x, p);
+                           });
   });
 }
 
@@ -106,96 +109,98 @@ void message_handlers::on_list_access(const exchange_ptr& ex, const page& p) {
     env_.store.messages_before(ex->param("id"), p.before, p.limit, std::move(done));
 }
 
-// -- POST /room/{id}/messages -----------------------------------------------------------------
+// -- the commands ---------------------------------------------------------------------------------
 
-bool message_handlers::read_draft(const exchange_ptr& ex, draft& out) {
+bool message_handlers::read_body(const exchange_ptr& ex, bool with_text, std::string& text,
+                                 std::string& client_id) {
   json_object body;
+  if (!with_text && ex->request().body.empty())
+    return true; // DELETE without a body
   if (!read_json_body(*ex, env_.metrics, body))
     return false;
-  if (body.get_string("message", out.text) != json_object::lookup::ok) {
+  if (with_text && body.get_string("message", text) != json_object::lookup::ok) {
     reply_bad_request(*ex, env_.metrics, "\"message\" must be a string");
     return false;
   }
-  auto chars = utf8_length(out.text);
-  if (!chars) {
-    reply_bad_request(*ex, env_.metrics, "\"message\" must be valid UTF-8");
+  if (body.get_string("clientId", client_id) == json_object::lookup::wrong_type) {
+    reply_bad_request(*ex, env_.metrics, "\"clientId\" must be a string");
     return false;
   }
-  if (*chars == 0 || *chars > env_.opts.max_message_chars) {
-    reply_bad_request(*ex, env_.metrics, "\"message\" must be 1-" +
-                                           std::to_string(env_.opts.max_message_chars) +
-                                           " characters");
-    return false;
-  }
-  if (is_blank(out.text)) {
-    reply_bad_request(*ex, env_.metrics, "\"message\" must not be blank");
-    return false;
-  }
-  std::string client_id;
-  switch (body.get_string("clientId", client_id)) {
-    case json_object::lookup::missing:
-      break;
-    case json_object::lookup::wrong_type:
-      reply_bad_request(*ex, env_.metrics, "\"clientId\" must be a string");
-      return false;
-    case json_object::lookup::ok: {
-      auto n = utf8_length(client_id);
-      if (!n || *n > max_client_id_chars) {
-        reply_bad_request(*ex, env_.metrics, "\"clientId\" must be valid UTF-8 of at most 64 characters");
-        return false;
-      }
-      out.client_id = std::move(client_id);
-    }
-  }
+  ex->request().body = std::string{}; // the text now lives in the command only
   return true;
+}
+
+std::optional<std::int64_t> message_handlers::message_id(const exchange_ptr& ex) {
+  auto id = parse_int64(ex->param("messageId"));
+  if (!id || *id <= 0) {
+    reply_error(*ex, env_.metrics, error::not_found, "no such message");
+    return std::nullopt;
+  }
+  return id;
+}
+
+actors::result_fn message_handlers::answer(const exchange_ptr& ex, unsigned status) {
+  return [this, ex, status](actors::command_result r) {
+    if (r.error)
+      return reply_error(*ex, env_.metrics, r.error, r.message,
+                         std::chrono::seconds{env_.chat.retry_after_seconds()});
+    if (r.client_id.empty())
+      return ex->respond(json_response(status, std::move(r.data)));
+    auto body = with_client_id(std::move(r.data), r.client_id);
+    if (!body) {
+      log::error("http_event_json_invalid", {{"room", r.room_id}, {"id", r.id}});
+      return reply_error(*ex, env_.metrics, error::internal);
+    }
+    ex->respond(json_response(status, std::move(*body)));
+  };
 }
 
 void message_handlers::do_send(const exchange_ptr& ex) {
   // Admission first: behind a Redis backlog even the session lookup would wait its length.
-  if (!env_.store.admit_message())
-    return reply_store_error(*ex, env_.metrics, errc::overloaded, "send_message");
+  if (!env_.chat.admit_message())
+    return reply_error(*ex, env_.metrics, error::overloaded);
   require_user(env_, ex, [this](const exchange_ptr& x) {
-    draft d;
-    if (!read_draft(x, d))
+    actors::send_command cmd;
+    if (!read_body(x, true, cmd.text, cmd.client_id))
       return;
-    x->request().body = std::string{}; // the text now lives in the draft only
-    if (!is_room_id(x->param("id")))
-      return reply_error(*x, env_.metrics, 404, "not_found", "unknown room");
-    // Membership is checked by the store's send script, in the same round trip as the write.
-    on_send_draft(x, std::move(d));
+    cmd.room_id = x->param("id");
+    env_.chat.send({x->user()->id, transport}, std::move(cmd), on_session(x), answer(x, 201));
   });
 }
 
-void message_handlers::on_send_draft(const exchange_ptr& ex, draft d) {
-  // The same per-user token bucket as WebSocket sends: in memory, no Redis round trip.
-  if (!env_.send_limiter.allow(ex->user()->id))
-    return reply_rate_limited(*ex, env_.metrics, "message_http",
-                              std::chrono::seconds{env_.send_limiter.retry_after_seconds()});
-  on_send_allowed(ex, std::move(d));
+void message_handlers::do_edit(const exchange_ptr& ex) {
+  require_user(env_, ex, [this](const exchange_ptr& x) {
+    actors::edit_command cmd;
+    if (!read_body(x, true, cmd.text, cmd.client_id))
+      return;
+    auto id = message_id(x);
+    if (!id)
+      return;
+    cmd.room_id = x->param("id");
+    cmd.id = *id;
+    env_.chat.edit({x->user()->id, transport}, std::move(cmd), on_session(x), answer(x, 200));
+  });
 }
 
-void message_handlers::on_send_allowed(const exchange_ptr& ex, draft d) {
-  env_.store.send_message(
-    ex->param("id"), ex->user()->id, std::move(d.text),
-    ex->resume<errc, storage::sent_message>(
-      [this, ex, client_id = std::move(d.client_id)](errc e, storage::sent_message m) {
-        if (e == errc::not_found)
-          return reply_error(*ex, env_.metrics, 404, "not_found", "unknown room");
-        if (e == errc::forbidden)
-          return reply_error(*ex, env_.metrics, 403, "forbidden", "not a member of this room");
-        if (e != errc::ok)
-          return reply_store_error(*ex, env_.metrics, e, "send_message");
-        env_.metrics.messages_received(metrics::transport::http).Increment();
-        publish_sent(env_, ex->param("id"), m);
-        if (!client_id)
-          return ex->respond(json_response(201, std::move(m.json)));
-        auto body = with_client_id(std::move(m.json), *client_id);
-        if (!body) {
-          log::error("http_message_json_invalid", {{"room", ex->param("id")}, {"id", m.id}});
-          return reply_error(*ex, env_.metrics, 500, "internal", "internal error");
-        }
-        ex->respond(json_response(201, std::move(*body)));
-      }));
+void message_handlers::do_delete(const exchange_ptr& ex) {
+  require_user(env_, ex, [this](const exchange_ptr& x) {
+    actors::delete_command cmd;
+    std::string unused;
+    if (!read_body(x, false, unused, cmd.client_id))
+      return;
+    auto id = message_id(x);
+    if (!id)
+      return;
+    cmd.room_id = x->param("id");
+    cmd.id = *id;
+    auto reply = answer(x, 200);
+    env_.chat.remove({x->user()->id, transport}, std::move(cmd), on_session(x),
+                     [reply = std::move(reply)](actors::command_result r) {
+                       if (!r.error) // the reply says what happened: {"id","roomId","deleted":true,"seq"}
+                         r.data = deletion_json(r.id, r.room_id, r.seq);
+                       reply(std::move(r));
+                     });
+  });
 }
 
 } // namespace chat::net

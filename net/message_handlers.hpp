@@ -1,11 +1,14 @@
 #pragma once
-/// Messages: GET /room/{id}/messages (offset/size or before/limit paging) and
-/// POST /room/{id}/messages (201 only after Redis confirmed the write).
+/// Messages over HTTP: GET /room/{id}/messages (offset/size or before/limit paging), and the
+/// commands POST /room/{id}/messages (201), PATCH and DELETE /room/{id}/messages/{messageId} (200),
+/// each answered only after Redis confirmed the write. The commands are decoded here and carried
+/// out by actors::chat_service, the same path as the WebSocket frames.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "actors/chat_service.hpp"
 #include "net/api_env.hpp"
 #include "net/exchange.hpp"
 #include "net/router.hpp"
@@ -29,24 +32,24 @@ private:
     std::optional<std::int64_t> before;
     std::int64_t limit = 50;
   };
-  /// A validated message to send.
-  struct draft {
-    std::string text;
-    std::optional<std::string> client_id;
-  };
 
   void do_list(const exchange_ptr& ex);
   void on_list_access(const exchange_ptr& ex, const page& p);
   void do_send(const exchange_ptr& ex);
-  void on_send_draft(const exchange_ptr& ex, draft d);
-  void on_send_allowed(const exchange_ptr& ex, draft d);
+  void do_edit(const exchange_ptr& ex);
+  void do_delete(const exchange_ptr& ex);
 
   /// Parses the paging query; answers 400 and returns false when it is invalid.
   bool read_page(const exchange_ptr& ex, page& out);
-  /// Parses and validates the message body; answers 400 and returns false when it is invalid.
-  bool read_draft(const exchange_ptr& ex, draft& out);
-  /// Checks membership of the room, then calls `next` (403/404/503 otherwise).
-  void check_member(const exchange_ptr& ex, std::function<void()> next);
+  /// Decodes `{"message","clientId"?}` (`with_text`) or an optional `{"clientId"}`; answers 400
+  /// and returns false when a field has the wrong type.
+  bool read_body(const exchange_ptr& ex, bool with_text, std::string& text, std::string& client_id);
+  /// The `{messageId}` path parameter; answers 404 and returns nullopt when it is not an id.
+  std::optional<std::int64_t> message_id(const exchange_ptr& ex);
+  /// The completion of a command: `status` with the event's data, or the error's table row.
+  actors::result_fn answer(const exchange_ptr& ex, unsigned status);
+  /// Runs a completion on the exchange's executor.
+  static actors::post_fn on_session(const exchange_ptr& ex);
 
   api_env& env_;
 };

@@ -2,6 +2,7 @@
 /// Admission control of one connection's outbound queue, shared between the producers (session
 /// actor, Redis callbacks) and the socket's loop. Bounded: chat messages are refused when the
 /// queue is full (the connection is then cut), ephemeral frames already when it is half full.
+/// A part of outbound_queue.hpp; thread-safe (one relaxed atomic).
 
 #include <atomic>
 #include <cstddef>

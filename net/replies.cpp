@@ -1,5 +1,7 @@
 #include "net/replies.hpp"
 
+#include "actors/chat_service.hpp"
+#include "common/error.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/invariant.hpp"
@@ -42,28 +44,27 @@ void reply_rate_limited(exchange& ex, metrics::node_metrics& m, std::string_view
   reply_error_retry_after(ex, m, 429, "rate_limited", "too many requests, retry later", retry_after);
 }
 
-void reply_store_error(exchange& ex, metrics::node_metrics& m, storage::errc e, std::string_view op) {
-  switch (e) {
-    case storage::errc::unavailable:
-      return reply_error(ex, m, 503, "unavailable", "storage unavailable, retry later");
-    case storage::errc::overloaded: // refused before Redis: nothing was written, retrying is safe
-      return reply_error_retry_after(ex, m, 503, "overloaded", "the server is overloaded, retry in a moment",
-                                     std::chrono::seconds{1});
-    case storage::errc::not_found:
-      return reply_error(ex, m, 404, "not_found", "not found");
-    case storage::errc::forbidden:
-      return reply_error(ex, m, 403, "forbidden", "not allowed");
-    case storage::errc::conflict:
-      return reply_error(ex, m, 409, "conflict", "name already taken");
-    case storage::errc::invalid:
-      return reply_error(ex, m, 400, "bad_request", "request breaks a rule");
-    case storage::errc::internal:
-      log::error("http_store_internal", {{"op", op}, {"route", ex.route()}});
-      return reply_error(ex, m, 500, "internal", "internal error");
-    case storage::errc::ok:
-      break;
+void reply_error(exchange& ex, metrics::node_metrics& m, std::error_code ec, std::string_view message,
+                 std::chrono::seconds retry_after) {
+  CHAT_NET_INVARIANT(static_cast<bool>(ec), "reply_error called without an error");
+  const auto& e = info(ec);
+  if (message.empty())
+    message = e.message;
+  switch (to_error(ec)) {
+    case error::rate_limited:
+      return reply_error_retry_after(ex, m, e.http_status, e.code, message, retry_after);
+    case error::overloaded: // refused before Redis: nothing was written, retrying is safe
+      return reply_error_retry_after(ex, m, e.http_status, e.code, message, std::chrono::seconds{1});
+    default:
+      return reply_error(ex, m, e.http_status, e.code, message);
   }
-  CHAT_NET_INVARIANT(false, "reply_store_error called with errc::ok");
+}
+
+void reply_store_error(exchange& ex, metrics::node_metrics& m, storage::errc e, std::string_view op) {
+  CHAT_NET_INVARIANT(e != storage::errc::ok, "reply_store_error called with errc::ok");
+  if (e == storage::errc::internal)
+    log::error("http_store_internal", {{"op", op}, {"route", ex.route()}});
+  reply_error(ex, m, actors::from_store(e));
 }
 
 } // namespace chat::net

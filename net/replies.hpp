@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "net/api_types.hpp"
 #include "net/exchange.hpp"
@@ -36,6 +37,12 @@ void reply_bad_request(exchange& ex, metrics::node_metrics& m, std::string_view 
 /// 429 rate_limited with `Retry-After`, also counted in `rate_limited(kind)`.
 void reply_rate_limited(exchange& ex, metrics::node_metrics& m, std::string_view kind,
                         std::chrono::seconds retry_after);
+
+/// Answers a refused command with its table row (common/error.hpp): status, code, and `message`
+/// (the row's default when empty); rate_limited and overloaded carry `Retry-After`
+/// (`retry_after` seconds, 1 for overloaded). Counted in errors{kind=<code>}.
+void reply_error(exchange& ex, metrics::node_metrics& m, std::error_code ec, std::string_view message = {},
+                 std::chrono::seconds retry_after = std::chrono::seconds{1});
 
 /// Answers a failed store operation: unavailable → 503, overloaded → 503 with Retry-After, not_found → 404, forbidden → 403,
 /// conflict → 409, invalid → 400, internal → 500 (logged with `op`). `e` must not be ok.

@@ -1,6 +1,6 @@
 #include "net/request_guards.hpp"
 
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 namespace chat::net {
 

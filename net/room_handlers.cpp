@@ -6,7 +6,7 @@
 #include "net/json.hpp"
 #include "net/json_views.hpp"
 #include "net/replies.hpp"
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 namespace chat::net {
 
@@ -61,7 +61,8 @@ void room_handlers::do_create_dm(const exchange_ptr& ex) {
                              // `show.room` goes to the DM's two participants only.
                              auto colon = r.room.id.find(':');
                              room_event_for_user(env_, {r.room.id.substr(0, colon), r.room.id.substr(colon + 1)},
-                                                 "show.room", body, r.room.id, 0); // new: from its start
+                                                 "show.room", body, r.room.id, actors::user_action::follow,
+                                                 0); // new: from its start
                            }
                            x->respond(json_response(r.created ? 201 : 200, std::move(body)));
                          }));
@@ -92,7 +93,8 @@ void room_handlers::do_create_channel(const exchange_ptr& ex) {
         storage::room_summary created;
         created.id = c.id;
         created.names.push_back(c.name);
-        room_event_for_user(env_, {x->user()->id}, "room.joined", room_json(created), c.id, 0);
+        room_event_for_user(env_, {x->user()->id}, "room.joined", room_json(created), c.id,
+                            actors::user_action::follow, 0);
         x->respond(json_response(201, channel_json(c)));
       }));
   });
@@ -147,7 +149,7 @@ void room_handlers::on_joined(const exchange_ptr& ex, const std::string& room_id
           room_id, std::nullopt, 1,
           [this, user = ex->user()->id, room_id, body](errc e2, std::vector<storage::stored_message> newest) {
             std::int64_t after = e2 == errc::ok ? (newest.empty() ? 0 : newest.front().id) : -1;
-            room_event_for_user(env_, {user}, "room.joined", body, room_id, after);
+            room_event_for_user(env_, {user}, "room.joined", body, room_id, actors::user_action::follow, after);
           });
         ex->respond(json_response(200, std::move(body)));
       }));
@@ -164,7 +166,7 @@ void room_handlers::do_leave(const exchange_ptr& ex) {
       if (e != errc::ok)
         return reply_store_error(*x, env_.metrics, e, "leave_channel");
       room_event_for_user(env_, {x->user()->id}, "room.left", "{\"id\":" + json_string(x->param("id")) + "}",
-                          x->param("id"));
+                          x->param("id"), actors::user_action::unfollow);
       x->respond(json_response(200, "null"));
     }));
   });

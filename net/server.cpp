@@ -23,7 +23,8 @@ struct client_stack {
   client_stack(io_loops& loops, server_options opts, server_deps& deps,
                std::shared_ptr<connection_registry> registry)
     : limiter(opts.messages_per_10s, std::chrono::seconds{10}),
-      env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, limiter, std::move(registry),
+      chat(deps.store, deps.realtime, limiter, deps.metrics, opts.commands),
+      env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, chat, std::move(registry),
           deps.admin_stats, &loops, {}},
       service(env) {
     // Each loop wakes, paces and keeps alive its own connections: no hand-over between I/O threads.
@@ -39,7 +40,8 @@ struct client_stack {
                                                         env.opts.live.ws_write_delay_max);
     }
   }
-  send_rate_limiter limiter;
+  actors::send_rate_limiter limiter;
+  actors::chat_service chat;
   api_env env;
   api_service service;
 };

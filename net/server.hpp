@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "actors/command_rules.hpp"
+#include "storage/chat_store.hpp"
+
 
 namespace chat::storage {
 class chat_store;
@@ -51,13 +54,13 @@ struct server_options {
   std::uint16_t internal_port = 9090;       ///< /livez /readyz /healthz /metrics
   std::size_t max_body_bytes = 65536;       ///< 413 above
   std::size_t max_header_bytes = 8192;      ///< 431 above
-  std::size_t max_message_chars = 4000;     ///< chat text limit (code points)
+  actors::command_limits commands;          ///< limits of client commands (chat text, clientId, resume)
   std::string web_root;                     ///< folder served at / (static files); empty = none
   bool cookie_secure = false;               ///< adds `Secure` to the session cookie
   std::vector<std::string> allowed_origins; ///< empty = same-origin only (Origin host must equal Host)
   unsigned login_attempts_per_minute = 10;  ///< per username and per client address
   unsigned messages_per_10s = 50;           ///< per user, HTTP sends
-  std::chrono::seconds session_ttl{14 * 24 * 3600}; ///< Max-Age of the session cookie
+  std::chrono::seconds session_ttl = storage::store_options{}.session_ttl; ///< Max-Age of the session cookie
   std::chrono::seconds request_timeout{30};         ///< per read / write of one request
   live_options live;                                ///< WebSocket and SSE
 };

@@ -9,6 +9,7 @@
 
 #include "net/connection_registry.hpp"
 #include "net/request_handler.hpp"
+#include "net/server.hpp"
 
 namespace chat::metrics {
 class node_metrics;
@@ -21,9 +22,9 @@ struct session_config {
   std::shared_ptr<request_handler> handler;       ///< answers the requests
   std::shared_ptr<connection_registry> registry;  ///< open connections of the server
   metrics::node_metrics* metrics = nullptr;       ///< counts requests and connections; null = not counted
-  std::size_t max_body_bytes = 65536;             ///< 413 above
-  std::size_t max_header_bytes = 8192;            ///< 431 above
-  std::chrono::seconds request_timeout{30};       ///< per read or write, and keep-alive idle time
+  std::size_t max_body_bytes = server_options{}.max_body_bytes;     ///< 413 above
+  std::size_t max_header_bytes = server_options{}.max_header_bytes; ///< 431 above
+  std::chrono::seconds request_timeout = server_options{}.request_timeout; ///< per read or write, and keep-alive idle time
 };
 
 /// Starts an HTTP session on an accepted socket (whose executor is its loop's: one thread).

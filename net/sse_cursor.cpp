@@ -1,6 +1,6 @@
 #include "net/sse_cursor.hpp"
 
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 namespace chat::net {
 

@@ -6,10 +6,12 @@
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "actors/chat_service.hpp"
 #include "actors/client_sink.hpp"
 #include "actors/realtime.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
+#include "net/invariant.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 
@@ -22,8 +24,25 @@ namespace http = beast::http;
 namespace {
 
 constexpr auto transport = metrics::transport::sse;
-constexpr std::string_view reconnect_event =
-  "event: reconnect\ndata: {\"type\":\"reconnect\",\"data\":{\"reason\":\"drain\"}}\n\n";
+constexpr std::size_t kMaxEventsPerWrite = 64;      ///< events coalesced into one HTTP chunk
+constexpr std::size_t kMaxBytesPerWrite = 64 * 1024;
+constexpr std::string_view kEventTail = "\n\n";
+
+/// The stream's own bytes, shared by every stream (no allocation per use).
+const actors::frame_ptr& ready_event() {
+  // Reconnect quickly after a drop; the first event tells the client the stream is live.
+  static const auto text = actors::make_frame("retry: 2000\nevent: ready\ndata: {\"type\":\"ready\",\"data\":{}}\n\n");
+  return text;
+}
+const actors::frame_ptr& keepalive_comment() {
+  static const auto text = actors::make_frame(": keep-alive\n\n");
+  return text;
+}
+const actors::frame_ptr& reconnect_event() {
+  static const auto text =
+    actors::make_frame("event: reconnect\ndata: {\"type\":\"reconnect\",\"data\":{\"reason\":\"drain\"}}\n\n");
+  return text;
+}
 
 /// The session actor's view of this stream.
 class sse_sink : public actors::client_sink {
@@ -35,7 +54,7 @@ public:
     auto s = session_.lock();
     if (!s)
       return actors::push_result::dropped;
-    auto r = s->gate().admit(false);
+    auto r = s->admit(false);
     if (r == actors::push_result::queued)
       s->enqueue_message(room_id, id, frame);
     return r;
@@ -45,7 +64,7 @@ public:
     auto s = session_.lock();
     if (!s)
       return actors::push_result::dropped;
-    auto r = s->gate().admit(true);
+    auto r = s->admit(true);
     if (r == actors::push_result::queued)
       s->enqueue_event(frame);
     return r;
@@ -57,7 +76,7 @@ public:
       return;
     // The cursor must not be lost (a resume would miss the room): never dropped; a full queue
     // cuts the connection like a chat message would.
-    if (s->gate().admit(false) == actors::push_result::queued)
+    if (s->admit(false) == actors::push_result::queued)
       s->enqueue_cursor(room_id, id);
     else
       s->end("slow_consumer", false);
@@ -78,7 +97,8 @@ sse_session::sse_session(beast::tcp_stream&& stream, api_env& env,
                          std::shared_ptr<connection_registry> registry, storage::user user,
                          sse_cursor resume)
   : stream_(std::move(stream)), env_(env), registry_(std::move(registry)), user_(std::move(user)),
-    resume_(std::move(resume)), gate_(env.opts.live.max_queue_frames), keepalive_(stream_.get_executor()) {
+    resume_(std::move(resume)), queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport),
+    keepalive_(stream_.get_executor()) {
   waker_ = env_.loop_of(stream_.get_executor()).waker.get();
 }
 
@@ -105,20 +125,19 @@ void sse_session::run(unsigned http_version) {
 }
 
 void sse_session::on_header(beast::error_code ec, std::size_t) {
-  if (ec) {
-    finished_ = true;
-    return;
-  }
-  started_ = true;
+  if (state_ != conn_state::head)
+    return; // ended meanwhile
+  if (ec)
+    return finish("error"); // not counted (never started)
+  enter(conn_state::open);
   stream_.expires_never();
   env_.metrics.connections(transport).Increment();
   env_.metrics.connections_accepted(transport).Increment();
-  // Reconnect quickly after a drop; the first event tells the client the stream is live.
-  push({"retry: 2000\nevent: ready\ndata: {\"type\":\"ready\",\"data\":{}}\n\n", nullptr, false});
+  push_local(ready_event());
   cursor_ = resume_;
   session_ = env_.realtime->open_session(user_.id, std::make_shared<sse_sink>(weak_from_this()));
   std::map<std::string, std::int64_t> resume{resume_.begin(), resume_.end()};
-  follow_user_rooms(env_, user_.id, session_, std::move(resume));
+  env_.chat.follow_user_rooms(user_.id, session_, std::move(resume));
   watch_peer();
   schedule_keepalive();
 }
@@ -128,7 +147,7 @@ void sse_session::watch_peer() {
   stream_.socket().async_read_some(asio::buffer(&peer_byte_, 1),
                                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                      if (ec)
-                                       return self->finish(self->ending_ ? self->end_reason_ : "client");
+                                       return self->finish(self->ending() ? self->end_reason_ : "client");
                                      self->watch_peer();
                                    });
 }
@@ -136,31 +155,31 @@ void sse_session::watch_peer() {
 void sse_session::schedule_keepalive() {
   keepalive_.expires_after(env_.opts.live.sse_keepalive);
   keepalive_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || self->finished_ || self->ending_)
+    if (ec || self->state_ != conn_state::open)
       return;
-    if (self->queue_.empty() && !self->writing_)
-      self->push({": keep-alive\n\n", nullptr, false});
+    if (self->queue_.waiting() == 0 && !self->writing())
+      self->push_local(keepalive_comment());
     self->schedule_keepalive();
   });
 }
 
-// -- queueing (thread-safe entry points: an inbox, woken through the loop's wake_queue) -------
+// -- queueing (thread-safe entry points: the outbound queue's inbox, woken through the loop's
+// wake_queue) -----------------------------------------------------------------------------------
 
 void sse_session::enqueue_message(std::string room_id, std::int64_t id, actors::frame_ptr frame) {
-  hand_over({inbound::kind::message, id, std::move(room_id), std::move(frame)});
+  queue_.enqueue({outbound::kind::message, id, std::move(room_id), std::move(frame)});
 }
 
 void sse_session::enqueue_event(actors::frame_ptr frame) {
-  hand_over({inbound::kind::event, 0, {}, std::move(frame)});
+  queue_.enqueue({outbound::kind::event, 0, {}, std::move(frame)});
 }
 
 void sse_session::enqueue_cursor(std::string room_id, std::int64_t id) {
-  hand_over({inbound::kind::cursor, id, std::move(room_id), nullptr});
+  queue_.enqueue({outbound::kind::cursor, id, std::move(room_id), nullptr});
 }
 
-void sse_session::hand_over(inbound in) {
-  if (inbox_.put(std::move(in))) // later ones ride along with this wake-up
-    waker_->wake(shared_from_this());
+void sse_session::flush_wanted() {
+  waker_->wake(shared_from_this()); // later items ride along with this wake-up
 }
 
 void sse_session::wake() {
@@ -168,94 +187,68 @@ void sse_session::wake() {
 }
 
 void sse_session::on_inbox() {
-  inbox_.take(applying_);
-  for (auto& in : applying_) {
-    switch (in.what) {
-      case inbound::kind::message:
-        cursor_.insert_or_assign(std::move(in.room_id), in.id);
-        push({"id: " + format_sse_cursor(cursor_) + "\ndata: ", std::move(in.frame), true, true});
-        break;
-      case inbound::kind::event:
-        push({"data: ", std::move(in.frame), true});
-        break;
-      case inbound::kind::cursor:
-        cursor_.insert_or_assign(std::move(in.room_id), in.id);
-        // An event with an id and no data updates the browser's last event id without an event.
-        push({"id: " + format_sse_cursor(cursor_) + "\n\n", nullptr, true});
-        break;
-    }
-  }
-  applying_.clear();
-  if (applying_.capacity() > 64) // a burst is over: an idle stream keeps no large buffer
-    std::vector<inbound>{}.swap(applying_);
-}
-
-void sse_session::push(chunk c) {
-  if (ending_ || finished_ || !started_) {
-    if (c.counted)
-      gate_.release();
-    return;
-  }
-  queue_.push_back(std::move(c));
-  if (!writing_)
+  // Events are written only while open: before the head is out, and once the stream is ending,
+  // they are dropped.
+  if (queue_.flush(state_ == conn_state::open))
     do_write();
 }
 
-namespace {
+void sse_session::push_local(const actors::frame_ptr& text) {
+  queue_.push_local({outbound::kind::local, 0, {}, text});
+  do_write();
+}
 
-constexpr std::size_t kMaxEventsPerWrite = 64;      ///< events coalesced into one HTTP chunk
-constexpr std::size_t kMaxBytesPerWrite = 64 * 1024;
-constexpr std::string_view kEventTail = "\n\n";
+// -- writing (one write in flight) -------------------------------------------------------------
 
-} // namespace
+outbound_parts sse_session::render(outbound& o) {
+  // The cursor moves in the order the events are written; an item rendered again (it did not fit
+  // the previous chunk) moves it to the same place.
+  switch (o.what) {
+    case outbound::kind::message:
+      cursor_.insert_or_assign(o.room_id, o.id);
+      id_line_.assign("id: ").append(format_sse_cursor(cursor_)).append("\ndata: ");
+      return {id_line_, *o.frame, kEventTail};
+    case outbound::kind::event:
+      return {"data: ", *o.frame, kEventTail};
+    case outbound::kind::cursor:
+      cursor_.insert_or_assign(o.room_id, o.id);
+      // An event with an id and no data updates the browser's last event id without an event.
+      id_line_.assign("id: ").append(format_sse_cursor(cursor_)).append("\n\n");
+      return {id_line_, {}, {}};
+    case outbound::kind::local:
+      break;
+  }
+  return {{}, *o.frame, {}};
+}
 
 void sse_session::do_write() {
   // Every waiting event (up to a bound) goes out in one HTTP chunk, one write: SSE events are
   // self-delimiting, so a busy stream costs one syscall per burst, not one per event.
-  writing_ = true;
-  batch_.clear();
-  while (!queue_.empty() && in_flight_events_ < kMaxEventsPerWrite) {
-    auto& c = queue_.front();
-    std::size_t size = c.head.size() + (c.body ? c.body->size() + kEventTail.size() : 0);
-    if (in_flight_events_ > 0 && batch_.size() + size > kMaxBytesPerWrite)
-      break;
-    batch_.append(c.head);
-    if (c.body) {
-      batch_.append(*c.body);
-      batch_.append(kEventTail);
-    }
-    in_flight_messages_ += c.message ? 1 : 0;
-    in_flight_counted_ += c.counted ? 1 : 0;
-    ++in_flight_events_;
-    queue_.pop_front();
-  }
-  asio::async_write(stream_, http::make_chunk(asio::buffer(batch_)),
+  if (writing() || queue_.waiting() == 0 || (state_ != conn_state::open && state_ != conn_state::closing))
+    return;
+  const auto body = queue_.take_batch(kMaxEventsPerWrite, kMaxBytesPerWrite, {},
+                                      [this](outbound& o) { return render(o); });
+  asio::async_write(stream_, http::make_chunk(asio::buffer(body.data(), body.size())),
                     beast::bind_front_handler(&sse_session::on_write, shared_from_this()));
 }
 
 void sse_session::on_write(beast::error_code ec, std::size_t) {
-  writing_ = false;
-  gate_.release(in_flight_counted_);
-  const auto events = in_flight_events_;
-  const auto messages = in_flight_messages_;
-  in_flight_events_ = in_flight_counted_ = in_flight_messages_ = 0;
+  queue_.written(!ec); // its slots back; counted when it went out
   if (ec)
-    return finish(ending_ ? end_reason_ : "error");
-  env_.metrics.socket_writes(transport).Increment();
-  env_.metrics.events_written(transport).Increment(static_cast<double>(events));
-  if (messages > 0)
-    env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
-  if (!queue_.empty())
+    return finish(ending() ? end_reason_ : "error");
+  if (queue_.waiting() != 0)
     return do_write();
-  if (batch_.capacity() > std::string{}.capacity()) // nothing waits: an idle stream keeps no buffer
-    std::string{}.swap(batch_);
-  if (ending_)
+  // Nothing waits: an idle stream keeps no buffer.
+  queue_.release_idle(false);
+  if (id_line_.capacity() > std::string{}.capacity())
+    std::string{}.swap(id_line_);
+  if (state_ == conn_state::closing)
     close_stream();
 }
 
 void sse_session::close_stream() {
   // Last chunk, then close: the browser reconnects (to any node) with Last-Event-ID.
-  writing_ = true;
+  enter(conn_state::close_sent);
   asio::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](beast::error_code, std::size_t) {
     beast::error_code ignored;
     self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -265,37 +258,45 @@ void sse_session::close_stream() {
 
 void sse_session::end(std::string reason, bool tell) {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this(), reason = std::move(reason), tell]() mutable {
-    if (self->ending_ || self->finished_)
-      return;
-    if (!self->started_) {
-      self->finish(reason);
-      return;
-    }
+    if (self->state_ == conn_state::head)
+      return self->finish(reason);
+    if (self->state_ != conn_state::open)
+      return; // ending already, or finished
     if (tell)
-      self->push({std::string{reconnect_event}, nullptr, false});
-    // Nothing else is queued after this; a slow consumer is cut without its backlog.
-    if (!tell) { // the write in flight completes; what waits is dropped
-      for (auto& c : self->queue_)
-        if (c.counted)
-          self->gate_.release();
-      self->queue_.clear();
-    }
-    self->ending_ = true;
+      self->push_local(reconnect_event());
+    else // a slow consumer is cut without its backlog: the write in flight completes, what waits is dropped
+      self->queue_.drop_waiting();
     self->end_reason_ = std::move(reason);
+    self->enter(conn_state::closing); // nothing else is queued after this
     self->keepalive_.cancel();
-    if (!self->writing_)
+    if (!self->writing())
       self->close_stream();
   });
 }
 
 void sse_session::close_when_idle() { end("drain", true); }
 
+void sse_session::enter(conn_state next) {
+  using s = conn_state;
+  bool allowed = false;
+  switch (state_) {
+    case s::head: allowed = next == s::open || next == s::finished; break;
+    case s::open: allowed = next == s::closing || next == s::finished; break;
+    case s::closing: allowed = next == s::close_sent || next == s::finished; break;
+    case s::close_sent: allowed = next == s::finished; break;
+    case s::finished: break;
+  }
+  CHAT_NET_INVARIANT(allowed, "sse_session: a state change the table does not have");
+  state_ = next;
+}
+
 void sse_session::finish(std::string_view reason) {
-  if (finished_)
+  if (state_ == conn_state::finished)
     return;
-  finished_ = true;
+  const bool started = state_ != conn_state::head;
+  enter(conn_state::finished);
   keepalive_.cancel();
-  if (started_) {
+  if (started) {
     env_.metrics.connections(transport).Decrement();
     env_.metrics.connections_closed(transport, reason).Increment();
   }

@@ -1,13 +1,15 @@
 #pragma once
 /// One Server-Sent Events stream on `/stream` (docs/protocol.md §2): the chunked response, its
-/// bounded write queue (one write in flight), the resume cursor, keep-alive comments, and the
-/// session actor feeding it. Private to the net library.
+/// outbound queue (outbound_queue.hpp: gate, inbox, batches) with one write in flight, the resume
+/// cursor carried in `id:` lines, keep-alive comments, the end of the stream (conn_state), and the
+/// session (on a session shard) it is fed from. Private to the net library.
+///
+/// Threads: admit(), the enqueue_*() calls, end(), close_when_idle() and wake() may be called from
+/// any thread (they hand over to the connection's loop); everything else runs on the loop.
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -20,9 +22,8 @@
 
 #include "actors/frame.hpp"
 #include "net/connection_registry.hpp"
-#include "net/queue_gate.hpp"
 #include "net/api_env.hpp"
-#include "net/inbox.hpp"
+#include "net/outbound_queue.hpp"
 #include "net/sse_cursor.hpp"
 #include "net/wake_queue.hpp"
 #include "net/stream_takeover.hpp"
@@ -30,7 +31,10 @@
 
 namespace chat::net {
 
-class sse_session : public closable, public wakeable, public std::enable_shared_from_this<sse_session> {
+class sse_session : public closable,
+                    public wakeable,
+                    private outbound_hooks,
+                    public std::enable_shared_from_this<sse_session> {
 public:
   sse_session(boost::beast::tcp_stream&& stream, api_env& env,
               std::shared_ptr<connection_registry> registry, storage::user user, sse_cursor resume);
@@ -45,44 +49,69 @@ public:
   /// Drain: sends a `reconnect` event, then ends the stream (thread-safe).
   void close_when_idle() override;
 
-  /// A chat message of `room_id` (slot reserved through the gate; thread-safe).
+  /// Reserves a slot in the outbound queue (thread-safe): outbound_queue_base::admit().
+  actors::push_result admit(bool droppable) noexcept { return queue_.admit(droppable); }
+
+  /// A chat message of `room_id` (slot reserved through admit(); thread-safe).
   void enqueue_message(std::string room_id, std::int64_t id, actors::frame_ptr frame);
-  /// An ephemeral event (slot reserved through the gate; thread-safe).
+  /// An ephemeral event (slot reserved through admit(); thread-safe).
   void enqueue_event(actors::frame_ptr frame);
   /// The cursor of `room_id` moved without a message (slot reserved; thread-safe).
   void enqueue_cursor(std::string room_id, std::int64_t id);
   /// Ends the stream, after a final `reconnect` event when `tell` is set (thread-safe).
   void end(std::string reason, bool tell);
 
-  /// The admission gate of the write queue.
-  queue_gate& gate() noexcept { return gate_; }
-
-  /// The wake_queue's drain (on this connection's loop): applies what other threads queued.
+  /// The wake_queue's drain (on this connection's loop): writes what other threads queued.
   void wake() override;
 
 private:
-  /// One queued chunk: per-connection head bytes plus the shared event bytes.
-  struct chunk {
-    std::string head;
-    actors::frame_ptr body; ///< may be null (comments, cursor-only frames)
-    bool counted = true;    ///< holds a gate slot
-    bool message = false;   ///< a chat message (counted as delivered once written)
+  /// Where the stream is in its life; enter() is the only place that changes it, and checks each
+  /// change against this table:
+  ///   head       -> open        the response head was written
+  ///   head       -> finished    it failed, or the stream was ended before it was out
+  ///   open       -> closing     end(): what waits (the `reconnect` event, when told) is written first
+  ///   closing    -> close_sent  nothing waits any more: the last chunk goes out
+  ///   close_sent -> finished    the last chunk was written
+  ///   any        -> finished    the peer went away, a write failed
+  /// Orthogonal to it: the data write in flight (outbound_queue_base::in_flight()).
+  enum class conn_state : std::uint8_t {
+    head,       ///< the response head is being written; events are dropped
+    open,       ///< events stream
+    closing,    ///< the stream ends once the write in flight and what waits are written; new
+                ///< events are dropped
+    close_sent, ///< the last chunk is in flight; then the socket closes
+    finished,   ///< the socket is closed
   };
 
-  /// What another thread handed over: a chat message (cursor moves, event written), an ephemeral
-  /// event, or a cursor move alone. Applied on the loop in arrival order.
-  struct inbound {
-    enum class kind : unsigned char { message, event, cursor };
+  /// What the stream writes, in order (the outbound_queue's item): a chat message (the cursor
+  /// moves, an `id:` line and the event), an ephemeral event, a cursor move alone, or bytes of the
+  /// stream's own (the `ready` event, keep-alive comments, the `reconnect` event; not gated).
+  struct outbound {
+    enum class kind : unsigned char { message, event, cursor, local };
     kind what = kind::event;
     std::int64_t id = 0;
     std::string room_id;
-    actors::frame_ptr frame;
+    actors::frame_ptr frame; ///< null for a cursor move
+    bool message() const noexcept { return what == kind::message; }
+    bool counted() const noexcept { return what != kind::local; }
   };
 
+  /// Moves to `next` (loop only): the one place the state changes; aborts on a change the table
+  /// above does not have.
+  void enter(conn_state next);
+  /// end() was called: the stream is ending.
+  bool ending() const noexcept { return state_ == conn_state::closing || state_ == conn_state::close_sent; }
+  /// A data write is in flight.
+  bool writing() const noexcept { return queue_.in_flight() != 0; }
+
   void on_header(boost::beast::error_code ec, std::size_t bytes);
-  void hand_over(inbound in);
+  /// outbound_hooks: the first item of a burst (any thread): a wake-up through the loop's wake_queue.
+  void flush_wanted() override;
   void on_inbox();
-  void push(chunk c);
+  /// Queues bytes of the stream's own and writes (loop only).
+  void push_local(const actors::frame_ptr& text);
+  /// How `o` goes into the next HTTP chunk (moves the cursor of a message or cursor item).
+  outbound_parts render(outbound& o);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void close_stream();
@@ -95,28 +124,19 @@ private:
   std::shared_ptr<connection_registry> registry_;
   std::uint64_t registry_id_ = 0;
   storage::user user_;
-  sse_cursor cursor_;
+  sse_cursor cursor_;  ///< the position of every room written so far (loop only)
   sse_cursor resume_;
-  queue_gate gate_;
-  wake_queue* waker_ = nullptr;  ///< its loop's (the loop outlives the connection)
-  inbox<inbound> inbox_;          ///< what other threads handed over, until the loop takes it
-  std::vector<inbound> applying_; ///< the inbox being applied (loop only; keeps its capacity)
-  std::deque<chunk> queue_;                 ///< waiting chunks
-  /// The write in flight: its events copied into one HTTP chunk body (one buffer: a gather
-  /// write of three buffers per event cost more in Beast's buffer iteration than the copy).
-  std::string batch_;
-  std::uint32_t in_flight_events_ = 0;   ///< events in the write in flight
-  std::uint32_t in_flight_counted_ = 0;  ///< of them, held by the gate until written
-  std::uint32_t in_flight_messages_ = 0; ///< of them, chat messages
+  std::string id_line_; ///< the `id:` line render() built last (loop only)
+  wake_queue* waker_ = nullptr; ///< its loop's (the loop outlives the connection)
+  /// Gate, inbox, the loop's queue and the batch of the write in flight (outbound_queue.hpp):
+  /// every waiting event (up to a bound) goes out as one HTTP chunk.
+  outbound_queue<outbound> queue_;
   boost::beast::http::response<boost::beast::http::empty_body> res_;
   boost::beast::http::response_serializer<boost::beast::http::empty_body> serializer_{res_};
   boost::asio::steady_timer keepalive_;
   char peer_byte_ = 0;
-  bool started_ = false;
-  bool writing_ = false;
-  bool ending_ = false;
-  bool finished_ = false;
-  std::string end_reason_ = "client";
+  conn_state state_ = conn_state::head;
+  std::string end_reason_ = "client"; ///< metric label once the stream is ending
   actors::session_handle session_; ///< this connection's session (on one of the session shards)
 };
 

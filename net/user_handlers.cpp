@@ -4,7 +4,7 @@
 #include "net/json_views.hpp"
 #include "net/query.hpp"
 #include "net/replies.hpp"
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 namespace chat::net {
 

@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 namespace chat::net {
 

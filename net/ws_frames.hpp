@@ -1,45 +1,42 @@
 #pragma once
-/// Client frames of the `/ws` protocol (docs/protocol.md §2.3): parsing and validation, without
-/// Beast or RapidJSON in the interface, so the rules are unit-tested directly.
+/// Client frames of the `/ws` protocol (docs/protocol.md §2.3): decoding only (shape and types).
+/// The rules of a command's content (text length, blank text, clientId, membership) are
+/// chat_service's, the same for every transport. No Beast or RapidJSON in the interface, so the
+/// decoder is unit-tested directly.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <variant>
 #include <vector>
 
 namespace chat::net {
 
-/// One valid client frame.
+/// One decoded client frame.
 struct client_frame {
   /// The frame's `type`.
-  enum class kind { message, typing, room_join, resume, ping };
+  enum class kind { message, message_edit, message_delete, typing, room_join, resume, ping };
   kind type = kind::ping;
-  std::string room_id;   ///< message, typing, room.join
-  std::string text;      ///< message: the validated text
-  std::string client_id; ///< message: the client's id for the ack (may be empty)
+  std::string room_id;   ///< every kind but resume and ping
+  std::int64_t id = 0;   ///< message.edit, message.delete: the message's id
+  std::string text;      ///< message, message.edit: the text as sent (validated by chat_service)
+  std::string client_id; ///< message, message.edit, message.delete: the client's id for the ack
   bool typing = false;   ///< typing: start (true) or stop (false)
-  std::vector<std::pair<std::string, std::int64_t>> resume; ///< resume: room id → last id seen
+  std::vector<std::pair<std::string, std::int64_t>> resume; ///< resume: room id → last position seen
 };
 
-/// Why a frame was refused: the `error` event's `code`, `message` and the frame's `clientId`.
+/// Why a frame was refused: the `error` event's code (chat::error), message and the frame's clientId.
 struct frame_error {
-  std::string code;
+  std::error_code error;
   std::string message;
   std::string client_id;
 };
 
-/// Limits applied to client frames.
-struct frame_limits {
-  std::size_t max_message_chars = 4000; ///< code points of a chat text
-  std::size_t max_client_id = 64;       ///< bytes of a clientId
-  std::size_t max_resume_rooms = 1000;  ///< rooms in one resume
-};
-
-/// Parses one text frame; a frame_error for every bad input (never throws).
-std::variant<client_frame, frame_error> parse_client_frame(std::string_view text,
-                                                           const frame_limits& limits);
+/// Decodes one text frame; a frame_error for every undecodable input (never throws).
+/// `max_resume_rooms` bounds a resume (command_limits::max_resume_rooms).
+std::variant<client_frame, frame_error> parse_client_frame(std::string_view text, std::size_t max_resume_rooms);
 
 } // namespace chat::net

@@ -10,11 +10,14 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "actors/chat_service.hpp"
 #include "actors/client_sink.hpp"
 #include "actors/json_frames.hpp"
 #include "actors/realtime.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
+#include "common/error.hpp"
+#include "net/invariant.hpp"
 #include "net/live_common.hpp"
 #include "net/transports.hpp"
 #include "net/ws_sink.hpp"
@@ -36,7 +39,7 @@ ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
                        ws_options opts)
   : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
-    gate_(env.opts.live.max_queue_frames), opts_(opts) {
+    opts_(opts), queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport) {
   // The loop the listener put this connection on: its waker and pacing timer.
   auto& loop = env_.loop_of(ex_);
   waker_ = loop.waker.get();
@@ -76,20 +79,20 @@ void ws_session::on_accept(beast::error_code ec) {
     log::debug("ws_accept_failed", {{"error", ec.message()}});
     return finish("error"); // not counted (never accepted); ends the session opened in run()
   }
-  accepted_ = true;
+  enter(conn_state::open);
   heard_ = true; // the handshake counts: a new connection gets the whole idle timeout
   keepalive_->add(weak_from_this(), &keepalive_slot_); // until finish(), which removes it
   env_.metrics.connections(transport).Increment();
   env_.metrics.connections_accepted(transport).Increment();
   arm_first_frame_timer();
+  if (close_code_ != 0) // closed (drain) during the handshake: the close frame goes out first
+    begin_close(false);
   // Frames that came with the upgrade request first.
   if (std::string early = std::move(rx_); !early.empty() && !consume(early.data(), early.size()))
     return;
   // Read before the first wait: a frame the client sent right after the 101 is often there already,
   // and is handled now instead of after a round through the reactor.
   read_available();
-  if (closing_) // closed (drain) during the handshake: the close frame goes out now
-    do_write();
 }
 
 void ws_session::start_realtime() {
@@ -98,7 +101,7 @@ void ws_session::start_realtime() {
   // start exactly at its cursors. A client that sends nothing gets its buffered events after a
   // short wait; nothing is lost either way.
   session_ = env_.realtime->open_session(user_id_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
-  follow_user_rooms(env_, user_id_, session_);
+  env_.chat.follow_user_rooms(user_id_, session_);
 }
 
 void ws_session::arm_first_frame_timer() {
@@ -115,10 +118,20 @@ void ws_session::follow_all(std::map<std::string, std::int64_t> resume) {
   if (resume.empty())
     env_.realtime->release(session_);
   else // the resume's follows, then the release, from one thread: the session sees them in order
-    follow_user_rooms(env_, user_id_, session_, std::move(resume), true);
+    env_.chat.follow_user_rooms(user_id_, session_, std::move(resume), true);
 }
 
 // -- client frames ---------------------------------------------------------------------------
+// Decoded here, carried out by chat_service (the same rules and errors as HTTP); every completion
+// comes back through on_loop(), so it runs on this connection's loop.
+
+actors::post_fn ws_session::on_loop() {
+  return [self = shared_from_this()](std::function<void()> fn) { asio::post(self->ex_, std::move(fn)); };
+}
+
+actors::command_origin ws_session::origin() const {
+  return actors::command_origin{user_id_, transport};
+}
 
 void ws_session::handle_frame(client_frame f) {
   if (!followed_) {
@@ -126,93 +139,110 @@ void ws_session::handle_frame(client_frame f) {
       return follow_all({f.resume.begin(), f.resume.end()});
     follow_all({});
   }
+  auto answer = [self = shared_from_this()](actors::command_result r) { self->answer(r); };
   switch (f.type) {
     case client_frame::kind::message:
-      return send_message(std::move(f));
+      return env_.chat.send(origin(), {std::move(f.room_id), std::move(f.text), std::move(f.client_id)},
+                            on_loop(), std::move(answer));
+    case client_frame::kind::message_edit:
+      return env_.chat.edit(origin(), {std::move(f.room_id), f.id, std::move(f.text), std::move(f.client_id)},
+                            on_loop(), std::move(answer));
+    case client_frame::kind::message_delete:
+      return env_.chat.remove(origin(), {std::move(f.room_id), f.id, std::move(f.client_id)}, on_loop(),
+                              std::move(answer));
     case client_frame::kind::typing:
-      env_.realtime->typing(f.room_id, user_id_, f.typing);
-      return;
+      return env_.chat.typing(origin(), f.room_id, f.typing);
     case client_frame::kind::room_join:
-      return join_room(std::move(f.room_id));
+      return follow_room(std::move(f.room_id), -1);
     case client_frame::kind::resume:
-      return resume(std::move(f.resume));
+      for (auto& [room_id, after] : f.resume)
+        follow_room(std::move(room_id), after);
+      return;
     case client_frame::kind::ping:
       return send_event(R"({"type":"pong","data":{}})");
   }
 }
 
-void ws_session::send_message(client_frame f) {
-  env_.metrics.messages_received(transport).Increment();
-  if (!env_.send_limiter.allow(user_id_)) {
-    env_.metrics.rate_limited("ws_message").Increment();
-    return send_error("rate_limited", "too many messages; slow down", f.client_id);
-  }
-  auto self = shared_from_this();
-  send_chat_message(env_, user_id_, std::move(f.room_id), std::move(f.text),
-                    [self, client_id = std::move(f.client_id)](storage::errc e, const storage::sent_message& m,
-                                                               const std::string& room_id) {
-                      if (e != storage::errc::ok)
-                        return self->send_error(error_code_of(e), error_message_of(e), client_id);
-                      self->send_event(actors::ack_frame_json(client_id, m.id, room_id));
-                    });
+void ws_session::answer(const actors::command_result& r) {
+  if (r.error)
+    return send_error(r.error, r.message, r.client_id);
+  send_event(actors::ack_frame_json(r.client_id, r.id, r.room_id, r.seq));
 }
 
-void ws_session::join_room(std::string room_id) {
-  auto self = shared_from_this();
-  env_.store.check_access(user_id_, room_id, [self, room_id](storage::errc e, storage::room_access a) {
-    if (e != storage::errc::ok)
-      return self->send_error(error_code_of(e), error_message_of(e), {});
-    if (a != storage::room_access::member)
-      return self->send_error(access_code_of(a), access_message_of(a), {});
-    self->env_.realtime->follow(self->session_, room_id, -1);
-  });
+void ws_session::follow_room(std::string room_id, std::int64_t after) {
+  if (!session_)
+    return; // the connection ended
+  env_.chat.follow(origin(), session_, std::move(room_id), after, on_loop(),
+                   [self = shared_from_this()](std::error_code ec, const std::string& why) {
+                     if (ec)
+                       self->send_error(ec, why, {});
+                   });
 }
 
-void ws_session::resume(std::vector<std::pair<std::string, std::int64_t>> rooms) {
-  auto self = shared_from_this();
-  for (auto& [room_id, after] : rooms) {
-    env_.store.check_access(user_id_, room_id,
-                                [self, room_id = room_id, after = after](storage::errc e, storage::room_access a) {
-                                  if (e != storage::errc::ok)
-                                    return self->send_error(error_code_of(e), error_message_of(e), {});
-                                  if (a != storage::room_access::member)
-                                    return self->send_error(access_code_of(a), access_message_of(a), {});
-                                  self->env_.realtime->follow(self->session_, room_id, after);
-                                });
-  }
-}
-
-void ws_session::send_error(std::string_view code, std::string_view message, std::string_view client_id) {
-  send_event(actors::error_frame_json(code, message, client_id));
+void ws_session::send_error(std::error_code ec, std::string_view message, std::string_view client_id) {
+  const auto& e = info(ec);
+  env_.metrics.errors("ws_" + std::string{e.code}).Increment();
+  send_event(actors::error_frame_json(e.code, message.empty() ? e.message : message, client_id));
 }
 
 void ws_session::send_event(std::string json) {
   // Replies to the client's own frames: ephemeral, dropped only when the queue is half full.
-  if (gate_.admit(true) == actors::push_result::queued)
+  if (queue_.admit(true) == actors::push_result::queued)
     enqueue(actors::make_frame(std::move(json)));
+}
+
+// -- close and end -----------------------------------------------------------------------------
+
+void ws_session::enter(conn_state next) {
+  using s = conn_state;
+  bool allowed = false;
+  switch (state_) {
+    case s::handshake: allowed = next == s::open || next == s::finished; break;
+    case s::open: allowed = next == s::closing || next == s::ending || next == s::finished; break;
+    case s::closing: allowed = next == s::ending || next == s::close_sent || next == s::finished; break;
+    case s::ending:
+    case s::close_sent: allowed = next == s::finished; break;
+    case s::finished: break;
+  }
+  CHAT_NET_INVARIANT(allowed, "ws_session: a state change the table does not have");
+  state_ = next;
 }
 
 void ws_session::close_with(std::uint16_t code, std::string reason) {
   asio::dispatch(ex_, [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    if (!self->finished_)
-      self->start_close(code, std::move(reason), close_label(code));
+    if (self->state_ != conn_state::finished)
+      self->start_close(code, std::move(reason), close_label(code), false);
   });
 }
 
 void ws_session::close_when_idle() { close_with(1012, "service restart"); }
 
-void ws_session::start_close(std::uint16_t code, std::string text, std::string label) {
-  if (closing_)
-    return; // the first close wins; its frame is due or sent
-  closing_ = true;
-  close_code_ = code;
-  close_text_ = std::move(text);
-  close_reason_ = std::move(label);
+void ws_session::start_close(std::uint16_t code, std::string text, std::string label, bool last) {
+  if (close_code_ == 0) { // the first close wins; its frame is due or sent
+    close_code_ = code;
+    close_text_ = std::move(text);
+    close_reason_ = std::move(label);
+  }
+  if (state_ != conn_state::handshake) // during the handshake: on_accept starts it
+    begin_close(last);
+}
+
+void ws_session::begin_close(bool last) {
+  switch (state_) {
+    case conn_state::open:
+      enter(last ? conn_state::ending : conn_state::closing);
+      break;
+    case conn_state::closing: // our close is due already; it is now the last thing written
+      if (last)
+        enter(conn_state::ending);
+      return;
+    default: // ending (ours due or in flight), close_sent (ours is out), finished
+      return;
+  }
   silent_sweeps_ = 0; // the keep-alive sweep now bounds the close handshake (two sweeps)
   pong_due_ = ping_due_ = false;
-  drop_queued();
-  if (accepted_)
-    do_write(); // after the write in flight, if any
+  queue_.drop_waiting();
+  do_write(); // after the write in flight, if any
 }
 
 void ws_session::teardown() {
@@ -220,16 +250,15 @@ void ws_session::teardown() {
 }
 
 std::string_view ws_session::end_reason() const noexcept {
-  if (timed_out_)
-    return "idle";
-  return closing_ ? std::string_view{close_reason_} : std::string_view{"error"};
+  return close_code_ != 0 ? std::string_view{close_reason_} : std::string_view{"error"};
 }
 
 void ws_session::finish(std::string_view reason) {
-  if (finished_)
+  if (state_ == conn_state::finished)
     return;
-  finished_ = true;
-  if (accepted_) {
+  const bool accepted = state_ != conn_state::handshake;
+  enter(conn_state::finished);
+  if (accepted) {
     keepalive_->remove(keepalive_slot_); // registered at the accept
     env_.metrics.connections(transport).Decrement();
     env_.metrics.connections_closed(transport, reason).Increment();

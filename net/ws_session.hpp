@@ -1,7 +1,12 @@
 #pragma once
 /// One WebSocket connection on `/ws` (docs/protocol.md §2): Beast's handshake, then the bare
-/// socket speaking frames through ws_codec.hpp; its bounded write queue (one write in flight),
-/// client frame handling, and the session actor it feeds from. Private to the net library.
+/// socket speaking frames through ws_codec.hpp; its outbound queue (outbound_queue.hpp: gate,
+/// inbox, batches) with one write in flight, write pacing, keep-alive and control frames, the
+/// close handshake (conn_state), client frame handling, and the session (on a session shard) it is
+/// fed from. Private to the net library.
+///
+/// Threads: enqueue(), close_with(), close_when_idle(), write_deferred() and wake() may be called
+/// from any thread (they hand over to the connection's loop); everything else runs on the loop.
 
 #include <array>
 #include <atomic>
@@ -19,15 +24,14 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include "actors/session_shard.hpp"
-
+#include "actors/chat_service.hpp"
 #include "actors/frame.hpp"
+#include "actors/session_shard.hpp"
 #include "net/connection_registry.hpp"
-#include "net/inbox.hpp"
 #include "net/keepalive.hpp"
 #include "net/loop_socket.hpp"
-#include "net/queue_gate.hpp"
 #include "net/api_env.hpp"
+#include "net/outbound_queue.hpp"
 #include "net/stream_takeover.hpp"
 #include "net/wake_queue.hpp"
 #include "net/write_coalescer.hpp"
@@ -48,6 +52,7 @@ class ws_session : public closable,
                    public deferred_writer,
                    public wakeable,
                    public keepalive_target,
+                   private outbound_hooks,
                    public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(boost::beast::tcp_stream&& stream, api_env& env,
@@ -64,16 +69,16 @@ public:
   /// Drain: closes with 1012 "service restart" (thread-safe).
   void close_when_idle() override;
 
-  /// Queues a frame (thread-safe; the slot was reserved through the gate). `message` marks chat
-  /// messages (counted in chatnode_messages_delivered_total when written). Frames from other
-  /// threads collect in an inbox; one flush per burst moves them to the connection's loop.
-  void enqueue(actors::frame_ptr frame, bool message = false);
+  /// Reserves a slot in the outbound queue (thread-safe): outbound_queue_base::admit().
+  actors::push_result admit(bool droppable) noexcept { return queue_.admit(droppable); }
+
+  /// Queues a frame whose slot admit() reserved (thread-safe). `message` marks chat messages
+  /// (counted in chatnode_messages_delivered_total when written). Frames from other threads
+  /// collect in the queue's inbox; one flush per burst moves them to the connection's loop.
+  void enqueue(actors::frame_ptr frame, bool message = false) { queue_.enqueue({std::move(frame), message}); }
 
   /// Closes with `code` and `reason` (thread-safe).
   void close_with(std::uint16_t code, std::string reason);
-
-  /// The admission gate of the write queue.
-  queue_gate& gate() noexcept { return gate_; }
 
   /// The coalescer's tick: write what collected in the inbox (thread-safe).
   void write_deferred() override;
@@ -86,8 +91,48 @@ public:
   void keepalive_sweep() override;
 
 private:
-  /// What the write in flight carries.
-  enum class write_kind : std::uint8_t { data, control, close };
+  /// Where the connection is in its life; enter() is the only place that changes it, and checks
+  /// each change against this table:
+  ///   handshake  -> open        the upgrade succeeded (a close chosen meanwhile starts right after)
+  ///   handshake  -> finished    the upgrade failed
+  ///   open       -> closing     we close (drain, kick, slow consumer): our close frame is due
+  ///   open       -> ending      the peer's close came (ours answers it), or a protocol violation
+  ///   closing    -> ending      the same while ours is still due
+  ///   closing    -> close_sent  our close frame goes out
+  ///   ending     -> finished    our close frame was written
+  ///   close_sent -> finished    the peer's answer came (or a violation)
+  ///   any        -> finished    a read or write error, the idle timeout, a close handshake that
+  ///                             took two keep-alive sweeps
+  /// Orthogonal to it: the write in flight (write_kind), the control frames due (pong_due_,
+  /// ping_due_), the keep-alive count, and the close frame chosen (close_code_ != 0: the first
+  /// close wins; chosen during the handshake, it goes out once the socket is ours).
+  enum class conn_state : std::uint8_t {
+    handshake,  ///< Beast's upgrade: the socket is in handshake_; we neither read nor write
+    open,       ///< frames both ways
+    closing,    ///< our close is due after the write in flight; no more data is written; the
+                ///< peer's frames are read (data dropped) until its close comes
+    ending,     ///< our close is due or in flight and is the last thing: the connection ends once
+                ///< it is written; nothing more is read
+    close_sent, ///< our close is out; we wait for the peer's (two keep-alive sweeps at most)
+    finished,   ///< the TCP connection is closed
+  };
+  /// The write in flight (one at a time).
+  enum class write_kind : std::uint8_t { none, data, control, close };
+  /// An outbound frame and whether it is a chat message (outbound_queue's item).
+  struct outbound {
+    actors::frame_ptr frame;
+    bool is_message = false;
+    bool message() const noexcept { return is_message; }
+    static constexpr bool counted() noexcept { return true; }
+  };
+
+  /// Moves to `next` (loop only): the one place the state changes; aborts on a change the table
+  /// above does not have.
+  void enter(conn_state next);
+  /// A close frame is due, or out: data is no longer written.
+  bool closing() const noexcept {
+    return state_ == conn_state::closing || state_ == conn_state::ending || state_ == conn_state::close_sent;
+  }
 
   void on_accept(boost::beast::error_code ec);
   void start_realtime();
@@ -104,13 +149,20 @@ private:
   void fail(std::uint16_t code, std::string_view why);
   // Client frames (ws_session.cpp).
   void handle_frame(client_frame f);
-  void send_message(client_frame f);
+  /// Runs a command's completion on this connection's loop (chat_service's one-thread rule).
+  actors::post_fn on_loop();
+  actors::command_origin origin() const;
+  /// The answer to a command: `ack` or `error`.
+  void answer(const actors::command_result& r);
   void follow_all(std::map<std::string, std::int64_t> resume);
-  void join_room(std::string room_id);
-  void resume(std::vector<std::pair<std::string, std::int64_t>> rooms);
-  void send_error(std::string_view code, std::string_view message, std::string_view client_id);
+  /// `room.join` (after < 0) or one room of a `resume`: membership checked, then followed.
+  void follow_room(std::string room_id, std::int64_t after);
+  void send_error(std::error_code ec, std::string_view message, std::string_view client_id);
   void send_event(std::string json);
   // Writing (ws_session_write.cpp).
+  /// outbound_hooks: the first frame of a burst (any thread): a wake-up through the loop's
+  /// wake_queue, or, for a busy paced connection, the coalescer's next tick.
+  void flush_wanted() override;
   void on_inbox();
   /// At a pacing tick: too few events yet, and a later tick is still within max_wait (loop only).
   bool keeps_collecting();
@@ -119,10 +171,13 @@ private:
   void write_control(write_kind kind);
   void write_data();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
-  void drop_queued();
   void release_idle_buffers();
-  /// Starts the close handshake with `code` (loop only; the first close wins).
-  void start_close(std::uint16_t code, std::string text, std::string label);
+  /// Chooses the close (code, text, metric label; the first close wins) and starts it (loop only).
+  /// `last`: the connection ends once our close frame is written (the peer's close came, or a
+  /// protocol violation) instead of waiting for the peer's answer.
+  void start_close(std::uint16_t code, std::string text, std::string label, bool last);
+  /// open or closing -> closing or ending: data is dropped, the close frame goes out next.
+  void begin_close(bool last);
   /// Closes the TCP connection now and finishes.
   void teardown();
   /// The metric label of a connection that ends now.
@@ -149,47 +204,26 @@ private:
   std::shared_ptr<connection_registry> registry_;
   std::uint64_t registry_id_ = 0;
   std::string user_id_; ///< all a connection needs of its user
-  queue_gate gate_;
-  /// An outbound frame and whether it is a chat message.
-  struct outbound {
-    actors::frame_ptr frame;
-    bool message = false;
-  };
-  inbox<outbound> inbox_;                    ///< frames from other threads, until the flush
-  std::vector<outbound> queue_;              ///< waiting frames from queue_head_ on (loop only)
-  std::size_t queue_head_ = 0;
-  /// The write in flight: one frame as it is (shared, no copy), or a batch copied into
-  /// batch_ (one buffer: a gather write of 2 buffers per event cost more in Beast's buffer
-  /// iteration and in the kernel's iovec walk than the copy does).
-  actors::frame_ptr single_;
-  std::string batch_;
-  std::uint32_t in_flight_events_ = 0;       ///< frames in the write in flight (still counted by the gate)
-  std::uint32_t in_flight_messages_ = 0;     ///< chat messages among them
   ws_options opts_;
+  /// Gate, inbox, the loop's queue and the batch of the write in flight (outbound_queue.hpp).
+  outbound_queue<outbound> queue_;
   wake_queue* waker_ = nullptr;              ///< its loop's (the loop outlives the connection)
   write_coalescer* coalescer_ = nullptr;     ///< its loop's, for batching connections when pacing is on
   keepalive_timer* keepalive_ = nullptr;     ///< its loop's; registered from the accept to finish()
   std::size_t keepalive_slot_ = 0;           ///< its place there (loop only)
   bool heard_ = false;                       ///< anything (data, ping, pong) came since the last sweep
-  bool timed_out_ = false;                   ///< closed by the keep-alive: the peer went silent
   bool ping_due_ = false;                    ///< a keep-alive ping waits for the write in flight
   bool pong_due_ = false;                    ///< a pong (pong_payload_) waits for the write in flight
   std::uint8_t silent_sweeps_ = 0;           ///< sweeps in a row without hearing from the peer
-  /// When the last write started (steady_clock ticks; read by enqueue on other threads).
+  /// When the last write started (steady_clock ticks; read by flush_wanted on other threads).
   std::atomic<std::chrono::steady_clock::rep> last_write_{0};
   std::atomic<bool> busy_{false}; ///< the last two writes were less than the pacing interval apart
   bool paced_ = false;            ///< the next write is a pacing tick's (loop only)
-  bool writing_ = false;
-  write_kind in_flight_kind_ = write_kind::data;
-  bool closing_ = false;          ///< a close frame is due or sent; data is no longer written
-  bool close_sent_ = false;       ///< our close frame went out: nothing more is written
-  bool peer_closed_ = false;      ///< the peer's close frame arrived: nothing more is read
-  bool failing_ = false;          ///< a protocol violation: the TCP connection ends after our close
-  bool finished_ = false;
-  bool accepted_ = false;
+  conn_state state_ = conn_state::handshake;
+  write_kind in_flight_ = write_kind::none;
+  std::uint16_t close_code_ = 0;        ///< the close frame's code once a close is chosen (0: none yet)
+  std::string close_text_;              ///< its reason text
   std::string close_reason_ = "client"; ///< metric label of why the server closed
-  std::uint16_t close_code_ = 1000;
-  std::string close_text_;
   actors::session_handle session_; ///< this connection's session (on one of the session shards)
   bool followed_ = false;                 ///< the user's rooms are followed
   /// Follows live if the client sends no first frame; exists only until the first frame or expiry.

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include "common/error.hpp"
 #include "metrics/node_metrics.hpp"
 
 namespace chat::net {
@@ -94,30 +95,30 @@ bool ws_session::consume(char* data, std::size_t size) {
 bool ws_session::on_frame(const ws_read& r) {
   switch (r.what) {
     case ws_read::kind::text:
-      if (!closing_) // after a close, data frames are read and dropped (RFC 6455 §5.5.1)
+      if (state_ == conn_state::open) // after a close, data frames are read and dropped (RFC 6455 §5.5.1)
         on_text(r.payload);
-      return !finished_;
+      return state_ != conn_state::finished;
     case ws_read::kind::binary:
-      if (!closing_) {
+      if (state_ == conn_state::open) {
         env_.metrics.errors("ws_binary_frame").Increment();
-        send_error("bad_request", "binary frames are not supported", {});
+        send_error(error::bad_request, "binary frames are not supported", {});
       }
       return true;
     case ws_read::kind::ping:
-      if (!closing_) { // only the latest ping needs its pong (RFC 6455 §5.5.3)
+      if (state_ == conn_state::open) { // only the latest ping needs its pong (RFC 6455 §5.5.3)
         pong_payload_.assign(r.payload);
         pong_due_ = true;
         do_write();
       }
       return true;
     case ws_read::kind::close:
-      peer_closed_ = true;
-      if (close_sent_) { // the answer to ours: the handshake is complete
+      if (state_ == conn_state::close_sent) { // the answer to ours: the handshake is complete
         teardown();
         return false;
       }
-      // Echo the peer's code; ours if a close of our own was already due.
-      start_close(r.code == ws_close::no_status ? ws_close::normal : r.code, {}, "client");
+      // Echo the peer's code (ours if a close of our own was already due); the connection ends
+      // once it is written.
+      start_close(r.code == ws_close::no_status ? ws_close::normal : r.code, {}, "client", true);
       return false;
     default: // pong, or a fragment assembled in the reader
       return true;
@@ -125,21 +126,18 @@ bool ws_session::on_frame(const ws_read& r) {
 }
 
 void ws_session::on_text(std::string_view text) {
-  auto parsed = parse_client_frame(text, frame_limits{env_.opts.max_message_chars});
-  if (auto* err = std::get_if<frame_error>(&parsed)) {
-    env_.metrics.errors("ws_" + err->code).Increment();
-    return send_error(err->code, err->message, err->client_id);
-  }
+  auto parsed = parse_client_frame(text, env_.chat.limits().max_resume_rooms);
+  if (auto* err = std::get_if<frame_error>(&parsed))
+    return send_error(err->error, err->message, err->client_id);
   handle_frame(std::move(std::get<client_frame>(parsed)));
 }
 
 void ws_session::fail(std::uint16_t code, std::string_view why) {
   const bool too_big = code == ws_close::too_big;
   env_.metrics.errors(too_big ? "ws_frame_too_big" : "ws_protocol_error").Increment();
-  failing_ = true;
-  if (close_sent_)
+  if (state_ == conn_state::close_sent)
     return teardown();
-  start_close(code, std::string{why}, too_big ? "too_big" : "protocol_error");
+  start_close(code, std::string{why}, too_big ? "too_big" : "protocol_error", true); // then the connection ends
 }
 
 } // namespace chat::net

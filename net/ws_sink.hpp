@@ -39,7 +39,7 @@ private:
     auto s = session_.lock();
     if (!s)
       return actors::push_result::dropped; // connection gone; the actor is ending too
-    auto r = s->gate().admit(droppable);
+    auto r = s->admit(droppable); // a slot in the connection's outbound_queue
     if (r == actors::push_result::queued)
       s->enqueue(frame, !droppable);
     return r;

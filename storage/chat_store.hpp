@@ -84,7 +84,9 @@ struct dm_result {
 
 /// A message as stored: its id (the sorted-set score) and its JSON, normalised to
 /// `{"id":<int>,"roomId":"…","from":"…","date":<int seconds>,"message":"…"}` (tutorial rows are
-/// given the id = their score, `from` as a string and `date` as an integer).
+/// given the id = their score, `from` as a string and `date` as an integer), with `"edited":<unix ms>`
+/// last once edited. In history a deleted message is its tombstone
+/// `{"id":<int>,"roomId":"…","from":"…","date":<int seconds>,"deleted":true}`.
 struct stored_message {
   std::int64_t id = 0;
   std::string json;
@@ -96,6 +98,21 @@ struct sent_message {
   std::int64_t prev = 0; ///< id of the room's previous message (0 if none): makes each room a chain
   std::int64_t date = 0; ///< unix seconds, stamped by Redis' clock
   std::string json;      ///< the message JSON as stored and delivered
+};
+
+/// A positioned room event read back from storage: its position in the room's id sequence and its
+/// client frame `{"type":T,"data":D}` (for a message row: `{"type":"message","data":<normalised message json>}`).
+struct stored_event {
+  std::int64_t id = 0;
+  std::string frame;
+};
+
+/// A room event this node has just written: confirmed by Redis.
+struct written_event {
+  std::int64_t seq = 0;  ///< its position (unique, strictly increasing per room, shared with message ids)
+  std::int64_t prev = 0; ///< the room's previous position (the chain link)
+  std::string data;      ///< the event's data JSON D (HTTP replies use it)
+  std::string frame;     ///< `{"type":T,"data":D}` exactly as delivered to clients
 };
 
 /// Whether a user may read and write a room.
@@ -111,7 +128,7 @@ struct store_options {
   /// send_message refuses (errc::overloaded) while the oldest Redis command in flight (or message
   /// waiting for its call) has waited longer than this: under overload a message fails fast instead of queueing without bound.
   /// Zero: never refuse.
-  std::chrono::milliseconds max_queue_delay{0};
+  std::chrono::milliseconds max_queue_delay{500};
 };
 
 class chat_store {
@@ -199,17 +216,41 @@ public:
 
   // -- messages ------------------------------------------------------------------
 
-  /// Tutorial paging: exactly `size` messages starting `offset` from the newest, newest first.
+  /// Tutorial paging: exactly `size` messages (tombstones included, at their place) starting `offset`
+  /// from the newest, newest first.
   void messages_by_offset(std::string room_id, std::int64_t offset, std::int64_t size,
                           callback<std::vector<stored_message>> done);
 
-  /// Cursor paging: up to `limit` messages with id < `before` (newest first); no `before` = newest.
+  /// Cursor paging: up to `limit` messages and tombstones with id < `before` (newest first); no
+  /// `before` = newest.
   void messages_before(std::string room_id, std::optional<std::int64_t> before, std::int64_t limit,
                        callback<std::vector<stored_message>> done);
 
-  /// Resume: up to `limit` messages with id > `after`, oldest first.
-  void messages_after(std::string room_id, std::int64_t after, std::int64_t limit,
-                      callback<std::vector<stored_message>> done);
+  // -- room events (positions shared with message ids) --------------------------------
+
+  /// Replay: up to `limit` positioned events of the room with position > `after`, oldest first: the
+  /// messages of `room:{id}` (current state: edited text; deleted ones absent) merged with the entries of
+  /// `chat:room:{id}:events`, in position order. errc::invalid for a bad room id. Unreadable message
+  /// rows are skipped and counted (errors{kind="bad_stored_message"}), as by the history reads.
+  void events_after(std::string room_id, std::int64_t after, std::int64_t limit,
+                    callback<std::vector<stored_event>> done);
+
+  /// Edits message `message_id` of `room_id` as `user_id`: errc::forbidden when the user is not a member or
+  /// not the author, errc::not_found for an unknown room or message (also a deleted one), errc::invalid for
+  /// bad ids or text over 64 KiB. `text` is validated by the caller. Atomically: rewrites the `room:{id}`
+  /// member (same score; `message` replaced, `"edited":<redis time ms>` set), allocates the position E,
+  /// appends `{"type":"message.updated","data":<the whole current message json with "seq":E>}` to the event
+  /// log and PUBLISHes the envelope `{"serverId":…,"type":"message.updated","ts","prev","seq":E,"data"}`.
+  void edit_message(std::string room_id, std::int64_t message_id, std::string user_id, std::string text,
+                    callback<written_event> done);
+
+  /// Deletes a message: the author or a user whose `user:{id}` role is `admin`, a member of the room
+  /// (errc::forbidden otherwise, errc::not_found and errc::invalid as for edits). Atomically: ZREM from
+  /// `room:{id}`, tombstone `{"id","roomId","from","date","deleted":true}` into `chat:room:{id}:deleted`
+  /// (score = message id), event `{"type":"message.deleted","data":{"id":M,"roomId":"…","seq":E}}`
+  /// appended and published.
+  void delete_message(std::string room_id, std::int64_t message_id, std::string user_id,
+                      callback<written_event> done);
 
   /// False (and counted in chatnode_messages_shed_total) while the oldest Redis command in flight,
   /// or the oldest message waiting for its send_message call, has waited longer than

@@ -3,6 +3,8 @@
 /// Callbacks handed to Redis never capture the chat_store itself (it may be destroyed while
 /// replies are in flight): they capture the shared runner and the metrics pointer only.
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +34,9 @@ struct chat_store::impl {
 
 namespace detail {
 
+inline constexpr std::int64_t max_page = 1000;             ///< rows per history or replay read
+inline constexpr std::size_t max_text_bytes = 64 * 1024;   ///< message text the store accepts
+
 /// Delivers `e` with an empty value on the Redis strand (no Redis round trip).
 template <class T>
 void fail_soon(redis_client& redis, callback<T> done, errc e) {
@@ -53,6 +58,17 @@ const std::string& text_of(const redis_reply& r) noexcept;
 
 /// True when a username may be looked up (1–256 bytes, no control characters).
 bool is_lookup_username(std::string_view name) noexcept;
+
+/// Logs and counts (errors{kind="bad_stored_message"}) `skipped` unreadable stored rows of a room.
+void report_unreadable(metrics::node_metrics* metrics, std::string_view room_id, std::int64_t skipped);
+
+/// Runs a room event script (lua_fragments.hpp, kRoomEvent) with the common KEYS/ARGV prefix for
+/// `room_id` and `user_id` (both valid) followed by `keys_tail` and `args_tail`, and settles `done`
+/// with its common reply (parse_written_event); counts the publish.
+void run_room_event_script(const script_runner& scripts, const std::string& server_id_json,
+                           const lua_script& script, const std::string& room_id, std::string user_id,
+                           std::vector<std::string> keys_tail, std::vector<std::string> args_tail,
+                           callback<written_event> done);
 
 } // namespace detail
 

@@ -1,4 +1,4 @@
-// chat_store: message history reads and the atomic send.
+// chat_store: message history reads (current state: edited text, tombstones) and the atomic send.
 #include "storage/chat_store.hpp"
 
 #include <algorithm>
@@ -7,49 +7,47 @@
 #include "metrics/node_metrics.hpp"
 #include "storage/chat_store_impl.hpp"
 #include "storage/key_schema.hpp"
+#include "storage/lua_scripts.hpp"
 #include "storage/message_json.hpp"
+#include "storage/room_event_replies.hpp"
 
 namespace chat::storage {
 
 namespace {
 
-constexpr std::int64_t max_page = 1000;
-constexpr std::size_t max_text_bytes = 64 * 1024;
-
-/// Runs one WITHSCORES range command and normalises the rows; unparseable rows are skipped and
-/// counted (errors{kind="bad_stored_message"}) instead of failing the page.
-void read_page(const std::shared_ptr<redis_client>& redis, std::vector<std::string> argv,
-               std::string room_id, callback<std::vector<stored_message>> done, const char* op) {
-  auto* metrics = redis->metrics();
-  redis->command(std::move(argv), [done = std::move(done), room_id = std::move(room_id), metrics,
-                                   op](redis_reply r) {
-    if (!r.is_array() || r.elements.size() % 2 != 0) {
+/// The handler of a history page (flat member, score pairs): normalised rows; unreadable ones are
+/// skipped and counted instead of failing the page.
+redis_client::reply_handler page_handler(const script_runner& scripts, std::string room_id,
+                                         callback<std::vector<stored_message>> done, const char* op) {
+  return [done = std::move(done), room_id = std::move(room_id), metrics = scripts.redis()->metrics(),
+          op](redis_reply r) {
+    std::vector<stored_message> out;
+    std::int64_t skipped = 0;
+    if (!parse_message_rows(r, room_id, out, skipped)) {
       done(detail::failure_of(r, op), {});
       return;
     }
-    std::vector<stored_message> out;
-    out.reserve(r.elements.size() / 2);
-    std::int64_t skipped = 0;
-    for (std::size_t i = 0; i < r.elements.size(); i += 2) {
-      double score = 0;
-      std::optional<stored_message> m;
-      if (r.elements[i].is_string() && r.elements[i + 1].is_string() && parse_score(r.elements[i + 1].str, score))
-        m = normalise_message(r.elements[i].str, score, room_id);
-      if (m)
-        out.push_back(std::move(*m));
-      else
-        ++skipped;
-    }
-    if (skipped > 0) {
-      log::warn("stored_message_unreadable", {{"room", room_id}, {"skipped", skipped}});
-      if (metrics != nullptr)
-        metrics->errors("bad_stored_message").Increment(static_cast<double>(skipped));
-    }
+    detail::report_unreadable(metrics, room_id, skipped);
     done(errc::ok, std::move(out));
-  });
+  };
 }
 
+/// No deeper offset than this reaches Redis (its Lua numbers are doubles); a deeper page is empty.
+constexpr std::int64_t max_offset = std::int64_t{1} << 50;
+
 } // namespace
+
+namespace detail {
+
+void report_unreadable(metrics::node_metrics* metrics, std::string_view room_id, std::int64_t skipped) {
+  if (skipped <= 0)
+    return;
+  log::warn("stored_message_unreadable", {{"room", room_id}, {"skipped", skipped}});
+  if (metrics != nullptr)
+    metrics->errors("bad_stored_message").Increment(static_cast<double>(skipped));
+}
+
+} // namespace detail
 
 void chat_store::messages_by_offset(std::string room_id, std::int64_t offset, std::int64_t size,
                                     callback<std::vector<stored_message>> done) {
@@ -57,15 +55,15 @@ void chat_store::messages_by_offset(std::string room_id, std::int64_t offset, st
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }
-  size = std::min(size, max_page);
-  if (size == 0) {
+  size = std::min(size, detail::max_page);
+  if (size == 0 || offset > max_offset) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
     return;
   }
-  read_page(impl_->redis,
-            {"ZREVRANGE", keys::room(room_id), std::to_string(offset), std::to_string(offset + size - 1),
-             "WITHSCORES"},
-            room_id, std::move(done), "messages_by_offset");
+  auto& scripts = *impl_->scripts;
+  std::vector<std::string> keys{keys::room(room_id), keys::room_deleted(room_id)};
+  scripts.run(scripts::history_by_offset, std::move(keys), {std::to_string(offset), std::to_string(size)},
+              page_handler(scripts, std::move(room_id), std::move(done), "messages_by_offset"));
 }
 
 void chat_store::messages_before(std::string room_id, std::optional<std::int64_t> before, std::int64_t limit,
@@ -74,33 +72,16 @@ void chat_store::messages_before(std::string room_id, std::optional<std::int64_t
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }
-  limit = std::min(limit, max_page);
+  limit = std::min(limit, detail::max_page);
   if (limit == 0) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
     return;
   }
   std::string max = before ? "(" + std::to_string(*before) : std::string{"+inf"};
-  read_page(impl_->redis,
-            {"ZREVRANGEBYSCORE", keys::room(room_id), std::move(max), "-inf", "WITHSCORES", "LIMIT", "0",
-             std::to_string(limit)},
-            room_id, std::move(done), "messages_before");
-}
-
-void chat_store::messages_after(std::string room_id, std::int64_t after, std::int64_t limit,
-                                callback<std::vector<stored_message>> done) {
-  if (!classify_room_id(room_id) || limit < 0) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
-    return;
-  }
-  limit = std::min(limit, max_page);
-  if (limit == 0) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
-    return;
-  }
-  read_page(impl_->redis,
-            {"ZRANGEBYSCORE", keys::room(room_id), "(" + std::to_string(after), "+inf", "WITHSCORES", "LIMIT",
-             "0", std::to_string(limit)},
-            room_id, std::move(done), "messages_after");
+  auto& scripts = *impl_->scripts;
+  std::vector<std::string> keys{keys::room(room_id), keys::room_deleted(room_id)};
+  scripts.run(scripts::history_before, std::move(keys), {std::move(max), std::to_string(limit)},
+              page_handler(scripts, std::move(room_id), std::move(done), "messages_before"));
 }
 
 bool chat_store::admit_message() {
@@ -121,7 +102,7 @@ bool chat_store::admit_message() {
 
 void chat_store::send_message(std::string room_id, std::string from_user_id, std::string text,
                               callback<sent_message> done) {
-  if (!classify_room_id(room_id) || !is_valid_user_id(from_user_id) || text.size() > max_text_bytes) {
+  if (!classify_room_id(room_id) || !is_valid_user_id(from_user_id) || text.size() > detail::max_text_bytes) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }

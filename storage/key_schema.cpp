@@ -109,6 +109,8 @@ std::string user(std::string_view id) { return cat("user:", id); }
 std::string user_rooms(std::string_view id) { return cat("user:", id, ":rooms"); }
 std::string room(std::string_view room_id) { return cat("room:", room_id); }
 std::string room_last_id(std::string_view room_id) { return cat("chat:room:", room_id, ":last_id"); }
+std::string room_events(std::string_view room_id) { return cat("chat:room:", room_id, ":events"); }
+std::string room_deleted(std::string_view room_id) { return cat("chat:room:", room_id, ":deleted"); }
 std::string session(std::string_view token_hash) { return cat("chat:session:", token_hash); }
 std::string rate_limit(std::string_view key) { return cat("chat:ratelimit:", key); }
 std::string room_channel(std::string_view room_id) { return cat("chat:room:", room_id); }

@@ -39,7 +39,9 @@ namespace keys {
 std::string user(std::string_view id);             ///< `user:{id}` (hash)
 std::string user_rooms(std::string_view id);       ///< `user:{id}:rooms` (set)
 std::string room(std::string_view room_id);        ///< `room:{id}` (zset of messages)
-std::string room_last_id(std::string_view room_id); ///< `chat:room:{id}:last_id`
+std::string room_last_id(std::string_view room_id); ///< `chat:room:{id}:last_id` (the room's last position)
+std::string room_events(std::string_view room_id);  ///< `chat:room:{id}:events` (zset: event frames by position)
+std::string room_deleted(std::string_view room_id); ///< `chat:room:{id}:deleted` (zset: tombstones by message id)
 std::string session(std::string_view token_hash); ///< `chat:session:{sha256hex}`
 std::string rate_limit(std::string_view key);      ///< `chat:ratelimit:{key}`
 std::string room_channel(std::string_view room_id); ///< Pub/Sub channel `chat:room:{id}`

@@ -5,6 +5,8 @@
 
 #include <openssl/evp.h>
 
+#include "storage/lua_fragments.hpp"
+
 namespace chat::storage {
 
 std::string sha1_hex(std::string_view data) {
@@ -137,12 +139,13 @@ return n
 )lua"};
 
 // General first; DMs carry both usernames, named rooms their name; unnamed non-DM ids are skipped.
-const lua_script user_rooms{"user_rooms", R"lua(
+// A room's head is its last position (message or event), so a live start there replays nothing.
+// (Bodies built at start-up live as long as the scripts.)
+const std::string user_rooms_body = std::string{lua::kPosition} + R"lua(
 local uid = ARGV[1]
 if redis.call('EXISTS', 'user:' .. uid) == 0 then return {'not_found'} end
 local function head(r)
-  local top = redis.call('ZREVRANGE', 'room:' .. r, 0, 0, 'WITHSCORES')
-  return top[2] or '0'
+  return string.format('%d', last_position('room:' .. r, 'chat:room:' .. r .. ':last_id'))
 end
 local out = {'ok', {'0', head('0'), redis.call('GET', 'room:0:name') or 'General'}}
 for _, r in ipairs(redis.call('SMEMBERS', 'user:' .. uid .. ':rooms')) do
@@ -158,31 +161,11 @@ for _, r in ipairs(redis.call('SMEMBERS', 'user:' .. uid .. ':rooms')) do
   end
 end
 return out
-)lua"};
-
-// The access rule, shared by check_access and send_message. access(user id, room id) →
-// 'member' | 'forbidden' | 'not_found'; both ids already syntactically valid and canonical.
-constexpr char kAccessFunction[] = R"lua(
-local function access(uid, room)
-  if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
-  if room == '0' then return 'member' end
-  local a, b = string.match(room, '^(%d+):(%d+)$')
-  if a then
-    if redis.call('SISMEMBER', 'user:' .. a .. ':rooms', room) == 0
-       and redis.call('SISMEMBER', 'user:' .. b .. ':rooms', room) == 0 then return 'not_found' end
-    if uid == a or uid == b then return 'member' end
-    return 'forbidden'
-  end
-  if redis.call('SISMEMBER', 'chat:channels', room) == 0
-     and redis.call('EXISTS', 'room:' .. room .. ':name') == 0 then return 'not_found' end
-  if redis.call('SISMEMBER', 'room:' .. room .. ':members', uid) == 1
-     or redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
-  return 'forbidden'
-end
 )lua";
+const lua_script user_rooms{"user_rooms", user_rooms_body};
 
-// ARGV: user id, room id. (Bodies built at start-up live as long as the scripts.)
-const std::string check_access_body = std::string{kAccessFunction} + R"lua(
+// ARGV: user id, room id.
+const std::string check_access_body = std::string{lua::kAccess} + R"lua(
 return access(ARGV[1], ARGV[2])
 )lua";
 const lua_script check_access{"check_access", check_access_body};
@@ -251,12 +234,12 @@ return 'ok'
 // ones were in flight). KEYS: per message room:{id}, chat:room:{id}:last_id. ARGV[1]: the server id
 // as a JSON string; then per message six: Pub/Sub channel, JSON fragments (already quoted and
 // escaped) of room id, sender id and text, then the sender id and room id as they are. Each sender
-// must be a member (the access rule above, in the same atomic step: no window between the check and
-// the write). id = max(now_ms, last + 1) with last = max(last_id, highest score), so ids are unique
-// and strictly increasing per room even when the clock steps back or one call holds several messages
-// of a room. Answers one element per message: 'forbidden' / 'not_found' (nothing written for it) or
+// must be a member (the access rule, in the same atomic step: no window between the check and
+// the write). id = next_position (lua_fragments.hpp): max(now_ms, last + 1) with last the room's last
+// position (message or event), so ids are unique and strictly increasing per room even when the clock
+// steps back or one call holds several messages of a room. Answers one element per message: 'forbidden' / 'not_found' (nothing written for it) or
 // {id, last, date, json}.
-const std::string send_message_body = std::string{kAccessFunction} + R"lua(
+const std::string send_message_body = std::string{lua::kAccess} + lua::kPosition + R"lua(
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local date = math.floor(now_ms / 1000)
@@ -269,20 +252,12 @@ for i = 1, #KEYS / 2 do
   if allowed ~= 'member' then
     out[i] = allowed
   else
-    local zkey, lkey = KEYS[2 * i - 1], KEYS[2 * i]
-    local last = tonumber(redis.call('GET', lkey) or '0') or 0
-    local top = redis.call('ZREVRANGE', zkey, 0, 0, 'WITHSCORES')
-    if top[2] then
-      local s = math.floor(tonumber(top[2]) or 0)
-      if s > last then last = s end
-    end
-    local id = now_ms
-    if last + 1 > id then id = last + 1 end
+    local zkey = KEYS[2 * i - 1]
+    local id, last = next_position(zkey, KEYS[2 * i], now_ms)
     local ids = string.format('%d', id)
     local json = '{"id":' .. ids .. ',"roomId":' .. ARGV[a + 2] .. ',"from":' .. ARGV[a + 3] .. ',"date":'
       .. dates .. ',"message":' .. ARGV[a + 4] .. '}'
     redis.call('ZADD', zkey, ids, json)
-    redis.call('SET', lkey, ids)
     redis.call('PUBLISH', ARGV[a + 1], head .. string.format('%d', last) .. ',"data":' .. json .. '}')
     out[i] = {id, last, date, json}
   end

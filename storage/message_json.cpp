@@ -89,19 +89,40 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
-std::string build_message_json(std::int64_t id, std::string_view room_id, std::string_view from,
-                               std::int64_t date, std::string_view text) {
-  std::string out;
-  out.reserve(64 + room_id.size() + from.size() + text.size());
+namespace {
+
+/// `{"id":…,"roomId":"…","from":"…","date":…` (the object left open).
+void append_message_head(std::string& out, std::int64_t id, std::string_view room_id, std::string_view from,
+                         std::int64_t date) {
   out.append("{\"id\":").append(std::to_string(id));
   out.append(",\"roomId\":");
   append_json_string(out, room_id);
   out.append(",\"from\":");
   append_json_string(out, from);
   out.append(",\"date\":").append(std::to_string(date));
+}
+
+} // namespace
+
+std::string build_message_json(std::int64_t id, std::string_view room_id, std::string_view from,
+                               std::int64_t date, std::string_view text, std::int64_t edited) {
+  std::string out;
+  out.reserve(80 + room_id.size() + from.size() + text.size());
+  append_message_head(out, id, room_id, from, date);
   out.append(",\"message\":");
   append_json_string(out, text);
+  if (edited > 0)
+    out.append(",\"edited\":").append(std::to_string(edited));
   out.append("}");
+  return out;
+}
+
+std::string build_tombstone_json(std::int64_t id, std::string_view room_id, std::string_view from,
+                                 std::int64_t date) {
+  std::string out;
+  out.reserve(80 + room_id.size() + from.size());
+  append_message_head(out, id, room_id, from, date);
+  out.append(",\"deleted\":true}");
   return out;
 }
 
@@ -152,13 +173,25 @@ std::optional<stored_message> normalise_message(std::string_view raw, double sco
     if (!floor_to_int64(secs, date))
       return std::nullopt;
   }
+  if (auto it = d.FindMember("deleted"); it != d.MemberEnd() && !it->value.IsNull()) {
+    if (!it->value.IsBool())
+      return std::nullopt;
+    if (it->value.GetBool()) { // a tombstone: whatever text it may hold is gone
+      msg.json = build_tombstone_json(msg.id, room, from, date);
+      return msg;
+    }
+  }
+  std::int64_t edited = 0;
+  if (auto it = d.FindMember("edited"); it != d.MemberEnd() && !it->value.IsNull())
+    if (!number_of(it->value, edited) || edited <= 0)
+      return std::nullopt;
   std::string text;
   if (auto it = d.FindMember("message"); it != d.MemberEnd() && !it->value.IsNull()) {
     if (!it->value.IsString())
       return std::nullopt;
     text.assign(it->value.GetString(), it->value.GetStringLength());
   }
-  msg.json = build_message_json(msg.id, room, from, date, text);
+  msg.json = build_message_json(msg.id, room, from, date, text, edited);
   return msg;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 /// Message JSON: escaping text into JSON fragments once (for the send_message script), and
 /// normalising stored rows (ours and the tutorial's) into one shape:
-/// `{"id":<int>,"roomId":"…","from":"…","date":<int seconds>,"message":"…"}`.
+/// `{"id":<int>,"roomId":"…","from":"…","date":<int seconds>,"message":"…"}`, plus `"edited":<unix ms>`
+/// for an edited message, or the tombstone `{"id","roomId","from","date","deleted":true}`.
 
 #include <cstdint>
 #include <optional>
@@ -22,16 +23,23 @@ void append_json_string(std::string& out, std::string_view text);
 /// (callers validate).
 std::string json_string(std::string_view text);
 
-/// The message JSON exactly as the send_message Lua script builds it from json_string() fragments.
+/// The message JSON exactly as the send_message Lua script builds it from json_string() fragments;
+/// with `edited` > 0 as the edit_message script rewrites it (`,"edited":<edited>` last).
 std::string build_message_json(std::int64_t id, std::string_view room_id, std::string_view from,
-                               std::int64_t date, std::string_view text);
+                               std::int64_t date, std::string_view text, std::int64_t edited = 0);
+
+/// A deleted message's tombstone as the delete_message script stores it:
+/// `{"id":…,"roomId":"…","from":"…","date":…,"deleted":true}`.
+std::string build_tombstone_json(std::int64_t id, std::string_view room_id, std::string_view from,
+                                 std::int64_t date);
 
 /// Parses a sorted-set score as Redis prints it ("1700000000123", "1615480369", "1.5e9").
 bool parse_score(std::string_view text, double& out) noexcept;
 
 /// Normalises one stored row with sorted-set score `score`. Rows without "id" (tutorial) get the
 /// score as id; a numeric "from" becomes a string; a float "date" is floored; a missing "date" is
-/// derived from the score; a missing "roomId" becomes `room_id`. Unknown fields are dropped.
+/// derived from the score; a missing "roomId" becomes `room_id`. An integer "edited" (unix ms) is
+/// kept; a row with `"deleted":true` is a tombstone and keeps no text. Unknown fields are dropped.
 /// std::nullopt when the row is not a JSON object or a field has an impossible type.
 std::optional<stored_message> normalise_message(std::string_view raw, double score,
                                                 std::string_view room_id);

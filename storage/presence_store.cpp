@@ -113,18 +113,14 @@ void presence_store::user_offline(std::string user_id, callback<presence_change>
 }
 
 void presence_store::room_head(std::string room_id, callback<std::int64_t> done) {
-  scripts_->redis()->command(
-    {"ZREVRANGE", keys::room(room_id), "0", "0", "WITHSCORES"}, [done = std::move(done)](redis_reply r) {
-      if (!r.is_array()) {
-        done(failure_of(r, "room_head"), 0);
-        return;
-      }
-      if (r.elements.size() < 2) {
-        done(errc::ok, 0);
-        return;
-      }
-      done(errc::ok, std::strtoll(r.elements[1].str.c_str(), nullptr, 10));
-    });
+  scripts_->run(scripts::room_head, {keys::room(room_id), keys::room_last_id(room_id)}, {},
+                [done = std::move(done)](redis_reply r) {
+                  if (!r.is_string()) {
+                    done(failure_of(r, "room_head"), 0);
+                    return;
+                  }
+                  done(errc::ok, std::strtoll(r.str.c_str(), nullptr, 10));
+                });
 }
 
 } // namespace chat::storage

@@ -41,7 +41,8 @@ public:
   /// The user's last connection on this node closed.
   void user_offline(std::string user_id, callback<presence_change> done);
 
-  /// Id of the newest message of a room (0 for an empty room).
+  /// The room's last position: the newest message id or event position (0 for an empty room), so a
+  /// connection that starts there replays nothing written before it connected.
   void room_head(std::string room_id, callback<std::int64_t> done);
 
 private:

@@ -50,6 +50,10 @@ public:
   /// admission asks this for every message.
   std::chrono::steady_clock::duration oldest_wait(std::chrono::steady_clock::time_point now) const noexcept;
 
+  /// The server id as a JSON string literal: every envelope this node publishes starts with
+  /// `{"serverId":` and it (room event scripts stamp it too).
+  const std::string& server_id_json() const noexcept { return server_id_json_; }
+
 private:
   void send(outgoing_message* batch, std::size_t n); ///< moves from the n messages
   void on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r);

@@ -66,11 +66,11 @@ private:
   std::size_t capacity_;
 };
 
-/// An in-memory message store. In deferred mode, reads wait until complete_all().
+/// An in-memory event store (message frames). In deferred mode, reads wait until complete_all().
 class fake_history : public actors::history_source {
 public:
   void add(const std::string& room_id, std::int64_t id) {
-    rows_[room_id].push_back({id, message_json(room_id, id)});
+    rows_[room_id].push_back({id, *actors::make_message_frame(message_json(room_id, id))});
   }
 
   static std::string message_json(const std::string& room_id, std::int64_t id) {
@@ -78,8 +78,8 @@ public:
            std::to_string(id) + R"("})";
   }
 
-  void messages_after(const std::string& room_id, std::int64_t after, std::int64_t limit,
-                      std::function<void(bool, std::vector<actors::history_entry>)> done) override {
+  void events_after(const std::string& room_id, std::int64_t after, std::int64_t limit,
+                    std::function<void(bool, std::vector<actors::history_entry>)> done) override {
     ++reads;
     auto job = [this, room_id, after, limit, done = std::move(done)] {
       if (unavailable) {
@@ -119,7 +119,7 @@ public:
   }
 
   bool deferred = false;       ///< every read waits for complete_all()
-  bool deferred_reads = false; ///< only messages_after() waits (head() answers at once)
+  bool deferred_reads = false; ///< only events_after() waits (head() answers at once)
   bool unavailable = false;
   int reads = 0;
 
@@ -139,6 +139,10 @@ public:
       subscribed();
   }
   void room_idle(const std::string& room_id) override { log.push_back("idle:" + room_id); }
+  void room_signal(const std::string& room_id, const std::string& kind, const std::string& user_id,
+                   const std::string&) override {
+    log.push_back("signal:" + room_id + ":" + kind + ":" + user_id);
+  }
 
   /// Confirms every pending subscription.
   void confirm_all() {

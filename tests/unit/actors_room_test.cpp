@@ -7,6 +7,7 @@
 
 #include "actor_fakes.hpp"
 #include "actors/atoms.hpp"
+#include "actors/chat_service.hpp"
 #include "actors/frame.hpp"
 #include "actors/room_directory.hpp"
 #include "actors/session_shard.hpp"
@@ -23,6 +24,7 @@ struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<fake_history> history = std::make_shared<fake_history>();
   std::shared_ptr<fake_interest> interest = std::make_shared<fake_interest>();
   room_options room_opts;
+  command_limits command_opts;
   caf::actor directory;
 
   caf::actor shards[2];
@@ -321,13 +323,13 @@ CAF_TEST(typing_reaches_other_members_is_throttled_and_expires) {
   auto b = std::make_shared<fake_sink>();
   follow(a, "1");
   follow(b, "2");
-  caf::anon_send(directory, typing_atom::value, std::string{"0"}, std::string{"1"}, true);
-  caf::anon_send(directory, typing_atom::value, std::string{"0"}, std::string{"1"}, true); // throttled
+  caf::anon_send(directory, signal_atom::value, typing_signal("0", "1", true, command_opts));
+  caf::anon_send(directory, signal_atom::value, typing_signal("0", "1", true, command_opts)); // throttled
   dispatch();
   CAF_CHECK_EQUAL(a->events.size(), 0u); // not echoed to the typist
   CAF_REQUIRE_EQUAL(b->events.size(), 1u);
   CAF_CHECK_EQUAL(b->events[0], R"({"type":"typing","data":{"roomId":"0","userId":"1","typing":true}})");
-  advance_time(room_opts.typing_ttl); // the stop never came
+  advance_time(command_opts.typing_ttl); // the stop never came
   dispatch();
   CAF_REQUIRE_EQUAL(b->events.size(), 2u);
   CAF_CHECK_EQUAL(b->events[1], R"({"type":"typing","data":{"roomId":"0","userId":"1","typing":false}})");
@@ -338,12 +340,33 @@ CAF_TEST(typing_stop_is_sent_once_and_cancels_expiry) {
   auto b = std::make_shared<fake_sink>();
   follow(a, "1");
   follow(b, "2");
-  caf::anon_send(directory, typing_atom::value, std::string{"0"}, std::string{"1"}, true);
-  caf::anon_send(directory, typing_atom::value, std::string{"0"}, std::string{"1"}, false);
+  caf::anon_send(directory, signal_atom::value, typing_signal("0", "1", true, command_opts));
+  caf::anon_send(directory, signal_atom::value, typing_signal("0", "1", false, command_opts));
+  caf::anon_send(directory, signal_atom::value, typing_signal("0", "1", false, command_opts)); // not active
   dispatch();
-  advance_time(room_opts.typing_ttl);
+  advance_time(command_opts.typing_ttl);
   dispatch();
-  CAF_CHECK_EQUAL(b->events.size(), 2u); // start, stop; no second stop from the expiry
+  CAF_CHECK_EQUAL(b->events.size(), 2u); // start, stop; no second stop, none from the expiry
+}
+
+CAF_TEST(signals_of_a_non_member_or_another_kind_are_kept_apart) {
+  auto a = std::make_shared<fake_sink>();
+  auto b = std::make_shared<fake_sink>();
+  follow(a, "1");
+  follow(b, "2");
+  caf::anon_send(directory, signal_atom::value, typing_signal("0", "9", true, command_opts)); // not here
+  room_signal other{"0", "1", "recording", R"({"on":true})", R"({"on":false})", false,
+                    std::chrono::milliseconds{1000}, std::chrono::milliseconds{0}};
+  caf::anon_send(directory, signal_atom::value, typing_signal("0", "1", true, command_opts));
+  caf::anon_send(directory, signal_atom::value, other); // a lease of its own kind
+  dispatch();
+  CAF_REQUIRE_EQUAL(b->events.size(), 2u);
+  CAF_CHECK_EQUAL(b->events[1], R"({"type":"recording","data":{"on":true}})");
+  advance_time(std::chrono::milliseconds{1000}); // the recording lease ends, typing goes on
+  dispatch();
+  CAF_REQUIRE_EQUAL(b->events.size(), 3u);
+  CAF_CHECK_EQUAL(b->events[2], R"({"type":"recording","data":{"on":false}})");
+  CAF_CHECK_EQUAL(interest->log.back(), "signal:0:recording:1");
 }
 
 CAF_TEST(sessions_sharing_a_shard_keep_their_own_start_points_hold_and_rooms) {

@@ -3,6 +3,7 @@
 #include "caf/test/unit_test.hpp"
 
 #include "cluster/envelope.hpp"
+#include "common/event_json.hpp"
 #include "storage/json_doc.hpp"
 #include "storage/message_json.hpp"
 
@@ -26,21 +27,23 @@ CAF_TEST(tutorial_envelopes_with_numeric_server_ids) {
   auto e = parse_envelope(R"({"serverId":12345.5,"type":"user.connected","data":{"id":"3","username":"Mary","online":true}})");
   CAF_REQUIRE(e.has_value());
   CAF_CHECK_EQUAL(e->server_id, "12345.5");
-  CAF_CHECK_EQUAL(client_frame(e->type, e->data),
+  CAF_CHECK_EQUAL(chat::event_json(e->type, e->data),
                   R"({"type":"user.connected","data":{"id":"3","username":"Mary","online":true}})");
 }
 
 CAF_TEST(user_event_round_trip) {
-  auto text = user_event_envelope("n1", "show.room", "1:2", {"1", "2"}, R"({"id":"1:2","names":["a","b"]})", 0);
+  auto text = user_event_envelope("n1", "show.room", "follow", "1:2", {"1", "2"}, R"({"id":"1:2","names":["a","b"]})", 0);
   auto e = parse_envelope(text);
   CAF_REQUIRE(e.has_value());
   CAF_CHECK_EQUAL(e->type, "show.room");
   CAF_CHECK_EQUAL(e->room_id, "1:2");
   CAF_CHECK(e->to == (std::vector<std::string>{"1", "2"}));
   CAF_CHECK_EQUAL(e->after, 0);
+  CAF_CHECK_EQUAL(e->action, "follow");
   auto without = parse_envelope(R"({"type":"x","data":{}})");
   CAF_REQUIRE(without.has_value());
   CAF_CHECK_EQUAL(without->after, -1);
+  CAF_CHECK_EQUAL(without->action, "");
   CAF_CHECK_EQUAL(e->data, R"({"id":"1:2","names":["a","b"]})");
 }
 
@@ -59,11 +62,24 @@ CAF_TEST(own_envelopes_are_known_by_their_first_bytes) {
   // The send_message script writes '{"serverId":' .. json_string(server id) .. ',"type":…'.
   CAF_CHECK_EQUAL(prefix, R"({"serverId":)" + chat::storage::json_string("node-1") + ",");
   auto starts = [&](const std::string& text) { return text.compare(0, prefix.size(), prefix) == 0; };
-  CAF_CHECK(starts(typing_envelope("node-1", "7", "3", true)));
-  CAF_CHECK(starts(user_event_envelope("node-1", "room.joined", "7", {"3"}, "{}", 5)));
-  CAF_CHECK(!starts(typing_envelope("node-10", "7", "3", true)));
-  CAF_CHECK(!starts(typing_envelope("node-", "7", "3", true)));
+  CAF_CHECK(starts(signal_envelope("node-1", "typing", "3", "{}")));
+  CAF_CHECK(starts(user_event_envelope("node-1", "room.joined", "follow", "7", {"3"}, "{}", 5)));
+  CAF_CHECK(!starts(signal_envelope("node-10", "typing", "3", "{}")));
+  CAF_CHECK(!starts(signal_envelope("node-", "typing", "3", "{}")));
   CAF_CHECK(!starts(R"({"serverId":"node-1"})")); // not an envelope we wrote: parsed as usual
+}
+
+CAF_TEST(room_events_of_any_kind_carry_their_position) {
+  auto e = parse_envelope(R"({"serverId":"n1","type":"message.deleted","ts":5,"prev":10,"seq":12,"data":{"id":9,"roomId":"7","seq":12}})");
+  CAF_REQUIRE(e.has_value());
+  CAF_CHECK_EQUAL(e->seq, 12);
+  CAF_CHECK_EQUAL(e->prev, 10);
+  CAF_CHECK_EQUAL(chat::event_json(e->type, e->data), R"({"type":"message.deleted","data":{"id":9,"roomId":"7","seq":12}})");
+  auto s = parse_envelope(signal_envelope("n1", "typing", "3", R"({"roomId":"7","userId":"3","typing":true})"));
+  CAF_REQUIRE(s.has_value());
+  CAF_CHECK_EQUAL(s->type, "typing");
+  CAF_CHECK_EQUAL(s->except_user, "3");
+  CAF_CHECK_EQUAL(s->data, R"({"roomId":"7","userId":"3","typing":true})");
 }
 
 CAF_TEST(parsing_nested_and_large_documents) {
@@ -78,9 +94,10 @@ CAF_TEST(parsing_nested_and_large_documents) {
   CAF_CHECK(e->data == R"({"id":2,"roomId":"7","message":")" + big + R"("})");
   chat::storage::json_doc outer;
   CAF_REQUIRE(!outer.parse(R"({"a":[1,2,3]})").HasParseError());
-  auto inner = parse_envelope(R"({"serverId":"n2","type":"typing","data":{"roomId":"7","userId":"3","typing":true}})");
+  auto inner = parse_envelope(R"({"serverId":"n2","type":"typing","except":"3","data":{"roomId":"7","userId":"3","typing":true}})");
   CAF_REQUIRE(inner.has_value());
-  CAF_CHECK(inner->typing);
+  CAF_CHECK_EQUAL(inner->except_user, "3");
+  CAF_CHECK_EQUAL(inner->seq, 0); // a signal: no position
   CAF_CHECK_EQUAL((*outer)["a"].Size(), 3u); // the outer document is intact
   std::string nested_data(100, '['); // deeper than the writer's nesting buffer when written back
   nested_data += std::string(100, ']');

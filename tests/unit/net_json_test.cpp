@@ -5,9 +5,10 @@
 
 #include "net/json.hpp"
 #include "net/json_views.hpp"
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 using namespace chat::net;
+using namespace chat;
 
 CAF_TEST(string escaping) {
   CAF_CHECK_EQUAL(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");

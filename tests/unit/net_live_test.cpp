@@ -4,7 +4,6 @@
 
 #include "actors/client_sink.hpp"
 #include "net/queue_gate.hpp"
-#include "net/send_rate_limiter.hpp"
 #include "net/sse_cursor.hpp"
 
 using namespace chat::net;
@@ -22,18 +21,6 @@ CAF_TEST(sse_cursor_skips_garbage) {
   CAF_CHECK(c == (sse_cursor{{"0", 12}, {"7", 8}}));
   CAF_CHECK(parse_sse_cursor("").empty());
   CAF_CHECK_EQUAL(parse_sse_cursor("1=1,2=2,3=3", 2).size(), 2u);
-}
-
-CAF_TEST(token_bucket_allows_a_burst_then_refills) {
-  send_rate_limiter limiter{5, std::chrono::seconds{10}};
-  auto t0 = send_rate_limiter::clock::now();
-  for (int i = 0; i < 5; ++i)
-    CAF_CHECK(limiter.allow("u1", t0));
-  CAF_CHECK(!limiter.allow("u1", t0));
-  CAF_CHECK(limiter.allow("u2", t0)); // per user
-  CAF_CHECK(!limiter.allow("u1", t0 + std::chrono::milliseconds{1000}));
-  CAF_CHECK(limiter.allow("u1", t0 + std::chrono::milliseconds{2100})); // 1 token per 2 s
-  CAF_CHECK_EQUAL(limiter.retry_after_seconds(), 2u);
 }
 
 CAF_TEST(queue_gate_drops_ephemeral_first_then_refuses_messages) {

@@ -93,6 +93,10 @@ CAF_TEST(key names follow the tutorial schema) {
   CAF_CHECK_EQUAL(keys::user_rooms("4"), "user:4:rooms");
   CAF_CHECK_EQUAL(keys::room("1:2"), "room:1:2");
   CAF_CHECK_EQUAL(keys::room_last_id("0"), "chat:room:0:last_id");
+  CAF_CHECK_EQUAL(keys::room_events("0"), "chat:room:0:events");
+  CAF_CHECK_EQUAL(keys::room_events("1:2"), "chat:room:1:2:events");
+  CAF_CHECK_EQUAL(keys::room_deleted("5"), "chat:room:5:deleted");
+  CAF_CHECK_EQUAL(keys::room_deleted("1:2"), "chat:room:1:2:deleted");
   CAF_CHECK_EQUAL(keys::session("ab"), "chat:session:ab");
   CAF_CHECK_EQUAL(keys::rate_limit("login:x"), "chat:ratelimit:login:x");
   CAF_CHECK_EQUAL(keys::room_channel("5"), "chat:room:5");

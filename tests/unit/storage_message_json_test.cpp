@@ -79,7 +79,44 @@ CAF_TEST(missing date comes from the score) {
   CAF_CHECK(ms_date->json.find("\"date\":1700000000,") != std::string::npos);
 }
 
+CAF_TEST(edited message keeps its edit time last) {
+  auto json = build_message_json(1700000000123, "0", "1", 1700000000, "new", 1764103286123);
+  CAF_CHECK_EQUAL(json, R"({"id":1700000000123,"roomId":"0","from":"1","date":1700000000,"message":"new","edited":1764103286123})");
+  auto m = normalise_message(json, 1700000000123.0, "0");
+  CAF_REQUIRE(m.has_value());
+  CAF_CHECK_EQUAL(m->json, json);
+  // the tutorial field order does not matter, and a null "edited" is no edit
+  auto reordered = normalise_message(R"({"edited":1764103286123,"message":"x","from":3,"id":9})", 9, "0");
+  CAF_REQUIRE(reordered.has_value());
+  CAF_CHECK_EQUAL(reordered->json, R"({"id":9,"roomId":"0","from":"3","date":9,"message":"x","edited":1764103286123})");
+  auto null_edit = normalise_message(R"({"id":9,"message":"x","edited":null})", 9, "0");
+  CAF_REQUIRE(null_edit.has_value());
+  CAF_CHECK_EQUAL(null_edit->json, R"({"id":9,"roomId":"0","from":"","date":9,"message":"x"})");
+  CAF_CHECK_EQUAL(build_message_json(1, "0", "1", 1, "x", 0), R"({"id":1,"roomId":"0","from":"1","date":1,"message":"x"})");
+}
+
+CAF_TEST(tombstones are served as such) {
+  auto json = build_tombstone_json(1700000000123, "1:2", "2", 1700000000);
+  CAF_CHECK_EQUAL(json, R"({"id":1700000000123,"roomId":"1:2","from":"2","date":1700000000,"deleted":true})");
+  auto m = normalise_message(json, 1700000000123.0, "1:2");
+  CAF_REQUIRE(m.has_value());
+  CAF_CHECK_EQUAL(m->id, 1700000000123);
+  CAF_CHECK_EQUAL(m->json, json);
+  // any text or edit time a tombstone might hold is not served
+  auto texty = normalise_message(R"({"id":5,"from":1,"message":"secret","edited":7,"deleted":true})", 5, "0");
+  CAF_REQUIRE(texty.has_value());
+  CAF_CHECK_EQUAL(texty->json, R"({"id":5,"roomId":"0","from":"1","date":5,"deleted":true})");
+  auto not_deleted = normalise_message(R"({"id":5,"message":"m","deleted":false})", 5, "0");
+  CAF_REQUIRE(not_deleted.has_value());
+  CAF_CHECK_EQUAL(not_deleted->json, R"({"id":5,"roomId":"0","from":"","date":5,"message":"m"})");
+}
+
 CAF_TEST(unreadable rows are rejected) {
+  CAF_CHECK(!normalise_message(R"({"message":"m","deleted":"yes"})", 1, "0"));
+  CAF_CHECK(!normalise_message(R"({"message":"m","deleted":1})", 1, "0"));
+  CAF_CHECK(!normalise_message(R"({"message":"m","edited":"soon"})", 1, "0"));
+  CAF_CHECK(!normalise_message(R"({"message":"m","edited":{"at":1}})", 1, "0"));
+  CAF_CHECK(!normalise_message(R"({"message":"m","edited":0})", 1, "0"));
   CAF_CHECK(!normalise_message("not json", 1, "0"));
   CAF_CHECK(!normalise_message("[1,2]", 1, "0"));
   CAF_CHECK(!normalise_message(R"({"message":5})", 1, "0"));

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace chat::net {
+namespace chat {
 
 /// `text` without leading and trailing ASCII whitespace (space, tab, CR, LF, VT, FF).
 std::string_view trim_ascii(std::string_view text) noexcept;
@@ -38,4 +38,4 @@ bool is_room_id(std::string_view id) noexcept;
 /// User id shape: 1–20 digits.
 bool is_user_id(std::string_view id) noexcept;
 
-} // namespace chat::net
+} // namespace chat

@@ -1,8 +1,8 @@
-#include "net/text.hpp"
+#include "common/text.hpp"
 
 #include <limits>
 
-namespace chat::net {
+namespace chat {
 
 namespace {
 
@@ -149,4 +149,4 @@ bool is_user_id(std::string_view id) noexcept {
   return true;
 }
 
-} // namespace chat::net
+} // namespace chat

@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace chat::net {
+namespace chat::actors {
 
 class send_rate_limiter {
 public:
@@ -37,4 +37,4 @@ private:
   clock::time_point last_prune_{};
 };
 
-} // namespace chat::net
+} // namespace chat::actors

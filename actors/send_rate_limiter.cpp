@@ -1,9 +1,9 @@
-#include "net/send_rate_limiter.hpp"
+#include "actors/send_rate_limiter.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace chat::net {
+namespace chat::actors {
 
 send_rate_limiter::send_rate_limiter(unsigned burst, std::chrono::milliseconds period)
   : burst_(std::max(1u, burst)),
@@ -43,4 +43,4 @@ void send_rate_limiter::prune(clock::time_point now) {
   last_prune_ = now;
 }
 
-} // namespace chat::net
+} // namespace chat::actors

@@ -1,0 +1,263 @@
+#include "actors/chat_service.hpp"
+
+#include <chrono>
+
+#include "actors/frame.hpp"
+#include "actors/json_frames.hpp"
+#include "actors/realtime.hpp"
+#include "actors/send_rate_limiter.hpp"
+#include "common/error.hpp"
+#include "common/text.hpp"
+#include "metrics/log.hpp"
+#include "storage/chat_store.hpp"
+
+namespace chat::actors {
+namespace {
+
+} // namespace
+
+std::error_code from_store(storage::errc e) noexcept {
+  switch (e) {
+    case storage::errc::ok: return {};
+    case storage::errc::unavailable: return error::unavailable;
+    case storage::errc::overloaded: return error::overloaded;
+    case storage::errc::not_found: return error::not_found;
+    case storage::errc::forbidden: return error::forbidden;
+    case storage::errc::conflict: return error::conflict;
+    case storage::errc::invalid: return error::bad_request;
+    case storage::errc::internal: break;
+  }
+  return error::internal;
+}
+
+namespace {
+
+/// The message a refused room command carries.
+std::string store_message(storage::errc e, std::string_view what) {
+  switch (e) {
+    case storage::errc::not_found: return std::string{"unknown room or "} + std::string{what};
+    case storage::errc::forbidden: return "not allowed in this room";
+    default: return std::string{info(from_store(e)).message};
+  }
+}
+
+std::string access_message(storage::room_access a) {
+  return a == storage::room_access::not_found ? "no such room" : "not a member of this room";
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Delivers a refusal through the caller's executor.
+void refuse(const post_fn& post, const result_fn& done, std::error_code ec, std::string message,
+            std::string client_id, std::string room_id) {
+  command_result r;
+  r.error = ec;
+  r.message = std::move(message);
+  r.client_id = std::move(client_id);
+  r.room_id = std::move(room_id);
+  post([done, r = std::move(r)]() mutable { done(std::move(r)); });
+}
+
+} // namespace
+
+chat_service::chat_service(storage::chat_store& store, realtime* rt, send_rate_limiter& limiter,
+                           metrics::node_metrics& metrics, command_limits limits)
+  : store_(store), realtime_(rt), limiter_(limiter), metrics_(metrics), limits_(limits) {}
+
+bool chat_service::admit_message() {
+  return store_.admit_message();
+}
+
+unsigned chat_service::retry_after_seconds() const noexcept {
+  return limiter_.retry_after_seconds();
+}
+
+bool chat_service::admit(const command_origin& who, const std::string& room_id, const std::string& client_id,
+                         const std::string* text, const post_fn& post, const result_fn& done) {
+  std::string why;
+  std::error_code ec = check_room_id(room_id, why);
+  if (!ec)
+    ec = check_client_id(client_id, limits_, why);
+  if (!ec && text != nullptr)
+    ec = check_text(*text, limits_, why);
+  if (!ec && !limiter_.allow(who.user_id)) {
+    metrics_.rate_limited(who.transport == metrics::transport::http ? "message_http" : "ws_message").Increment();
+    ec = error::rate_limited;
+    why = "too many messages; slow down";
+  }
+  if (!ec)
+    return true;
+  refuse(post, done, ec, std::move(why), client_id, room_id);
+  return false;
+}
+
+void chat_service::send(const command_origin& who, send_command cmd, post_fn post, result_fn done) {
+  metrics_.messages_received(who.transport).Increment();
+  if (!admit(who, cmd.room_id, cmd.client_id, &cmd.text, post, done))
+    return;
+  // One round trip: the store's script checks membership and writes in the same atomic step.
+  auto room_id = cmd.room_id;
+  store_.send_message(
+    std::move(cmd.room_id), who.user_id, std::move(cmd.text),
+    [this, room_id = std::move(room_id), client_id = std::move(cmd.client_id), post = std::move(post),
+     done = std::move(done)](storage::errc e, storage::sent_message m) mutable {
+      command_result r;
+      r.client_id = std::move(client_id);
+      r.room_id = std::move(room_id);
+      if (e != storage::errc::ok) {
+        r.error = from_store(e);
+        r.message = e == storage::errc::not_found ? "no such room" : store_message(e, "message");
+        if (e == storage::errc::forbidden)
+          r.message = "not a member of this room";
+      } else {
+        if (realtime_ != nullptr) // serialized once, shared by every local recipient
+          realtime_->publish(r.room_id, m.id, m.prev, now_ms(), make_message_frame(m.json));
+        r.id = r.seq = m.id;
+        r.data = std::move(m.json);
+      }
+      post([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+    });
+}
+
+namespace {
+
+/// The completion of a command answered with a written room event: publishes it locally, then
+/// answers through the caller's executor.
+storage::callback<storage::written_event> on_written(realtime* rt, command_result base, post_fn post,
+                                                     result_fn done, std::string_view what) {
+  return [rt, base = std::move(base), post = std::move(post), done = std::move(done),
+          what](storage::errc e, storage::written_event w) mutable {
+    if (e != storage::errc::ok) {
+      base.error = from_store(e);
+      base.message = store_message(e, std::string{what});
+    } else {
+      if (rt != nullptr)
+        rt->publish(base.room_id, w.seq, w.prev, now_ms(), make_frame(std::move(w.frame)));
+      base.seq = w.seq;
+      base.data = std::move(w.data);
+    }
+    post([done = std::move(done), r = std::move(base)]() mutable { done(std::move(r)); });
+  };
+}
+
+} // namespace
+
+void chat_service::edit(const command_origin& who, edit_command cmd, post_fn post, result_fn done) {
+  if (!admit(who, cmd.room_id, cmd.client_id, &cmd.text, post, done))
+    return;
+  command_result base;
+  base.client_id = std::move(cmd.client_id);
+  base.room_id = cmd.room_id;
+  base.id = cmd.id;
+  store_.edit_message(std::move(cmd.room_id), cmd.id, who.user_id, std::move(cmd.text),
+                      on_written(realtime_, std::move(base), std::move(post), std::move(done), "message"));
+}
+
+void chat_service::remove(const command_origin& who, delete_command cmd, post_fn post, result_fn done) {
+  if (!admit(who, cmd.room_id, cmd.client_id, nullptr, post, done))
+    return;
+  command_result base;
+  base.client_id = std::move(cmd.client_id);
+  base.room_id = cmd.room_id;
+  base.id = cmd.id;
+  store_.delete_message(std::move(cmd.room_id), cmd.id, who.user_id,
+                        on_written(realtime_, std::move(base), std::move(post), std::move(done), "message"));
+}
+
+room_signal typing_signal(const std::string& room_id, const std::string& user_id, bool typing,
+                          const command_limits& limits) {
+  room_signal sig;
+  sig.room_id = room_id;
+  sig.user_id = user_id;
+  sig.kind = "typing";
+  sig.end = !typing;
+  if (typing)
+    sig.data = typing_data_json(room_id, user_id, true);
+  sig.end_data = typing_data_json(room_id, user_id, false);
+  sig.ttl = limits.typing_ttl;
+  sig.throttle = limits.typing_throttle;
+  return sig;
+}
+
+void chat_service::typing(const command_origin& who, const std::string& room_id, bool typing) {
+  if (realtime_ != nullptr && is_room_id(room_id))
+    realtime_->signal(typing_signal(room_id, who.user_id, typing, limits_));
+}
+
+void chat_service::follow(const command_origin& who, const session_handle& session, std::string room_id,
+                          std::int64_t after, post_fn post, status_fn done) {
+  if (!is_room_id(room_id)) {
+    if (done)
+      post([done = std::move(done)] { done(error::not_found, "no such room"); });
+    return;
+  }
+  // The session handle is copied into the callback: the caller's own state is never read on the
+  // Redis strand (the connection may end meanwhile; following a closed session is a no-op).
+  store_.check_access(who.user_id, room_id,
+                      [this, session, room_id, after, post = std::move(post),
+                       done = std::move(done)](storage::errc e, storage::room_access a) mutable {
+                        std::error_code ec = from_store(e);
+                        std::string why;
+                        if (ec) {
+                          why = std::string{info(ec).message};
+                        } else if (a != storage::room_access::member) {
+                          ec = a == storage::room_access::not_found ? error::not_found : error::forbidden;
+                          why = access_message(a);
+                        } else if (realtime_ != nullptr) {
+                          realtime_->follow(session, room_id, after);
+                        }
+                        if (done)
+                          post([done = std::move(done), ec, why = std::move(why)] { done(ec, why); });
+                      });
+}
+
+void chat_service::follow_user_rooms(const std::string& user_id, const session_handle& session,
+                                     std::map<std::string, std::int64_t> resume, bool release) {
+  store_.user_rooms(user_id, [this, session, user_id, resume = std::move(resume), release](
+                               storage::errc e, std::vector<storage::room_summary> rooms) {
+    if (realtime_ == nullptr)
+      return;
+    if (e != storage::errc::ok) {
+      if (release)
+        realtime_->release(session);
+      // The connection stays up; the client's resume / room.join frames still work, and on its
+      // next reconnect everything is followed again.
+      log::warn("follow_rooms_failed", {{"user_id", user_id}, {"error", storage::to_string(e)}});
+      return;
+    }
+    for (auto& r : rooms) {
+      auto it = resume.find(r.id);
+      // Without a client cursor the room starts at its head as of now (the list was read just now):
+      // whatever is written from here on is delivered.
+      realtime_->follow(session, r.id, it == resume.end() ? r.head : it->second);
+    }
+    if (release)
+      realtime_->release(session);
+  });
+}
+
+void chat_service::check_member(const std::string& user_id, const std::string& room_id, post_fn post,
+                                status_fn done) {
+  if (!is_room_id(room_id)) {
+    post([done = std::move(done)] { done(error::not_found, "no such room"); });
+    return;
+  }
+  store_.check_access(user_id, room_id,
+                      [post = std::move(post), done = std::move(done)](storage::errc e, storage::room_access a) {
+                        std::error_code ec = from_store(e);
+                        std::string why;
+                        if (ec)
+                          why = std::string{info(ec).message};
+                        else if (a != storage::room_access::member) {
+                          ec = a == storage::room_access::not_found ? error::not_found : error::forbidden;
+                          why = access_message(a);
+                        }
+                        post([done, ec, why = std::move(why)] { done(ec, why); });
+                      });
+}
+
+} // namespace chat::actors

@@ -1,0 +1,107 @@
+// chat_store: positioned room events (edit, delete) and their replay. A new event kind is a script in
+// lua_room_events.cpp and a method here that validates and calls run_room_event_script.
+#include "storage/chat_store.hpp"
+
+#include <algorithm>
+
+#include "metrics/node_metrics.hpp"
+#include "storage/chat_store_impl.hpp"
+#include "storage/key_schema.hpp"
+#include "storage/lua_scripts.hpp"
+#include "storage/message_json.hpp"
+#include "storage/room_event_replies.hpp"
+
+namespace chat::storage {
+
+namespace detail {
+
+void run_room_event_script(const script_runner& scripts, const std::string& server_id_json,
+                           const lua_script& script, const std::string& room_id, std::string user_id,
+                           std::vector<std::string> keys_tail, std::vector<std::string> args_tail,
+                           callback<written_event> done) {
+  std::vector<std::string> keys;
+  keys.reserve(3 + keys_tail.size());
+  keys.push_back(keys::room(room_id));
+  keys.push_back(keys::room_last_id(room_id));
+  keys.push_back(keys::room_events(room_id));
+  for (auto& k : keys_tail)
+    keys.push_back(std::move(k));
+  std::vector<std::string> args;
+  args.reserve(5 + args_tail.size());
+  args.push_back(server_id_json);
+  args.push_back(keys::room_channel(room_id));
+  args.push_back(room_id);
+  args.push_back(json_string(room_id));
+  args.push_back(std::move(user_id));
+  for (auto& a : args_tail)
+    args.push_back(std::move(a));
+  scripts.run(script, std::move(keys), std::move(args),
+              [done = std::move(done), metrics = scripts.redis()->metrics(), op = script.name](redis_reply r) {
+                written_event ev;
+                auto e = parse_written_event(r, ev, op);
+                if (e == errc::ok && metrics != nullptr)
+                  metrics->pubsub_published().Increment();
+                done(e, std::move(ev));
+              });
+}
+
+} // namespace detail
+
+namespace {
+
+/// True when a room event on message `message_id` of `room_id` by `user_id` may reach Redis.
+bool valid_target(const std::string& room_id, std::int64_t message_id, const std::string& user_id) {
+  return classify_room_id(room_id) && message_id > 0 && is_valid_user_id(user_id);
+}
+
+} // namespace
+
+void chat_store::events_after(std::string room_id, std::int64_t after, std::int64_t limit,
+                              callback<std::vector<stored_event>> done) {
+  if (!classify_room_id(room_id) || limit < 0) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  limit = std::min(limit, detail::max_page);
+  if (limit == 0) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
+    return;
+  }
+  std::vector<std::string> keys{keys::room(room_id), keys::room_events(room_id)};
+  impl_->scripts->run(
+    scripts::events_after, std::move(keys), {std::to_string(after), std::to_string(limit)},
+    [done = std::move(done), room_id = std::move(room_id), metrics = impl_->redis->metrics()](redis_reply r) {
+      std::vector<stored_event> out;
+      std::int64_t skipped = 0;
+      if (!parse_event_rows(r, room_id, out, skipped)) {
+        done(detail::failure_of(r, "events_after"), {});
+        return;
+      }
+      detail::report_unreadable(metrics, room_id, skipped);
+      done(errc::ok, std::move(out));
+    });
+}
+
+void chat_store::edit_message(std::string room_id, std::int64_t message_id, std::string user_id, std::string text,
+                              callback<written_event> done) {
+  if (!valid_target(room_id, message_id, user_id) || text.size() > detail::max_text_bytes) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), scripts::edit_message, room_id,
+                                std::move(user_id), {}, {std::to_string(message_id), json_string(text)},
+                                std::move(done));
+}
+
+void chat_store::delete_message(std::string room_id, std::int64_t message_id, std::string user_id,
+                                callback<written_event> done) {
+  if (!valid_target(room_id, message_id, user_id)) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), scripts::delete_message, room_id,
+                                std::move(user_id), {keys::room_deleted(room_id)}, {std::to_string(message_id)},
+                                std::move(done));
+}
+
+} // namespace chat::storage

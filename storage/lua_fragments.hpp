@@ -1,0 +1,164 @@
+#pragma once
+/// Internal to chat_storage: Lua fragments shared by several scripts (lua_scripts.cpp,
+/// lua_room_events.cpp). Each is a set of `local function`s that a script body is appended to.
+/// Constant-initialised, so scripts built from them at start-up in any translation unit see them.
+
+namespace chat::storage::lua {
+
+/// access(user id, room id) → 'member' | 'forbidden' | 'not_found'; both ids already syntactically
+/// valid and canonical (check_access, send_message and every room event script).
+inline constexpr char kAccess[] = R"lua(
+local function access(uid, room)
+  if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
+  if room == '0' then return 'member' end
+  local a, b = string.match(room, '^(%d+):(%d+)$')
+  if a then
+    if redis.call('SISMEMBER', 'user:' .. a .. ':rooms', room) == 0
+       and redis.call('SISMEMBER', 'user:' .. b .. ':rooms', room) == 0 then return 'not_found' end
+    if uid == a or uid == b then return 'member' end
+    return 'forbidden'
+  end
+  if redis.call('SISMEMBER', 'chat:channels', room) == 0
+     and redis.call('EXISTS', 'room:' .. room .. ':name') == 0 then return 'not_found' end
+  if redis.call('SISMEMBER', 'room:' .. room .. ':members', uid) == 1
+     or redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
+  return 'forbidden'
+end
+)lua";
+
+/// The room's position sequence, shared by messages and every positioned room event.
+/// last_position(room zset, last_id key): the room's last position = max(last_id, floor(top score))
+/// (rooms written by the tutorial have no last_id key). next_position(…, now ms) allocates
+/// max(now_ms, last + 1), stores it in last_id and answers it and the previous position. Numbers
+/// reach Redis and JSON through string.format('%d') only (cjson would print 1.7641032861e+12).
+inline constexpr char kPosition[] = R"lua(
+local function last_position(zkey, lkey)
+  local last = tonumber(redis.call('GET', lkey) or '0') or 0
+  local top = redis.call('ZREVRANGE', zkey, 0, 0, 'WITHSCORES')
+  if top[2] then
+    local s = math.floor(tonumber(top[2]) or 0)
+    if s > last then last = s end
+  end
+  return last
+end
+local function next_position(zkey, lkey, now_ms)
+  local last = last_position(zkey, lkey)
+  local id = now_ms
+  if last + 1 > id then id = last + 1 end
+  redis.call('SET', lkey, string.format('%d', id))
+  return id, last
+end
+)lua";
+
+/// Stored message rows. message_fields(row, score) → `from` as a string (tutorial rows may hold a
+/// number) and `date` as integer seconds, as normalise_message derives them.
+/// find_message(room zset, id, user id) → raw member, decoded row, score string of the message whose
+/// id (its "id" field, else the floored score, as normalise_message decides) is `id`; nil when there is
+/// none (never written, or deleted). Only tutorial rows written in the same second share an id: then
+/// the user's own row is preferred, else the first.
+inline constexpr char kMessageRows[] = R"lua(
+local function int_of(v)
+  if type(v) == 'number' then return math.floor(v) end
+  if type(v) == 'string' then
+    local n = tonumber(v)
+    if n then return math.floor(n) end
+  end
+  return nil
+end
+local function message_fields(row, score)
+  local from = row.from
+  if type(from) == 'number' then from = string.format('%d', math.floor(from))
+  elseif type(from) ~= 'string' then from = '' end
+  local date = int_of(row.date)
+  if date == nil then
+    local s = tonumber(score)
+    if s > 1e11 then s = s / 1000 end
+    date = math.floor(s)
+  elseif date > 100000000000 then
+    date = math.floor(date / 1000)
+  end
+  return from, date
+end
+local function find_message(zkey, mid, uid)
+  local rows = redis.call('ZRANGEBYSCORE', zkey, string.format('%d', mid), '(' .. string.format('%d', mid + 1),
+                          'WITHSCORES')
+  local first
+  for i = 1, #rows, 2 do
+    local ok, row = pcall(cjson.decode, rows[i])
+    if ok and type(row) == 'table' then
+      local id
+      if row.id == nil or row.id == cjson.null then id = math.floor(tonumber(rows[i + 1])) else id = int_of(row.id) end
+      if id == mid then
+        if message_fields(row, rows[i + 1]) == uid then return rows[i], row, rows[i + 1] end
+        first = first or i
+      end
+    end
+  end
+  if first then return rows[first], cjson.decode(rows[first]), rows[first + 1] end
+  return nil
+end
+)lua";
+
+/// The common frame of every room event script (after kAccess and kPosition).
+/// KEYS: room:{id}, chat:room:{id}:last_id, chat:room:{id}:events, then the kind's own keys.
+/// ARGV: server id (JSON string), Pub/Sub channel, room id, room id (JSON string), user id, then the
+/// kind's own arguments. Defines zkey, lkey, ekey, server_json, channel, room, room_json, uid, now
+/// (Redis time, ms), fmt(n) (an integer as decimal text), member_message(mid) (the access rule and the
+/// message lookup every kind about a message starts with) and
+/// emit(kind, body): `body` is the event's data JSON object without its closing brace; emit
+/// allocates the position E, completes the data with `,"seq":E}`, appends the frame
+/// `{"type":kind,"data":…}` to the room's event log (newest 10,000 kept), publishes the envelope
+/// `{"serverId":…,"type":kind,"ts":now,"prev":previous position,"seq":E,"data":…}` and returns the
+/// common reply {'ok', E, previous position, data, frame}. A script answers that, or 'forbidden' /
+/// 'not_found' when it writes nothing.
+inline constexpr char kRoomEvent[] = R"lua(
+local zkey, lkey, ekey = KEYS[1], KEYS[2], KEYS[3]
+local server_json, channel, room, room_json, uid = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local now
+do
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function fmt(n) return string.format('%d', n) end
+-- The message `mid` of the room as seen by the caller: nil and 'forbidden' / 'not_found' when the
+-- caller is not a member or there is no such message; else its row text, score, author and date.
+local function member_message(mid)
+  local allowed = access(uid, room)
+  if allowed ~= 'member' then return nil, allowed end
+  local raw, row, score = find_message(zkey, mid, uid)
+  if not raw then return nil, 'not_found' end
+  local from, date = message_fields(row, score)
+  return raw, score, from, date
+end
+local function emit(kind, body)
+  local seq, last = next_position(zkey, lkey, now)
+  local seqs = fmt(seq)
+  local data = body .. ',"seq":' .. seqs .. '}'
+  local frame = '{"type":"' .. kind .. '","data":' .. data .. '}'
+  redis.call('ZADD', ekey, seqs, frame)
+  redis.call('ZREMRANGEBYRANK', ekey, 0, -10001)
+  redis.call('PUBLISH', channel, '{"serverId":' .. server_json .. ',"type":"' .. kind .. '","ts":' .. fmt(now)
+    .. ',"prev":' .. fmt(last) .. ',"seq":' .. seqs .. ',"data":' .. data .. '}')
+  return {'ok', seq, last, data, frame}
+end
+)lua";
+
+/// merge_desc(a, b, n): the first n rows of two WITHSCORES replies (flat member, score; each
+/// descending by score) merged descending, flat member, score again. On equal scores b's row comes
+/// first (history: a tombstone before a message of the same second).
+inline constexpr char kMergeDesc[] = R"lua(
+local function merge_desc(a, b, n)
+  local out = {}
+  local i, j = 1, 1
+  while #out < 2 * n and (i <= #a or j <= #b) do
+    if j > #b or (i <= #a and tonumber(a[i + 1]) > tonumber(b[j + 1])) then
+      out[#out + 1] = a[i]; out[#out + 1] = a[i + 1]; i = i + 2
+    else
+      out[#out + 1] = b[j]; out[#out + 1] = b[j + 1]; j = j + 2
+    end
+  end
+  return out
+end
+)lua";
+
+} // namespace chat::storage::lua

@@ -1,0 +1,108 @@
+// The Lua scripts of positioned room events (edit, delete), of replay (events_after), of the
+// current-state history pages and of the room head. Shared fragments: lua_fragments.hpp.
+// A new event kind is one more script here: kAccess + kPosition + kMessageRows + kRoomEvent and a
+// body that checks, writes and ends with `return emit(kind, body)`.
+#include <string>
+
+#include "storage/lua_fragments.hpp"
+#include "storage/lua_scripts.hpp"
+
+namespace chat::storage::scripts {
+
+namespace {
+/// The prefix of every room event script (bodies built at start-up live as long as the scripts).
+std::string room_event(const char* body) {
+  return std::string{lua::kAccess} + lua::kPosition + lua::kMessageRows + lua::kRoomEvent + body;
+}
+} // namespace
+
+// Common KEYS/ARGV (kRoomEvent), then ARGV[6] message id, ARGV[7] the new text as a JSON string.
+// Only the author edits. The row is rewritten in place (same score) in our shape, field order
+// id, roomId, from, date, message, edited; the event data is that row plus "seq".
+const std::string edit_message_body = room_event(R"lua(
+local mid = tonumber(ARGV[6])
+local raw, score, from, date = member_message(mid)
+if not raw then return score end -- (the refusal, when there is no row)
+if from ~= uid then return 'forbidden' end
+local body = '{"id":' .. fmt(mid) .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":'
+  .. fmt(date) .. ',"message":' .. ARGV[7] .. ',"edited":' .. fmt(now)
+redis.call('ZREM', zkey, raw)
+redis.call('ZADD', zkey, score, body .. '}')
+return emit('message.updated', body)
+)lua");
+const lua_script edit_message{"edit_message", edit_message_body};
+
+// Common KEYS/ARGV (kRoomEvent), then KEYS[4] chat:room:{id}:deleted, ARGV[6] message id.
+// The author or an admin deletes. The row leaves room:{id} (the tutorial app no longer sees it) and
+// its tombstone enters the deleted set (score = message id) for history.
+const std::string delete_message_body = room_event(R"lua(
+local mid = tonumber(ARGV[6])
+local raw, score, from, date = member_message(mid)
+if not raw then return score end -- (the refusal, when there is no row)
+if from ~= uid and redis.call('HGET', 'user:' .. uid, 'role') ~= 'admin' then return 'forbidden' end
+local ids = fmt(mid)
+redis.call('ZADD', KEYS[4], ids, '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from)
+  .. ',"date":' .. fmt(date) .. ',"deleted":true}')
+-- Position first: the row may be the room's top and, in a tutorial room, its only trace of the last position.
+local reply = emit('message.deleted', '{"id":' .. ids .. ',"roomId":' .. room_json)
+redis.call('ZREM', zkey, raw)
+return reply
+)lua");
+const lua_script delete_message{"delete_message", delete_message_body};
+
+// KEYS: room:{id}, chat:room:{id}:events. ARGV: after (exclusive), limit. The first `limit` rows of
+// both sets above `after`, merged by position (a message first on a tie): flat triples
+// tag ('m' message row | 'e' event frame), score, member.
+const lua_script events_after{"events_after", R"lua(
+local lo, limit = '(' .. ARGV[1], tonumber(ARGV[2])
+local m = redis.call('ZRANGEBYSCORE', KEYS[1], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
+local e = redis.call('ZRANGEBYSCORE', KEYS[2], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
+local out = {}
+local i, j, n = 1, 1, 0
+while n < limit and (i <= #m or j <= #e) do
+  if j > #e or (i <= #m and tonumber(m[i + 1]) <= tonumber(e[j + 1])) then
+    out[#out + 1] = 'm'; out[#out + 1] = m[i + 1]; out[#out + 1] = m[i]; i = i + 2
+  else
+    out[#out + 1] = 'e'; out[#out + 1] = e[j + 1]; out[#out + 1] = e[j]; j = j + 2
+  end
+  n = n + 1
+end
+return out
+)lua"};
+
+// KEYS: room:{id}, chat:room:{id}:deleted. ARGV: max score ('+inf' or '(id'), limit. Newest first,
+// messages and tombstones merged: flat member, score.
+const std::string history_before_body = std::string{lua::kMergeDesc} + R"lua(
+local limit = tonumber(ARGV[2])
+local m = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, limit)
+local d = redis.call('ZREVRANGEBYSCORE', KEYS[2], ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, limit)
+return merge_desc(m, d, limit)
+)lua";
+const lua_script history_before{"history_before", history_before_body};
+
+// KEYS: room:{id}, chat:room:{id}:deleted. ARGV: offset, size. Items offset … offset+size-1 of the
+// union of messages and tombstones, newest first: flat member, score. The union rank of the
+// tombstone at descending rank k is k + the messages scored above it (ZCOUNT); it grows with k, so a
+// binary search finds how many tombstones precede `offset`: O(log T · log N + size).
+const std::string history_by_offset_body = std::string{lua::kMergeDesc} + R"lua(
+local offset, size = tonumber(ARGV[1]), tonumber(ARGV[2])
+local lo, hi = 0, redis.call('ZCARD', KEYS[2])
+while lo < hi do
+  local k = math.floor((lo + hi) / 2)
+  local s = redis.call('ZREVRANGE', KEYS[2], k, k, 'WITHSCORES')[2]
+  if k + redis.call('ZCOUNT', KEYS[1], '(' .. s, '+inf') < offset then lo = k + 1 else hi = k end
+end
+local function int(n) return string.format('%d', n) end -- never "1e+18" (Redis wants integers)
+local m = redis.call('ZREVRANGE', KEYS[1], int(offset - lo), int(offset - lo + size - 1), 'WITHSCORES')
+local d = redis.call('ZREVRANGE', KEYS[2], int(lo), int(lo + size - 1), 'WITHSCORES')
+return merge_desc(m, d, size)
+)lua";
+const lua_script history_by_offset{"history_by_offset", history_by_offset_body};
+
+// KEYS: room:{id}, chat:room:{id}:last_id → the room's last position as decimal text ("0": none).
+const std::string room_head_body = std::string{lua::kPosition} + R"lua(
+return string.format('%d', last_position(KEYS[1], KEYS[2]))
+)lua";
+const lua_script room_head{"room_head", room_head_body};
+
+} // namespace chat::storage::scripts

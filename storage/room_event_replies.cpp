@@ -1,0 +1,85 @@
+#include "storage/room_event_replies.hpp"
+
+#include <cmath>
+#include <optional>
+
+#include "storage/chat_store_impl.hpp"
+#include "storage/message_json.hpp"
+
+namespace chat::storage {
+
+errc parse_written_event(redis_reply& r, written_event& out, std::string_view op) {
+  if (r.text_is("forbidden"))
+    return errc::forbidden;
+  if (r.text_is("not_found"))
+    return errc::not_found;
+  if (!detail::tagged(r, "ok"))
+    return detail::failure_of(r, op);
+  auto& e = r.elements;
+  if (e.size() != 5 || !e[1].is_integer() || !e[2].is_integer() || !e[3].is_string() || !e[4].is_string())
+    return detail::unexpected(r, op);
+  out.seq = e[1].integer;
+  out.prev = e[2].integer;
+  out.data = std::move(e[3].str);
+  out.frame = std::move(e[4].str);
+  return errc::ok;
+}
+
+void append_message_frame(std::string& out, std::string_view json) {
+  static constexpr std::string_view head = R"({"type":"message","data":)";
+  out.reserve(out.size() + head.size() + json.size() + 1);
+  out.append(head).append(json).push_back('}');
+}
+
+bool parse_message_rows(const redis_reply& r, std::string_view room_id, std::vector<stored_message>& out,
+                        std::int64_t& skipped) {
+  if (!r.is_array() || r.elements.size() % 2 != 0)
+    return false;
+  out.reserve(out.size() + r.elements.size() / 2);
+  for (std::size_t i = 0; i < r.elements.size(); i += 2) {
+    double score = 0;
+    std::optional<stored_message> m;
+    if (r.elements[i].is_string() && r.elements[i + 1].is_string() && parse_score(r.elements[i + 1].str, score))
+      m = normalise_message(r.elements[i].str, score, room_id);
+    if (m)
+      out.push_back(std::move(*m));
+    else
+      ++skipped;
+  }
+  return true;
+}
+
+bool parse_event_rows(redis_reply& r, std::string_view room_id, std::vector<stored_event>& out,
+                      std::int64_t& skipped) {
+  if (!r.is_array() || r.elements.size() % 3 != 0)
+    return false;
+  out.reserve(out.size() + r.elements.size() / 3);
+  for (std::size_t i = 0; i < r.elements.size(); i += 3) {
+    const auto& tag = r.elements[i];
+    const auto& score_text = r.elements[i + 1];
+    auto& member = r.elements[i + 2];
+    double score = 0;
+    if (!score_text.is_string() || !member.is_string() || !parse_score(score_text.str, score)) {
+      ++skipped;
+      continue;
+    }
+    if (tag.text_is("m")) {
+      auto m = normalise_message(member.str, score, room_id);
+      if (!m) {
+        ++skipped;
+        continue;
+      }
+      stored_event ev;
+      ev.id = m->id;
+      append_message_frame(ev.frame, m->json);
+      out.push_back(std::move(ev));
+    } else if (tag.text_is("e") && std::isfinite(score) && std::fabs(score) < 9.0e18) {
+      out.push_back(stored_event{static_cast<std::int64_t>(std::floor(score)), std::move(member.str)});
+    } else {
+      ++skipped;
+    }
+  }
+  return true;
+}
+
+} // namespace chat::storage
