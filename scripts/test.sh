@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # THE TEST COMMAND: the whole suite, idempotent, on a clean Debian 12 machine.
 #   1. dependencies (apt, and npm packages of tests/integration when it has a package.json)
-#   2. Release build (build/release) and ASan+UBSan Debug build (build/asan), -j2, build dirs reused
-#   3. ctest in both builds
-#   4. integration suite (node --test tests/integration/) against the ASan chatnode; also against
-#      the Release chatnode when CHAT_TEST_RELEASE=1 or tests/integration/release/ exists
+#   2. Release build (build/release), ASan+UBSan Debug build (build/asan) and ThreadSanitizer build
+#      (build/tsan: only chatnode and unit_tests), -j2, build dirs reused
+#   3. ctest in the three builds
+#   4. integration suite (node --test tests/integration/) against the ASan chatnode; a subset of it
+#      against the TSan chatnode (tsan_integration_files below); also against the Release chatnode
+#      when CHAT_TEST_RELEASE=1 or tests/integration/release/ exists
 #   5. end-to-end tests of the web client (tests/e2e/) in Debian's headless Chromium, driven by
 #      playwright-core, against two Release chatnode processes
 #   6. scripts/test-helm.sh (Helm chart, dashboard, Dockerfile; offline) when it exists
@@ -14,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 jobs="${CHAT_JOBS:-2}"
-builds="${CHAT_BUILD_ROOT:-$root/build}" # holds release/ and asan/
+builds="${CHAT_BUILD_ROOT:-$root/build}" # holds release/, asan/ and tsan/
 started=$SECONDS
 
 summary=()
@@ -59,10 +61,13 @@ npm_deps() {
   fi
 }
 
-build() { # build DIR CMAKE_ARGS...
-  local dir="$1"
+build() { # build DIR CMAKE_ARGS... [-- TARGET...] (every target without --)
+  local dir="$1" args=() targets=()
   shift
-  cmake -S "$root" -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j "$jobs"
+  while (($#)) && [[ "$1" != -- ]]; do args+=("$1"); shift; done
+  if (($#)); then shift; targets=("$@"); fi
+  cmake -S "$root" -B "$dir" "${args[@]}" >/dev/null &&
+    cmake --build "$dir" -j "$jobs" ${targets[@]+--target "${targets[@]}"}
 }
 
 sanitizer_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -76,16 +81,64 @@ prometheus_deps() { # Debian's prometheus (server + promtool) for the metrics te
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends prometheus
 }
 
-integration() { # integration BINARY
-  env CHATNODE_BIN="$1" CHAT_WEB_ROOT="$root/web" CHAT_REQUIRE_PROMETHEUS=1 "${sanitizer_env[@]}" \
-    node --test --test-concurrency=1 tests/integration/
+integration() { # integration BINARY [FILE...] (the whole tests/integration/ without files)
+  local bin="$1"
+  shift
+  env CHATNODE_BIN="$bin" CHAT_WEB_ROOT="$root/web" CHAT_REQUIRE_PROMETHEUS=1 "${sanitizer_env[@]}" \
+    node --test --test-concurrency=1 "${@:-tests/integration/}"
+}
+
+# ThreadSanitizer leg. Only chatnode and unit_tests are built (no bench). Reports of every process go
+# to files (log_path, one per pid): the step fails on any of them, also from a node that a test killed
+# or that exited through cleanup() without an exit-code check, and prints them all. halt_on_error=1:
+# a process stops at its first report (exit code 66). Debian's libcaf_core.so is not instrumented: the
+# happens-before edges of its mailbox and actor reference counts come from tests/tsan/caf_mailbox_hb.cpp
+# (linked into the TSan build); tests/tsan.supp holds the few suppressions (never our own frames).
+#
+# The integration subset (about 2 minutes here, against the full suite's ASan run): the files where the
+# most threads meet: I/O loops, the Redis strand (on loop 0), CAF workers and the bcrypt pool.
+#   realtime_chat      WS + SSE delivery, joins while connected, DMs (sinks called from the actors)
+#   realtime_resume    resume / Last-Event-ID: history read on the Redis strand while live delivery runs
+#   realtime_presence  presence actor, typing timers, tabs closing (teardown vs. actor callbacks)
+#   realtime_batch     batched and paced writes (coalescer timers on the loops, fed by the actors)
+#   cluster_delivery   Pub/Sub bridge into the rooms of 3 nodes
+#   admin              disconnecting a user closes connections on every loop of every node
+#   cluster_drain      SIGTERM under load: drain batches on every loop, then actors, Redis and threads stop
+#   realtime_thread_rule join/resume answered on the Redis strand after the connection
+#                      closed on its loop, the race this leg found first (its regression test)
+#   message_edit_delete, message_edit_delete_cluster: edits/deletes fanned out and replayed
+tsan_integration_files=(realtime_chat realtime_resume realtime_presence realtime_batch cluster_delivery admin
+                        cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster)
+
+tsan_run() { # tsan_run NAME CMD...: CMD (a command or a function) under TSan, reports in tsan-reports/NAME
+  local dir="$builds/tsan/tsan-reports/$1" rc=0
+  shift
+  rm -rf "$dir" && mkdir -p "$dir"
+  (export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1:log_path=$dir/tsan"
+   "$@") || rc=$?
+  local reports=("$dir"/tsan.*)
+  if [[ -e "${reports[0]}" ]]; then
+    printf '\n%s process(es) with a ThreadSanitizer report (files in %s):\n' "${#reports[@]}" "$dir"
+    cat "${reports[@]}"
+    rc=1
+  fi
+  return "$rc"
+}
+
+tsan_integration() {
+  local files=() f
+  for f in "${tsan_integration_files[@]}"; do
+    if [[ -f "tests/integration/$f.test.mjs" ]]; then files+=("tests/integration/$f.test.mjs"); fi
+  done
+  if ((${#files[@]} == 0)); then echo "none of the TSan subset's files exists"; return 1; fi
+  integration "$builds/tsan/app/chatnode" "${files[@]}"
 }
 
 have_integration_tests() {
   compgen -G "tests/integration/*.test.mjs" >/dev/null || compgen -G "tests/integration/*.test.js" >/dev/null
 }
 
-deps_ok=1 release_ok=0 asan_ok=0
+deps_ok=1 release_ok=0 asan_ok=0 tsan_ok=0
 run_step "dependencies (apt)" scripts/install-deps.sh || deps_ok=0
 run_step "dependencies (npm)" npm_deps || deps_ok=0
 run_step "dependencies (prometheus)" prometheus_deps || deps_ok=0
@@ -93,6 +146,7 @@ run_step "dependencies (prometheus)" prometheus_deps || deps_ok=0
 if ((deps_ok)); then
   run_step "build release ($(basename "$builds")/release)" build "$builds/release" -DCMAKE_BUILD_TYPE=Release -DCHAT_SANITIZE=OFF -DCHAT_BUILD_TESTS=ON && release_ok=1
   run_step "build asan+ubsan ($(basename "$builds")/asan)" build "$builds/asan" -DCMAKE_BUILD_TYPE=Debug -DCHAT_SANITIZE=ON -DCHAT_BUILD_TESTS=ON && asan_ok=1
+  run_step "build tsan ($(basename "$builds")/tsan)" build "$builds/tsan" -DCMAKE_BUILD_TYPE=Debug -DCHAT_SANITIZE=OFF -DCHAT_TSAN=ON -DCHAT_BUILD_TESTS=ON -- chatnode unit_tests && tsan_ok=1
 else
   record "builds" SKIP 0
 fi
@@ -107,6 +161,11 @@ if ((asan_ok)); then
 else
   record "ctest asan+ubsan" SKIP 0
 fi
+if ((tsan_ok)); then
+  run_step "ctest tsan" tsan_run ctest ctest --test-dir "$builds/tsan" --output-on-failure || true
+else
+  record "ctest tsan" SKIP 0
+fi
 
 if ! have_integration_tests; then
   record "integration" SKIP 0
@@ -116,6 +175,11 @@ else
     run_step "integration (asan chatnode)" integration "$builds/asan/app/chatnode" || true
   else
     record "integration (asan chatnode)" SKIP 0
+  fi
+  if ((tsan_ok)); then
+    run_step "integration (tsan chatnode, subset)" tsan_run integration tsan_integration || true
+  else
+    record "integration (tsan chatnode, subset)" SKIP 0
   fi
   if [[ "${CHAT_TEST_RELEASE:-0}" == 1 || -d tests/integration/release ]]; then
     if ((release_ok)); then
@@ -141,7 +205,7 @@ if [[ -x scripts/test-helm.sh ]]; then
   run_step "helm chart + Dockerfile (test-helm.sh)" scripts/test-helm.sh || true
 fi
 
-((deps_ok && release_ok && asan_ok)) || failed=1
+((deps_ok && release_ok && asan_ok && tsan_ok)) || failed=1
 printf '\n==> summary (%ss)\n' $((SECONDS - started))
 printf '  %s\n' "${summary[@]}"
 if ((failed)); then
