@@ -1,6 +1,7 @@
 // The client's state rules, without a browser: the web/js modules are plain ES modules.
 // (Dedupe by id, order by id, ack vs. message echo in either order, resume cursor, unread,
-// a message whose ack was lost, backoff bounds, typing text.)
+// a message whose ack was lost, edits and deletes (idempotent, tombstones, the cursor's positions,
+// the frames and their HTTP fallback), backoff bounds, typing text.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,6 +126,168 @@ test('typing: expires, cleared by a message from the same user', () => {
   s.setTyping({ roomId: '0', userId: '1', typing: true });
   assert.deepEqual(s.typingNames('0'), [], 'my own typing is not shown');
   clearInterval(s.typingTimer);
+});
+
+// --- edit and delete (message.updated / message.deleted, positions in the resume cursor) ----------
+
+const upd = (id, text, seq, edited = seq, roomId = '0') => ({ id, roomId, from: '1', date: 1764103286, message: text, edited, seq });
+const del = (id, seq, roomId = '0') => ({ id, roomId, seq });
+
+test('message.updated replaces the text and marks it edited; repeated, older or unknown updates change nothing', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '1', 'frist'));
+  assert.equal(s.applyUpdate(upd(10, 'first', 15)), true);
+  assert.deepEqual([room.msgs.get(10).message, room.msgs.get(10).edited], ['first', 15]);
+  assert.equal(s.applyUpdate(upd(10, 'first', 15)), false, 'the same update again is harmless');
+  assert.equal(s.applyUpdate(upd(10, 'older text', 12)), false, 'an older update does not win');
+  assert.equal(room.msgs.get(10).message, 'first');
+  assert.equal(s.applyUpdate(upd(99, 'not loaded', 16)), false, 'a message that is not loaded is ignored');
+  assert.equal(room.msgs.has(99), false);
+  assert.deepEqual(room.ids, [10]);
+  assert.equal(s.applyUpdate(upd(10, 'x', 17, 17, 'nope')), false, 'unknown room');
+});
+
+test('message.deleted turns the message into a tombstone; later updates do not bring it back', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'oops'));
+  s.receive(msg(11, '2', 'later'));
+  assert.equal(s.applyDelete(del(10, 20)), true);
+  const t = room.msgs.get(10);
+  assert.equal(t.deleted, true);
+  assert.equal(t.message, undefined, 'no text kept');
+  assert.equal(t.from, '2');
+  assert.deepEqual(room.ids, [10, 11], 'the tombstone keeps its place');
+  assert.equal(s.applyDelete(del(10, 20)), false, 'repeated delete');
+  assert.equal(s.applyUpdate(upd(10, 'resurrected', 21)), false);
+  assert.equal(room.msgs.get(10).deleted, true);
+  assert.deepEqual(s.unread(room), { n: 1, more: false }, 'a deleted message is not unread');
+});
+
+test('history shows the current state: edited rows and tombstones; a newer copy updates a loaded message', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'old text'));
+  s.addHistory('0', [
+    { id: 12, roomId: '0', from: '2', date: 1764103286, deleted: true },
+    { ...msg(11, '2', 'edited text'), edited: 1764103299000 },
+    { ...msg(10, '2', 'new text'), edited: 1764103298000 },
+  ], 50);
+  assert.deepEqual(room.ids, [10, 11, 12]);
+  assert.equal(room.msgs.get(10).message, 'new text', 'the duplicate in a newer state wins');
+  assert.equal(room.msgs.get(11).edited, 1764103299000);
+  assert.equal(room.msgs.get(12).deleted, true);
+  // An older copy (e.g. a replayed row from before an edit we already have) does not win.
+  s.insert(room, msg(11, '2', 'pre-edit text'));
+  assert.equal(room.msgs.get(11).message, 'edited text');
+});
+
+test('an update that arrives while the page holding its message is being fetched is applied to it', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  room.loading = true;
+  s.applyUpdate(upd(5, 'edited during the fetch', 30));
+  s.applyDelete(del(6, 31));
+  s.applyUpdate(upd(6, 'too late', 32));
+  room.loading = false;
+  s.addHistory('0', [msg(6, '2', 'six'), msg(5, '1', 'five (old state)')], 50);
+  assert.equal(room.msgs.get(5).message, 'edited during the fetch');
+  assert.equal(room.msgs.get(6).deleted, true);
+  assert.equal(room.early.size, 0);
+});
+
+test('resume cursor: max of message ids and the positions of edit/delete events', () => {
+  const s = setup();
+  s.receive(msg(100, '2', 'a'));
+  assert.deepEqual(s.resumeCursor(), { 0: 100, '1:2': 0 });
+  s.applyUpdate(upd(100, 'a!', 105));
+  assert.deepEqual(s.resumeCursor(), { 0: 105, '1:2': 0 }, 'an update advances it');
+  s.applyUpdate(upd(100, 'a!!', 103));
+  assert.deepEqual(s.resumeCursor(), { 0: 105, '1:2': 0 }, 'never backwards');
+  s.receive(msg(110, '2', 'b'));
+  assert.deepEqual(s.resumeCursor(), { 0: 110, '1:2': 0 });
+  s.applyDelete(del(42, 120)); // a message that is not loaded: ignored, but its position was seen
+  assert.deepEqual(s.resumeCursor(), { 0: 120, '1:2': 0 });
+  s.applyUpdate(upd(100, 'local copy', 130), { cursor: false });
+  assert.equal(s.rooms.get('0').msgs.get(100).message, 'local copy');
+  assert.deepEqual(s.resumeCursor(), { 0: 120, '1:2': 0 }, 'an ack or HTTP copy does not move the cursor');
+  s.applyDelete(del(1, 140, '1:2'));
+  assert.deepEqual(s.resumeCursor(), { 0: 120, '1:2': 140 }, 'per room');
+});
+
+test('edit and delete over the live connection: frames with a clientId, settled by ack or error', async () => {
+  const s = setup();
+  const sent = [];
+  const live = { isOpen: true, gen: 1, send: (f) => { sent.push(f); return true; } };
+  const sender = new Sender(s, live);
+  s.receive(msg(10, '1', 'mine'));
+  s.receive(msg(11, '1', 'also mine'));
+
+  const edit = sender.edit('0', 10, 'mine, edited');
+  assert.deepEqual({ ...sent[0], clientId: undefined }, { type: 'message.edit', roomId: '0', id: 10, message: 'mine, edited', clientId: undefined });
+  assert.match(sent[0].clientId, /^c[0-9a-f]{24}$/);
+  sender.onAck({ clientId: sent[0].clientId, id: 10, roomId: '0', seq: 50 });
+  await edit;
+  const m = s.rooms.get('0').msgs.get(10);
+  assert.equal(m.message, 'mine, edited', 'shown at once on the ack');
+  assert.ok(m.edited > 0);
+  assert.deepEqual(s.resumeCursor()['0'], 11, 'the ack does not move the cursor');
+  s.applyUpdate({ ...upd(10, 'mine, edited', 50, 1764103300123), from: '1' });
+  assert.equal(s.rooms.get('0').msgs.get(10).edited, 1764103300123, 'the event (same seq) brings the server time');
+  assert.equal(s.resumeCursor()['0'], 50);
+
+  // The event before the ack: the ack leaves the server's edit time alone.
+  const edit2 = sender.edit('0', 10, 'event first');
+  s.applyUpdate({ ...upd(10, 'event first', 55, 1764103300555), from: '1' });
+  sender.onAck({ clientId: sent[1].clientId, id: 10, roomId: '0', seq: 55 });
+  await edit2;
+  assert.deepEqual([s.rooms.get('0').msgs.get(10).message, s.rooms.get('0').msgs.get(10).edited], ['event first', 1764103300555]);
+  sent.splice(1, 1);
+
+  const gone = sender.remove('0', 11);
+  assert.deepEqual({ ...sent[1], clientId: undefined }, { type: 'message.delete', roomId: '0', id: 11, clientId: undefined });
+  assert.equal(sender.onError({ code: 'forbidden', message: 'no', clientId: sent[1].clientId }), true, 'the error is ours');
+  await assert.rejects(gone, (e) => e.code === 'forbidden' && /not allowed/.test(e.message));
+  assert.equal(s.rooms.get('0').msgs.get(11).deleted, undefined);
+
+  const tooLong = sender.edit('0', 10, 'x');
+  sender.onError({ code: 'too_long', message: 'too long', clientId: sent[2].clientId });
+  await assert.rejects(tooLong, (e) => e.code === 'too_long');
+
+  const ok = sender.remove('0', 11);
+  sender.onAck({ clientId: sent[3].clientId, id: 11, roomId: '0', seq: 60 });
+  await ok;
+  assert.equal(s.rooms.get('0').msgs.get(11).deleted, true);
+  assert.equal(s.pendingOf('0').length, 0, 'no pending message was created');
+  assert.equal(sender.ops.size, 0);
+  sender.clear();
+});
+
+test('edit and delete fall back to HTTP PATCH / DELETE when the connection is not open', async () => {
+  const s = setup();
+  const calls = [];
+  const live = { isOpen: false, gen: 1, send: () => false };
+  const api = {
+    editMessage: async (roomId, id, message) => { calls.push(['PATCH', roomId, id, message]); return { ...msg(id, '1', message, roomId), edited: 1764103300999 }; },
+    deleteMessage: async (roomId, id) => {
+      calls.push(['DELETE', roomId, id]);
+      if (id === 13) { const e = new Error('Not found'); e.status = 404; e.code = 'not_found'; throw e; }
+      return { id, roomId, deleted: true, seq: 70 };
+    },
+  };
+  const sender = new Sender(s, live, api);
+  s.receive(msg(10, '1', 'mine'));
+  s.receive(msg(11, '1', 'mine too'));
+  await sender.edit('0', 10, 'edited offline');
+  await sender.remove('0', 11);
+  assert.deepEqual(calls, [['PATCH', '0', 10, 'edited offline'], ['DELETE', '0', 11]]);
+  const room = s.rooms.get('0');
+  assert.deepEqual([room.msgs.get(10).message, room.msgs.get(10).edited], ['edited offline', 1764103300999]);
+  assert.equal(room.msgs.get(11).deleted, true);
+  await assert.rejects(sender.remove('0', 13), (e) => e.code === 'not_found' && e.status === 404 && e.message === 'This message no longer exists');
+  assert.deepEqual(s.resumeCursor()['0'], 11, 'HTTP answers do not move the cursor');
+  sender.clear();
 });
 
 test('typing text', () => {

@@ -41,6 +41,9 @@ test('node killed: reconnect banner, the page moves to the other node, every mes
   for (const t of ['before kill 3 (node 2)', 'before kill 4 (node 2)']) { await send(S.page, t); expected.push(t); }
   await waitTexts(S.page, expected.slice(2));
 
+  // The load balancer refuses X's reconnects until the outage below is over: otherwise its first
+  // retry (500 ms) can reach node 2 before X writes its "offline" message.
+  lb.hold();
   await n1.kill(); // SIGKILL: no drain, no close frame
   await X.page.locator('#banner', { hasText: 'Reconnecting' }).waitFor({ timeout: 5000 });
   await shot(X.page, 'reconnect-banner');
@@ -52,6 +55,7 @@ test('node killed: reconnect banner, the page moves to the other node, every mes
   await waitTexts(S.page, expected.slice(2));
 
   // No restart: the page's reconnect goes through the load balancer to node 2.
+  lb.release();
   await X.page.locator('#banner', { hasText: 'Back online' }).waitFor({ timeout: 25000 });
   await waitOnline(X.page);
   expected.push('written offline by X');

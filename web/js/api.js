@@ -63,6 +63,10 @@ export const api = {
     return request('GET', `/room/${enc(roomId)}/messages?${q}`);
   },
   postMessage: (roomId, message, clientId) => request('POST', `/room/${enc(roomId)}/messages`, { message, clientId }),
+  /** → the updated message JSON (with `edited`). */
+  editMessage: (roomId, id, message) => request('PATCH', `/room/${enc(roomId)}/messages/${enc(id)}`, { message }),
+  /** → {id, roomId, deleted: true, seq}. */
+  deleteMessage: (roomId, id) => request('DELETE', `/room/${enc(roomId)}/messages/${enc(id)}`),
 
   createDm: (user1, user2) => request('POST', '/room', { user1, user2 }),
   createChannel: (name) => request('POST', '/rooms', { name }),

@@ -22,7 +22,7 @@ const live = new Live({
     try { return (await api.me()) !== null; } catch { return true; } // unreachable ≠ signed out
   },
 });
-const sender = new Sender(store, live);
+const sender = new Sender(store, live, api);
 
 const status = new StatusView({ onRetryNow: () => live.retryNow() });
 const login = new LoginView({ onSubmit: signIn });
@@ -41,6 +41,9 @@ const messages = new MessageList({
   pill: $('#new-pill'),
   onLoadOlder: (roomId) => loadPage(roomId),
   onRetry: (clientId) => sender.retry(clientId),
+  onEdit: (roomId, id, text) => sender.edit(roomId, id, text).catch(sessionEnded),
+  onDelete: (roomId, id) => sender.remove(roomId, id).catch(sessionEnded),
+  onError: (text) => status.toast(text),
   onAtBottom: (roomId) => { if (document.visibilityState === 'visible' && roomId === store.activeRoomId) store.markRead(roomId); },
 });
 const channels = new ChannelsDialog({
@@ -100,6 +103,8 @@ live.addEventListener('event', (e) => {
   const { type, data } = e.detail;
   switch (type) {
     case 'message': store.receive(data); break;
+    case 'message.updated': store.applyUpdate(data); break;
+    case 'message.deleted': store.applyDelete(data); break;
     case 'ack': sender.onAck(data); break;
     case 'error': if (!sender.onError(data)) status.toast(data?.message || 'The server refused a request.'); break;
     case 'typing': store.setTyping(data); break;
@@ -113,6 +118,12 @@ live.addEventListener('event', (e) => {
 });
 
 // --- actions -------------------------------------------------------------------------------------
+
+/** An edit or delete refused over HTTP because the session is gone: back to the login screen. */
+function sessionEnded(e) {
+  if (e.status === 401 && store.me) { endSession(); status.toast('Your session has ended. Please sign in again.', 'info'); }
+  throw e;
+}
 
 /** Shows an API error as a toast and rethrows it. */
 async function withToast(promise) {

@@ -4,6 +4,14 @@
 // A message the server shed (`overloaded`: refused before it reached storage, so nothing was
 // written) stays pending and is sent again by itself, up to OVERLOAD_RETRIES times with growing,
 // jittered pauses; only then does it fail.
+//
+// Edits and deletes of a message (`message.edit` / `message.delete`, docs/protocol.md §2.3) go over
+// the live connection with a clientId and settle on its `ack` or `error`; when the connection is not
+// open they go over HTTP instead (PATCH / DELETE /room/{roomId}/messages/{id}): an explicit action
+// gets its answer now rather than waiting in a queue. Either way the caller gets a promise that
+// rejects with an Error whose message is for the user (and `code`, `status`), and the change is
+// applied to the store at once (the message.updated / message.deleted event that follows is the same
+// change again, applied idempotently).
 
 const ACK_TIMEOUT = 10000;
 const OVERLOAD_RETRIES = 3;
@@ -16,10 +24,13 @@ export function newClientId() {
 }
 
 export class Sender {
-  constructor(store, live) {
+  /** @param {object} [api] the HTTP client (api.js): editMessage, deleteMessage, for the fallback */
+  constructor(store, live, api = null) {
     this.store = store;
     this.live = live;
+    this.api = api;
     this.timers = new Map(); // clientId → timeout
+    this.ops = new Map(); // clientId → {kind, roomId, id, text, resolve, reject, timer}: edits, deletes
   }
 
   send(roomId, text) {
@@ -48,12 +59,14 @@ export class Sender {
 
   onAck(data) {
     if (!data || !data.clientId) return;
+    if (this.ops.has(data.clientId)) { this.settleOp(data.clientId, data); return; }
     this.disarm(data.clientId);
     this.store.ack(data);
   }
 
-  /** Returns true when the error belonged to one of our pending messages. */
+  /** Returns true when the error belonged to one of our pending messages, edits or deletes. */
   onError(data) {
+    if (data && data.clientId && this.ops.has(data.clientId)) { this.settleOp(data.clientId, null, data); return true; }
     if (!data || !data.clientId || !this.store.pending.has(data.clientId)) return false;
     this.disarm(data.clientId);
     const p = this.store.pending.get(data.clientId);
@@ -67,6 +80,62 @@ export class Sender {
     }
     this.store.fail(data.clientId, describe(data));
     return true;
+  }
+
+  // --- edit and delete -------------------------------------------------------------------------
+
+  /** Replaces the text of my message `id` in `roomId`. Resolves when the server accepted it. */
+  edit(roomId, id, text) { return this.op('edit', String(roomId), Number(id), text); }
+
+  /** Deletes message `id` (mine, or anyone's for an admin). Resolves when the server accepted it. */
+  remove(roomId, id) { return this.op('delete', String(roomId), Number(id)); }
+
+  op(kind, roomId, id, text) {
+    if (!this.live.isOpen) return this.opOverHttp(kind, roomId, id, text);
+    const clientId = newClientId();
+    const frame = kind === 'edit'
+      ? { type: 'message.edit', roomId, id, message: text, clientId }
+      : { type: 'message.delete', roomId, id, clientId };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.settleOp(clientId, null, { code: 'timeout' }), ACK_TIMEOUT);
+      this.ops.set(clientId, { kind, roomId, id, text, resolve, reject, timer });
+      if (!this.live.send(frame)) {
+        // Closed between the check and the write: nothing was sent, so HTTP is safe.
+        clearTimeout(timer);
+        this.ops.delete(clientId);
+        resolve(this.opOverHttp(kind, roomId, id, text));
+      }
+    });
+  }
+
+  settleOp(clientId, ack, error) {
+    const o = this.ops.get(clientId);
+    if (!o) return;
+    this.ops.delete(clientId);
+    clearTimeout(o.timer);
+    if (error) { o.reject(opError(o.kind, error)); return; }
+    // Show the change now; the event that follows (same seq) brings the server's `edited` time.
+    // (When the event came first, it is already shown, with that time.)
+    const change = { id: o.id, roomId: o.roomId, seq: ack.seq };
+    const cur = this.store.rooms.get(o.roomId)?.msgs.get(o.id);
+    if (o.kind === 'delete') this.store.applyDelete(change, { cursor: false });
+    else if (!(cur && Number(cur.seq) >= Number(ack.seq))) this.store.applyUpdate({ ...change, message: o.text, edited: Date.now() }, { cursor: false });
+    o.resolve();
+  }
+
+  async opOverHttp(kind, roomId, id, text) {
+    if (!this.api) throw opError(kind, { code: 'unavailable' });
+    try {
+      if (kind === 'edit') {
+        const m = await this.api.editMessage(roomId, id, text);
+        this.store.applyUpdate({ ...m, id, roomId, message: m?.message ?? text, edited: m?.edited ?? Date.now() }, { cursor: false });
+      } else {
+        const r = await this.api.deleteMessage(roomId, id);
+        this.store.applyDelete({ id, roomId, seq: r?.seq }, { cursor: false });
+      }
+    } catch (e) {
+      throw opError(kind, e, e.status);
+    }
   }
 
   // --- internals -------------------------------------------------------------------------------
@@ -91,6 +160,8 @@ export class Sender {
   clear() {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    for (const o of this.ops.values()) clearTimeout(o.timer); // signed out: nobody waits for them
+    this.ops.clear();
   }
 }
 
@@ -104,4 +175,26 @@ function describe({ code, message }) {
     case 'overloaded': return 'Server overloaded, try again';
     default: return message || 'Not sent';
   }
+}
+
+/** A refused edit or delete as an Error for the user; `code` from the error frame or HTTP answer. */
+function opError(kind, { code, message }, status) {
+  const what = kind === 'edit' ? 'edit' : 'delete';
+  let text;
+  switch (code) {
+    case 'forbidden': text = kind === 'edit' ? 'You can only edit your own messages' : 'You are not allowed to delete this message'; break;
+    case 'not_found': text = 'This message no longer exists'; break;
+    case 'too_long': text = 'Too long: at most 4,000 characters'; break;
+    case 'rate_limited': text = 'Too many changes, slow down'; break;
+    case 'unavailable':
+    case 'overloaded': text = 'Server busy, try again'; break;
+    case 'timeout': text = 'No answer from the server'; break;
+    case 'network': text = message || 'Cannot reach the server'; break;
+    case 'unauthorized': text = 'Your session has ended'; break;
+    default: text = message || `Could not ${what} the message`;
+  }
+  const e = new Error(text);
+  e.code = code;
+  if (status !== undefined) e.status = status;
+  return e;
 }

@@ -4,6 +4,9 @@
 // resume replay, history page, ack) is stored once. Each room's store is contiguous from `floor`
 // (the oldest id fetched by paging back from the newest) up to its newest id, so the newest id
 // is always a correct `resume` cursor. Pending (optimistic) messages live apart, keyed by clientId.
+// Edits and deletes (message.updated / message.deleted) change a loaded message in place (a deleted
+// one stays as a tombstone {id, roomId, from, date, deleted: true}); they carry a position `seq` from
+// the same per-room sequence as message ids, so the resume cursor is the max of both.
 // Changes are batched into one 'change' event per task, with the set of topics that changed:
 // 'rooms', 'users', 'typing', 'active', 'room:<id>' (messages or pending of that room).
 
@@ -138,6 +141,8 @@ export class Store extends EventTarget {
       id, kind, name, peerId,
       msgs: new Map(), ids: [],
       floor: null, hasMore: true, loaded: false, loading: false,
+      seq: 0, // the newest position of an edit/delete event received live (see resumeCursor)
+      early: new Map(), // id → change that arrived while a history page was being fetched
       typing: new Map(),
     };
     this.rooms.set(id, room);
@@ -181,6 +186,11 @@ export class Store extends EventTarget {
     const existing = room.msgs.get(id);
     if (existing) {
       if (existing.local) room.msgs.set(id, { ...m, id, from: String(m.from) }); // server copy wins
+      else if (m.deleted || m.edited !== undefined) {
+        // A copy in a newer state (history or a resume replay show the current one).
+        const next = changed(existing, m, Boolean(m.deleted));
+        if (next) { room.msgs.set(id, next); this.touch(`room:${room.id}`, 'rooms'); }
+      }
       return false;
     }
     room.msgs.set(id, { ...m, id, from: String(m.from) });
@@ -218,20 +228,66 @@ export class Store extends EventTarget {
       const oldest = Number(page[page.length - 1].id);
       room.floor = room.floor === null ? oldest : Math.min(room.floor, oldest);
     }
+    // Changes that arrived while this page was on its way: apply those to messages it brought.
+    for (const c of room.early.values()) this.applyChange(room, c.d, c.deleted);
+    room.early.clear();
     if (page.length < limit) room.hasMore = false;
     if (initial && this.firstVisit) this.lastRead[roomId] = this.lastId(room) ?? 0;
     room.loaded = true;
     this.touch(`room:${roomId}`, 'rooms');
   }
 
-  /** The resume frame: last id seen per room we have a contiguous store for. */
+  /**
+   * The resume frame: the last position seen per room we have a contiguous store for: the max of
+   * the newest message id and the newest edit/delete event position (`seq`) received live.
+   */
   resumeCursor() {
     const out = {};
     for (const r of this.rooms.values()) {
       if (!r.loaded) continue;
-      out[r.id] = this.lastId(r) ?? 0;
+      out[r.id] = Math.max(this.lastId(r) ?? 0, r.seq);
     }
     return out;
+  }
+
+  // --- edits and deletes -----------------------------------------------------------------------
+
+  /**
+   * message.updated {id, roomId, message, edited, seq}. Idempotent: an update for a message that is
+   * not loaded is ignored, a repeated or older one changes nothing, a deleted message stays deleted.
+   * `cursor`: the event came in order on the live connection, so its `seq` advances the resume
+   * cursor (false for the copy applied from an ack or an HTTP answer). True when something changed.
+   */
+  applyUpdate(d, { cursor = true } = {}) { return this.receiveChange(d, false, cursor); }
+
+  /** message.deleted {id, roomId, seq}: the message becomes a tombstone. Same rules as applyUpdate. */
+  applyDelete(d, { cursor = true } = {}) { return this.receiveChange(d, true, cursor); }
+
+  receiveChange(d, deleted, cursor) {
+    const room = d ? this.rooms.get(String(d.roomId)) : undefined;
+    if (!room) return false;
+    const seq = Number(d.seq);
+    if (cursor && Number.isFinite(seq) && seq > room.seq) room.seq = seq;
+    const id = Number(d.id);
+    if (!room.msgs.has(id)) {
+      // Not loaded: ignored, unless a history page that may bring it is being fetched.
+      if (room.loading && Number.isFinite(id) && room.early.size < 1000) {
+        const prev = room.early.get(id);
+        if (!prev?.deleted) room.early.set(id, { d, deleted });
+      }
+      return false;
+    }
+    return this.applyChange(room, d, deleted);
+  }
+
+  applyChange(room, d, deleted) {
+    const id = Number(d.id);
+    const cur = room.msgs.get(id);
+    const next = cur ? changed(cur, d, deleted) : null;
+    if (!next) return false;
+    room.msgs.set(id, next);
+    this.touch(`room:${room.id}`, 'rooms');
+    return true;
   }
 
   // --- unread ----------------------------------------------------------------------------------
@@ -240,7 +296,8 @@ export class Store extends EventTarget {
     const last = this.lastRead[room.id] ?? 0;
     let n = 0;
     for (let i = room.ids.length - 1; i >= 0 && room.ids[i] > last; i--) {
-      if (room.msgs.get(room.ids[i]).from !== this.me.id) n++;
+      const m = room.msgs.get(room.ids[i]);
+      if (m.from !== this.me.id && !m.deleted) n++;
     }
     const more = n > 0 && room.hasMore && room.floor !== null && room.floor > last;
     return { n, more };
@@ -341,4 +398,30 @@ export class Store extends EventTarget {
     if (!room) return [];
     return [...room.typing.keys()].map((id) => this.userName(id));
   }
+}
+
+/**
+ * The message `cur` after a change (message.updated data, a copy of the message, or a deletion),
+ * or null when the change is not newer than what `cur` shows. A deletion is final. Between two
+ * edits the higher position `seq` wins (an equal one is re-applied: the event after the ack's local
+ * copy brings the server's `edited` time); without positions, the later `edited` time.
+ */
+export function changed(cur, d, deleted) {
+  if (cur.deleted) return null;
+  const seq = Number(d.seq);
+  if (deleted) {
+    return { id: cur.id, roomId: cur.roomId, from: cur.from, date: cur.date, deleted: true, ...(Number.isFinite(seq) ? { seq } : {}) };
+  }
+  if (typeof d.message !== 'string') return null;
+  if (Number.isFinite(seq) && Number.isFinite(cur.seq)) {
+    if (seq < cur.seq) return null;
+  } else if (Number(d.edited ?? 0) < Number(cur.edited ?? 0)) {
+    return null;
+  }
+  const edited = d.edited ?? cur.edited;
+  const nextSeq = Number.isFinite(seq) ? seq : cur.seq;
+  if (cur.message === d.message && cur.edited === edited && cur.seq === nextSeq) return null;
+  const next = { ...cur, message: d.message, edited };
+  if (nextSeq !== undefined) next.seq = nextSeq;
+  return next;
 }

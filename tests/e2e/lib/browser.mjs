@@ -45,8 +45,17 @@ export function chromiumVersion() {
 export async function newUser(browser, baseUrl, { viewport = { width: 1280, height: 800 }, reducedMotion = 'reduce' } = {}) {
   const context = await browser.newContext({ viewport, reducedMotion, baseURL: baseUrl });
   context.setDefaultTimeout(10000);
-  const page = await context.newPage();
   const problems = [];
+  const page = watch(await context.newPage(), problems);
+  return { context, page, problems };
+}
+
+/** Another tab of the same user (same context, so the same session cookie); problems go to the user's list. */
+export async function newTab(user) {
+  return watch(await user.context.newPage(), user.problems);
+}
+
+function watch(page, problems) {
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
@@ -55,7 +64,7 @@ export async function newUser(browser, baseUrl, { viewport = { width: 1280, heig
     if (/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|Failed to load resource/.test(text)) return;
     problems.push(`console: ${text}`);
   });
-  return { context, page, problems };
+  return page;
 }
 
 export async function register(page, username, password = 'password123') {
@@ -86,13 +95,16 @@ export async function send(page, text) {
   await box.press('Enter');
 }
 
-/** Rendered messages of the open room: [{id, text, from, pending}] in screen order. */
+/**
+ * Rendered messages of the open room: [{id, text, from, pending}] in screen order. A tombstone's
+ * text is "This message was deleted"; a message open in the inline editor has text null.
+ */
 export function rendered(page) {
   return page.$$eval('#messages li.msg', (lis) => lis.map((li) => ({
     id: li.dataset.id ?? null,
     clientId: li.dataset.clientId ?? null,
     from: li.dataset.from,
-    text: li.querySelector('.msg-text').textContent,
+    text: li.querySelector('.msg-text')?.textContent ?? null,
     status: li.classList.contains('failed') ? 'failed' : li.classList.contains('pending') ? 'pending' : 'sent',
   })));
 }

@@ -1,6 +1,7 @@
 // A minimal TCP load balancer for the tests: each new client connection goes to the first backend
 // that accepts it, in order. When a node dies, its clients' connections drop and their reconnects
-// land on the next node: what a real load balancer in front of the cluster does.
+// land on the next node: what a real load balancer in front of the cluster does. hold() makes it
+// refuse new connections (closed at once, as when no backend is up) until release().
 
 import net from 'node:net';
 import { HOST } from './harness.mjs';
@@ -10,7 +11,9 @@ const proxies = [];
 /// Starts a proxy on a free port forwarding to `backendPorts` (tried in order per connection).
 export async function startProxy(backendPorts) {
   const sockets = new Set();
+  let held = false;
   const server = net.createServer((client) => {
+    if (held) { client.destroy(); return; }
     client.pause();
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
@@ -37,6 +40,8 @@ export async function startProxy(backendPorts) {
   const proxy = {
     port: server.address().port,
     url: `http://${HOST}:${server.address().port}`,
+    hold: () => { held = true; },
+    release: () => { held = false; },
     close: () => new Promise((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());

@@ -2,18 +2,32 @@
 // marker, pending/failed states, infinite scroll back (keeping the scroll position when older
 // messages are prepended), and a "↓ N new messages" pill when the reader is scrolled up.
 // Rows are keyed and reused, so an update never re-announces old messages (role="log").
+// Own messages have hover (and focus) actions: Edit (inline editor: Enter saves, Escape cancels,
+// Shift+Enter adds a line; the composer's 4000-character / not-blank rules) and Delete (with an
+// inline confirmation); an admin can also delete other people's messages. Edited messages show
+// "(edited)" (its tooltip: when); deleted ones are tombstones "This message was deleted".
 
 import { el, reconcile } from '../dom.js';
-import { dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
+import { charCount, dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
 
 const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
 const LOAD_MORE_PX = 300;
+const MAX_CHARS = 4000;
+const SHOW_COUNT_FROM = 3500;
 
 export class MessageList {
-  constructor({ store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom }) {
-    Object.assign(this, { store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom });
+  /**
+   * onEdit(roomId, id, text) and onDelete(roomId, id) return promises that reject with an Error
+   * whose message is for the user; onError(text) shows one (a toast).
+   */
+  constructor({ store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onError }) {
+    Object.assign(this, { store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onError });
     this.rows = new Map(); // key → {sig, node}
+    this.editing = null; // {roomId, id, draft, saving, error}: the message being edited
+    this.confirming = null; // id of the message whose delete waits for a confirmation
+    this.deleting = new Set(); // `${roomId}:${id}` of deletes waiting for the server
+    this.focusKey = null; // row to move the focus into after the next render
     this.roomId = null;
     this.markerAfter = null; // messages with id > this (from others) are "new" when the room opened
     this.unseen = 0; // messages from others appended while scrolled up
@@ -37,6 +51,8 @@ export class MessageList {
   /** Opens a room: fresh rows, marker at the first unread message, scrolled to it or the bottom. */
   setRoom(roomId) {
     this.roomId = roomId;
+    this.editing = null;
+    this.confirming = null;
     this.rows.clear();
     this.list.replaceChildren();
     this.unseen = 0;
@@ -52,6 +68,10 @@ export class MessageList {
     if (!room) return;
     const wasAtBottom = opening || this.isAtBottom();
     const anchor = this.anchor();
+    // A message deleted (or gone) meanwhile can no longer be edited or deleted.
+    const gone = (id) => { const m = room.msgs.get(id); return !m || m.deleted; };
+    if (this.editing && gone(this.editing.id)) this.editing = null;
+    if (this.confirming !== null && gone(this.confirming)) this.confirming = null;
 
     const rows = this.buildRows(room);
     const keys = new Set(rows.map((r) => r.key));
@@ -84,6 +104,21 @@ export class MessageList {
     this.updatePill();
     this.maybeLoadMore(room);
     if (this.isAtBottom()) this.onAtBottom(room.id);
+    const input = this.list.querySelector('.msg-edit-input');
+    if (input) autosize(input);
+    this.restoreFocus();
+  }
+
+  /** Moves the focus into the row `focusKey`: its editor, its confirmation, or its actions. */
+  restoreFocus() {
+    const key = this.focusKey;
+    this.focusKey = null;
+    const node = key ? this.rows.get(key)?.node : null;
+    if (!node || !node.isConnected) return;
+    const target = node.querySelector('.msg-edit-input, .msg-confirm [data-cancel], .msg-actions button');
+    if (!target) return;
+    target.focus({ preventScroll: true });
+    if (target.tagName === 'TEXTAREA') target.setSelectionRange(target.value.length, target.value.length);
   }
 
   /**
@@ -136,19 +171,39 @@ export class MessageList {
 
   node(r) {
     const sig = r.type === 'msg'
-      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${r.m.message}|${r.m.date}`
+      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${r.m.message}|${r.m.date}|${r.m.edited}|${this.rowState(r)}`
       : r.label || r.key;
     const cached = this.rows.get(r.key);
     if (cached && cached.sig === sig) return cached.node;
+    // A rebuilt row keeps the keyboard focus (e.g. the editor, when the message changed meanwhile).
+    if (cached && cached.node.contains(document.activeElement)) this.focusKey = r.key;
     const node = r.type === 'day' ? dayRow(r) : r.type === 'marker' ? markerRow() : this.msgRow(r);
     node.dataset.key = r.key;
     this.rows.set(r.key, { sig, node });
     return node;
   }
 
+  /**
+   * What a sent message row shows besides its text: 'x' tombstone, 'e:…' editor, 'd' deleting,
+   * 'c' delete confirmation, 'a:<edit><delete>' the actions it offers (1 = yes).
+   */
+  rowState(r) {
+    if (r.status !== 'sent') return '';
+    const m = r.m;
+    if (m.deleted) return 'x';
+    if (this.editing && this.editing.id === m.id) return `e:${this.editing.saving}:${this.editing.error}`;
+    if (this.deleting.has(`${this.roomId}:${m.id}`)) return 'd';
+    if (this.confirming === m.id) return 'c';
+    const canEdit = r.own && typeof m.message === 'string';
+    const canDelete = r.own || this.store.me.role === 'admin';
+    return `a:${canEdit ? 1 : 0}${canDelete ? 1 : 0}`;
+  }
+
   msgRow(r) {
     const name = r.own ? 'You' : this.store.userName(r.from);
-    const cls = ['msg', r.own ? 'own' : 'other', r.start ? 'start' : 'cont', r.status !== 'sent' ? r.status : ''].filter(Boolean).join(' ');
+    const state = this.rowState(r);
+    const cls = ['msg', r.own ? 'own' : 'other', r.start ? 'start' : 'cont', r.status !== 'sent' ? r.status : '',
+      state === 'x' ? 'deleted' : '', state.startsWith('e:') ? 'editing' : ''].filter(Boolean).join(' ');
     const time = el('time', { class: 'msg-time', text: shortTime(r.d), attrs: { datetime: r.d.toISOString(), title: fullTime(r.d) } });
     const main = el('div', { class: 'msg-main' });
     if (r.start) {
@@ -156,7 +211,19 @@ export class MessageList {
     } else {
       main.append(el('span', { class: 'visually-hidden', text: `${name}, ${shortTime(r.d)}: ` }));
     }
-    main.append(el('div', { class: 'msg-bubble', attrs: { title: fullTime(r.d) } }, el('p', { class: 'msg-text', text: r.m.message })));
+    if (state === 'x') {
+      main.append(el('div', { class: 'msg-bubble msg-tombstone', attrs: { title: fullTime(r.d) } },
+        el('p', { class: 'msg-text', text: 'This message was deleted' })));
+    } else if (state.startsWith('e:')) {
+      main.append(this.editor());
+    } else {
+      const edited = r.m.edited ? new Date(Number(r.m.edited)) : null; // unix ms
+      main.append(el('div', { class: 'msg-bubble', attrs: { title: fullTime(r.d) } },
+        el('p', { class: 'msg-text', text: r.m.message }),
+        edited ? el('span', { class: 'msg-edited', text: '(edited)', attrs: { title: `Edited ${fullTime(edited)}` } }) : null));
+    }
+    if (state === 'd') main.append(el('div', { class: 'msg-status', text: 'Deleting…' }));
+    if (state === 'c') main.append(this.confirmBox());
     if (r.status === 'pending') main.append(el('div', { class: 'msg-status', text: 'Sending…' }));
     if (r.status === 'failed') {
       main.append(el('div', { class: 'msg-status msg-failed' },
@@ -167,7 +234,145 @@ export class MessageList {
       ? el('span', { class: `avatar ${hueClass(r.from)}`, text: initials(name), attrs: { 'aria-hidden': 'true' } })
       : el('span', { class: 'avatar-gap', attrs: { 'aria-hidden': 'true' } });
     const data = r.status === 'sent' ? { id: r.m.id, from: r.from } : { clientId: r.clientId, from: r.from };
-    return el('li', { class: cls, data }, r.own ? null : avatar, main);
+    const actions = state.startsWith('a:') && state !== 'a:00' ? this.actions(r, state) : null;
+    const li = el('li', { class: cls, data }, r.own ? actions : avatar, main, r.own ? null : actions);
+    // Without hover (touch), a tap on the bubble shows the actions (CSS); a plain view state.
+    if (actions) main.querySelector('.msg-bubble').addEventListener('click', () => li.classList.toggle('actions-open'));
+    return li;
+  }
+
+  actions(r, state) {
+    const button = (text, cls, click) => el('button', { class: `msg-action ${cls}`, text, attrs: { type: 'button' }, on: { click } });
+    return el('div', { class: 'msg-actions' },
+      state[2] === '1' ? button('Edit', '', () => this.startEdit(r.m)) : null,
+      state[3] === '1' ? button('Delete', 'msg-action-danger', () => this.askDelete(r.m)) : null);
+  }
+
+  // --- edit ------------------------------------------------------------------------------------
+
+  startEdit(m) {
+    this.editing = { roomId: this.roomId, id: m.id, draft: m.message, saving: false, error: null };
+    this.confirming = null;
+    this.focusKey = `m:${m.id}`;
+    this.render();
+  }
+
+  cancelEdit() {
+    const st = this.editing;
+    if (!st) return;
+    this.editing = null;
+    if (this.rows.get(`m:${st.id}`)?.node.contains(document.activeElement)) this.focusKey = `m:${st.id}`;
+    this.render();
+  }
+
+  saveEdit() {
+    const st = this.editing;
+    if (!st || st.saving) return;
+    const text = st.draft;
+    if (text.trim() === '' || charCount(text) > MAX_CHARS) return;
+    const cur = this.store.rooms.get(st.roomId)?.msgs.get(st.id);
+    if (!cur || cur.deleted || text === cur.message) { this.cancelEdit(); return; } // nothing to change
+    st.saving = true;
+    st.error = null;
+    this.focusKey = `m:${st.id}`;
+    this.render();
+    this.onEdit(st.roomId, st.id, text).then(() => {
+      if (this.editing !== st) return;
+      this.editing = null;
+      if (this.rows.get(`m:${st.id}`)?.node.contains(document.activeElement)) this.focusKey = `m:${st.id}`;
+      this.render();
+    }, (e) => {
+      if (this.editing !== st) return;
+      st.saving = false;
+      st.error = `Not saved: ${e.message || 'error'}.`;
+      this.focusKey = `m:${st.id}`;
+      this.render();
+    });
+  }
+
+  /** The inline editor of `this.editing` (its draft survives a rebuild of the row). */
+  editor() {
+    const st = this.editing;
+    const input = el('textarea', { class: 'msg-edit-input', attrs: { rows: '1', 'aria-label': 'Edit message' } });
+    input.value = st.draft;
+    input.readOnly = st.saving;
+    const count = el('span', { class: 'msg-edit-count', attrs: { 'aria-live': 'polite' } });
+    const save = el('button', { class: 'btn btn-primary btn-sm', text: st.saving ? 'Saving…' : 'Save', attrs: { type: 'submit' } });
+    const cancel = el('button', { class: 'btn btn-ghost btn-sm', text: 'Cancel', attrs: { type: 'button' }, on: { click: () => this.cancelEdit() } });
+    const update = () => {
+      st.draft = input.value;
+      const n = charCount(input.value);
+      const over = n > MAX_CHARS;
+      count.hidden = n < SHOW_COUNT_FROM;
+      count.textContent = over
+        ? `${(n - MAX_CHARS).toLocaleString()} character${n - MAX_CHARS === 1 ? '' : 's'} over the ${MAX_CHARS.toLocaleString()} limit`
+        : `${n.toLocaleString()} / ${MAX_CHARS.toLocaleString()}`;
+      count.classList.toggle('over', over);
+      input.setAttribute('aria-invalid', over ? 'true' : 'false');
+      save.disabled = st.saving || over || input.value.trim() === '';
+      if (input.isConnected) autosize(input);
+    };
+    input.addEventListener('input', update);
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        this.cancelEdit();
+      } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        this.saveEdit();
+      }
+    });
+    update();
+    return el('form', { class: 'msg-editor', attrs: { novalidate: true }, on: { submit: (e) => { e.preventDefault(); this.saveEdit(); } } },
+      input,
+      st.error ? el('p', { class: 'msg-edit-error', text: st.error, attrs: { role: 'alert' } }) : null,
+      el('div', { class: 'msg-edit-bar' },
+        el('span', { class: 'msg-edit-help', text: 'Enter to save · Shift+Enter for a new line · Esc to cancel' }),
+        count, cancel, save));
+  }
+
+  // --- delete ----------------------------------------------------------------------------------
+
+  askDelete(m) {
+    if (this.editing && this.editing.id === m.id) this.editing = null;
+    this.confirming = m.id;
+    this.focusKey = `m:${m.id}`;
+    this.render();
+  }
+
+  cancelDelete() {
+    const id = this.confirming;
+    this.confirming = null;
+    if (id !== null && this.rows.get(`m:${id}`)?.node.contains(document.activeElement)) this.focusKey = `m:${id}`;
+    this.render();
+  }
+
+  confirmDelete() {
+    const id = this.confirming;
+    if (id === null) return;
+    const roomId = this.roomId;
+    const key = `${roomId}:${id}`;
+    this.confirming = null;
+    this.deleting.add(key);
+    this.render();
+    this.onDelete(roomId, id)
+      .catch((e) => { if (e.status !== 401) this.onError(`The message was not deleted: ${e.message || 'error'}.`); })
+      .finally(() => {
+        this.deleting.delete(key);
+        if (this.roomId === roomId) this.render();
+      });
+  }
+
+  confirmBox() {
+    return el('div', {
+      class: 'msg-confirm',
+      attrs: { role: 'group', 'aria-label': 'Delete this message?' },
+      on: { keydown: (e) => { if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); this.cancelDelete(); } } },
+    },
+    el('span', { text: 'Delete this message?' }),
+    el('button', { class: 'btn btn-danger btn-sm', text: 'Delete', attrs: { type: 'button' }, on: { click: () => this.confirmDelete() } }),
+    el('button', { class: 'btn btn-ghost btn-sm', text: 'Cancel', attrs: { type: 'button' }, data: { cancel: '' }, on: { click: () => this.cancelDelete() } }));
   }
 
   renderStatus(room) {
@@ -213,3 +418,9 @@ function markerRow() {
   return el('li', { class: 'new-marker', attrs: { role: 'separator' } }, el('span', { text: 'New messages' }));
 }
 
+
+/** Grows a textarea with its text (up to its CSS max-height; CSSOM writes are allowed by the CSP). */
+function autosize(input) {
+  input.style.height = 'auto';
+  input.style.height = `${input.scrollHeight + 2}px`;
+}

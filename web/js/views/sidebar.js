@@ -37,7 +37,8 @@ export class Sidebar {
     const active = room.id === s.activeRoomId;
     const { n, more } = active ? { n: 0, more: false } : s.unread(room);
     const last = s.newest(room);
-    const preview = last ? `${last.from === s.me.id ? 'You: ' : room.kind === 'dm' ? '' : `${s.userName(last.from)}: `}${last.message}` : '';
+    const text = last?.deleted ? 'Message deleted' : last?.message;
+    const preview = last ? `${last.from === s.me.id ? 'You: ' : room.kind === 'dm' ? '' : `${s.userName(last.from)}: `}${text}` : '';
     const peer = room.kind === 'dm' ? s.users.get(room.peerId) : null;
     const online = peer ? peer.online : null;
     const sig = [room.name, active, n, more, preview, online].join('|');
