@@ -1,6 +1,7 @@
 #include "actors/chat_service.hpp"
 
 #include <chrono>
+#include <type_traits>
 
 #include "actors/frame.hpp"
 #include "actors/json_frames.hpp"
@@ -93,6 +94,26 @@ bool chat_service::admit(const command_origin& who, const std::string& room_id, 
     return true;
   refuse(post, done, ec, std::move(why), client_id, room_id);
   return false;
+}
+
+const std::string& room_of(const room_command& cmd) noexcept {
+  return std::visit([](const auto& c) -> const std::string& { return c.room_id; }, cmd);
+}
+
+void chat_service::execute(const command_origin& who, room_command cmd, post_fn post, result_fn done) {
+  std::visit(
+    [&](auto&& c) {
+      using command = std::decay_t<decltype(c)>;
+      if constexpr (std::is_same_v<command, send_command>)
+        send(who, std::move(c), std::move(post), std::move(done));
+      else if constexpr (std::is_same_v<command, edit_command>)
+        edit(who, std::move(c), std::move(post), std::move(done));
+      else if constexpr (std::is_same_v<command, delete_command>)
+        remove(who, std::move(c), std::move(post), std::move(done));
+      else
+        static_assert(sizeof(command) == 0, "a room_command without its method in execute()");
+    },
+    std::move(cmd));
 }
 
 void chat_service::send(const command_origin& who, send_command cmd, post_fn post, result_fn done) {

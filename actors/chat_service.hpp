@@ -18,6 +18,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "actors/command_rules.hpp"
@@ -66,6 +67,13 @@ struct delete_command {
   std::string client_id;
 };
 
+/// A client command that writes a room event: what every transport decodes into. A new kind adds
+/// its command struct here and its alternative below; transports pass commands through execute().
+using room_command = std::variant<send_command, edit_command, delete_command>;
+
+/// The room of any command.
+const std::string& room_of(const room_command& cmd) noexcept;
+
 /// The answer to a command that writes a room event.
 struct command_result {
   std::error_code error;   ///< empty on success (chat::error otherwise)
@@ -107,6 +115,9 @@ public:
   unsigned retry_after_seconds() const noexcept;
 
   // -- commands that write a room event ------------------------------------------------------------
+
+  /// Carries out any room command (the one entry of the transports): the kind's own method below.
+  void execute(const command_origin& who, room_command cmd, post_fn post, result_fn done);
 
   /// Sends a chat message.
   void send(const command_origin& who, send_command cmd, post_fn post, result_fn done);

@@ -33,25 +33,11 @@ std::optional<std::int64_t> int_param(const query_params& q, std::string_view ke
   return v;
 }
 
-/// The answer to a DELETE.
-std::string deletion_json(std::int64_t id, std::string_view room_id, std::int64_t seq) {
-  std::string out = R"({"id":)" + std::to_string(id) + R"(,"roomId":)";
-  storage::append_json_string(out, room_id);
-  out += R"(,"deleted":true,"seq":)" + std::to_string(seq) + "}";
-  return out;
-}
-
 } // namespace
 
 void message_handlers::add_routes(router& r) {
   r.add(http_method::get, "/room/{id}/messages", [this](const exchange_ptr& ex) { do_list(ex); });
-  r.add(http_method::post, "/room/{id}/messages", [this](const exchange_ptr& ex) { do_send(ex); });
-  r.add(http_method::patch, "/room/{id}/messages/{messageId}", [this](const exchange_ptr& ex) { do_edit(ex); });
-  r.add(http_method::del, "/room/{id}/messages/{messageId}", [this](const exchange_ptr& ex) { do_delete(ex); });
-}
-
-actors::post_fn message_handlers::on_session(const exchange_ptr& ex) {
-  return [ex](std::function<void()> fn) { ex->post(std::move(fn)); };
+  add_command_routes(r);
 }
 
 // -- GET /room/{id}/messages --------------------------------------------------------------
@@ -87,7 +73,7 @@ void message_handlers::do_list(const exchange_ptr& ex) {
     page p;
     if (!read_page(x, p))
       return;
-    env_.chat.check_member(x->user()->id, x->param("id"), on_session(x),
+    env_.chat.check_member(x->user()->id, x->param("id"), [x](std::function<void()> fn) { x->post(std::move(fn)); },
                            [this, x, p](std::error_code ec, const std::string& why) {
                              if (ec)
                                return reply_error(*x, env_.metrics, ec, why);
@@ -110,97 +96,131 @@ void message_handlers::on_list_access(const exchange_ptr& ex, const page& p) {
 }
 
 // -- the commands ---------------------------------------------------------------------------------
+// Each route decodes its request into the kind's command (path, then body fields) and hands it to
+// chat_service::execute: a new kind is one more route here.
 
-bool message_handlers::read_body(const exchange_ptr& ex, bool with_text, std::string& text,
-                                 std::string& client_id) {
-  json_object body;
-  if (!with_text && ex->request().body.empty())
-    return true; // DELETE without a body
-  if (!read_json_body(*ex, env_.metrics, body))
-    return false;
-  if (with_text && body.get_string("message", text) != json_object::lookup::ok) {
-    reply_bad_request(*ex, env_.metrics, "\"message\" must be a string");
+/// What a command route reads from its request. A reader answers 400/404 itself and returns false.
+class command_request {
+public:
+  command_request(const exchange_ptr& ex, metrics::node_metrics& m) : ex_(ex), m_(m) {}
+
+  /// Parses the JSON body (`optional`: an empty body is an empty object).
+  bool body(bool optional = false) {
+    if (optional && ex_->request().body.empty())
+      return true;
+    if (!read_json_body(*ex_, m_, body_))
+      return false;
+    parsed_ = true;
+    return true;
+  }
+  /// A required string field.
+  bool text(const char* key, std::string& out) {
+    if (parsed_ && body_.get_string(key, out) == json_object::lookup::ok)
+      return true;
+    reply_bad_request(*ex_, m_, std::string{"\""} + key + "\" must be a string");
     return false;
   }
-  if (body.get_string("clientId", client_id) == json_object::lookup::wrong_type) {
-    reply_bad_request(*ex, env_.metrics, "\"clientId\" must be a string");
+  /// The optional clientId.
+  bool client_id(std::string& out) {
+    if (!parsed_ || body_.get_string("clientId", out) != json_object::lookup::wrong_type)
+      return true;
+    reply_bad_request(*ex_, m_, "\"clientId\" must be a string");
     return false;
   }
-  ex->request().body = std::string{}; // the text now lives in the command only
-  return true;
-}
-
-std::optional<std::int64_t> message_handlers::message_id(const exchange_ptr& ex) {
-  auto id = parse_int64(ex->param("messageId"));
-  if (!id || *id <= 0) {
-    reply_error(*ex, env_.metrics, error::not_found, "no such message");
-    return std::nullopt;
-  }
-  return id;
-}
-
-actors::result_fn message_handlers::answer(const exchange_ptr& ex, unsigned status) {
-  return [this, ex, status](actors::command_result r) {
-    if (r.error)
-      return reply_error(*ex, env_.metrics, r.error, r.message,
-                         std::chrono::seconds{env_.chat.retry_after_seconds()});
-    if (r.client_id.empty())
-      return ex->respond(json_response(status, std::move(r.data)));
-    auto body = with_client_id(std::move(r.data), r.client_id);
-    if (!body) {
-      log::error("http_event_json_invalid", {{"room", r.room_id}, {"id", r.id}});
-      return reply_error(*ex, env_.metrics, error::internal);
+  /// The `{messageId}` path parameter (404 when it cannot be a message id).
+  bool message_id(std::int64_t& out) {
+    auto id = parse_int64(ex_->param("messageId"));
+    if (!id || *id <= 0) {
+      reply_error(*ex_, m_, error::not_found, "no such message");
+      return false;
     }
-    ex->respond(json_response(status, std::move(*body)));
-  };
+    out = *id;
+    return true;
+  }
+  const std::string& room_id() const { return ex_->param("id"); }
+
+private:
+  const exchange_ptr& ex_;
+  metrics::node_metrics& m_;
+  json_object body_;
+  bool parsed_ = false;
+};
+
+namespace {
+
+/// The answer to a DELETE: `{"id","roomId","deleted":true,"seq"}`.
+std::string deletion_json(std::int64_t id, std::string_view room_id, std::int64_t seq) {
+  std::string out = R"({"id":)" + std::to_string(id) + R"(,"roomId":)";
+  storage::append_json_string(out, room_id);
+  out += R"(,"deleted":true,"seq":)" + std::to_string(seq) + "}";
+  return out;
 }
 
-void message_handlers::do_send(const exchange_ptr& ex) {
-  // Admission first: behind a Redis backlog even the session lookup would wait its length.
-  if (!env_.chat.admit_message())
-    return reply_error(*ex, env_.metrics, error::overloaded);
-  require_user(env_, ex, [this](const exchange_ptr& x) {
-    actors::send_command cmd;
-    if (!read_body(x, true, cmd.text, cmd.client_id))
-      return;
-    cmd.room_id = x->param("id");
-    env_.chat.send({x->user()->id, transport}, std::move(cmd), on_session(x), answer(x, 201));
+} // namespace
+
+void message_handlers::add_command_routes(router& r) {
+  r.add(http_method::post, "/room/{id}/messages", [this](const exchange_ptr& ex) {
+    // Admission first: behind a Redis backlog even the session lookup would wait its length.
+    if (!env_.chat.admit_message())
+      return reply_error(*ex, env_.metrics, error::overloaded);
+    run_command(ex, 201, [](command_request& req) -> std::optional<actors::room_command> {
+      actors::send_command c;
+      c.room_id = req.room_id();
+      if (!req.body() || !req.text("message", c.text) || !req.client_id(c.client_id))
+        return std::nullopt;
+      return c;
+    });
+  });
+  r.add(http_method::patch, "/room/{id}/messages/{messageId}", [this](const exchange_ptr& ex) {
+    run_command(ex, 200, [](command_request& req) -> std::optional<actors::room_command> {
+      actors::edit_command c;
+      c.room_id = req.room_id();
+      if (!req.body() || !req.text("message", c.text) || !req.client_id(c.client_id) || !req.message_id(c.id))
+        return std::nullopt;
+      return c;
+    });
+  });
+  r.add(http_method::del, "/room/{id}/messages/{messageId}", [this](const exchange_ptr& ex) {
+    run_command(
+      ex, 200,
+      [](command_request& req) -> std::optional<actors::room_command> {
+        actors::delete_command c;
+        c.room_id = req.room_id();
+        if (!req.body(true) || !req.client_id(c.client_id) || !req.message_id(c.id))
+          return std::nullopt;
+        return c;
+      },
+      [](actors::command_result& r) { r.data = deletion_json(r.id, r.room_id, r.seq); });
   });
 }
 
-void message_handlers::do_edit(const exchange_ptr& ex) {
-  require_user(env_, ex, [this](const exchange_ptr& x) {
-    actors::edit_command cmd;
-    if (!read_body(x, true, cmd.text, cmd.client_id))
-      return;
-    auto id = message_id(x);
-    if (!id)
-      return;
-    cmd.room_id = x->param("id");
-    cmd.id = *id;
-    env_.chat.edit({x->user()->id, transport}, std::move(cmd), on_session(x), answer(x, 200));
+void message_handlers::run_command(const exchange_ptr& ex, unsigned status, decode_fn decode, shape_fn shape) {
+  require_user(env_, ex, [this, status, decode = std::move(decode), shape = std::move(shape)](const exchange_ptr& x) {
+    command_request req{x, env_.metrics};
+    auto cmd = decode(req);
+    if (!cmd)
+      return; // answered
+    x->request().body = std::string{}; // the text now lives in the command only
+    env_.chat.execute({x->user()->id, transport}, std::move(*cmd), [x](std::function<void()> fn) { x->post(std::move(fn)); },
+                      [this, x, status, shape](actors::command_result r) {
+                        if (!r.error && shape)
+                          shape(r);
+                        answer(x, status, std::move(r));
+                      });
   });
 }
 
-void message_handlers::do_delete(const exchange_ptr& ex) {
-  require_user(env_, ex, [this](const exchange_ptr& x) {
-    actors::delete_command cmd;
-    std::string unused;
-    if (!read_body(x, false, unused, cmd.client_id))
-      return;
-    auto id = message_id(x);
-    if (!id)
-      return;
-    cmd.room_id = x->param("id");
-    cmd.id = *id;
-    auto reply = answer(x, 200);
-    env_.chat.remove({x->user()->id, transport}, std::move(cmd), on_session(x),
-                     [reply = std::move(reply)](actors::command_result r) {
-                       if (!r.error) // the reply says what happened: {"id","roomId","deleted":true,"seq"}
-                         r.data = deletion_json(r.id, r.room_id, r.seq);
-                       reply(std::move(r));
-                     });
-  });
+void message_handlers::answer(const exchange_ptr& ex, unsigned status, actors::command_result r) {
+  if (r.error)
+    return reply_error(*ex, env_.metrics, r.error, r.message, std::chrono::seconds{env_.chat.retry_after_seconds()});
+  if (r.client_id.empty())
+    return ex->respond(json_response(status, std::move(r.data)));
+  auto body = with_client_id(std::move(r.data), r.client_id);
+  if (!body) {
+    log::error("http_event_json_invalid", {{"room", r.room_id}, {"id", r.id}});
+    return reply_error(*ex, env_.metrics, error::internal);
+  }
+  ex->respond(json_response(status, std::move(*body)));
 }
 
 } // namespace chat::net

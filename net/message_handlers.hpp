@@ -15,6 +15,8 @@
 
 namespace chat::net {
 
+class command_request;
+
 class message_handlers {
 public:
   /// Handlers working with `env` (which must outlive them).
@@ -35,21 +37,19 @@ private:
 
   void do_list(const exchange_ptr& ex);
   void on_list_access(const exchange_ptr& ex, const page& p);
-  void do_send(const exchange_ptr& ex);
-  void do_edit(const exchange_ptr& ex);
-  void do_delete(const exchange_ptr& ex);
-
   /// Parses the paging query; answers 400 and returns false when it is invalid.
   bool read_page(const exchange_ptr& ex, page& out);
-  /// Decodes `{"message","clientId"?}` (`with_text`) or an optional `{"clientId"}`; answers 400
-  /// and returns false when a field has the wrong type.
-  bool read_body(const exchange_ptr& ex, bool with_text, std::string& text, std::string& client_id);
-  /// The `{messageId}` path parameter; answers 404 and returns nullopt when it is not an id.
-  std::optional<std::int64_t> message_id(const exchange_ptr& ex);
-  /// The completion of a command: `status` with the event's data, or the error's table row.
-  actors::result_fn answer(const exchange_ptr& ex, unsigned status);
-  /// Runs a completion on the exchange's executor.
-  static actors::post_fn on_session(const exchange_ptr& ex);
+
+  /// The routes of the room commands (POST, PATCH, DELETE): one row per kind.
+  void add_command_routes(router& r);
+  /// Decodes a request into a room command, or answers it (400/404) and returns nullopt.
+  using decode_fn = std::function<std::optional<actors::room_command>(command_request&)>;
+  /// Reshapes a successful result's data for the HTTP answer (may be empty).
+  using shape_fn = std::function<void(actors::command_result&)>;
+  /// Authenticates, decodes, executes the command through chat_service and answers `status`.
+  void run_command(const exchange_ptr& ex, unsigned status, decode_fn decode, shape_fn shape = {});
+  /// The answer to a command: `status` with the event's data, or the error's table row.
+  void answer(const exchange_ptr& ex, unsigned status, actors::command_result r);
 
   api_env& env_;
 };

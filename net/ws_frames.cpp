@@ -30,64 +30,83 @@ std::string client_id_of(const rapidjson::Value& obj) {
   return std::string{view(it->value)};
 }
 
-/// Reads the members every kind may carry; an error message when one has the wrong type.
-const char* read_common(const rapidjson::Value& obj, client_frame& f, bool with_client_id) {
+/// Reads the frame's `roomId`; an error message when it is missing or not a room id.
+const char* read_room_id(const rapidjson::Value& obj, std::string& out) {
   auto room = obj.FindMember("roomId");
   if (room == obj.MemberEnd())
     return "missing field roomId";
   if (!room->value.IsString() || !is_room_id(view(room->value)))
     return "roomId must be a room id string";
-  f.room_id.assign(view(room->value));
-  if (!with_client_id)
-    return nullptr;
-  if (auto it = obj.FindMember("clientId"); it != obj.MemberEnd()) {
-    if (!it->value.IsString() || it->value.GetStringLength() > max_echoed_client_id)
-      return "clientId must be a string";
-    f.client_id.assign(view(it->value));
+  out.assign(view(room->value));
+  return nullptr;
+}
+
+/// The fields of room commands, each read into its place; an error message when one is wrong.
+struct fields {
+  const rapidjson::Value& obj;
+
+  const char* room_and_client(std::string& room_id, std::string& client_id) const {
+    if (auto it = obj.FindMember("clientId"); it != obj.MemberEnd()) {
+      if (!it->value.IsString() || it->value.GetStringLength() > max_echoed_client_id)
+        return "clientId must be a string";
+      client_id.assign(view(it->value));
+    }
+    return read_room_id(obj, room_id);
   }
-  return nullptr;
-}
+  const char* text(std::string& out) const {
+    auto it = obj.FindMember("message");
+    if (it == obj.MemberEnd())
+      return "missing field message";
+    if (!it->value.IsString())
+      return "message must be a string";
+    out.assign(view(it->value));
+    return nullptr;
+  }
+  const char* message_id(std::int64_t& out) const {
+    auto it = obj.FindMember("id");
+    if (it == obj.MemberEnd())
+      return "missing field id";
+    if (!it->value.IsInt64() || it->value.GetInt64() <= 0)
+      return "id must be a positive integer message id";
+    out = it->value.GetInt64();
+    return nullptr;
+  }
+};
 
-const char* read_text(const rapidjson::Value& obj, client_frame& f) {
-  auto it = obj.FindMember("message");
-  if (it == obj.MemberEnd())
-    return "missing field message";
-  if (!it->value.IsString())
-    return "message must be a string";
-  f.text.assign(view(it->value));
-  return nullptr;
-}
-
-const char* read_id(const rapidjson::Value& obj, client_frame& f) {
-  auto it = obj.FindMember("id");
-  if (it == obj.MemberEnd())
-    return "missing field id";
-  if (!it->value.IsInt64() || it->value.GetInt64() <= 0)
-    return "id must be a positive integer message id";
-  f.id = it->value.GetInt64();
-  return nullptr;
-}
-
-/// message, message.edit, message.delete: the room, the clientId, then the kind's own fields.
-result parse_room_command(const rapidjson::Value& obj, client_frame::kind kind) {
-  client_frame f;
-  f.type = kind;
-  if (auto err = read_common(obj, f, true))
-    return fail(err, client_id_of(obj));
-  const char* err = nullptr;
-  if (kind != client_frame::kind::message)
-    err = read_id(obj, f);
-  if (!err && kind != client_frame::kind::message_delete)
-    err = read_text(obj, f);
+/// Decodes a room command of type Command: the room and clientId, then its own fields in order, the first wrong one refuses the frame
+/// (with the clientId when it was read).
+template <class Command, class... Readers>
+result decode(const rapidjson::Value& obj, Readers... readers) {
+  Command cmd;
+  fields f{obj};
+  const char* err = f.room_and_client(cmd.room_id, cmd.client_id);
+  ((err = err ? err : readers(f, cmd)), ...);
   if (err)
-    return fail(err, f.client_id);
-  return f;
+    return fail(err, cmd.client_id.empty() ? client_id_of(obj) : cmd.client_id);
+  client_frame out;
+  out.type = client_frame::kind::command;
+  out.command = std::move(cmd);
+  return out;
+}
+
+/// The room commands by frame type: a new kind is one row.
+result parse_room_command(std::string_view type, const rapidjson::Value& obj, bool& known) {
+  known = true;
+  if (type == "message")
+    return decode<actors::send_command>(obj, [](const fields& f, auto& c) { return f.text(c.text); });
+  if (type == "message.edit")
+    return decode<actors::edit_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); },
+                                        [](const fields& f, auto& c) { return f.text(c.text); });
+  if (type == "message.delete")
+    return decode<actors::delete_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); });
+  known = false;
+  return client_frame{};
 }
 
 result parse_typing(const rapidjson::Value& obj) {
   client_frame f;
   f.type = client_frame::kind::typing;
-  if (auto err = read_common(obj, f, false))
+  if (auto err = read_room_id(obj, f.room_id))
     return fail(err);
   auto it = obj.FindMember("typing");
   if (it == obj.MemberEnd() || !it->value.IsBool())
@@ -125,12 +144,9 @@ std::variant<client_frame, frame_error> parse_client_frame(std::string_view text
   if (type_it == doc.MemberEnd() || !type_it->value.IsString())
     return fail("missing field type", client_id_of(doc));
   auto type = view(type_it->value);
-  if (type == "message")
-    return parse_room_command(doc, client_frame::kind::message);
-  if (type == "message.edit")
-    return parse_room_command(doc, client_frame::kind::message_edit);
-  if (type == "message.delete")
-    return parse_room_command(doc, client_frame::kind::message_delete);
+  bool known = false;
+  if (auto r = parse_room_command(type, doc, known); known)
+    return r;
   if (type == "typing")
     return parse_typing(doc);
   if (type == "resume")
@@ -138,7 +154,7 @@ std::variant<client_frame, frame_error> parse_client_frame(std::string_view text
   if (type == "room.join") {
     client_frame f;
     f.type = client_frame::kind::room_join;
-    if (auto err = read_common(doc, f, false))
+    if (auto err = read_room_id(doc, f.room_id))
       return fail(err);
     return f;
   }

@@ -13,18 +13,19 @@
 #include <variant>
 #include <vector>
 
+#include "actors/chat_service.hpp"
+
 namespace chat::net {
 
-/// One decoded client frame.
+/// One decoded client frame: a room command (message, message.edit, message.delete, any later kind
+/// that writes a room event: the transport hands it to chat_service::execute as it is), or one of
+/// the connection's own frames.
 struct client_frame {
-  /// The frame's `type`.
-  enum class kind { message, message_edit, message_delete, typing, room_join, resume, ping };
+  enum class kind { command, typing, room_join, resume, ping };
   kind type = kind::ping;
-  std::string room_id;   ///< every kind but resume and ping
-  std::int64_t id = 0;   ///< message.edit, message.delete: the message's id
-  std::string text;      ///< message, message.edit: the text as sent (validated by chat_service)
-  std::string client_id; ///< message, message.edit, message.delete: the client's id for the ack
-  bool typing = false;   ///< typing: start (true) or stop (false)
+  actors::room_command command; ///< command
+  std::string room_id;          ///< typing, room.join
+  bool typing = false;          ///< typing: start (true) or stop (false)
   std::vector<std::pair<std::string, std::int64_t>> resume; ///< resume: room id → last position seen
 };
 

@@ -141,15 +141,8 @@ void ws_session::handle_frame(client_frame f) {
   }
   auto answer = [self = shared_from_this()](actors::command_result r) { self->answer(r); };
   switch (f.type) {
-    case client_frame::kind::message:
-      return env_.chat.send(origin(), {std::move(f.room_id), std::move(f.text), std::move(f.client_id)},
-                            on_loop(), std::move(answer));
-    case client_frame::kind::message_edit:
-      return env_.chat.edit(origin(), {std::move(f.room_id), f.id, std::move(f.text), std::move(f.client_id)},
-                            on_loop(), std::move(answer));
-    case client_frame::kind::message_delete:
-      return env_.chat.remove(origin(), {std::move(f.room_id), f.id, std::move(f.client_id)}, on_loop(),
-                              std::move(answer));
+    case client_frame::kind::command:
+      return env_.chat.execute(origin(), std::move(f.command), on_loop(), std::move(answer));
     case client_frame::kind::typing:
       return env_.chat.typing(origin(), f.room_id, f.typing);
     case client_frame::kind::room_join:

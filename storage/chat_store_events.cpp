@@ -1,5 +1,5 @@
-// chat_store: positioned room events (edit, delete) and their replay. A new event kind is a script in
-// lua_room_events.cpp and a method here that validates and calls run_room_event_script.
+// chat_store: the common write of positioned room events (run_room_event_script) and their replay
+// (events_after). The kinds themselves: message_events.cpp.
 #include "storage/chat_store.hpp"
 
 #include <algorithm>
@@ -47,15 +47,6 @@ void run_room_event_script(const script_runner& scripts, const std::string& serv
 
 } // namespace detail
 
-namespace {
-
-/// True when a room event on message `message_id` of `room_id` by `user_id` may reach Redis.
-bool valid_target(const std::string& room_id, std::int64_t message_id, const std::string& user_id) {
-  return classify_room_id(room_id) && message_id > 0 && is_valid_user_id(user_id);
-}
-
-} // namespace
-
 void chat_store::events_after(std::string room_id, std::int64_t after, std::int64_t limit,
                               callback<std::vector<stored_event>> done) {
   if (!classify_room_id(room_id) || limit < 0) {
@@ -80,28 +71,6 @@ void chat_store::events_after(std::string room_id, std::int64_t after, std::int6
       detail::report_unreadable(metrics, room_id, skipped);
       done(errc::ok, std::move(out));
     });
-}
-
-void chat_store::edit_message(std::string room_id, std::int64_t message_id, std::string user_id, std::string text,
-                              callback<written_event> done) {
-  if (!valid_target(room_id, message_id, user_id) || text.size() > detail::max_text_bytes) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
-    return;
-  }
-  detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), scripts::edit_message, room_id,
-                                std::move(user_id), {}, {std::to_string(message_id), json_string(text)},
-                                std::move(done));
-}
-
-void chat_store::delete_message(std::string room_id, std::int64_t message_id, std::string user_id,
-                                callback<written_event> done) {
-  if (!valid_target(room_id, message_id, user_id)) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
-    return;
-  }
-  detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), scripts::delete_message, room_id,
-                                std::move(user_id), {keys::room_deleted(room_id)}, {std::to_string(message_id)},
-                                std::move(done));
 }
 
 } // namespace chat::storage

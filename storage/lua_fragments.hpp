@@ -1,7 +1,10 @@
 #pragma once
 /// Internal to chat_storage: Lua fragments shared by several scripts (lua_scripts.cpp,
-/// lua_room_events.cpp). Each is a set of `local function`s that a script body is appended to.
+/// lua_room_events.cpp, message_events.cpp). Each is a set of `local function`s that a script body is
+/// appended to.
 /// Constant-initialised, so scripts built from them at start-up in any translation unit see them.
+
+#include <string>
 
 namespace chat::storage::lua {
 
@@ -160,5 +163,11 @@ local function merge_desc(a, b, n)
   return out
 end
 )lua";
+
+/// The body of a room event script: the fragments every kind needs, then `body` (which checks,
+/// writes and ends with `return emit(kind, data)`). Built once, at start-up.
+inline std::string room_event_script(const char* body) {
+  return std::string{kAccess} + kPosition + kMessageRows + kRoomEvent + body;
+}
 
 } // namespace chat::storage::lua

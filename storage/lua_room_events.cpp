@@ -1,54 +1,12 @@
-// The Lua scripts of positioned room events (edit, delete), of replay (events_after), of the
-// current-state history pages and of the room head. Shared fragments: lua_fragments.hpp.
-// A new event kind is one more script here: kAccess + kPosition + kMessageRows + kRoomEvent and a
-// body that checks, writes and ends with `return emit(kind, body)`.
+// The Lua scripts of replay (events_after), of the current-state history pages and of the room head.
+// Shared fragments: lua_fragments.hpp. The scripts of the event kinds live with their methods
+// (message_events.cpp).
 #include <string>
 
 #include "storage/lua_fragments.hpp"
 #include "storage/lua_scripts.hpp"
 
 namespace chat::storage::scripts {
-
-namespace {
-/// The prefix of every room event script (bodies built at start-up live as long as the scripts).
-std::string room_event(const char* body) {
-  return std::string{lua::kAccess} + lua::kPosition + lua::kMessageRows + lua::kRoomEvent + body;
-}
-} // namespace
-
-// Common KEYS/ARGV (kRoomEvent), then ARGV[6] message id, ARGV[7] the new text as a JSON string.
-// Only the author edits. The row is rewritten in place (same score) in our shape, field order
-// id, roomId, from, date, message, edited; the event data is that row plus "seq".
-const std::string edit_message_body = room_event(R"lua(
-local mid = tonumber(ARGV[6])
-local raw, score, from, date = member_message(mid)
-if not raw then return score end -- (the refusal, when there is no row)
-if from ~= uid then return 'forbidden' end
-local body = '{"id":' .. fmt(mid) .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":'
-  .. fmt(date) .. ',"message":' .. ARGV[7] .. ',"edited":' .. fmt(now)
-redis.call('ZREM', zkey, raw)
-redis.call('ZADD', zkey, score, body .. '}')
-return emit('message.updated', body)
-)lua");
-const lua_script edit_message{"edit_message", edit_message_body};
-
-// Common KEYS/ARGV (kRoomEvent), then KEYS[4] chat:room:{id}:deleted, ARGV[6] message id.
-// The author or an admin deletes. The row leaves room:{id} (the tutorial app no longer sees it) and
-// its tombstone enters the deleted set (score = message id) for history.
-const std::string delete_message_body = room_event(R"lua(
-local mid = tonumber(ARGV[6])
-local raw, score, from, date = member_message(mid)
-if not raw then return score end -- (the refusal, when there is no row)
-if from ~= uid and redis.call('HGET', 'user:' .. uid, 'role') ~= 'admin' then return 'forbidden' end
-local ids = fmt(mid)
-redis.call('ZADD', KEYS[4], ids, '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from)
-  .. ',"date":' .. fmt(date) .. ',"deleted":true}')
--- Position first: the row may be the room's top and, in a tutorial room, its only trace of the last position.
-local reply = emit('message.deleted', '{"id":' .. ids .. ',"roomId":' .. room_json)
-redis.call('ZREM', zkey, raw)
-return reply
-)lua");
-const lua_script delete_message{"delete_message", delete_message_body};
 
 // KEYS: room:{id}, chat:room:{id}:events. ARGV: after (exclusive), limit. The first `limit` rows of
 // both sets above `after`, merged by position (a message first on a tie): flat triples

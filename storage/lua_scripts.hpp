@@ -39,8 +39,6 @@ extern const lua_script join_channel;        ///< ARGV uid, room → 'ok' | 'not
 extern const lua_script leave_channel;       ///< ARGV uid, room → 'ok'
 extern const lua_script send_message;        ///< one or more messages (see lua_scripts.cpp) → per message {id, prev, date, json} | 'forbidden' | 'not_found'
 // Room events (lua_room_events.cpp). The event scripts share KEYS/ARGV prefix and reply (lua_fragments.hpp, kRoomEvent).
-extern const lua_script edit_message;        ///< common prefix, ARGV mid, text JSON → {'ok',seq,prev,data,frame} | 'forbidden' | 'not_found'
-extern const lua_script delete_message;      ///< common prefix + KEYS deleted set, ARGV mid → as edit_message
 extern const lua_script events_after;        ///< KEYS room, events; ARGV after, limit → flat {tag 'm'|'e', score, member}…
 extern const lua_script history_before;      ///< KEYS room, deleted; ARGV max score, limit → flat {member, score}… newest first
 extern const lua_script history_by_offset;   ///< KEYS room, deleted; ARGV offset, size → flat {member, score}… newest first

@@ -22,6 +22,16 @@ client_frame ok(std::string_view text) {
   return std::get<client_frame>(r);
 }
 
+/// The room command a frame decodes to.
+template <class Command>
+Command command(std::string_view text) {
+  auto f = ok(text);
+  CAF_REQUIRE(f.type == client_frame::kind::command);
+  auto* c = std::get_if<Command>(&f.command);
+  CAF_REQUIRE(c != nullptr);
+  return *c;
+}
+
 frame_error bad(std::string_view text) {
   auto r = parse_client_frame(text, max_resume_rooms);
   if (std::holds_alternative<client_frame>(r))
@@ -32,8 +42,8 @@ frame_error bad(std::string_view text) {
 } // namespace
 
 CAF_TEST(message_frame) {
-  auto f = ok(R"({"type":"message","roomId":"1:2","message":"héllo 👋 </script>","clientId":"c-1"})");
-  CAF_CHECK(f.type == client_frame::kind::message);
+  auto f = command<chat::actors::send_command>(
+    R"({"type":"message","roomId":"1:2","message":"héllo 👋 </script>","clientId":"c-1"})");
   CAF_CHECK_EQUAL(f.room_id, "1:2");
   CAF_CHECK_EQUAL(f.text, "héllo 👋 </script>");
   CAF_CHECK_EQUAL(f.client_id, "c-1");
@@ -55,20 +65,21 @@ CAF_TEST(message_errors_carry_the_client_id) {
 CAF_TEST(text_rules_are_not_the_decoders) {
   // Blank or broken text decodes: chat_service applies the one rule set for every transport
   // (tests/unit/actors_commands_test.cpp).
-  CAF_CHECK_EQUAL(ok(R"({"type":"message","roomId":"0","message":"   "})").text, "   ");
-  CAF_CHECK_EQUAL(ok("{\"type\":\"message\",\"roomId\":\"0\",\"message\":\"\xff\"}").text, "\xff");
+  using chat::actors::send_command;
+  CAF_CHECK_EQUAL(command<send_command>(R"({"type":"message","roomId":"0","message":"   "})").text, "   ");
+  CAF_CHECK_EQUAL(command<send_command>("{\"type\":\"message\",\"roomId\":\"0\",\"message\":\"\xff\"}").text,
+                  "\xff");
 }
 
 CAF_TEST(edit_and_delete_frames) {
-  auto f = ok(R"({"type":"message.edit","roomId":"0","id":1764103286123,"message":"fixed","clientId":"e1"})");
-  CAF_CHECK(f.type == client_frame::kind::message_edit);
+  auto f = command<chat::actors::edit_command>(
+    R"({"type":"message.edit","roomId":"0","id":1764103286123,"message":"fixed","clientId":"e1"})");
   CAF_CHECK_EQUAL(f.id, 1764103286123);
   CAF_CHECK_EQUAL(f.text, "fixed");
   CAF_CHECK_EQUAL(f.client_id, "e1");
-  f = ok(R"({"type":"message.delete","roomId":"1:2","id":5})");
-  CAF_CHECK(f.type == client_frame::kind::message_delete);
-  CAF_CHECK_EQUAL(f.room_id, "1:2");
-  CAF_CHECK_EQUAL(f.id, 5);
+  auto d = command<chat::actors::delete_command>(R"({"type":"message.delete","roomId":"1:2","id":5})");
+  CAF_CHECK_EQUAL(d.room_id, "1:2");
+  CAF_CHECK_EQUAL(d.id, 5);
   auto e = bad(R"({"type":"message.edit","roomId":"0","message":"x","clientId":"e2"})");
   CAF_CHECK_EQUAL(code(e), "bad_request");
   CAF_CHECK_EQUAL(e.client_id, "e2");
