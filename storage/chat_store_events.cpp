@@ -49,15 +49,8 @@ void run_room_event_script(const script_runner& scripts, const std::string& serv
 
 void chat_store::events_after(std::string room_id, std::int64_t after, std::int64_t limit,
                               callback<std::vector<stored_event>> done) {
-  if (!classify_room_id(room_id) || limit < 0) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+  if (!detail::page_wanted(*impl_->redis, room_id, limit, done))
     return;
-  }
-  limit = std::min(limit, detail::max_page);
-  if (limit == 0) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
-    return;
-  }
   std::vector<std::string> keys{keys::room(room_id), keys::room_events(room_id)};
   impl_->scripts->run(
     scripts::events_after, std::move(keys), {std::to_string(after), std::to_string(limit)},

@@ -3,6 +3,7 @@
 /// Callbacks handed to Redis never capture the chat_store itself (it may be destroyed while
 /// replies are in flight): they capture the shared runner and the metrics pointer only.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -13,6 +14,7 @@
 
 #include "metrics/log.hpp"
 #include "storage/chat_store.hpp"
+#include "storage/key_schema.hpp"
 #include "storage/redis_client.hpp"
 #include "storage/script_runner.hpp"
 #include "storage/send_batcher.hpp"
@@ -41,6 +43,24 @@ inline constexpr std::size_t max_text_bytes = 64 * 1024;   ///< message text the
 template <class T>
 void fail_soon(redis_client& redis, callback<T> done, errc e) {
   redis.post([done = std::move(done), e] { done(e, T{}); });
+}
+
+/// A page read of `room_id` asks Redis only when this is true. Clamps `rows` to max_page; otherwise
+/// answers `done` at once: errc::invalid for a bad room id or a negative `rows`, errc::ok and no rows
+/// when there is nothing to read (`rows` 0, or `nothing` set by the caller).
+template <class T>
+bool page_wanted(redis_client& redis, const std::string& room_id, std::int64_t& rows, callback<T>& done,
+                 bool nothing = false) {
+  if (!classify_room_id(room_id) || rows < 0) {
+    fail_soon(redis, std::move(done), errc::invalid);
+    return false;
+  }
+  rows = std::min(rows, max_page);
+  if (rows == 0 || nothing) {
+    fail_soon(redis, std::move(done), errc::ok);
+    return false;
+  }
+  return true;
 }
 
 /// Maps a reply that is not the expected success: io_error → unavailable, anything else →

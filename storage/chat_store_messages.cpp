@@ -51,15 +51,12 @@ void report_unreadable(metrics::node_metrics* metrics, std::string_view room_id,
 
 void chat_store::messages_by_offset(std::string room_id, std::int64_t offset, std::int64_t size,
                                     callback<std::vector<stored_message>> done) {
-  if (!classify_room_id(room_id) || offset < 0 || size < 0) {
+  if (offset < 0) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }
-  size = std::min(size, detail::max_page);
-  if (size == 0 || offset > max_offset) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
+  if (!detail::page_wanted(*impl_->redis, room_id, size, done, offset > max_offset))
     return;
-  }
   auto& scripts = *impl_->scripts;
   std::vector<std::string> keys{keys::room(room_id), keys::room_deleted(room_id)};
   scripts.run(scripts::history_by_offset, std::move(keys), {std::to_string(offset), std::to_string(size)},
@@ -68,15 +65,8 @@ void chat_store::messages_by_offset(std::string room_id, std::int64_t offset, st
 
 void chat_store::messages_before(std::string room_id, std::optional<std::int64_t> before, std::int64_t limit,
                                  callback<std::vector<stored_message>> done) {
-  if (!classify_room_id(room_id) || limit < 0) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+  if (!detail::page_wanted(*impl_->redis, room_id, limit, done))
     return;
-  }
-  limit = std::min(limit, detail::max_page);
-  if (limit == 0) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
-    return;
-  }
   std::string max = before ? "(" + std::to_string(*before) : std::string{"+inf"};
   auto& scripts = *impl_->scripts;
   std::vector<std::string> keys{keys::room(room_id), keys::room_deleted(room_id)};
