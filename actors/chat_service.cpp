@@ -13,9 +13,6 @@
 #include "storage/chat_store.hpp"
 
 namespace chat::actors {
-namespace {
-
-} // namespace
 
 std::error_code from_store(storage::errc e) noexcept {
   switch (e) {
@@ -33,11 +30,12 @@ std::error_code from_store(storage::errc e) noexcept {
 
 namespace {
 
-/// The message a refused room command carries.
-std::string store_message(storage::errc e, std::string_view what) {
+/// The message of a command the store refused: the command's own words for not_found and
+/// forbidden, the error table's otherwise.
+std::string refusal(storage::errc e, std::string_view not_found, std::string_view forbidden) {
   switch (e) {
-    case storage::errc::not_found: return std::string{"unknown room or "} + std::string{what};
-    case storage::errc::forbidden: return "not allowed in this room";
+    case storage::errc::not_found: return std::string{not_found};
+    case storage::errc::forbidden: return std::string{forbidden};
     default: return std::string{info(from_store(e)).message};
   }
 }
@@ -131,9 +129,7 @@ void chat_service::send(const command_origin& who, send_command cmd, post_fn pos
       r.room_id = std::move(room_id);
       if (e != storage::errc::ok) {
         r.error = from_store(e);
-        r.message = e == storage::errc::not_found ? "no such room" : store_message(e, "message");
-        if (e == storage::errc::forbidden)
-          r.message = "not a member of this room";
+        r.message = refusal(e, "no such room", "not a member of this room");
       } else {
         if (realtime_ != nullptr) // serialized once, shared by every local recipient
           realtime_->publish(r.room_id, m.id, m.prev, now_ms(), make_message_frame(m.json));
@@ -148,13 +144,15 @@ namespace {
 
 /// The completion of a command answered with a written room event: publishes it locally, then
 /// answers through the caller's executor.
+/// `not_found` and `forbidden` (string literals) word the command's refusals.
 storage::callback<storage::written_event> on_written(realtime* rt, command_result base, post_fn post,
-                                                     result_fn done, std::string_view what) {
-  return [rt, base = std::move(base), post = std::move(post), done = std::move(done),
-          what](storage::errc e, storage::written_event w) mutable {
+                                                     result_fn done, std::string_view not_found,
+                                                     std::string_view forbidden) {
+  return [rt, base = std::move(base), post = std::move(post), done = std::move(done), not_found,
+          forbidden](storage::errc e, storage::written_event w) mutable {
     if (e != storage::errc::ok) {
       base.error = from_store(e);
-      base.message = store_message(e, std::string{what});
+      base.message = refusal(e, not_found, forbidden);
     } else {
       if (rt != nullptr)
         rt->publish(base.room_id, w.seq, w.prev, now_ms(), make_frame(std::move(w.frame)));
@@ -175,7 +173,8 @@ void chat_service::edit(const command_origin& who, edit_command cmd, post_fn pos
   base.room_id = cmd.room_id;
   base.id = cmd.id;
   store_.edit_message(std::move(cmd.room_id), cmd.id, who.user_id, std::move(cmd.text),
-                      on_written(realtime_, std::move(base), std::move(post), std::move(done), "message"));
+                      on_written(realtime_, std::move(base), std::move(post), std::move(done),
+                                 "no such room or message", "only its author may edit a message"));
 }
 
 void chat_service::remove(const command_origin& who, delete_command cmd, post_fn post, result_fn done) {
@@ -186,7 +185,9 @@ void chat_service::remove(const command_origin& who, delete_command cmd, post_fn
   base.room_id = cmd.room_id;
   base.id = cmd.id;
   store_.delete_message(std::move(cmd.room_id), cmd.id, who.user_id,
-                        on_written(realtime_, std::move(base), std::move(post), std::move(done), "message"));
+                        on_written(realtime_, std::move(base), std::move(post), std::move(done),
+                                   "no such room or message",
+                                   "only its author or an admin may delete a message"));
 }
 
 room_signal typing_signal(const std::string& room_id, const std::string& user_id, bool typing,

@@ -73,7 +73,8 @@ void message_handlers::do_list(const exchange_ptr& ex) {
     page p;
     if (!read_page(x, p))
       return;
-    env_.chat.check_member(x->user()->id, x->param("id"), [x](std::function<void()> fn) { x->post(std::move(fn)); },
+    auto on_session = [x](std::function<void()> fn) { x->post(std::move(fn)); };
+    env_.chat.check_member(x->user()->id, x->param("id"), std::move(on_session),
                            [this, x, p](std::error_code ec, const std::string& why) {
                              if (ec)
                                return reply_error(*x, env_.metrics, ec, why);
@@ -195,24 +196,27 @@ void message_handlers::add_command_routes(router& r) {
 }
 
 void message_handlers::run_command(const exchange_ptr& ex, unsigned status, decode_fn decode, shape_fn shape) {
-  require_user(env_, ex, [this, status, decode = std::move(decode), shape = std::move(shape)](const exchange_ptr& x) {
+  auto next = [this, status, decode = std::move(decode), shape = std::move(shape)](const exchange_ptr& x) {
     command_request req{x, env_.metrics};
     auto cmd = decode(req);
     if (!cmd)
       return; // answered
     x->request().body = std::string{}; // the text now lives in the command only
-    env_.chat.execute({x->user()->id, transport}, std::move(*cmd), [x](std::function<void()> fn) { x->post(std::move(fn)); },
+    auto on_session = [x](std::function<void()> fn) { x->post(std::move(fn)); };
+    env_.chat.execute({x->user()->id, transport}, std::move(*cmd), std::move(on_session),
                       [this, x, status, shape](actors::command_result r) {
                         if (!r.error && shape)
                           shape(r);
                         answer(x, status, std::move(r));
                       });
-  });
+  };
+  require_user(env_, ex, std::move(next));
 }
 
 void message_handlers::answer(const exchange_ptr& ex, unsigned status, actors::command_result r) {
   if (r.error)
-    return reply_error(*ex, env_.metrics, r.error, r.message, std::chrono::seconds{env_.chat.retry_after_seconds()});
+    return reply_error(*ex, env_.metrics, r.error, r.message,
+                       std::chrono::seconds{env_.chat.retry_after_seconds()});
   if (r.client_id.empty())
     return ex->respond(json_response(status, std::move(r.data)));
   auto body = with_client_id(std::move(r.data), r.client_id);
