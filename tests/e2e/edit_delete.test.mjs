@@ -206,6 +206,8 @@ describe('edit and delete (Alice in two tabs on node 1, Bob and an admin on node
     await waitRow(B.page, id, { text: 'edited, then reloaded', edited: '(edited)' }, 'the edit on Bob\'s page');
 
     for (const p of [A.page, B.page]) {
+      // Alice's editor closes when the server answered: compare only once the edit settled there too.
+      await waitRow(p, id, { text: 'edited, then reloaded', edited: '(edited)' }, 'the edit settled before the reload');
       const beforeReload = (await rendered(p)).map((m) => [m.id, m.text]);
       await p.reload();
       await waitOnline(p);
