@@ -289,7 +289,7 @@ describe('same node', () => {
       await waitTexts(X.page, [`hi from ${Y.name}`], 5000);
       await Y.page.locator('#people-list .room-btn', { hasText: X.name }).click({ timeout: 5000 });
       await send(Y.page, 'same-node DM');
-      await roomButton(X.page, Y.name).locator('.badge', { hasText: '1' }).waitFor({ timeout: 5000 });
+      await roomButton(X.page, Y.name).locator('.badge', { hasText: '1' }).waitFor({ timeout: 15000 }); // a new DM: show.room, the follow from 0, then the message
       // Typing indicator: Y types without sending; sending clears it.
       await openRoom(X.page, Y.name);
       await Y.page.getByLabel('Message', { exact: true }).pressSequentially('typing something', { delay: 10 });
