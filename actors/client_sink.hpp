@@ -4,7 +4,10 @@
 /// in the connection's bounded outbound queue and hand the frame to its inbox; the connection's own
 /// loop writes it (one wake-up per burst).
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -51,6 +54,19 @@ public:
   virtual void note_cursor(const std::string& room_id, std::int64_t id) {
     (void)room_id;
     (void)id;
+  }
+
+  /// Room for positioned events that a replay (a catch-up from storage) may queue now: the free
+  /// slots below the connection's replay budget (part of its outbound queue, so that live events
+  /// and ephemeral frames keep room beside a catch-up). Any thread. Unbounded by default.
+  virtual std::size_t replay_room() const { return std::numeric_limits<std::size_t>::max(); }
+
+  /// Calls `wake` once, from any thread, as soon as replay_room() is at least `want` (clamped to
+  /// the budget; at once when it already is). One wait at a time per sink: the caller asks again
+  /// only after `wake` ran. A connection that ends never calls it.
+  virtual void wake_on_room(std::size_t want, std::function<void()> wake) {
+    (void)want;
+    wake();
   }
 
   /// Closes the connection (WS close code / final SSE event chosen from `reason`).

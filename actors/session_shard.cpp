@@ -157,10 +157,12 @@ caf::behavior session_shard(shard_t* self, session_deps deps, session_options op
     [self](head_atom, std::uint64_t conn, const std::string& room_id, bool ok, std::int64_t id) {
       on_head(self, conn, room_id, ok, id);
     },
-    [self](backfill_atom, std::uint64_t conn, const std::string& room_id, std::int64_t upto, bool ok,
-           std::vector<history_entry>& rows) { on_backfill(self, conn, room_id, upto, ok, rows); },
-    [self](fill_atom, std::uint64_t conn, const std::string& room_id, std::uint64_t gen, bool ok,
-           std::vector<history_entry>& rows) { on_fill(self, conn, room_id, gen, ok, rows); },
+    [self](backfill_atom, std::uint64_t conn, std::uint64_t range_id, std::int64_t asked, bool ok,
+           std::vector<history_entry>& rows) { on_backfill(self, conn, range_id, asked, ok, rows); },
+    [self](fill_atom, std::uint64_t conn, const std::string& room_id, std::uint64_t gen, std::int64_t asked,
+           bool ok, std::vector<history_entry>& rows) { on_fill(self, conn, room_id, gen, asked, ok, rows); },
+    [self](room_atom, std::uint64_t conn) { on_room(self, conn); },
+    [self](stall_atom, std::uint64_t conn, std::uint32_t wait) { on_stall(self, conn, wait); },
     [self](push_atom, room_event& ev) { on_push(self, ev); },
     [self](event_atom, const std::string& room_id, const frame_ptr& frame, const std::string& except_user) {
       on_room_frame(self, room_id, frame, except_user);

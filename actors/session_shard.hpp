@@ -18,6 +18,8 @@
 /// - `(follow_atom, conn, room_id, int64_t after)` follows a room. `after >= 0`: replay every
 ///   event with position > after from storage first, then continue live (join first, buffer live
 ///   events during the replay, then flush them skipping replayed positions). `after < 0`: live from the head.
+/// - `(release_atom, conn)` ends the hold; once every room has caught up, the session tells the
+///   client with the event `resumed` `{"rooms":n}` (a WebSocket's end of a resume).
 /// - `(unfollow_atom, conn, room_id)` stops following.
 /// - `(close_atom, conn)` ends the session (its connection closed): it leaves its rooms and presence.
 /// - `(event_atom, conn, frame_ptr)` an ephemeral frame for one session (user events).
@@ -47,7 +49,11 @@ class history_source;
 
 /// Tunables of sessions.
 struct session_options {
-  std::int64_t replay_page = 200;            ///< messages per storage read during a replay
+  std::int64_t replay_page = 200;            ///< events per storage read during a replay (at most)
+  /// A replay reads only what fits in the connection's queue (client_sink::replay_room()) and
+  /// otherwise waits for it to drain; a connection whose queue does not drain for this long while
+  /// it waits is cut as a slow consumer.
+  std::chrono::milliseconds stall_timeout{20000};
   std::size_t max_buffered_during_replay = 2000; ///< live events held while replaying (then re-read)
   std::chrono::milliseconds join_timeout{5000};
   std::chrono::milliseconds retry_delay{50};

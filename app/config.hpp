@@ -27,7 +27,7 @@ struct node_config {
   // -- the libraries' options
   net::server_options server;        ///< listeners, HTTP limits, rate limits, live (WebSocket / SSE), commands
   storage::store_options store;      ///< session lifetime, overload shedding, server id
-  actors::realtime_options realtime; ///< rooms, sessions, presence (no options yet: library defaults)
+  actors::realtime_options realtime; ///< rooms, sessions, presence (library defaults but a few)
   // -- Redis and identity
   /// The default is storage::redis_endpoint's (host, port, database) as a URL.
   std::string redis_url = "redis://" + storage::describe(storage::redis_endpoint{});

@@ -149,6 +149,7 @@ std::vector<option> make_table() {
   using live = net::live_options;
   using store = storage::store_options;
   using cmd = actors::command_limits;
+  using rt = actors::realtime_options;
   std::vector<option> rows;
   auto add = [&rows](option o) { rows.push_back(std::move(o)); };
 
@@ -234,6 +235,10 @@ std::vector<option> make_table() {
         .bind(&cfg::server, &srv::live, &live::ws_idle_timeout)
         .describe("A WebSocket client silent for half of this is pinged, one silent this long is closed "
                   "(checked every quarter of it, one timer per I/O thread)."));
+  add(opt("slow-consumer-timeout", t::duration).range(1, 3600).meta("DURATION")
+        .bind(&cfg::realtime, &rt::session, &actors::session_options::stall_timeout)
+        .describe("A connection catching up a backlog reads storage only as fast as it drains its queue; "
+                  "one whose queue does not drain at all for this long is cut as a slow consumer."));
   add(opt("drain-timeout", t::duration).range(0, 3600).meta("DURATION")
         .bind(&cfg::drain_timeout).describe("Budget for the graceful drain at SIGTERM: clients are told to reconnect in batches, then presence is handed over and the process exits."));
   // -- logging

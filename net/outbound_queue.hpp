@@ -23,8 +23,10 @@
 ///   * `bool counted() const`: it holds a gate slot. Items enqueue()d always do (their slot was
 ///     admitted); push_local() items (the connection's own, e.g. SSE keep-alives) never do.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -82,6 +84,19 @@ public:
   /// Items admitted and not yet written or dropped (any thread).
   std::size_t depth() const noexcept { return gate_.depth(); }
 
+  /// Free slots below the replay budget (any thread): a catch-up from storage fills at most
+  /// half the queue, below the level where ephemeral frames are dropped, and leaves the other half
+  /// to live events (client_sink::replay_room()).
+  std::size_t replay_room() const noexcept {
+    const auto d = depth();
+    return d >= replay_budget() ? 0 : replay_budget() - d;
+  }
+
+  /// Calls `wake` once when replay_room() reaches `want` (clamped to the budget): at once from
+  /// this thread when it already has, else from the loop when a write completes (any thread; one
+  /// wait at a time, client_sink::wake_on_room()).
+  void wake_on_room(std::size_t want, std::function<void()> wake);
+
   /// Items in the write in flight (loop).
   std::uint32_t in_flight() const noexcept { return in_flight_events_; }
 
@@ -103,6 +118,11 @@ protected:
   /// Frees the batch buffer once the queue ran dry (a busy connection keeps a moderate one).
   void release_batch(bool busy);
 
+  std::size_t replay_budget() const noexcept { return gate_.max() / 2; }
+
+  /// Runs the room waiter when its room is there; the caller that swaps room_want_ to 0 owns it.
+  void wake_if_room();
+
   queue_gate gate_;
   /// The write in flight: one frame as it is (shared, no copy), or a batch copied into batch_
   /// (one buffer: a gather write of 2 or 3 buffers per event cost more in Beast's buffer
@@ -116,6 +136,10 @@ private:
   std::uint32_t in_flight_events_ = 0;   ///< items in the write in flight
   std::uint32_t in_flight_counted_ = 0;  ///< of them, holding a gate slot
   std::uint32_t in_flight_messages_ = 0; ///< of them, chat messages
+  /// The room a waiter wants (0: nobody waits). Written with release after room_waker_, swapped to
+  /// 0 by whoever runs the waiter (it then owns room_waker_ until the next wake_on_room()).
+  std::atomic<std::size_t> room_want_{0};
+  std::function<void()> room_waker_;
 };
 
 template <class Item>

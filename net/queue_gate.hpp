@@ -27,6 +27,9 @@ public:
   /// Returns `n` slots (the frames were written or discarded).
   void release(std::size_t n = 1) noexcept { depth_.fetch_sub(n, std::memory_order_relaxed); }
 
+  /// The queue's size.
+  std::size_t max() const noexcept { return max_; }
+
   /// Frames queued and not yet written.
   std::size_t depth() const noexcept { return depth_.load(std::memory_order_relaxed); }
 

@@ -82,6 +82,16 @@ public:
       s->end("slow_consumer", false);
   }
 
+  std::size_t replay_room() const override {
+    auto s = session_.lock();
+    return s ? s->replay_room() : 0;
+  }
+
+  void wake_on_room(std::size_t want, std::function<void()> wake) override {
+    if (auto s = session_.lock())
+      s->wake_on_room(want, std::move(wake));
+  }
+
   void close(actors::close_reason reason) override {
     if (auto s = session_.lock())
       s->end(close_label(ws_close_code(reason)), reason == actors::close_reason::drain);

@@ -8,6 +8,7 @@
 /// any thread (they hand over to the connection's loop); everything else runs on the loop.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,10 @@ public:
 
   /// Reserves a slot in the outbound queue (thread-safe): outbound_queue_base::admit().
   actors::push_result admit(bool droppable) noexcept { return queue_.admit(droppable); }
+
+  /// Replay pacing (thread-safe): outbound_queue_base::replay_room() and wake_on_room().
+  std::size_t replay_room() const noexcept { return queue_.replay_room(); }
+  void wake_on_room(std::size_t want, std::function<void()> wake) { queue_.wake_on_room(want, std::move(wake)); }
 
   /// A chat message of `room_id` (slot reserved through admit(); thread-safe).
   void enqueue_message(std::string room_id, std::int64_t id, actors::frame_ptr frame);

@@ -179,9 +179,16 @@ void ws_session::send_error(std::error_code ec, std::string_view message, std::s
 }
 
 void ws_session::send_event(std::string json) {
-  // Replies to the client's own frames: ephemeral, dropped only when the queue is half full.
-  if (queue_.admit(true) == actors::push_result::queued)
+  // Replies to the client's own frames (ack, error, pong) are never dropped: a client that waits
+  // for its ack must get it. Their number is bounded by what the client sends (and its rate
+  // limit); one that sends without reading fills its queue and is cut like any slow consumer.
+  if (queue_.admit(false) == actors::push_result::queued) {
     enqueue(actors::make_frame(std::move(json)));
+    return;
+  }
+  env_.metrics.slow_consumers().Increment();
+  const auto why = actors::close_reason::slow_consumer;
+  close_with(ws_close_code(why), std::string{close_reason_text(why)});
 }
 
 // -- close and end -----------------------------------------------------------------------------

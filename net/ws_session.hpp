@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -71,6 +72,10 @@ public:
 
   /// Reserves a slot in the outbound queue (thread-safe): outbound_queue_base::admit().
   actors::push_result admit(bool droppable) noexcept { return queue_.admit(droppable); }
+
+  /// Replay pacing (thread-safe): outbound_queue_base::replay_room() and wake_on_room().
+  std::size_t replay_room() const noexcept { return queue_.replay_room(); }
+  void wake_on_room(std::size_t want, std::function<void()> wake) { queue_.wake_on_room(want, std::move(wake)); }
 
   /// Queues a frame whose slot admit() reserved (thread-safe). `message` marks chat messages
   /// (counted in chatnode_messages_delivered_total when written). Frames from other threads

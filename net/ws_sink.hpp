@@ -2,6 +2,7 @@
 /// The client_sink of a WebSocket connection: what its session (on a session shard) writes to.
 /// Private to the net library.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,16 @@ public:
       push(batch.joined, true);
     else
       client_sink::push_events(batch);
+  }
+
+  std::size_t replay_room() const override {
+    auto s = session_.lock();
+    return s ? s->replay_room() : 0;
+  }
+
+  void wake_on_room(std::size_t want, std::function<void()> wake) override {
+    if (auto s = session_.lock())
+      s->wake_on_room(want, std::move(wake));
   }
 
   void close(actors::close_reason reason) override {

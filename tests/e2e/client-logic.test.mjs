@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../web/js/store.js';
 import { Sender } from '../../web/js/sender.js';
-import { backoffDelay } from '../../web/js/live.js';
+import { backoffDelay, Live } from '../../web/js/live.js';
 import { typingText, charCount } from '../../web/js/format.js';
 
 const msg = (id, from, text, roomId = '0') => ({ id, roomId, from, date: 1764103286, message: text });
@@ -309,4 +309,40 @@ test('backoff: 500 ms → 20 s, jittered within [max(500, cap/2), cap]', () => {
 test('the 4000 limit counts code points', () => {
   assert.equal(charCount('😀'.repeat(4000)), 4000);
   assert.equal(charCount('é'), 1);
+});
+
+test('a completed resume ("resumed") resets the reconnect backoff', async () => {
+  // Live needs a browser's WebSocket, window and location: minimal stand-ins, driven by hand.
+  const sockets = [];
+  class FakeSocket {
+    static OPEN = 1;
+    constructor(url) { this.url = url; this.readyState = 0; this.sent = []; sockets.push(this); }
+    send(text) { this.sent.push(text); }
+    close() { this.readyState = 3; }
+  }
+  const saved = { WebSocket: globalThis.WebSocket, window: globalThis.window };
+  globalThis.WebSocket = FakeSocket;
+  globalThis.window = new EventTarget();
+  const live = new Live({ url: 'ws://test/ws', getResume: () => ({ 0: 5 }), checkSession: async () => true });
+  try {
+    live.start();
+    for (let i = 0; i < 3; i++) { // three failed attempts: the backoff grows
+      const ws = sockets.at(-1);
+      await ws.onclose({ code: 1006 });
+      live.retryNow();
+    }
+    assert.equal(live.attempt, 3);
+    const ws = sockets.at(-1);
+    ws.readyState = FakeSocket.OPEN;
+    ws.onopen();
+    assert.deepEqual(JSON.parse(ws.sent[0]), { type: 'resume', rooms: { 0: 5 } });
+    ws.onmessage({ data: '{"type":"message","data":{"id":6,"roomId":"0"}}' });
+    assert.equal(live.attempt, 3, 'still catching up');
+    ws.onmessage({ data: '{"type":"resumed","data":{"rooms":1}}' });
+    assert.equal(live.attempt, 0, 'caught up: the next failure waits the minimum again');
+  } finally {
+    live.stop();
+    globalThis.WebSocket = saved.WebSocket;
+    globalThis.window = saved.window;
+  }
 });

@@ -2,6 +2,7 @@
 // Test doubles for the boundaries of the actors: the socket sink, storage reads and the presence
 // backend. They only record; the actors under test are real and run on CAF's test coordinator.
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -28,7 +29,32 @@ public:
     if (messages.size() >= capacity_)
       return actors::push_result::full;
     messages.push_back({room_id, id, frame});
+    max_unread = std::max(max_unread, ++unread);
     return actors::push_result::queued;
+  }
+
+  // Replay pacing: with a `budget`, replay_room() is what the client has not read() yet below it.
+  std::size_t replay_room() const override {
+    if (!budget)
+      return client_sink::replay_room();
+    return unread >= *budget ? 0 : *budget - unread;
+  }
+
+  void wake_on_room(std::size_t want, std::function<void()> wake) override {
+    if (!budget) {
+      wake();
+      return;
+    }
+    ++waits;
+    want_ = std::min(want, *budget);
+    waker_ = std::move(wake);
+    wake_if_room();
+  }
+
+  /// The client reads `n` messages: room for the replay again (and the waiting session is woken).
+  void read(std::size_t n) {
+    unread -= std::min(n, unread);
+    wake_if_room();
   }
 
   actors::push_result push_event(const actors::frame_ptr& frame) override {
@@ -61,9 +87,23 @@ public:
   std::vector<std::string> events;
   std::size_t batches = 0; ///< push_events calls (coalesced broadcasts)
   std::optional<actors::close_reason> closed;
+  std::optional<std::size_t> budget; ///< replay budget (none: unbounded, no pacing)
+  std::size_t unread = 0;            ///< messages pushed and not read() yet
+  std::size_t max_unread = 0;
+  std::size_t waits = 0;             ///< wake_on_room() calls
 
 private:
+  void wake_if_room() {
+    if (waker_ && replay_room() >= want_) {
+      auto wake = std::move(waker_);
+      waker_ = nullptr;
+      wake();
+    }
+  }
+
   std::size_t capacity_;
+  std::size_t want_ = 0;
+  std::function<void()> waker_;
 };
 
 /// An in-memory event store (message frames). In deferred mode, reads wait until complete_all().

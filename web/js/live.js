@@ -5,7 +5,8 @@
 // Emits (EventTarget):
 //   'status'  detail {state: 'connecting'|'open'|'reconnecting'|'stopped', attempt, retryAt, first}
 //   'open'    detail {gen}        after resume was sent; safe to send frames
-//   'event'   detail {type, data} every server event
+//   'event'   detail {type, data} every server event (also `resumed`: the catch-up of a resume
+//             is complete; it resets the reconnect backoff)
 //   'unauthorized'                 the session is gone (the app shows the login screen)
 
 const MIN_DELAY = 500;
@@ -100,6 +101,9 @@ export class Live extends EventTarget {
     try { ev = JSON.parse(text); } catch { return; }
     if (!ev || typeof ev.type !== 'string') return;
     if (ev.type === 'pong') return;
+    // The server replayed everything this connection missed: it is healthy, so the next failure
+    // starts the backoff from the minimum again (a long catch-up no longer counts as flapping).
+    if (ev.type === 'resumed') this.attempt = 0;
     if (ev.type === 'reconnect') {
       // Draining node: it will close with 1012; reconnect as soon as it does.
       this.drainHint = true;
