@@ -26,6 +26,7 @@ using unfollow_atom = caf::atom_constant<caf::atom("unfollow")>; ///< connection
 using retry_atom = caf::atom_constant<caf::atom("retry")>;       ///< session → itself
 using room_atom = caf::atom_constant<caf::atom("room")>;         ///< sink → session: its queue has room
 using stall_atom = caf::atom_constant<caf::atom("stall")>;       ///< session → itself: still no room?
+using settle_atom = caf::atom_constant<caf::atom("settle")>;     ///< session → itself: late-resume window over
 using open_atom = caf::atom_constant<caf::atom("open")>;         ///< connection → shard: a new session
 using close_atom = caf::atom_constant<caf::atom("close")>;       ///< connection → shard: session ended
 using connect_atom = caf::atom_constant<caf::atom("connect")>;   ///< shard → presence: a session started

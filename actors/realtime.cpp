@@ -1,6 +1,7 @@
 #include "actors/realtime.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include <caf/all.hpp>
 
@@ -27,7 +28,9 @@ realtime::~realtime() = default;
 
 session_handle realtime::open_session(const std::string& user_id, std::shared_ptr<client_sink> sink, bool hold) {
   auto id = ++next_session_;
-  return actors::open_session(shards_[id % shards_.size()], id, user_id, std::move(sink), hold);
+  // A user's connections share a shard: it joins each of the user's rooms once for all of them.
+  auto shard = std::hash<std::string>{}(user_id) % shards_.size();
+  return actors::open_session(shards_[shard], id, user_id, std::move(sink), hold);
 }
 
 void realtime::release(const session_handle& session) {

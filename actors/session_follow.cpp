@@ -1,5 +1,9 @@
-/// The per-session steps of following a room: join, start point, exactly-once delivery, the
-/// release of the initial hold. The storage reads of a replay or backfill: session_replay.cpp.
+/// Following rooms: the user's join of each room (once per user and shard), where each connection
+/// starts, live delivery exactly once, going live after a catch-up, the release of the initial
+/// hold and the end of the late-resume window. The storage reads of a catch-up or a backfill:
+/// session_replay.cpp.
+#include <algorithm>
+
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
@@ -9,35 +13,59 @@
 namespace chat::actors::session_detail {
 namespace {
 
-room_link* find_link(shard_t* self, std::uint64_t conn, const std::string& room_id, session** out = nullptr) {
-  auto* s = find_session(self, conn);
-  if (!s || s->cut)
-    return nullptr;
-  auto it = s->rooms.find(room_id);
-  if (it == s->rooms.end())
-    return nullptr;
-  if (out)
-    *out = s;
-  return &it->second;
+/// Sets where a connection's delivery of a room starts.
+void place(session& s, room_catchup& c, std::int64_t at) {
+  c.last_sent = at;
+  c.baseline = at;
+  s.sink->note_cursor(c.room_id, at);
 }
 
-void fetch_head(shard_t* self, session& s, const std::string& room_id) {
+void erase_catchup(session& s, const room_catchup* c) {
+  auto i = static_cast<std::size_t>(c - s.catchups.data());
+  if (i + 1 != s.catchups.size())
+    s.catchups[i] = std::move(s.catchups.back());
+  s.catchups.pop_back();
+  if (s.catchups.empty())
+    s.catchups.shrink_to_fit(); // a settled connection keeps nothing per room
+}
+
+void remove_follower(shard_t* self, const std::string& room_id, const user_entry* u) {
+  auto it = self->state.followers.find(room_id);
+  if (it == self->state.followers.end())
+    return;
+  auto& us = it->second;
+  us.erase(std::remove(us.begin(), us.end(), u), us.end());
+  if (us.empty())
+    self->state.followers.erase(it);
+}
+
+void on_joined(shard_t* self, const std::string& user_id, std::uint64_t key, const std::string& room_id,
+               std::int64_t last_id, caf::actor room) {
   auto me = caf::actor_cast<caf::actor>(self);
-  auto conn = s.id;
-  self->state.deps.history->head(room_id, [me, conn, room_id](bool ok, std::int64_t id) {
-    caf::anon_send(me, head_atom::value, conn, room_id, ok, id);
-  });
-}
-
-/// Sets where delivery of a room starts on this connection.
-void start_at(session& s, const std::string& room_id, room_link& link, std::int64_t after) {
-  link.last_sent = after;
-  link.baseline = after;
-  s.sink->note_cursor(room_id, after);
-}
-
-void retry_later(shard_t* self, std::uint64_t conn, const std::string& room_id, std::chrono::milliseconds delay) {
-  self->delayed_send(self, delay, retry_atom::value, conn, room_id);
+  auto u = self->state.users.find(user_id);
+  if (u == self->state.users.end() || u->second.key != key) { // the user's sessions ended meanwhile
+    self->send(room, leave_atom::value, me, key);
+    return;
+  }
+  auto it = u->second.rooms.find(room_id);
+  if (it == u->second.rooms.end()) { // unfollowed meanwhile
+    self->send(room, leave_atom::value, me, key);
+    return;
+  }
+  auto& ur = it->second;
+  ur.room = room;
+  ur.joined = true;
+  ur.last_live = std::max(ur.last_live, last_id); // events after it come live
+  if (self->state.monitored.emplace(room.address(), room_id).second)
+    self->monitor(room);
+  for (auto* s : u->second.sessions) {
+    auto* c = find_catchup(*s, room_id);
+    if (!c)
+      continue;
+    if (c->last_sent < 0)
+      place(*s, *c, ur.last_live); // no cursor: starts at the live point
+    advance(self, *s, *c);
+  }
 }
 
 } // namespace
@@ -47,6 +75,18 @@ session* find_session(shard_t* self, std::uint64_t conn) {
   return it == self->state.sessions.end() ? nullptr : &it->second;
 }
 
+room_catchup* find_catchup(session& s, const std::string& room_id) {
+  for (auto& c : s.catchups)
+    if (c.room_id == room_id)
+      return &c;
+  return nullptr;
+}
+
+user_room* find_user_room(session& s, const std::string& room_id) {
+  auto it = s.user->rooms.find(room_id);
+  return it == s.user->rooms.end() ? nullptr : &it->second;
+}
+
 void cut_slow_consumer(shard_t* self, session& s) {
   if (s.cut)
     return;
@@ -54,111 +94,136 @@ void cut_slow_consumer(shard_t* self, session& s) {
   if (self->state.deps.metrics)
     self->state.deps.metrics->slow_consumers().Increment();
   s.sink->close(close_reason::slow_consumer);
-  // Ended after the current fan-out (it may be iterating this session's room index).
+  // Ended after the current fan-out (it may be iterating this session's user).
   self->send(self, close_atom::value, s.id);
 }
 
-void deliver(shard_t* self, session& s, const std::string& room_id, room_link& link, std::int64_t id,
-             const frame_ptr& frame) {
-  if (id <= link.last_sent || s.cut)
+void deliver_live(shard_t* self, session& s, const std::string& room_id, std::int64_t id,
+                  const frame_ptr& frame) {
+  if (s.cut)
     return;
+  room_catchup* c = s.catchups.empty() ? nullptr : find_catchup(s, room_id);
+  if (c && (!c->live || id <= c->last_sent))
+    return; // catching up: storage has it (or it went out already)
   if (s.sink->push_message(room_id, id, frame) == push_result::full) {
     cut_slow_consumer(self, s);
     return;
   }
-  link.last_sent = id;
+  if (c) {
+    c->last_sent = id;
+    if (s.settled)
+      erase_catchup(s, c);
+  }
 }
 
-void join(shard_t* self, session& s, const std::string& room_id) {
+bool deliver_row(shard_t* self, session& s, room_catchup& c, std::int64_t id, const frame_ptr& frame) {
+  if (id <= c.last_sent)
+    return true;
+  if (s.sink->push_message(c.room_id, id, frame) == push_result::full) {
+    cut_slow_consumer(self, s);
+    return false;
+  }
+  c.last_sent = id;
+  return true;
+}
+
+void join(shard_t* self, user_entry& u, const std::string& room_id) {
   auto& st = self->state;
   auto me = caf::actor_cast<caf::actor>(self);
-  auto conn = s.id;
-  self->request(st.deps.directory, st.opts.join_timeout, join_atom::value, room_id, me, conn, s.user_id)
+  auto user_id = u.user_id;
+  auto key = u.key;
+  self->request(st.deps.directory, st.opts.join_timeout, join_atom::value, room_id, me, key, user_id)
     .then(
-      [self, me, conn, room_id](std::int64_t, caf::actor room) {
-        session* s = nullptr;
-        auto* link = find_link(self, conn, room_id, &s);
-        if (!link) { // unfollowed, ended or cut meanwhile
-          self->send(room, leave_atom::value, me, conn);
-          return;
-        }
-        link->room = room;
-        link->joined = true;
-        if (self->state.monitored.emplace(room.address(), room_id).second)
-          self->monitor(room);
-        if (link->want_head)
-          fetch_head(self, *s, room_id);
-        else if (link->replaying)
-          want_page(self, *s, *link);
+      [self, user_id, key, room_id](std::int64_t last_id, caf::actor room) {
+        on_joined(self, user_id, key, room_id, last_id, std::move(room));
       },
-      [self, conn, room_id](caf::error&) {
+      [self, user_id, room_id](caf::error&) {
         // The room quit between lookup and join (idle) or the node is busy: try again shortly.
-        retry_later(self, conn, room_id, self->state.opts.retry_delay);
+        self->delayed_send(self, self->state.opts.retry_delay, retry_atom::value, user_id, room_id);
       });
 }
 
-std::pair<room_link*, bool> on_follow(shard_t* self, session& s, const std::string& room_id,
-                                      std::int64_t after) {
-  auto [it, inserted] = s.rooms.try_emplace(room_id);
-  auto& link = it->second;
-  if (inserted) {
-    link.replaying = true; // live events wait until the start point is known and replayed
+void on_follow(shard_t* self, session& s, const std::string& room_id, std::int64_t after) {
+  auto& u = *s.user;
+  auto [it, inserted] = u.rooms.try_emplace(room_id);
+  if (inserted) { // a new room of the user: every session of the user here follows it
+    self->state.followers[room_id].push_back(&u);
+    for (auto* o : u.sessions)
+      o->catchups.push_back(room_catchup{room_id});
     if (after >= 0)
-      start_at(s, room_id, link, after);
-    else
-      link.want_head = true;
-    join(self, s, room_id);
-    return {&link, true};
+      place(s, *find_catchup(s, room_id), after);
+    join(self, u, room_id);
+    return;
   }
-  if (after >= 0 && link.want_head) { // the client's cursor arrived before the head read: use it
-    link.want_head = false;
-    start_at(s, room_id, link, after);
-    if (link.joined)
-      want_page(self, s, link);
-    return {&link, false};
+  auto* c = find_catchup(s, room_id);
+  if (!c || after < 0)
+    return; // live in it and settled (a later resume cannot be told apart), or no cursor
+  if (c->last_sent < 0) { // not placed yet (the join is pending): the cursor is the start
+    place(s, *c, after);
+    return;
   }
-  if (after < 0 || after >= link.baseline)
-    return {&link, false}; // already following from at least that point
-  if (link.last_sent == link.baseline) {
+  if (after >= c->baseline)
+    return; // already following from at least that point
+  if (c->last_sent == c->baseline) {
     // Nothing delivered on this connection yet: restart the room from the older point, exactly.
-    start_at(s, room_id, link, after);
-    link.replaying = true;
-    if (link.joined) // (otherwise the join's completion reads from `after`)
-      want_page(self, s, link);
-    return {&link, false};
+    place(s, *c, after);
+    c->live = false;
+    advance(self, s, *c);
+    return;
   }
-  // Live events were already delivered: send the older ones the client lacks, (after, baseline].
-  auto upto = link.baseline;
-  link.baseline = after;
+  // Events were delivered already: send the older ones the client lacks, (after, baseline].
+  auto upto = c->baseline;
+  c->baseline = after;
   want_backfill(self, s, room_id, after, upto);
-  return {&link, false};
 }
 
-void on_retry(shard_t* self, std::uint64_t conn, const std::string& room_id) {
-  session* s = nullptr;
-  auto* link = find_link(self, conn, room_id, &s);
-  if (!link)
+void on_unfollow(shard_t* self, session& s, const std::string& room_id) {
+  auto& u = *s.user;
+  auto it = u.rooms.find(room_id);
+  if (it == u.rooms.end())
     return;
-  if (!link->joined)
-    join(self, *s, room_id);
-  else if (link->want_head)
-    fetch_head(self, *s, room_id);
-  else if (link->replaying)
-    want_page(self, *s, *link);
+  if (it->second.room)
+    self->send(it->second.room, leave_atom::value, caf::actor_cast<caf::actor>(self), u.key);
+  u.rooms.erase(it);
+  remove_follower(self, room_id, &u);
+  for (auto* o : u.sessions) {
+    if (auto* c = find_catchup(*o, room_id))
+      erase_catchup(*o, c);
+    announce_if_caught_up(self, *o);
+  }
 }
 
-void on_head(shard_t* self, std::uint64_t conn, const std::string& room_id, bool ok, std::int64_t id) {
-  session* s = nullptr;
-  auto* link = find_link(self, conn, room_id, &s);
-  if (!link || !link->want_head)
+void on_room_down(shard_t* self, user_entry& u, const std::string& room_id) {
+  auto& ur = u.rooms.at(room_id);
+  ur.room = nullptr;
+  ur.joined = false;
+  // Every session catches up from where the live stream stopped (after the rejoin).
+  for (auto* s : u.sessions) {
+    if (auto* c = find_catchup(*s, room_id)) {
+      c->live = false;
+      continue;
+    }
+    room_catchup c{room_id};
+    c.last_sent = c.baseline = ur.last_live;
+    s->catchups.push_back(std::move(c));
+  }
+  join(self, u, room_id);
+}
+
+void advance(shard_t* self, session& s, room_catchup& c) {
+  if (s.held || s.cut || c.last_sent < 0)
     return;
-  if (!ok) {
-    retry_later(self, conn, room_id, std::chrono::milliseconds{500});
+  auto* ur = find_user_room(s, c.room_id);
+  if (!ur || !ur->joined)
+    return; // the join's answer continues
+  if (c.last_sent < ur->last_live) {
+    want_page(self, s, c); // storage has what it lacks
     return;
   }
-  link->want_head = false;
-  start_at(*s, room_id, *link, id);
-  want_page(self, *s, *link); // whatever was written between join and the head read
+  c.live = true; // nothing in between: live events go out from here
+  if (s.settled && c.last_sent == ur->last_live)
+    erase_catchup(s, &c);
+  announce_if_caught_up(self, s);
 }
 
 void on_release(shard_t* self, std::uint64_t conn) {
@@ -167,8 +232,24 @@ void on_release(shard_t* self, std::uint64_t conn) {
     return;
   s->held = false;
   s->announce = true;
-  pump(self, *s); // the reads that waited for the release
+  for (std::size_t i = 0; i < s->catchups.size(); ++i)
+    advance(self, *s, s->catchups[i]); // (not settled yet: nothing is erased here)
+  pump(self, *s);
   announce_if_caught_up(self, *s);
+  self->delayed_send(self, self->state.opts.late_resume_window, settle_atom::value, conn);
+}
+
+void on_settle(shard_t* self, std::uint64_t conn) {
+  auto* s = find_session(self, conn);
+  if (!s || s->settled)
+    return;
+  s->settled = true;
+  for (std::size_t i = s->catchups.size(); i-- > 0;) {
+    auto& c = s->catchups[i];
+    auto* ur = find_user_room(*s, c.room_id);
+    if (c.live && (!ur || c.last_sent <= ur->last_live))
+      erase_catchup(*s, &c);
+  }
 }
 
 } // namespace chat::actors::session_detail

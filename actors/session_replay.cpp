@@ -26,15 +26,16 @@ std::size_t read_size(shard_t* self, session& s, bool woken) {
   return n >= (woken ? std::size_t{1} : std::min(page, kMinRead)) ? n : 0;
 }
 
-void read_page(shard_t* self, session& s, const std::string& room_id, room_link& link, std::size_t n) {
-  link.read_wanted = false;
+void read_page(shard_t* self, session& s, room_catchup& c, std::size_t n) {
+  c.read_wanted = false;
   s.reserved += n;
   auto me = caf::actor_cast<caf::actor>(self);
   auto conn = s.id;
-  auto gen = link.read_gen;
+  auto gen = c.read_gen;
   auto asked = static_cast<std::int64_t>(n);
+  const auto& room_id = c.room_id;
   self->state.deps.history->events_after(
-    room_id, link.last_sent, asked, [me, conn, room_id, gen, asked](bool ok, std::vector<history_entry> rows) {
+    room_id, c.last_sent, asked, [me, conn, room_id, gen, asked](bool ok, std::vector<history_entry> rows) {
       caf::anon_send(me, fill_atom::value, conn, room_id, gen, asked, ok, std::move(rows));
     });
 }
@@ -66,23 +67,12 @@ void wait_for_room(shard_t* self, session& s) {
                        [me, conn] { caf::anon_send(me, room_atom::value, conn); });
 }
 
-/// Live events that arrived during the replay, in id order after what storage gave, once each.
-void finish_replay(shard_t* self, session& s, const std::string& room_id, room_link& link) {
-  auto buffered = std::move(link.buffer);
-  link.buffer = {};
-  std::stable_sort(buffered.begin(), buffered.end(),
-                   [](const room_event& a, const room_event& b) { return a.id < b.id; });
-  for (auto& ev : buffered)
-    deliver(self, s, room_id, link, ev.id, ev.frame);
-  link.replaying = false;
-}
-
 } // namespace
 
-void want_page(shard_t* self, session& s, room_link& link) {
+void want_page(shard_t* self, session& s, room_catchup& c) {
   ++s.reads;
-  link.read_gen = s.reads; // an answer still in flight is stale now
-  link.read_wanted = true;
+  c.read_gen = s.reads; // an answer still in flight is stale now
+  c.read_wanted = true;
   pump(self, s);
 }
 
@@ -97,8 +87,8 @@ void want_backfill(shard_t* self, session& s, const std::string& room_id, std::i
 void pump(shard_t* self, session& s, bool woken) {
   if (s.held || s.cut)
     return;
-  for (auto& [room_id, link] : s.rooms) {
-    if (!link.read_wanted)
+  for (auto& c : s.catchups) {
+    if (!c.read_wanted)
       continue;
     auto n = read_size(self, s, woken);
     if (n == 0) {
@@ -106,7 +96,7 @@ void pump(shard_t* self, session& s, bool woken) {
       return;
     }
     woken = false; // that room is taken now
-    read_page(self, s, room_id, link, n);
+    read_page(self, s, c, n);
   }
   for (auto& r : s.backfills) {
     if (r.reading)
@@ -127,34 +117,34 @@ void on_fill(shard_t* self, std::uint64_t conn, const std::string& room_id, std:
   if (!s)
     return;
   s->reserved -= static_cast<std::size_t>(asked);
-  auto it = s->rooms.find(room_id);
-  if (s->cut || it == s->rooms.end())
+  if (s->cut)
     return;
-  auto& link = it->second;
-  if (link.read_gen != gen) { // superseded by a newer read (e.g. a resume moved the start back)
+  auto* c = find_catchup(*s, room_id);
+  if (!c || c->read_gen != gen) { // unfollowed, or superseded by a newer read (a resume moved back)
     pump(self, *s);
     return;
   }
-  if (!ok) { // storage unavailable: try again later, keep buffering
+  if (!ok) { // storage unavailable: try again later
     self->delayed_send(self, std::chrono::milliseconds{500}, retry_atom::value, conn, room_id);
     pump(self, *s);
     return;
   }
   for (auto& row : rows)
-    deliver(self, *s, room_id, link, row.id, make_frame(std::move(row.frame)));
-  if (s->cut)
+    if (!deliver_row(self, *s, *c, row.id, make_frame(std::move(row.frame))))
+      return; // cut
+  if (static_cast<std::int64_t>(rows.size()) >= asked)
+    want_page(self, *s, *c); // a full page: more may follow
+  else
+    advance(self, *s, *c); // storage is read up to date: live, or read what came meanwhile
+  pump(self, *s);
+}
+
+void on_retry(shard_t* self, std::uint64_t conn, const std::string& room_id) {
+  auto* s = find_session(self, conn);
+  if (!s || s->cut)
     return;
-  if (link.overflowed) { // live events were dropped from the buffer: storage has them
-    link.overflowed = false;
-    link.buffer.clear();
-    want_page(self, *s, link);
-  } else if (static_cast<std::int64_t>(rows.size()) >= asked) {
-    want_page(self, *s, link); // a full page: more may follow
-  } else {
-    finish_replay(self, *s, room_id, link);
-    pump(self, *s);
-    announce_if_caught_up(self, *s);
-  }
+  if (auto* c = find_catchup(*s, room_id); c && !c->live)
+    want_page(self, *s, *c);
 }
 
 void on_backfill(shard_t* self, std::uint64_t conn, std::uint64_t range_id, std::int64_t asked, bool ok,
@@ -169,7 +159,7 @@ void on_backfill(shard_t* self, std::uint64_t conn, std::uint64_t range_id, std:
                          [range_id](const backfill_range& r) { return r.id == range_id; });
   if (it == s->backfills.end())
     return;
-  bool done = !ok || s->rooms.count(it->room_id) == 0; // (on failure the client asks again on its next reconnect)
+  bool done = !ok || !find_user_room(*s, it->room_id); // (on failure the client asks again on its next reconnect)
   if (!done) {
     for (auto& row : rows) {
       if (row.id > it->upto)
@@ -206,11 +196,11 @@ void announce_if_caught_up(shard_t* self, session& s) {
   (void)self;
   if (!s.announce || s.cut)
     return;
-  for (auto& [room_id, link] : s.rooms)
-    if (link.replaying)
+  for (auto& c : s.catchups)
+    if (!c.live)
       return;
   s.announce = false;
-  s.sink->push_event(make_frame(event_json("resumed", "{\"rooms\":" + std::to_string(s.rooms.size()) + "}")));
+  s.sink->push_event(make_frame(event_json("resumed", "{\"rooms\":" + std::to_string(s.user->rooms.size()) + "}")));
 }
 
 } // namespace chat::actors::session_detail

@@ -1,5 +1,7 @@
 #include "actors/session_shard.hpp"
 
+#include <algorithm>
+
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
@@ -11,25 +13,6 @@ namespace {
 
 using namespace session_detail;
 
-void add_follower(shard_t* self, const std::string& room_id, session& s, room_link& link) {
-  self->state.followers[room_id].push_back(follower{&s, &link});
-}
-
-void remove_follower(shard_t* self, const std::string& room_id, const session& s) {
-  auto it = self->state.followers.find(room_id);
-  if (it == self->state.followers.end())
-    return;
-  auto& fs = it->second;
-  for (auto& f : fs)
-    if (f.s == &s) {
-      f = fs.back(); // order among a room's followers does not matter
-      fs.pop_back();
-      break;
-    }
-  if (fs.empty())
-    self->state.followers.erase(it);
-}
-
 void on_open(shard_t* self, std::uint64_t conn, std::string& user_id, std::shared_ptr<client_sink>& sink,
              bool hold) {
   auto& st = self->state;
@@ -38,63 +21,77 @@ void on_open(shard_t* self, std::uint64_t conn, std::string& user_id, std::share
     return; // ids are unique per node: a second open is a caller bug, ignore it
   auto& s = it->second;
   s.id = conn;
-  s.user_id = std::move(user_id);
   s.sink = std::move(sink);
   s.held = hold || st.opts.hold_until_released;
+  auto [u, new_user] = st.users.try_emplace(user_id);
+  if (new_user) {
+    u->second.user_id = user_id;
+    u->second.key = ++st.next_key;
+  }
+  s.user = &u->second;
+  s.user->sessions.push_back(&s);
+  // The user's rooms here are this connection's too: it starts at their live points (until a
+  // follow with the client's cursor moves the start back).
+  s.catchups.reserve(s.user->rooms.size());
+  for (auto& [room_id, ur] : s.user->rooms) {
+    room_catchup c{room_id};
+    if (ur.joined) {
+      c.last_sent = c.baseline = ur.last_live;
+      s.sink->note_cursor(room_id, ur.last_live);
+    }
+    s.catchups.push_back(std::move(c));
+  }
+  if (!s.held) {
+    for (std::size_t i = 0; i < s.catchups.size(); ++i)
+      advance(self, s, s.catchups[i]);
+    self->delayed_send(self, st.opts.late_resume_window, settle_atom::value, conn);
+  }
   if (st.deps.presence)
-    self->send(st.deps.presence, connect_atom::value, conn, s.user_id, caf::actor_cast<caf::actor>(self),
+    self->send(st.deps.presence, connect_atom::value, conn, user_id, caf::actor_cast<caf::actor>(self),
                std::weak_ptr<client_sink>{s.sink});
 }
 
-/// Ends a session: leaves its rooms (fan-out to it stops at once) and tells presence.
+/// Ends a session: the user leaves its rooms with its last session here; presence is told.
 void end_session(shard_t* self, std::uint64_t conn) {
   auto& st = self->state;
   auto it = st.sessions.find(conn);
   if (it == st.sessions.end())
     return;
   auto& s = it->second;
-  auto me = caf::actor_cast<caf::actor>(self);
-  for (auto& [room_id, link] : s.rooms) {
-    remove_follower(self, room_id, s);
-    if (link.room)
-      self->send(link.room, leave_atom::value, me, conn);
+  auto& u = *s.user;
+  u.sessions.erase(std::remove(u.sessions.begin(), u.sessions.end(), &s), u.sessions.end());
+  if (u.sessions.empty()) {
+    auto me = caf::actor_cast<caf::actor>(self);
+    for (auto& [room_id, ur] : u.rooms) {
+      if (ur.room)
+        self->send(ur.room, leave_atom::value, me, u.key);
+      auto f = st.followers.find(room_id);
+      if (f != st.followers.end()) {
+        auto& us = f->second;
+        us.erase(std::remove(us.begin(), us.end(), &u), us.end());
+        if (us.empty())
+          st.followers.erase(f);
+      }
+    }
+    st.users.erase(u.user_id);
   }
   if (st.deps.presence)
     self->send(st.deps.presence, disconn_atom::value, conn);
   st.sessions.erase(it);
 }
 
-void on_unfollow(shard_t* self, std::uint64_t conn, const std::string& room_id) {
-  auto* s = find_session(self, conn);
-  if (!s)
-    return;
-  auto it = s->rooms.find(room_id);
-  if (it == s->rooms.end())
-    return;
-  remove_follower(self, room_id, *s);
-  if (it->second.room)
-    self->send(it->second.room, leave_atom::value, caf::actor_cast<caf::actor>(self), conn);
-  s->rooms.erase(it);
-}
-
-/// A positioned event of a room (any kind): every session of this shard following it.
+/// A positioned event of a room (any kind): every user here following it, each of their sessions.
 void on_push(shard_t* self, room_event& ev) {
   auto it = self->state.followers.find(ev.room_id);
   if (it == self->state.followers.end())
     return;
-  auto limit = self->state.opts.max_buffered_during_replay;
-  for (auto& f : it->second) {
-    auto& link = *f.link;
-    if (!link.replaying) {
-      deliver(self, *f.s, ev.room_id, link, ev.id, ev.frame);
-      continue;
-    }
-    if (link.buffer.size() >= limit) {
-      link.buffer.clear(); // storage has them: read again after this page instead of holding them
-      link.overflowed = true;
-      continue;
-    }
-    link.buffer.push_back(ev);
+  for (auto* u : it->second) {
+    auto r = u->rooms.find(ev.room_id);
+    if (r == u->rooms.end() || !r->second.joined || ev.id <= r->second.last_live)
+      continue; // not in sync yet (the join's answer places it), or had it already
+    r->second.last_live = ev.id;
+    for (auto* s : u->sessions)
+      deliver_live(self, *s, ev.room_id, ev.id, ev.frame);
   }
 }
 
@@ -104,9 +101,13 @@ void on_room_frame(shard_t* self, const std::string& room_id, const frame_ptr& f
   auto it = self->state.followers.find(room_id);
   if (it == self->state.followers.end())
     return;
-  for (auto& f : it->second)
-    if (!f.s->cut && f.s->user_id != except_user)
-      f.s->sink->push_event(frame); // ephemeral: a drop under pressure is fine
+  for (auto* u : it->second) {
+    if (u->user_id == except_user)
+      continue;
+    for (auto* s : u->sessions)
+      if (!s->cut)
+        s->sink->push_event(frame); // ephemeral: a drop under pressure is fine
+  }
 }
 
 void on_down(shard_t* self, const caf::actor_addr& source) {
@@ -123,16 +124,21 @@ void on_down(shard_t* self, const caf::actor_addr& source) {
   auto it = st.followers.find(room_id);
   if (it == st.followers.end())
     return;
-  for (auto& f : it->second) {
-    auto& link = *f.link;
-    if (!link.room || link.room.address() != source)
-      continue;
-    // The room actor ended (idle race or restart): rejoin and replay what may have been missed.
-    link.room = nullptr;
-    link.joined = false;
-    link.replaying = true;
-    join(self, *f.s, room_id);
+  // The room actor ended (idle race or restart): rejoin and catch up what may have been missed.
+  for (auto* u : it->second) {
+    auto r = u->rooms.find(room_id);
+    if (r != u->rooms.end() && r->second.room && r->second.room.address() == source)
+      on_room_down(self, *u, room_id);
   }
+}
+
+void on_join_retry(shard_t* self, const std::string& user_id, const std::string& room_id) {
+  auto u = self->state.users.find(user_id);
+  if (u == self->state.users.end())
+    return;
+  auto r = u->second.rooms.find(room_id);
+  if (r != u->second.rooms.end() && !r->second.joined)
+    join(self, u->second, room_id);
 }
 
 caf::behavior session_shard(shard_t* self, session_deps deps, session_options opts) {
@@ -146,16 +152,16 @@ caf::behavior session_shard(shard_t* self, session_deps deps, session_options op
            bool hold) { on_open(self, conn, user_id, sink, hold); },
     [self](close_atom, std::uint64_t conn) { end_session(self, conn); },
     [self](follow_atom, std::uint64_t conn, const std::string& room_id, std::int64_t after) {
-      if (auto* s = find_session(self, conn); s && !s->cut) {
-        auto [link, inserted] = on_follow(self, *s, room_id, after);
-        if (inserted)
-          add_follower(self, room_id, *s, *link);
-      }
+      if (auto* s = find_session(self, conn); s && !s->cut)
+        on_follow(self, *s, room_id, after);
     },
-    [self](unfollow_atom, std::uint64_t conn, const std::string& room_id) { on_unfollow(self, conn, room_id); },
+    [self](unfollow_atom, std::uint64_t conn, const std::string& room_id) {
+      if (auto* s = find_session(self, conn))
+        on_unfollow(self, *s, room_id);
+    },
     [self](retry_atom, std::uint64_t conn, const std::string& room_id) { on_retry(self, conn, room_id); },
-    [self](head_atom, std::uint64_t conn, const std::string& room_id, bool ok, std::int64_t id) {
-      on_head(self, conn, room_id, ok, id);
+    [self](retry_atom, const std::string& user_id, const std::string& room_id) {
+      on_join_retry(self, user_id, room_id);
     },
     [self](backfill_atom, std::uint64_t conn, std::uint64_t range_id, std::int64_t asked, bool ok,
            std::vector<history_entry>& rows) { on_backfill(self, conn, range_id, asked, ok, rows); },
@@ -163,6 +169,7 @@ caf::behavior session_shard(shard_t* self, session_deps deps, session_options op
            bool ok, std::vector<history_entry>& rows) { on_fill(self, conn, room_id, gen, asked, ok, rows); },
     [self](room_atom, std::uint64_t conn) { on_room(self, conn); },
     [self](stall_atom, std::uint64_t conn, std::uint32_t wait) { on_stall(self, conn, wait); },
+    [self](settle_atom, std::uint64_t conn) { on_settle(self, conn); },
     [self](push_atom, room_event& ev) { on_push(self, ev); },
     [self](event_atom, const std::string& room_id, const frame_ptr& frame, const std::string& except_user) {
       on_room_frame(self, room_id, frame, except_user);
@@ -179,7 +186,12 @@ caf::behavior session_shard(shard_t* self, session_deps deps, session_options op
     [self](release_atom, std::uint64_t conn) { on_release(self, conn); },
     [self](count_atom, std::uint64_t conn) -> std::size_t {
       auto* s = find_session(self, conn);
-      return s ? s->rooms.size() : 0;
+      return s ? s->user->rooms.size() : 0;
+    },
+    [self](count_atom, std::uint64_t conn, bool catching_up) -> std::size_t {
+      // Introspection for tests: rooms the connection keeps per-room state for.
+      auto* s = find_session(self, conn);
+      return s && catching_up ? s->catchups.size() : 0;
     },
     [self](stop_atom) { self->quit(); },
   };

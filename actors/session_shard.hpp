@@ -7,24 +7,29 @@
 /// (the client resumes on reconnect, so nothing is lost).
 ///
 /// A node runs a few shard actors, and each shard keeps the sessions of many connections as plain
-/// state (a few hundred bytes each instead of an actor each). A room sends each event once to every
-/// shard that has members in it, not once per member; the shard hands it to each of its sessions
-/// following the room.
+/// state (a few hundred bytes each instead of an actor each). Room membership is per user: the
+/// sessions of one user share a shard and one member entry in each of the user's rooms, so a
+/// connection costs the same whatever its user's room count (session_state.hpp). A room sends each
+/// event once to every shard that has members in it; the shard hands it to each session of each
+/// of its users following the room.
 ///
 /// Protocol (a session is named by its connection id, unique on the node):
 /// - `(open_atom, conn, user_id, shared_ptr<client_sink>, bool hold)` starts a session and
 ///   registers it with the presence actor. With `hold`, nothing is delivered before
 ///   `(release_atom, conn)` (see session_options::hold_until_released).
-/// - `(follow_atom, conn, room_id, int64_t after)` follows a room. `after >= 0`: replay every
-///   event with position > after from storage first, then continue live (join first, buffer live
-///   events during the replay, then flush them skipping replayed positions). `after < 0`: live from the head.
+/// - `(follow_atom, conn, room_id, int64_t after)` follows a room (for every session of the user:
+///   a user's rooms are all its connections' rooms). `after >= 0`: this connection gets every event
+///   with position > after: from storage up to the room's live point, then live (live events are
+///   not held meanwhile: storage is read again until it reaches the live point). `after < 0`:
+///   live from the room's live point.
 /// - `(release_atom, conn)` ends the hold; once every room has caught up, the session tells the
 ///   client with the event `resumed` `{"rooms":n}` (a WebSocket's end of a resume).
-/// - `(unfollow_atom, conn, room_id)` stops following.
+/// - `(unfollow_atom, conn, room_id)` stops following (every session of the user).
 /// - `(close_atom, conn)` ends the session (its connection closed): it leaves its rooms and presence.
 /// - `(event_atom, conn, frame_ptr)` an ephemeral frame for one session (user events).
 /// - `(event_atom, frame_batch_ptr)` ephemeral frames for every session of the shard (presence).
-/// - `(count_atom, conn) -> size_t` number of rooms the session follows.
+/// - `(count_atom, conn) -> size_t` number of rooms the session follows; `(count_atom, conn, true)`
+///   the rooms it keeps per-room state for (catching up, or within the late-resume window).
 /// - from rooms: `(push_atom, room_event)` a positioned room event (any kind) for every session
 ///   following the room; `(event_atom, room_id, frame_ptr, user_id)` a signal (typing, ...) for the
 ///   room's followers except that user.
@@ -54,6 +59,10 @@ struct session_options {
   /// otherwise waits for it to drain; a connection whose queue does not drain for this long while
   /// it waits is cut as a slow consumer.
   std::chrono::milliseconds stall_timeout{20000};
+  /// A `resume` for a room the connection is live in still backfills exactly for this long after
+  /// the release (or the open, without a hold); afterwards the connection keeps no per-room state
+  /// and such a resume is ignored (clients send `resume` first).
+  std::chrono::milliseconds late_resume_window{30000};
   std::size_t max_buffered_during_replay = 2000; ///< live events held while replaying (then re-read)
   std::chrono::milliseconds join_timeout{5000};
   std::chrono::milliseconds retry_delay{50};
