@@ -58,6 +58,9 @@ struct server_options {
   std::string web_root;                     ///< folder served at / (static files); empty = none
   bool cookie_secure = false;               ///< adds `Secure` to the session cookie
   std::vector<std::string> allowed_origins; ///< empty = same-origin only (Origin host must equal Host)
+  /// CIDR blocks (or addresses) of proxies whose X-Forwarded-For / Forwarded headers name the
+  /// client address used for limits and logs; empty = trust nobody (the TCP peer is the client).
+  std::vector<std::string> trusted_proxies;
   unsigned login_attempts_per_minute = 10;  ///< per username and per client address
   unsigned messages_per_10s = 50;           ///< per user, HTTP sends
   std::chrono::seconds session_ttl = storage::store_options{}.session_ttl; ///< Max-Age of the session cookie
