@@ -234,7 +234,11 @@ std::vector<option> make_table() {
                   "(HTTP 503, Retry-After: 1) instead of queueing behind them (0 = never refuse)."));
   add(opt("login-attempts-per-minute", t::uint).range(1, 1000000).meta("N")
         .bind(&cfg::server, &srv::login_attempts_per_minute)
-        .describe("Login attempts allowed per username and per client address per minute (429 above)."));
+        .describe("Failed logins allowed per username from one client address, and registrations per client "
+                  "address, per minute (429 above). A failed login never locks the user out at other addresses."));
+  add(opt("login-failures-per-address-per-minute", t::uint).range(1, 1000000).meta("N")
+        .bind(&cfg::server, &srv::login_failures_per_address_per_minute)
+        .describe("Failed logins allowed per client address (whatever the username) per minute (429 above)."));
   add(opt("messages-per-10s", t::uint).range(1, 1000000).meta("N")
         .bind(&cfg::server, &srv::messages_per_10s).describe("Messages a user may send per 10 seconds (429 above)."));
   // -- timeouts

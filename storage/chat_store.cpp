@@ -180,17 +180,59 @@ void chat_store::delete_session(std::string token_hash, callback<bool> done) {
 
 // -- rate limits -------------------------------------------------------------------------
 
-void chat_store::rate_hit(std::string key, std::chrono::seconds window, callback<std::int64_t> done) {
-  if (key.empty() || key.size() > 512 || window.count() < 1) {
+namespace {
+
+bool valid_rate_key(const std::string& key) noexcept { return !key.empty() && key.size() <= 512; }
+
+} // namespace
+
+void chat_store::rate_reserve(std::vector<rate_counter> counters, std::chrono::seconds window,
+                              callback<rate_verdict> done) {
+  std::vector<std::string> ks;
+  std::vector<std::string> args{std::to_string(window.count())};
+  for (auto& c : counters) {
+    if (!valid_rate_key(c.key) || c.limit < 1) {
+      ks.clear();
+      break;
+    }
+    ks.push_back(keys::rate_limit(c.key));
+    args.push_back(std::to_string(c.limit));
+  }
+  if (ks.empty() || window.count() < 1) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }
-  impl_->scripts->run(scripts::rate_hit, {keys::rate_limit(key)}, {std::to_string(window.count())},
+  impl_->scripts->run(scripts::rate_reserve, std::move(ks), std::move(args),
+                      [done = std::move(done)](redis_reply r) {
+                        if (r.is_array() && r.elements.size() == 2 && r.elements[0].is_integer() &&
+                            r.elements[1].is_integer() && r.elements[1].integer >= 0) {
+                          rate_verdict v;
+                          v.retry_after = r.elements[0].integer;
+                          v.full = v.retry_after > 0 ? static_cast<std::size_t>(r.elements[1].integer) - 1 : 0;
+                          done(errc::ok, v);
+                        } else {
+                          done(detail::failure_of(r, "rate_reserve"), rate_verdict{});
+                        }
+                      });
+}
+
+void chat_store::rate_release(std::vector<std::string> decrement, std::vector<std::string> reset,
+                              callback<bool> done) {
+  std::vector<std::string> ks;
+  for (auto* list : {&decrement, &reset})
+    for (auto& k : *list)
+      if (valid_rate_key(k))
+        ks.push_back(keys::rate_limit(k));
+      else
+        return detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+  if (ks.empty())
+    return detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
+  impl_->scripts->run(scripts::rate_release, std::move(ks), {std::to_string(decrement.size())},
                       [done = std::move(done)](redis_reply r) {
                         if (r.is_integer())
-                          done(errc::ok, static_cast<std::int64_t>(r.integer));
+                          done(errc::ok, true);
                         else
-                          done(detail::failure_of(r, "rate_hit"), 0);
+                          done(detail::failure_of(r, "rate_release"), false);
                       });
 }
 

@@ -131,11 +131,39 @@ if not h[1] then return {'not_found'} end
 return {'ok', id, h[1], h[2] or 'user'}
 )lua"};
 
-// Fixed window: the first hit (or a counter that lost its TTL) starts the window.
-const lua_script rate_hit{"rate_hit", R"lua(
-local n = redis.call('INCR', KEYS[1])
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
+// Fixed windows: the first hit (or a counter that lost its TTL) starts a counter's window. All
+// counters are checked before any is counted: a refused attempt counts nowhere.
+const lua_script rate_reserve{"rate_reserve", R"lua(
+local window = tonumber(ARGV[1])
+local wait, first = 0, 0
+for i, k in ipairs(KEYS) do
+  if (tonumber(redis.call('GET', k) or '0') or 0) >= tonumber(ARGV[i + 1]) then
+    local ttl = redis.call('TTL', k)
+    if ttl < 0 then redis.call('EXPIRE', k, window); ttl = window end
+    if ttl < 1 then ttl = 1 end
+    if ttl > wait then wait = ttl end
+    if first == 0 then first = i end
+  end
+end
+if wait > 0 then return {wait, first} end
+for _, k in ipairs(KEYS) do
+  redis.call('INCR', k)
+  if redis.call('TTL', k) < 0 then redis.call('EXPIRE', k, window) end
+end
+return {0, 0}
+)lua"};
+
+// The first ARGV[1] counters lose one hit (DECR keeps the TTL), the others are deleted.
+const lua_script rate_release{"rate_release", R"lua(
+local n = tonumber(ARGV[1])
+for i, k in ipairs(KEYS) do
+  if i > n then
+    redis.call('DEL', k)
+  elseif (tonumber(redis.call('GET', k) or '0') or 0) > 0 then
+    redis.call('DECR', k)
+  end
+end
+return 1
 )lua"};
 
 // General first; DMs carry both usernames, named rooms their name; unnamed non-DM ids are skipped.

@@ -29,7 +29,8 @@ extern const lua_script get_users;           ///< ARGV ids… → flat {id,usern
 extern const lua_script online_users;        ///< ARGV limit → flat {id,username}…
 extern const lua_script set_role;            ///< KEYS user:{id}; ARGV role → 'ok' | 'not_found'
 extern const lua_script resolve_session;     ///< KEYS session key → {'ok',id,username,role} | {'not_found'}
-extern const lua_script rate_hit;            ///< KEYS counter; ARGV window seconds → count
+extern const lua_script rate_reserve;        ///< KEYS counters; ARGV window seconds, limit per key → {0,0} | {seconds to wait, first full key (1-based)}
+extern const lua_script rate_release;        ///< KEYS counters; ARGV how many of them to decrement (the rest are deleted) → 1
 extern const lua_script user_rooms;          ///< ARGV uid → {'ok',{id,name…}…} | {'not_found'}
 extern const lua_script check_access;        ///< ARGV uid, room → 'member' | 'forbidden' | 'not_found'
 extern const lua_script create_dm;           ///< ARGV a, b, room → {'ok',added,name_a,name_b} | {'not_found'}
