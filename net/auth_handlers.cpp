@@ -8,6 +8,7 @@
 #include "net/json_views.hpp"
 #include "net/invariant.hpp"
 #include "net/replies.hpp"
+#include "net/request_guards.hpp"
 #include "common/text.hpp"
 #include "storage/session_token.hpp"
 
@@ -43,6 +44,10 @@ bool auth_handlers::read_credentials(const exchange_ptr& ex, std::string& userna
   if (body.get_string("username", username) != json_object::lookup::ok ||
       body.get_string("password", password) != json_object::lookup::ok) {
     reply_bad_request(*ex, env_.metrics, "\"username\" and \"password\" must be strings");
+    return false;
+  }
+  if (!is_acceptable_password(password)) {
+    reply_bad_request(*ex, env_.metrics, "password must be valid UTF-8 without NUL characters");
     return false;
   }
   return true;

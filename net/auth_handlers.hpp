@@ -38,7 +38,8 @@ private:
   void do_logout(const exchange_ptr& ex);
   void do_me(const exchange_ptr& ex);
 
-  /// Reads `{"username","password"}`; answers 400 and returns false when either is missing.
+  /// Reads `{"username","password"}`; answers 400 and returns false when either is missing or
+  /// the password cannot be a password (NUL, invalid UTF-8).
   bool read_credentials(const exchange_ptr& ex, std::string& username, std::string& password);
   /// Counts an attempt on every counter; calls `next` when none was full, answers 429 with
   /// Retry-After otherwise (metric kind `kinds[i]` for the first full counter i), or 503.

@@ -43,6 +43,10 @@ bool origin_allowed(std::string_view origin, std::string_view host,
   return host_with_port(origin_host, scheme) == host_with_port(host, scheme);
 }
 
+bool is_acceptable_password(std::string_view password) noexcept {
+  return password.find('\0') == std::string_view::npos && utf8_length(password).has_value();
+}
+
 bool is_json_content_type(std::string_view content_type) {
   auto media = trim_ascii(content_type.substr(0, content_type.find(';')));
   return iequals(media, "application/json");

