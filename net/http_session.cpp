@@ -18,6 +18,7 @@
 #include "net/http_message.hpp"
 #include "net/invariant.hpp"
 #include "net/replies.hpp"
+#include "net/request_guards.hpp"
 #include "common/text.hpp"
 
 namespace chat::net {
@@ -37,6 +38,20 @@ std::vector<std::string_view> fields(const http::request<http::string_body>& req
   for (auto it = range.first; it != range.second; ++it)
     out.push_back(it->value());
   return out;
+}
+
+/// All `Transfer-Encoding` fields as one list; std::nullopt when there is none.
+std::optional<std::string> transfer_encoding(const http::request<http::string_body>& req) {
+  auto all = fields(req, "Transfer-Encoding");
+  if (all.empty())
+    return std::nullopt;
+  std::string joined;
+  for (auto f : all) {
+    if (!joined.empty())
+      joined += ',';
+    joined += f;
+  }
+  return joined;
 }
 
 } // namespace
@@ -105,6 +120,10 @@ void http_session::on_read_header(beast::error_code ec, std::size_t) {
   state_ = state::reading;
   started_ = std::chrono::steady_clock::now();
   const auto& req = parser_->get();
+  // Beast takes a request whose codings do not end in chunked as bodyless: its body would be
+  // read as the next request (request smuggling behind a proxy that framed it otherwise).
+  if (auto te = transfer_encoding(req); te && !is_supported_transfer_encoding(*te))
+    return reject(400, "bad_request", "unsupported Transfer-Encoding (only chunked is accepted)");
   if (!parser_->is_done() && iequals(req[http::field::expect], "100-continue")) {
     asio::async_write(stream_, asio::const_buffer{continue_line.data(), continue_line.size()},
                       beast::bind_front_handler(&http_session::on_continue, shared_from_this()));

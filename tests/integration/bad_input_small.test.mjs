@@ -52,6 +52,32 @@ function teRequest(teLines, body = smuggled) {
   return `POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${teLines}\r\n${body}`;
 }
 
+test('Transfer-Encoding not ending in chunked (or any other coding) is 400 and the connection closes: its body is never a request', T, async () => {
+  const cases = [
+    'Transfer-Encoding: xchunked\r\n',
+    'Transfer-Encoding: chunked, gzip\r\n',
+    'Transfer-Encoding: gzip, chunked\r\n',
+    'Transfer-Encoding: identity\r\n',
+    'Transfer-Encoding: \r\n',
+    'Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n',
+  ];
+  for (const te of cases) {
+    const res = await raw(node.port, teRequest(te), { timeout: 3000 });
+    const what = JSON.stringify(te);
+    assert.equal(res.status, 400, `${what}: status ${res.status}\n${res.text}`);
+    assert.equal((res.text.match(/HTTP\/1\.1 \d{3}/g) || []).length, 1, `${what}: exactly one response (the body is not a second request):\n${res.text}`);
+    assert.equal(res.closed, true, `${what}: the connection is closed`);
+    assert.match(res.text, /\r\nconnection: close\r\n/i, `${what}: Connection: close`);
+    assert.equal(rawJson(res)?.error, 'bad_request', `${what}: error body`);
+  }
+  // chunked alone still works.
+  const body = JSON.stringify({ username: uniqueName('nobody'), password: 'whatever-1' });
+  const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+  const ok = await raw(node.port, teRequest('Transfer-Encoding: chunked\r\nConnection: close\r\n', chunked), { timeout: 5000 });
+  assert.equal(ok.status, 401, `chunked body is read: ${ok.text}`);
+  assert.equal(node.alive, true);
+});
+
 test('shutdown: node exits 0', T, async () => {
   await node.stop();
 });
