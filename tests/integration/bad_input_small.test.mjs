@@ -78,6 +78,25 @@ test('Transfer-Encoding not ending in chunked (or any other coding) is 400 and t
   assert.equal(node.alive, true);
 });
 
+test('a non-canonical DM id ("2:1") answers 404 not_found on POST, PATCH and DELETE as on GET', T, async () => {
+  const a = await register(node, uniqueName('dma'));
+  const b = await register(node, uniqueName('dmb'));
+  const dm = await a.post('/room', { user1: a.user.id, user2: b.user.id });
+  assert.ok(dm.status === 200 || dm.status === 201, `POST /room: ${dm.status} ${dm.text}`);
+  const [lo, hi] = dm.json.id.split(':');
+  assert.ok(Number(lo) < Number(hi), `canonical id ${dm.json.id}`);
+  const flipped = `${hi}:${lo}`;
+  assertStatus(await a.post(`/room/${dm.json.id}/messages`, { message: 'canonical' }), 201, 'POST to the canonical id');
+  assertError(await a.get(`/room/${flipped}/messages`), 404, 'not_found', 'GET flipped');
+  assertError(await a.post(`/room/${flipped}/messages`, { message: 'hi' }), 404, 'not_found', 'POST flipped');
+  assertError(await a.request('PATCH', `/room/${flipped}/messages/1`, { body: { message: 'x' } }), 404, 'not_found', 'PATCH flipped');
+  assertError(await a.request('DELETE', `/room/${flipped}/messages/1`), 404, 'not_found', 'DELETE flipped');
+  for (const id of ['0:1', `${lo}:${lo}`, `0${lo}:${hi}`]) {
+    assertError(await a.get(`/room/${id}/messages`), 404, 'not_found', `GET ${id}`);
+    assertError(await a.post(`/room/${id}/messages`, { message: 'hi' }), 404, 'not_found', `POST ${id}`);
+  }
+});
+
 test('shutdown: node exits 0', T, async () => {
   await node.stop();
 });
