@@ -9,6 +9,7 @@
 #include "net/invariant.hpp"
 #include "net/replies.hpp"
 #include "net/request_guards.hpp"
+#include "common/error.hpp"
 #include "common/text.hpp"
 #include "storage/session_token.hpp"
 
@@ -128,6 +129,9 @@ void auth_handlers::on_register_hashed(const exchange_ptr& ex, std::string usern
                            if (e == errc::conflict)
                              return reply_error(*ex, env_.metrics, 409, "conflict",
                                                 "username already taken");
+                           if (e == errc::overloaded) // 503 with Retry-After
+                             return reply_error(*ex, env_.metrics, error::overloaded,
+                                                "usernames are still being indexed; retry in a moment");
                            if (e != errc::ok)
                              return reply_store_error(*ex, env_.metrics, e, "create_user");
                            log::info("http_user_registered", {{"user", u.id}, {"addr", ex->request().remote_address}});

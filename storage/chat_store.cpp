@@ -87,20 +87,22 @@ struct backfill_state {
   long long added = 0;
 };
 
-void backfill_step(std::shared_ptr<backfill_state> st, std::string cursor) {
+/// Indexes the usernames of users created by other writers, 500 ids per step, until complete.
+/// Registrations meanwhile are still checked completely (create_user indexes first).
+void backfill_step(std::shared_ptr<backfill_state> st) {
   auto scripts = st->scripts;
-  scripts->run(scripts::backfill_usernames, {}, {std::move(cursor), "500"}, [st](redis_reply r) {
-    if (!r.is_array() || r.elements.size() != 2 || !r.elements[0].is_string() || !r.elements[1].is_integer()) {
-      st->done(detail::failure_of(r, "backfill_usernames"), false);
+  scripts->run(scripts::index_usernames, {}, {"500"}, [st](redis_reply r) {
+    if (!r.is_array() || r.elements.size() != 2 || !r.elements[0].is_integer() || !r.elements[1].is_integer()) {
+      st->done(detail::failure_of(r, "index_usernames"), false);
       return;
     }
     st->added += r.elements[1].integer;
-    if (r.elements[0].str == "0") {
+    if (r.elements[0].integer == 1) {
       log::info("schema_ready", {{"usernames_backfilled", static_cast<std::int64_t>(st->added)}});
       st->done(errc::ok, true);
       return;
     }
-    backfill_step(st, r.elements[0].str);
+    backfill_step(st);
   });
 }
 
@@ -115,7 +117,7 @@ void chat_store::ensure_schema(callback<bool> done) {
     }
     if (r.integer > 0)
       log::info("schema_initialised", {{"keys_created", static_cast<std::int64_t>(r.integer)}});
-    backfill_step(st, "0");
+    backfill_step(st);
   });
 }
 

@@ -151,7 +151,10 @@ public:
   // -- accounts --------------------------------------------------------------------
 
   /// Atomically creates a user (tutorial keys + case-insensitive index). The first user ever,
-  /// or a user whose name is in the admin list, gets role "admin". errc::conflict when taken.
+  /// or a user whose name is in the admin list, gets role "admin". errc::conflict when taken, also
+  /// case-insensitively by a user another writer (the tutorial) created: the index catches up
+  /// first; errc::overloaded when more than a bounded step is missing (only while the start-up
+  /// backfill runs on a large user base).
   void create_user(std::string username, std::string password_hash, callback<user> done);
 
   /// Looks a user up by name: exact tutorial key first, then case-insensitively.

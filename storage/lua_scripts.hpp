@@ -22,8 +22,8 @@ std::string sha1_hex(std::string_view data);
 /// Every script, documented with its KEYS/ARGV contract in lua_scripts.cpp or lua_room_events.cpp.
 namespace scripts {
 extern const lua_script ensure_schema;       ///< → number of keys created
-extern const lua_script backfill_usernames;  ///< ARGV cursor, count → {next cursor, added}
-extern const lua_script create_user;         ///< ARGV name, lower, hash, admin names… → {'ok',id,role} | {'conflict'}
+extern const lua_script index_usernames;     ///< ARGV ids to look at → {complete (0/1), names added}
+extern const lua_script create_user;         ///< ARGV name, lower, hash, admin names… → {'ok',id,role} | {'conflict'} | {'busy'}
 extern const lua_script find_credentials;    ///< ARGV name, lower → {'ok',id,username,hash,role} | {'not_found'}
 extern const lua_script get_users;           ///< ARGV ids… → flat {id,username,online(0/1)}…
 extern const lua_script online_users;        ///< ARGV limit → flat {id,username}…

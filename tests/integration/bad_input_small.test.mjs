@@ -97,7 +97,61 @@ test('a non-canonical DM id ("2:1") answers 404 not_found on POST, PATCH and DEL
   }
 });
 
+test('users the tutorial creates later: a registration differing only in case is 409, and login finds them case-insensitively', T, async () => {
+  const name = `Maria${Date.now() % 100000}x`;
+  tutorialCreateUser(redis, name);
+  assertError(await api(node).post('/register', { username: name.toUpperCase(), password: 'password123' }), 409, 'conflict', 'upper-case variant');
+  assertError(await api(node).post('/register', { username: name.toLowerCase(), password: 'password123' }), 409, 'conflict', 'lower-case variant');
+  const c = await login(node, name.toLowerCase(), 'password123');
+  assert.equal(c.user.username, name);
+  // A tutorial user whose id was counted (INCR) but whose keys were written only after a
+  // registration had looked at the index is still indexed later (pending ids are looked at again).
+  const late = `Zed${Date.now() % 100000}x`;
+  const id = tutorialCreateUser(redis, late, { write: false });
+  await register(node, uniqueName('between'));
+  tutorialWriteUser(redis, id, late);
+  assertError(await api(node).post('/register', { username: late.toLowerCase(), password: 'password123' }), 409, 'conflict', 'written after its INCR');
+  assert.equal(redis.cli('HGET', 'chat:usernames', late.toLowerCase()), String(id));
+});
+
 test('shutdown: node exits 0', T, async () => {
   await node.stop();
 });
 
+test('start-up: registrations while the username index is backfilled never create a case variant of a tutorial user', T, async () => {
+  const r = await startRedis();
+  // 100,000 tutorial users (as its server writes them), among them Pablo0..Pablo19 at spread ids.
+  const n = 100000;
+  const names = Array.from({ length: 20 }, (_, i) => `Pablo${i}`);
+  r.cli('EVAL', `
+    local n = tonumber(ARGV[1])
+    for i = 1, n do
+      local name = 'filler' .. i
+      local k = (i - 1) % 5000
+      if k == 2500 then name = 'Pablo' .. math.floor((i - 1) / 5000) end
+      redis.call('SET', 'username:' .. name, 'user:' .. i)
+      redis.call('HSET', 'user:' .. i, 'username', name, 'password', ARGV[2])
+    end
+    redis.call('SET', 'total_users', n)
+    redis.call('SET', 'room:0:name', 'General')
+    return n`, '0', String(n), TUTORIAL_HASH);
+  const fresh = await startNode({ redisUrl: r.url, waitReady: false, args: ['--bcrypt-cost', '4'] });
+  const outcomes = await Promise.all(names.map(async (name) => {
+    const seen = [];
+    for (let i = 0; i < 200; i++) {
+      const res = await api(fresh).post('/register', { username: name.toUpperCase(), password: 'password123' });
+      seen.push(res.status);
+      if (res.status !== 503) return { name, seen, res };
+      assert.ok(Number(res.headers['retry-after']) >= 1, `503 carries Retry-After: ${JSON.stringify(res.headers)}`);
+      await sleep(100);
+    }
+    return { name, seen, res: null };
+  }));
+  for (const o of outcomes) {
+    assert.ok(o.res, `${o.name}: still 503 after 200 tries (${o.seen.join(',')})`);
+    assertError(o.res, 409, 'conflict', `${o.name.toUpperCase()} (answers ${o.seen.join(',')})`);
+  }
+  await waitFor(async () => (await internal(fresh, '/readyz')).status === 200, { timeout: 20000, what: 'ready once the backfill is done' });
+  assert.equal(r.cli('HGET', 'chat:usernames', 'pablo7'), String(7 * 5000 + 2501));
+  await fresh.stop();
+});
