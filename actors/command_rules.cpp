@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "storage/key_schema.hpp"
 
 namespace chat::actors {
 
@@ -33,7 +34,7 @@ std::error_code check_client_id(std::string_view client_id, const command_limits
 }
 
 std::error_code check_room_id(std::string_view room_id, std::string& why) {
-  if (is_room_id(room_id))
+  if (storage::classify_room_id(room_id))
     return {};
   why = "no such room";
   return error::not_found;

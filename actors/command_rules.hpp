@@ -26,7 +26,8 @@ std::error_code check_text(std::string_view text, const command_limits& limits, 
 /// A clientId: valid UTF-8 of at most max_client_id_chars code points (error::bad_request).
 std::error_code check_client_id(std::string_view client_id, const command_limits& limits, std::string& why);
 
-/// A room id of the right shape (error::not_found otherwise: no such room can exist).
+/// A room id that can name a room: "0", a canonical DM id "a:b" (a < b) or a channel id
+/// (error::not_found otherwise, as reads answer: no such room can exist, e.g. "2:1").
 std::error_code check_room_id(std::string_view room_id, std::string& why);
 
 } // namespace chat::actors

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "app/config.hpp"
+#include "net/client_address.hpp"
 #include "storage/redis_url.hpp"
 
 namespace chat::app {
@@ -121,6 +122,12 @@ bool valid_origins(const opt_value& v, std::string& why) {
   return true;
 }
 
+bool valid_networks(const opt_value& v, std::string& why) {
+  if (net::trusted_proxies::parse(v.items, why)) return true;
+  why = "is not a list of CIDR blocks: " + why + " (expected e.g. 10.0.0.0/8, fd00::/8, 192.0.2.7)";
+  return false;
+}
+
 bool valid_dir_or_empty(const opt_value& v, std::string& why) {
   std::error_code ec;
   if (v.text.empty() || fs::is_directory(v.text, ec)) return true;
@@ -167,6 +174,12 @@ std::vector<option> make_table() {
         .describe("Folder of the web client served at / (empty = serve no static files)."));
   add(opt("allowed-origins", t::list).meta("LIST").check(valid_origins).bind(&cfg::server, &srv::allowed_origins)
         .describe("Comma list of extra browser origins allowed to call the API (empty = same origin only)."));
+  add(opt("trusted-proxies", t::list).meta("CIDRS").check(valid_networks)
+        .bind(&cfg::server, &srv::trusted_proxies)
+        .describe("Comma list of CIDR blocks of reverse proxies (e.g. the ingress controller's pods) whose "
+                  "X-Forwarded-For (or Forwarded) header names the client address used for rate limits and logs: "
+                  "the rightmost address not in these blocks is the client. Empty = trust nobody (the TCP peer is "
+                  "the client); never list blocks that clients connect from directly."));
   add(opt("cookie-secure", t::boolean).bind(&cfg::server, &srv::cookie_secure)
         .describe("Add `Secure` to the session cookie (set it when clients use HTTPS)."));
   // -- Redis and identity
@@ -222,7 +235,11 @@ std::vector<option> make_table() {
                   "(HTTP 503, Retry-After: 1) instead of queueing behind them (0 = never refuse)."));
   add(opt("login-attempts-per-minute", t::uint).range(1, 1000000).meta("N")
         .bind(&cfg::server, &srv::login_attempts_per_minute)
-        .describe("Login attempts allowed per username and per client address per minute (429 above)."));
+        .describe("Failed logins allowed per username from one client address, and registrations per client "
+                  "address, per minute (429 above). A failed login never locks the user out at other addresses."));
+  add(opt("login-failures-per-address-per-minute", t::uint).range(1, 1000000).meta("N")
+        .bind(&cfg::server, &srv::login_failures_per_address_per_minute)
+        .describe("Failed logins allowed per client address (whatever the username) per minute (429 above)."));
   add(opt("messages-per-10s", t::uint).range(1, 1000000).meta("N")
         .bind(&cfg::server, &srv::messages_per_10s).describe("Messages a user may send per 10 seconds (429 above)."));
   // -- timeouts

@@ -88,7 +88,8 @@ void admin_handlers::do_disconnect(const exchange_ptr& ex) {
       log::info("admin_action", {{"admin", x->user()->id},
                                  {"admin_name", x->user()->username},
                                  {"action", "disconnect"},
-                                 {"target", u.id}});
+                                 {"target", u.id},
+                                 {"addr", x->request().remote_address}});
       x->respond(json_response(200, "{\"id\":" + json_string(u.id) + ",\"disconnected\":true}"));
     }));
   });
@@ -114,7 +115,8 @@ void admin_handlers::do_set_role(const exchange_ptr& ex) {
                                  {"admin_name", x->user()->username},
                                  {"action", "set_role"},
                                  {"target", x->param("id")},
-                                 {"role", role}});
+                                 {"role", role},
+                                 {"addr", x->request().remote_address}});
       env_.store.get_user(x->param("id"), x->resume<errc, storage::user>([this, x](errc e2, storage::user u) {
         if (e2 != errc::ok)
           return reply_store_error(*x, env_.metrics, e2, "get_user");

@@ -1,5 +1,6 @@
 #include "net/api_service.hpp"
 
+#include "metrics/log.hpp"
 #include "net/auth_middleware.hpp"
 #include "net/replies.hpp"
 #include "net/request_guards.hpp"
@@ -77,6 +78,11 @@ void api_service::open_stream(const exchange_ptr& ex) {
   if (auto it = req.query.find("batch"); it != req.query.end())
     batch = it->second == "1" || it->second == "true";
   require_user(env_, ex, [this, ws, batch](const exchange_ptr& x) {
+    // The transport keeps this request's client address (computed once, from a trusted proxy's
+    // headers when there is one); the line ties the connection's user to it.
+    log::debug("stream_opened", {{"user", x->user()->id},
+                                 {"transport", ws ? "ws" : "sse"},
+                                 {"addr", x->request().remote_address}});
     api_response res;
     res.status = 101;
     res.route = ws ? "/ws" : "/stream";

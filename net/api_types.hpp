@@ -35,7 +35,7 @@ struct api_request {
   bool has_content_type = false; ///< whether a `Content-Type` header was sent
   std::string cookie_token;   ///< value of the `chat_session` cookie, empty when absent
   std::string bearer_token;   ///< token of `Authorization: Bearer …`, empty when absent
-  std::string remote_address; ///< peer IP address
+  std::string remote_address; ///< client IP address: the TCP peer, or what a trusted proxy names (client_address.hpp)
   std::string origin;         ///< `Origin` header, empty when absent
   bool has_origin = false;    ///< whether an `Origin` header was sent
   std::string host;           ///< `Host` header

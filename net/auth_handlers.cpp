@@ -2,10 +2,14 @@
 
 #include "metrics/log.hpp"
 #include "net/auth_middleware.hpp"
+#include "net/client_address.hpp"
 #include "net/cookies.hpp"
 #include "net/json.hpp"
 #include "net/json_views.hpp"
+#include "net/invariant.hpp"
 #include "net/replies.hpp"
+#include "net/request_guards.hpp"
+#include "common/error.hpp"
 #include "common/text.hpp"
 #include "storage/session_token.hpp"
 
@@ -43,29 +47,30 @@ bool auth_handlers::read_credentials(const exchange_ptr& ex, std::string& userna
     reply_bad_request(*ex, env_.metrics, "\"username\" and \"password\" must be strings");
     return false;
   }
+  if (!is_acceptable_password(password)) {
+    reply_bad_request(*ex, env_.metrics, "password must be valid UTF-8 without NUL characters");
+    return false;
+  }
   return true;
 }
 
-void auth_handlers::check_attempts(const exchange_ptr& ex, const std::string& username,
-                                   std::function<void()> next) {
-  const auto limit = static_cast<std::int64_t>(env_.opts.login_attempts_per_minute);
-  auto on_ip = [this, ex, limit, next = std::move(next)](errc e, std::int64_t count) {
-    if (e != errc::ok)
-      return reply_store_error(*ex, env_.metrics, e, "rate_hit");
-    if (count > limit)
-      return reply_rate_limited(*ex, env_.metrics, "login_ip", attempt_window);
-    next();
-  };
-  auto on_user = [this, ex, limit, on_ip = std::move(on_ip)](errc e, std::int64_t count) {
-    if (e != errc::ok)
-      return reply_store_error(*ex, env_.metrics, e, "rate_hit");
-    if (count > limit)
-      return reply_rate_limited(*ex, env_.metrics, "login_user", attempt_window);
-    env_.store.rate_hit("login:ip:" + ex->request().remote_address, attempt_window,
-                        ex->resume<errc, std::int64_t>(on_ip));
-  };
-  env_.store.rate_hit("login:user:" + to_lower_ascii(username), attempt_window,
-                      ex->resume<errc, std::int64_t>(std::move(on_user)));
+void auth_handlers::reserve_attempt(const exchange_ptr& ex,
+                                    std::vector<storage::chat_store::rate_counter> counters,
+                                    std::vector<std::string_view> kinds, std::function<void()> next) {
+  CHAT_NET_INVARIANT(kinds.size() == counters.size(), "one metric kind per rate counter");
+  env_.store.rate_reserve(
+    std::move(counters), attempt_window,
+    ex->resume<errc, storage::chat_store::rate_verdict>(
+      [this, ex, kinds = std::move(kinds), next = std::move(next)](errc e, storage::chat_store::rate_verdict v) {
+        if (e != errc::ok)
+          return reply_store_error(*ex, env_.metrics, e, "rate_reserve");
+        if (v.retry_after > 0) {
+          auto kind = v.full < kinds.size() ? kinds[v.full] : std::string_view{"login"};
+          log::debug("http_attempt_throttled", {{"kind", kind}, {"addr", ex->request().remote_address}});
+          return reply_rate_limited(*ex, env_.metrics, kind, std::chrono::seconds{v.retry_after});
+        }
+        next();
+      }));
 }
 
 void auth_handlers::start_session(const exchange_ptr& ex, storage::user u, unsigned status) {
@@ -84,7 +89,8 @@ void auth_handlers::start_session(const exchange_ptr& ex, storage::user u, unsig
       auto res = json_response(status, user_json(u));
       res.headers.emplace_back("Set-Cookie",
                                session_cookie(token, env_.opts.session_ttl, env_.opts.cookie_secure));
-      log::info("http_session_started", {{"user", u.id}, {"status", status}});
+      log::info("http_session_started",
+                {{"user", u.id}, {"status", status}, {"addr", ex->request().remote_address}});
       ex->respond(std::move(res));
     }));
 }
@@ -100,13 +106,18 @@ void auth_handlers::do_register(const exchange_ptr& ex) {
                              "username must be 2-32 characters of A-Z a-z 0-9 _ . -");
   if (password.size() < 8 || password.size() > 72)
     return reply_bad_request(*ex, env_.metrics, "password must be 8-72 bytes");
-  check_attempts(ex, username, [this, ex, username, password = std::move(password)]() mutable {
-    env_.hasher.hash(std::move(password),
-                     ex->resume<std::optional<std::string>>(
-                       [this, ex, username = std::move(username)](std::optional<std::string> hash) {
-                         on_register_hashed(ex, username, std::move(hash));
-                       }));
-  });
+  // Every registration counts (each costs a bcrypt hash), per client address only: nobody can
+  // keep a name from being registered elsewhere.
+  auto key = "register:addr:" + rate_limit_address(ex->request().remote_address);
+  const auto limit = static_cast<std::int64_t>(env_.opts.login_attempts_per_minute);
+  reserve_attempt(ex, {{std::move(key), limit}}, {"register_address"},
+                  [this, ex, username, password = std::move(password)]() mutable {
+                    env_.hasher.hash(std::move(password),
+                                     ex->resume<std::optional<std::string>>(
+                                       [this, ex, username = std::move(username)](std::optional<std::string> hash) {
+                                         on_register_hashed(ex, username, std::move(hash));
+                                       }));
+                  });
 }
 
 void auth_handlers::on_register_hashed(const exchange_ptr& ex, std::string username,
@@ -118,9 +129,12 @@ void auth_handlers::on_register_hashed(const exchange_ptr& ex, std::string usern
                            if (e == errc::conflict)
                              return reply_error(*ex, env_.metrics, 409, "conflict",
                                                 "username already taken");
+                           if (e == errc::overloaded) // 503 with Retry-After
+                             return reply_error(*ex, env_.metrics, error::overloaded,
+                                                "usernames are still being indexed; retry in a moment");
                            if (e != errc::ok)
                              return reply_store_error(*ex, env_.metrics, e, "create_user");
-                           log::info("http_user_registered", {{"user", u.id}});
+                           log::info("http_user_registered", {{"user", u.id}, {"addr", ex->request().remote_address}});
                            start_session(ex, std::move(u), 201);
                          }));
 }
@@ -134,36 +148,65 @@ void auth_handlers::do_login(const exchange_ptr& ex) {
   if (username.empty() || username.size() > max_login_name_bytes || password.empty() ||
       password.size() > max_login_password_bytes)
     return reply_bad_request(*ex, env_.metrics, "username or password has an invalid length");
-  check_attempts(ex, username, [this, ex, username, password = std::move(password)]() mutable {
+  // Failures count per (username, address) and per address, so that failures from one place never
+  // lock the user out elsewhere. The attempt is counted before the password is checked (parallel
+  // guesses cannot slip past the limit) and given back when it succeeds.
+  auto address = rate_limit_address(ex->request().remote_address);
+  login_counters counters{"login:fail:user:" + address + "|" + to_lower_ascii(username),
+                          "login:fail:addr:" + address};
+  std::vector<storage::chat_store::rate_counter> limits{
+    {counters.user_address, static_cast<std::int64_t>(env_.opts.login_attempts_per_minute)},
+    {counters.address, static_cast<std::int64_t>(env_.opts.login_failures_per_address_per_minute)}};
+  auto next = [this, ex, username, password = std::move(password), counters]() mutable {
     env_.store.find_credentials(
       username, ex->resume<errc, storage::user_credentials>(
-                  [this, ex, password = std::move(password)](errc e, storage::user_credentials c) mutable {
-                    on_login_credentials(ex, std::move(password), e, std::move(c));
+                  [this, ex, password = std::move(password), counters = std::move(counters)](
+                    errc e, storage::user_credentials c) mutable {
+                    on_login_credentials(ex, std::move(password), std::move(counters), e, std::move(c));
                   }));
-  });
+  };
+  reserve_attempt(ex, std::move(limits), {"login_user_address", "login_address"}, std::move(next));
 }
 
-void auth_handlers::on_login_credentials(const exchange_ptr& ex, std::string password, errc e,
-                                         storage::user_credentials creds) {
-  if (e != errc::ok && e != errc::not_found)
+void auth_handlers::on_login_credentials(const exchange_ptr& ex, std::string password, login_counters counters,
+                                         errc e, storage::user_credentials creds) {
+  if (e != errc::ok && e != errc::not_found) {
+    release_login(counters, false);
     return reply_store_error(*ex, env_.metrics, e, "find_credentials");
+  }
   if (e == errc::not_found) {
     env_.hasher.verify(std::move(password), dummy_hash, ex->resume<verdict>([this, ex](verdict) {
-      reply_error(*ex, env_.metrics, 401, "invalid_credentials", "invalid username or password");
+      login_failed(ex, {});
     }));
     return;
   }
   auto stored = std::move(creds.password_hash);
   env_.hasher.verify(
     std::move(password), std::move(stored),
-    ex->resume<verdict>([this, ex, u = std::move(creds.info)](verdict v) mutable {
-      if (v == verdict::busy)
+    ex->resume<verdict>([this, ex, counters = std::move(counters), u = std::move(creds.info)](verdict v) mutable {
+      if (v == verdict::busy) {
+        release_login(counters, false);
         return reply_error(*ex, env_.metrics, 503, "unavailable", "server busy, retry later");
+      }
       if (v != verdict::match)
-        return reply_error(*ex, env_.metrics, 401, "invalid_credentials",
-                           "invalid username or password");
+        return login_failed(ex, u.id);
+      release_login(counters, true);
       start_session(ex, std::move(u), 200);
     }));
+}
+
+void auth_handlers::login_failed(const exchange_ptr& ex, const std::string& user_id) {
+  log::info("http_login_failed", {{"user", user_id.empty() ? std::string{"unknown"} : user_id},
+                                  {"addr", ex->request().remote_address}});
+  reply_error(*ex, env_.metrics, 401, "invalid_credentials", "invalid username or password");
+}
+
+void auth_handlers::release_login(const login_counters& counters, bool succeeded) {
+  // Best effort: should it fail, the attempt stays counted until its window ends.
+  if (succeeded)
+    env_.store.rate_release({counters.address}, {counters.user_address}, [](errc, bool) {});
+  else
+    env_.store.rate_release({counters.address, counters.user_address}, {}, [](errc, bool) {});
 }
 
 // -- POST /logout, GET /me ----------------------------------------------------------------

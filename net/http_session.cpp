@@ -13,10 +13,12 @@
 
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
+#include "net/client_address.hpp"
 #include "net/exchange.hpp"
 #include "net/http_message.hpp"
 #include "net/invariant.hpp"
 #include "net/replies.hpp"
+#include "net/request_guards.hpp"
 #include "common/text.hpp"
 
 namespace chat::net {
@@ -26,8 +28,33 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
 namespace {
+
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/// Every field named `name`, in order.
+std::vector<std::string_view> fields(const http::request<http::string_body>& req, std::string_view name) {
+  std::vector<std::string_view> out;
+  auto range = req.equal_range(name);
+  for (auto it = range.first; it != range.second; ++it)
+    out.push_back(it->value());
+  return out;
 }
+
+/// All `Transfer-Encoding` fields as one list; std::nullopt when there is none.
+std::optional<std::string> transfer_encoding(const http::request<http::string_body>& req) {
+  auto all = fields(req, "Transfer-Encoding");
+  if (all.empty())
+    return std::nullopt;
+  std::string joined;
+  for (auto f : all) {
+    if (!joined.empty())
+      joined += ',';
+    joined += f;
+  }
+  return joined;
+}
+
+} // namespace
 
 void start_http_session(asio::ip::tcp::socket socket, std::shared_ptr<const session_config> cfg) {
   std::make_shared<http_session>(std::move(socket), std::move(cfg))->run();
@@ -38,7 +65,8 @@ http_session::http_session(asio::ip::tcp::socket&& socket, std::shared_ptr<const
   CHAT_NET_INVARIANT(cfg_ && cfg_->handler && cfg_->registry, "incomplete session_config");
   beast::error_code ec;
   auto endpoint = stream_.socket().remote_endpoint(ec);
-  remote_ = ec ? std::string{"unknown"} : endpoint.address().to_string();
+  // Canonical text (an IPv4-mapped IPv6 peer of a dual-stack listener becomes IPv4).
+  remote_ = ec ? std::string{"unknown"} : client_address(endpoint.address().to_string(), {}, {});
 }
 
 http_session::~http_session() {
@@ -92,6 +120,10 @@ void http_session::on_read_header(beast::error_code ec, std::size_t) {
   state_ = state::reading;
   started_ = std::chrono::steady_clock::now();
   const auto& req = parser_->get();
+  // Beast takes a request whose codings do not end in chunked as bodyless: its body would be
+  // read as the next request (request smuggling behind a proxy that framed it otherwise).
+  if (auto te = transfer_encoding(req); te && !is_supported_transfer_encoding(*te))
+    return reject(400, "bad_request", "unsupported Transfer-Encoding (only chunked is accepted)");
   if (!parser_->is_done() && iequals(req[http::field::expect], "100-continue")) {
     asio::async_write(stream_, asio::const_buffer{continue_line.data(), continue_line.size()},
                       beast::bind_front_handler(&http_session::on_continue, shared_from_this()));
@@ -152,6 +184,10 @@ bool is_streaming_target(std::string_view target) noexcept {
 
 void http_session::handle_request() {
   auto req = parser_->release();
+  // The client address, once per request: limits, logs and the transports that take over use it.
+  std::string client = remote_;
+  if (!cfg_->trusted.empty())
+    client = client_address(remote_, {fields(req, "X-Forwarded-For"), fields(req, "Forwarded")}, cfg_->trusted);
   method_ = to_method(req.method());
   version_ = req.version();
   keep_alive_ = req.keep_alive();
@@ -162,7 +198,7 @@ void http_session::handle_request() {
   if (streaming)
     kept_request_.emplace(std::move(req));
   auto ex = std::make_shared<exchange>(
-    streaming ? to_api_request(*kept_request_, remote_) : to_api_request(std::move(req), remote_),
+    streaming ? to_api_request(*kept_request_, client) : to_api_request(std::move(req), client),
     [self](std::function<void()> fn) { asio::post(self->stream_.get_executor(), std::move(fn)); },
     [self](api_response res) {
       asio::dispatch(self->stream_.get_executor(),
@@ -192,7 +228,7 @@ void http_session::reject(unsigned status, std::string_view code, std::string_vi
       state_ == state::idle ? std::chrono::duration<double>{0} : std::chrono::steady_clock::now() - started_;
     cfg_->metrics->observe_http("unmatched", status, took.count());
   }
-  log::debug("http_rejected", {{"status", status}, {"code", code}});
+  log::debug("http_rejected", {{"status", status}, {"code", code}, {"peer", remote_}});
   method_ = http_method::other;
   auto res = error_response(status, code, message);
   res.close = true;

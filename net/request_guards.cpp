@@ -43,6 +43,27 @@ bool origin_allowed(std::string_view origin, std::string_view host,
   return host_with_port(origin_host, scheme) == host_with_port(host, scheme);
 }
 
+bool is_acceptable_password(std::string_view password) noexcept {
+  return password.find('\0') == std::string_view::npos && utf8_length(password).has_value();
+}
+
+bool is_supported_transfer_encoding(std::string_view value) {
+  std::size_t codings = 0;
+  bool chunked = false;
+  while (true) {
+    auto comma = value.find(',');
+    auto item = trim_ascii(value.substr(0, comma));
+    if (!item.empty()) {
+      ++codings;
+      chunked = iequals(item, "chunked");
+    }
+    if (comma == std::string_view::npos)
+      break;
+    value.remove_prefix(comma + 1);
+  }
+  return codings == 1 && chunked;
+}
+
 bool is_json_content_type(std::string_view content_type) {
   auto media = trim_ascii(content_type.substr(0, content_type.find(';')));
   return iequals(media, "application/json");

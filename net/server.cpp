@@ -85,6 +85,12 @@ bool server::start(std::string& error) {
   client_cfg->max_body_bytes = d.opts.max_body_bytes;
   client_cfg->max_header_bytes = d.opts.max_header_bytes;
   client_cfg->request_timeout = d.opts.request_timeout;
+  auto trusted = trusted_proxies::parse(d.opts.trusted_proxies, error);
+  if (!trusted) {
+    error = "--trusted-proxies: " + error;
+    return false;
+  }
+  client_cfg->trusted = std::move(*trusted);
 
   auto internal_cfg = std::make_shared<session_config>();
   internal_cfg->handler = std::make_shared<internal_service>(d.deps.metrics, d.deps.ready);

@@ -58,7 +58,13 @@ struct server_options {
   std::string web_root;                     ///< folder served at / (static files); empty = none
   bool cookie_secure = false;               ///< adds `Secure` to the session cookie
   std::vector<std::string> allowed_origins; ///< empty = same-origin only (Origin host must equal Host)
-  unsigned login_attempts_per_minute = 10;  ///< per username and per client address
+  /// CIDR blocks (or addresses) of proxies whose X-Forwarded-For / Forwarded headers name the
+  /// client address used for limits and logs; empty = trust nobody (the TCP peer is the client).
+  std::vector<std::string> trusted_proxies;
+  /// Failed logins per (username, client address), and registrations per client address, per minute.
+  unsigned login_attempts_per_minute = 10;
+  /// Failed logins per client address (any username) per minute.
+  unsigned login_failures_per_address_per_minute = 30;
   unsigned messages_per_10s = 50;           ///< per user, HTTP sends
   std::chrono::seconds session_ttl = storage::store_options{}.session_ttl; ///< Max-Age of the session cookie
   std::chrono::seconds request_timeout{30};         ///< per read / write of one request

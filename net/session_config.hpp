@@ -7,6 +7,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "net/client_address.hpp"
 #include "net/connection_registry.hpp"
 #include "net/request_handler.hpp"
 #include "net/server.hpp"
@@ -25,6 +26,8 @@ struct session_config {
   std::size_t max_body_bytes = server_options{}.max_body_bytes;     ///< 413 above
   std::size_t max_header_bytes = server_options{}.max_header_bytes; ///< 431 above
   std::chrono::seconds request_timeout = server_options{}.request_timeout; ///< per read or write, and keep-alive idle time
+  /// Peers whose X-Forwarded-For / Forwarded name the client (empty: the TCP peer is the client).
+  trusted_proxies trusted;
 };
 
 /// Starts an HTTP session on an accepted socket (whose executor is its loop's: one thread).

@@ -115,7 +115,8 @@ for f in files:
         print(f"{os.path.relpath(f)}: {'.'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}")
 # The schema must reject what it is there to reject.
 for probe in ({"replicaCount": "3"}, {"unknownKey": 1}, {"config": {"logLevel": "verbose"}},
-              {"servers": {"http": {"port": 70000}, "internal": {"port": 9090}}}, {"externalRedis": {"password": "a@b"}}):
+              {"servers": {"http": {"port": 70000}, "internal": {"port": 9090}}}, {"externalRedis": {"password": "a@b"}},
+              {"config": {"trustedProxies": "ingress-nginx"}}):
     if v.is_valid(probe):
         bad += 1
         print(f"schema accepts {probe}")

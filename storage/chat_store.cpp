@@ -87,20 +87,22 @@ struct backfill_state {
   long long added = 0;
 };
 
-void backfill_step(std::shared_ptr<backfill_state> st, std::string cursor) {
+/// Indexes the usernames of users created by other writers, 500 ids per step, until complete.
+/// Registrations meanwhile are still checked completely (create_user indexes first).
+void backfill_step(std::shared_ptr<backfill_state> st) {
   auto scripts = st->scripts;
-  scripts->run(scripts::backfill_usernames, {}, {std::move(cursor), "500"}, [st](redis_reply r) {
-    if (!r.is_array() || r.elements.size() != 2 || !r.elements[0].is_string() || !r.elements[1].is_integer()) {
-      st->done(detail::failure_of(r, "backfill_usernames"), false);
+  scripts->run(scripts::index_usernames, {}, {"500"}, [st](redis_reply r) {
+    if (!r.is_array() || r.elements.size() != 2 || !r.elements[0].is_integer() || !r.elements[1].is_integer()) {
+      st->done(detail::failure_of(r, "index_usernames"), false);
       return;
     }
     st->added += r.elements[1].integer;
-    if (r.elements[0].str == "0") {
+    if (r.elements[0].integer == 1) {
       log::info("schema_ready", {{"usernames_backfilled", static_cast<std::int64_t>(st->added)}});
       st->done(errc::ok, true);
       return;
     }
-    backfill_step(st, r.elements[0].str);
+    backfill_step(st);
   });
 }
 
@@ -115,7 +117,7 @@ void chat_store::ensure_schema(callback<bool> done) {
     }
     if (r.integer > 0)
       log::info("schema_initialised", {{"keys_created", static_cast<std::int64_t>(r.integer)}});
-    backfill_step(st, "0");
+    backfill_step(st);
   });
 }
 
@@ -180,17 +182,59 @@ void chat_store::delete_session(std::string token_hash, callback<bool> done) {
 
 // -- rate limits -------------------------------------------------------------------------
 
-void chat_store::rate_hit(std::string key, std::chrono::seconds window, callback<std::int64_t> done) {
-  if (key.empty() || key.size() > 512 || window.count() < 1) {
+namespace {
+
+bool valid_rate_key(const std::string& key) noexcept { return !key.empty() && key.size() <= 512; }
+
+} // namespace
+
+void chat_store::rate_reserve(std::vector<rate_counter> counters, std::chrono::seconds window,
+                              callback<rate_verdict> done) {
+  std::vector<std::string> ks;
+  std::vector<std::string> args{std::to_string(window.count())};
+  for (auto& c : counters) {
+    if (!valid_rate_key(c.key) || c.limit < 1) {
+      ks.clear();
+      break;
+    }
+    ks.push_back(keys::rate_limit(c.key));
+    args.push_back(std::to_string(c.limit));
+  }
+  if (ks.empty() || window.count() < 1) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }
-  impl_->scripts->run(scripts::rate_hit, {keys::rate_limit(key)}, {std::to_string(window.count())},
+  impl_->scripts->run(scripts::rate_reserve, std::move(ks), std::move(args),
+                      [done = std::move(done)](redis_reply r) {
+                        if (r.is_array() && r.elements.size() == 2 && r.elements[0].is_integer() &&
+                            r.elements[1].is_integer() && r.elements[1].integer >= 0) {
+                          rate_verdict v;
+                          v.retry_after = r.elements[0].integer;
+                          v.full = v.retry_after > 0 ? static_cast<std::size_t>(r.elements[1].integer) - 1 : 0;
+                          done(errc::ok, v);
+                        } else {
+                          done(detail::failure_of(r, "rate_reserve"), rate_verdict{});
+                        }
+                      });
+}
+
+void chat_store::rate_release(std::vector<std::string> decrement, std::vector<std::string> reset,
+                              callback<bool> done) {
+  std::vector<std::string> ks;
+  for (auto* list : {&decrement, &reset})
+    for (auto& k : *list)
+      if (valid_rate_key(k))
+        ks.push_back(keys::rate_limit(k));
+      else
+        return detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+  if (ks.empty())
+    return detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
+  impl_->scripts->run(scripts::rate_release, std::move(ks), {std::to_string(decrement.size())},
                       [done = std::move(done)](redis_reply r) {
                         if (r.is_integer())
-                          done(errc::ok, static_cast<std::int64_t>(r.integer));
+                          done(errc::ok, true);
                         else
-                          done(detail::failure_of(r, "rate_hit"), 0);
+                          done(detail::failure_of(r, "rate_release"), false);
                       });
 }
 

@@ -151,7 +151,10 @@ public:
   // -- accounts --------------------------------------------------------------------
 
   /// Atomically creates a user (tutorial keys + case-insensitive index). The first user ever,
-  /// or a user whose name is in the admin list, gets role "admin". errc::conflict when taken.
+  /// or a user whose name is in the admin list, gets role "admin". errc::conflict when taken, also
+  /// case-insensitively by a user another writer (the tutorial) created: the index catches up
+  /// first; errc::overloaded when more than a bounded step is missing (only while the start-up
+  /// backfill runs on a large user base).
   void create_user(std::string username, std::string password_hash, callback<user> done);
 
   /// Looks a user up by name: exact tutorial key first, then case-insensitively.
@@ -185,9 +188,28 @@ public:
 
   // -- rate limits ------------------------------------------------------------------
 
-  /// Fixed-window counter shared by all nodes: increments `key` and returns the count in the
-  /// current window of `window` length.
-  void rate_hit(std::string key, std::chrono::seconds window, callback<std::int64_t> done);
+  /// One fixed-window counter of a limit: its key (under `chat:ratelimit:`) and the hits a window
+  /// allows.
+  struct rate_counter {
+    std::string key;         ///< e.g. "login:fail:addr:192.0.2.1"
+    std::int64_t limit = 0;  ///< hits allowed per window
+  };
+
+  /// What rate_reserve decided.
+  struct rate_verdict {
+    std::int64_t retry_after = 0; ///< 0: counted; else seconds until every full counter's window ended
+    std::size_t full = 0;         ///< index of the first full counter (when refused)
+  };
+
+  /// Counts one hit on every counter in one atomic step (shared by all nodes), unless one of them
+  /// already holds its limit: then nothing is counted, and the verdict says which counter was full
+  /// and how long to wait. A counter's window of `window` length starts at its first hit.
+  void rate_reserve(std::vector<rate_counter> counters, std::chrono::seconds window,
+                    callback<rate_verdict> done);
+
+  /// Takes one hit back from each key of `decrement` (never below 0; the window keeps its end) and
+  /// deletes the keys of `reset`: an attempt that turned out not to count (a login that succeeded).
+  void rate_release(std::vector<std::string> decrement, std::vector<std::string> reset, callback<bool> done);
 
   // -- rooms --------------------------------------------------------------------
 

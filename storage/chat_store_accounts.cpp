@@ -52,6 +52,8 @@ void chat_store::create_user(std::string username, std::string password_hash, ca
                       [done = std::move(done), username](redis_reply r) {
                         if (detail::tagged(r, "conflict")) {
                           done(errc::conflict, user{});
+                        } else if (detail::tagged(r, "busy")) { // the index is still being built
+                          done(errc::overloaded, user{});
                         } else if (detail::tagged(r, "ok") && r.elements.size() == 3) {
                           log::info("user_created", {{"user_id", r.elements[1].str}, {"role", r.elements[2].str}});
                           done(errc::ok, user{r.elements[1].str, username, r.elements[2].str});

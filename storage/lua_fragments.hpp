@@ -29,6 +29,42 @@ local function access(uid, room)
 end
 )lua";
 
+/// The case-insensitive username index `chat:usernames` (lower-case name -> id) for users that
+/// other writers (the tutorial's servers) create: they take ids from `total_users` (INCR) and write
+/// `user:{id}` without touching the index. `chat:usernames:upto` = every id up to it was looked at;
+/// an id counted but not yet written (the tutorial writes after its INCR) waits in the zset
+/// `chat:usernames:pending` (score: ms first seen) and is looked at again by every later call, for
+/// up to a minute. index_usernames(budget) looks at up to `budget` new ids and answers whether the
+/// index now covers every id of `total_users`, and how many names it added. Scan-free: its cost
+/// follows the users created since the last call, not the number of users.
+inline constexpr char kUsernameIndex[] = R"lua(
+local function index_usernames(budget)
+  local total = tonumber(redis.call('GET', 'total_users') or '0') or 0
+  local upto = tonumber(redis.call('GET', 'chat:usernames:upto') or '0') or 0
+  if upto >= total and redis.call('EXISTS', 'chat:usernames:pending') == 0 then return true, 0 end
+  local added = 0
+  local function add(id)
+    local name = redis.call('HGET', 'user:' .. id, 'username')
+    if not name then return false end
+    added = added + redis.call('HSETNX', 'chat:usernames', string.lower(name), id)
+    return true
+  end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  for _, id in ipairs(redis.call('ZRANGE', 'chat:usernames:pending', 0, 99)) do
+    if add(id) then redis.call('ZREM', 'chat:usernames:pending', id) end
+  end
+  redis.call('ZREMRANGEBYSCORE', 'chat:usernames:pending', '-inf', string.format('%d', now - 60000))
+  local last = math.min(total, upto + budget)
+  for id = upto + 1, last do
+    local sid = string.format('%d', id)
+    if not add(sid) then redis.call('ZADD', 'chat:usernames:pending', 'NX', string.format('%d', now), sid) end
+  end
+  if last > upto then redis.call('SET', 'chat:usernames:upto', string.format('%d', last)) end
+  return last >= total, added
+end
+)lua";
+
 /// The room's position sequence, shared by messages and every positioned room event.
 /// last_position(room zset, last_id key): the room's last position = max(last_id, floor(top score))
 /// (rooms written by the tutorial have no last_id key). next_position(…, now ms) allocates

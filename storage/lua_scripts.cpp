@@ -39,25 +39,21 @@ if redis.call('EXISTS', 'room:0:name') == 0 then redis.call('SET', 'room:0:name'
 return created
 )lua"};
 
-// One SCAN step over username:* filling chat:usernames (lower-case name -> id), never overwriting.
-const lua_script backfill_usernames{"backfill_usernames", R"lua(
-local r = redis.call('SCAN', ARGV[1], 'MATCH', 'username:*', 'COUNT', ARGV[2])
-local added = 0
-for _, k in ipairs(r[2]) do
-  if redis.call('TYPE', k).ok == 'string' then
-    local ref = redis.call('GET', k)
-    local id = ref
-    if string.sub(ref, 1, 5) == 'user:' then id = string.sub(ref, 6) end
-    added = added + redis.call('HSETNX', 'chat:usernames', string.lower(string.sub(k, 10)), id)
-  end
-end
-return {r[1], added}
-)lua"};
+// One step of the start-up backfill of chat:usernames (ids in user:{id} order, see kUsernameIndex).
+// ARGV: how many ids to look at.
+const std::string index_usernames_body = std::string{lua::kUsernameIndex} + R"lua(
+local complete, added = index_usernames(tonumber(ARGV[1]))
+return {complete and 1 or 0, added}
+)lua";
+const lua_script index_usernames{"index_usernames", index_usernames_body};
 
-// ARGV: username, lower(username), bcrypt hash, then lower-case admin names.
-const lua_script create_user{"create_user", R"lua(
+// ARGV: username, lower(username), bcrypt hash, then lower-case admin names. The index is brought
+// up to date first (users the tutorial created since), so the case-insensitive check is complete;
+// 'busy' when too many users are still to be indexed (only while the start-up backfill runs).
+const std::string create_user_body = std::string{lua::kUsernameIndex} + R"lua(
 local name, lower, hash = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('EXISTS', 'username:' .. name) == 1 then return {'conflict'} end
+if not index_usernames(1000) then return {'busy'} end
 if redis.call('HEXISTS', 'chat:usernames', lower) == 1 then return {'conflict'} end
 local before = tonumber(redis.call('GET', 'total_users') or '0') or 0
 local id = tostring(redis.call('INCR', 'total_users'))
@@ -70,23 +66,30 @@ redis.call('SET', 'username:' .. name, 'user:' .. id)
 redis.call('HSET', 'user:' .. id, 'username', name, 'password', hash, 'role', role)
 redis.call('SADD', 'user:' .. id .. ':rooms', '0')
 redis.call('HSET', 'chat:usernames', lower, id)
+if tonumber(redis.call('GET', 'chat:usernames:upto') or '0') == before then
+  redis.call('SET', 'chat:usernames:upto', id)
+end
 return {'ok', id, role}
-)lua"};
+)lua";
+const lua_script create_user{"create_user", create_user_body};
 
-// ARGV: username as typed, lower(username). Exact tutorial key first, then the index.
-const lua_script find_credentials{"find_credentials", R"lua(
+// ARGV: username as typed, lower(username). Exact tutorial key first, then the index (brought up
+// to date with the users the tutorial created since, as far as a bounded step goes).
+const std::string find_credentials_body = std::string{lua::kUsernameIndex} + R"lua(
 local id
 local ref = redis.call('GET', 'username:' .. ARGV[1])
 if ref then
   if string.sub(ref, 1, 5) == 'user:' then id = string.sub(ref, 6) else id = ref end
 else
+  index_usernames(1000)
   id = redis.call('HGET', 'chat:usernames', ARGV[2])
 end
 if not id then return {'not_found'} end
 local h = redis.call('HMGET', 'user:' .. id, 'username', 'password', 'role')
 if not h[1] then return {'not_found'} end
 return {'ok', id, h[1], h[2] or '', h[3] or 'user'}
-)lua"};
+)lua";
+const lua_script find_credentials{"find_credentials", find_credentials_body};
 
 const lua_script get_users{"get_users", R"lua(
 local out = {}
@@ -131,11 +134,39 @@ if not h[1] then return {'not_found'} end
 return {'ok', id, h[1], h[2] or 'user'}
 )lua"};
 
-// Fixed window: the first hit (or a counter that lost its TTL) starts the window.
-const lua_script rate_hit{"rate_hit", R"lua(
-local n = redis.call('INCR', KEYS[1])
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
+// Fixed windows: the first hit (or a counter that lost its TTL) starts a counter's window. All
+// counters are checked before any is counted: a refused attempt counts nowhere.
+const lua_script rate_reserve{"rate_reserve", R"lua(
+local window = tonumber(ARGV[1])
+local wait, first = 0, 0
+for i, k in ipairs(KEYS) do
+  if (tonumber(redis.call('GET', k) or '0') or 0) >= tonumber(ARGV[i + 1]) then
+    local ttl = redis.call('TTL', k)
+    if ttl < 0 then redis.call('EXPIRE', k, window); ttl = window end
+    if ttl < 1 then ttl = 1 end
+    if ttl > wait then wait = ttl end
+    if first == 0 then first = i end
+  end
+end
+if wait > 0 then return {wait, first} end
+for _, k in ipairs(KEYS) do
+  redis.call('INCR', k)
+  if redis.call('TTL', k) < 0 then redis.call('EXPIRE', k, window) end
+end
+return {0, 0}
+)lua"};
+
+// The first ARGV[1] counters lose one hit (DECR keeps the TTL), the others are deleted.
+const lua_script rate_release{"rate_release", R"lua(
+local n = tonumber(ARGV[1])
+for i, k in ipairs(KEYS) do
+  if i > n then
+    redis.call('DEL', k)
+  elseif (tonumber(redis.call('GET', k) or '0') or 0) > 0 then
+    redis.call('DECR', k)
+  end
+end
+return 1
 )lua"};
 
 // General first; DMs carry both usernames, named rooms their name; unnamed non-DM ids are skipped.

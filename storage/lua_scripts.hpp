@@ -22,14 +22,15 @@ std::string sha1_hex(std::string_view data);
 /// Every script, documented with its KEYS/ARGV contract in lua_scripts.cpp or lua_room_events.cpp.
 namespace scripts {
 extern const lua_script ensure_schema;       ///< → number of keys created
-extern const lua_script backfill_usernames;  ///< ARGV cursor, count → {next cursor, added}
-extern const lua_script create_user;         ///< ARGV name, lower, hash, admin names… → {'ok',id,role} | {'conflict'}
+extern const lua_script index_usernames;     ///< ARGV ids to look at → {complete (0/1), names added}
+extern const lua_script create_user;         ///< ARGV name, lower, hash, admin names… → {'ok',id,role} | {'conflict'} | {'busy'}
 extern const lua_script find_credentials;    ///< ARGV name, lower → {'ok',id,username,hash,role} | {'not_found'}
 extern const lua_script get_users;           ///< ARGV ids… → flat {id,username,online(0/1)}…
 extern const lua_script online_users;        ///< ARGV limit → flat {id,username}…
 extern const lua_script set_role;            ///< KEYS user:{id}; ARGV role → 'ok' | 'not_found'
 extern const lua_script resolve_session;     ///< KEYS session key → {'ok',id,username,role} | {'not_found'}
-extern const lua_script rate_hit;            ///< KEYS counter; ARGV window seconds → count
+extern const lua_script rate_reserve;        ///< KEYS counters; ARGV window seconds, limit per key → {0,0} | {seconds to wait, first full key (1-based)}
+extern const lua_script rate_release;        ///< KEYS counters; ARGV how many of them to decrement (the rest are deleted) → 1
 extern const lua_script user_rooms;          ///< ARGV uid → {'ok',{id,name…}…} | {'not_found'}
 extern const lua_script check_access;        ///< ARGV uid, room → 'member' | 'forbidden' | 'not_found'
 extern const lua_script create_dm;           ///< ARGV a, b, room → {'ok',added,name_a,name_b} | {'not_found'}

@@ -111,3 +111,21 @@ CAF_TEST(static file paths) {
   CAF_CHECK_EQUAL(std::string{static_files::content_type("logo.svg")}, "image/svg+xml");
   CAF_CHECK_EQUAL(std::string{static_files::content_type("noext")}, "application/octet-stream");
 }
+
+CAF_TEST(transfer encoding: exactly chunked) {
+  CAF_CHECK(is_supported_transfer_encoding("chunked"));
+  CAF_CHECK(is_supported_transfer_encoding(" Chunked "));
+  CAF_CHECK(is_supported_transfer_encoding(",chunked,")); // empty list elements do not count
+  for (auto bad : {"xchunked", "chunkedx", "chunked, gzip", "gzip, chunked", "chunked,chunked", "identity", "",
+                   " , ", "chunked;q=1"})
+    if (is_supported_transfer_encoding(bad))
+      CAF_FAIL("accepted Transfer-Encoding: " << bad);
+}
+
+CAF_TEST(passwords: valid UTF-8 without NUL) {
+  CAF_CHECK(is_acceptable_password("password123"));
+  CAF_CHECK(is_acceptable_password("p\xC3\xA4sswort"));
+  CAF_CHECK(!is_acceptable_password(std::string{"pass\0word", 9}));
+  CAF_CHECK(!is_acceptable_password("pass\xFFword"));
+  CAF_CHECK(!is_acceptable_password("\xED\xA0\x80")); // a surrogate
+}

@@ -9,6 +9,7 @@ binary, and asserts:
   * selectors == selectorLabels (name + instance only) and are a subset of the pod labels;
   * PDB only with more than one pod, HPA only when enabled (and then no Deployment replicas);
   * no secret in any ConfigMap; every env var is a known CHAT_* option;
+  * CHAT_TRUSTED_PROXIES holds CIDR blocks the node accepts, and is set when an Ingress/HTTPRoute is;
   * terminationGracePeriodSeconds >= preStop sleep + drain timeout;
   * ServiceMonitor scrapes port internal, path /metrics, through exactly one Service;
   * the dashboard is a raw model whose PromQL uses only metrics from metrics/node_metrics.cpp;
@@ -20,6 +21,7 @@ Run with Debian's /usr/bin/python3 (python3-yaml). Prints "N passed, M failed"; 
 import argparse
 import base64
 import glob
+import ipaddress
 import json
 import os
 import re
@@ -169,6 +171,25 @@ def check_option_values(ctx, settings, table):
             C.check(text.lower() in ("true", "false", "yes", "no", "on", "off", "1", "0"), f"{ctx}: {name}={text!r} is not a boolean")
 
 
+def check_trusted_proxies(ctx, settings, values):
+    """CHAT_TRUSTED_PROXIES: CIDR blocks the node accepts (strict: no host bits, as --trusted-proxies),
+    and set whenever the chart routes clients through its Ingress or HTTPRoute."""
+    raw = settings.get("CHAT_TRUSTED_PROXIES")
+    if not C.check(raw is not None, f"{ctx}: CHAT_TRUSTED_PROXIES is not rendered (an empty value means trust nobody)"):
+        return
+    items = [i.strip() for i in str(raw).split(",") if i.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=True)
+            ok = True
+        except ValueError:
+            ok = False
+        C.check(ok, f"{ctx}: CHAT_TRUSTED_PROXIES entry {item!r} is not a CIDR block the node accepts")
+    routed = get(values, "ingress", "enabled") or get(values, "httpRoute", "enabled")
+    if routed:
+        C.check(items, f"{ctx}: an Ingress/HTTPRoute is enabled but CHAT_TRUSTED_PROXIES is empty: every client would share the proxy's rate limits")
+
+
 def drain_seconds(text):
     """Seconds of a node duration: "30", "30s", "5m", "1h30m", "14d" (app/options.cpp parse_duration)."""
     text = str(text).strip()
@@ -251,6 +272,7 @@ def check_manifests(ctx, docs, values, opts, metrics):
     settings = dict(env_cm)
     settings.update({n: e["value"] for n, e in env.items() if "value" in e})
     check_option_values(ctx, settings, opts)
+    check_trusted_proxies(ctx, settings, values)
     C.check(str(env_cm.get("CHAT_PORT", NODE_HTTP_PORT)) == str(ports.get("http")),
             f"{ctx}: CHAT_PORT {env_cm.get('CHAT_PORT')} differs from container port http {ports.get('http')}")
     C.check(str(env_cm.get("CHAT_INTERNAL_PORT", NODE_INTERNAL_PORT)) == str(ports.get("internal")),
@@ -659,6 +681,12 @@ def check_variations(rd, opts, metrics):
     docs = rd.docs("--set", "readinessProbe.tcpSocket.port=internal")
     ctr = get(next(iter(by_kind(docs, "Deployment")), {}), "spec", "template", "spec", "containers", 0, default={})
     C.check(get(ctr, "readinessProbe") == {"tcpSocket": {"port": "internal"}}, "a readinessProbe override is not taken wholesale")
+    # Trusted proxies: a narrowed pod CIDR is rendered as given; "" (trust nobody) is rendered too.
+    for value in ("10.244.0.0/16", ""):
+        docs = rd.docs("--set", f"config.trustedProxies={value}")
+        cm = next(iter(by_kind(docs, "ConfigMap")), {})
+        C.check(get(cm, "data", "CHAT_TRUSTED_PROXIES") == value,
+                f"config.trustedProxies={value!r} renders CHAT_TRUSTED_PROXIES={get(cm, 'data', 'CHAT_TRUSTED_PROXIES')!r}")
     # Native preStop sleep.
     docs = scenario("native sleep", "--set", "lifecycle.nativeSleep=true")
     # Naming: fullnameOverride and 63-character truncation.

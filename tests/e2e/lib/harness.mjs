@@ -65,7 +65,8 @@ export async function startNode({ redisUrl, serverId, port, internalPort, args =
   const argv = [
     '--bind', HOST, '--port', String(port), '--internal-port', String(internalPort),
     '--redis-url', redisUrl, '--server-id', serverId, '--web-root', WEB_ROOT,
-    '--messages-per-10s', '1000', '--login-attempts-per-minute', '100000', '--log-level', 'warn',
+    '--messages-per-10s', '1000', '--login-attempts-per-minute', '100000',
+    '--login-failures-per-address-per-minute', '100000', '--log-level', 'warn',
     ...args,
   ];
   let t = null;

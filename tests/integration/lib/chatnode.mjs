@@ -57,6 +57,7 @@ export async function startNode({ redisUrl, args = [], env = {}, waitReady = tru
     '--redis-url', redisUrl, '--server-id', id, '--web-root', webRoot(), '--log-level', 'info',
   ];
   if (!has('--login-attempts-per-minute')) argv.push('--login-attempts-per-minute', '100000');
+  if (!has('--login-failures-per-address-per-minute')) argv.push('--login-failures-per-address-per-minute', '100000');
   if (!has('--messages-per-10s')) argv.push('--messages-per-10s', '100000');
   argv.push(...args);
   const t = spawnTracked(bin, argv, { env: { ...process.env, ...env } });
