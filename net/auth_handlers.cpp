@@ -6,6 +6,7 @@
 #include "net/json.hpp"
 #include "net/json_views.hpp"
 #include "net/replies.hpp"
+#include "net/session_revocation.hpp"
 #include "common/text.hpp"
 #include "storage/session_token.hpp"
 
@@ -69,10 +70,11 @@ void auth_handlers::check_attempts(const exchange_ptr& ex, const std::string& us
 }
 
 void auth_handlers::start_session(const exchange_ptr& ex, storage::user u, unsigned status) {
-  // The token the client came with (if any) is replaced: drop its session server-side as well.
+  // The token the client came with (if any) is replaced: its session ends (deleted, its live
+  // connections closed on every node).
   auto old = request_token(ex->request());
   if (!old.empty() && storage::is_well_formed_token(old))
-    env_.store.delete_session(storage::hash_session_token(old), [](errc, bool) {});
+    env_.sessions->end_session(storage::hash_session_token(old), {});
   auto token = storage::new_session_token();
   auto hash = storage::hash_session_token(token);
   auto user_id = u.id;
@@ -177,12 +179,14 @@ void auth_handlers::do_logout(const exchange_ptr& ex) {
   auto token = request_token(ex->request());
   if (token.empty() || !storage::is_well_formed_token(token))
     return finish(ex);
-  env_.store.delete_session(storage::hash_session_token(token),
-                            ex->resume<errc, bool>([this, ex, finish](errc e, bool) {
-                              if (e != errc::ok && e != errc::not_found)
-                                return reply_store_error(*ex, env_.metrics, e, "delete_session");
-                              finish(ex);
-                            }));
+  // The session ends everywhere: deleted, and its live connections (WebSocket, SSE) on every node
+  // refuse commands and close (session_revocation.hpp); this node's before the answer.
+  env_.sessions->end_session(storage::hash_session_token(token),
+                             ex->resume<errc>([this, ex, finish](errc e) {
+                               if (e != errc::ok && e != errc::not_found)
+                                 return reply_store_error(*ex, env_.metrics, e, "delete_session");
+                               finish(ex);
+                             }));
 }
 
 void auth_handlers::do_me(const exchange_ptr& ex) {
