@@ -8,15 +8,18 @@ session_registry::session_registry(clock::duration remember, std::size_t max_rem
   : remember_(remember), max_remembered_(max_remembered) {}
 
 std::uint64_t session_registry::add(const std::string& id, const std::string& user_id,
-                                    std::weak_ptr<revocable> conn) {
+                                    std::weak_ptr<revocable> conn, const std::string** key) {
   std::shared_ptr<revocable> ended_conn;
   std::uint64_t ticket;
   {
     std::lock_guard<std::mutex> guard{mutex_};
     ticket = next_ticket_++;
-    auto& e = sessions_[id];
-    if (e.conns.empty())
+    auto [pos, fresh] = sessions_.try_emplace(id);
+    auto& e = pos->second;
+    if (fresh)
       e.user_id = user_id;
+    if (key != nullptr) // a map node's key stays put until the node is erased (its last ticket removed)
+      *key = &pos->first;
     e.conns.emplace_back(ticket, conn);
     ++count_;
     auto it = ended_.find(id);
@@ -41,7 +44,7 @@ void session_registry::remove(const std::string& id, std::uint64_t ticket) {
   conns.erase(pos);
   --count_;
   if (conns.empty())
-    sessions_.erase(it);
+    sessions_.erase(it); // `id` may be this node's key: not used after this
 }
 
 void session_registry::take(std::unordered_map<std::string, entry>::iterator it,
@@ -129,30 +132,31 @@ bool session_registry::ended_recently(const std::string& id) const {
 
 session_ticket::session_ticket(session_registry& registry, std::string id, const std::string& user_id,
                                std::weak_ptr<revocable> conn)
-  : registry_(&registry), id_(std::move(id)) {
-  ticket_ = registry.add(id_, user_id, std::move(conn));
+  : registry_(&registry) {
+  ticket_ = registry.add(id, user_id, std::move(conn), &id_);
 }
 
 session_ticket::~session_ticket() { release(); }
 
 session_ticket::session_ticket(session_ticket&& other) noexcept
-  : registry_(std::exchange(other.registry_, nullptr)), id_(std::move(other.id_)),
+  : registry_(std::exchange(other.registry_, nullptr)), id_(std::exchange(other.id_, nullptr)),
     ticket_(std::exchange(other.ticket_, 0)) {}
 
 session_ticket& session_ticket::operator=(session_ticket&& other) noexcept {
   if (this != &other) {
     release();
     registry_ = std::exchange(other.registry_, nullptr);
-    id_ = std::move(other.id_);
+    id_ = std::exchange(other.id_, nullptr);
     ticket_ = std::exchange(other.ticket_, 0);
   }
   return *this;
 }
 
 void session_ticket::release() noexcept {
-  if (registry_ != nullptr && ticket_ != 0)
-    registry_->remove(id_, ticket_);
+  if (registry_ != nullptr && id_ != nullptr)
+    registry_->remove(*id_, ticket_);
   registry_ = nullptr;
+  id_ = nullptr;
   ticket_ = 0;
 }
 

@@ -44,9 +44,12 @@ public:
 
   /// Registers a connection of session `id` of `user_id`; returns its ticket for remove(). A
   /// session that ended within `remember` ends the connection at once (end_session(), after the
-  /// connection is registered).
-  std::uint64_t add(const std::string& id, const std::string& user_id, std::weak_ptr<revocable> conn);
-  /// Forgets a connection (when it is destroyed); unknown tickets are ignored.
+  /// connection is registered). `key`, when given, receives the registry's own copy of `id`, valid
+  /// until this ticket is removed (a connection keeps that pointer instead of a copy of the id).
+  std::uint64_t add(const std::string& id, const std::string& user_id, std::weak_ptr<revocable> conn,
+                    const std::string** key = nullptr);
+  /// Forgets a connection (when it is destroyed); unknown tickets are ignored. `id` may be the
+  /// registry's own copy (add()'s `key`).
   void remove(const std::string& id, std::uint64_t ticket);
 
   /// Ends session `id` on this node: each of its connections is told (end_session()) and the id is
@@ -85,7 +88,8 @@ private:
   std::deque<std::pair<clock::time_point, std::string>> ended_order_; ///< the same, oldest first
 };
 
-/// A connection's place in the registry: removes itself when destroyed (move-only).
+/// A connection's place in the registry: removes itself when destroyed (move-only). It holds no
+/// copy of the session id (24 bytes per connection), only a pointer to the registry's.
 class session_ticket {
 public:
   session_ticket() = default;
@@ -101,7 +105,7 @@ public:
 private:
   void release() noexcept;
   session_registry* registry_ = nullptr;
-  std::string id_;
+  const std::string* id_ = nullptr; ///< the registry's copy of the session id
   std::uint64_t ticket_ = 0;
 };
 
