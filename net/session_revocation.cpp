@@ -36,15 +36,16 @@ void session_revocation::end_session(const std::string& session_id, std::functio
   const auto here = registry_->end_session(session_id);
   if (here > 0)
     log::info("session_ended", {{"connections", static_cast<std::int64_t>(here)}, {"where", "here"}});
-  store_.delete_session(session_id, [publish = publish_, session_id, done = std::move(done)](storage::errc e, bool) {
-    // Then the other nodes, after the delete (the same Redis connection: a node that gets the
-    // envelope finds the session gone too). Told even when the delete failed: their connections
-    // close either way, and a client that retries the logout ends the session.
+  auto deleted = [publish = publish_, session_id, done = std::move(done)](storage::errc e, bool) {
+    // Then the other nodes, once the delete is done (a node that gets the envelope finds the
+    // session gone too). Told even when the delete failed: their connections close either way,
+    // and a client that retries the logout ends the session.
     if (publish)
       publish(session_id, {});
     if (done)
       done(e);
-  });
+  };
+  store_.delete_session(session_id, std::move(deleted));
 }
 
 void session_revocation::end_user_sessions(const std::string& user_id) {

@@ -128,7 +128,8 @@ void sse_session::run(unsigned http_version, std::string session_id) {
   registry_id_ = registry_->add(weak_from_this());
   // A session that ended meanwhile ends the stream at once.
   if (env_.sessions)
-    session_ticket_ = session_ticket{env_.sessions->registry(), std::move(session_id), user_.id, weak_from_this()};
+    session_ticket_ =
+      session_ticket{env_.sessions->registry(), std::move(session_id), user_.id, weak_from_this()};
   if (state_ == conn_state::finished)
     return;
   res_.version(http_version);

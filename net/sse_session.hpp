@@ -5,7 +5,8 @@
 /// session (on a session shard) it is fed from. Private to the net library.
 ///
 /// Threads: admit(), the enqueue_*() calls, end(), close_when_idle(), end_session() and wake() may
-/// be called from any thread (they hand over to the connection's loop); everything else runs on the loop.
+/// be called from any thread (they hand over to the connection's loop); everything else runs on
+/// the loop.
 
 #include <cstdint>
 #include <memory>

@@ -59,7 +59,8 @@ void ws_session::run(http::request<http::string_body> req, std::string early, st
   registry_id_ = registry_->add(weak_from_this());
   // A session that ended meanwhile ends the connection at once (its close goes out after the 101).
   if (env_.sessions)
-    session_ticket_ = session_ticket{env_.sessions->registry(), std::move(session_id), user_id_, weak_from_this()};
+    session_ticket_ =
+      session_ticket{env_.sessions->registry(), std::move(session_id), user_id_, weak_from_this()};
   rx_ = std::move(early); // parsed once the handshake is done
   // Beast performs the handshake (and answers a bad upgrade request), within 10 s; then the
   // socket is taken back and speaks frames through ws_codec.hpp.

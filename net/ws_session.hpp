@@ -6,7 +6,8 @@
 /// fed from. Private to the net library.
 ///
 /// Threads: enqueue(), close_with(), close_when_idle(), end_session(), write_deferred() and wake()
-/// may be called from any thread (they hand over to the connection's loop); everything else runs on the loop.
+/// may be called from any thread (they hand over to the connection's loop); everything else runs
+/// on the loop.
 
 #include <array>
 #include <atomic>

@@ -178,7 +178,8 @@ void chat_store::delete_session(std::string token_hash, callback<bool> done) {
   });
 }
 
-void chat_store::session_users(std::vector<std::string> token_hashes, callback<std::vector<std::string>> done) {
+void chat_store::session_users(std::vector<std::string> token_hashes,
+                               callback<std::vector<std::string>> done) {
   if (token_hashes.empty() || !std::all_of(token_hashes.begin(), token_hashes.end(),
                                            [](const std::string& h) { return is_well_formed_token(h); })) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
