@@ -18,7 +18,7 @@
 namespace chat::actors {
 
 /// Why the server closes a client connection.
-enum class close_reason { slow_consumer, drain, shutdown, kicked };
+enum class close_reason { slow_consumer, drain, shutdown, kicked, session_ended };
 
 /// Outcome of handing a frame to a connection.
 enum class push_result {

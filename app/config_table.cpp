@@ -243,9 +243,15 @@ std::vector<option> make_table() {
   add(opt("messages-per-10s", t::uint).range(1, 1000000).meta("N")
         .bind(&cfg::server, &srv::messages_per_10s).describe("Messages a user may send per 10 seconds (429 above)."));
   // -- timeouts
-  add(opt("session-ttl", t::duration).range(60, 365 * kDay).meta("DURATION")
+  add(opt("session-ttl", t::duration).range(1, 365 * kDay).meta("DURATION")
         .bind(&cfg::store, &store::session_ttl).also(&cfg::server, &srv::session_ttl)
-        .describe("Lifetime of a login session (and Max-Age of its cookie)."));
+        .describe("Lifetime of a login session (and Max-Age of its cookie); its live connections close "
+                  "when it expires (see --session-check-interval)."));
+  add(opt("session-check-interval", t::duration).range(1, 3600).meta("DURATION")
+        .bind(&cfg::server, &srv::session_check_interval)
+        .describe("How often each node looks up the sessions of its live connections in Redis (one MGET "
+                  "per 500 sessions): a WebSocket or SSE connection whose session expired closes at the "
+                  "next check (WebSocket 4002, SSE `session.ended`)."));
   add(opt("request-timeout", t::duration).range(1, 3600).meta("DURATION")
         .bind(&cfg::server, &srv::request_timeout).describe("Time allowed to read or write one HTTP request."));
   add(opt("ws-idle-timeout", t::duration).range(4, 3600).meta("DURATION")

@@ -285,6 +285,9 @@ int node::run() {
       actors::user_event{std::move(users), std::move(type), std::move(room), std::move(data), after, act});
   };
   handlers.resubscribed = [&s] { s.realtime->catch_up(); };
+  handlers.session_ended = [&s](std::string session_id, std::string user_id) {
+    s.server->end_sessions_here(session_id, user_id); // the server exists before the bridge starts
+  };
   handlers.room_signal = [&s](std::string room, std::string frame, std::string except_user) {
     s.realtime->relay_signal(room, actors::make_frame(std::move(frame)), except_user);
   };
@@ -312,7 +315,10 @@ int node::run() {
   s.server = std::make_unique<net::server>(
       s.loops, cfg.server,
       net::server_deps{*s.store, *s.hasher, s.metrics, [&s] { return s.ready(); }, s.realtime.get(),
-                       [&s](std::function<void(bool, std::string)> done) { s.stats->read_cluster(std::move(done)); }});
+                       [&s](std::function<void(bool, std::string)> done) { s.stats->read_cluster(std::move(done)); },
+                       [&s](const std::string& session_id, const std::string& user_id) {
+                         s.bridge->publish_session_end(session_id, user_id);
+                       }});
 
   // Bind before anything connects anywhere: a taken port is a clean exit 1.
   if (!s.server->start(error)) {

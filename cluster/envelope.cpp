@@ -76,6 +76,10 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
     e.action.assign(view(a->value));
   if (auto x = doc.FindMember("except"); x != doc.MemberEnd() && x->value.IsString())
     e.except_user.assign(view(x->value));
+  if (auto x = doc.FindMember("session"); x != doc.MemberEnd() && x->value.IsString())
+    e.session_id.assign(view(x->value));
+  if (auto x = doc.FindMember("user"); x != doc.MemberEnd() && x->value.IsString())
+    e.user_id.assign(view(x->value));
   if (auto r = doc.FindMember("room"); r != doc.MemberEnd() && r->value.IsString())
     e.room_id.assign(view(r->value));
   if (auto a = doc.FindMember("after"); a != doc.MemberEnd() && a->value.IsInt64())
@@ -121,6 +125,31 @@ std::string user_event_envelope(std::string_view server_id, std::string_view typ
   w.Int64(after);
   w.Key("data");
   w.RawValue(data_json.data(), data_json.size(), rapidjson::kObjectType);
+  w.EndObject();
+  return std::string{buf.GetString(), buf.GetSize()};
+}
+
+std::string session_end_envelope(std::string_view server_id, std::string_view session_id,
+                                 std::string_view user_id) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  w.Key("serverId");
+  put(w, server_id);
+  w.Key("type");
+  put(w, "session.ended");
+  w.Key("action");
+  put(w, "end_session");
+  w.Key("to");
+  w.StartArray();
+  w.EndArray();
+  w.Key("session");
+  put(w, session_id);
+  w.Key("user");
+  put(w, user_id);
+  w.Key("data");
+  w.StartObject();
+  w.EndObject();
   w.EndObject();
   return std::string{buf.GetString(), buf.GetSize()};
 }

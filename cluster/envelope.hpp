@@ -25,6 +25,8 @@ struct envelope {
   std::int64_t after = -1;        ///< a user event's follow start (`after`), -1 when absent
   std::string action;             ///< a user event's `action` (follow, unfollow, disconnect, deliver); "" when absent
   std::string except_user;        ///< `except` of a room signal: the user whose connections skip it
+  std::string session_id;         ///< `session` of a session end: the token's SHA-256 ("" when absent)
+  std::string user_id;            ///< `user` of a session end ("" when absent)
 };
 
 /// `{"serverId":…,"type":…,"except":…,"data":<data_json>}`: an ephemeral room event (a signal, e.g.
@@ -47,5 +49,11 @@ std::string user_event_envelope(std::string_view server_id, std::string_view typ
                                 std::string_view room_id, const std::vector<std::string>& to,
                                 std::string_view data_json, std::int64_t after = -1);
 
+/// `{"serverId":…,"type":"session.ended","action":"end_session","to":[],"session":…,"user":…,"data":{}}`
+/// on `chat:user-events`: every node closes its connections of session `session_id` (the token's
+/// SHA-256, never the token), or of every session of `user_id` when `session_id` is empty. `to` is
+/// empty so that a node of an earlier version ignores it (it delivers user events to `to` only).
+std::string session_end_envelope(std::string_view server_id, std::string_view session_id,
+                                 std::string_view user_id);
 
 } // namespace chat::cluster

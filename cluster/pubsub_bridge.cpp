@@ -82,6 +82,13 @@ void pubsub_bridge::publish_user_event(const std::vector<std::string>& users, co
     metrics_->pubsub_published().Increment();
 }
 
+void pubsub_bridge::publish_session_end(const std::string& session_id, const std::string& user_id) {
+  publisher_->command({"PUBLISH", user_events_channel, session_end_envelope(server_id_, session_id, user_id)},
+                      [](storage::redis_reply) {});
+  if (metrics_)
+    metrics_->pubsub_published().Increment();
+}
+
 void pubsub_bridge::publish_signal(const std::string& room_id, const std::string& type,
                                    const std::string& except_user, const std::string& data_json) {
   publisher_->command({"PUBLISH", storage::keys::room_channel(room_id),
@@ -122,6 +129,11 @@ void pubsub_bridge::on_message(std::string_view channel, std::string_view payloa
     if (is_presence(e->type) && handlers_.broadcast)
       handlers_.broadcast(event_json(e->type, e->data));
     return; // other tutorial events (unfiltered DMs, show.room to everyone) are not relayed
+  }
+  if (channel == user_events_channel && e->action == "end_session") {
+    if (handlers_.session_ended && (!e->session_id.empty() || !e->user_id.empty()))
+      handlers_.session_ended(std::move(e->session_id), std::move(e->user_id));
+    return;
   }
   if (channel == user_events_channel && !e->to.empty() && handlers_.user_event)
     handlers_.user_event(std::move(e->to), std::move(e->type), std::move(e->action), std::move(e->room_id),

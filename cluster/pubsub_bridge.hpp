@@ -52,6 +52,9 @@ struct bridge_handlers {
   /// A signal (an ephemeral room event: typing, ...) of another node: the client frame, and the user
   /// whose connections skip it.
   std::function<void(std::string room_id, std::string frame, std::string except_user)> room_signal;
+  /// A session ended on another node (`session_id`, the token's SHA-256), or every session of
+  /// `user_id` (`session_id` empty): this node's connections of it close.
+  std::function<void(std::string session_id, std::string user_id)> session_ended;
   /// Every channel is subscribed again after a reconnect: rooms must catch up from storage.
   std::function<void()> resubscribed;
 };
@@ -82,6 +85,10 @@ public:
   void publish_user_event(const std::vector<std::string>& users, const std::string& type,
                           const std::string& action, const std::string& room_id, const std::string& data_json,
                           std::int64_t after);
+
+  /// Publishes the end of a session (or of every session of `user_id` when `session_id` is empty) to
+  /// every other node (through the command connection, on `chat:user-events`).
+  void publish_session_end(const std::string& session_id, const std::string& user_id);
 
   /// Publishes a signal of a local member on the room's channel (only interested nodes get it).
   void publish_signal(const std::string& room_id, const std::string& type, const std::string& except_user,

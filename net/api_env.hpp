@@ -22,6 +22,8 @@ class realtime;
 
 namespace chat::net {
 
+class session_revocation;
+
 /// Options and services shared by all handlers of the client port (outlives every exchange).
 struct api_env {
   server_options opts;               ///< the server's options
@@ -45,6 +47,9 @@ struct api_env {
     std::shared_ptr<keepalive_timer> keepalive;
   };
   std::vector<loop_services> loops;
+  /// Ends sessions everywhere (logout, a login replacing the token, expiry; later a ban), and keeps
+  /// this node's live connections by session (session_registry). Set by the server.
+  std::shared_ptr<session_revocation> sessions;
 
   /// The services of the loop `ctx` is; a connection outside the node's loops is a broken
   /// invariant.

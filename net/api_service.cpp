@@ -6,6 +6,7 @@
 #include "net/request_guards.hpp"
 #include "net/sse_cursor.hpp"
 #include "net/transports.hpp"
+#include "storage/session_token.hpp"
 
 namespace chat::net {
 
@@ -86,10 +87,13 @@ void api_service::open_stream(const exchange_ptr& ex) {
     api_response res;
     res.status = 101;
     res.route = ws ? "/ws" : "/stream";
+    // The connection knows its session by the token's hash (never the token): its end closes it.
+    auto session_id = storage::hash_session_token(request_token(x->request()));
     if (ws)
-      res.takeover = make_ws_takeover(env_, *x->user(), batch);
+      res.takeover = make_ws_takeover(env_, *x->user(), std::move(session_id), batch);
     else
-      res.takeover = make_sse_takeover(env_, *x->user(), parse_sse_cursor(x->request().last_event_id));
+      res.takeover = make_sse_takeover(env_, *x->user(), std::move(session_id),
+                                       parse_sse_cursor(x->request().last_event_id));
     x->respond(std::move(res));
   });
 }

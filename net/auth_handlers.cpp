@@ -10,6 +10,7 @@
 #include "net/replies.hpp"
 #include "net/request_guards.hpp"
 #include "common/error.hpp"
+#include "net/session_revocation.hpp"
 #include "common/text.hpp"
 #include "storage/session_token.hpp"
 
@@ -74,10 +75,11 @@ void auth_handlers::reserve_attempt(const exchange_ptr& ex,
 }
 
 void auth_handlers::start_session(const exchange_ptr& ex, storage::user u, unsigned status) {
-  // The token the client came with (if any) is replaced: drop its session server-side as well.
+  // The token the client came with (if any) is replaced: its session ends (deleted, its live
+  // connections closed on every node).
   auto old = request_token(ex->request());
   if (!old.empty() && storage::is_well_formed_token(old))
-    env_.store.delete_session(storage::hash_session_token(old), [](errc, bool) {});
+    env_.sessions->end_session(storage::hash_session_token(old), {});
   auto token = storage::new_session_token();
   auto hash = storage::hash_session_token(token);
   auto user_id = u.id;
@@ -220,12 +222,14 @@ void auth_handlers::do_logout(const exchange_ptr& ex) {
   auto token = request_token(ex->request());
   if (token.empty() || !storage::is_well_formed_token(token))
     return finish(ex);
-  env_.store.delete_session(storage::hash_session_token(token),
-                            ex->resume<errc, bool>([this, ex, finish](errc e, bool) {
-                              if (e != errc::ok && e != errc::not_found)
-                                return reply_store_error(*ex, env_.metrics, e, "delete_session");
-                              finish(ex);
-                            }));
+  // The session ends everywhere: deleted, and its live connections (WebSocket, SSE) on every node
+  // refuse commands and close (session_revocation.hpp); this node's before the answer.
+  env_.sessions->end_session(storage::hash_session_token(token),
+                             ex->resume<errc>([this, ex, finish](errc e) {
+                               if (e != errc::ok && e != errc::not_found)
+                                 return reply_store_error(*ex, env_.metrics, e, "delete_session");
+                               finish(ex);
+                             }));
 }
 
 void auth_handlers::do_me(const exchange_ptr& ex) {

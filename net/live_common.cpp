@@ -18,6 +18,7 @@ std::uint16_t ws_close_code(actors::close_reason r) noexcept {
     case actors::close_reason::drain: return 1012;
     case actors::close_reason::shutdown: return 1001;
     case actors::close_reason::kicked: return 4001;
+    case actors::close_reason::session_ended: return 4002;
   }
   return 1011;
 }
@@ -28,6 +29,7 @@ std::string_view close_reason_text(actors::close_reason r) noexcept {
     case actors::close_reason::drain: return "service restart";
     case actors::close_reason::shutdown: return "going away";
     case actors::close_reason::kicked: return "disconnected by an admin";
+    case actors::close_reason::session_ended: return "session ended";
   }
   return "error";
 }
@@ -38,6 +40,7 @@ std::string close_label(std::uint16_t code) {
     case 1012: return "drain";
     case 1001: return "shutdown";
     case 4001: return "kicked";
+    case 4002: return "session_ended";
     default: return "server";
   }
 }

@@ -12,6 +12,7 @@
 #include "net/internal_service.hpp"
 #include "net/io_loops.hpp"
 #include "net/listener.hpp"
+#include "net/session_revocation.hpp"
 
 namespace chat::net {
 
@@ -21,11 +22,11 @@ namespace {
 /// outlive the server keep both alive through one shared_ptr.
 struct client_stack {
   client_stack(io_loops& loops, server_options opts, server_deps& deps,
-               std::shared_ptr<connection_registry> registry)
+               std::shared_ptr<connection_registry> registry, std::shared_ptr<session_revocation> sessions)
     : limiter(opts.messages_per_10s, std::chrono::seconds{10}),
       chat(deps.store, deps.realtime, limiter, deps.metrics, opts.commands),
       env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, chat, std::move(registry),
-          deps.admin_stats, &loops, {}},
+          deps.admin_stats, &loops, {}, std::move(sessions)},
       service(env) {
     // Each loop wakes, paces and keeps alive its own connections: no hand-over between I/O threads.
     for (std::size_t i = 0; i < loops.size(); ++i) {
@@ -51,13 +52,16 @@ struct client_stack {
 struct server::impl {
   impl(io_loops& l, server_options o, server_deps d)
     : loops(l), ioc(l.main()), opts(std::move(o)), deps(std::move(d)),
-      registry(std::make_shared<connection_registry>()) {}
+      registry(std::make_shared<connection_registry>()),
+      sessions(std::make_shared<session_revocation>(deps.store, std::make_shared<session_registry>(),
+                                                    deps.publish_session_end)) {}
 
   io_loops& loops;
   boost::asio::io_context& ioc; ///< the main loop: listeners, drain
   server_options opts;
   server_deps deps;
   std::shared_ptr<connection_registry> registry;
+  std::shared_ptr<session_revocation> sessions; ///< live connections by session; ends sessions
   std::shared_ptr<listener> client;
   std::shared_ptr<listener> internal;
 };
@@ -77,7 +81,7 @@ bool server::start(std::string& error) {
   if (d.client)
     return true; // already started
 
-  auto stack = std::make_shared<client_stack>(d.loops, d.opts, d.deps, d.registry);
+  auto stack = std::make_shared<client_stack>(d.loops, d.opts, d.deps, d.registry, d.sessions);
   auto client_cfg = std::make_shared<session_config>();
   client_cfg->handler = std::shared_ptr<request_handler>(stack, &stack->service);
   client_cfg->registry = d.registry;
@@ -112,6 +116,7 @@ bool server::start(std::string& error) {
   d.internal = std::move(internal);
   d.client->run();
   d.internal->run();
+  d.sessions->start_checks(d.ioc, d.opts.session_check_interval);
   return true;
 }
 
@@ -121,6 +126,7 @@ void server::stop() {
     d.client->stop();
   if (d.internal)
     d.internal->stop();
+  d.sessions->stop();
   d.registry->close_all_when_idle();
   log::info("http_stopping", {{"connections", static_cast<std::int64_t>(d.registry->size())}});
 }
@@ -188,6 +194,10 @@ void server::drain(std::size_t batch, std::chrono::milliseconds interval, std::c
   auto job = std::make_shared<drain_job>(d.ioc, d.registry, std::move(open), batch, interval, deadline,
                                          std::move(done));
   job->step();
+}
+
+void server::end_sessions_here(const std::string& session_id, const std::string& user_id) {
+  impl_->sessions->ended_elsewhere(session_id, user_id);
 }
 
 std::uint16_t server::port() const {

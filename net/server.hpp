@@ -68,6 +68,9 @@ struct server_options {
   unsigned messages_per_10s = 50;           ///< per user, HTTP sends
   std::chrono::seconds session_ttl = storage::store_options{}.session_ttl; ///< Max-Age of the session cookie
   std::chrono::seconds request_timeout{30};         ///< per read / write of one request
+  /// How often the sessions of the live connections are looked up in Redis (one MGET per 500
+  /// sessions); a connection whose session expired is closed at the next check.
+  std::chrono::seconds session_check_interval{30};
   live_options live;                                ///< WebSocket and SSE
 };
 
@@ -81,6 +84,9 @@ struct server_deps {
   /// Reads the cluster-wide admin stats (app/ wires cluster::node_stats): `done(ok, json)` on any
   /// thread. Empty: `GET /admin/stats` answers 503.
   std::function<void(std::function<void(bool ok, std::string json)> done)> admin_stats;
+  /// Tells the other nodes that a session ended (`session_id`: the token's SHA-256), or every
+  /// session of `user_id` (`session_id` empty); app/ wires the Pub/Sub bridge. Empty: one node.
+  std::function<void(const std::string& session_id, const std::string& user_id)> publish_session_end;
 };
 
 /// Both HTTP listeners of a node. Listeners, probes and drain run on the main loop; client
@@ -107,6 +113,10 @@ public:
   /// connection is gone or `deadline` passed. Call stop() afterwards.
   void drain(std::size_t batch, std::chrono::milliseconds interval, std::chrono::milliseconds deadline,
              std::function<void()> done);
+
+  /// Another node ended a session (`session_id`), or every session of `user_id` (`session_id`
+  /// empty): this node's connections of it close (WebSocket 4002, SSE `session.ended`). Thread-safe.
+  void end_sessions_here(const std::string& session_id, const std::string& user_id);
 
   /// The client port actually bound (useful when 0 was requested); 0 before start().
   std::uint16_t port() const;

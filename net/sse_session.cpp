@@ -13,6 +13,7 @@
 #include "metrics/node_metrics.hpp"
 #include "net/invariant.hpp"
 #include "net/live_common.hpp"
+#include "net/session_revocation.hpp"
 #include "net/transports.hpp"
 
 namespace chat::net {
@@ -42,6 +43,20 @@ const actors::frame_ptr& reconnect_event() {
   static const auto text =
     actors::make_frame("event: reconnect\ndata: {\"type\":\"reconnect\",\"data\":{\"reason\":\"drain\"}}\n\n");
   return text;
+}
+const actors::frame_ptr& session_ended_event() {
+  static const auto text =
+    actors::make_frame("event: session.ended\ndata: {\"type\":\"session.ended\",\"data\":{}}\n\n");
+  return text;
+}
+
+/// The stream's last event when the server closes it for `reason` (none: it just ends).
+actors::frame_ptr final_event(actors::close_reason reason) {
+  switch (reason) {
+    case actors::close_reason::drain: return reconnect_event();
+    case actors::close_reason::session_ended: return session_ended_event();
+    default: return nullptr;
+  }
 }
 
 /// The session actor's view of this stream.
@@ -79,7 +94,7 @@ public:
     if (s->admit(false) == actors::push_result::queued)
       s->enqueue_cursor(room_id, id);
     else
-      s->end("slow_consumer", false);
+      s->end("slow_consumer", nullptr);
   }
 
   std::size_t replay_room() const override {
@@ -94,7 +109,7 @@ public:
 
   void close(actors::close_reason reason) override {
     if (auto s = session_.lock())
-      s->end(close_label(ws_close_code(reason)), reason == actors::close_reason::drain);
+      s->end(close_label(ws_close_code(reason)), final_event(reason));
   }
 
 private:
@@ -119,8 +134,14 @@ sse_session::~sse_session() {
     env_.realtime->close_session(session_);
 }
 
-void sse_session::run(unsigned http_version) {
+void sse_session::run(unsigned http_version, std::string session_id) {
   registry_id_ = registry_->add(weak_from_this());
+  // A session that ended meanwhile ends the stream at once.
+  if (env_.sessions)
+    session_ticket_ =
+      session_ticket{env_.sessions->registry(), std::move(session_id), user_.id, weak_from_this()};
+  if (state_ == conn_state::finished)
+    return;
   res_.version(http_version);
   res_.result(http::status::ok);
   res_.set(http::field::server, "chatnode");
@@ -266,14 +287,15 @@ void sse_session::close_stream() {
   });
 }
 
-void sse_session::end(std::string reason, bool tell) {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), reason = std::move(reason), tell]() mutable {
+void sse_session::end(std::string reason, actors::frame_ptr last) {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), reason = std::move(reason),
+                                          last = std::move(last)]() mutable {
     if (self->state_ == conn_state::head)
       return self->finish(reason);
     if (self->state_ != conn_state::open)
       return; // ending already, or finished
-    if (tell)
-      self->push_local(reconnect_event());
+    if (last)
+      self->push_local(last);
     else // a slow consumer is cut without its backlog: the write in flight completes, what waits is dropped
       self->queue_.drop_waiting();
     self->end_reason_ = std::move(reason);
@@ -284,7 +306,9 @@ void sse_session::end(std::string reason, bool tell) {
   });
 }
 
-void sse_session::close_when_idle() { end("drain", true); }
+void sse_session::close_when_idle() { end("drain", reconnect_event()); }
+
+void sse_session::end_session() { end("session_ended", session_ended_event()); }
 
 void sse_session::enter(conn_state next) {
   using s = conn_state;
@@ -321,17 +345,20 @@ void sse_session::finish(std::string_view reason) {
 // -- takeover ----------------------------------------------------------------------------------
 
 sse_takeover::sse_takeover(api_env& env, std::shared_ptr<connection_registry> registry,
-                           storage::user user, sse_cursor resume)
-  : env_(env), registry_(std::move(registry)), user_(std::move(user)), resume_(std::move(resume)) {}
+                           storage::user user, std::string session_id, sse_cursor resume)
+  : env_(env), registry_(std::move(registry)), user_(std::move(user)), session_id_(std::move(session_id)),
+    resume_(std::move(resume)) {}
 
 void sse_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer,
                          http::request<http::string_body> req) {
   std::make_shared<sse_session>(std::move(stream), env_, registry_, std::move(user_), std::move(resume_))
-    ->run(req.version());
+    ->run(req.version(), std::move(session_id_));
 }
 
-std::shared_ptr<stream_takeover> make_sse_takeover(api_env& env, storage::user user, sse_cursor resume) {
-  return std::make_shared<sse_takeover>(env, env.registry, std::move(user), std::move(resume));
+std::shared_ptr<stream_takeover> make_sse_takeover(api_env& env, storage::user user, std::string session_id,
+                                                   sse_cursor resume) {
+  return std::make_shared<sse_takeover>(env, env.registry, std::move(user), std::move(session_id),
+                                        std::move(resume));
 }
 
 } // namespace chat::net

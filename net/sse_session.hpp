@@ -4,8 +4,9 @@
 /// cursor carried in `id:` lines, keep-alive comments, the end of the stream (conn_state), and the
 /// session (on a session shard) it is fed from. Private to the net library.
 ///
-/// Threads: admit(), the enqueue_*() calls, end(), close_when_idle() and wake() may be called from
-/// any thread (they hand over to the connection's loop); everything else runs on the loop.
+/// Threads: admit(), the enqueue_*() calls, end(), close_when_idle(), end_session() and wake() may
+/// be called from any thread (they hand over to the connection's loop); everything else runs on
+/// the loop.
 
 #include <cstdint>
 #include <functional>
@@ -25,6 +26,7 @@
 #include "net/connection_registry.hpp"
 #include "net/api_env.hpp"
 #include "net/outbound_queue.hpp"
+#include "net/session_registry.hpp"
 #include "net/sse_cursor.hpp"
 #include "net/wake_queue.hpp"
 #include "net/stream_takeover.hpp"
@@ -33,6 +35,7 @@
 namespace chat::net {
 
 class sse_session : public closable,
+                    public revocable,
                     public wakeable,
                     private outbound_hooks,
                     public std::enable_shared_from_this<sse_session> {
@@ -44,11 +47,16 @@ public:
   sse_session(const sse_session&) = delete;
   sse_session& operator=(const sse_session&) = delete;
 
-  /// Writes the response head and starts streaming.
-  void run(unsigned http_version);
+  /// Writes the response head and starts streaming. `session_id`: the SHA-256 of the session's
+  /// token (session_registry).
+  void run(unsigned http_version, std::string session_id);
 
   /// Drain: sends a `reconnect` event, then ends the stream (thread-safe).
   void close_when_idle() override;
+
+  /// The session ended (logout, expiry; thread-safe): a final `session.ended` event, then the
+  /// stream ends.
+  void end_session() override;
 
   /// Reserves a slot in the outbound queue (thread-safe): outbound_queue_base::admit().
   actors::push_result admit(bool droppable) noexcept { return queue_.admit(droppable); }
@@ -63,8 +71,9 @@ public:
   void enqueue_event(actors::frame_ptr frame);
   /// The cursor of `room_id` moved without a message (slot reserved; thread-safe).
   void enqueue_cursor(std::string room_id, std::int64_t id);
-  /// Ends the stream, after a final `reconnect` event when `tell` is set (thread-safe).
-  void end(std::string reason, bool tell);
+  /// Ends the stream, after the final event `last` (`reconnect`, `session.ended`) when there is
+  /// one (thread-safe).
+  void end(std::string reason, actors::frame_ptr last);
 
   /// The wake_queue's drain (on this connection's loop): writes what other threads queued.
   void wake() override;
@@ -143,13 +152,14 @@ private:
   conn_state state_ = conn_state::head;
   std::string end_reason_ = "client"; ///< metric label once the stream is ending
   actors::session_handle session_; ///< this connection's session (on one of the session shards)
+  session_ticket session_ticket_;  ///< its place among the node's connections by session
 };
 
 /// The `/stream` transport for an authenticated user, resuming from `Last-Event-ID`.
 class sse_takeover : public stream_takeover {
 public:
   sse_takeover(api_env& env, std::shared_ptr<connection_registry> registry, storage::user user,
-               sse_cursor resume);
+               std::string session_id, sse_cursor resume);
   void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
              boost::beast::http::request<boost::beast::http::string_body> req) override;
 
@@ -157,6 +167,7 @@ private:
   api_env& env_;
   std::shared_ptr<connection_registry> registry_;
   storage::user user_;
+  std::string session_id_;
   sse_cursor resume_;
 };
 

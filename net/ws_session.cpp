@@ -19,6 +19,7 @@
 #include "common/error.hpp"
 #include "net/invariant.hpp"
 #include "net/live_common.hpp"
+#include "net/session_revocation.hpp"
 #include "net/transports.hpp"
 #include "net/ws_sink.hpp"
 
@@ -54,8 +55,12 @@ ws_session::~ws_session() {
     env_.realtime->close_session(session_);
 }
 
-void ws_session::run(http::request<http::string_body> req, std::string early) {
+void ws_session::run(http::request<http::string_body> req, std::string early, std::string session_id) {
   registry_id_ = registry_->add(weak_from_this());
+  // A session that ended meanwhile ends the connection at once (its close goes out after the 101).
+  if (env_.sessions)
+    session_ticket_ =
+      session_ticket{env_.sessions->registry(), std::move(session_id), user_id_, weak_from_this()};
   rx_ = std::move(early); // parsed once the handshake is done
   // Beast performs the handshake (and answers a bad upgrade request), within 10 s; then the
   // socket is taken back and speaks frames through ws_codec.hpp.
@@ -217,6 +222,13 @@ void ws_session::close_with(std::uint16_t code, std::string reason) {
 
 void ws_session::close_when_idle() { close_with(1012, "service restart"); }
 
+void ws_session::end_session() {
+  // Refused from here on, whichever thread reads the next frame; the close follows on the loop.
+  session_ended_.store(true, std::memory_order_release);
+  const auto reason = actors::close_reason::session_ended;
+  close_with(ws_close_code(reason), std::string{close_reason_text(reason)});
+}
+
 void ws_session::start_close(std::uint16_t code, std::string text, std::string label, bool last) {
   if (close_code_ == 0) { // the first close wins; its frame is due or sent
     close_code_ = code;
@@ -277,17 +289,20 @@ void ws_session::finish(std::string_view reason) {
 // -- takeover --------------------------------------------------------------------------------
 
 ws_takeover::ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry,
-                         storage::user user, ws_options opts)
-  : env_(env), registry_(std::move(registry)), user_(std::move(user)), opts_(opts) {}
+                         storage::user user, std::string session_id, ws_options opts)
+  : env_(env), registry_(std::move(registry)), user_(std::move(user)), session_id_(std::move(session_id)),
+    opts_(opts) {}
 
 void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer buffer,
                         http::request<http::string_body> req) {
   std::make_shared<ws_session>(std::move(stream), env_, registry_, std::move(user_), opts_)
-    ->run(std::move(req), beast::buffers_to_string(buffer.data()));
+    ->run(std::move(req), beast::buffers_to_string(buffer.data()), std::move(session_id_));
 }
 
-std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, bool batch) {
-  return std::make_shared<ws_takeover>(env, env.registry, std::move(user), ws_options{batch});
+std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
+                                                  bool batch) {
+  return std::make_shared<ws_takeover>(env, env.registry, std::move(user), std::move(session_id),
+                                       ws_options{batch});
 }
 
 } // namespace chat::net

@@ -5,8 +5,9 @@
 /// close handshake (conn_state), client frame handling, and the session (on a session shard) it is
 /// fed from. Private to the net library.
 ///
-/// Threads: enqueue(), close_with(), close_when_idle(), write_deferred() and wake() may be called
-/// from any thread (they hand over to the connection's loop); everything else runs on the loop.
+/// Threads: enqueue(), close_with(), close_when_idle(), end_session(), write_deferred() and wake()
+/// may be called from any thread (they hand over to the connection's loop); everything else runs
+/// on the loop.
 
 #include <array>
 #include <atomic>
@@ -33,6 +34,7 @@
 #include "net/loop_socket.hpp"
 #include "net/api_env.hpp"
 #include "net/outbound_queue.hpp"
+#include "net/session_registry.hpp"
 #include "net/stream_takeover.hpp"
 #include "net/wake_queue.hpp"
 #include "net/write_coalescer.hpp"
@@ -50,6 +52,7 @@ struct ws_options {
 };
 
 class ws_session : public closable,
+                   public revocable,
                    public deferred_writer,
                    public wakeable,
                    public keepalive_target,
@@ -65,10 +68,16 @@ public:
 
   /// Accepts the upgrade request and starts the session. `early`: bytes that came after the
   /// request in the same read (a client that did not wait for the 101); they are read first.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string early);
+  /// `session_id`: the SHA-256 of the session's token (session_registry).
+  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string early,
+           std::string session_id);
 
   /// Drain: closes with 1012 "service restart" (thread-safe).
   void close_when_idle() override;
+
+  /// The session ended (logout, expiry; thread-safe): frames are refused from now on (error
+  /// `unauthorized`), then the connection closes with 4002 "session ended".
+  void end_session() override;
 
   /// Reserves a slot in the outbound queue (thread-safe): outbound_queue_base::admit().
   actors::push_result admit(bool droppable) noexcept { return queue_.admit(droppable); }
@@ -209,6 +218,8 @@ private:
   std::shared_ptr<connection_registry> registry_;
   std::uint64_t registry_id_ = 0;
   std::string user_id_; ///< all a connection needs of its user
+  session_ticket session_ticket_;          ///< its place among the node's connections by session
+  std::atomic<bool> session_ended_{false}; ///< end_session() was called: frames are refused
   ws_options opts_;
   /// Gate, inbox, the loop's queue and the batch of the write in flight (outbound_queue.hpp).
   outbound_queue<outbound> queue_;
@@ -239,7 +250,7 @@ private:
 class ws_takeover : public stream_takeover {
 public:
   ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry, storage::user user,
-              ws_options opts);
+              std::string session_id, ws_options opts);
   void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
              boost::beast::http::request<boost::beast::http::string_body> req) override;
 
@@ -247,6 +258,7 @@ private:
   api_env& env_;
   std::shared_ptr<connection_registry> registry_;
   storage::user user_;
+  std::string session_id_;
   ws_options opts_;
 };
 

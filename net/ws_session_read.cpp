@@ -4,6 +4,8 @@
 // ws_session_write.cpp.
 #include "net/ws_session.hpp"
 
+#include <variant>
+
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
@@ -22,6 +24,13 @@ namespace {
 constexpr std::size_t kReadBytes = 16 * 1024;
 /// Full reads in a row before the loop's other connections get a turn.
 constexpr int kReadsPerTurn = 4;
+
+/// The clientId of a command frame (others have none).
+std::string_view client_id_of(const client_frame& f) noexcept {
+  if (f.type != client_frame::kind::command)
+    return {};
+  return std::visit([](const auto& c) -> std::string_view { return c.client_id; }, f.command);
+}
 
 char* read_buffer() noexcept {
   thread_local std::array<char, kReadBytes> buffer;
@@ -129,7 +138,10 @@ void ws_session::on_text(std::string_view text) {
   auto parsed = parse_client_frame(text, env_.chat.limits().max_resume_rooms);
   if (auto* err = std::get_if<frame_error>(&parsed))
     return send_error(err->error, err->message, err->client_id);
-  handle_frame(std::move(std::get<client_frame>(parsed)));
+  auto& frame = std::get<client_frame>(parsed);
+  if (session_ended_.load(std::memory_order_acquire)) // logout, expiry: nothing more is carried out
+    return send_error(error::unauthorized, "session ended", client_id_of(frame));
+  handle_frame(std::move(frame));
 }
 
 void ws_session::fail(std::uint16_t code, std::string_view why) {

@@ -107,8 +107,11 @@ integration() { # integration BINARY [FILE...] (the whole tests/integration/ wit
 #   realtime_thread_rule join/resume answered on the Redis strand after the connection
 #                      closed on its loop, the race this leg found first (its regression test)
 #   message_edit_delete, message_edit_delete_cluster: edits/deletes fanned out and replayed
+#   session_revocation a logout / expiry ends connections from the HTTP loop, the Redis strand and
+#                      the Pub/Sub bridge (session registry, closes dispatched onto each connection's loop)
 tsan_integration_files=(realtime_chat realtime_resume realtime_presence realtime_batch cluster_delivery admin
-                        cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster)
+                        cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster
+                        session_revocation)
 
 tsan_run() { # tsan_run NAME CMD...: CMD (a command or a function) under TSan, reports in tsan-reports/NAME
   local dir="$builds/tsan/tsan-reports/$1" rc=0

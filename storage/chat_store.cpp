@@ -180,6 +180,30 @@ void chat_store::delete_session(std::string token_hash, callback<bool> done) {
   });
 }
 
+void chat_store::session_users(std::vector<std::string> token_hashes,
+                               callback<std::vector<std::string>> done) {
+  if (token_hashes.empty() || !std::all_of(token_hashes.begin(), token_hashes.end(),
+                                           [](const std::string& h) { return is_well_formed_token(h); })) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  std::vector<std::string> argv;
+  argv.reserve(token_hashes.size() + 1);
+  argv.emplace_back("MGET");
+  for (auto& h : token_hashes)
+    argv.push_back(keys::session(h));
+  impl_->redis->command(std::move(argv), "MGET:sessions",
+                        [n = token_hashes.size(), done = std::move(done)](redis_reply r) {
+                          if (!r.is_array() || r.elements.size() != n)
+                            return done(detail::failure_of(r, "session_users"), {});
+                          std::vector<std::string> users;
+                          users.reserve(n);
+                          for (auto& e : r.elements)
+                            users.push_back(e.is_string() ? std::move(e.str) : std::string{});
+                          done(errc::ok, std::move(users));
+                        });
+}
+
 // -- rate limits -------------------------------------------------------------------------
 
 namespace {

@@ -186,6 +186,10 @@ public:
   /// Deletes a session (idempotent).
   void delete_session(std::string token_hash, callback<bool> done);
 
+  /// The user id of each session in `token_hashes` ("" for one that is unknown or expired), in
+  /// order: one MGET (the expiry check of live connections batches its sessions this way).
+  void session_users(std::vector<std::string> token_hashes, callback<std::vector<std::string>> done);
+
   // -- rate limits ------------------------------------------------------------------
 
   /// One fixed-window counter of a limit: its key (under `chat:ratelimit:`) and the hits a window

@@ -1,13 +1,13 @@
 // The client's state rules, without a browser: the web/js modules are plain ES modules.
 // (Dedupe by id, order by id, ack vs. message echo in either order, resume cursor, unread,
 // a message whose ack was lost, edits and deletes (idempotent, tombstones, the cursor's positions,
-// the frames and their HTTP fallback), backoff bounds, typing text.)
+// the frames and their HTTP fallback), backoff bounds, what a close code means, typing text.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../web/js/store.js';
 import { Sender } from '../../web/js/sender.js';
-import { backoffDelay, Live } from '../../web/js/live.js';
+import { backoffDelay, closeAction, Live } from '../../web/js/live.js';
 import { typingText, charCount } from '../../web/js/format.js';
 
 const msg = (id, from, text, roomId = '0') => ({ id, roomId, from, date: 1764103286, message: text });
@@ -295,6 +295,14 @@ test('typing text', () => {
   assert.equal(typingText(['Mary']), 'Mary is typing…');
   assert.equal(typingText(['Mary', 'Joe']), 'Mary and Joe are typing…');
   assert.equal(typingText(['Mary', 'Joe', 'Alex']), '3 people are typing…');
+});
+
+test('close codes: 4002 (session ended) means the login screen, never a reconnect; 1012 a fast reconnect', () => {
+  assert.equal(closeAction(4002), 'ended');
+  assert.equal(closeAction(4002, true), 'ended', 'a drain hint does not bring an ended session back');
+  assert.equal(closeAction(1012), 'drain');
+  assert.equal(closeAction(1006, true), 'drain');
+  for (const code of [1000, 1006, 4000, 4001, 4008]) assert.equal(closeAction(code), 'retry', `code ${code}`);
 });
 
 test('backoff: 500 ms → 20 s, jittered within [max(500, cap/2), cap]', () => {

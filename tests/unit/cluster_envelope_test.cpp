@@ -54,6 +54,29 @@ CAF_TEST(garbage_is_refused) {
   CAF_CHECK(!parse_envelope(R"({"type":5,"data":{}})").has_value());
 }
 
+CAF_TEST(session_end_round_trip) {
+  // The end of a session names it by the token's hash; `to` is empty, so a node of an earlier
+  // version (which delivers user events to `to` only) ignores it.
+  const std::string hash(64, 'a');
+  auto e = parse_envelope(session_end_envelope("n1", hash, ""));
+  CAF_REQUIRE(e.has_value());
+  CAF_CHECK_EQUAL(e->server_id, "n1");
+  CAF_CHECK_EQUAL(e->type, "session.ended");
+  CAF_CHECK_EQUAL(e->action, "end_session");
+  CAF_CHECK_EQUAL(e->session_id, hash);
+  CAF_CHECK_EQUAL(e->user_id, "");
+  CAF_CHECK(e->to.empty());
+  CAF_CHECK_EQUAL(e->data, "{}");
+  auto all = parse_envelope(session_end_envelope("n1", "", "42")); // every session of user 42
+  CAF_REQUIRE(all.has_value());
+  CAF_CHECK_EQUAL(all->session_id, "");
+  CAF_CHECK_EQUAL(all->user_id, "42");
+  auto other = parse_envelope(user_event_envelope("n1", "room.joined", "follow", "7", {"3"}, "{}", 5));
+  CAF_REQUIRE(other.has_value());
+  CAF_CHECK_EQUAL(other->session_id, "");
+  CAF_CHECK_EQUAL(other->user_id, "");
+}
+
 CAF_TEST(own_envelopes_are_known_by_their_first_bytes) {
   // The bridge skips a payload that starts with its prefix without parsing it: every envelope a
   // node writes must start with it, and no other node's may.
@@ -64,6 +87,7 @@ CAF_TEST(own_envelopes_are_known_by_their_first_bytes) {
   auto starts = [&](const std::string& text) { return text.compare(0, prefix.size(), prefix) == 0; };
   CAF_CHECK(starts(signal_envelope("node-1", "typing", "3", "{}")));
   CAF_CHECK(starts(user_event_envelope("node-1", "room.joined", "follow", "7", {"3"}, "{}", 5)));
+  CAF_CHECK(starts(session_end_envelope("node-1", std::string(64, 'a'), "")));
   CAF_CHECK(!starts(signal_envelope("node-10", "typing", "3", "{}")));
   CAF_CHECK(!starts(signal_envelope("node-", "typing", "3", "{}")));
   CAF_CHECK(!starts(R"({"serverId":"node-1"})")); // not an envelope we wrote: parsed as usual

@@ -259,6 +259,7 @@ function endSession() {
 }
 
 $('#logout').addEventListener('click', async () => {
+  live.stop(); // first: the server ends this session's connections (close 4002), which is no news here
   try { await api.logout(); } catch { /* signed out locally anyway */ }
   history.replaceState(null, '', '#');
   endSession();

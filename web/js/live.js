@@ -1,6 +1,7 @@
 // The real-time connection (docs/protocol.md §2): one WebSocket to /ws on this origin, with
 // reconnect (exponential backoff 500 ms → 20 s with jitter), `resume` as the first frame of every
-// connection, an application-level ping watchdog, and fast reconnect on drain (close 1012).
+// connection, an application-level ping watchdog, fast reconnect on drain (close 1012), and none
+// once the session ended (close 4002: logout elsewhere, expiry): the login screen instead.
 //
 // Emits (EventTarget):
 //   'status'  detail {state: 'connecting'|'open'|'reconnecting'|'stopped', attempt, retryAt, first}
@@ -15,6 +16,17 @@ const CONNECT_TIMEOUT = 10000;
 const PING_AFTER = 25000; // silent this long → send a ping
 const DEAD_AFTER = 40000; // silent this long → the connection is dead
 const HEALTHY_AFTER = 10000; // open this long → backoff starts again from the minimum
+export const SESSION_ENDED = 4002; // the server ended the session (docs/protocol.md §2.5)
+
+/**
+ * What a close means for the next step: 'ended' (the session is over: no reconnect, sign in again),
+ * 'drain' (the node restarts: reconnect at once), or 'retry' (reconnect with backoff).
+ */
+export function closeAction(code, drainHint = false) {
+  if (code === SESSION_ENDED) return 'ended';
+  if (code === 1012 || drainHint) return 'drain';
+  return 'retry';
+}
 
 export function backoffDelay(attempt, random = Math.random) {
   const cap = Math.min(MAX_DELAY, MIN_DELAY * 2 ** attempt);
@@ -169,9 +181,15 @@ export class Live extends EventTarget {
     // The code an open connection closed with; a failed attempt (never opened, always 1006) does not
     // overwrite it, so a drain's 1012 stays visible while the first retry hits the stopped node.
     if (opened) this.lastCloseCode = code;
-    const drain = code === 1012 || this.drainHint;
+    const action = closeAction(code, this.drainHint);
     this.drainHint = false;
-    if (drain) {
+    if (action === 'ended') {
+      // Logged out (here or in another tab), the session expired: a reconnect would only be refused.
+      this.stop();
+      this.dispatchEvent(new CustomEvent('unauthorized'));
+      return;
+    }
+    if (action === 'drain') {
       // Planned restart of this node: come back right away (jitter ≤ 1 s spreads the herd).
       this.setState('reconnecting', { retryAt: Date.now() });
       this.retryTimer = setTimeout(() => this.connect(), Math.random() * 1000);
