@@ -60,6 +60,9 @@ struct server_options {
   std::vector<std::string> allowed_origins; ///< empty = same-origin only (Origin host must equal Host)
   unsigned login_attempts_per_minute = 10;  ///< per username and per client address
   unsigned messages_per_10s = 50;           ///< per user, HTTP sends
+  /// Live connections (WebSocket + SSE) of one user on all nodes together; more: 429
+  /// too_many_connections before the upgrade. 0 = no limit.
+  unsigned max_connections_per_user = 20;
   std::chrono::seconds session_ttl = storage::store_options{}.session_ttl; ///< Max-Age of the session cookie
   std::chrono::seconds request_timeout{30};         ///< per read / write of one request
   live_options live;                                ///< WebSocket and SSE

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "net/api_env.hpp"
+#include "net/connection_slot.hpp"
 #include "net/sse_cursor.hpp"
 #include "storage/chat_store.hpp"
 
@@ -11,10 +12,13 @@ namespace chat::net {
 
 class stream_takeover;
 
-/// The `/ws` transport for an authenticated user; `batch`: several events per WebSocket message.
-std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, bool batch);
+/// The `/ws` transport for an authenticated user; `batch`: several events per WebSocket message;
+/// `slot`: the user's connection slot it holds until it finishes (null: no limit).
+std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, bool batch,
+                                                  connection_slot_ptr slot = nullptr);
 
-/// The `/stream` transport for an authenticated user, resuming from `Last-Event-ID`.
-std::shared_ptr<stream_takeover> make_sse_takeover(api_env& env, storage::user user, sse_cursor resume);
+/// The `/stream` transport for an authenticated user, resuming from `Last-Event-ID`; `slot` as above.
+std::shared_ptr<stream_takeover> make_sse_takeover(api_env& env, storage::user user, sse_cursor resume,
+                                                   connection_slot_ptr slot = nullptr);
 
 } // namespace chat::net
