@@ -96,10 +96,10 @@ void api_service::open_stream(const exchange_ptr& ex) {
       });
     env_.store.acquire_connection(
       x->user()->id, limit,
-      [on_slot = std::move(on_slot), &store = env_.store, user_id = x->user()->id](storage::errc e, std::string id) {
+      [on_slot = std::move(on_slot), &store = env_.store, user_id = x->user()->id](storage::errc e, std::uint64_t id) {
         connection_slot_ptr slot;
         if (e == storage::errc::ok)
-          slot = std::make_shared<connection_slot>(store, user_id, std::move(id));
+          slot = std::make_shared<connection_slot>(store, user_id, id);
         on_slot(e, std::move(slot));
       });
   });

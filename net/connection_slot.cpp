@@ -4,11 +4,11 @@
 
 namespace chat::net {
 
-connection_slot::connection_slot(storage::chat_store& store, std::string user_id, std::string slot)
-  : store_(store), user_id_(std::move(user_id)), slot_(std::move(slot)) {}
+connection_slot::connection_slot(storage::chat_store& store, std::string user_id, std::uint64_t slot)
+  : store_(store), user_id_(std::move(user_id)), slot_(slot) {}
 
 connection_slot::~connection_slot() {
-  store_.release_connection(std::move(user_id_), std::move(slot_));
+  store_.release_connection(std::move(user_id_), slot_);
 }
 
 } // namespace chat::net

@@ -249,14 +249,14 @@ public:
 
   /// Takes one of `user_id`'s `limit` connection slots (limit > 0): errc::too_many_connections when
   /// the user holds `limit` slots on live nodes (a slot of a node whose heartbeat key expired does
-  /// not count; the node's reaper deletes it). On success the slot's id, for release_connection().
-  /// Slots live in `chat:user:{id}:conns` (slot id → server id), indexed per node in
-  /// `chat:node:{serverId}:conn_users`.
-  void acquire_connection(std::string user_id, unsigned limit, callback<std::string> done);
+  /// not count; the node's reaper deletes it). On success the slot's number, for release_connection()
+  /// (the slot id in Redis is "<server id>/<random per process>/<number>"). Slots live in
+  /// `chat:user:{id}:conns` (slot id → server id), indexed per node in `chat:node:{serverId}:conn_users`.
+  void acquire_connection(std::string user_id, unsigned limit, callback<std::uint64_t> done);
 
   /// Frees a slot (the connection closed). Never fails for the caller: a release Redis did not
   /// confirm is retried before the next acquire or release of this node.
-  void release_connection(std::string user_id, std::string slot);
+  void release_connection(std::string user_id, std::uint64_t slot);
 
   /// Frees the slots this server id held in an earlier life (a restart with the same id); the
   /// number of slots freed.

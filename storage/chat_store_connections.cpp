@@ -7,7 +7,7 @@
 // whose heartbeat key is gone does not count even before it is reaped.
 #include "storage/chat_store.hpp"
 
-#include <cstdio>
+#include <string>
 
 #include "storage/chat_store_impl.hpp"
 #include "storage/key_schema.hpp"
@@ -99,41 +99,40 @@ void retry_releases(const std::shared_ptr<script_runner>& scripts, const std::sh
 
 } // namespace
 
-void chat_store::acquire_connection(std::string user_id, unsigned limit, callback<std::string> done) {
+void chat_store::acquire_connection(std::string user_id, unsigned limit, callback<std::uint64_t> done) {
   if (!is_valid_user_id(user_id) || limit == 0) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }
   auto& slots = impl_->slots;
   retry_releases(impl_->scripts, slots, impl_->opts.server_id);
-  char number[24];
-  std::snprintf(number, sizeof number, "%llu", static_cast<unsigned long long>(slots->next.fetch_add(1)));
-  std::string slot = slots->prefix + number;
+  const std::uint64_t number = slots->next.fetch_add(1);
+  std::string slot = slots->prefix + std::to_string(number);
   auto args = std::vector<std::string>{user_id, slot, impl_->opts.server_id, std::to_string(limit)};
   impl_->scripts->run(
     acquire_script, {}, std::move(args),
-    [done = std::move(done), scripts = impl_->scripts, slots, server_id = impl_->opts.server_id,
-     user_id, slot](redis_reply r) mutable {
+    [done = std::move(done), slots, user_id, slot, number](redis_reply r) mutable {
       if (detail::tagged(r, "ok")) {
-        done(errc::ok, std::move(slot));
+        done(errc::ok, number);
       } else if (detail::tagged(r, "full")) {
-        done(errc::too_many_connections, {});
+        done(errc::too_many_connections, 0);
       } else {
         // The script may have run although its reply was lost: the slot is released to be sure.
         if (r.is_io_error()) {
           std::lock_guard<std::mutex> lock{slots->mutex};
           slots->unconfirmed.emplace_back(std::move(user_id), std::move(slot));
         }
-        done(detail::failure_of(r, "conn_acquire"), {});
+        done(detail::failure_of(r, "conn_acquire"), 0);
       }
     });
 }
 
-void chat_store::release_connection(std::string user_id, std::string slot) {
-  if (!is_valid_user_id(user_id) || slot.empty())
+void chat_store::release_connection(std::string user_id, std::uint64_t slot) {
+  if (!is_valid_user_id(user_id) || slot == 0)
     return;
   retry_releases(impl_->scripts, impl_->slots, impl_->opts.server_id);
-  send_release(impl_->scripts, impl_->slots, impl_->opts.server_id, std::move(user_id), std::move(slot));
+  send_release(impl_->scripts, impl_->slots, impl_->opts.server_id, std::move(user_id),
+               impl_->slots->prefix + std::to_string(slot));
 }
 
 void chat_store::reset_connections(callback<std::int64_t> done) {
