@@ -248,8 +248,8 @@ public:
   // -- live connections per user (cluster-wide) ----------------------------------------
 
   /// Takes one of `user_id`'s `limit` connection slots (limit > 0): errc::too_many_connections when
-  /// the user holds `limit` slots on live nodes (a slot of a node whose heartbeat key expired does
-  /// not count; the node's reaper deletes it). On success the slot's number, for release_connection()
+  /// the user holds `limit` slots on live nodes (a slot of another node whose heartbeat key expired,
+  /// or was not written yet, does not count; the reaper deletes a dead node's slots). On success the slot's number, for release_connection()
   /// (the slot id in Redis is "<server id>/<random per process>/<number>"). Slots live in
   /// `chat:user:{id}:conns` (slot id → server id), indexed per node in `chat:node:{serverId}:conn_users`.
   void acquire_connection(std::string user_id, unsigned limit, callback<std::uint64_t> done);
