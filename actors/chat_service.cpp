@@ -23,6 +23,9 @@ std::error_code from_store(storage::errc e) noexcept {
     case storage::errc::forbidden: return error::forbidden;
     case storage::errc::conflict: return error::conflict;
     case storage::errc::invalid: return error::bad_request;
+    case storage::errc::rate_limited: return error::rate_limited;
+    case storage::errc::too_many_rooms: return error::too_many_rooms;
+    case storage::errc::too_many_connections: return error::too_many_connections;
     case storage::errc::internal: break;
   }
   return error::internal;

@@ -242,6 +242,19 @@ std::vector<option> make_table() {
         .describe("Failed logins allowed per client address (whatever the username) per minute (429 above)."));
   add(opt("messages-per-10s", t::uint).range(1, 1000000).meta("N")
         .bind(&cfg::server, &srv::messages_per_10s).describe("Messages a user may send per 10 seconds (429 above)."));
+  // (issue 20.4: connections, channel creations and rooms per user)
+  add(opt("max-connections-per-user", t::uint).range(0, 1000000).meta("N")
+        .bind(&cfg::server, &srv::max_connections_per_user)
+        .describe("Live connections (WebSocket and SSE) one user may hold on all nodes together; one more is "
+                  "refused before the upgrade with 429 `too_many_connections` (0 = no limit)."));
+  add(opt("channel-creations-per-hour", t::uint).range(0, 1000000).meta("N")
+        .bind(&cfg::store, &store::channel_creations_per_hour)
+        .describe("Channels a user may create in any 60 minutes (admins: no limit); one more is 429 "
+                  "`rate_limited` with Retry-After (0 = no limit)."));
+  add(opt("max-rooms-per-user", t::uint).range(0, 1000000).meta("N")
+        .bind(&cfg::store, &store::max_rooms_per_user)
+        .describe("Rooms a user may be in besides General (channels and DMs); creating or joining a channel or "
+                  "opening a DM beyond it is 403 `too_many_rooms` (a DM someone else opens always arrives; 0 = no limit)."));
   // -- timeouts
   add(opt("session-ttl", t::duration).range(1, 365 * kDay).meta("DURATION")
         .bind(&cfg::store, &store::session_ttl).also(&cfg::server, &srv::session_ttl)

@@ -187,6 +187,18 @@ struct node::impl {
 
   void finish_bootstrap() {
     if (stopping) return;
+    // Nor its connection slots (--max-connections-per-user); then presence.
+    store->reset_connections([this](storage::errc e, std::int64_t freed) {
+      on_strand([this, e, freed] {
+        if (stopping) return;
+        if (e != storage::errc::ok) return retry(1000ms);
+        if (freed > 0) log::info("connection_slots_reset", {{"freed", freed}});
+        reset_presence();
+      });
+    });
+  }
+
+  void reset_presence() {
     // A restart with the same server id must not resurrect the presence of its previous life.
     presence->reset_node([this](storage::errc e, std::int64_t gone) {
       on_strand([this, e, gone] {

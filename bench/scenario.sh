@@ -45,13 +45,15 @@ redis_pid=$!
 for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 redis-cli -p "$redis_port" flushall >/dev/null
 
-start_nodes() { # start_nodes COUNT
+start_nodes() { # start_nodes COUNT [EXTRA CHATNODE OPTIONS...]
   ulimit -n "$(ulimit -Hn)"
-  for i in $(seq 1 "$1"); do
+  local count="$1"
+  shift
+  for i in $(seq 1 "$count"); do
     local cmd=("$build/app/chatnode" --bind 127.0.0.1 --port "2818$i" --internal-port "2918$i"
       --redis-url "redis://127.0.0.1:$redis_port/0" --server-id "bench-$i"
       --messages-per-10s 1000000 --login-attempts-per-minute 1000000 --bcrypt-cost 4
-      --log-level warn ${CHAT_BENCH_NODE_ARGS:-})
+      --log-level warn "$@" ${CHAT_BENCH_NODE_ARGS:-})
     if [[ "$i" == 1 && "${CHAT_BENCH_PERF:-0}" == 1 ]]; then
       perf record -F 499 -g -o "$out_dir/perf-$scenario.data" -- "${cmd[@]}" >"$out_dir/node-$i.log" 2>&1 &
     else
@@ -59,7 +61,7 @@ start_nodes() { # start_nodes COUNT
     fi
     pids+=($!)
   done
-  for i in $(seq 1 "$1"); do
+  for i in $(seq 1 "$count"); do
     for _ in $(seq 1 100); do
       curl -fs "http://127.0.0.1:2918$i/readyz" >/dev/null 2>&1 && break
       sleep 0.1
@@ -134,7 +136,8 @@ case "$scenario" in
       --source-addresses 127.0.0.2,127.0.0.3 --settle 120 --max-seconds 300 | tee -a "$result" ;;
   4)
     count="${2:?usage: bench/scenario.sh 4 CONNECTIONS}"
-    start_nodes 1
+    # 100 users hold every connection: no per-user connection limit here.
+    start_nodes 1 --max-connections-per-user 0
     # Source addresses: ~25,000 connections each stays inside one address's ephemeral ports.
     addrs=""
     for a in $(seq 2 $((count / 25000 + 2))); do addrs+="${addrs:+,}127.0.0.$a"; done

@@ -41,6 +41,16 @@ for _, n in ipairs(nodes) do
       end
     end
     redis.call('DEL', key)
+    -- its connection slots (storage/chat_store_connections.cpp) no longer count against any user
+    local ckey = 'chat:node:' .. n .. ':conn_users'
+    for _, uid in ipairs(redis.call('SMEMBERS', ckey)) do
+      local conns = 'chat:user:' .. uid .. ':conns'
+      local kv = redis.call('HGETALL', conns)
+      for i = 1, #kv, 2 do
+        if kv[i + 1] == n then redis.call('HDEL', conns, kv[i]) end
+      end
+    end
+    redis.call('DEL', ckey)
     redis.call('SREM', 'chat:nodes', n)
   end
 end

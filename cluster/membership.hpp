@@ -5,7 +5,8 @@
 /// `chat:node:{serverId}:alive` with a TTL of `ttl`, registers the node in `chat:nodes`, and reaps
 /// every other registered node whose alive key expired: its users leave `online_users` unless a
 /// live node still holds them, `user.disconnected` is published for each (tagged with this node's
-/// id), and the dead node is forgotten. A user held by a killed node is therefore offline everywhere
+/// id), the dead node's connection slots are freed (`chat:user:{id}:conns`, see
+/// chat_store::acquire_connection), and the dead node is forgotten. A user held by a killed node is therefore offline everywhere
 /// within `ttl + interval` (6 s + 2 s by default, under the 10 s promise).
 
 #include <chrono>

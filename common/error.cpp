@@ -6,7 +6,7 @@
 namespace chat {
 namespace {
 
-constexpr std::array<error_info, 14> table{{
+constexpr std::array<error_info, 16> table{{
   {"ok", "ok", 200},
   {"bad_json", "the body or frame must be a JSON object", 400},
   {"bad_request", "the request breaks a rule", 400},
@@ -16,6 +16,8 @@ constexpr std::array<error_info, 14> table{{
   {"forbidden", "not allowed", 403},
   {"not_found", "not found", 404},
   {"conflict", "name already taken", 409},
+  {"too_many_rooms", "you are in too many rooms; leave a channel first", 403},
+  {"too_many_connections", "too many open connections for this user; close one first", 429},
   {"payload_too_large", "the body is too large", 413},
   {"rate_limited", "too many requests; slow down", 429},
   {"overloaded", "the server is overloaded; nothing was stored, retry in a moment", 503},

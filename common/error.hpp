@@ -20,6 +20,8 @@ enum class error {
   forbidden,         ///< authenticated, but not allowed (403)
   not_found,         ///< unknown room, message, user or route (404)
   conflict,          ///< a unique name is taken (409)
+  too_many_rooms,    ///< the user is in --max-rooms-per-user rooms already (403)
+  too_many_connections, ///< the user has --max-connections-per-user live connections (429)
   payload_too_large, ///< a body over the limit (413)
   rate_limited,      ///< too many requests; retry later (429)
   overloaded,        ///< refused before Redis, which is too far behind; retry in a moment (503)

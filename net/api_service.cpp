@@ -1,7 +1,9 @@
 #include "net/api_service.hpp"
 
+#include "common/error.hpp"
 #include "metrics/log.hpp"
 #include "net/auth_middleware.hpp"
+#include "net/connection_slot.hpp"
 #include "net/replies.hpp"
 #include "net/request_guards.hpp"
 #include "net/sse_cursor.hpp"
@@ -84,18 +86,44 @@ void api_service::open_stream(const exchange_ptr& ex) {
     log::debug("stream_opened", {{"user", x->user()->id},
                                  {"transport", ws ? "ws" : "sse"},
                                  {"addr", x->request().remote_address}});
-    api_response res;
-    res.status = 101;
-    res.route = ws ? "/ws" : "/stream";
-    // The connection knows its session by the token's hash (never the token): its end closes it.
-    auto session_id = storage::hash_session_token(request_token(x->request()));
-    if (ws)
-      res.takeover = make_ws_takeover(env_, *x->user(), std::move(session_id), batch);
-    else
-      res.takeover = make_sse_takeover(env_, *x->user(), std::move(session_id),
-                                       parse_sse_cursor(x->request().last_event_id));
-    x->respond(std::move(res));
+    const auto limit = env_.opts.max_connections_per_user;
+    if (limit == 0)
+      return take_over(x, ws, batch, nullptr);
+    // One of the user's slots (cluster-wide) before the upgrade. The slot gets its owner on the
+    // Redis strand already, so it is released whatever happens to the exchange afterwards.
+    auto on_slot = x->resume<storage::errc, connection_slot_ptr>(
+      [this, x, ws, batch](storage::errc e, connection_slot_ptr slot) {
+        if (e == storage::errc::too_many_connections) {
+          env_.metrics.rate_limited("connections").Increment();
+          return reply_error(*x, env_.metrics, error::too_many_connections);
+        }
+        if (e != storage::errc::ok)
+          return reply_store_error(*x, env_.metrics, e, "conn_acquire");
+        take_over(x, ws, batch, std::move(slot));
+      });
+    env_.store.acquire_connection(
+      x->user()->id, limit,
+      [on_slot = std::move(on_slot), &store = env_.store, user_id = x->user()->id](storage::errc e, std::uint64_t id) {
+        connection_slot_ptr slot;
+        if (e == storage::errc::ok)
+          slot = std::make_shared<connection_slot>(store, user_id, id);
+        on_slot(e, std::move(slot));
+      });
   });
+}
+
+void api_service::take_over(const exchange_ptr& x, bool ws, bool batch, connection_slot_ptr slot) {
+  api_response res;
+  res.status = 101;
+  res.route = ws ? "/ws" : "/stream";
+  // The connection knows its session by the token's hash (never the token): its end closes it.
+  auto session_id = storage::hash_session_token(request_token(x->request()));
+  if (ws)
+    res.takeover = make_ws_takeover(env_, *x->user(), std::move(session_id), batch, std::move(slot));
+  else
+    res.takeover = make_sse_takeover(env_, *x->user(), std::move(session_id),
+                                     parse_sse_cursor(x->request().last_event_id), std::move(slot));
+  x->respond(std::move(res));
 }
 
 void api_service::not_routed(const exchange_ptr& ex) {

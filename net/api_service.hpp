@@ -6,6 +6,7 @@
 #include "net/admin_handlers.hpp"
 #include "net/api_env.hpp"
 #include "net/auth_handlers.hpp"
+#include "net/connection_slot.hpp"
 #include "net/message_handlers.hpp"
 #include "net/request_handler.hpp"
 #include "net/room_handlers.hpp"
@@ -29,6 +30,9 @@ public:
 private:
   /// `GET /ws` and `GET /stream`: authenticates, then hands the connection to the transport.
   void open_stream(const exchange_ptr& ex);
+  /// Answers 101 and hands the connection (with the user's connection slot, null when unlimited)
+  /// to the transport.
+  void take_over(const exchange_ptr& x, bool ws, bool batch, connection_slot_ptr slot);
 
   /// Answers a request the router does not know: static file, or 404.
   void not_routed(const exchange_ptr& ex);

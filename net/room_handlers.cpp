@@ -2,7 +2,9 @@
 
 #include "net/live_common.hpp"
 
+#include "common/error.hpp"
 #include "net/auth_middleware.hpp"
+#include "net/channel_query.hpp"
 #include "net/json.hpp"
 #include "net/json_views.hpp"
 #include "net/replies.hpp"
@@ -52,7 +54,7 @@ void room_handlers::do_create_dm(const exchange_ptr& ex) {
     const auto& self = x->user()->id;
     if (a != self && b != self)
       return reply_error(*x, env_.metrics, 403, "forbidden", "you must be one of the two users");
-    env_.store.create_dm(std::move(a), std::move(b),
+    env_.store.create_dm(std::move(a), std::move(b), self,
                          x->resume<errc, storage::dm_result>([this, x](errc e, storage::dm_result r) {
                            if (e != errc::ok)
                              return reply_store_error(*x, env_.metrics, e, "create_dm");
@@ -88,6 +90,12 @@ void room_handlers::do_create_channel(const exchange_ptr& ex) {
       x->resume<errc, storage::channel_info>([this, x](errc e, storage::channel_info c) {
         if (e == errc::conflict)
           return reply_error(*x, env_.metrics, 409, "conflict", "channel name already taken");
+        if (e == errc::rate_limited) {
+          env_.metrics.rate_limited("channel_creations").Increment();
+          return reply_error(*x, env_.metrics, error::rate_limited,
+                             "too many channels created in the last hour; retry later",
+                             std::chrono::seconds{c.retry_after});
+        }
         if (e != errc::ok)
           return reply_store_error(*x, env_.metrics, e, "create_channel");
         storage::room_summary created;
@@ -102,13 +110,20 @@ void room_handlers::do_create_channel(const exchange_ptr& ex) {
 
 void room_handlers::do_public_channels(const exchange_ptr& ex) {
   require_user(env_, ex, [this](const exchange_ptr& x) {
+    std::string why;
+    auto req = parse_channel_request(x->request().query, why);
+    if (!req)
+      return reply_bad_request(*x, env_.metrics, why);
     env_.store.public_channels(
-      x->user()->id, x->resume<errc, std::vector<storage::channel_info>>(
-                       [this, x](errc e, std::vector<storage::channel_info> channels) {
-                         if (e != errc::ok)
-                           return reply_store_error(*x, env_.metrics, e, "public_channels");
-                         x->respond(json_response(200, channels_json(channels)));
-                       }));
+      x->user()->id, req->page,
+      x->resume<errc, storage::channel_page>([this, x, legacy = req->legacy](errc e, storage::channel_page page) {
+        if (e == errc::invalid)
+          return reply_bad_request(*x, env_.metrics, "\"after\" is not a channel of this listing");
+        if (e != errc::ok)
+          return reply_store_error(*x, env_.metrics, e, "public_channels");
+        // Without paging parameters: the plain array of old clients (the first 1,000 by name).
+        x->respond(json_response(200, legacy ? channels_json(page.channels) : channel_page_json(page)));
+      }));
   });
 }
 

@@ -66,6 +66,9 @@ struct server_options {
   /// Failed logins per client address (any username) per minute.
   unsigned login_failures_per_address_per_minute = 30;
   unsigned messages_per_10s = 50;           ///< per user, HTTP sends
+  /// Live connections (WebSocket + SSE) of one user on all nodes together; more: 429
+  /// too_many_connections before the upgrade. 0 = no limit.
+  unsigned max_connections_per_user = 20;
   std::chrono::seconds session_ttl = storage::store_options{}.session_ttl; ///< Max-Age of the session cookie
   std::chrono::seconds request_timeout{30};         ///< per read / write of one request
   /// How often the sessions of the live connections are looked up in Redis (one MGET per 500

@@ -120,8 +120,8 @@ private:
 
 sse_session::sse_session(beast::tcp_stream&& stream, api_env& env,
                          std::shared_ptr<connection_registry> registry, storage::user user,
-                         sse_cursor resume)
-  : stream_(std::move(stream)), env_(env), registry_(std::move(registry)), user_(std::move(user)),
+                         sse_cursor resume, connection_slot_ptr slot)
+  : stream_(std::move(stream)), env_(env), registry_(std::move(registry)), slot_(std::move(slot)), user_(std::move(user)),
     resume_(std::move(resume)), queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport),
     keepalive_(stream_.get_executor()) {
   waker_ = env_.loop_of(stream_.get_executor()).waker.get();
@@ -338,6 +338,7 @@ void sse_session::finish(std::string_view reason) {
     env_.realtime->close_session(session_);
     session_ = {};
   }
+  slot_.reset(); // the user's connection slot is free again at once
   beast::error_code ignored;
   stream_.socket().close(ignored);
 }
@@ -345,20 +346,22 @@ void sse_session::finish(std::string_view reason) {
 // -- takeover ----------------------------------------------------------------------------------
 
 sse_takeover::sse_takeover(api_env& env, std::shared_ptr<connection_registry> registry,
-                           storage::user user, std::string session_id, sse_cursor resume)
+                           storage::user user, std::string session_id, sse_cursor resume,
+                           connection_slot_ptr slot)
   : env_(env), registry_(std::move(registry)), user_(std::move(user)), session_id_(std::move(session_id)),
-    resume_(std::move(resume)) {}
+    resume_(std::move(resume)), slot_(std::move(slot)) {}
 
 void sse_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer,
                          http::request<http::string_body> req) {
-  std::make_shared<sse_session>(std::move(stream), env_, registry_, std::move(user_), std::move(resume_))
+  std::make_shared<sse_session>(std::move(stream), env_, registry_, std::move(user_), std::move(resume_),
+                                std::move(slot_))
     ->run(req.version(), std::move(session_id_));
 }
 
 std::shared_ptr<stream_takeover> make_sse_takeover(api_env& env, storage::user user, std::string session_id,
-                                                   sse_cursor resume) {
+                                                   sse_cursor resume, connection_slot_ptr slot) {
   return std::make_shared<sse_takeover>(env, env.registry, std::move(user), std::move(session_id),
-                                        std::move(resume));
+                                        std::move(resume), std::move(slot));
 }
 
 } // namespace chat::net

@@ -24,6 +24,7 @@
 
 #include "actors/frame.hpp"
 #include "net/connection_registry.hpp"
+#include "net/connection_slot.hpp"
 #include "net/api_env.hpp"
 #include "net/outbound_queue.hpp"
 #include "net/session_registry.hpp"
@@ -40,8 +41,10 @@ class sse_session : public closable,
                     private outbound_hooks,
                     public std::enable_shared_from_this<sse_session> {
 public:
+  /// `slot`: the user's connection slot (null: no limit), freed when the stream finishes.
   sse_session(boost::beast::tcp_stream&& stream, api_env& env,
-              std::shared_ptr<connection_registry> registry, storage::user user, sse_cursor resume);
+              std::shared_ptr<connection_registry> registry, storage::user user, sse_cursor resume,
+              connection_slot_ptr slot = nullptr);
   ~sse_session() override;
 
   sse_session(const sse_session&) = delete;
@@ -137,6 +140,7 @@ private:
   api_env& env_;
   std::shared_ptr<connection_registry> registry_;
   std::uint64_t registry_id_ = 0;
+  connection_slot_ptr slot_; ///< freed in finish()
   storage::user user_;
   sse_cursor cursor_;  ///< the position of every room written so far (loop only)
   sse_cursor resume_;
@@ -159,7 +163,7 @@ private:
 class sse_takeover : public stream_takeover {
 public:
   sse_takeover(api_env& env, std::shared_ptr<connection_registry> registry, storage::user user,
-               std::string session_id, sse_cursor resume);
+               std::string session_id, sse_cursor resume, connection_slot_ptr slot);
   void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
              boost::beast::http::request<boost::beast::http::string_body> req) override;
 
@@ -169,6 +173,7 @@ private:
   storage::user user_;
   std::string session_id_;
   sse_cursor resume_;
+  connection_slot_ptr slot_;
 };
 
 } // namespace chat::net

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "net/api_env.hpp"
+#include "net/connection_slot.hpp"
 #include "net/sse_cursor.hpp"
 #include "storage/chat_store.hpp"
 
@@ -13,12 +14,14 @@ namespace chat::net {
 class stream_takeover;
 
 /// The `/ws` transport for an authenticated user; `batch`: several events per WebSocket message.
-/// `session_id`: the SHA-256 of the session's token (its end closes the connection).
+/// `session_id`: the SHA-256 of the session's token (its end closes the connection); `slot`: the
+/// user's connection slot it holds until it finishes (null: no limit).
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
-                                                  bool batch);
+                                                  bool batch, connection_slot_ptr slot = nullptr);
 
-/// The `/stream` transport for an authenticated user, resuming from `Last-Event-ID`.
+/// The `/stream` transport for an authenticated user, resuming from `Last-Event-ID`; `session_id`
+/// and `slot` as above.
 std::shared_ptr<stream_takeover> make_sse_takeover(api_env& env, storage::user user, std::string session_id,
-                                                   sse_cursor resume);
+                                                   sse_cursor resume, connection_slot_ptr slot = nullptr);
 
 } // namespace chat::net

@@ -38,8 +38,8 @@ constexpr auto transport = metrics::transport::ws;
 
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
-                       ws_options opts)
-  : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), registry_(std::move(registry)), user_id_(std::move(user.id)),
+                       ws_options opts, connection_slot_ptr slot)
+  : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), registry_(std::move(registry)), slot_(std::move(slot)), user_id_(std::move(user.id)),
     opts_(opts), queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport) {
   // The loop the listener put this connection on: its waker and pacing timer.
   auto& loop = env_.loop_of(ex_);
@@ -284,25 +284,27 @@ void ws_session::finish(std::string_view reason) {
     env_.realtime->close_session(session_);
     session_ = {};
   }
+  slot_.reset(); // the user's connection slot is free again at once
 }
 
 // -- takeover --------------------------------------------------------------------------------
 
 ws_takeover::ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry,
-                         storage::user user, std::string session_id, ws_options opts)
+                         storage::user user, std::string session_id, ws_options opts,
+                         connection_slot_ptr slot)
   : env_(env), registry_(std::move(registry)), user_(std::move(user)), session_id_(std::move(session_id)),
-    opts_(opts) {}
+    opts_(opts), slot_(std::move(slot)) {}
 
 void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer buffer,
                         http::request<http::string_body> req) {
-  std::make_shared<ws_session>(std::move(stream), env_, registry_, std::move(user_), opts_)
+  std::make_shared<ws_session>(std::move(stream), env_, registry_, std::move(user_), opts_, std::move(slot_))
     ->run(std::move(req), beast::buffers_to_string(buffer.data()), std::move(session_id_));
 }
 
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
-                                                  bool batch) {
+                                                  bool batch, connection_slot_ptr slot) {
   return std::make_shared<ws_takeover>(env, env.registry, std::move(user), std::move(session_id),
-                                       ws_options{batch});
+                                       ws_options{batch}, std::move(slot));
 }
 
 } // namespace chat::net

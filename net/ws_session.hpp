@@ -30,6 +30,7 @@
 #include "actors/frame.hpp"
 #include "actors/session_shard.hpp"
 #include "net/connection_registry.hpp"
+#include "net/connection_slot.hpp"
 #include "net/keepalive.hpp"
 #include "net/loop_socket.hpp"
 #include "net/api_env.hpp"
@@ -59,8 +60,10 @@ class ws_session : public closable,
                    private outbound_hooks,
                    public std::enable_shared_from_this<ws_session> {
 public:
+  /// `slot`: the user's connection slot (null: no limit), freed when the connection finishes.
   ws_session(boost::beast::tcp_stream&& stream, api_env& env,
-             std::shared_ptr<connection_registry> registry, storage::user user, ws_options opts);
+             std::shared_ptr<connection_registry> registry, storage::user user, ws_options opts,
+             connection_slot_ptr slot = nullptr);
   ~ws_session() override;
 
   ws_session(const ws_session&) = delete;
@@ -217,6 +220,7 @@ private:
   api_env& env_;
   std::shared_ptr<connection_registry> registry_;
   std::uint64_t registry_id_ = 0;
+  connection_slot_ptr slot_; ///< freed in finish()
   std::string user_id_; ///< all a connection needs of its user
   session_ticket session_ticket_;          ///< its place among the node's connections by session
   std::atomic<bool> session_ended_{false}; ///< end_session() was called: frames are refused
@@ -250,7 +254,7 @@ private:
 class ws_takeover : public stream_takeover {
 public:
   ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry, storage::user user,
-              std::string session_id, ws_options opts);
+              std::string session_id, ws_options opts, connection_slot_ptr slot);
   void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
              boost::beast::http::request<boost::beast::http::string_body> req) override;
 
@@ -260,6 +264,7 @@ private:
   storage::user user_;
   std::string session_id_;
   ws_options opts_;
+  connection_slot_ptr slot_;
 };
 
 } // namespace chat::net

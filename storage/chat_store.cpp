@@ -20,6 +20,9 @@ const char* to_string(errc e) noexcept {
     case errc::conflict: return "conflict";
     case errc::invalid: return "invalid";
     case errc::internal: return "internal";
+    case errc::rate_limited: return "rate_limited";
+    case errc::too_many_rooms: return "too_many_rooms";
+    case errc::too_many_connections: return "too_many_connections";
   }
   return "internal";
 }
@@ -73,6 +76,8 @@ chat_store::chat_store(std::shared_ptr<redis_client> redis, store_options opts) 
     std::abort();
   }
   impl_ = std::make_unique<impl>(std::move(redis), std::move(opts));
+  // Slot ids of this process (chat_store_connections.cpp): unique across the restarts of a server id.
+  impl_->slots->prefix = impl_->opts.server_id + "/" + new_session_token().substr(0, 16) + "/";
 }
 
 chat_store::~chat_store() = default;

@@ -31,6 +31,9 @@ enum class errc {
   invalid,     ///< the request breaks a rule the store checks (HTTP 400)
   internal,    ///< Redis answered something this code does not expect (HTTP 500, logged)
   overloaded,  ///< refused before reaching Redis, which is too far behind; retry soon (HTTP 503)
+  rate_limited,         ///< a per-user limit over time (channel creations per hour) (HTTP 429)
+  too_many_rooms,       ///< the user is in store_options::max_rooms_per_user rooms already (HTTP 403)
+  too_many_connections, ///< the user holds its limit of live connections (HTTP 429)
 };
 
 /// Stable lower-case name of an errc ("unavailable", "not_found", …).
@@ -74,6 +77,21 @@ struct channel_info {
   std::string name;
   std::int64_t members = 0;
   bool joined = false;
+  /// create_channel refused with errc::rate_limited: seconds until the user may create one again.
+  std::int64_t retry_after = 0;
+};
+
+/// Which public channels a GET /rooms/public asks for: in order of lower-cased name, then id.
+struct channel_page_query {
+  std::int64_t limit = 50;  ///< rows (1..1000)
+  std::string after;        ///< id of the last channel of the previous page ("" = from the start)
+  std::string prefix;       ///< only names starting with it, case-insensitively ("" = all)
+};
+
+/// One page of public channels; `next` is the cursor of the following page ("" = this was the last).
+struct channel_page {
+  std::vector<channel_info> channels;
+  std::string next;
 };
 
 /// Result of POST /room: the DM and whether this call created it (then `show.room` is due).
@@ -129,6 +147,11 @@ struct store_options {
   /// waiting for its call) has waited longer than this: under overload a message fails fast instead of queueing without bound.
   /// Zero: never refuse.
   std::chrono::milliseconds max_queue_delay{500};
+  /// Rooms a user may be in besides General (channels and DMs); creating or joining a channel or
+  /// opening a DM beyond it is errc::too_many_rooms. A DM someone else opens is never refused. 0 = no limit.
+  unsigned max_rooms_per_user = 500;
+  /// Channels a user may create in any 60 minutes (admins: any number); errc::rate_limited above. 0 = no limit.
+  unsigned channel_creations_per_hour = 10;
 };
 
 class chat_store {
@@ -224,21 +247,46 @@ public:
   /// channel: its members). Unknown rooms are room_access::not_found.
   void check_access(std::string user_id, std::string room_id, callback<room_access> done);
 
-  /// Creates (or returns) the DM between two users; errc::not_found if either user is unknown,
-  /// errc::invalid if both ids are equal.
-  void create_dm(std::string user_a, std::string user_b, callback<dm_result> done);
+  /// Creates (or returns) the DM between two users, opened by `opener` (one of them);
+  /// errc::not_found if either user is unknown, errc::invalid if both ids are equal,
+  /// errc::too_many_rooms when the opener does not have it yet and is in max_rooms_per_user rooms
+  /// (the other user's count never refuses it).
+  void create_dm(std::string user_a, std::string user_b, std::string opener, callback<dm_result> done);
 
   /// Creates a public channel with `creator` as its first member; errc::conflict on a taken name.
+  /// Atomically with the creation: errc::rate_limited (with channel_info::retry_after) when a
+  /// non-admin creator made store_options::channel_creations_per_hour channels in the last hour,
+  /// errc::too_many_rooms when the creator is in max_rooms_per_user rooms.
   void create_channel(std::string name, std::string creator, callback<channel_info> done);
 
-  /// Every public channel, with member counts and whether `user_id` joined it.
-  void public_channels(std::string user_id, callback<std::vector<channel_info>> done);
+  /// One page of public channels, with member counts and whether `user_id` joined it; errc::invalid
+  /// when `q.after` is not a channel. (Keeps the name index `chat:channel_index` in step with
+  /// `chat:channels`, also for channels that nodes without the index created.)
+  void public_channels(std::string user_id, channel_page_query q, callback<channel_page> done);
 
-  /// Joins a public channel (idempotent); errc::not_found for unknown channels.
+  /// Joins a public channel (idempotent); errc::not_found for unknown channels, errc::too_many_rooms
+  /// when the user is not a member yet and in max_rooms_per_user rooms.
   void join_channel(std::string user_id, std::string room_id, callback<bool> done);
 
   /// Leaves a channel (idempotent); errc::invalid for General and DMs.
   void leave_channel(std::string user_id, std::string room_id, callback<bool> done);
+
+  // -- live connections per user (cluster-wide) ----------------------------------------
+
+  /// Takes one of `user_id`'s `limit` connection slots (limit > 0): errc::too_many_connections when
+  /// the user holds `limit` slots on live nodes (a slot of another node whose heartbeat key expired,
+  /// or was not written yet, does not count; the reaper deletes a dead node's slots). On success the slot's number, for release_connection()
+  /// (the slot id in Redis is "<server id>/<random per process>/<number>"). Slots live in
+  /// `chat:user:{id}:conns` (slot id → server id), indexed per node in `chat:node:{serverId}:conn_users`.
+  void acquire_connection(std::string user_id, unsigned limit, callback<std::uint64_t> done);
+
+  /// Frees a slot (the connection closed). Never fails for the caller: a release Redis did not
+  /// confirm is retried before the next acquire or release of this node.
+  void release_connection(std::string user_id, std::uint64_t slot);
+
+  /// Frees the slots this server id held in an earlier life (a restart with the same id); the
+  /// number of slots freed.
+  void reset_connections(callback<std::int64_t> done);
 
   // -- messages ------------------------------------------------------------------
 

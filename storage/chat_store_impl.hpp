@@ -4,12 +4,14 @@
 /// replies are in flight): they capture the shared runner and the metrics pointer only.
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "metrics/log.hpp"
@@ -20,6 +22,15 @@
 #include "storage/send_batcher.hpp"
 
 namespace chat::storage {
+
+/// This process's side of the per-user connection limit (chat_store_connections.cpp): slot ids and
+/// the releases Redis did not confirm yet. Shared with Redis callbacks.
+struct connection_slots {
+  std::string prefix;                    ///< "<server id>/<64 random bits, hex>/": this process's slot ids (set at construction)
+  std::atomic<std::uint64_t> next{1};    ///< the next slot number
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::string>> unconfirmed; ///< (user id, slot) to release again
+};
 
 struct chat_store::impl {
   impl(std::shared_ptr<redis_client> r, store_options o)
@@ -32,6 +43,7 @@ struct chat_store::impl {
   std::shared_ptr<send_batcher> sends; ///< every send_message goes through it
   std::mutex admin_mutex;
   std::vector<std::string> admin_names; ///< lower-case
+  std::shared_ptr<connection_slots> slots = std::make_shared<connection_slots>();
 };
 
 namespace detail {

@@ -12,8 +12,6 @@ namespace chat::storage {
 
 namespace {
 
-constexpr int max_public_channels = 1000;
-
 /// Order of a room list: General, then channels by name, then DMs by id.
 bool room_before(const room_summary& a, const room_summary& b) {
   auto rank = [](room_kind k) { return k == room_kind::general ? 0 : k == room_kind::channel ? 1 : 2; };
@@ -85,8 +83,8 @@ void chat_store::check_access(std::string user_id, std::string room_id, callback
                       });
 }
 
-void chat_store::create_dm(std::string user_a, std::string user_b, callback<dm_result> done) {
-  if (user_a == user_b) {
+void chat_store::create_dm(std::string user_a, std::string user_b, std::string opener, callback<dm_result> done) {
+  if (user_a == user_b || (opener != user_a && opener != user_b)) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }
@@ -101,9 +99,13 @@ void chat_store::create_dm(std::string user_a, std::string user_b, callback<dm_r
     log::error("dm_id_invariant_broken", {{"room", *room}});
     std::abort();
   }
-  impl_->scripts->run(scripts::create_dm, {}, {a, b, *room}, [done = std::move(done), id = *room](redis_reply r) {
+  impl_->scripts->run(scripts::create_dm, {},
+                      {a, b, *room, std::move(opener), std::to_string(impl_->opts.max_rooms_per_user)},
+                      [done = std::move(done), id = *room](redis_reply r) {
     if (detail::tagged(r, "not_found")) {
       done(errc::not_found, dm_result{});
+    } else if (detail::tagged(r, "too_many_rooms")) {
+      done(errc::too_many_rooms, dm_result{});
     } else if (detail::tagged(r, "ok") && r.elements.size() == 4 && r.elements[1].is_integer()) {
       dm_result out;
       out.room.id = id;
@@ -127,12 +129,20 @@ void chat_store::create_channel(std::string name, std::string creator, callback<
     return;
   }
   auto lower = to_lower_ascii(name);
-  impl_->scripts->run(scripts::create_channel, {}, {name, std::move(lower), std::move(creator)},
+  impl_->scripts->run(scripts::create_channel, {},
+                      {name, std::move(lower), std::move(creator), std::to_string(impl_->opts.channel_creations_per_hour),
+                       std::to_string(impl_->opts.max_rooms_per_user)},
                       [done = std::move(done), name](redis_reply r) {
                         if (detail::tagged(r, "conflict")) {
                           done(errc::conflict, channel_info{});
                         } else if (detail::tagged(r, "not_found")) {
                           done(errc::not_found, channel_info{});
+                        } else if (detail::tagged(r, "too_many_rooms")) {
+                          done(errc::too_many_rooms, channel_info{});
+                        } else if (detail::tagged(r, "rate_limited") && r.elements.size() == 2) {
+                          channel_info refused;
+                          refused.retry_after = std::max<std::int64_t>(1, std::strtoll(r.elements[1].str.c_str(), nullptr, 10));
+                          done(errc::rate_limited, std::move(refused));
                         } else if (detail::tagged(r, "ok") && r.elements.size() == 2) {
                           log::info("channel_created", {{"room", r.elements[1].str}});
                           done(errc::ok, channel_info{r.elements[1].str, name, 1, true});
@@ -142,27 +152,35 @@ void chat_store::create_channel(std::string name, std::string creator, callback<
                       });
 }
 
-void chat_store::public_channels(std::string user_id, callback<std::vector<channel_info>> done) {
+void chat_store::public_channels(std::string user_id, channel_page_query q, callback<channel_page> done) {
+  if (q.limit < 1 || q.limit > 1000 || (!q.after.empty() && classify_room_id(q.after) != room_kind::channel)) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
   impl_->scripts->run(
-    scripts::public_channels, {}, {std::move(user_id), std::to_string(max_public_channels)},
+    scripts::public_channels, {},
+    {std::move(user_id), std::to_string(q.limit), std::move(q.after), to_lower_ascii(q.prefix)},
     [done = std::move(done)](redis_reply r) {
-      if (!r.is_array()) {
+      if (detail::tagged(r, "bad_cursor")) {
+        done(errc::invalid, {});
+        return;
+      }
+      if (!detail::tagged(r, "ok") || r.elements.size() < 2 || !r.elements[1].is_string()) {
         done(detail::failure_of(r, "public_channels"), {});
         return;
       }
-      std::vector<channel_info> out;
-      for (const auto& e : r.elements) {
+      channel_page page;
+      page.next = r.elements[1].str;
+      for (std::size_t i = 2; i < r.elements.size(); ++i) {
+        const auto& e = r.elements[i];
         if (!e.is_array() || e.elements.size() != 4 || !e.elements[2].is_integer() || !e.elements[3].is_integer()) {
           done(detail::unexpected(r, "public_channels"), {});
           return;
         }
-        out.push_back(channel_info{e.elements[0].str, e.elements[1].str, e.elements[2].integer,
-                                   e.elements[3].integer == 1});
+        page.channels.push_back(channel_info{e.elements[0].str, e.elements[1].str, e.elements[2].integer,
+                                             e.elements[3].integer == 1});
       }
-      std::sort(out.begin(), out.end(), [](const channel_info& a, const channel_info& b) {
-        return a.name != b.name ? a.name < b.name : a.id < b.id;
-      });
-      done(errc::ok, std::move(out));
+      done(errc::ok, std::move(page));
     });
 }
 
@@ -171,12 +189,15 @@ void chat_store::join_channel(std::string user_id, std::string room_id, callback
     detail::fail_soon(*impl_->redis, std::move(done), errc::not_found);
     return;
   }
-  impl_->scripts->run(scripts::join_channel, {}, {std::move(user_id), std::move(room_id)},
+  impl_->scripts->run(scripts::join_channel, {},
+                      {std::move(user_id), std::move(room_id), std::to_string(impl_->opts.max_rooms_per_user)},
                       [done = std::move(done)](redis_reply r) {
                         if (r.text_is("ok"))
                           done(errc::ok, true);
                         else if (r.text_is("not_found"))
                           done(errc::not_found, false);
+                        else if (r.text_is("too_many_rooms"))
+                          done(errc::too_many_rooms, false);
                         else
                           done(detail::failure_of(r, "join_channel"), false);
                       });

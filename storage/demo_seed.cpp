@@ -98,7 +98,7 @@ void seed_demo(chat_store& store, password_hasher& hasher, std::function<void(bo
       seq->steps.push_back([st, ids, a, b](auto next) {
         const auto& ua = (*ids)[static_cast<std::size_t>(a)];
         const auto& ub = (*ids)[static_cast<std::size_t>(b)];
-        st->create_dm(ua, ub, [st, ids, a, b, next](errc e, dm_result dm) {
+        st->create_dm(ua, ub, ua, [st, ids, a, b, next](errc e, dm_result dm) {
           if (e != errc::ok) {
             next(false);
             return;

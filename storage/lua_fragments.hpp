@@ -200,6 +200,31 @@ local function merge_desc(a, b, n)
 end
 )lua";
 
+/// Room limits. rooms_full(uid, max): the user is in `max` rooms besides General already (max 0:
+/// never). index_channel(id, lower name): adds a channel to `chat:channel_index` (zset, score 0,
+/// member "<lower name>\0<id>": name order for GET /rooms/public); sync_channel_index(): indexes
+/// every channel of `chat:channels` when its size differs from `chat:channel_index:synced` (channels
+/// created by nodes that did not keep the index), so the index is complete before it is read.
+inline constexpr char kRoomLimits[] = R"lua(
+local function rooms_full(uid, max)
+  if max <= 0 then return false end
+  local key = 'user:' .. uid .. ':rooms'
+  return redis.call('SCARD', key) - redis.call('SISMEMBER', key, '0') >= max
+end
+local function index_channel(id, lower)
+  redis.call('ZADD', 'chat:channel_index', 0, lower .. '\0' .. id)
+end
+local function sync_channel_index()
+  local n = redis.call('SCARD', 'chat:channels')
+  if tonumber(redis.call('GET', 'chat:channel_index:synced') or '-1') == n then return end
+  for _, id in ipairs(redis.call('SMEMBERS', 'chat:channels')) do
+    local name = redis.call('GET', 'room:' .. id .. ':name')
+    if name then index_channel(id, string.lower(name)) end
+  end
+  redis.call('SET', 'chat:channel_index:synced', n)
+end
+)lua";
+
 /// The body of a room event script: the fragments every kind needs, then `body` (which checks,
 /// writes and ends with `return emit(kind, data)`). Built once, at start-up.
 inline std::string room_event_script(const char* body) {

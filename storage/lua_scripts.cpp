@@ -201,20 +201,45 @@ return access(ARGV[1], ARGV[2])
 )lua";
 const lua_script check_access{"check_access", check_access_body};
 
-// ARGV: a, b (a < b), room id "a:b". `added` = 2 when neither user had the DM before.
-const lua_script create_dm{"create_dm", R"lua(
-local a, b, room = ARGV[1], ARGV[2], ARGV[3]
+// ARGV: a, b (a < b), room id "a:b", opener (a or b), max rooms per user (0: none). `added` = 2
+// when neither user had the DM before. The opener must have room for it unless they have it already;
+// the other user's count never refuses it (nobody can lock someone out of DMs).
+const std::string create_dm_body = std::string{lua::kRoomLimits} + R"lua(
+local a, b, room, opener, max = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local na = redis.call('HGET', 'user:' .. a, 'username')
 local nb = redis.call('HGET', 'user:' .. b, 'username')
 if not na or not nb then return {'not_found'} end
+if redis.call('SISMEMBER', 'user:' .. opener .. ':rooms', room) == 0 and rooms_full(opener, max) then
+  return {'too_many_rooms'}
+end
 local added = redis.call('SADD', 'user:' .. a .. ':rooms', room) + redis.call('SADD', 'user:' .. b .. ':rooms', room)
 return {'ok', added, na, nb}
-)lua"};
+)lua";
+const lua_script create_dm{"create_dm", create_dm_body};
 
-// ARGV: name, lower(name), creator id. Skips ids already used by any named room or message zset.
-const lua_script create_channel{"create_channel", R"lua(
+// ARGV: name, lower(name), creator id, creations per hour (0: none), max rooms per user (0: none).
+// Skips ids already used by any named room or message zset. A non-admin creator's creations of the
+// last hour are logged in chat:user:{id}:channel_creations (zset: room id by time, ms); one over the
+// limit answers {'rate_limited', seconds until the oldest leaves the hour}.
+const std::string create_channel_body = std::string{lua::kRoomLimits} + R"lua(
 local name, lower, creator = ARGV[1], ARGV[2], ARGV[3]
+local per_hour, max_rooms = tonumber(ARGV[4]), tonumber(ARGV[5])
 if redis.call('EXISTS', 'user:' .. creator) == 0 then return {'not_found'} end
+local log = 'chat:user:' .. creator .. ':channel_creations'
+local limited = per_hour > 0 and redis.call('HGET', 'user:' .. creator, 'role') ~= 'admin'
+local now
+do
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+if limited then
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', string.format('%d', now - 3600000))
+  if redis.call('ZCARD', log) >= per_hour then
+    local oldest = tonumber(redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')[2])
+    return {'rate_limited', string.format('%d', math.max(1, math.ceil((oldest + 3600000 - now) / 1000)))}
+  end
+end
+if rooms_full(creator, max_rooms) then return {'too_many_rooms'} end
 local general = string.lower(redis.call('GET', 'room:0:name') or 'General')
 if lower == general or redis.call('HEXISTS', 'chat:channel_names', lower) == 1 then return {'conflict'} end
 local id
@@ -222,19 +247,48 @@ repeat
   id = tostring(redis.call('INCR', 'chat:room_seq'))
 until redis.call('EXISTS', 'room:' .. id .. ':name') == 0 and redis.call('EXISTS', 'room:' .. id) == 0
       and redis.call('SISMEMBER', 'chat:channels', id) == 0
+local before = redis.call('SCARD', 'chat:channels')
 redis.call('SET', 'room:' .. id .. ':name', name)
 redis.call('SADD', 'chat:channels', id)
 redis.call('HSET', 'chat:channel_names', lower, id)
 redis.call('SADD', 'room:' .. id .. ':members', creator)
 redis.call('SADD', 'user:' .. creator .. ':rooms', id)
+index_channel(id, lower)
+-- the index stays "synced" only if it was (a node without the index may have added channels)
+if tonumber(redis.call('GET', 'chat:channel_index:synced') or '-1') == before then
+  redis.call('SET', 'chat:channel_index:synced', before + 1)
+end
+if limited then
+  redis.call('ZADD', log, string.format('%d', now), id)
+  redis.call('PEXPIRE', log, 3600000)
+end
 return {'ok', id}
-)lua"};
+)lua";
+const lua_script create_channel{"create_channel", create_channel_body};
 
-const lua_script public_channels{"public_channels", R"lua(
-local uid, limit = ARGV[1], tonumber(ARGV[2])
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', 'chat:channels')) do
-  if #out >= limit then break end
+// ARGV: uid, limit, after (a channel id or ''), prefix (lower-case or ''). Channels by lower-case
+// name, then id, from chat:channel_index: the page after `after` (which must be a channel whose name
+// starts with the prefix: else {'bad_cursor'}), names starting with `prefix`.
+// → {'ok', next ('' = last page), {id, name, members, joined}…}
+const std::string public_channels_body = std::string{lua::kRoomLimits} + R"lua(
+local uid, limit, after, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+sync_channel_index()
+local min, max = '-', '+'
+if prefix ~= '' then min = '[' .. prefix; max = '(' .. prefix .. '\255' end
+if after ~= '' then
+  local n = redis.call('GET', 'room:' .. after .. ':name')
+  if not n or redis.call('SISMEMBER', 'chat:channels', after) == 0 then return {'bad_cursor'} end
+  local lower = string.lower(n)
+  if string.sub(lower, 1, #prefix) ~= prefix then return {'bad_cursor'} end
+  min = '(' .. lower .. '\0' .. after
+end
+local rows = redis.call('ZRANGEBYLEX', 'chat:channel_index', min, max, 'LIMIT', 0, limit + 1)
+local out = {'ok', ''}
+local last = ''
+for i, m in ipairs(rows) do
+  if i > limit then out[2] = last; break end
+  local id = string.sub(m, string.find(m, '\0', 1, true) + 1)
+  last = id
   local name = redis.call('GET', 'room:' .. id .. ':name')
   if name then
     local members = 'room:' .. id .. ':members'
@@ -242,16 +296,22 @@ for _, id in ipairs(redis.call('SMEMBERS', 'chat:channels')) do
   end
 end
 return out
-)lua"};
+)lua";
+const lua_script public_channels{"public_channels", public_channels_body};
 
-const lua_script join_channel{"join_channel", R"lua(
-local uid, room = ARGV[1], ARGV[2]
+// ARGV: uid, room, max rooms per user (0: none). Joining again is 'ok' whatever the count.
+const std::string join_channel_body = std::string{lua::kRoomLimits} + R"lua(
+local uid, room, max = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call('SISMEMBER', 'chat:channels', room) == 0 then return 'not_found' end
 if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'not_found' end
+if redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 0 and rooms_full(uid, max) then
+  return 'too_many_rooms'
+end
 redis.call('SADD', 'room:' .. room .. ':members', uid)
 redis.call('SADD', 'user:' .. uid .. ':rooms', room)
 return 'ok'
-)lua"};
+)lua";
+const lua_script join_channel{"join_channel", join_channel_body};
 
 const lua_script leave_channel{"leave_channel", R"lua(
 if redis.call('SISMEMBER', 'chat:channels', ARGV[2]) == 0 and

@@ -33,10 +33,10 @@ extern const lua_script rate_reserve;        ///< KEYS counters; ARGV window sec
 extern const lua_script rate_release;        ///< KEYS counters; ARGV how many of them to decrement (the rest are deleted) → 1
 extern const lua_script user_rooms;          ///< ARGV uid → {'ok',{id,name…}…} | {'not_found'}
 extern const lua_script check_access;        ///< ARGV uid, room → 'member' | 'forbidden' | 'not_found'
-extern const lua_script create_dm;           ///< ARGV a, b, room → {'ok',added,name_a,name_b} | {'not_found'}
-extern const lua_script create_channel;      ///< ARGV name, lower, creator → {'ok',id} | {'conflict'} | {'not_found'}
-extern const lua_script public_channels;     ///< ARGV uid, limit → {{id,name,members,joined}…}
-extern const lua_script join_channel;        ///< ARGV uid, room → 'ok' | 'not_found'
+extern const lua_script create_dm;           ///< ARGV a, b, room, opener, max rooms → {'ok',added,name_a,name_b} | {'not_found'} | {'too_many_rooms'}
+extern const lua_script create_channel;      ///< ARGV name, lower, creator, per hour, max rooms → {'ok',id} | {'conflict'} | {'not_found'} | {'rate_limited',secs} | {'too_many_rooms'}
+extern const lua_script public_channels;     ///< ARGV uid, limit, after, prefix → {'ok',next,{id,name,members,joined}…} | {'bad_cursor'}
+extern const lua_script join_channel;        ///< ARGV uid, room, max rooms → 'ok' | 'not_found' | 'too_many_rooms'
 extern const lua_script leave_channel;       ///< ARGV uid, room → 'ok'
 extern const lua_script send_message;        ///< one or more messages (see lua_scripts.cpp) → per message {id, prev, date, json} | 'forbidden' | 'not_found'
 // Room events (lua_room_events.cpp). The event scripts share KEYS/ARGV prefix and reply (lua_fragments.hpp, kRoomEvent).

@@ -188,6 +188,41 @@ describe('chat in the browser (Alice on node 1, Bob on node 2)', () => {
     noProblems(A);
   });
 
+  test('channels dialog: 50 channels a page in name order, "Load more", search by name prefix', async () => {
+    const node = cluster.nodes[0];
+    // 60 more channels, sorting after every other one (6 makers: 10 creations an hour each).
+    const made = [];
+    for (let u = 0; u < 6; u++) {
+      const maker = await apiRegister(node, uniqueName('maker'));
+      for (let k = 0; k < 10; k++) {
+        const name = `zz-page-${String(u * 10 + k).padStart(2, '0')}`;
+        const r = await apiCall(node.port, maker.token, 'POST', '/rooms', { name });
+        assert.equal(r.status, 201, `create ${name}`);
+        made.push(name);
+      }
+    }
+    const names = () => A.page.locator('#public-channels .public-name').allTextContents();
+    await A.page.getByRole('button', { name: 'Browse or create channels' }).click();
+    await A.page.locator('#public-channels .public-item').nth(49).waitFor();
+    assert.equal((await names()).length, 50, 'the first page holds 50');
+    const more = A.page.getByRole('button', { name: 'Load more' });
+    await more.click();
+    await A.page.locator('#public-channels .public-item', { hasText: 'zz-page-59' }).waitFor();
+    const listed = await names();
+    assert.equal(new Set(listed).size, listed.length, 'no channel twice');
+    assert.deepEqual(listed.filter((n) => n.startsWith('zz-page-')), made, 'all 60, in name order');
+    await more.waitFor({ state: 'hidden' });
+    // Search: case-insensitive name prefix.
+    await A.page.getByLabel('Search public channels').fill('ZZ-PAGE-4');
+    const wanted = made.filter((n) => n.startsWith('zz-page-4'));
+    await waitFor(async () => (await names()).join() === wanted.join(), { what: 'search results zz-page-4*' });
+    await shot(A.page, 'channels-search');
+    await A.page.getByLabel('Search public channels').fill('no-such-channel');
+    await A.page.locator('#public-channels .public-empty', { hasText: 'No channel starts with' }).waitFor();
+    await A.page.locator('#channels-dialog [data-close]').click();
+    noProblems(A);
+  });
+
   test('phone-sized screen: sidebar behind a menu button', async () => {
     const node = cluster.nodes[0];
     const P = { ...(await newUser(browser, node.url, { viewport: { width: 390, height: 780 } })), name: A.name };

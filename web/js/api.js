@@ -70,7 +70,13 @@ export const api = {
 
   createDm: (user1, user2) => request('POST', '/room', { user1, user2 }),
   createChannel: (name) => request('POST', '/rooms', { name }),
-  publicChannels: () => request('GET', '/rooms/public'),
+  /** One page in name order: {channels: [{id,name,members,joined}], next: cursor|null}; `q` = name prefix. */
+  publicChannels: ({ limit = 50, after, q } = {}) => {
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (after) params.set('after', after);
+    if (q) params.set('q', q);
+    return request('GET', `/rooms/public?${params}`);
+  },
   joinChannel: (id) => request('POST', `/rooms/${enc(id)}/join`),
   leaveChannel: (id) => request('POST', `/rooms/${enc(id)}/leave`),
 };

@@ -47,7 +47,7 @@ const messages = new MessageList({
   onAtBottom: (roomId) => { if (document.visibilityState === 'visible' && roomId === store.activeRoomId) store.markRead(roomId); },
 });
 const channels = new ChannelsDialog({
-  loadPublic: () => withToast(api.publicChannels()),
+  loadPublic: (query) => withToast(api.publicChannels(query)),
   onCreate: async (name) => { const r = await withToast(api.createChannel(name)); addRoom({ id: r.id, names: [r.name] }); return r; },
   onJoin: async (id) => { const r = await withToast(api.joinChannel(id)); addRoom(r); return r; },
   onOpen: openRoom,
