@@ -11,6 +11,17 @@ if(CHAT_SANITIZE)
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(chat_compile_options INTERFACE -fsanitize=address,undefined)
 endif()
+# libFuzzer (CHAT_FUZZ, clang): every library of ours carries the fuzzer's coverage instrumentation
+# (fuzzer-no-link: no main) with ASan+UBSan; the fuzz targets link libFuzzer itself (tests/fuzz).
+# -O1 -g after the build type's flags: the usual speed/report trade-off of fuzzing.
+# pointer-overflow stays recoverable so that tests/fuzz/ubsan.supp can silence the one report of
+# Debian's RapidJSON 1.1.0 (see there); halt_on_error=1 (tests/fuzz/fuzz_options.cpp) stops at any other.
+if(CHAT_FUZZ)
+  target_compile_options(chat_compile_options INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+    -fsanitize-recover=pointer-overflow -fno-omit-frame-pointer -O1 -g)
+  target_link_options(chat_compile_options INTERFACE -fsanitize=address,undefined)
+endif()
 # ThreadSanitizer: our code only (Debian's libcaf_core.so, libhiredis etc. stay uninstrumented; see
 # tests/tsan.supp). -O1 after the build type's flags wins; -g for file:line in reports.
 # Asio's handler "fenced blocks" use std::atomic_thread_fence, which TSan cannot model (g++ 12 says so
