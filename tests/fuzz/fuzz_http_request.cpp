@@ -3,12 +3,14 @@
 // the other, each parsed request through net/http_message's to_api_request (the copying variant
 // for /ws and /stream, as the session keeps those for a takeover), then what the handlers read from
 // it: the path (router's split_path, static_files' relative_path), the SSE Last-Event-ID cursor,
-// and a response written back with the request's method and HTTP version.
+// and a response written back with the request's method and HTTP version. The requests read must be
+// the same however the bytes arrive.
 //
 // Input: byte 0 picks how the bytes arrive (all at once, or in chunks of 1..127 bytes); the rest is
 // the connection's byte stream.
 
 #include <string>
+#include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
@@ -83,14 +85,20 @@ void handle(http::request<http::string_body>&& req) {
   write_response(method, version, keep_alive);
 }
 
-} // namespace
+/// What one pass over the connection's bytes parsed: each request's method, target, version, body,
+/// and whether reading ended in an error.
+struct summary {
+  std::vector<std::string> requests;
+  bool error = false;
+  bool operator==(const summary& o) const { return requests == o.requests && error == o.error; }
+};
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  chat::fuzz::input in{data, size};
-  const std::size_t chunk = in.byte() & 0x7F; // 0: the whole stream at once
-  const auto stream = in.rest();
+/// Reads requests from `stream` arriving in chunks of `chunk` bytes (0: all at once) as the session
+/// does (one parser per request, unparsed bytes kept for the next); `handle` gets each one.
+template <class Handle>
+summary read_requests(std::string_view stream, std::size_t chunk, Handle&& handle) {
   const chat::net::server_options limits;
-
+  summary out;
   std::string buffer; // the session's flat_buffer: bytes read, not yet parsed
   std::size_t offered = 0;
   auto read_more = [&] {
@@ -101,18 +109,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     offered += n;
     return true;
   };
-
   for (int requests = 0; requests < 8; ++requests) { // keep-alive: one parser per request
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
     beast::error_code ec;
+    bool more = true;
     for (int steps = 0; !parser.is_done() && steps < 100000; ++steps) {
       if (buffer.empty() && !read_more()) {
-        if (parser.got_some())
-          parser.put_eof(ec);
-        else
-          ec = http::error::end_of_stream;
+        more = false;
         break;
       }
       const auto used = parser.put(asio::buffer(buffer), ec);
@@ -121,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (ec == http::error::need_more) {
         ec = {};
         if (!read_more()) {
-          parser.put_eof(ec);
+          more = false;
           break;
         }
         continue;
@@ -129,13 +134,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (ec)
         break;
     }
-    if (ec || !parser.is_done())
-      return 0; // the session answers 400/413/431 or closes: nothing more is read
+    if (!more && !ec && !parser.is_done()) { // the client closed: end of stream
+      if (!parser.got_some())
+        return out; // between requests: a clean end
+      parser.put_eof(ec);
+    }
+    if (ec || !parser.is_done()) {
+      out.error = true; // the session answers 400/413/431 or closes: nothing more is read
+      return out;
+    }
     auto req = parser.release();
     const bool keep_alive = req.keep_alive();
+    out.requests.push_back(std::string{req.method_string()} + ' ' + std::string{req.target()} + ' ' +
+                           std::to_string(req.version()) + ' ' + req.body());
     handle(std::move(req));
     if (!keep_alive)
-      return 0;
+      return out;
   }
+  return out;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  chat::fuzz::input in{data, size};
+  const std::size_t chunk = in.byte() & 0x7F; // 0: the whole stream at once
+  const auto stream = in.rest();
+  const auto parsed = read_requests(stream, chunk, [](auto&& req) { handle(std::move(req)); });
+  if (chunk != 0) // how the bytes arrive changes nothing
+    FUZZ_CHECK(parsed == read_requests(stream, 0, [](auto&&) {}));
   return 0;
 }

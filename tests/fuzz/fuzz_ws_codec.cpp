@@ -3,13 +3,15 @@
 //
 // Input: byte 0 picks the message limit, byte 1 how the bytes arrive (all at once, or in chunks of
 // 1..N bytes as a socket hands them over: the caller keeps the unread tail and offers it again with
-// more bytes, as ws_session_read does); the rest is the client's byte stream. A second pass builds a
-// frame from the input with the server's header writer, masks it, and reads it back (round trip).
+// more bytes, as ws_session_read does); the rest is the client's byte stream, which must read the same
+// however its bytes arrive. A second pass builds a frame from the input with the server's header
+// writer, masks it, and reads it back (round trip).
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/text.hpp"
 #include "fuzz_check.hpp"
@@ -60,8 +62,17 @@ bool check(const ws_read& r, const char* data, std::size_t size) {
   return true;
 }
 
+/// What the reader reported, frame by frame (payloads copied: views die with the buffer).
+struct event {
+  kind what;
+  std::string payload;
+  std::uint16_t code;
+  bool operator==(const event& o) const { return what == o.what && payload == o.payload && code == o.code; }
+};
+
 /// Reads `stream` as arriving in chunks of `chunk` bytes (0: all at once).
-void read_stream(std::string_view stream, std::size_t limit, std::size_t chunk, bool shrink) {
+std::vector<event> read_stream(std::string_view stream, std::size_t limit, std::size_t chunk, bool shrink) {
+  std::vector<event> events;
   ws_reader reader{limit};
   std::string pending; // the unread tail, as the session's buffer keeps it
   std::size_t offered = 0;
@@ -75,8 +86,11 @@ void read_stream(std::string_view stream, std::size_t limit, std::size_t chunk, 
     std::size_t at = 0;
     for (;;) {
       auto r = reader.read(buf.get() + at, pending.size() - at);
-      if (!check(r, buf.get() + at, pending.size() - at))
-        return;
+      const bool go_on = check(r, buf.get() + at, pending.size() - at);
+      if (r.what != kind::need_more)
+        events.push_back({r.what, std::string{r.payload}, r.code});
+      if (!go_on)
+        return events;
       if (r.what == kind::need_more)
         break;
       at += r.consumed;
@@ -85,6 +99,7 @@ void read_stream(std::string_view stream, std::size_t limit, std::size_t chunk, 
     }
     pending.assign(buf.get() + at, pending.size() - at);
   }
+  return events;
 }
 
 /// A client frame built from the server's header writer, masked with `key`, reads back as itself.
@@ -118,7 +133,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t chunk = mode & 0x3F; // 0: the whole stream at once
   const bool shrink = (mode & 0x40) != 0;
   const auto stream = in.rest();
-  read_stream(stream, limit, chunk, shrink);
+  const auto events = read_stream(stream, limit, chunk, shrink);
+  if (chunk != 0) // how the bytes arrive changes nothing
+    FUZZ_CHECK(events == read_stream(stream, limit, 0, shrink));
 
   // The writers: a close frame always fits a control frame and keeps a valid reason valid.
   const auto code = static_cast<std::uint16_t>(size * 7919);
