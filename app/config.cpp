@@ -10,6 +10,9 @@
 #include <map>
 #include <optional>
 #include <ostream>
+#include <sstream>
+
+#include "common/config_file.hpp"
 
 #ifndef CHAT_VERSION
 #define CHAT_VERSION "0.0.0"
@@ -110,38 +113,33 @@ bool parse_argv(int argc, const char* const* argv, std::vector<assignment>& out,
   return true;
 }
 
-/// Reads `name = value` lines. Returns false after printing an error.
+/// Reads `name = value` lines (the format: common/config_file.hpp). Returns false after printing an error.
 bool parse_file(const std::string& path, std::vector<assignment>& out, std::ostream& err) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     err << prog << ": cannot read config file \"" << path << "\" (--config / CHAT_CONFIG)\n";
     return false;
   }
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    const auto l = trim(line);
-    if (l.empty() || l.front() == '#' || l.front() == ';') continue;
-    const auto eq = l.find('=');
-    const std::string where = " (at " + path + ":" + std::to_string(n) + ")";
-    if (eq == std::string_view::npos) {
-      err << prog << ": config file line is not `name = value`" << where << "\n";
-      return false;
-    }
-    std::string key(trim(l.substr(0, eq)));
-    for (auto& c : key) c = c == '_' ? '-' : c;
-    auto value = trim(l.substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
-      value = value.substr(1, value.size() - 2);
-    const option* o = find_option(key);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto parsed = parse_config_file(text.str());
+  const auto at = [&](int line) { return " (at " + path + ":" + std::to_string(line) + ")"; };
+  for (const auto& e : parsed.entries) {
+    const std::string where = at(e.line);
+    const option* o = find_option(e.key);
     if (!o) {
-      err << prog << ": warning: unknown key \"" << key << "\" ignored" << where << "\n";
+      err << prog << ": warning: unknown key \"" << e.key << "\" ignored" << where << "\n";
       continue;
     }
     if (!(o->sources & from_file)) {
-      err << prog << ": option " << key << " cannot be set in a config file" << where << "\n";
+      err << prog << ": option " << e.key << " cannot be set in a config file" << where << "\n";
       return false;
     }
-    out.push_back({o, std::string(value), where});
+    out.push_back({o, e.value, where});
+  }
+  if (parsed.error_line != 0) {
+    err << prog << ": config file line is not `name = value`" << at(parsed.error_line) << "\n";
+    return false;
   }
   return true;
 }

@@ -6,9 +6,25 @@ if(CHAT_WERROR)
 endif()
 target_compile_definitions(chat_compile_options INTERFACE
   BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+# Debug builds: a failed BOOST_ASSERT goes through common/boost_assert.cpp (one known-wrong assertion of
+# Boost 1.81's Beast is let through, see there); linked into every executable below. Release: no checks.
+target_compile_definitions(chat_compile_options INTERFACE BOOST_ENABLE_ASSERT_DEBUG_HANDLER)
+add_library(chat_boost_assert OBJECT "${PROJECT_SOURCE_DIR}/common/boost_assert.cpp")
+target_link_libraries(chat_boost_assert PRIVATE chat_compile_options)
 if(CHAT_SANITIZE)
   target_compile_options(chat_compile_options INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(chat_compile_options INTERFACE -fsanitize=address,undefined)
+endif()
+# libFuzzer (CHAT_FUZZ, clang): every library of ours carries the fuzzer's coverage instrumentation
+# (fuzzer-no-link: no main) with ASan+UBSan; the fuzz targets link libFuzzer itself (tests/fuzz).
+# -O1 -g after the build type's flags: the usual speed/report trade-off of fuzzing.
+# pointer-overflow stays recoverable so that tests/fuzz/ubsan.supp can silence the one report of
+# Debian's RapidJSON 1.1.0 (see there); halt_on_error=1 (tests/fuzz/fuzz_options.cpp) stops at any other.
+if(CHAT_FUZZ)
+  target_compile_options(chat_compile_options INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+    -fsanitize-recover=pointer-overflow -fno-omit-frame-pointer -O1 -g)
   target_link_options(chat_compile_options INTERFACE -fsanitize=address,undefined)
 endif()
 # ThreadSanitizer: our code only (Debian's libcaf_core.so, libhiredis etc. stay uninstrumented; see
@@ -48,6 +64,9 @@ endfunction()
 function(chat_target_defaults target)
   target_link_libraries(${target} PRIVATE chat_compile_options)
   get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE")
+    target_link_libraries(${target} PRIVATE chat_boost_assert)
+  endif()
   if(CHAT_TSAN AND type STREQUAL "EXECUTABLE")
     # (DEFER evaluates variable references when the call runs: bake the name in now)
     cmake_language(EVAL CODE

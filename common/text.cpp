@@ -125,10 +125,11 @@ std::optional<std::int64_t> parse_int64(std::string_view text) noexcept {
     value = value * 10 + static_cast<std::uint64_t>(c - '0');
   }
   constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  if (value > max)
+  if (value > max + (negative ? 1 : 0)) // -9223372036854775808 fits
     return std::nullopt;
-  auto v = static_cast<std::int64_t>(value);
-  return negative ? -v : v;
+  if (!negative || value == 0)
+    return static_cast<std::int64_t>(value);
+  return -static_cast<std::int64_t>(value - 1) - 1; // never negates the smallest int64 itself
 }
 
 bool is_room_id(std::string_view id) noexcept {

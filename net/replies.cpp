@@ -9,17 +9,6 @@
 
 namespace chat::net {
 
-api_response json_response(unsigned status, std::string body) {
-  api_response res;
-  res.status = status;
-  res.body = std::move(body);
-  return res;
-}
-
-api_response error_response(unsigned status, std::string_view code, std::string_view message) {
-  return json_response(status, error_body(code, message));
-}
-
 void reply_error(exchange& ex, metrics::node_metrics& m, unsigned status, std::string_view code,
                  std::string_view message) {
   m.errors(code).Increment();

@@ -10,13 +10,15 @@
 #   5. end-to-end tests of the web client (tests/e2e/) in Debian's headless Chromium, driven by
 #      playwright-core, against two Release chatnode processes
 #   6. scripts/test-helm.sh (Helm chart, dashboard, Dockerfile; offline) when it exists
+#   7. fuzzing: the libFuzzer targets of tests/fuzz built with clang (build/fuzz, CHAT_FUZZ=ON, ASan+UBSan)
+#      and each run for CHAT_FUZZ_SECONDS (default 20) from a copy of its seed corpus (scripts/fuzz.sh)
 # Prints a summary; exits non-zero when any step fails.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 jobs="${CHAT_JOBS:-2}"
-builds="${CHAT_BUILD_ROOT:-$root/build}" # holds release/, asan/ and tsan/
+builds="${CHAT_BUILD_ROOT:-$root/build}" # holds release/, asan/, tsan/ and fuzz/
 started=$SECONDS
 
 summary=()
@@ -208,7 +210,20 @@ if [[ -x scripts/test-helm.sh ]]; then
   run_step "helm chart + Dockerfile (test-helm.sh)" scripts/test-helm.sh || true
 fi
 
-((deps_ok && release_ok && asan_ok && tsan_ok)) || failed=1
+# Fuzzing (docs/fuzzing.md): clang, a build dir of its own; only the fuzz targets and the parsers
+# they link are built. A crash fails the step; scripts/fuzz.sh prints the report and the reproducer.
+fuzz_ok=0
+if ((deps_ok)); then
+  run_step "build fuzz (clang, $(basename "$builds")/fuzz)" build "$builds/fuzz" -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_BUILD_TYPE=Debug -DCHAT_FUZZ=ON -DCHAT_BUILD_TESTS=OFF -- fuzz && fuzz_ok=1
+fi
+if ((fuzz_ok)); then
+  run_step "fuzz (${CHAT_FUZZ_SECONDS:-20}s each)" env CHAT_JOBS="$jobs" scripts/fuzz.sh "$builds/fuzz" || true
+else
+  record "fuzz" SKIP 0
+fi
+
+((deps_ok && release_ok && asan_ok && tsan_ok && fuzz_ok)) || failed=1
 printf '\n==> summary (%ss)\n' $((SECONDS - started))
 printf '  %s\n' "${summary[@]}"
 if ((failed)); then

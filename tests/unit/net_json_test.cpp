@@ -104,3 +104,16 @@ CAF_TEST(utf8 and text rules) {
   CAF_CHECK_EQUAL(std::string{trim_ascii("  x y \n")}, "x y");
   CAF_CHECK(iequals("AbC", "aBc"));
 }
+
+// Found by tests/fuzz/fuzz_text (against std::from_chars): the smallest int64 was refused although
+// it does not overflow (tests/fuzz/corpus/fuzz_text/crash_int64_min).
+CAF_TEST(parse_int64 range ends) {
+  CAF_CHECK_EQUAL(parse_int64("-9223372036854775808").value_or(0), INT64_MIN);
+  CAF_CHECK_EQUAL(parse_int64("-9223372036854775807").value_or(0), -INT64_MAX);
+  CAF_CHECK(!parse_int64("-9223372036854775809"));
+  CAF_CHECK(!parse_int64("-9999999999999999999"));
+  CAF_CHECK(!parse_int64("-10000000000000000000")); // 20 digits
+  CAF_CHECK_EQUAL(parse_int64("-0").value_or(1), 0);
+  CAF_CHECK(!parse_int64("-"));
+  CAF_CHECK(!parse_int64("--1"));
+}
