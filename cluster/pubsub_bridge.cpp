@@ -119,8 +119,8 @@ void pubsub_bridge::on_message(std::string_view channel, std::string_view payloa
     return;
   }
   if (channel == global_channel) {
-    if (is_presence(e->type) && handlers_.broadcast)
-      handlers_.broadcast(event_json(e->type, e->data));
+    if (is_presence(e->type) && handlers_.presence)
+      handlers_.presence(std::move(e->user_id), event_json(e->type, e->data));
     return; // other tutorial events (unfiltered DMs, show.room to everyone) are not relayed
   }
   if (channel == user_events_channel && !e->to.empty() && handlers_.user_event)

@@ -76,12 +76,15 @@ void api_service::open_stream(const exchange_ptr& ex) {
   bool batch = false;
   if (auto it = req.query.find("batch"); it != req.query.end())
     batch = it->second == "1" || it->second == "true";
-  require_user(env_, ex, [this, ws, batch](const exchange_ptr& x) {
+  bool watch = false; // presence only of the users named in presence.watch frames
+  if (auto it = req.query.find("presence"); it != req.query.end())
+    watch = it->second == "watch";
+  require_user(env_, ex, [this, ws, batch, watch](const exchange_ptr& x) {
     api_response res;
     res.status = 101;
     res.route = ws ? "/ws" : "/stream";
     if (ws)
-      res.takeover = make_ws_takeover(env_, *x->user(), batch);
+      res.takeover = make_ws_takeover(env_, *x->user(), batch, watch);
     else
       res.takeover = make_sse_takeover(env_, *x->user(), parse_sse_cursor(x->request().last_event_id));
     x->respond(std::move(res));

@@ -102,6 +102,16 @@ void ws_session::start_realtime() {
   // short wait; nothing is lost either way.
   session_ = env_.realtime->open_session(user_id_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
   env_.chat.follow_user_rooms(user_id_, session_);
+  if (opts_.watch_presence) // nobody's presence until the client names users: no storm in between
+    watch_presence({}, {}, false);
+}
+
+void ws_session::watch_presence(std::vector<std::string> users, std::string client_id, bool answer) {
+  if (!session_)
+    return; // the connection ended
+  // The presence actor writes to its own sink of this connection (kept only while it watches).
+  env_.realtime->watch_presence(session_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch),
+                                std::move(users), std::move(client_id), answer);
 }
 
 void ws_session::arm_first_frame_timer() {
@@ -134,6 +144,8 @@ actors::command_origin ws_session::origin() const {
 }
 
 void ws_session::handle_frame(client_frame f) {
+  if (f.type == client_frame::kind::presence_watch) // not about rooms: a first resume may follow
+    return watch_presence(std::move(f.users), std::move(f.client_id), true);
   if (!followed_) {
     if (f.type == client_frame::kind::resume) // membership is checked against the user's rooms
       return follow_all({f.resume.begin(), f.resume.end()});
@@ -153,6 +165,8 @@ void ws_session::handle_frame(client_frame f) {
       return;
     case client_frame::kind::ping:
       return send_event(R"({"type":"pong","data":{}})");
+    case client_frame::kind::presence_watch:
+      return; // handled above
   }
 }
 
@@ -286,8 +300,9 @@ void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer buffer,
     ->run(std::move(req), beast::buffers_to_string(buffer.data()));
 }
 
-std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, bool batch) {
-  return std::make_shared<ws_takeover>(env, env.registry, std::move(user), ws_options{batch});
+std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, bool batch,
+                                                  bool watch_presence) {
+  return std::make_shared<ws_takeover>(env, env.registry, std::move(user), ws_options{batch, watch_presence});
 }
 
 } // namespace chat::net

@@ -27,8 +27,15 @@ CAF_TEST(tutorial_envelopes_with_numeric_server_ids) {
   auto e = parse_envelope(R"({"serverId":12345.5,"type":"user.connected","data":{"id":"3","username":"Mary","online":true}})");
   CAF_REQUIRE(e.has_value());
   CAF_CHECK_EQUAL(e->server_id, "12345.5");
+  CAF_CHECK_EQUAL(e->user_id, "3"); // the user of a presence event (presence.watch routes by it)
   CAF_CHECK_EQUAL(chat::event_json(e->type, e->data),
                   R"({"type":"user.connected","data":{"id":"3","username":"Mary","online":true}})");
+  auto numeric = parse_envelope(R"({"serverId":1,"type":"user.disconnected","data":{"id":42,"online":false}})");
+  CAF_REQUIRE(numeric.has_value());
+  CAF_CHECK_EQUAL(numeric->user_id, "42");
+  auto none = parse_envelope(R"({"serverId":1,"type":"user.connected","data":{"online":true}})");
+  CAF_REQUIRE(none.has_value());
+  CAF_CHECK_EQUAL(none->user_id, "");
 }
 
 CAF_TEST(user_event_round_trip) {
