@@ -23,7 +23,6 @@
 /// - `(unfollow_atom, conn, room_id)` stops following.
 /// - `(close_atom, conn)` ends the session (its connection closed): it leaves its rooms and presence.
 /// - `(event_atom, conn, frame_ptr)` an ephemeral frame for one session (user events).
-/// - `(event_atom, frame_batch_ptr)` ephemeral frames for every session of the shard (presence).
 /// - `(count_atom, conn) -> size_t` number of rooms the session follows.
 /// - from rooms: `(push_atom, room_event)` a positioned room event (any kind) for every session
 ///   following the room; `(event_atom, room_id, frame_ptr, user_id)` a signal (typing, ...) for the
