@@ -35,6 +35,9 @@ using offline_atom = caf::atom_constant<caf::atom("offline")>;   ///< presence �
 using count_atom = caf::atom_constant<caf::atom("count")>;       ///< introspection (tests, admin)
 using kick_atom = caf::atom_constant<caf::atom("kick")>;       ///< admin → presence: close a user's sessions
 using flush_atom = caf::atom_constant<caf::atom("flush")>;       ///< presence → itself: broadcast now
+using presence_atom = caf::atom_constant<caf::atom("presence")>; ///< → presence: a user's presence changed
+using watch_atom = caf::atom_constant<caf::atom("watch")>;       ///< connection → presence: its watch set
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>; ///< storage callback → presence
 using stop_atom = caf::atom_constant<caf::atom("stop")>;         ///< orderly shutdown
 
 } // namespace chat::actors

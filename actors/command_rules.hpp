@@ -15,6 +15,7 @@ struct command_limits {
   std::size_t max_message_chars = 4000; ///< code points of a chat text
   std::size_t max_client_id_chars = 64; ///< code points of a clientId
   std::size_t max_resume_rooms = 1000;  ///< rooms in one resume
+  std::size_t max_watch_users = 500;    ///< users in one presence.watch (its whole watch set)
   std::chrono::milliseconds typing_ttl{6000};      ///< typing ends by itself without a renewal or stop
   std::chrono::milliseconds typing_throttle{2000}; ///< a renewal within this is not re-sent
 };

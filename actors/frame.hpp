@@ -86,6 +86,13 @@ using frame_batch_ptr = std::shared_ptr<const frame_batch>;
 /// Builds a batch (joins the frames once; a single frame is its own `joined`).
 frame_batch_ptr make_frame_batch(std::vector<frame_ptr> frames);
 
+/// A user's presence as a `presence` snapshot lists it (presence.watch).
+struct presence_row {
+  std::string id;
+  std::string username;
+  bool online = false;
+};
+
 /// Builds the `message` frame for a stored message JSON.
 frame_ptr make_message_frame(const std::string& message_json);
 
@@ -96,3 +103,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::room_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::room_signal)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::frame_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::frame_batch_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<chat::actors::presence_row>)

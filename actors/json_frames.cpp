@@ -111,6 +111,24 @@ std::string presence_frame_json(std::string_view user_id, std::string_view usern
   });
 }
 
+std::string presence_snapshot_json(const std::vector<presence_row>& rows) {
+  return event("presence", [&](writer_t& w) {
+    w.Key("users");
+    w.StartArray();
+    for (auto& r : rows) {
+      w.StartObject();
+      w.Key("id");
+      put(w, r.id);
+      w.Key("username");
+      put(w, r.username);
+      w.Key("online");
+      w.Bool(r.online);
+      w.EndObject();
+    }
+    w.EndArray();
+  });
+}
+
 std::string ack_frame_json(std::string_view client_id, std::int64_t id, std::string_view room_id,
                            std::int64_t seq) {
   return event("ack", [&](writer_t& w) {

@@ -5,14 +5,21 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace chat::actors {
+
+struct presence_row;
 
 /// The data of a `typing` event: `{"roomId","userId","typing"}`.
 std::string typing_data_json(std::string_view room_id, std::string_view user_id, bool typing);
 
 /// `{"type":"user.connected"|"user.disconnected","data":{"id","username","online"}}`
 std::string presence_frame_json(std::string_view user_id, std::string_view username, bool online);
+
+/// `{"type":"presence","data":{"users":[{"id","username","online"},…]}}`: the answer to a
+/// `presence.watch` (the state of the users it newly watches).
+std::string presence_snapshot_json(const std::vector<presence_row>& rows);
 
 /// `{"type":"ack","data":{"clientId","id","roomId","seq"?}}`: `id` is the message the command was
 /// about, `seq` the position of the event it wrote when that is not the message itself (edit, delete).

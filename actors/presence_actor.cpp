@@ -8,6 +8,8 @@
 
 #include "actors/atoms.hpp"
 #include "actors/frame.hpp"
+#include "actors/json_frames.hpp"
+#include "actors/presence_watch.hpp"
 #include "metrics/node_metrics.hpp"
 
 namespace chat::actors {
@@ -32,8 +34,9 @@ struct presence_state {
   metrics::node_metrics* metrics = nullptr;
   std::unordered_map<std::string, user_entry> users;
   std::unordered_map<std::uint64_t, session_entry> sessions; ///< connection id → session
-  std::vector<caf::actor> shards;                   ///< every shard seen (monitored): broadcast targets
-  std::vector<frame_ptr> pending;                   ///< broadcasts waiting for the flush
+  std::vector<caf::actor> shards;                   ///< every shard seen (monitored)
+  presence_watch watch;                             ///< who gets which presence frames
+  presence_window pending;                          ///< changes waiting for the flush
   bool flush_scheduled = false;
   caf::actor_clock::time_point last_flush{};        ///< when the last batch went out
 
@@ -52,6 +55,7 @@ void on_connect(presence_actor_t* self, std::uint64_t conn, const std::string& u
   auto& st = self->state;
   if (!st.sessions.emplace(conn, session_entry{shard, user_id, sink}).second)
     return;
+  st.watch.add_session(conn, sink);
   if (std::find(st.shards.begin(), st.shards.end(), shard) == st.shards.end()) {
     st.shards.push_back(shard);
     self->monitor(shard);
@@ -68,6 +72,7 @@ void on_connect(presence_actor_t* self, std::uint64_t conn, const std::string& u
 
 void on_disconnect(presence_actor_t* self, std::uint64_t conn) {
   auto& st = self->state;
+  st.watch.remove_session(conn);
   auto it = st.sessions.find(conn);
   if (it == st.sessions.end())
     return;
@@ -110,9 +115,9 @@ void to_user_sessions(presence_actor_t* self, const std::string& user_id, F f) {
   }
 }
 
-void queue_broadcast(presence_actor_t* self, const frame_ptr& frame) {
+void queue_change(presence_actor_t* self, std::string user_id, const frame_ptr& frame) {
   auto& st = self->state;
-  st.pending.push_back(frame);
+  st.pending.add(std::move(user_id), frame);
   if (st.flush_scheduled)
     return;
   st.flush_scheduled = true;
@@ -127,12 +132,39 @@ void flush_broadcasts(presence_actor_t* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   st.last_flush = self->clock().now();
-  if (st.pending.empty())
+  if (!st.pending.empty())
+    st.watch.deliver(st.pending.take());
+}
+
+/// A connection's new watch set: the newly watched users' state is read, then sent as one event.
+void on_watch(presence_actor_t* self, std::uint64_t conn, std::shared_ptr<client_sink>& sink,
+              std::vector<std::string>& users, std::string& client_id, bool answer) {
+  auto& st = self->state;
+  auto added = st.watch.watch(conn, std::move(sink), std::move(users));
+  if (added.empty() && !answer)
+    return; // `?presence=watch` at the start: nobody, and nothing to say
+  st.watch.snapshot_started(conn);
+  if (added.empty()) { // nothing to read: the (empty) snapshot still answers the watch
+    self->send(self, snapshot_atom::value, conn, true, std::vector<presence_row>{}, std::move(client_id));
     return;
-  auto batch = make_frame_batch(std::move(st.pending));
-  st.pending.clear();
-  for (auto& shard : st.shards) // each shard hands it to all of its sessions
-    self->send(shard, event_atom::value, batch);
+  }
+  auto me = caf::actor_cast<caf::actor>(self);
+  st.backend->lookup(std::move(added), [me, conn, client_id = std::move(client_id)](
+                                         bool ok, std::vector<presence_row> rows) mutable {
+    caf::anon_send(me, snapshot_atom::value, conn, ok, std::move(rows), std::move(client_id));
+  });
+}
+
+void on_snapshot(presence_actor_t* self, std::uint64_t conn, bool ok, std::vector<presence_row>& rows,
+                 const std::string& client_id) {
+  auto sink = self->state.watch.snapshot_done(conn, rows);
+  if (!sink)
+    return; // the connection ended meanwhile
+  if (ok)
+    sink->push_event(make_frame(presence_snapshot_json(rows)));
+  else // the watch itself holds: live changes of its users keep coming
+    sink->push_event(make_frame(error_frame_json(
+      "unavailable", "presence state could not be read: send presence.watch again later", client_id)));
 }
 
 } // namespace
@@ -160,8 +192,15 @@ caf::behavior presence_actor(presence_actor_t* self, std::shared_ptr<presence_ba
       if (was_online)
         self->state.backend->user_offline(user_id);
     },
-    [self](event_atom, const frame_ptr& frame) { queue_broadcast(self, frame); },
+    [self](presence_atom, std::string& user_id, const frame_ptr& frame) {
+      queue_change(self, std::move(user_id), frame);
+    },
+    [self](event_atom, const frame_ptr& frame) { queue_change(self, std::string{}, frame); },
     [self](flush_atom) { flush_broadcasts(self); },
+    [self](watch_atom, std::uint64_t conn, std::shared_ptr<client_sink>& sink, std::vector<std::string>& users,
+           std::string& client_id, bool answer) { on_watch(self, conn, sink, users, client_id, answer); },
+    [self](snapshot_atom, std::uint64_t conn, bool ok, std::vector<presence_row>& rows,
+           const std::string& client_id) { on_snapshot(self, conn, ok, rows, client_id); },
     [self](event_atom, const std::string& user_id, const frame_ptr& frame) {
       to_user_sessions(self, user_id, [&](const session_entry& e, std::uint64_t conn) {
         self->send(e.shard, event_atom::value, conn, frame);

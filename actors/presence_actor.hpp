@@ -8,8 +8,16 @@
 /// - `(connect_atom, conn, user_id, shard, weak_ptr<client_sink>)` from a session shard when a
 ///   session starts; `(disconn_atom, conn)` when it ends. Shards are monitored (their end ends
 ///   their sessions).
-/// - `(event_atom, frame_ptr)` broadcast an ephemeral frame to every local session (coalesced
-///   within presence_options::broadcast_window, sent once per shard).
+/// - `(presence_atom, user_id, frame_ptr)` a user's presence changed (`user.connected` /
+///   `user.disconnected`): collected within presence_options::broadcast_window (a user's later
+///   change replaces its earlier one), then sent to every local connection that gets everyone's
+///   presence and to the connections watching that user (presence_watch.hpp).
+/// - `(event_atom, frame_ptr)` the same for a frame of no known user (everyone-connections only).
+/// - `(watch_atom, conn, shared_ptr<client_sink>, vector<string> users, client_id, bool answer)`
+///   replaces the watch set of a connection (`presence.watch`): from now on it gets presence of
+///   those users only; the state of the newly watched ones follows as one `presence` event (read
+///   through the backend), or an `error` event `unavailable` (with `client_id`) when storage cannot
+///   answer. Without `answer`, a watch that adds nobody gets no event (`?presence=watch`).
 /// - `(event_atom, user_id, frame_ptr)` send a frame to every local session of one user.
 /// - `(follow_atom, user_id, room_id, after)` make every local session of one user follow a room
 ///   (after that message id; -1: from the room's head).
@@ -20,8 +28,10 @@
 /// - `(count_atom) -> size_t` users with at least one local connection.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
@@ -42,15 +52,23 @@ public:
   virtual void user_online(const std::string& user_id) = 0;
   /// The user's last connection on this node closed (and the grace passed).
   virtual void user_offline(const std::string& user_id) = 0;
+  /// The cluster-wide presence of `user_ids` (known users only), for the snapshot after a
+  /// presence.watch. `done` runs once, on any thread (it must not touch actor state); `ok` is false
+  /// when storage could not answer. By default storage never answers.
+  virtual void lookup(std::vector<std::string> user_ids,
+                      std::function<void(bool ok, std::vector<presence_row> rows)> done) {
+    (void)user_ids;
+    done(false, {});
+  }
 };
 
 /// Tunables of the presence actor.
 struct presence_options {
   std::chrono::milliseconds offline_grace{2000};
-  /// Broadcasts (user.connected / user.disconnected to every local connection) go out at once
-  /// when none went out for this long; otherwise they are collected and sent together at the end
-  /// of the window. A reconnect storm of N users then costs each connection a few batches instead
-  /// of N frames.
+  /// Presence changes go out at once when none went out for this long; otherwise they are
+  /// collected (one per user: its final state) and sent together at the end of the window. A
+  /// reconnect storm of N users then costs an everyone-connection a few batches instead of N
+  /// frames, and a watching connection only the changes of the users it watches.
   std::chrono::milliseconds broadcast_window{100};
 };
 

@@ -89,8 +89,14 @@ void realtime::kick_user(const std::string& user_id) {
   user_event_for(user_event{{user_id}, "user.kick", std::string{}, "{}", -1, user_action::disconnect});
 }
 
-void realtime::broadcast(std::string frame_json) {
-  caf::anon_send(presence_, event_atom::value, make_frame(std::move(frame_json)));
+void realtime::presence_changed(const std::string& user_id, std::string frame_json) {
+  caf::anon_send(presence_, presence_atom::value, user_id, make_frame(std::move(frame_json)));
+}
+
+void realtime::watch_presence(const session_handle& session, std::shared_ptr<client_sink> sink,
+                              std::vector<std::string> users, std::string client_id, bool answer) {
+  caf::anon_send(presence_, watch_atom::value, session.id, std::move(sink), std::move(users), std::move(client_id),
+                 answer);
 }
 
 void realtime::stop() {

@@ -88,8 +88,16 @@ public:
   /// `user.kick` user event with the disconnect action.
   void kick_user(const std::string& user_id);
 
-  /// Sends an event to every local connection (presence).
-  void broadcast(std::string frame_json);
+  /// A user's presence changed (its `user.connected` / `user.disconnected` frame): to every local
+  /// connection that gets everyone's presence or watches the user, collected per window.
+  void presence_changed(const std::string& user_id, std::string frame_json);
+
+  /// Replaces the presence watch set of a session's connection (`presence.watch`; empty: nobody):
+  /// it then gets the presence of those users only, first a `presence` snapshot of the newly
+  /// watched ones (always with `answer`; without it only when it adds users). `sink` is the
+  /// connection's (the presence actor writes to it directly); `client_id` is echoed in an error.
+  void watch_presence(const session_handle& session, std::shared_ptr<client_sink> sink,
+                      std::vector<std::string> users, std::string client_id = {}, bool answer = true);
 
   /// Stops the directory (and so every room) and the presence actor. Session shards stop on their
   /// own when they notice the directory is gone.

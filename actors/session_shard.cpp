@@ -178,11 +178,6 @@ caf::behavior session_shard(shard_t* self, session_deps deps, session_options op
       if (auto* s = find_session(self, conn); s && !s->cut)
         s->sink->push_event(frame); // ephemeral: a drop under pressure is fine
     },
-    [self](event_atom, const frame_batch_ptr& batch) {
-      for (auto& [conn, s] : self->state.sessions)
-        if (!s.cut)
-          s.sink->push_events(*batch); // ephemeral, like single events
-    },
     [self](release_atom, std::uint64_t conn) { on_release(self, conn); },
     [self](count_atom, std::uint64_t conn) -> std::size_t {
       auto* s = find_session(self, conn);

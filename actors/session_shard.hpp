@@ -27,7 +27,6 @@
 /// - `(unfollow_atom, conn, room_id)` stops following (every session of the user).
 /// - `(close_atom, conn)` ends the session (its connection closed): it leaves its rooms and presence.
 /// - `(event_atom, conn, frame_ptr)` an ephemeral frame for one session (user events).
-/// - `(event_atom, frame_batch_ptr)` ephemeral frames for every session of the shard (presence).
 /// - `(count_atom, conn) -> size_t` number of rooms the session follows; `(count_atom, conn, true)`
 ///   the rooms it keeps per-room state for (catching up, or within the late-resume window).
 /// - from rooms: `(push_atom, room_event)` a positioned room event (any kind) for every session

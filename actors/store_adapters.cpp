@@ -1,5 +1,8 @@
 #include "actors/store_adapters.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "actors/json_frames.hpp"
 #include "metrics/log.hpp"
 #include "storage/chat_store.hpp"
@@ -32,9 +35,9 @@ void store_history::head(const std::string& room_id, std::function<void(bool, st
   });
 }
 
-store_presence::store_presence(storage::presence_store& presence,
-                               std::function<void(std::string)> local_broadcast)
-  : presence_(presence), local_broadcast_(std::move(local_broadcast)) {}
+store_presence::store_presence(storage::presence_store& presence, storage::chat_store& store,
+                               broadcast_fn local_broadcast)
+  : presence_(presence), store_(store), local_broadcast_(std::move(local_broadcast)) {}
 
 void store_presence::user_online(const std::string& user_id) {
   presence_.user_online(user_id, [this, user_id](storage::errc e, storage::presence_change c) {
@@ -43,7 +46,7 @@ void store_presence::user_online(const std::string& user_id) {
       return;
     }
     if (c.announced)
-      local_broadcast_(presence_frame_json(user_id, c.username, true));
+      local_broadcast_(user_id, presence_frame_json(user_id, c.username, true));
   });
 }
 
@@ -54,8 +57,50 @@ void store_presence::user_offline(const std::string& user_id) {
       return;
     }
     if (c.announced)
-      local_broadcast_(presence_frame_json(user_id, c.username, false));
+      local_broadcast_(user_id, presence_frame_json(user_id, c.username, false));
   });
+}
+
+} // namespace chat::actors
+
+namespace chat::actors {
+namespace {
+
+/// The answers of a lookup's reads (GET /users takes 100 ids per read), joined.
+struct lookup_join {
+  std::size_t waiting = 0;
+  bool ok = true;
+  std::vector<presence_row> rows;
+  std::function<void(bool, std::vector<presence_row>)> done;
+};
+
+constexpr std::size_t ids_per_read = 100; // chat_store::get_users' bound
+
+} // namespace
+
+void store_presence::lookup(std::vector<std::string> user_ids,
+                            std::function<void(bool ok, std::vector<presence_row> rows)> done) {
+  if (user_ids.empty()) {
+    done(true, {});
+    return;
+  }
+  auto join = std::make_shared<lookup_join>();
+  join->done = std::move(done);
+  join->waiting = (user_ids.size() + ids_per_read - 1) / ids_per_read;
+  for (std::size_t i = 0; i < user_ids.size(); i += ids_per_read) {
+    auto end = std::min(user_ids.size(), i + ids_per_read);
+    std::vector<std::string> chunk(std::make_move_iterator(user_ids.begin() + static_cast<std::ptrdiff_t>(i)),
+                                   std::make_move_iterator(user_ids.begin() + static_cast<std::ptrdiff_t>(end)));
+    // The callbacks run on the Redis strand, one at a time: the join needs no lock.
+    store_.get_users(std::move(chunk), [join](storage::errc e, std::vector<storage::user_view> users) {
+      if (e != storage::errc::ok)
+        join->ok = false;
+      for (auto& u : users)
+        join->rows.push_back(presence_row{std::move(u.id), std::move(u.username), u.online});
+      if (--join->waiting == 0)
+        join->done(join->ok, std::move(join->rows));
+    });
+  }
 }
 
 } // namespace chat::actors

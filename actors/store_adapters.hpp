@@ -32,18 +32,23 @@ private:
 };
 
 /// presence_backend writing presence to Redis; when a change is announced cluster-wide it also
-/// hands the event frame to `local_broadcast` (this node skips its own Pub/Sub envelopes).
+/// hands the user and the event frame to `local_broadcast` (this node skips its own Pub/Sub
+/// envelopes). Snapshots read the users' online flags as GET /users does.
 class store_presence : public presence_backend {
 public:
-  store_presence(storage::presence_store& presence,
-                 std::function<void(std::string frame_json)> local_broadcast);
+  using broadcast_fn = std::function<void(const std::string& user_id, std::string frame_json)>;
+
+  store_presence(storage::presence_store& presence, storage::chat_store& store, broadcast_fn local_broadcast);
 
   void user_online(const std::string& user_id) override;
   void user_offline(const std::string& user_id) override;
+  void lookup(std::vector<std::string> user_ids,
+              std::function<void(bool ok, std::vector<presence_row> rows)> done) override;
 
 private:
   storage::presence_store& presence_;
-  std::function<void(std::string)> local_broadcast_;
+  storage::chat_store& store_;
+  broadcast_fn local_broadcast_;
 };
 
 } // namespace chat::actors

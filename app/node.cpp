@@ -281,7 +281,8 @@ int node::run() {
   s.presence = std::make_unique<storage::presence_store>(s.redis, cfg.server_id);
   auto history = std::make_shared<actors::store_history>(*s.store, *s.presence);
   auto presence_backend = std::make_shared<actors::store_presence>(
-      *s.presence, [&s](std::string frame) { s.realtime->broadcast(std::move(frame)); });
+      *s.presence, *s.store,
+      [&s](const std::string& user, std::string frame) { s.realtime->presence_changed(user, std::move(frame)); });
 
   // The Pub/Sub backplane: other nodes' events into the local actors.
   cluster::bridge_handlers handlers;
@@ -289,7 +290,7 @@ int node::run() {
                              std::string frame) {
     s.realtime->publish(room, position, prev, ts, actors::make_frame(std::move(frame)));
   };
-  handlers.broadcast = [&s](std::string frame) { s.realtime->broadcast(std::move(frame)); };
+  handlers.presence = [&s](std::string user, std::string frame) { s.realtime->presence_changed(user, std::move(frame)); };
   handlers.user_event = [&s](std::vector<std::string> users, std::string type, std::string action,
                              std::string room, std::string data, std::int64_t after) {
     auto act = actors::parse_user_action(action, type);
@@ -312,7 +313,7 @@ int node::run() {
   s.members = std::make_unique<cluster::membership>(
       s.ioc, s.redis, cfg.server_id, stats_opts.interval, stats_opts.ttl, &s.metrics,
       [&s](std::vector<cluster::reaped_user> gone) {
-        for (auto& u : gone) s.realtime->broadcast(actors::presence_frame_json(u.id, u.username, false));
+        for (auto& u : gone) s.realtime->presence_changed(u.id, actors::presence_frame_json(u.id, u.username, false));
       });
 
   s.stats = std::make_unique<cluster::node_stats>(s.ioc, s.redis, stats_opts, s.metrics);

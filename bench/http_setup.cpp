@@ -147,6 +147,7 @@ void HttpSetup::parallel(int count, Task task) {
 void HttpSetup::run() {
   const int users = opt_.users;
   tokens.assign(static_cast<std::size_t>(users), {});
+  user_ids.assign(static_cast<std::size_t>(users), {});
   parallel(users, [&](Conn& c, int i) {
     auto creds = json_obj({{"username", username(i)}, {"password", opt_.password}});
     auto r = request(c, "POST", "/register", creds, {});
@@ -154,6 +155,7 @@ void HttpSetup::run() {
     if ((r.status != 200 && r.status != 201) || r.token.empty())
       throw std::runtime_error("register/login " + username(i) + ": HTTP " + std::to_string(r.status) + " " + r.body);
     tokens[static_cast<std::size_t>(i)] = r.token;
+    user_ids[static_cast<std::size_t>(i)] = string_field(r.body, "id");
   });
 
   room_of_user.assign(static_cast<std::size_t>(users), 0);

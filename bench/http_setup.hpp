@@ -16,6 +16,7 @@ class HttpSetup {
   void run();  // throws std::runtime_error on failure
 
   std::vector<std::string> tokens;      // per user
+  std::vector<std::string> user_ids;    // per user
   std::vector<std::string> room_ids;    // per room ("0" = General)
   std::vector<int> room_of_user;        // per user, index into room_ids
 

@@ -67,6 +67,8 @@ one JSON object per result on stdout (progress on stderr).
   --room-size N                members per room, rooms are channels joined over HTTP; 0 = General (10)
   --general                    same as --room-size 0
   --no-batch                   connect to /ws instead of /ws?batch=1 (one event per WebSocket message)
+  --presence-watch N           the web client's presence protocol: /ws?presence=watch, then `resume`
+                               and a presence.watch of N partners (users u+1..u+N) as first frames
   --senders N                  sending connections, spread evenly over the connections (10)
   --rate MSGS_PER_S            total send rate across senders, timer paced (100)
   --duration S                 measured seconds per step (10); idle: seconds to wait before sampling
@@ -75,7 +77,10 @@ one JSON object per result on stdout (progress on stderr).
   --settle S                   after connecting, wait for a second without received frames (presence
                                fan-out), at most S seconds (30)
   --source-addresses A,B,...   local addresses to bind, round-robin (127.0.0.1)
-  --mode send|idle|sweep       (send) sweep doubles the rate from --rate until p99 > --p99-limit-ms
+  --mode send|idle|sweep|storm (send) sweep doubles the rate from --rate until p99 > --p99-limit-ms;
+                               storm: senders start as their connections open and everything from the
+                               first connection until --duration s after the last is measured (no
+                               settle); reports connect time and presence frames per connection
   --p99-limit-ms MS            sweep limit (100)
   --sweep-factor F             sweep: each step's rate is the previous one times F (2; 1.05..10)
   --sweep-retries N            sweep: a step over the p99 limit runs again up to N times before the
@@ -141,8 +146,8 @@ void Options::parse(int argc, char** argv) {
       for (auto& a : source_addresses) require_loopback(a, "--source-addresses");
       if (source_addresses.empty()) throw std::runtime_error("--source-addresses: empty");
     } else if (name == "mode") {
-      if (value != "send" && value != "idle" && value != "sweep")
-        throw std::runtime_error("--mode: expected send, idle or sweep");
+      if (value != "send" && value != "idle" && value != "sweep" && value != "storm")
+        throw std::runtime_error("--mode: expected send, idle, sweep or storm");
       mode = value;
     } else if (name == "p99-limit-ms") p99_limit_ms = to_double(name, value, 0.001, 1e6);
     else if (name == "sweep-factor") sweep_factor = to_double(name, value, 1.05, 10);
@@ -156,10 +161,17 @@ void Options::parse(int argc, char** argv) {
     else if (name == "http-concurrency") http_concurrency = to_int(name, value, 1, 256);
     else if (name == "connect-concurrency") connect_concurrency = to_int(name, value, 1, 10000);
     else if (name == "max-seconds") max_seconds = to_double(name, value, 1, 86400);
+    else if (name == "presence-watch") presence_watch = to_int(name, value, 0, 500);
     else throw std::runtime_error("unknown option --" + name + " (see --help)");
   }
   if (senders > connections) throw std::runtime_error("--senders must be <= --connections");
   if (password.size() < 8) throw std::runtime_error("--password: 8..72 bytes");
+}
+
+std::string Options::ws_path() const {
+  std::string path = batch ? "/ws?batch=1" : "/ws";
+  if (presence_watch >= 0) path += batch ? "&presence=watch" : "?presence=watch";
+  return path;
 }
 
 }  // namespace bench

@@ -41,6 +41,12 @@ class Options {
   int http_concurrency = 16;
   int connect_concurrency = 200;
   bool batch = true;  // /ws?batch=1: several events per WebSocket message
+  // >= 0: the web client's presence protocol: /ws?presence=watch, then `resume` and a
+  // presence.watch of this many "DM partners" (the next users) as the first frames. -1: neither.
+  int presence_watch = -1;
+
+  // The connection path (batch mode, presence protocol).
+  std::string ws_path() const;
 
   int rooms() const { return room_size <= 0 ? 1 : (users + room_size - 1) / room_size; }
 };

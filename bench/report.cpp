@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <utility>
+
 namespace bench {
 
 namespace {
@@ -43,6 +45,25 @@ std::string Report::step(const Step& s, const Stats& st) const {
     w.Key("max"); w.Double(ms(st.latency.max()));
     w.EndObject();
   }
+  if (s.connect_s >= 0) {
+    w.Key("connect_s"); w.Double(round3(s.connect_s));
+    // The same latencies split: messages sent while connections were opening, and after.
+    for (auto [key, h] : {std::pair{"latency_while_connecting_ms", &st.latency_connecting},
+                          std::pair{"latency_while_connecting_to_live_ms", &st.latency_connecting_live},
+                          std::pair{"latency_after_connecting_ms", &st.latency_after}}) {
+      w.Key(key); w.StartObject();
+      w.Key("count"); w.Uint64(h->count());
+      w.Key("p50"); w.Double(ms(h->percentile(0.50)));
+      w.Key("p99"); w.Double(ms(h->percentile(0.99)));
+      w.Key("max"); w.Double(ms(h->max()));
+      w.EndObject();
+    }
+  }
+  w.Key("presence"); w.StartObject();
+  w.Key("events"); w.Uint64(s.presence_events);
+  w.Key("per_connection"); w.Double(round3(s.presence_per_connection));
+  w.Key("max_per_connection"); w.Uint64(s.presence_max_per_connection);
+  w.EndObject();
   w.Key("errors"); w.StartObject();
   w.Key("rate_limited"); w.Uint64(st.rate_limited.load());
   w.Key("overloaded"); w.Uint64(st.overloaded.load());

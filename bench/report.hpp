@@ -23,6 +23,10 @@ class Report {
     double duration_s = 0;
     std::uint64_t connections_open = 0;
     double bench_cpu_percent = -1;  // chatbench's own CPU over the window (-1 = not sampled)
+    double connect_s = -1;          // storm: seconds from the first connection to the last
+    std::uint64_t presence_events = 0;      // presence events received since connecting (all)
+    double presence_per_connection = 0;     // ... per open connection
+    std::uint64_t presence_max_per_connection = 0;
     std::vector<Server> servers;
   };
 

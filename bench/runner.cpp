@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <stdexcept>
@@ -57,6 +58,11 @@ int Runner::run() {
     ++room_conns_[static_cast<std::size_t>(setup_.room_of_user[static_cast<std::size_t>(c % opt_.users)])];
 
   base_ = sampler_.sample();
+  if (opt_.mode == "storm") {
+    std::cout << report_.step(storm_step(), stats_) << std::endl;
+    shutdown();
+    return 0;
+  }
   t = clk::now();
   connect_all();
   std::cerr << "chatbench: " << stats_.connected.load() << " connections open ("
@@ -143,9 +149,13 @@ void Runner::launch_next() {
   if (opt_.source_addresses.size() > 1 || src != "127.0.0.1") local = net::ip::make_address(src);
   auto conn = std::make_shared<WsClient>(
       *loops_[static_cast<std::size_t>(c) % loops_.size()], stats_, net::ip::tcp::endpoint(net::ip::make_address(node.host), node.port), local,
-      setup_.tokens[static_cast<std::size_t>(c % opt_.users)], opt_.batch, [this, c](bool ok) {
+      setup_.tokens[static_cast<std::size_t>(c % opt_.users)], opt_.ws_path(), first_frames(c % opt_.users),
+      [this, c](bool ok) {
         conn_ok_[static_cast<std::size_t>(c)] = ok ? 1 : 0;
         (ok ? stats_.connected : stats_.connect_failed).fetch_add(1);
+        // Storm: a sender starts as soon as its connection is open (on the connection's loop).
+        if (ok && !storm_sender_.empty() && storm_sender_[static_cast<std::size_t>(c)] >= 0)
+          start_sender(storm_sender_[static_cast<std::size_t>(c)], static_cast<std::size_t>(c), storm_period_);
         done_conn_.fetch_add(1);
         launch_next();
       });
@@ -165,21 +175,15 @@ Report::Step Runner::run_step(double rate) {
   stats_.reset_step();
   stats_.sending = true;
 
-  senders_.clear();
+  {
+    std::lock_guard<std::mutex> lk(senders_mu_);
+    senders_.clear();
+  }
   const int n = opt_.senders;
   const auto period = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * n / rate));
   for (int k = 0; k < n; ++k) {
-    // Evenly spread, and alternating over the nodes (connection c is on node c % nodes).
-    auto c = static_cast<std::size_t>(std::min<std::int64_t>(
-        (static_cast<std::int64_t>(k) * opt_.connections) / n + k % static_cast<int>(opt_.nodes.size()),
-        opt_.connections - 1));
-    if (!conn_ok_[c]) continue;
-    int room = setup_.room_of_user[c % static_cast<std::size_t>(opt_.users)];
-    auto s = std::make_shared<Sender>(conns_[c], stats_, k, setup_.room_ids[static_cast<std::size_t>(room)],
-                                      room_conns_[static_cast<std::size_t>(room)], period,
-                                      std::chrono::nanoseconds(period.count() * k / n));
-    s->start();
-    senders_.push_back(s);
+    auto c = sender_connection(k, n);
+    if (conn_ok_[c]) start_sender(k, c, period);
   }
   std::cerr << "chatbench: step rate " << rate << " msg/s, " << senders_.size() << " senders\n";
 
@@ -192,7 +196,10 @@ Report::Step Runner::run_step(double rate) {
   double wall = std::chrono::duration<double>(clk::now() - ta).count();
   double own_cpu = own_cpu_percent(self_a, wall);
   stats_.sending = false;
-  for (auto& s : senders_) s->stop();
+  {
+    std::lock_guard<std::mutex> lk(senders_mu_);
+    for (auto& s : senders_) s->stop();
+  }
 
   auto drain_end = clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt_.drain_s));
   while (clk::now() < drain_end && seconds_left() > 0 &&
@@ -205,6 +212,99 @@ Report::Step Runner::run_step(double rate) {
   step.connections_open = stats_.connected.load();
   step.bench_cpu_percent = own_cpu;
   step.servers = servers(a, b, wall);
+  presence_summary(step);
+  return step;
+}
+
+std::size_t Runner::sender_connection(int k, int n) const {
+  // Evenly spread, and alternating over the nodes (connection c is on node c % nodes).
+  return static_cast<std::size_t>(std::min<std::int64_t>(
+      (static_cast<std::int64_t>(k) * opt_.connections) / n + k % static_cast<int>(opt_.nodes.size()),
+      opt_.connections - 1));
+}
+
+void Runner::start_sender(int k, std::size_t c, std::chrono::nanoseconds period) {
+  int room = setup_.room_of_user[c % static_cast<std::size_t>(opt_.users)];
+  auto s = std::make_shared<Sender>(conns_[c], stats_, k, setup_.room_ids[static_cast<std::size_t>(room)],
+                                    room_conns_[static_cast<std::size_t>(room)], period,
+                                    std::chrono::nanoseconds(period.count() * k / std::max(opt_.senders, 1)));
+  {
+    std::lock_guard<std::mutex> lk(senders_mu_);
+    senders_.push_back(s);
+  }
+  s->start();
+}
+
+std::vector<std::string> Runner::first_frames(int user) const {
+  if (opt_.presence_watch < 0) return {};
+  // The web client: `resume` first (here: no cursor), then the users it shows presence for.
+  std::string watch = "{\"type\":\"presence.watch\",\"users\":[";
+  for (int k = 1; k <= opt_.presence_watch && k < opt_.users; ++k) {
+    if (k > 1) watch += ',';
+    watch += '"' + setup_.user_ids[static_cast<std::size_t>((user + k) % opt_.users)] + '"';
+  }
+  watch += "],\"clientId\":\"presence\"}";
+  return {"{\"type\":\"resume\",\"rooms\":{}}", std::move(watch)};
+}
+
+void Runner::presence_summary(Report::Step& step) const {
+  step.presence_events = stats_.presence_events.load();
+  std::uint64_t most = 0;
+  for (auto& c : conns_)
+    if (c) most = std::max<std::uint64_t>(most, c->presence_events());
+  step.presence_max_per_connection = most;
+  auto open = stats_.connected.load();
+  step.presence_per_connection = open > 0 ? static_cast<double>(step.presence_events) / static_cast<double>(open) : 0;
+}
+
+Report::Step Runner::storm_step() {
+  // Everything is measured from the first connection on: senders start as their connections
+  // open, while the others connect (and announce their presence), then --duration s more.
+  const int n = opt_.senders;
+  storm_period_ = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * std::max(n, 1) / opt_.rate));
+  storm_sender_.assign(static_cast<std::size_t>(opt_.connections), -1);
+  for (int k = 0; k < n; ++k) storm_sender_[sender_connection(k, n)] = k;
+  stats_.window_start_ns = now_ns();
+  stats_.window_end_ns = INT64_MAX;
+  stats_.reset_step();
+  stats_.sending = true;
+  auto a = sampler_.sample();
+  auto self_a = self_sampler_.sample().front();
+  const auto ta = clk::now();
+  connect_all();
+  stats_.connected_all_ns = now_ns();
+  const double connect_s = std::chrono::duration<double>(clk::now() - ta).count();
+  std::size_t sending = 0;
+  {
+    std::lock_guard<std::mutex> lk(senders_mu_);
+    sending = senders_.size();
+  }
+  std::cerr << "chatbench: storm: " << stats_.connected.load() << " connections open ("
+            << stats_.connect_failed.load() << " failed) in " << connect_s << " s, " << sending
+            << " senders sending; " << stats_.presence_events.load() << " presence events so far\n";
+  sleep_until(clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt_.duration_s)));
+  stats_.window_end_ns = now_ns();
+  auto b = sampler_.sample();
+  const double wall = std::chrono::duration<double>(clk::now() - ta).count();
+  const double own_cpu = own_cpu_percent(self_a, wall);
+  stats_.sending = false;
+  {
+    std::lock_guard<std::mutex> lk(senders_mu_);
+    for (auto& s : senders_) s->stop();
+  }
+  auto drain_end = clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(opt_.drain_s));
+  while (clk::now() < drain_end && seconds_left() > 0 && stats_.acked.load() < stats_.sent.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // deliveries trail the acks a little
+
+  Report::Step step;
+  step.target_rate = opt_.rate;
+  step.duration_s = wall;
+  step.connect_s = connect_s;
+  step.connections_open = stats_.connected.load();
+  step.bench_cpu_percent = own_cpu;
+  step.servers = servers(a, b, wall);
+  presence_summary(step);
   return step;
 }
 
@@ -219,6 +319,7 @@ Report::Step Runner::idle_step() {
   step.duration_s = opt_.duration_s;
   step.connections_open = stats_.connected.load();
   step.servers = servers(a, b, std::chrono::duration<double>(clk::now() - ta).count());
+  presence_summary(step);
   return step;
 }
 
@@ -254,7 +355,10 @@ void Runner::shutdown() {
   if (threads_.empty()) return;
   stats_.stopping = true;
   stats_.sending = false;
-  for (auto& s : senders_) s->stop();
+  {
+    std::lock_guard<std::mutex> lk(senders_mu_);
+    for (auto& s : senders_) s->stop();
+  }
   for (auto& c : conns_)
     if (c) c->close();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

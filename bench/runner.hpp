@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,7 +21,8 @@
 namespace bench {
 
 // Drives one chatbench run: HTTP setup, connections (bounded handshakes in flight), then the
-// mode (send: one step; sweep: doubling steps; idle: wait and sample), then closes everything.
+// mode (send: one step; sweep: doubling steps; idle: wait and sample; storm: connect while
+// sending, measured from the first connection), then closes everything.
 class Runner {
  public:
   explicit Runner(const Options& opt);
@@ -31,6 +34,14 @@ class Runner {
   void launch_next();
   Report::Step run_step(double rate);
   Report::Step idle_step();
+  Report::Step storm_step();
+  // The connection of sender k of n (spread evenly, alternating over the nodes).
+  std::size_t sender_connection(int k, int n) const;
+  // Starts sender k on connection c (any thread; the storm starts them as connections open).
+  void start_sender(int k, std::size_t c, std::chrono::nanoseconds period);
+  // The frames a connection sends first (the web client's resume and presence.watch), if any.
+  std::vector<std::string> first_frames(int user) const;
+  void presence_summary(Report::Step& step) const;
   std::vector<Report::Server> servers(const std::vector<ProcSampler::Sample>& a,
                                       const std::vector<ProcSampler::Sample>& b, double wall_s) const;
   double own_cpu_percent(const ProcSampler::Sample& a, double wall_s) const;
@@ -57,7 +68,10 @@ class Runner {
   std::atomic<int> done_conn_{0};
   std::vector<std::uint64_t> room_conns_;
   std::vector<ProcSampler::Sample> base_;
+  std::mutex senders_mu_;
   std::vector<std::shared_ptr<Sender>> senders_;
+  std::vector<int> storm_sender_;  // storm: connection -> its sender index, -1 for none
+  std::chrono::nanoseconds storm_period_{0};
 };
 
 }  // namespace bench

@@ -6,21 +6,26 @@
 #
 #   bench/scenario.sh 1        one room, 1,000 members, two nodes, rate sweep (p99 limit 50 ms)
 #   bench/scenario.sh 2        100 rooms x 10 members (1,000 connections), two nodes, sweep
-#   bench/scenario.sh 3        500 rooms x 10 members (5,000 connections), two nodes, sweep
+#   bench/scenario.sh 3        connect storm: 5,000 web-protocol clients (batch, presence.watch of 3
+#                              partners) connect to two nodes while 500 of them send (rooms of 10),
+#                              measured from the first connection: connect time, presence frames per
+#                              connection, chat latency; CHAT_BENCH_WATCH=-1: clients that never watch
+#   bench/scenario.sh 3sweep   500 rooms x 10 members (5,000 connections), two nodes, settle, sweep
 #   bench/scenario.sh 4 N      N idle connections on one node (e.g. 20000, 50000): RSS per connection
 #   bench/scenario.sh 5a       scenario 2 on one node
 #   bench/scenario.sh 5b       scenario 2 on three nodes
 #
 # Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
 # build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
-# step), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1-3, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data).
+# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenario 3: plain /ws, one event per message), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${CHAT_BENCH_BUILD:-$root/build/release}"
 out_dir="$root/data/bench"
-redis_port=6480
-scenario="${1:?usage: bench/scenario.sh 1|2|3|4 N|5a|5b}"
+redis_port="${CHAT_BENCH_REDIS_PORT:-6480}"
+port_base="${CHAT_BENCH_PORT_BASE:-28180}" # node i: client port base+i, internal port base+1000+i
+scenario="${1:?usage: bench/scenario.sh 1|2|3|3sweep|4 N|5a|5b}"
 duration="${CHAT_BENCH_DURATION:-5}"
 mkdir -p "$out_dir"
 
@@ -39,6 +44,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then # never flush someone else's Redis
+  echo "port $redis_port already serves a Redis (another bench run?): set CHAT_BENCH_REDIS_PORT" >&2
+  exit 1
+fi
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
   --maxclients 10000 --loglevel warning >"$out_dir/redis.log" 2>&1 &
 redis_pid=$!
@@ -50,7 +59,7 @@ start_nodes() { # start_nodes COUNT [EXTRA CHATNODE OPTIONS...]
   local count="$1"
   shift
   for i in $(seq 1 "$count"); do
-    local cmd=("$build/app/chatnode" --bind 127.0.0.1 --port "2818$i" --internal-port "2918$i"
+    local cmd=("$build/app/chatnode" --bind 127.0.0.1 --port "$((port_base + i))" --internal-port "$((port_base + 1000 + i))"
       --redis-url "redis://127.0.0.1:$redis_port/0" --server-id "bench-$i"
       --messages-per-10s 1000000 --login-attempts-per-minute 1000000 --bcrypt-cost 4
       --log-level warn "$@" ${CHAT_BENCH_NODE_ARGS:-})
@@ -63,7 +72,7 @@ start_nodes() { # start_nodes COUNT [EXTRA CHATNODE OPTIONS...]
   done
   for i in $(seq 1 "$count"); do
     for _ in $(seq 1 100); do
-      curl -fs "http://127.0.0.1:2918$i/readyz" >/dev/null 2>&1 && break
+      curl -fs "http://127.0.0.1:$((port_base + 1000 + i))/readyz" >/dev/null 2>&1 && break
       sleep 0.1
     done
   done
@@ -71,7 +80,7 @@ start_nodes() { # start_nodes COUNT [EXTRA CHATNODE OPTIONS...]
 
 node_list() { # node_list COUNT -> 127.0.0.1:28181,...
   local s=""
-  for i in $(seq 1 "$1"); do s+="${s:+,}127.0.0.1:2818$i"; done
+  for i in $(seq 1 "$1"); do s+="${s:+,}127.0.0.1:$((port_base + i))"; done
   echo "$s"
 }
 
@@ -102,9 +111,13 @@ json_str() { local v="${1//\\/}"; printf '"%s"' "${v//\"/}"; }
   printf ',"kernel":%s,"cpu":%s,"cores":%s' "$(json_str "$(uname -r)")" \
     "$(json_str "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')")" "$(nproc)"
   printf ',"tcp_congestion_control":%s' "$(json_str "$(cat /proc/sys/net/ipv4/tcp_congestion_control 2>/dev/null)")"
-  printf ',"env":{"rate":%s,"duration":%s,"sweep_factor":%s,"bench_mode":%s,"node_args":%s}}\n' \
+  mode_line="${CHAT_BENCH_MODE:-sweep}"
+  [[ "$scenario" == 3 ]] && mode_line=storm
+  printf ',"env":{"rate":%s,"duration":%s,"sweep_factor":%s,"bench_mode":%s,"node_args":%s' \
     "$(json_str "${CHAT_BENCH_RATE:-}")" "$(json_str "$duration")" "$(json_str "${CHAT_BENCH_SWEEP_FACTOR:-}")" \
-    "$(json_str "${CHAT_BENCH_MODE:-sweep}")" "$(json_str "${CHAT_BENCH_NODE_ARGS:-}")"
+    "$(json_str "$mode_line")" "$(json_str "${CHAT_BENCH_NODE_ARGS:-}")"
+  printf ',"watch":%s,"connect_concurrency":%s,"batch":%s}}\n' "$(json_str "${CHAT_BENCH_WATCH:-}")" \
+    "$(json_str "${CHAT_BENCH_CONNECT_CONCURRENCY:-}")" "$(json_str "${CHAT_BENCH_BATCH:-}")"
 } | tee "$result"
 if [[ "${CHAT_BENCH_MODE:-sweep}" == send ]]; then # one step at CHAT_BENCH_RATE (e.g. past the knee)
   sweep=(--mode send --duration "$duration" --warmup 2)
@@ -130,6 +143,17 @@ case "$scenario" in
       --rate "${CHAT_BENCH_RATE:-500}" "${sweep[@]}" --p99-limit-ms 50 --prefix s2 \
       --settle 60 --max-seconds 240 | tee -a "$result" ;;
   3)
+    # The connect storm of issue 20.7: everything from the first connection on (no settle).
+    start_nodes 2
+    watch="${CHAT_BENCH_WATCH:-3}"
+    watch_args=()
+    [[ "$watch" -ge 0 ]] && watch_args=(--presence-watch "$watch")
+    [[ "${CHAT_BENCH_BATCH:-1}" == 0 ]] && watch_args+=(--no-batch)
+    bench 2 --users 5000 --connections 5000 --room-size 10 --senders 500 \
+      --rate "${CHAT_BENCH_RATE:-500}" --mode storm --duration "$duration" "${watch_args[@]}" \
+      --prefix s3 --source-addresses 127.0.0.2,127.0.0.3 --connect-concurrency "${CHAT_BENCH_CONNECT_CONCURRENCY:-200}" \
+      --max-seconds 170 | tee -a "$result" ;;
+  3sweep)
     start_nodes 2
     bench 2 --users 5000 --connections 5000 --room-size 10 --senders 500 \
       --rate "${CHAT_BENCH_RATE:-500}" "${sweep[@]}" --p99-limit-ms 50 --prefix s3 \

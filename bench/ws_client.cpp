@@ -66,8 +66,8 @@ std::atomic<int> logged_errors{0};
 }  // namespace
 
 WsClient::WsClient(net::io_context& ioc, Stats& stats, tcp::endpoint remote,
-                   std::optional<net::ip::address> local, std::string token, bool batch,
-                   Ready on_ready)
+                   std::optional<net::ip::address> local, std::string token, std::string path,
+                   std::vector<std::string> first_frames, Ready on_ready)
     : ex_(ioc.get_executor()),
       socket_(ioc),
       connect_timer_(ioc),
@@ -77,7 +77,8 @@ WsClient::WsClient(net::io_context& ioc, Stats& stats, tcp::endpoint remote,
       local_(local),
       token_(std::move(token)),
       mask_(static_cast<std::uint32_t>(std::random_device{}())),
-      batch_(batch),
+      path_(std::move(path)),
+      first_frames_(std::move(first_frames)),
       on_ready_(std::move(on_ready)) {}
 
 void WsClient::start() {
@@ -107,7 +108,7 @@ void WsClient::on_connect(error_code ec) {
   socket_.set_option(tcp::no_delay(true), ec);
   std::string host = remote_.address().to_string() + ":" + std::to_string(remote_.port());
   // The request is the first queued write; frames sent before the 101 wait behind it.
-  queue_.push_front(ws_wire::upgrade_request(host, batch_ ? "/ws?batch=1" : "/ws", token_));
+  queue_.push_front(ws_wire::upgrade_request(host, path_, token_));
   net::async_write(socket_, net::buffer(queue_.front()),
                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_upgrade_written(ec); });
 }
@@ -137,8 +138,14 @@ void WsClient::on_read(error_code ec, std::size_t bytes) {
     open_ = true;
     connect_timer_.cancel();
     begin_ += blank + 4;
+    for (auto& text : first_frames_) {  // before anything a sender queues
+      std::string frame;
+      ws_wire::append_masked(frame, ws_wire::opcode::text, text, mask_);
+      queue_.push_back(std::move(frame));
+    }
+    first_frames_.clear();
+    if (!queue_.empty()) do_write();  // before ready(): what it queues waits behind this write
     ready(true);
-    if (!queue_.empty()) do_write();
   }
   if (!parse_frames()) return;
   do_read();
@@ -218,6 +225,12 @@ void WsClient::handle_event(std::string_view f, std::int64_t now) {
     if (p != std::string_view::npos && parse_stamp(f, p + key.size(), t) && stats_.in_window(t)) {
       ++delivered_;
       stats_.latency.record((now - t) / 1000);
+      if (t < stats_.connected_all_ns.load(std::memory_order_relaxed)) {
+        stats_.latency_connecting.record((now - t) / 1000);
+        if (t >= resumed_ns_) stats_.latency_connecting_live.record((now - t) / 1000);
+      } else {
+        stats_.latency_after.record((now - t) / 1000);
+      }
     }
   } else if (type == "ack") {
     static constexpr std::string_view key = "\"clientId\":\"";
@@ -225,6 +238,11 @@ void WsClient::handle_event(std::string_view f, std::int64_t now) {
     std::int64_t t = 0;
     if (p != std::string_view::npos && parse_stamp(f, p + key.size(), t) && stats_.in_window(t))
       stats_.acked.fetch_add(1, std::memory_order_relaxed);
+  } else if (type == "resumed") {
+    if (resumed_ns_ == INT64_MAX) resumed_ns_ = now;
+  } else if (type == "user.connected" || type == "user.disconnected" || type == "presence") {
+    presence_.fetch_add(1, std::memory_order_relaxed);
+    stats_.presence_events.fetch_add(1, std::memory_order_relaxed);
   } else if (type == "error") {
     if (f.find("\"rate_limited\"") != std::string_view::npos) {
       stats_.rate_limited.fetch_add(1, std::memory_order_relaxed);

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -26,14 +27,18 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   using executor_type = boost::asio::io_context::executor_type;
   using Ready = std::function<void(bool ok)>;
 
+  // `path`: the upgrade target (batch mode, presence protocol); `first_frames`: text frames sent
+  // right after the 101, in order (the web client's `resume`, presence.watch).
   WsClient(boost::asio::io_context& ioc, Stats& stats, tcp::endpoint remote,
-           std::optional<boost::asio::ip::address> local, std::string token, bool batch,
-           Ready on_ready);
+           std::optional<boost::asio::ip::address> local, std::string token, std::string path,
+           std::vector<std::string> first_frames, Ready on_ready);
 
   void start();                      // connect, handshake, then read; calls on_ready once
   void send(std::string text);       // thread-safe: one text message
   void close();                      // thread-safe, best effort
   executor_type executor() const { return ex_; }
+  // Presence events this connection received (any thread).
+  std::uint32_t presence_events() const { return presence_.load(std::memory_order_relaxed); }
 
  private:
   void do_connect();
@@ -63,7 +68,10 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   std::string token_;
   std::uint32_t mask_;
   std::uint64_t delivered_ = 0;  // counted per read, added to stats_ once
-  bool batch_ = true;
+  std::string path_;
+  std::vector<std::string> first_frames_;
+  std::atomic<std::uint32_t> presence_{0};
+  std::int64_t resumed_ns_ = INT64_MAX;  // when `resumed` came (the connection's set-up is over)
   Ready on_ready_;
   bool open_ = false;       // the 101 arrived: the buffer holds frames, writes may go out
   bool closing_ = false;

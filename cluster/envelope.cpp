@@ -69,6 +69,12 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
   e.seq = int_member(doc, "seq");
   if (data->value.IsObject()) {
     e.message_id = int_member(data->value, "id");
+    if (auto id = data->value.FindMember("id"); id != data->value.MemberEnd()) {
+      if (id->value.IsString())
+        e.user_id.assign(view(id->value));
+      else if (id->value.IsUint64())
+        e.user_id = std::to_string(id->value.GetUint64());
+    }
     if (auto r = data->value.FindMember("roomId"); r != data->value.MemberEnd() && r->value.IsString())
       e.room_id.assign(view(r->value));
   }
@@ -79,7 +85,7 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
   if (auto x = doc.FindMember("session"); x != doc.MemberEnd() && x->value.IsString())
     e.session_id.assign(view(x->value));
   if (auto x = doc.FindMember("user"); x != doc.MemberEnd() && x->value.IsString())
-    e.user_id.assign(view(x->value));
+    e.ended_user_id.assign(view(x->value));
   if (auto r = doc.FindMember("room"); r != doc.MemberEnd() && r->value.IsString())
     e.room_id.assign(view(r->value));
   if (auto a = doc.FindMember("after"); a != doc.MemberEnd() && a->value.IsInt64())

@@ -20,13 +20,14 @@ struct envelope {
   std::int64_t prev = 0;          ///< chain link of a room event, 0 when absent
   std::int64_t seq = 0;           ///< position of a room event other than a message (`seq`), 0 when absent
   std::int64_t message_id = 0;    ///< `data.id` of a message, 0 when absent
+  std::string user_id;            ///< `data.id` as text (a string, or an integer in decimal), "" when absent: the user of a presence event
   std::string room_id;            ///< `data.roomId` of a message, or `room` of a user event
   std::vector<std::string> to;    ///< recipients of a user event
   std::int64_t after = -1;        ///< a user event's follow start (`after`), -1 when absent
   std::string action;             ///< a user event's `action` (follow, unfollow, disconnect, deliver); "" when absent
   std::string except_user;        ///< `except` of a room signal: the user whose connections skip it
   std::string session_id;         ///< `session` of a session end: the token's SHA-256 ("" when absent)
-  std::string user_id;            ///< `user` of a session end ("" when absent)
+  std::string ended_user_id;      ///< `user` of a session end ("" when absent)
 };
 
 /// `{"serverId":…,"type":…,"except":…,"data":<data_json>}`: an ephemeral room event (a signal, e.g.

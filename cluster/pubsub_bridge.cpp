@@ -126,13 +126,13 @@ void pubsub_bridge::on_message(std::string_view channel, std::string_view payloa
     return;
   }
   if (channel == global_channel) {
-    if (is_presence(e->type) && handlers_.broadcast)
-      handlers_.broadcast(event_json(e->type, e->data));
+    if (is_presence(e->type) && handlers_.presence)
+      handlers_.presence(std::move(e->user_id), event_json(e->type, e->data));
     return; // other tutorial events (unfiltered DMs, show.room to everyone) are not relayed
   }
   if (channel == user_events_channel && e->action == "end_session") {
-    if (handlers_.session_ended && (!e->session_id.empty() || !e->user_id.empty()))
-      handlers_.session_ended(std::move(e->session_id), std::move(e->user_id));
+    if (handlers_.session_ended && (!e->session_id.empty() || !e->ended_user_id.empty()))
+      handlers_.session_ended(std::move(e->session_id), std::move(e->ended_user_id));
     return;
   }
   if (channel == user_events_channel && !e->to.empty() && handlers_.user_event)

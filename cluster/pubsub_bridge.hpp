@@ -42,8 +42,9 @@ struct bridge_handlers {
   std::function<void(std::string room_id, std::int64_t position, std::int64_t prev, std::int64_t ts_ms,
                      std::string frame)>
     room_event;
-  /// A frame for every local connection (`user.connected` / `user.disconnected`).
-  std::function<void(std::string frame_json)> broadcast;
+  /// A user's presence changed (`user.connected` / `user.disconnected`): the user (`data.id`; ""
+  /// when absent) and the client frame.
+  std::function<void(std::string user_id, std::string frame_json)> presence;
   /// An event for the local connections of some users (show.room, room.joined, room.left, an admin
   /// disconnect, ...), with its action ("" from a node that sent none). Any type: one dispatch.
   std::function<void(std::vector<std::string> users, std::string type, std::string action, std::string room_id,

@@ -80,7 +80,10 @@ void api_service::open_stream(const exchange_ptr& ex) {
   bool batch = false;
   if (auto it = req.query.find("batch"); it != req.query.end())
     batch = it->second == "1" || it->second == "true";
-  require_user(env_, ex, [this, ws, batch](const exchange_ptr& x) {
+  bool watch = false; // presence only of the users named in presence.watch frames
+  if (auto it = req.query.find("presence"); it != req.query.end())
+    watch = it->second == "watch";
+  require_user(env_, ex, [this, ws, batch, watch](const exchange_ptr& x) {
     // The transport keeps this request's client address (computed once, from a trusted proxy's
     // headers when there is one); the line ties the connection's user to it.
     log::debug("stream_opened", {{"user", x->user()->id},
@@ -88,18 +91,18 @@ void api_service::open_stream(const exchange_ptr& ex) {
                                  {"addr", x->request().remote_address}});
     const auto limit = env_.opts.max_connections_per_user;
     if (limit == 0)
-      return take_over(x, ws, batch, nullptr);
+      return take_over(x, ws, batch, watch, nullptr);
     // One of the user's slots (cluster-wide) before the upgrade. The slot gets its owner on the
     // Redis strand already, so it is released whatever happens to the exchange afterwards.
     auto on_slot = x->resume<storage::errc, connection_slot_ptr>(
-      [this, x, ws, batch](storage::errc e, connection_slot_ptr slot) {
+      [this, x, ws, batch, watch](storage::errc e, connection_slot_ptr slot) {
         if (e == storage::errc::too_many_connections) {
           env_.metrics.rate_limited("connections").Increment();
           return reply_error(*x, env_.metrics, error::too_many_connections);
         }
         if (e != storage::errc::ok)
           return reply_store_error(*x, env_.metrics, e, "conn_acquire");
-        take_over(x, ws, batch, std::move(slot));
+        take_over(x, ws, batch, watch, std::move(slot));
       });
     env_.store.acquire_connection(
       x->user()->id, limit,
@@ -112,14 +115,14 @@ void api_service::open_stream(const exchange_ptr& ex) {
   });
 }
 
-void api_service::take_over(const exchange_ptr& x, bool ws, bool batch, connection_slot_ptr slot) {
+void api_service::take_over(const exchange_ptr& x, bool ws, bool batch, bool watch, connection_slot_ptr slot) {
   api_response res;
   res.status = 101;
   res.route = ws ? "/ws" : "/stream";
   // The connection knows its session by the token's hash (never the token): its end closes it.
   auto session_id = storage::hash_session_token(request_token(x->request()));
   if (ws)
-    res.takeover = make_ws_takeover(env_, *x->user(), std::move(session_id), batch, std::move(slot));
+    res.takeover = make_ws_takeover(env_, *x->user(), std::move(session_id), batch, watch, std::move(slot));
   else
     res.takeover = make_sse_takeover(env_, *x->user(), std::move(session_id),
                                      parse_sse_cursor(x->request().last_event_id), std::move(slot));

@@ -31,8 +31,8 @@ private:
   /// `GET /ws` and `GET /stream`: authenticates, then hands the connection to the transport.
   void open_stream(const exchange_ptr& ex);
   /// Answers 101 and hands the connection (with the user's connection slot, null when unlimited)
-  /// to the transport.
-  void take_over(const exchange_ptr& x, bool ws, bool batch, connection_slot_ptr slot);
+  /// to the transport; `watch`: a WebSocket that starts watching nobody's presence.
+  void take_over(const exchange_ptr& x, bool ws, bool batch, bool watch, connection_slot_ptr slot);
 
   /// Answers a request the router does not know: static file, or 404.
   void not_routed(const exchange_ptr& ex);

@@ -13,11 +13,13 @@ namespace chat::net {
 
 class stream_takeover;
 
-/// The `/ws` transport for an authenticated user; `batch`: several events per WebSocket message.
+/// The `/ws` transport for an authenticated user; `batch`: several events per WebSocket message;
+/// `watch_presence`: the connection starts watching nobody's presence (`?presence=watch`).
 /// `session_id`: the SHA-256 of the session's token (its end closes the connection); `slot`: the
 /// user's connection slot it holds until it finishes (null: no limit).
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
-                                                  bool batch, connection_slot_ptr slot = nullptr);
+                                                  bool batch, bool watch_presence = false,
+                                                  connection_slot_ptr slot = nullptr);
 
 /// The `/stream` transport for an authenticated user, resuming from `Last-Event-ID`; `session_id`
 /// and `slot` as above.

@@ -133,9 +133,30 @@ result parse_resume(const rapidjson::Value& obj, std::size_t max_rooms) {
   return f;
 }
 
+/// `{"type":"presence.watch","users":["<id>",…],"clientId"?}`: the whole watch set.
+result parse_presence_watch(const rapidjson::Value& obj, std::size_t max_users) {
+  client_frame f;
+  f.type = client_frame::kind::presence_watch;
+  f.client_id = client_id_of(obj);
+  auto it = obj.FindMember("users");
+  if (it == obj.MemberEnd() || !it->value.IsArray())
+    return fail("users must be an array of user ids", f.client_id);
+  if (it->value.Size() > max_users)
+    return fail("presence.watch names at most " + std::to_string(max_users) + " users", f.client_id,
+                error::too_long);
+  f.users.reserve(it->value.Size());
+  for (auto& u : it->value.GetArray()) {
+    if (!u.IsString() || !is_user_id(view(u)))
+      return fail("users must hold user id strings", f.client_id);
+    f.users.emplace_back(view(u));
+  }
+  return f;
+}
+
 } // namespace
 
-std::variant<client_frame, frame_error> parse_client_frame(std::string_view text, std::size_t max_resume_rooms) {
+std::variant<client_frame, frame_error> parse_client_frame(std::string_view text, std::size_t max_resume_rooms,
+                                                           std::size_t max_watch_users) {
   storage::json_doc parsed;
   auto& doc = parsed.parse(text);
   if (doc.HasParseError() || !doc.IsObject())
@@ -160,6 +181,8 @@ std::variant<client_frame, frame_error> parse_client_frame(std::string_view text
   }
   if (type == "ping")
     return client_frame{};
+  if (type == "presence.watch")
+    return parse_presence_watch(doc, max_watch_users);
   return fail("unknown frame type", client_id_of(doc), error::unknown_type);
 }
 

@@ -107,6 +107,16 @@ void ws_session::start_realtime() {
   // short wait; nothing is lost either way.
   session_ = env_.realtime->open_session(user_id_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
   env_.chat.follow_user_rooms(user_id_, session_);
+  if (opts_.watch_presence) // nobody's presence until the client names users: no storm in between
+    watch_presence({}, {}, false);
+}
+
+void ws_session::watch_presence(std::vector<std::string> users, std::string client_id, bool answer) {
+  if (!session_)
+    return; // the connection ended
+  // The presence actor writes to its own sink of this connection (kept only while it watches).
+  env_.realtime->watch_presence(session_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch),
+                                std::move(users), std::move(client_id), answer);
 }
 
 void ws_session::arm_first_frame_timer() {
@@ -139,6 +149,8 @@ actors::command_origin ws_session::origin() const {
 }
 
 void ws_session::handle_frame(client_frame f) {
+  if (f.type == client_frame::kind::presence_watch) // not about rooms: a first resume may follow
+    return watch_presence(std::move(f.users), std::move(f.client_id), true);
   if (!followed_) {
     if (f.type == client_frame::kind::resume) // membership is checked against the user's rooms
       return follow_all({f.resume.begin(), f.resume.end()});
@@ -158,6 +170,8 @@ void ws_session::handle_frame(client_frame f) {
       return;
     case client_frame::kind::ping:
       return send_event(R"({"type":"pong","data":{}})");
+    case client_frame::kind::presence_watch:
+      return; // handled above
   }
 }
 
@@ -302,9 +316,9 @@ void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer buffer,
 }
 
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
-                                                  bool batch, connection_slot_ptr slot) {
+                                                  bool batch, bool watch_presence, connection_slot_ptr slot) {
   return std::make_shared<ws_takeover>(env, env.registry, std::move(user), std::move(session_id),
-                                       ws_options{batch}, std::move(slot));
+                                       ws_options{batch, watch_presence}, std::move(slot));
 }
 
 } // namespace chat::net

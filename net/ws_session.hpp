@@ -50,6 +50,9 @@ struct ws_options {
   /// `?batch=1`: several events may share one WebSocket message, separated by "\n"
   /// (docs/protocol.md §2.3). Fewer, larger writes when a connection receives a lot.
   bool batch = false;
+  /// `?presence=watch`: presence only of the users the client names in `presence.watch` frames,
+  /// nobody's until the first (docs/protocol.md §2.3).
+  bool watch_presence = false;
 };
 
 class ws_session : public closable,
@@ -174,6 +177,9 @@ private:
   void follow_all(std::map<std::string, std::int64_t> resume);
   /// `room.join` (after < 0) or one room of a `resume`: membership checked, then followed.
   void follow_room(std::string room_id, std::int64_t after);
+  /// `presence.watch` (or `?presence=watch` at the start, with no users): the connection's watch set.
+  /// `answer`: the client asked (a `presence` event follows even when nobody was added).
+  void watch_presence(std::vector<std::string> users, std::string client_id, bool answer);
   void send_error(std::error_code ec, std::string_view message, std::string_view client_id);
   void send_event(std::string json);
   // Writing (ws_session_write.cpp).

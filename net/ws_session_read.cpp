@@ -135,7 +135,7 @@ bool ws_session::on_frame(const ws_read& r) {
 }
 
 void ws_session::on_text(std::string_view text) {
-  auto parsed = parse_client_frame(text, env_.chat.limits().max_resume_rooms);
+  auto parsed = parse_client_frame(text, env_.chat.limits().max_resume_rooms, env_.chat.limits().max_watch_users);
   if (auto* err = std::get_if<frame_error>(&parsed))
     return send_error(err->error, err->message, err->client_id);
   auto& frame = std::get<client_frame>(parsed);

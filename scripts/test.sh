@@ -102,6 +102,8 @@ integration() { # integration BINARY [FILE...] (the whole tests/integration/ wit
 #   realtime_chat      WS + SSE delivery, joins while connected, DMs (sinks called from the actors)
 #   realtime_resume    resume / Last-Event-ID: history read on the Redis strand while live delivery runs
 #   realtime_presence  presence actor, typing timers, tabs closing (teardown vs. actor callbacks)
+#   presence_watch     the presence actor writing to sinks on every loop, snapshots answered on the
+#                      Redis strand, a 200-connection storm on two nodes
 #   realtime_batch     batched and paced writes (coalescer timers on the loops, fed by the actors)
 #   cluster_delivery   Pub/Sub bridge into the rooms of 3 nodes
 #   admin              disconnecting a user closes connections on every loop of every node
@@ -111,8 +113,8 @@ integration() { # integration BINARY [FILE...] (the whole tests/integration/ wit
 #   message_edit_delete, message_edit_delete_cluster: edits/deletes fanned out and replayed
 #   session_revocation a logout / expiry ends connections from the HTTP loop, the Redis strand and
 #                      the Pub/Sub bridge (session registry, closes dispatched onto each connection's loop)
-tsan_integration_files=(realtime_chat realtime_resume realtime_presence realtime_batch cluster_delivery admin
-                        cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster
+tsan_integration_files=(realtime_chat realtime_resume realtime_presence presence_watch realtime_batch cluster_delivery
+                        admin cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster
                         session_revocation)
 
 tsan_run() { # tsan_run NAME CMD...: CMD (a command or a function) under TSan, reports in tsan-reports/NAME

@@ -280,6 +280,44 @@ describe('chat in the browser (Alice on node 1, Bob on node 2)', () => {
   });
 });
 
+describe('presence of a DM partner', () => {
+  test('the DM dot and the header follow the partner going online and offline (across nodes, presence.watch)', async () => {
+    const [n1, n2] = cluster.nodes;
+    const pName = uniqueName('pat');
+    const qName = uniqueName('quinn');
+    const p = await apiRegister(n1, pName);
+    const q = await apiRegister(n2, qName);
+    const P = { ...(await newUser(browser, n1.url)), name: pName };
+    let Q = null;
+    try {
+      await login(P.page, pName);
+      // Quinn (API only: not connected, so offline) opens a DM: it appears live in Pat's sidebar.
+      const dm = await apiCall(n2.port, q.token, 'POST', '/room', { user1: q.user.id, user2: p.user.id });
+      assert.ok([200, 201].includes(dm.status), `DM → ${dm.status}`);
+      const dot = roomButton(P.page, qName).locator('.dot');
+      await roomButton(P.page, qName).locator('.dot.off').waitFor();
+      await openRoom(P.page, qName);
+      await P.page.locator('#room-subtitle', { hasText: 'Offline' }).waitFor();
+      // Quinn comes online on the other node: the dot turns on (user.connected for a watched user).
+      Q = { ...(await newUser(browser, n2.url)), name: qName };
+      await login(Q.page, qName);
+      await roomButton(P.page, qName).locator('.dot.on').waitFor({ timeout: 10000 });
+      await P.page.locator('#room-subtitle', { hasText: 'Online' }).waitFor();
+      await P.page.locator('#people-list .room-btn', { hasText: qName }).waitFor();
+      // Quinn leaves: offline after the 2 s grace.
+      await Q.context.close();
+      Q = null;
+      await roomButton(P.page, qName).locator('.dot.off').waitFor({ timeout: 10000 });
+      await P.page.locator('#room-subtitle', { hasText: 'Offline' }).waitFor();
+      assert.equal(await dot.count(), 1);
+      assert.deepEqual(P.problems, []);
+    } finally {
+      if (Q) await Q.context.close();
+      await P.context.close();
+    }
+  });
+});
+
 describe('sending fails, Retry', () => {
   test('rate limited: the message is marked failed with Retry; Retry sends it once', async () => {
     // A third node on the same Redis with a tiny send budget.

@@ -9,6 +9,7 @@ import { Store } from '../../web/js/store.js';
 import { Sender } from '../../web/js/sender.js';
 import { backoffDelay, closeAction, Live } from '../../web/js/live.js';
 import { typingText, charCount } from '../../web/js/format.js';
+import { PresenceWatch, watchSet } from '../../web/js/presence.js';
 
 const msg = (id, from, text, roomId = '0') => ({ id, roomId, from, date: 1764103286, message: text });
 
@@ -353,4 +354,40 @@ test('a completed resume ("resumed") resets the reconnect backoff', async () => 
     globalThis.WebSocket = saved.WebSocket;
     globalThis.window = saved.window;
   }
+});
+
+test('presence.watch: DM partners first, then the authors of the room on screen (newest first), never me, bounded', () => {
+  const s = setup();
+  s.addRoom({ id: '1:7', names: ['ann', 'gus'] });
+  s.receive(msg(40, '3', 'x'));
+  s.receive(msg(41, '1', 'mine'));
+  s.receive(msg(42, '4', 'y'));
+  s.receive(msg(43, '3', 'z'));
+  assert.deepEqual(watchSet(s), ['2', '7', '3', '4']);
+  assert.deepEqual(watchSet(s, { max: 3 }), ['2', '7', '3']);
+  assert.deepEqual(watchSet(s, { roomPeople: 1 }), ['2', '7', '3']);
+  s.setActive('1:2'); // a DM on screen: its partner only (already in)
+  assert.deepEqual(watchSet(s), ['2', '7']);
+});
+
+test('presence.watch: sent after every (re)connect, again only when the set changes; the scope follows', async () => {
+  const s = setup();
+  const sent = [];
+  let open = true;
+  const pw = new PresenceWatch({ store: s, live: { send: (f) => (open ? (sent.push(f), true) : false) } });
+  pw.connected();
+  assert.deepEqual(sent, [{ type: 'presence.watch', users: ['2'], clientId: 'presence' }]);
+  assert.ok(s.presenceScope.has('2') && !s.presenceScope.has('3'));
+  pw.send(false);
+  assert.equal(sent.length, 1, 'unchanged set: not sent again');
+  s.receive(msg(50, '3', 'hi'));
+  pw.send(false);
+  assert.deepEqual(sent.at(-1).users, ['2', '3']);
+  open = false;
+  pw.connected(); // the socket is not open yet: nothing goes out, nothing is taken as sent
+  open = true;
+  pw.send(false);
+  assert.equal(sent.length, 3, 'a new connection gets the whole set');
+  pw.stop();
+  assert.equal(s.presenceScope.size, 0);
 });

@@ -93,6 +93,23 @@ test('sweep: a step over the p99 limit runs once more with --sweep-retries 1, th
   assert.equal(summary.stop_reason, 'p99 over limit');
 });
 
+test('storm with the web client\'s presence protocol: 40 connections, measured from the first; presence frames per connection reported and small', T, async () => {
+  const r = await runBench(['--nodes', `127.0.0.1:${node.port}`, '--users', '40', '--connections', '40',
+    '--room-size', '10', '--senders', '4', '--rate', '40', '--duration', '2', '--mode', 'storm', '--presence-watch', '3',
+    '--pids', String(node.proc.pid), '--prefix', 'smokestorm', '--max-seconds', '60']);
+  assert.equal(r.code, 0, `chatbench exit code\n${r.stderr}`);
+  const s = r.results[0];
+  assert.equal(s.mode, 'storm');
+  assert.equal(s.connections, 40);
+  assert.equal(typeof s.connect_s, 'number');
+  assert.ok(s.sent > 0 && s.acked === s.sent, `sent ${s.sent}, acked ${s.acked}`);
+  assert.ok(s.delivered > 0, 'deliveries measured');
+  assert.deepEqual(s.errors, { rate_limited: 0, overloaded: 0, other: 0, closed: 0, connect_failed: 0 });
+  // One snapshot and at most the three partners' user.connected each.
+  assert.ok(s.presence.events >= 40, `every connection got its snapshot (${s.presence.events})`);
+  assert.ok(s.presence.max_per_connection <= 4, `presence frames per connection: max ${s.presence.max_per_connection}`);
+});
+
 test('idle: 100 connections on two source addresses → rss_per_connection_kb reported', T, async () => {
   const r = await runBench(['--nodes', `127.0.0.1:${node.port}`, '--users', '10', '--connections', '100',
     '--general', '--mode', 'idle', '--duration', '1', '--source-addresses', '127.0.0.2,127.0.0.3',

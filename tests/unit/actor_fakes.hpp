@@ -199,12 +199,49 @@ private:
   std::vector<std::function<void()>> pending_;
 };
 
-/// Records presence transitions.
+/// Records presence transitions; answers snapshot lookups from `known` (user id → online), at
+/// once or, when `deferred`, at complete_lookups().
 class fake_presence_backend : public actors::presence_backend {
 public:
   void user_online(const std::string& user_id) override { log.push_back("online:" + user_id); }
   void user_offline(const std::string& user_id) override { log.push_back("offline:" + user_id); }
+
+  void lookup(std::vector<std::string> user_ids,
+              std::function<void(bool, std::vector<actors::presence_row>)> done) override {
+    lookups.push_back(user_ids);
+    auto job = [this, user_ids, done = std::move(done)] {
+      if (unavailable) {
+        done(false, {});
+        return;
+      }
+      std::vector<actors::presence_row> rows;
+      for (auto& id : user_ids)
+        if (auto it = known.find(id); it != known.end())
+          rows.push_back(actors::presence_row{id, "user" + id, it->second});
+      done(true, std::move(rows));
+    };
+    if (deferred)
+      pending_.push_back(std::move(job));
+    else
+      job();
+  }
+
+  /// Answers every lookup that waits.
+  void complete_lookups() {
+    auto jobs = std::move(pending_);
+    pending_.clear();
+    for (auto& job : jobs)
+      job();
+  }
+
   std::vector<std::string> log;
+  std::map<std::string, bool> known;              ///< users the lookup knows, and whether online
+  std::vector<std::vector<std::string>> lookups;  ///< the ids of every lookup, in order
+  bool deferred = false;
+  bool unavailable = false;
+
+private:
+  std::vector<std::function<void()>> pending_;
 };
 
 } // namespace chat::test

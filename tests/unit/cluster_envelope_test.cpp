@@ -27,8 +27,15 @@ CAF_TEST(tutorial_envelopes_with_numeric_server_ids) {
   auto e = parse_envelope(R"({"serverId":12345.5,"type":"user.connected","data":{"id":"3","username":"Mary","online":true}})");
   CAF_REQUIRE(e.has_value());
   CAF_CHECK_EQUAL(e->server_id, "12345.5");
+  CAF_CHECK_EQUAL(e->user_id, "3"); // the user of a presence event (presence.watch routes by it)
   CAF_CHECK_EQUAL(chat::event_json(e->type, e->data),
                   R"({"type":"user.connected","data":{"id":"3","username":"Mary","online":true}})");
+  auto numeric = parse_envelope(R"({"serverId":1,"type":"user.disconnected","data":{"id":42,"online":false}})");
+  CAF_REQUIRE(numeric.has_value());
+  CAF_CHECK_EQUAL(numeric->user_id, "42");
+  auto none = parse_envelope(R"({"serverId":1,"type":"user.connected","data":{"online":true}})");
+  CAF_REQUIRE(none.has_value());
+  CAF_CHECK_EQUAL(none->user_id, "");
 }
 
 CAF_TEST(user_event_round_trip) {
@@ -64,17 +71,17 @@ CAF_TEST(session_end_round_trip) {
   CAF_CHECK_EQUAL(e->type, "session.ended");
   CAF_CHECK_EQUAL(e->action, "end_session");
   CAF_CHECK_EQUAL(e->session_id, hash);
-  CAF_CHECK_EQUAL(e->user_id, "");
+  CAF_CHECK_EQUAL(e->ended_user_id, "");
   CAF_CHECK(e->to.empty());
   CAF_CHECK_EQUAL(e->data, "{}");
   auto all = parse_envelope(session_end_envelope("n1", "", "42")); // every session of user 42
   CAF_REQUIRE(all.has_value());
   CAF_CHECK_EQUAL(all->session_id, "");
-  CAF_CHECK_EQUAL(all->user_id, "42");
+  CAF_CHECK_EQUAL(all->ended_user_id, "42");
   auto other = parse_envelope(user_event_envelope("n1", "room.joined", "follow", "7", {"3"}, "{}", 5));
   CAF_REQUIRE(other.has_value());
   CAF_CHECK_EQUAL(other->session_id, "");
-  CAF_CHECK_EQUAL(other->user_id, "");
+  CAF_CHECK_EQUAL(other->ended_user_id, "");
 }
 
 CAF_TEST(own_envelopes_are_known_by_their_first_bytes) {

@@ -121,3 +121,31 @@ CAF_TEST(malformed_and_unknown) {
   CAF_CHECK_EQUAL(code(e), "unknown_type");
   CAF_CHECK_EQUAL(e.client_id, "c-3");
 }
+
+CAF_TEST(presence_watch_frame) {
+  auto f = ok(R"({"type":"presence.watch","users":["5","12","5"],"clientId":"p"})");
+  CAF_CHECK(f.type == client_frame::kind::presence_watch);
+  CAF_CHECK_EQUAL(f.users, (std::vector<std::string>{"5", "12", "5"})); // deduplicated by presence
+  CAF_CHECK_EQUAL(f.client_id, "p");
+  CAF_CHECK(ok(R"({"type":"presence.watch","users":[]})").users.empty()); // nobody
+  auto e = bad(R"({"type":"presence.watch"})");
+  CAF_CHECK_EQUAL(code(e), "bad_request");
+  CAF_CHECK_EQUAL(e.message, "users must be an array of user ids");
+  e = bad(R"({"type":"presence.watch","users":"5","clientId":"p"})");
+  CAF_CHECK_EQUAL(code(e), "bad_request");
+  CAF_CHECK_EQUAL(e.client_id, "p");
+  for (auto text : {R"({"type":"presence.watch","users":[5]})", R"({"type":"presence.watch","users":["x"]})",
+                    R"({"type":"presence.watch","users":[""]})", R"({"type":"presence.watch","users":[null]})"}) {
+    e = bad(text);
+    CAF_CHECK_EQUAL(code(e), "bad_request");
+    CAF_CHECK_EQUAL(e.message, "users must hold user id strings");
+  }
+  std::string many = R"({"type":"presence.watch","users":[)";
+  for (int i = 1; i <= 501; ++i)
+    many += (i > 1 ? ",\"" : "\"") + std::to_string(i) + "\"";
+  many += "]}";
+  e = bad(many);
+  CAF_CHECK_EQUAL(code(e), "too_long");
+  CAF_CHECK_EQUAL(e.message, "presence.watch names at most 500 users");
+  CAF_CHECK(std::holds_alternative<client_frame>(parse_client_frame(many, max_resume_rooms, 501)));
+}

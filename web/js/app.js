@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { $ } from './dom.js';
 import { Live } from './live.js';
+import { PresenceWatch } from './presence.js';
 import { Sender } from './sender.js';
 import { Store } from './store.js';
 import { ChannelsDialog } from './views/channels.js';
@@ -23,6 +24,7 @@ const live = new Live({
   },
 });
 const sender = new Sender(store, live, api);
+const presence = new PresenceWatch({ store, live });
 
 const status = new StatusView({ onRetryNow: () => live.retryNow() });
 const login = new LoginView({ onSubmit: signIn });
@@ -73,6 +75,7 @@ store.addEventListener('change', (e) => {
   if (t.has('rooms') || t.has('users') || t.has('active')) { sidebar.render(); header.render(); updateTitle(); }
   if (t.has('typing') || t.has('active')) header.renderTyping();
   if (t.has('users') || [...t].some((x) => x.startsWith('room:'))) resolveUsersSoon();
+  if (t.has('rooms') || t.has('active') || t.has(`room:${store.activeRoomId}`)) presence.soon();
 });
 
 function updateTitle() {
@@ -92,6 +95,7 @@ document.addEventListener('visibilitychange', () => {
 live.addEventListener('status', (e) => status.connection(e.detail));
 live.addEventListener('open', (e) => {
   store.gen = e.detail.gen;
+  presence.connected(); // after resume: the new connection watches nobody yet
   sender.flush();
   if (e.detail.reconnected) resync();
 });
@@ -106,10 +110,14 @@ live.addEventListener('event', (e) => {
     case 'message.updated': store.applyUpdate(data); break;
     case 'message.deleted': store.applyDelete(data); break;
     case 'ack': sender.onAck(data); break;
-    case 'error': if (!sender.onError(data)) status.toast(data?.message || 'The server refused a request.'); break;
+    case 'error':
+      if (data?.clientId === 'presence') presence.failed();
+      else if (!sender.onError(data)) status.toast(data?.message || 'The server refused a request.');
+      break;
     case 'typing': store.setTyping(data); break;
     case 'user.connected':
     case 'user.disconnected': store.upsertUser(data); break;
+    case 'presence': for (const u of data?.users ?? []) store.upsertUser(u); break;
     case 'show.room':
     case 'room.joined': addRoom(data); break;
     case 'room.left': store.removeRoom(String(data?.id ?? data?.roomId)); break;
@@ -197,18 +205,20 @@ function resolveUsersSoon() {
         const chunk = ids.slice(i, i + 100);
         chunk.forEach((id) => triedUsers.add(id));
         const found = await api.users(chunk);
-        for (const u of Object.values(found || {})) store.upsertUser(u);
+        // Names only: presence comes from the connection's watch (a snapshot, then live changes),
+        // and this answer may be older than a change that arrived meanwhile.
+        for (const u of Object.values(found || {})) store.upsertUser({ id: u.id, username: u.username });
       }
     } catch { /* names stay "user N"; tried again after the next sign-in */ }
     resolving = false;
   }, 50);
 }
 
-/** After a reconnect: presence and the room list may have changed while we were away. */
+/** After a reconnect: the room list may have changed while we were away (presence comes with the
+ * snapshot of the connection's presence.watch). */
 async function resync() {
   try {
-    const [online, rooms] = await Promise.all([api.usersOnline(), api.rooms(store.me.id)]);
-    store.setOnline(online);
+    const rooms = await api.rooms(store.me.id);
     const ids = new Set(rooms.map((r) => String(r.id)));
     for (const r of rooms) addRoom(r);
     for (const id of [...store.rooms.keys()]) if (!ids.has(id)) store.removeRoom(id);
@@ -231,9 +241,8 @@ async function startSession(me) {
   $('#boot').hidden = true;
   $('#app-view').hidden = false;
   try {
-    const [rooms, online] = await Promise.all([api.rooms(me.id), api.usersOnline()]);
+    const rooms = await api.rooms(me.id);
     for (const r of rooms) store.addRoom(r);
-    store.setOnline(online);
     await Promise.all([...store.rooms.keys()].map((id) => loadPage(id, { initial: true })));
   } catch (e) {
     if (e.status === 401) { endSession(); return; }
@@ -249,6 +258,7 @@ async function startSession(me) {
 
 function endSession() {
   live.stop();
+  presence.stop();
   sender.clear();
   store.setMe(null);
   status.reset();

@@ -43,7 +43,8 @@ export class Live extends EventTarget {
   constructor({ getResume, checkSession, url }) {
     super();
     // batch=1: the server may put several events in one message, one JSON object per line.
-    this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?batch=1`;
+    // presence=watch: presence only of the users the page names (presence.js), nobody's before.
+    this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?batch=1&presence=watch`;
     this.getResume = getResume;
     this.checkSession = checkSession;
     this.ws = null;

@@ -22,6 +22,7 @@ export class Store extends EventTarget {
     super();
     this.me = null;
     this.users = new Map(); // id → {id, username, online}
+    this.presenceScope = new Set(); // users whose presence the connection follows (presence.js)
     this.rooms = new Map(); // id → room (see addRoom)
     this.activeRoomId = '0';
     this.pending = new Map(); // clientId → {clientId, roomId, text, status, error, sentGen, createdAt}
@@ -51,6 +52,7 @@ export class Store extends EventTarget {
   setMe(me) {
     this.me = me ? { id: String(me.id), username: me.username, role: me.role } : null;
     this.users.clear();
+    this.presenceScope = new Set();
     this.rooms.clear();
     this.pending.clear();
     this.activeRoomId = '0';
@@ -94,13 +96,12 @@ export class Store extends EventTarget {
     }
   }
 
-  /** From GET /users/online: everyone listed is online, everyone else offline (except me). */
-  setOnline(map) {
-    const online = new Set(Object.keys(map || {}));
-    for (const u of Object.values(map || {})) this.upsertUser({ ...u, online: true });
-    for (const u of this.users.values()) {
-      if (!online.has(u.id) && u.id !== this.me?.id && u.online) this.upsertUser({ ...u, online: false });
-    }
+  /** The users whose presence is followed live (their dots are current); others' may be stale. */
+  setPresenceScope(ids) {
+    const next = new Set(ids);
+    if (next.size === this.presenceScope.size && [...next].every((id) => this.presenceScope.has(id))) return;
+    this.presenceScope = next;
+    this.touch('users');
   }
 
   userName(id) {

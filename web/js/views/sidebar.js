@@ -1,5 +1,6 @@
 // The sidebar: channels (General first), direct messages (newest first) with unread badges and
-// the newest message as a preview, and the people online (click → direct message). Items are
+// the newest message as a preview, and the people online among those whose presence the page
+// follows (DM partners and the people of the room on screen: presence.js; click → direct message). Items are
 // keyed and updated in place, so keyboard focus survives live updates. ArrowUp/ArrowDown/Home/End
 // move between items.
 
@@ -25,7 +26,7 @@ export class Sidebar {
     reconcile(this.dms, dms.map((r) => this.roomItem(r)));
     $('#dm-empty').hidden = dms.length > 0;
     const online = [...s.users.values()]
-      .filter((u) => u.online && u.id !== s.me.id)
+      .filter((u) => u.online && u.id !== s.me.id && s.presenceScope.has(u.id))
       .sort((a, b) => a.username.localeCompare(b.username));
     reconcile(this.people, online.map((u) => this.personItem(u)));
     $('#people-empty').hidden = online.length > 0;
