@@ -12,6 +12,9 @@
 #                              connection, chat latency; CHAT_BENCH_WATCH=-1: clients that never watch
 #   bench/scenario.sh 3sweep   500 rooms x 10 members (5,000 connections), two nodes, settle, sweep
 #   bench/scenario.sh 4 N      N idle connections on one node (e.g. 20000, 50000): RSS per connection
+#   bench/scenario.sh 4rooms N N users, one idle web-protocol connection each (batch), in rooms of 10
+#                              (plus General) on two nodes: RSS per connection 60 s after the last
+#                              connect (issue 20.4: 18000)
 #   bench/scenario.sh 5a       scenario 2 on one node
 #   bench/scenario.sh 5b       scenario 2 on three nodes
 #
@@ -25,7 +28,7 @@ build="${CHAT_BENCH_BUILD:-$root/build/release}"
 out_dir="$root/data/bench"
 redis_port="${CHAT_BENCH_REDIS_PORT:-6480}"
 port_base="${CHAT_BENCH_PORT_BASE:-28180}" # node i: client port base+i, internal port base+1000+i
-scenario="${1:?usage: bench/scenario.sh 1|2|3|3sweep|4 N|5a|5b}"
+scenario="${1:?usage: bench/scenario.sh 1|2|3|3sweep|4 N|4rooms N|5a|5b}"
 duration="${CHAT_BENCH_DURATION:-5}"
 mkdir -p "$out_dir"
 
@@ -168,6 +171,14 @@ case "$scenario" in
     bench 1 --users 100 --connections "$count" --general --mode idle --duration 5 \
       --source-addresses "$addrs" --connect-concurrency 500 --settle 120 --prefix idle \
       --max-seconds 400 | tee -a "$result" ;;
+  4rooms)
+    count="${2:?usage: bench/scenario.sh 4rooms CONNECTIONS}"
+    start_nodes 2
+    addrs=""
+    for a in $(seq 2 $((count / 25000 + 3))); do addrs+="${addrs:+,}127.0.0.$a"; done
+    bench 2 --users "$count" --connections "$count" --room-size 10 --mode idle --duration 60 \
+      --source-addresses "$addrs" --presence-watch 3 --connect-concurrency 200 --settle 30 --prefix rooms \
+      --max-seconds 900 | tee -a "$result" ;;
   *)
     echo "unknown scenario: $scenario" >&2
     exit 2 ;;
