@@ -29,15 +29,6 @@ void erase_catchup(session& s, const room_catchup* c) {
     s.catchups.shrink_to_fit(); // a settled connection keeps nothing per room
 }
 
-void remove_follower(shard_t* self, const std::string& room_id, const user_entry* u) {
-  auto it = self->state.followers.find(room_id);
-  if (it == self->state.followers.end())
-    return;
-  auto& us = it->second;
-  us.erase(std::remove(us.begin(), us.end(), u), us.end());
-  if (us.empty())
-    self->state.followers.erase(it);
-}
 
 void on_joined(shard_t* self, const std::string& user_id, std::uint64_t key, const std::string& room_id,
                std::int64_t last_id, caf::actor room) {
@@ -69,6 +60,16 @@ void on_joined(shard_t* self, const std::string& user_id, std::uint64_t key, con
 }
 
 } // namespace
+
+void remove_follower(shard_t* self, const std::string& room_id, const user_entry* u) {
+  auto it = self->state.followers.find(room_id);
+  if (it == self->state.followers.end())
+    return;
+  auto& us = it->second;
+  us.erase(std::remove_if(us.begin(), us.end(), [u](const room_follower& f) { return f.user == u; }), us.end());
+  if (us.empty())
+    self->state.followers.erase(it);
+}
 
 session* find_session(shard_t* self, std::uint64_t conn) {
   auto it = self->state.sessions.find(conn);
@@ -147,7 +148,7 @@ void on_follow(shard_t* self, session& s, const std::string& room_id, std::int64
   auto& u = *s.user;
   auto [it, inserted] = u.rooms.try_emplace(room_id);
   if (inserted) { // a new room of the user: every session of the user here follows it
-    self->state.followers[room_id].push_back(&u);
+    self->state.followers[room_id].push_back(room_follower{&u, &it->second});
     for (auto* o : u.sessions)
       o->catchups.push_back(room_catchup{room_id});
     if (after >= 0)

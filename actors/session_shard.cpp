@@ -65,13 +65,7 @@ void end_session(shard_t* self, std::uint64_t conn) {
     for (auto& [room_id, ur] : u.rooms) {
       if (ur.room)
         self->send(ur.room, leave_atom::value, me, u.key);
-      auto f = st.followers.find(room_id);
-      if (f != st.followers.end()) {
-        auto& us = f->second;
-        us.erase(std::remove(us.begin(), us.end(), &u), us.end());
-        if (us.empty())
-          st.followers.erase(f);
-      }
+      remove_follower(self, room_id, &u);
     }
     st.users.erase(u.user_id);
   }
@@ -85,11 +79,10 @@ void on_push(shard_t* self, room_event& ev) {
   auto it = self->state.followers.find(ev.room_id);
   if (it == self->state.followers.end())
     return;
-  for (auto* u : it->second) {
-    auto r = u->rooms.find(ev.room_id);
-    if (r == u->rooms.end() || !r->second.joined || ev.id <= r->second.last_live)
+  for (auto& [u, r] : it->second) {
+    if (!r->joined || ev.id <= r->last_live)
       continue; // not in sync yet (the join's answer places it), or had it already
-    r->second.last_live = ev.id;
+    r->last_live = ev.id;
     for (auto* s : u->sessions)
       deliver_live(self, *s, ev.room_id, ev.id, ev.frame);
   }
@@ -101,7 +94,7 @@ void on_room_frame(shard_t* self, const std::string& room_id, const frame_ptr& f
   auto it = self->state.followers.find(room_id);
   if (it == self->state.followers.end())
     return;
-  for (auto* u : it->second) {
+  for (auto& [u, r] : it->second) {
     if (u->user_id == except_user)
       continue;
     for (auto* s : u->sessions)
@@ -125,11 +118,9 @@ void on_down(shard_t* self, const caf::actor_addr& source) {
   if (it == st.followers.end())
     return;
   // The room actor ended (idle race or restart): rejoin and catch up what may have been missed.
-  for (auto* u : it->second) {
-    auto r = u->rooms.find(room_id);
-    if (r != u->rooms.end() && r->second.room && r->second.room.address() == source)
+  for (auto& [u, r] : it->second)
+    if (r->room && r->room.address() == source)
       on_room_down(self, *u, room_id);
-  }
 }
 
 void on_join_retry(shard_t* self, const std::string& user_id, const std::string& room_id) {

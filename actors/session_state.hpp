@@ -85,12 +85,19 @@ struct session {
   bool held = false; ///< deliveries and storage reads wait for the release (initial hold of a WebSocket)
 };
 
+/// A user following a room here, with its room entry (both nodes stable: map and unordered_map
+/// nodes do not move), so a live event costs no lookup per user.
+struct room_follower {
+  user_entry* user = nullptr;
+  user_room* room = nullptr;
+};
+
 struct shard_state {
   session_deps deps;
   session_options opts;
   std::unordered_map<std::uint64_t, session> sessions;
   std::unordered_map<std::string, user_entry> users;
-  std::unordered_map<std::string, std::vector<user_entry*>> followers; ///< room id → its users here
+  std::unordered_map<std::string, std::vector<room_follower>> followers; ///< room id → its users here
   std::unordered_map<caf::actor_addr, std::string> monitored;         ///< joined room actors → room ids
   std::uint64_t next_key = 0;
 
@@ -118,6 +125,9 @@ bool deliver_row(shard_t* self, session& s, room_catchup& c, std::int64_t id, co
 
 /// Cuts a session as a slow consumer (its connection closes; the client resumes on reconnect).
 void cut_slow_consumer(shard_t* self, session& s);
+
+/// Drops `u` from the followers of `room_id` here.
+void remove_follower(shard_t* self, const std::string& room_id, const user_entry* u);
 
 /// Joins `room_id` for the session's user (once per user and shard; the room answers when in sync).
 void join(shard_t* self, user_entry& u, const std::string& room_id);
