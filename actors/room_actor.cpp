@@ -198,7 +198,7 @@ void on_head(room_actor_t* self, bool ok, std::int64_t head) {
   auto me = caf::actor_cast<caf::actor>(self);
   for (auto& rp : st.pending_joins)
     rp.deliver(st.last_id, me);
-  st.pending_joins.clear();
+  std::vector<caf::response_promise>{}.swap(st.pending_joins); // a room in sync keeps no capacity
   drain_waiting(self);
   if (!st.waiting.empty())
     schedule_gap_fetch(self, st.opts.gap_wait);

@@ -176,7 +176,7 @@ case "$scenario" in
     start_nodes 2
     addrs=""
     for a in $(seq 2 $((count / 25000 + 3))); do addrs+="${addrs:+,}127.0.0.$a"; done
-    bench 2 --users "$count" --connections "$count" --room-size 10 --mode idle --duration 60 \
+    bench 2 --users "$count" --connections "$count" --room-size "${CHAT_BENCH_ROOM_SIZE:-10}" --mode idle --duration 60 \
       --source-addresses "$addrs" --presence-watch 3 --connect-concurrency 200 --settle 30 --prefix rooms \
       --max-seconds 900 | tee -a "$result" ;;
   *)
