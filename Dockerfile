@@ -21,6 +21,7 @@ RUN apt-get update \
       prometheus-cpp-dev \
       libssl-dev \
       libcrypt-dev \
+      libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -47,6 +48,7 @@ RUN apt-get update \
       libprometheus-cpp-core1.0 \
       libssl3 \
       libcrypt1 \
+      libjemalloc2 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 1000 chat \

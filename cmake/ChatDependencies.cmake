@@ -18,6 +18,11 @@ find_package(Boost 1.81 CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 
+# jemalloc 5.3 (chatnode's allocator unless CHAT_JEMALLOC is OFF): links as plain malloc/free.
+if(CHAT_JEMALLOC)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+endif()
+
 # RapidJSON: header-only, no target.
 find_package(RapidJSON CONFIG REQUIRED)
 if(NOT TARGET chat::rapidjson)

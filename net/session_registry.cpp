@@ -1,14 +1,71 @@
 #include "net/session_registry.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace chat::net {
+
+namespace {
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/// The key of an id every caller of add() got from storage::hash_session_token.
+session_key must_parse(const std::string& id) {
+  auto key = session_key::parse(id);
+  if (!key) {
+    std::fprintf(stderr, "session_registry: a session id is not 64 hex characters (%zu bytes)\n", id.size());
+    std::abort();
+  }
+  return *key;
+}
+
+} // namespace
+
+std::optional<session_key> session_key::parse(const std::string& hex) noexcept {
+  session_key k;
+  if (hex.size() != 2 * k.bytes.size())
+    return std::nullopt;
+  for (std::size_t i = 0; i < k.bytes.size(); ++i) {
+    int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0)
+      return std::nullopt;
+    k.bytes[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  return k;
+}
+
+std::string session_key::hex() const {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(2 * bytes.size(), '0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = digits[bytes[i] >> 4];
+    out[2 * i + 1] = digits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+std::size_t session_key_hash::operator()(const session_key& k) const noexcept {
+  std::size_t h;
+  std::memcpy(&h, k.bytes.data(), sizeof h);
+  return h;
+}
 
 session_registry::session_registry(clock::duration remember, std::size_t max_remembered)
   : remember_(remember), max_remembered_(max_remembered) {}
 
-std::uint64_t session_registry::add(const std::string& id, const std::string& user_id,
-                                    std::weak_ptr<revocable> conn, const std::string** key) {
+std::uint64_t session_registry::add(const std::string& hex_id, const std::string& user_id,
+                                    std::weak_ptr<revocable> conn, const session_key** key) {
+  const auto id = must_parse(hex_id);
   std::shared_ptr<revocable> ended_conn;
   std::uint64_t ticket;
   {
@@ -32,7 +89,7 @@ std::uint64_t session_registry::add(const std::string& id, const std::string& us
   return ticket;
 }
 
-void session_registry::remove(const std::string& id, std::uint64_t ticket) {
+void session_registry::remove(const session_key& id, std::uint64_t ticket) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto it = sessions_.find(id);
   if (it == sessions_.end())
@@ -47,8 +104,8 @@ void session_registry::remove(const std::string& id, std::uint64_t ticket) {
     sessions_.erase(it); // `id` may be this node's key: not used after this
 }
 
-void session_registry::take(std::unordered_map<std::string, entry>::iterator it,
-                            std::vector<std::shared_ptr<revocable>>& out, clock::time_point now) {
+void session_registry::take(session_map::iterator it, std::vector<std::shared_ptr<revocable>>& out,
+                            clock::time_point now) {
   // The connections stay registered (each removes itself when it is gone): a second end of the
   // same session tells them again, which they ignore.
   for (auto& [ticket, weak] : it->second.conns)
@@ -57,7 +114,7 @@ void session_registry::take(std::unordered_map<std::string, entry>::iterator it,
   remember(it->first, now);
 }
 
-void session_registry::remember(const std::string& id, clock::time_point now) {
+void session_registry::remember(const session_key& id, clock::time_point now) {
   // A second end of the same id renews it; the older order entry is then skipped by prune().
   ended_.insert_or_assign(id, now);
   ended_order_.emplace_back(now, id);
@@ -74,7 +131,11 @@ void session_registry::prune(clock::time_point now) {
   }
 }
 
-std::size_t session_registry::end_session(const std::string& id) {
+std::size_t session_registry::end_session(const std::string& hex_id) {
+  const auto parsed = session_key::parse(hex_id);
+  if (!parsed)
+    return 0; // no session has such an id (a malformed envelope)
+  const auto& id = *parsed;
   std::vector<std::shared_ptr<revocable>> told;
   {
     std::lock_guard<std::mutex> guard{mutex_};
@@ -113,7 +174,7 @@ std::vector<live_session> session_registry::sessions() const {
   std::vector<live_session> out;
   out.reserve(sessions_.size());
   for (auto& [id, e] : sessions_)
-    out.push_back(live_session{id, e.user_id});
+    out.push_back(live_session{id.hex(), e.user_id});
   return out;
 }
 
@@ -122,9 +183,12 @@ std::size_t session_registry::size() const {
   return count_;
 }
 
-bool session_registry::ended_recently(const std::string& id) const {
+bool session_registry::ended_recently(const std::string& hex_id) const {
+  const auto id = session_key::parse(hex_id);
+  if (!id)
+    return false;
   std::lock_guard<std::mutex> guard{mutex_};
-  auto it = ended_.find(id);
+  auto it = ended_.find(*id);
   return it != ended_.end() && clock::now() - it->second < remember_;
 }
 

@@ -5,8 +5,11 @@
 /// never kept, sent or logged. Thread-safe: one mutex, held only to copy entries, never while a
 /// connection runs.
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -32,6 +35,22 @@ struct live_session {
   std::string user_id; ///< its user
 };
 
+/// A session id as the registry keeps it: the 32 bytes of the SHA-256 (not its 64 hex
+/// characters, which would cost a heap block per connection).
+struct session_key {
+  std::array<unsigned char, 32> bytes{};
+  bool operator==(const session_key& o) const noexcept { return bytes == o.bytes; }
+  /// The key of a 64-character hex id; nullopt for anything else.
+  static std::optional<session_key> parse(const std::string& hex) noexcept;
+  /// The id again, 64 lowercase hex characters.
+  std::string hex() const;
+};
+
+/// Hash of a session_key: its first 8 bytes (it is a SHA-256 already).
+struct session_key_hash {
+  std::size_t operator()(const session_key& k) const noexcept;
+};
+
 class session_registry {
 public:
   using clock = std::chrono::steady_clock;
@@ -42,18 +61,19 @@ public:
   explicit session_registry(clock::duration remember = std::chrono::seconds{60},
                             std::size_t max_remembered = 100000);
 
-  /// Registers a connection of session `id` of `user_id`; returns its ticket for remove(). A
-  /// session that ended within `remember` ends the connection at once (end_session(), after the
-  /// connection is registered). `key`, when given, receives the registry's own copy of `id`, valid
-  /// until this ticket is removed (a connection keeps that pointer instead of a copy of the id).
+  /// Registers a connection of session `id` (64 hex characters: a broken invariant otherwise,
+  /// the node aborts) of `user_id`; returns its ticket for remove(). A session that ended within
+  /// `remember` ends the connection at once (end_session(), after the connection is registered).
+  /// `key`, when given, receives the registry's own copy of the id, valid until this ticket is
+  /// removed (a connection keeps that pointer instead of a copy of the id).
   std::uint64_t add(const std::string& id, const std::string& user_id, std::weak_ptr<revocable> conn,
-                    const std::string** key = nullptr);
+                    const session_key** key = nullptr);
   /// Forgets a connection (when it is destroyed); unknown tickets are ignored. `id` may be the
   /// registry's own copy (add()'s `key`).
-  void remove(const std::string& id, std::uint64_t ticket);
+  void remove(const session_key& id, std::uint64_t ticket);
 
   /// Ends session `id` on this node: each of its connections is told (end_session()) and the id is
-  /// remembered. Returns how many connections were told.
+  /// remembered. Returns how many connections were told (0 for an id that is not 64 hex characters).
   std::size_t end_session(const std::string& id);
   /// Ends every session of `user_id` on this node (a ban ends all of a user's sessions at once).
   std::size_t end_user(const std::string& user_id);
@@ -70,11 +90,11 @@ private:
     std::string user_id;
     std::vector<std::pair<std::uint64_t, std::weak_ptr<revocable>>> conns;
   };
+  using session_map = std::unordered_map<session_key, entry, session_key_hash>;
   /// Takes the connections of `it` out of the map and remembers its id (lock held).
-  void take(std::unordered_map<std::string, entry>::iterator it,
-            std::vector<std::shared_ptr<revocable>>& out, clock::time_point now);
+  void take(session_map::iterator it, std::vector<std::shared_ptr<revocable>>& out, clock::time_point now);
   /// Remembers that `id` ended at `now` (lock held).
-  void remember(const std::string& id, clock::time_point now);
+  void remember(const session_key& id, clock::time_point now);
   /// Forgets the ended ids older than `remember` (lock held).
   void prune(clock::time_point now);
 
@@ -83,13 +103,13 @@ private:
   mutable std::mutex mutex_;
   std::uint64_t next_ticket_ = 1;
   std::size_t count_ = 0;
-  std::unordered_map<std::string, entry> sessions_;
-  std::unordered_map<std::string, clock::time_point> ended_;     ///< ended id → when
-  std::deque<std::pair<clock::time_point, std::string>> ended_order_; ///< the same, oldest first
+  session_map sessions_;
+  std::unordered_map<session_key, clock::time_point, session_key_hash> ended_; ///< ended id → when
+  std::deque<std::pair<clock::time_point, session_key>> ended_order_;        ///< the same, oldest first
 };
 
 /// A connection's place in the registry: removes itself when destroyed (move-only). It holds no
-/// copy of the session id (24 bytes per connection), only a pointer to the registry's.
+/// copy of the session id, only a pointer to the registry's.
 class session_ticket {
 public:
   session_ticket() = default;
@@ -105,7 +125,7 @@ public:
 private:
   void release() noexcept;
   session_registry* registry_ = nullptr;
-  const std::string* id_ = nullptr; ///< the registry's copy of the session id
+  const session_key* id_ = nullptr; ///< the registry's copy of the session id
   std::uint64_t ticket_ = 0;
 };
 

@@ -109,12 +109,33 @@ CAF_TEST(removed_and_destroyed_connections_are_not_told) {
     auto gone = std::make_shared<conn>();
     reg.add(s1, "7", gone);
   } // destroyed without remove(): its weak pointer expired
-  reg.remove(s1, ticket);
-  reg.remove(s1, 999999); // unknown ticket: ignored
-  reg.remove(s2, ticket); // unknown session: ignored
+  reg.remove(*session_key::parse(s1), ticket);
+  reg.remove(*session_key::parse(s1), 999999); // unknown ticket: ignored
+  reg.remove(*session_key::parse(s2), ticket); // unknown session: ignored
   CAF_CHECK_EQUAL(reg.end_session(s1), 1u);
   CAF_CHECK_EQUAL(kept->ended, 1);
   CAF_CHECK_EQUAL(removed->ended, 0);
+}
+
+CAF_TEST(session_ids_are_kept_as_32_bytes_and_listed_as_lowercase_hex) {
+  const std::string id = "00ff10a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2";
+  auto key = session_key::parse(id);
+  CAF_REQUIRE(key.has_value());
+  CAF_CHECK_EQUAL(static_cast<int>(key->bytes[0]), 0x00);
+  CAF_CHECK_EQUAL(static_cast<int>(key->bytes[1]), 0xff);
+  CAF_CHECK_EQUAL(key->hex(), id);
+  CAF_CHECK(!session_key::parse(id.substr(1)).has_value());        // 63 characters
+  CAF_CHECK(!session_key::parse(id.substr(1) + "g").has_value());  // not hex
+  session_registry reg;
+  auto a = std::make_shared<conn>();
+  reg.add(id, "7", a);
+  CAF_CHECK_EQUAL(reg.end_session("not a session id"), 0u); // a malformed envelope ends nothing
+  CAF_CHECK_EQUAL(reg.end_session(std::string(64, 'z')), 0u);
+  CAF_CHECK_EQUAL(a->ended, 0);
+  auto live = reg.sessions();
+  CAF_REQUIRE_EQUAL(live.size(), 1u);
+  CAF_CHECK_EQUAL(live[0].id, id);
+  CAF_CHECK_EQUAL(reg.end_session(id), 1u);
 }
 
 CAF_TEST(tickets_unregister_when_destroyed_and_sessions_lists_distinct_sessions) {

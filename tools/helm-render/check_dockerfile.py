@@ -21,7 +21,7 @@ BUILD_TOOLS = {"build-essential", "cmake", "pkg-config", "make", "g++", "gcc", "
 # -dev packages that install-deps.sh installs for the tests only: never needed to build the image.
 #   libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes, for tests/fuzz (docs/fuzzing.md)
 TEST_ONLY_PACKAGES = {"libclang-rt-14-dev"}
-RUNTIME_PACKAGES = {"libcaf-core0.17", "libhiredis0.14", "libprometheus-cpp-core1.0", "libssl3", "libcrypt1", "ca-certificates"}
+RUNTIME_PACKAGES = {"libcaf-core0.17", "libhiredis0.14", "libprometheus-cpp-core1.0", "libssl3", "libcrypt1", "libjemalloc2", "ca-certificates"}
 
 passed = failed = 0
 
