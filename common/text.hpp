@@ -12,6 +12,9 @@ namespace chat {
 /// `text` without leading and trailing ASCII whitespace (space, tab, CR, LF, VT, FF).
 std::string_view trim_ascii(std::string_view text) noexcept;
 
+/// The value of a hexadecimal digit (0-9, a-f, A-F), or -1.
+int hex_digit_value(char c) noexcept;
+
 /// ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 

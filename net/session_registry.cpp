@@ -5,19 +5,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/text.hpp"
+
 namespace chat::net {
 
 namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /// The key of an id every caller of add() got from storage::hash_session_token.
 session_key must_parse(const std::string& id) {
@@ -36,7 +28,7 @@ std::optional<session_key> session_key::parse(const std::string& hex) noexcept {
   if (hex.size() != 2 * k.bytes.size())
     return std::nullopt;
   for (std::size_t i = 0; i < k.bytes.size(); ++i) {
-    int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+    int hi = hex_digit_value(hex[2 * i]), lo = hex_digit_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0)
       return std::nullopt;
     k.bytes[i] = static_cast<unsigned char>(hi << 4 | lo);

@@ -2,19 +2,11 @@
 
 #include <cctype>
 
+#include "common/text.hpp"
+
 namespace chat::storage {
 
 namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /// Percent-decodes `in`; false on a malformed escape.
 bool percent_decode(std::string_view in, std::string& out) {
@@ -26,8 +18,8 @@ bool percent_decode(std::string_view in, std::string& out) {
     }
     if (i + 2 >= in.size())
       return false;
-    int hi = hex_value(in[i + 1]);
-    int lo = hex_value(in[i + 2]);
+    int hi = hex_digit_value(in[i + 1]);
+    int lo = hex_digit_value(in[i + 2]);
     if (hi < 0 || lo < 0)
       return false;
     out.push_back(static_cast<char>(hi * 16 + lo));
@@ -126,7 +118,7 @@ bool parse_redis_url(std::string_view url, redis_endpoint& out, std::string& err
       return false;
     }
     for (char c : host)
-      if (hex_value(c) < 0 && c != ':' && c != '.') {
+      if (hex_digit_value(c) < 0 && c != ':' && c != '.') {
         error = "invalid IPv6 address";
         return false;
       }
