@@ -99,6 +99,16 @@ describe('chat in the browser (Alice on node 1, Bob on node 2)', () => {
     assert.equal(last.text, evil);
     await A.page.waitForTimeout(300);
     assert.equal(dialogs, 0, 'no alert() ran');
+
+    // Links are clickable (new tab, no opener); other schemes and the markup stay text.
+    const withLink = 'docs at https://example.com/guide?x=1. not javascript:alert(3)';
+    await B.page.getByLabel('Message', { exact: true }).fill(withLink);
+    await B.page.getByLabel('Message', { exact: true }).press('Enter');
+    await waitTexts(A.page, [withLink]);
+    const links = await A.page.locator('#messages .msg-text a').evaluateAll((as) =>
+      as.map((a) => ({ text: a.textContent, href: a.getAttribute('href'), target: a.target, rel: a.rel })));
+    assert.deepEqual(links, [{ text: 'https://example.com/guide?x=1', href: 'https://example.com/guide?x=1',
+                               target: '_blank', rel: 'noopener noreferrer nofollow' }]);
     noProblems(A, B);
   });
 

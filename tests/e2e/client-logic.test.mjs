@@ -10,6 +10,7 @@ import { Sender } from '../../web/js/sender.js';
 import { backoffDelay, closeAction, Live } from '../../web/js/live.js';
 import { typingText, charCount } from '../../web/js/format.js';
 import { PresenceWatch, watchSet } from '../../web/js/presence.js';
+import { linkParts } from '../../web/js/linkify.js';
 
 const msg = (id, from, text, roomId = '0') => ({ id, roomId, from, date: 1764103286, message: text });
 
@@ -390,4 +391,31 @@ test('presence.watch: sent after every (re)connect, again only when the set chan
   assert.equal(sent.length, 3, 'a new connection gets the whole set');
   pw.stop();
   assert.equal(s.presenceScope.size, 0);
+});
+
+test('links in message text: http, https and www. become links, nothing else does, the text is kept', () => {
+  const links = (t) => linkParts(t).filter((p) => p.href).map((p) => [p.text, p.href]);
+  const joined = (t) => linkParts(t).map((p) => p.text).join('');
+  assert.deepEqual(linkParts('no links here'), [{ text: 'no links here' }]);
+  assert.deepEqual(linkParts(''), [{ text: '' }]);
+  assert.deepEqual(linkParts('see https://example.com/a?b=1#c now'), [
+    { text: 'see ' }, { text: 'https://example.com/a?b=1#c', href: 'https://example.com/a?b=1#c' }, { text: ' now' }]);
+  assert.deepEqual(links('www.example.org/x'), [['www.example.org/x', 'https://www.example.org/x']]);
+  assert.deepEqual(links('HTTP://EXAMPLE.COM'), [['HTTP://EXAMPLE.COM', 'HTTP://EXAMPLE.COM']]);
+  // Sentence punctuation and unbalanced brackets stay outside; balanced ones stay inside.
+  assert.deepEqual(links('go to http://a.io/x.'), [['http://a.io/x', 'http://a.io/x']]);
+  assert.deepEqual(links('(see https://a.io/x), then'), [['https://a.io/x', 'https://a.io/x']]);
+  assert.deepEqual(links('https://en.wikipedia.org/wiki/Foo_(bar)!'),
+    [['https://en.wikipedia.org/wiki/Foo_(bar)', 'https://en.wikipedia.org/wiki/Foo_(bar)']]);
+  assert.deepEqual(links('"https://a.io/q"'), [['https://a.io/q', 'https://a.io/q']]);
+  // Other schemes and look-alikes are never links.
+  assert.deepEqual(links('javascript:alert(1) data:text/html,x mailto:a@b.c ftp://x.y'), []);
+  assert.deepEqual(links('https:// and http://. and www. and www.x'), []);
+  assert.deepEqual(links('xhttps://a.io'), []);
+  // Markup around a URL ends it; the markup stays text.
+  assert.deepEqual(links('<a href="https://evil.io">x</a>'), [['https://evil.io', 'https://evil.io']]);
+  // Several links, Unicode around them, and the parts always join back to the text.
+  const t = 'Grüße: https://a.io und www.b.de/ü — fin https://c.io/?q=ä';
+  assert.deepEqual(links(t).map((l) => l[0]), ['https://a.io', 'www.b.de/ü', 'https://c.io/?q=ä']);
+  for (const x of [t, 'a https://x.io/) b', '))) https://', 'https://x.io' + 'a'.repeat(5000)]) assert.equal(joined(x), x);
 });

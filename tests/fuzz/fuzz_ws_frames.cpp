@@ -39,6 +39,9 @@ void check_command(const chat::actors::room_command& cmd) {
     cmd);
 }
 
+/// presence.watch's bound in the fuzzed parse (small, so that the over-the-limit path is reached).
+constexpr std::size_t kMaxWatchUsers = 4;
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -46,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto bound = in.byte();
   const std::size_t max_rooms = bound < 0xF0 ? chat::actors::command_limits{}.max_resume_rooms : bound & 0x3;
   const std::string text{in.rest()}; // an exactly sized copy
-  auto parsed = chat::net::parse_client_frame(text, max_rooms);
+  auto parsed = chat::net::parse_client_frame(text, max_rooms, kMaxWatchUsers);
   if (auto* err = std::get_if<chat::net::frame_error>(&parsed)) {
     FUZZ_CHECK(static_cast<bool>(err->error));
     FUZZ_CHECK(!err->message.empty());
@@ -66,6 +69,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(f.resume.size() <= max_rooms);
       for (const auto& [room, id] : f.resume)
         FUZZ_CHECK(chat::is_room_id(room) && id >= 0);
+      break;
+    case client_frame::kind::presence_watch:
+      FUZZ_CHECK(f.users.size() <= kMaxWatchUsers);
+      FUZZ_CHECK(f.client_id.size() <= 256);
+      for (const auto& u : f.users)
+        FUZZ_CHECK(chat::is_user_id(u));
       break;
     case client_frame::kind::ping:
       break;

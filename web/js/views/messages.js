@@ -6,15 +6,24 @@
 // Shift+Enter adds a line; the composer's 4000-character / not-blank rules) and Delete (with an
 // inline confirmation); an admin can also delete other people's messages. Edited messages show
 // "(edited)" (its tooltip: when); deleted ones are tombstones "This message was deleted".
+// Links (http, https, www.) in message text are clickable and open in a new tab (web/js/linkify.js).
 
 import { el, reconcile } from '../dom.js';
 import { charCount, dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
+import { linkParts } from '../linkify.js';
 
 const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
 const LOAD_MORE_PX = 300;
 const MAX_CHARS = 4000;
 const SHOW_COUNT_FROM = 3500;
+
+/** A message's text as nodes: text nodes and <a> elements for its links (opened in a new tab). */
+function messageText(text) {
+  return linkParts(text).map((p) => (p.href
+    ? el('a', { text: p.text, attrs: { href: p.href, target: '_blank', rel: 'noopener noreferrer nofollow' } })
+    : document.createTextNode(p.text)));
+}
 
 export class MessageList {
   /**
@@ -219,7 +228,7 @@ export class MessageList {
     } else {
       const edited = r.m.edited ? new Date(Number(r.m.edited)) : null; // unix ms
       main.append(el('div', { class: 'msg-bubble', attrs: { title: fullTime(r.d) } },
-        el('p', { class: 'msg-text', text: r.m.message }),
+        el('p', { class: 'msg-text' }, ...messageText(r.m.message)),
         edited ? el('span', { class: 'msg-edited', text: '(edited)', attrs: { title: `Edited ${fullTime(edited)}` } }) : null));
     }
     if (state === 'd') main.append(el('div', { class: 'msg-status', text: 'Deleting…' }));
