@@ -48,6 +48,19 @@ void put(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
+/// Opens a `chat:user-events` envelope: `{"serverId":…,"type":…,"action":…` (the publisher's echo
+/// is recognised by own_envelope_prefix, so serverId stays first).
+void start_user_event(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view server_id,
+                      std::string_view type, std::string_view action) {
+  w.StartObject();
+  w.Key("serverId");
+  put(w, server_id);
+  w.Key("type");
+  put(w, type);
+  w.Key("action");
+  put(w, action);
+}
+
 } // namespace
 
 std::optional<envelope> parse_envelope(std::string_view payload) {
@@ -113,13 +126,7 @@ std::string user_event_envelope(std::string_view server_id, std::string_view typ
                                 std::string_view data_json, std::int64_t after) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-  w.StartObject();
-  w.Key("serverId");
-  put(w, server_id);
-  w.Key("type");
-  put(w, type);
-  w.Key("action");
-  put(w, action);
+  start_user_event(w, server_id, type, action);
   w.Key("room");
   put(w, room_id);
   w.Key("to");
@@ -139,13 +146,7 @@ std::string session_end_envelope(std::string_view server_id, std::string_view se
                                  std::string_view user_id) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-  w.StartObject();
-  w.Key("serverId");
-  put(w, server_id);
-  w.Key("type");
-  put(w, "session.ended");
-  w.Key("action");
-  put(w, "end_session");
+  start_user_event(w, server_id, "session.ended", "end_session");
   w.Key("to");
   w.StartArray();
   w.EndArray();
