@@ -275,6 +275,11 @@ std::vector<option> make_table() {
         .bind(&cfg::realtime, &rt::session, &actors::session_options::stall_timeout)
         .describe("A connection catching up a backlog reads storage only as fast as it drains its queue; "
                   "one whose queue does not drain at all for this long is cut as a slow consumer."));
+  add(opt("presence-window-ms", t::uint).range(10, 10000).meta("MS")
+        .bind(&cfg::realtime, &rt::presence, &actors::presence_options::broadcast_window)
+        .describe("Presence changes (users coming online or going offline) are collected for MS after the "
+                  "first one and sent as one batch, one change per user (its final state): longer windows "
+                  "cost fewer frames in connect storms, shorter ones show presence sooner."));
   add(opt("drain-timeout", t::duration).range(0, 3600).meta("DURATION")
         .bind(&cfg::drain_timeout).describe("Budget for the graceful drain at SIGTERM: clients are told to reconnect in batches, then presence is handed over and the process exits."));
   // -- logging

@@ -1,7 +1,7 @@
 // Presence that scales with what a client shows (docs/protocol.md §2.3, `presence.watch`), on two
 // nodes: a watching connection gets a `presence` snapshot of the users it adds, then only their
 // user.connected / user.disconnected; a connection that never watches keeps everyone's, collected
-// per 100 ms window with one frame per user (its final state); bad watch frames get documented
+// per window (--presence-window-ms) with one frame per user (its final state); bad watch frames get documented
 // errors; a connect storm of 200 web-protocol clients costs each a handful of presence frames.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,9 @@ import { startCluster } from './lib/cluster.mjs';
 import { WsClient, closeAllLive, expectNothing } from './lib/live.mjs';
 
 const T = { timeout: 120000 };
+// Wider than the default 100 ms: a window must outlast the few envelopes published together below
+// even in a TSan build on a busy machine (where 100 ms once split them).
+const WINDOW_MS = 500;
 const STORM = 200;
 const PARTNERS = 3;
 let cluster;
@@ -42,7 +45,7 @@ async function quiet(ws, quietMs = 1500, maxMs = 20000) {
 }
 
 test('setup: two nodes (bcrypt cost 4), users W, E, A, B, X', T, async () => {
-  cluster = await startCluster({ n: 2, prefix: 'pw', nodeArgs: ['--bcrypt-cost', '4'] });
+  cluster = await startCluster({ n: 2, prefix: 'pw', nodeArgs: ['--bcrypt-cost', '4', '--presence-window-ms', String(WINDOW_MS)] });
   [n1, n2] = cluster.nodes;
   await register(n1, uniqueName('admin'));
   W = await register(n1, uniqueName('W'));
@@ -77,7 +80,7 @@ test('a watching connection gets a snapshot of the users it adds, then only thei
   await wsA.close();
   await wsW.waitFor((e) => e.type === 'user.disconnected' && e.data?.id === A.user.id, 6000, { from, what: 'user.disconnected of A (after the grace)' });
   await wsE.waitFor((e) => e.type === 'user.disconnected' && e.data?.id === A.user.id, 6000, { from: fromE, what: 'E: A left' });
-  await sleep(300);
+  await sleep(WINDOW_MS + 300);
   assert.deepEqual(wsW.events.slice(from).filter(isPresence).map(sign), [`+${B.user.id}`, `-${A.user.id}`],
     'W: only its watched users, not X');
 
@@ -90,7 +93,7 @@ test('a watching connection gets a snapshot of the users it adds, then only thei
   await wsX.close();
   await wsW.waitFor(presenceOf(X.user.id), 6000, { from: from2, what: 'X left' });
   await wsE.waitFor((e) => e.type === 'user.disconnected' && e.data?.id === B.user.id, 6000, { from: fromE, what: 'E: B left' });
-  await sleep(300);
+  await sleep(WINDOW_MS + 300);
   assert.deepEqual(wsW.events.slice(from2).filter(isPresence).map(sign), [`-${X.user.id}`], 'B is no longer watched');
 
   // An empty watch: nobody. A plain connection switches to watching with its first watch.
@@ -106,10 +109,10 @@ test('a watching connection gets a snapshot of the users it adds, then only thei
   await wsW.close();
 });
 
-test('a connection that never watches gets everyone\'s presence per 100 ms window, one frame per user (its final state)', T, async () => {
+test('a connection that never watches gets everyone\'s presence per window, one frame per user (its final state)', T, async () => {
   const wsE = await WsClient.connect(n1.port, { client: E, label: 'E plain' }); // plain mode: one event per frame
   await wsE.ping();
-  await sleep(500); // a quiet spell: the next change goes out at once and opens a window
+  await sleep(2 * WINDOW_MS); // a quiet spell: the next change goes out at once and opens a window
   const from = wsE.mark();
   const env = (id, online) => JSON.stringify({
     serverId: 'another-node', type: online ? 'user.connected' : 'user.disconnected', data: { id, username: `ghost${id}`, online },
@@ -119,7 +122,7 @@ test('a connection that never watches gets everyone\'s presence per 100 ms windo
   cluster.redis.cli('EVAL', "for i = 1, #ARGV do redis.call('PUBLISH', 'MESSAGES', ARGV[i]) end", '0',
     env('900001', true), env('900002', true), env('900003', true), env('900002', false), env('900003', false), env('900003', true));
   await wsE.waitFor(presenceOf('900003'), 3000, { from, what: 'the window\'s frames' });
-  await sleep(500);
+  await sleep(WINDOW_MS);
   const got = wsE.events.slice(from).filter(isPresence).map(sign);
   assert.deepEqual(got, ['+900001', '-900002', '+900003'], 'one frame per user: its final state');
   for (const raw of wsE.raw) assert.ok(!String(raw).includes('\n'), 'plain mode: one event per WebSocket message');
