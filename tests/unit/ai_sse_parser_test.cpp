@@ -62,6 +62,8 @@ CAF_TEST(sse_events_end_at_a_blank_line_with_lf_crlf_or_cr) {
 CAF_TEST(sse_lines_split_across_reads_at_every_position) {
   check_every_split("data: {\"x\":1}\r\n\r\ndata: second\n\n: ping\n\ndata: third\r\r",
                     {"{\"x\":1}", "second", "third"});
+  // A CRLF is one line end: two data lines are one event (not an event per line).
+  check_every_split("data: a\r\ndata: b\r\n\r\nevent: x\r\ndata: c\r\n\r\n", {"a\nb", "c"});
   // Byte by byte, CRLF split between the CR and the LF included.
   std::string body = "data: one\r\n\r\ndata: two\r\n\r\n";
   std::vector<std::string> bytes;
