@@ -1,5 +1,7 @@
 #include "actors/chat_service.hpp"
 
+#include "actors/assistant_actor.hpp"
+
 #include <chrono>
 #include <type_traits>
 
@@ -111,6 +113,8 @@ void chat_service::execute(const command_origin& who, room_command cmd, post_fn 
         edit(who, std::move(c), std::move(post), std::move(done));
       else if constexpr (std::is_same_v<command, delete_command>)
         remove(who, std::move(c), std::move(post), std::move(done));
+      else if constexpr (std::is_same_v<command, stop_command>)
+        stop_reply(who, std::move(c), std::move(post), std::move(done));
       else
         static_assert(sizeof(command) == 0, "a room_command without its method in execute()");
     },
@@ -121,12 +125,17 @@ void chat_service::send(const command_origin& who, send_command cmd, post_fn pos
   metrics_.messages_received(who.transport).Increment();
   if (!admit(who, cmd.room_id, cmd.client_id, &cmd.text, post, done))
     return;
+  // A message that asks the assistant (a DM with the bot, a mention) keeps its sender and text for
+  // it; any other costs this one check (none at all without an assistant).
+  std::shared_ptr<std::pair<std::string, std::string>> trigger;
+  if (assistant_ && assistant_->is_trigger(cmd.room_id, cmd.text))
+    trigger = std::make_shared<std::pair<std::string, std::string>>(who.user_id, cmd.text);
   // One round trip: the store's script checks membership and writes in the same atomic step.
   auto room_id = cmd.room_id;
   store_.send_message(
     std::move(cmd.room_id), who.user_id, std::move(cmd.text),
     [this, room_id = std::move(room_id), client_id = std::move(cmd.client_id), post = std::move(post),
-     done = std::move(done)](storage::errc e, storage::sent_message m) mutable {
+     done = std::move(done), trigger = std::move(trigger)](storage::errc e, storage::sent_message m) mutable {
       command_result r;
       r.client_id = std::move(client_id);
       r.room_id = std::move(room_id);
@@ -138,6 +147,8 @@ void chat_service::send(const command_origin& who, send_command cmd, post_fn pos
           realtime_->publish(r.room_id, m.id, m.prev, now_ms(), make_message_frame(m.json));
         r.id = r.seq = m.id;
         r.data = std::move(m.json);
+        if (trigger) // after the local publish: the reply's placeholder comes after the question
+          assistant_->triggered(trigger->first, r.room_id, m.id, std::move(trigger->second));
       }
       post([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
     });
@@ -191,6 +202,25 @@ void chat_service::remove(const command_origin& who, delete_command cmd, post_fn
                         on_written(realtime_, std::move(base), std::move(post), std::move(done),
                                    "no such room or message",
                                    "only its author or an admin may delete a message"));
+}
+
+void chat_service::stop_reply(const command_origin& who, stop_command cmd, post_fn post, result_fn done) {
+  if (!admit(who, cmd.room_id, cmd.client_id, nullptr, post, done))
+    return;
+  command_result base;
+  base.client_id = std::move(cmd.client_id);
+  base.room_id = cmd.room_id;
+  base.id = cmd.id;
+  auto written = on_written(realtime_, std::move(base), std::move(post), std::move(done),
+                            "no reply of the assistant streaming with that id",
+                            "only who asked, or an admin, may stop this reply");
+  store_.ai_stop(cmd.room_id, cmd.id, who.user_id,
+                 [bot = assistant_, room_id = cmd.room_id, id = cmd.id,
+                  written = std::move(written)](storage::errc e, storage::written_event w) mutable {
+                   if (e == storage::errc::ok && bot)
+                     bot->stopped(room_id, id); // here: the node running it cancels the backend call
+                   written(e, std::move(w));
+                 });
 }
 
 room_signal typing_signal(const std::string& room_id, const std::string& user_id, bool typing,

@@ -33,6 +33,7 @@ enum class errc;
 
 namespace chat::actors {
 
+class assistant;
 class realtime;
 class send_rate_limiter;
 
@@ -67,9 +68,17 @@ struct delete_command {
   std::string client_id;
 };
 
+/// A stop of an assistant reply that is streaming (issue #21): its end is written at once, with the
+/// text so far and `"stopped":true` (`message.updated`).
+struct stop_command {
+  std::string room_id;
+  std::int64_t id = 0; ///< the reply's message id
+  std::string client_id;
+};
+
 /// A client command that writes a room event: what every transport decodes into. A new kind adds
 /// its command struct here and its alternative below; transports pass commands through execute().
-using room_command = std::variant<send_command, edit_command, delete_command>;
+using room_command = std::variant<send_command, edit_command, delete_command, stop_command>;
 
 /// The room of any command.
 const std::string& room_of(const room_command& cmd) noexcept;
@@ -125,6 +134,13 @@ public:
   void edit(const command_origin& who, edit_command cmd, post_fn post, result_fn done);
   /// Deletes a message (author, or an admin): `message.deleted` to the room.
   void remove(const command_origin& who, delete_command cmd, post_fn post, result_fn done);
+  /// Stops an assistant reply (a member of a DM; in other rooms who triggered it or an admin):
+  /// `message.updated` with `"stopped":true` to the room; the node running it cancels its backend call.
+  void stop_reply(const command_origin& who, stop_command cmd, post_fn post, result_fn done);
+
+  /// The node's assistant (issue #21; null: none). Set once before any traffic: a stored message
+  /// that is a trigger (assistant::is_trigger) then starts a reply.
+  void set_assistant(std::shared_ptr<assistant> a) { assistant_ = std::move(a); }
 
   // -- ephemeral and following ----------------------------------------------------------------------
 
@@ -155,6 +171,7 @@ private:
   send_rate_limiter& limiter_;
   metrics::node_metrics& metrics_;
   command_limits limits_;
+  std::shared_ptr<assistant> assistant_;
 };
 
 } // namespace chat::actors

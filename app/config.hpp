@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/assistant_actor.hpp"
 #include "actors/realtime.hpp"
 #include "app/options.hpp"
 #include "net/server.hpp"
@@ -28,6 +29,7 @@ struct node_config {
   net::server_options server;        ///< listeners, HTTP limits, rate limits, live (WebSocket / SSE), commands
   storage::store_options store;      ///< session lifetime, overload shedding, server id
   actors::realtime_options realtime; ///< rooms, sessions, presence (library defaults but a few)
+  actors::assistant_options assistant; ///< the AI assistant (issue #21; used when a backend is configured)
   // -- Redis and identity
   /// The default is storage::redis_endpoint's (host, port, database) as a URL.
   std::string redis_url = "redis://" + storage::describe(storage::redis_endpoint{});

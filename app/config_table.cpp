@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "app/config.hpp"
+#include "common/text.hpp"
 #include "net/client_address.hpp"
 #include "storage/redis_url.hpp"
 
@@ -89,6 +90,13 @@ bool valid_ip(const opt_value& v, std::string& why) {
   return false;
 }
 
+bool valid_bot_name(const opt_value& v, std::string& why) {
+  if (is_valid_username(v.text))
+    return true;
+  why = "is not a username (2-32 characters of A-Z a-z 0-9 _ . -)";
+  return false;
+}
+
 bool valid_server_id(const opt_value& v, std::string& why) {
   bool ok = !v.text.empty() && v.text.size() <= 64;
   for (char c : v.text) ok = ok && name_char(c);
@@ -157,6 +165,7 @@ std::vector<option> make_table() {
   using store = storage::store_options;
   using cmd = actors::command_limits;
   using rt = actors::realtime_options;
+  using asst = actors::assistant_options;
   std::vector<option> rows;
   auto add = [&rows](option o) { rows.push_back(std::move(o)); };
 
@@ -255,6 +264,20 @@ std::vector<option> make_table() {
         .bind(&cfg::store, &store::max_rooms_per_user)
         .describe("Rooms a user may be in besides General (channels and DMs); creating or joining a channel or "
                   "opening a DM beyond it is 403 `too_many_rooms` (a DM someone else opens always arrives; 0 = no limit)."));
+  // -- the assistant (issue #21): its bot user and limits (the backend options: ai/)
+  add(opt("ai-name", t::string).meta("NAME").check(valid_bot_name).bind(&cfg::assistant, &asst::name)
+        .describe("Name of the assistant's bot user (role bot, cannot log in), created once cluster-wide when a "
+                  "backend is configured; a DM with it or an @NAME mention asks it. An existing bot keeps its name."));
+  add(opt("ai-system-prompt", t::string).meta("TEXT").bind(&cfg::assistant, &asst::system_prompt)
+        .describe("System prompt sent before the room's messages ({name}: the bot's name, {room}: where it "
+                  "answers); empty: a built-in prompt naming the product and the room."));
+  add(opt("ai-context-messages", t::uint).range(0, 200).meta("N").bind(&cfg::assistant, &asst::context_messages)
+        .describe("The room's last N messages sent as context (the bot's own as assistant, others as user)."));
+  add(opt("ai-requests-per-hour", t::uint).range(0, 1000000).meta("N").bind(&cfg::assistant, &asst::requests_per_hour)
+        .describe("Replies one user may start in any 60 minutes, on all nodes together (error rate_limited "
+                  "above; 0 = no limit)."));
+  add(opt("ai-max-concurrent", t::uint).range(1, 10000).meta("N").bind(&cfg::assistant, &asst::max_concurrent)
+        .describe("Replies this node streams at once; one more is answered with error busy."));
   // -- timeouts
   add(opt("session-ttl", t::duration).range(1, 365 * kDay).meta("DURATION")
         .bind(&cfg::store, &store::session_ttl).also(&cfg::server, &srv::session_ttl)

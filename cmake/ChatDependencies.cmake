@@ -35,6 +35,7 @@ endif()
 # prometheus-cpp: core only (no civetweb exposer; /metrics is served by Beast).
 find_package(prometheus-cpp CONFIG REQUIRED)
 
-# libcrypt (bcrypt $2b$ through crypt_rn / crypt_gensalt_rn) and OpenSSL libcrypto (SHA-256, CSPRNG).
+# libcrypt (bcrypt $2b$ through crypt_rn / crypt_gensalt_rn) and OpenSSL: libcrypto (SHA-256, CSPRNG)
+# and libssl (TLS to https:// language-model backends, ai/tls_client).
 find_library(CRYPT_LIB crypt REQUIRED)
-find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto SSL)

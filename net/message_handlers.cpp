@@ -193,6 +193,15 @@ void message_handlers::add_command_routes(router& r) {
       },
       [](actors::command_result& r) { r.data = deletion_json(r.id, r.room_id, r.seq); });
   });
+  r.add(http_method::post, "/room/{id}/messages/{messageId}/stop", [this](const exchange_ptr& ex) {
+    run_command(ex, 200, [](command_request& req) -> std::optional<actors::room_command> {
+      actors::stop_command c; // an assistant reply (docs/protocol.md §2.7)
+      c.room_id = req.room_id();
+      if (!req.body(true) || !req.client_id(c.client_id) || !req.message_id(c.id))
+        return std::nullopt;
+      return c;
+    });
+  });
 }
 
 void message_handlers::run_command(const exchange_ptr& ex, unsigned status, decode_fn decode, shape_fn shape) {

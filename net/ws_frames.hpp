@@ -17,7 +17,7 @@
 
 namespace chat::net {
 
-/// One decoded client frame: a room command (message, message.edit, message.delete, any later kind
+/// One decoded client frame: a room command (message, message.edit, message.delete, message.stop, any later kind
 /// that writes a room event: the transport hands it to chat_service::execute as it is), or one of
 /// the connection's own frames.
 struct client_frame {

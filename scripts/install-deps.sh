@@ -7,8 +7,9 @@ set -euo pipefail
 
 # clang + libclang-rt-14-dev (libFuzzer and clang's sanitizer runtimes, only Recommended by clang) build
 # the fuzz targets of tests/fuzz; llvm provides llvm-symbolizer, for file:line in their crash reports.
+# ca-certificates: the system store that https:// AI backends are verified against (ai/tls_client).
 PACKAGES=(build-essential cmake pkg-config libcaf-dev libboost1.81-dev libhiredis-dev rapidjson-dev
-          prometheus-cpp-dev libssl-dev libcrypt-dev libjemalloc-dev redis-server redis-tools curl
+          prometheus-cpp-dev libssl-dev libcrypt-dev libjemalloc-dev ca-certificates redis-server redis-tools curl
           clang libclang-rt-14-dev llvm)
 if ! command -v node >/dev/null 2>&1; then
   PACKAGES+=(nodejs npm)

@@ -7,6 +7,7 @@
 #   4. integration suite (node --test tests/integration/) against the ASan chatnode; a subset of it
 #      against the TSan chatnode (tsan_integration_files below); also against the Release chatnode
 #      when CHAT_TEST_RELEASE=1 or tests/integration/release/ exists
+#      and the scripted AI backends' own tests (node --test tests/ai_backends/)
 #   5. end-to-end tests of the web client (tests/e2e/) in Debian's headless Chromium, driven by
 #      playwright-core, against two Release chatnode processes
 #   6. scripts/test-helm.sh (Helm chart, dashboard, Dockerfile; offline) when it exists
@@ -195,6 +196,12 @@ else
       record "integration (release chatnode)" SKIP 0
     fi
   fi
+fi
+
+# The scripted language-model backends the assistant's tests use (tests/ai_backends/): they must
+# behave as scripted, or tests against them prove nothing.
+if compgen -G "tests/ai_backends/*.test.mjs" >/dev/null; then
+  run_step "scripted AI backends (node)" node --test --test-concurrency=1 tests/ai_backends/ || true
 fi
 
 if compgen -G "tests/e2e/*.test.mjs" >/dev/null; then

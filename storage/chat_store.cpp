@@ -127,14 +127,20 @@ void chat_store::ensure_schema(callback<bool> done) {
 }
 
 void chat_store::is_empty(callback<bool> done) {
-  impl_->redis->command({"GET", "total_users"}, [done = std::move(done)](redis_reply r) {
-    if (r.is_nil()) {
-      done(errc::ok, true);
-    } else if (r.is_string()) {
-      done(errc::ok, r.str == "0" || r.str.empty());
-    } else {
+  // The assistant's bot user (chat:ai:bot), when it is the only user, does not count.
+  impl_->redis->command({"MGET", "total_users", "chat:ai:bot"}, [done = std::move(done)](redis_reply r) {
+    if (!r.is_array() || r.elements.size() != 2) {
       done(detail::failure_of(r, "is_empty"), false);
+      return;
     }
+    const auto& total = r.elements[0];
+    const auto& bot = r.elements[1];
+    if (total.is_nil() || (total.is_string() && (total.str == "0" || total.str.empty())))
+      done(errc::ok, true);
+    else if (total.is_string())
+      done(errc::ok, total.str == "1" && bot.is_string() && bot.str == "1");
+    else
+      done(detail::failure_of(r, "is_empty"), false);
   });
 }
 

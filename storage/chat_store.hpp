@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/ai_replies.hpp"
+
 namespace chat::storage {
 
 class redis_client;
@@ -133,6 +135,12 @@ struct written_event {
   std::string frame;     ///< `{"type":T,"data":D}` exactly as delivered to clients
 };
 
+/// A reply the orphan sweep finalized (chat_store::ai_sweep): its room and its `message.updated`.
+struct ai_swept {
+  std::string room_id;
+  written_event event;
+};
+
 /// Whether a user may read and write a room.
 enum class room_access { member, not_found, forbidden };
 
@@ -168,7 +176,8 @@ public:
   /// and backfills the case-insensitive username index for users written by the tutorial.
   void ensure_schema(callback<bool> done);
 
-  /// True when `total_users` is 0 or missing (then `--seed-demo` / the run command seeds the demo).
+  /// True when `total_users` is 0 or missing, or the only user is the assistant's bot (then
+  /// `--seed-demo` / the run command seeds the demo).
   void is_empty(callback<bool> done);
 
   // -- accounts --------------------------------------------------------------------
@@ -338,6 +347,36 @@ public:
   /// errc::overloaded, without any Redis call, when admit_message() refuses it.
   void send_message(std::string room_id, std::string from_user_id, std::string text,
                     callback<sent_message> done);
+
+  // -- the assistant's replies (issue #21; keys and scripts: storage/ai_replies.hpp) --------
+
+  /// The bot user named `name` (created once cluster-wide, role "bot", password "!" that no
+  /// login matches; kept in `online_users`): its id and name (an existing bot keeps its name).
+  /// errc::conflict when a user of that name exists already, errc::invalid for a bad name.
+  void ensure_ai_bot(std::string name, callback<user> done);
+
+  /// Starts a reply of the bot in a room, atomically: the triggering user's access (forbidden /
+  /// not_found), the room's one-reply lock (errc::conflict: a reply is in flight there), the user's
+  /// replies per hour (errc::rate_limited with ai_started::retry_after); then the placeholder
+  /// message `{"id","roomId","from":bot,"date","message":"","streaming":true}` at a new position
+  /// (stored and published like a message) and the stream key with its lease.
+  void ai_start(ai_start_request req, callback<ai_started> done);
+
+  /// Appends text to the room's stream (published as `message.delta`) and renews the lease, if
+  /// `req.owner` still owns reply `req.id`: else errc::not_found (it ended; stop the backend).
+  void ai_append(ai_append_request req, callback<bool> done);
+
+  /// The owner ends its reply: the text so far + `req.text`, `"streaming":false`, stopped / error,
+  /// as a positioned `message.updated`; errc::not_found when it had ended already (a stop, a sweep).
+  void ai_finish(ai_finish_request req, callback<written_event> done);
+
+  /// A user stops reply `id` of `room_id` (any node): a member of a DM; in other rooms the user
+  /// who triggered it or an admin (errc::forbidden otherwise); errc::not_found when it is not
+  /// streaming. Finalized at once with the text so far and `"stopped":true`.
+  void ai_stop(std::string room_id, std::int64_t id, std::string user_id, callback<written_event> done);
+
+  /// Finalizes up to `max` replies whose lease expired with `"error":"interrupted"`.
+  void ai_sweep(std::int64_t max, callback<std::vector<ai_swept>> done);
 
 private:
   struct impl;

@@ -3,6 +3,7 @@
 // (message_events.cpp).
 #include <string>
 
+#include "storage/ai_replies.hpp"
 #include "storage/lua_fragments.hpp"
 #include "storage/lua_scripts.hpp"
 
@@ -10,8 +11,10 @@ namespace chat::storage::scripts {
 
 // KEYS: room:{id}, chat:room:{id}:events. ARGV: after (exclusive), limit. The first `limit` rows of
 // both sets above `after`, merged by position (a message first on a tie): flat triples
-// tag ('m' message row | 'e' event frame), score, member.
-const lua_script events_after{"events_after", R"lua(
+// tag ('m' message row | 'e' event frame), score, member. An assistant reply still streaming carries
+// its text so far (kAiLiveRow).
+const std::string events_after_body = std::string{lua::kAiLiveRow} + R"lua(
+local room = string.sub(KEYS[1], 6)
 local lo, limit = '(' .. ARGV[1], tonumber(ARGV[2])
 local m = redis.call('ZRANGEBYSCORE', KEYS[1], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
 local e = redis.call('ZRANGEBYSCORE', KEYS[2], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
@@ -19,22 +22,25 @@ local out = {}
 local i, j, n = 1, 1, 0
 while n < limit and (i <= #m or j <= #e) do
   if j > #e or (i <= #m and tonumber(m[i + 1]) <= tonumber(e[j + 1])) then
-    out[#out + 1] = 'm'; out[#out + 1] = m[i + 1]; out[#out + 1] = m[i]; i = i + 2
+    out[#out + 1] = 'm'; out[#out + 1] = m[i + 1]; out[#out + 1] = live_row(room, m[i]); i = i + 2
   else
     out[#out + 1] = 'e'; out[#out + 1] = e[j + 1]; out[#out + 1] = e[j]; j = j + 2
   end
   n = n + 1
 end
 return out
-)lua"};
+)lua";
+const lua_script events_after{"events_after", events_after_body};
 
 // KEYS: room:{id}, chat:room:{id}:deleted. ARGV: max score ('+inf' or '(id'), limit. Newest first,
 // messages and tombstones merged: flat member, score.
-const std::string history_before_body = std::string{lua::kMergeDesc} + R"lua(
+const std::string history_before_body = std::string{lua::kMergeDesc} + lua::kAiLiveRow + R"lua(
 local limit = tonumber(ARGV[2])
 local m = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, limit)
 local d = redis.call('ZREVRANGEBYSCORE', KEYS[2], ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, limit)
-return merge_desc(m, d, limit)
+local out = merge_desc(m, d, limit)
+for i = 1, #out, 2 do out[i] = live_row(string.sub(KEYS[1], 6), out[i]) end
+return out
 )lua";
 const lua_script history_before{"history_before", history_before_body};
 
@@ -42,7 +48,7 @@ const lua_script history_before{"history_before", history_before_body};
 // union of messages and tombstones, newest first: flat member, score. The union rank of the
 // tombstone at descending rank k is k + the messages scored above it (ZCOUNT); it grows with k, so a
 // binary search finds how many tombstones precede `offset`: O(log T · log N + size).
-const std::string history_by_offset_body = std::string{lua::kMergeDesc} + R"lua(
+const std::string history_by_offset_body = std::string{lua::kMergeDesc} + lua::kAiLiveRow + R"lua(
 local offset, size = tonumber(ARGV[1]), tonumber(ARGV[2])
 local lo, hi = 0, redis.call('ZCARD', KEYS[2])
 while lo < hi do
@@ -53,7 +59,9 @@ end
 local function int(n) return string.format('%d', n) end -- never "1e+18" (Redis wants integers)
 local m = redis.call('ZREVRANGE', KEYS[1], int(offset - lo), int(offset - lo + size - 1), 'WITHSCORES')
 local d = redis.call('ZREVRANGE', KEYS[2], int(lo), int(lo + size - 1), 'WITHSCORES')
-return merge_desc(m, d, size)
+local out = merge_desc(m, d, size)
+for i = 1, #out, 2 do out[i] = live_row(string.sub(KEYS[1], 6), out[i]) end
+return out
 )lua";
 const lua_script history_by_offset{"history_by_offset", history_by_offset_body};
 

@@ -58,7 +58,8 @@ if redis.call('HEXISTS', 'chat:usernames', lower) == 1 then return {'conflict'} 
 local before = tonumber(redis.call('GET', 'total_users') or '0') or 0
 local id = tostring(redis.call('INCR', 'total_users'))
 local role = 'user'
-if before <= 0 then role = 'admin' end
+-- the first user is an admin (the assistant's bot, created first on an empty Redis, does not count)
+if before <= 0 or (before == 1 and redis.call('GET', 'chat:ai:bot') == '1') then role = 'admin' end
 for i = 4, #ARGV do
   if ARGV[i] == lower then role = 'admin' end
 end

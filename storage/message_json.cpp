@@ -105,7 +105,8 @@ void append_message_head(std::string& out, std::int64_t id, std::string_view roo
 } // namespace
 
 std::string build_message_json(std::int64_t id, std::string_view room_id, std::string_view from,
-                               std::int64_t date, std::string_view text, std::int64_t edited) {
+                               std::int64_t date, std::string_view text, std::int64_t edited,
+                               const reply_marks* reply) {
   std::string out;
   out.reserve(80 + room_id.size() + from.size() + text.size());
   append_message_head(out, id, room_id, from, date);
@@ -113,6 +114,15 @@ std::string build_message_json(std::int64_t id, std::string_view room_id, std::s
   append_json_string(out, text);
   if (edited > 0)
     out.append(",\"edited\":").append(std::to_string(edited));
+  if (reply != nullptr) {
+    out.append(reply->streaming ? ",\"streaming\":true" : ",\"streaming\":false");
+    if (reply->stopped)
+      out.append(",\"stopped\":true");
+    if (!reply->error.empty()) {
+      out.append(",\"error\":");
+      append_json_string(out, reply->error);
+    }
+  }
   out.append("}");
   return out;
 }
@@ -191,7 +201,18 @@ std::optional<stored_message> normalise_message(std::string_view raw, double sco
       return std::nullopt;
     text.assign(it->value.GetString(), it->value.GetStringLength());
   }
-  msg.json = build_message_json(msg.id, room, from, date, text, edited);
+  std::optional<reply_marks> reply;
+  if (auto it = d.FindMember("streaming"); it != d.MemberEnd() && !it->value.IsNull()) {
+    if (!it->value.IsBool())
+      return std::nullopt;
+    reply.emplace();
+    reply->streaming = it->value.GetBool();
+    if (auto st = d.FindMember("stopped"); st != d.MemberEnd() && st->value.IsBool())
+      reply->stopped = st->value.GetBool();
+    if (auto er = d.FindMember("error"); er != d.MemberEnd() && er->value.IsString())
+      reply->error.assign(er->value.GetString(), er->value.GetStringLength());
+  }
+  msg.json = build_message_json(msg.id, room, from, date, text, edited, reply ? &*reply : nullptr);
   return msg;
 }
 

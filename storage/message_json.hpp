@@ -23,10 +23,20 @@ void append_json_string(std::string& out, std::string_view text);
 /// (callers validate).
 std::string json_string(std::string_view text);
 
+/// The marks of an assistant reply (issue #21): `"streaming":bool` on every reply of the bot,
+/// `"stopped":true` on one that was stopped, `"error":"<code>"` on one that failed.
+struct reply_marks {
+  bool streaming = false;
+  bool stopped = false;
+  std::string error;
+};
+
 /// The message JSON exactly as the send_message Lua script builds it from json_string() fragments;
-/// with `edited` > 0 as the edit_message script rewrites it (`,"edited":<edited>` last).
+/// with `edited` > 0 as the edit_message script rewrites it (`,"edited":<edited>` last); with
+/// `reply`, an assistant reply (`,"streaming":…[,"stopped":true][,"error":"…"]` last).
 std::string build_message_json(std::int64_t id, std::string_view room_id, std::string_view from,
-                               std::int64_t date, std::string_view text, std::int64_t edited = 0);
+                               std::int64_t date, std::string_view text, std::int64_t edited = 0,
+                               const reply_marks* reply = nullptr);
 
 /// A deleted message's tombstone as the delete_message script stores it:
 /// `{"id":…,"roomId":"…","from":"…","date":…,"deleted":true}`.
@@ -39,7 +49,8 @@ bool parse_score(std::string_view text, double& out) noexcept;
 /// Normalises one stored row with sorted-set score `score`. Rows without "id" (tutorial) get the
 /// score as id; a numeric "from" becomes a string; a float "date" is floored; a missing "date" is
 /// derived from the score; a missing "roomId" becomes `room_id`. An integer "edited" (unix ms) is
-/// kept; a row with `"deleted":true` is a tombstone and keeps no text. Unknown fields are dropped.
+/// kept; a row with `"deleted":true` is a tombstone and keeps no text. An assistant reply keeps its
+/// `streaming`, `stopped` and `error` (reply_marks). Unknown fields are dropped.
 /// std::nullopt when the row is not a JSON object or a field has an impossible type.
 std::optional<stored_message> normalise_message(std::string_view raw, double score,
                                                 std::string_view room_id);

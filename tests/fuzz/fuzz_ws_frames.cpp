@@ -27,7 +27,9 @@ void check_command(const chat::actors::room_command& cmd) {
       FUZZ_CHECK(c.client_id.size() <= 256);
       (void)chat::actors::check_room_id(c.room_id, why);
       (void)chat::actors::check_client_id(c.client_id, limits, why);
-      if constexpr (!std::is_same_v<std::decay_t<decltype(c)>, chat::actors::delete_command>) {
+      using command = std::decay_t<decltype(c)>;
+      if constexpr (!std::is_same_v<command, chat::actors::delete_command> &&
+                    !std::is_same_v<command, chat::actors::stop_command>) {
         auto ec = chat::actors::check_text(c.text, limits, why);
         if (!ec) // accepted text: valid UTF-8, not blank, within the limit
           FUZZ_CHECK(chat::utf8_length(c.text).value_or(limits.max_message_chars + 1) <= limits.max_message_chars &&

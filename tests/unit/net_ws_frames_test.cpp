@@ -90,6 +90,17 @@ CAF_TEST(edit_and_delete_frames) {
   CAF_CHECK_EQUAL(code(bad(R"({"type":"message.delete","id":3})")), "bad_request");
 }
 
+CAF_TEST(stop_frame) {
+  auto s = command<chat::actors::stop_command>(R"({"type":"message.stop","roomId":"3:9","id":1764103286123,"clientId":"s1"})");
+  CAF_CHECK_EQUAL(s.room_id, "3:9");
+  CAF_CHECK_EQUAL(s.id, 1764103286123);
+  CAF_CHECK_EQUAL(s.client_id, "s1");
+  auto e = bad(R"({"type":"message.stop","roomId":"0","clientId":"s2"})");
+  CAF_CHECK_EQUAL(code(e), "bad_request");
+  CAF_CHECK_EQUAL(e.client_id, "s2");
+  CAF_CHECK_EQUAL(code(bad(R"({"type":"message.stop","id":3})")), "bad_request");
+}
+
 CAF_TEST(typing_join_ping) {
   auto f = ok(R"({"type":"typing","roomId":"0","typing":true})");
   CAF_CHECK(f.type == client_frame::kind::typing);
