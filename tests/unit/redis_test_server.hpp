@@ -1,11 +1,15 @@
 #pragma once
 // A private redis-server for unit tests of Lua scripts: started on a free loopback port, with a
 // command client on its own I/O thread and a chat store over it. start() is false (the test skips)
-// when redis-server is not installed.
+// when redis-server is not installed. The server dies with the test process however that ends
+// (PR_SET_PDEATHSIG) and never holds the test's stdout/stderr: a crashed test must not leave a
+// redis-server behind that keeps ctest waiting on its output pipe.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,8 +71,20 @@ struct redis_fixture {
     if (!have_redis_server() || port == 0)
       return false;
     auto p = std::to_string(port);
+    const pid_t parent = ::getpid();
     pid = ::fork();
-    if (pid == 0) {
+    if (pid == 0) { // only async-signal-safe calls until exec
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent)
+        ::_exit(127); // the test died before the prctl
+      int null_fd = ::open("/dev/null", O_RDWR);
+      if (null_fd >= 0) {
+        ::dup2(null_fd, STDIN_FILENO);
+        ::dup2(null_fd, STDOUT_FILENO);
+        ::dup2(null_fd, STDERR_FILENO);
+      }
+      for (int fd = 3; fd < 1024; ++fd)
+        ::close(fd);
       ::execlp("redis-server", "redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "",
                "--appendonly", "no", "--loglevel", "warning", static_cast<char*>(nullptr));
       ::_exit(127);
