@@ -15,6 +15,7 @@
 #include "actors/atoms.hpp"
 #include "ai/backend.hpp"
 #include "common/event_json.hpp"
+#include "metrics/ai_metrics.hpp"
 #include "metrics/log.hpp"
 #include "storage/chat_store.hpp"
 
@@ -35,6 +36,8 @@ void ensure_bot(assistant_actor_t* self) {
 
 void refuse(assistant_actor_t* self, const std::string& user_id, const std::string& room_id, std::int64_t trigger_id,
             const char* code, const char* message, std::int64_t retry_after = 0) {
+  if (auto* m = self->state.deps.metrics)
+    m->refused(code).Increment();
   self->state.deps.output->notify(user_id, "error", trigger_error_json(code, message, room_id, trigger_id, retry_after));
 }
 
@@ -57,6 +60,7 @@ void on_trigger(assistant_actor_t* self, std::string& user_id, std::string& room
   r.started = r.last_write = self->clock().now();
   st.rooms[room_id] = key;
   st.replies.emplace(key, std::move(r));
+  count_in_flight(self);
   storage::ai_start_request req;
   req.room_id = room_id;
   req.user_id = user_id;
@@ -175,6 +179,9 @@ caf::behavior assistant_actor(assistant_actor_t* self, assistant_deps deps, assi
         return;
       if (r->call)
         r->call->cancel();
+      if (!r->ended)
+        r->stopped = true;
+      account(self, *r);
       drop(self, it->second); // the stop wrote its end
     },
     [self](stop_atom) { shut_down(self); },
@@ -189,10 +196,10 @@ caf::actor spawn_assistant(caf::actor_system& sys, assistant_deps deps, assistan
 
 assistant::assistant(caf::actor_system& sys, std::shared_ptr<ai::backend> backend,
                      std::shared_ptr<assistant_store> store, std::shared_ptr<assistant_output> output,
-                     assistant_options opts)
+                     assistant_options opts, metrics::ai_metrics* metrics)
   : trigger_(std::make_shared<assistant_trigger>(opts.name)) {
-  actor_ = spawn_assistant(sys, assistant_deps{std::move(backend), std::move(store), std::move(output), trigger_},
-                           std::move(opts));
+  actor_ = spawn_assistant(
+    sys, assistant_deps{std::move(backend), std::move(store), std::move(output), trigger_, metrics}, std::move(opts));
 }
 
 assistant::~assistant() = default;

@@ -24,6 +24,10 @@ namespace chat::ai {
 class backend;
 }
 
+namespace chat::metrics {
+class ai_metrics;
+}
+
 namespace chat::actors {
 
 class assistant_store;
@@ -67,6 +71,7 @@ struct assistant_deps {
   std::shared_ptr<assistant_store> store;
   std::shared_ptr<assistant_output> output;
   std::shared_ptr<assistant_trigger> trigger; ///< the actor sets the bot user into it
+  metrics::ai_metrics* metrics = nullptr;     ///< null: no metrics (tests)
 };
 
 /// Spawns the assistant actor: it creates (or finds) the bot user at once, then sweeps orphans on its timer.
@@ -77,7 +82,8 @@ class assistant {
 public:
   /// Spawns the actor. `backend` must not be null.
   assistant(caf::actor_system& sys, std::shared_ptr<ai::backend> backend, std::shared_ptr<assistant_store> store,
-            std::shared_ptr<assistant_output> output, assistant_options opts);
+            std::shared_ptr<assistant_output> output, assistant_options opts,
+            metrics::ai_metrics* metrics = nullptr);
   ~assistant();
 
   assistant(const assistant&) = delete;
@@ -87,6 +93,9 @@ public:
   bool is_trigger(std::string_view room_id, std::string_view text) const noexcept {
     return trigger_->matches(room_id, text);
   }
+
+  /// True once the bot user exists (the node reports ready only then: before, triggers are ignored).
+  bool ready() const noexcept { return trigger_->ready(); }
 
   /// The bot user's id ("" until it exists).
   const std::string& bot_id() const noexcept { return trigger_->bot_id(); }

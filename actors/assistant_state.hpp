@@ -13,6 +13,7 @@
 
 #include "actors/assistant_actor.hpp"
 #include "ai/backend.hpp"
+#include "metrics/ai_metrics.hpp"
 #include "storage/chat_store.hpp"
 
 // Results of storage calls and backend callbacks travel to the actor as messages (local only).
@@ -48,6 +49,8 @@ struct reply {
   std::string error;           ///< the error code kept on the message
   clock_type started{};
   clock_type last_write{};
+  bool first_text = false;     ///< its first text arrived (time to first token observed)
+  bool counted = false;        ///< its end is in the metrics
 };
 
 struct assistant_state {
@@ -70,6 +73,12 @@ inline reply* find(assistant_actor_t* self, std::uint64_t key) {
   return it == self->state.replies.end() ? nullptr : &it->second;
 }
 
+/// The in-flight gauge follows the replies this node runs.
+inline void count_in_flight(assistant_actor_t* self) {
+  if (auto* m = self->state.deps.metrics)
+    m->in_flight().Set(static_cast<double>(self->state.replies.size()));
+}
+
 /// Forgets a reply (its room takes a new one).
 inline void drop(assistant_actor_t* self, std::uint64_t key) {
   auto& st = self->state;
@@ -80,8 +89,11 @@ inline void drop(assistant_actor_t* self, std::uint64_t key) {
   if (room != st.rooms.end() && room->second == key)
     st.rooms.erase(room);
   st.replies.erase(it);
+  count_in_flight(self);
 }
 
+/// Records a started reply's end in the metrics, once: outcome and duration.
+void account(assistant_actor_t* self, reply& r);
 /// Arms the flush timer while replies run.
 void arm_tick(assistant_actor_t* self);
 /// Gives a reply up: its backend call is cancelled, its end is written with `error` unless set.

@@ -1,6 +1,7 @@
 // The assistant actor's streaming side: backend text into coalesced deltas (one append per reply
 // per flush interval), lease renewals, the final write, and the orphan sweep.
 #include <algorithm>
+#include <chrono>
 
 #include "actors/assistant_ports.hpp"
 #include "actors/assistant_state.hpp"
@@ -15,6 +16,26 @@ using storage::errc;
 
 /// Writes the reply's end (the text not appended yet, stopped / error): once.
 void write_end(assistant_actor_t* self, reply& r);
+
+namespace {
+
+double seconds_since(assistant_actor_t* self, clock_type t) {
+  return std::chrono::duration<double>(self->clock().now() - t).count();
+}
+
+} // namespace
+
+void account(assistant_actor_t* self, reply& r) {
+  auto* m = self->state.deps.metrics;
+  if (m == nullptr || r.counted || r.id == 0)
+    return;
+  r.counted = true;
+  auto backend = self->state.deps.backend->name();
+  std::string_view outcome = r.stopped ? std::string_view{"stopped"} : r.error.empty() ? std::string_view{"ok"}
+                                                                                       : std::string_view{r.error};
+  m->replies(backend, outcome).Increment();
+  m->reply_duration(backend).Observe(seconds_since(self, r.started));
+}
 
 void arm_tick(assistant_actor_t* self) {
   if (self->state.tick_armed || self->state.replies.empty())
@@ -39,6 +60,11 @@ void on_text(assistant_actor_t* self, std::uint64_t key, std::string& piece) {
   r->bytes += piece.size();
   if (r->bytes > self->state.opts.max_reply_bytes)
     return give_up(*r, "too_long");
+  if (!r->first_text && !piece.empty()) {
+    r->first_text = true;
+    if (auto* m = self->state.deps.metrics)
+      m->time_to_first_token(self->state.deps.backend->name()).Observe(seconds_since(self, r->started));
+  }
   r->pending += piece;
 }
 
@@ -70,6 +96,7 @@ void write_end(assistant_actor_t* self, reply& r) {
   req.error = r.error;
   r.pending.clear();
   r.writing = true;
+  account(self, r);
   auto me = caf::actor_cast<caf::actor>(self);
   st.deps.store->finish(std::move(req), [me, key = r.key](errc e, storage::written_event w) {
     caf::anon_send(me, ai_done_atom::value, key, e, std::move(w));
@@ -113,6 +140,9 @@ void on_wrote(assistant_actor_t* self, std::uint64_t key, errc e, std::string& t
   if (e == errc::not_found) { // a stop or the sweep ended it (or this node lost its lease)
     if (r->call)
       r->call->cancel();
+    if (!r->ended)
+      r->stopped = true;
+    account(self, *r);
     return drop(self, key);
   }
   if (e != errc::ok) { // not written: the text goes out with the next append
@@ -120,6 +150,8 @@ void on_wrote(assistant_actor_t* self, std::uint64_t key, errc e, std::string& t
   } else if (!frame.empty()) {
     r->offset += code_points(text);
     self->state.deps.output->relay(r->room_id, make_frame(std::move(frame)));
+    if (auto* m = self->state.deps.metrics)
+      m->deltas().Increment();
   }
   if (r->ended)
     write_end(self, *r);
@@ -161,6 +193,8 @@ void on_swept(assistant_actor_t* self, errc e, std::vector<storage::ai_swept>& s
     return;
   for (auto& s : swept) {
     log::info("assistant_reply_swept", {{"room", s.room_id}, {"seq", s.event.seq}});
+    if (auto* m = self->state.deps.metrics)
+      m->swept().Increment();
     self->state.deps.output->publish(s.room_id, s.event.seq, s.event.prev, make_frame(std::move(s.event.frame)));
   }
 }

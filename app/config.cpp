@@ -4,6 +4,7 @@
 // (written once, in the library option struct or in node_config), shown through the row's show().
 
 #include "app/config.hpp"
+#include "app/config_ai.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -259,10 +260,18 @@ config_action load_config(int argc, const char* const* argv, node_config& cfg, s
   for (const auto& [o, v] : values)
     if (o->set) o->set(cfg, v);
   cfg.config_file = file;
+  // Checks across options (the assistant's backend), on a copy: --print-config shows what was given.
+  node_config resolved = cfg;
+  std::string why;
+  if (!resolve_ai(resolved, why)) {
+    err << prog << ": " << why << "\n";
+    return config_action::error;
+  }
   if (want_print) {
     print_config(cfg, out);
     return config_action::print_config;
   }
+  cfg = std::move(resolved);
   return config_action::run;
 }
 

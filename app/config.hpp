@@ -13,6 +13,7 @@
 
 #include "actors/assistant_actor.hpp"
 #include "actors/realtime.hpp"
+#include "ai/ai_options.hpp"
 #include "app/options.hpp"
 #include "net/server.hpp"
 #include "storage/chat_store.hpp"
@@ -30,6 +31,9 @@ struct node_config {
   storage::store_options store;      ///< session lifetime, overload shedding, server id
   actors::realtime_options realtime; ///< rooms, sessions, presence (library defaults but a few)
   actors::assistant_options assistant; ///< the AI assistant (issue #21; used when a backend is configured)
+  ai::ai_options ai;                   ///< its backend (kind: resolve_ai(), from --ai-url / --ai-webhook-url)
+  std::string ai_webhook_url;          ///< --ai-webhook-url (becomes ai.url with kind n8n)
+  std::string ai_api_key_file;         ///< --ai-api-key-file (read into ai.api_key)
   // -- Redis and identity
   /// The default is storage::redis_endpoint's (host, port, database) as a URL.
   std::string redis_url = "redis://" + storage::describe(storage::redis_endpoint{});

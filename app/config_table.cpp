@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "app/config.hpp"
+#include "app/config_ai.hpp"
 #include "common/text.hpp"
 #include "net/client_address.hpp"
 #include "storage/redis_url.hpp"
@@ -278,6 +279,7 @@ std::vector<option> make_table() {
                   "above; 0 = no limit)."));
   add(opt("ai-max-concurrent", t::uint).range(1, 10000).meta("N").bind(&cfg::assistant, &asst::max_concurrent)
         .describe("Replies this node streams at once; one more is answered with error busy."));
+  add_ai_backend_options(rows);
   // -- timeouts
   add(opt("session-ttl", t::duration).range(1, 365 * kDay).meta("DURATION")
         .bind(&cfg::store, &store::session_ttl).also(&cfg::server, &srv::session_ttl)

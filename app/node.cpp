@@ -22,9 +22,13 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "actors/assistant_actor.hpp"
+#include "actors/assistant_ports.hpp"
 #include "actors/json_frames.hpp"
 #include "actors/realtime.hpp"
 #include "actors/store_adapters.hpp"
+#include "ai/ai_options.hpp"
+#include "ai/backend.hpp"
 #include "app/config.hpp"
 #include "cluster/membership.hpp"
 #include "cluster/node_stats.hpp"
@@ -105,6 +109,10 @@ struct node::impl {
   std::unique_ptr<cluster::membership> members;
   std::unique_ptr<cluster::node_stats> stats;
   std::unique_ptr<actors::realtime> realtime;
+  // The assistant (null without a backend). The node keeps the backend too, so that its I/O thread
+  // is joined here at the end, never on an actor thread when the assistant actor lets go of it.
+  std::shared_ptr<ai::backend> ai_backend;
+  std::shared_ptr<actors::assistant> assistant;
   std::unique_ptr<net::server> server;
 
   std::atomic<bool> stopping{false};
@@ -113,7 +121,7 @@ struct node::impl {
   std::size_t admins_pending = 0; // on the strand
 
   bool ready() const noexcept {
-    return bootstrapped && !stopping && redis->connected() && bridge->connected();
+    return bootstrapped && !stopping && redis->connected() && bridge->connected() && (!assistant || assistant->ready());
   }
 
   // -- start-up bootstrap (all on the strand; retries until Redis is up, never blocks) ----------
@@ -213,6 +221,22 @@ struct node::impl {
     });
   }
 
+  /// With a backend configured (--ai-url or --ai-webhook-url): the backend and the assistant actor.
+  /// False with `error` set when the backend options cannot be used.
+  bool start_assistant(std::string& error) {
+    if (cfg.ai.kind == ai::backend_kind::none) return true;
+    ai_backend = ai::make_backend(cfg.ai, error);
+    if (!ai_backend) return false;
+    auto opts = cfg.assistant;
+    opts.server_id = cfg.server_id;
+    assistant = std::make_shared<actors::assistant>(*actor_sys, ai_backend, actors::make_assistant_store(*store),
+                                                    actors::make_assistant_output(*realtime), opts, &metrics.ai());
+    log::info("assistant", {{"name", opts.name}, {"backend", ai::describe(cfg.ai)},
+                            {"max_concurrent", static_cast<std::int64_t>(opts.max_concurrent)},
+                            {"requests_per_hour", opts.requests_per_hour}});
+    return true;
+  }
+
   // -- shutdown ---------------------------------------------------------------------------
 
   void on_signal(int sig) {
@@ -228,6 +252,9 @@ struct node::impl {
     stopping = true; // /readyz answers 503 from here on
     metrics.drain_in_progress().Set(1);
     log::info("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    // Replies in flight end now (text so far, "error":"interrupted"), written while Redis and the
+    // clients being drained are still there.
+    if (assistant) assistant->stop();
     // Clients are told to reconnect elsewhere (WebSocket 1012, SSE `reconnect`), in batches.
     server->drain(kDrainBatch, kDrainInterval, std::chrono::duration_cast<std::chrono::milliseconds>(cfg.drain_timeout),
                   [this] { asio::post(strand, [this] { finish_shutdown(); }); });
@@ -325,13 +352,23 @@ int node::run() {
     s.bridge->publish_user_event(ev.users, ev.type, actors::to_string(ev.action), ev.room_id, ev.data, ev.after);
   });
 
+  if (!s.start_assistant(error)) {
+    log::error("ai_backend_invalid", {{"err", error}});
+    std::cerr << "chatnode: the assistant's backend cannot be used: " << error << "\n";
+    s.hasher->stop();
+    s.realtime->stop();
+    s.actor_sys->await_all_actors_done();
+    return 2;
+  }
+
   s.server = std::make_unique<net::server>(
       s.loops, cfg.server,
       net::server_deps{*s.store, *s.hasher, s.metrics, [&s] { return s.ready(); }, s.realtime.get(),
                        [&s](std::function<void(bool, std::string)> done) { s.stats->read_cluster(std::move(done)); },
                        [&s](const std::string& session_id, const std::string& user_id) {
                          s.bridge->publish_session_end(session_id, user_id);
-                       }});
+                       },
+                       s.assistant});
 
   // Bind before anything connects anywhere: a taken port is a clean exit 1.
   if (!s.server->start(error)) {
@@ -393,6 +430,8 @@ int node::run() {
   // before anything they reference goes away.
   s.actor_sys->await_all_actors_done();
   s.server.reset();
+  s.assistant.reset();
+  s.ai_backend.reset(); // joins the backend's I/O thread
   s.realtime.reset();
   s.stats.reset();
   s.members.reset();

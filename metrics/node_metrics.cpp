@@ -42,6 +42,7 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
     .Register(reg).Add({})
     .Set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
 
+  ai_ = std::make_unique<ai_metrics>(reg);
   connections_family_ = &BuildGauge().Name("chatnode_connections")
     .Help("Open client connections by transport").Register(reg);
   accepted_family_ = &BuildCounter().Name("chatnode_connections_accepted_total")

@@ -16,6 +16,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "metrics/ai_metrics.hpp"
+
 namespace chat::metrics {
 
 /// Transport of a client connection or of an inbound chat message.
@@ -97,6 +99,9 @@ public:
   // -- drain -------------------------------------------------------------------
   prometheus::Gauge& drain_in_progress() noexcept { return *drain_in_progress_; }
 
+  // -- the assistant -------------------------------------------------------------
+  ai_metrics& ai() noexcept { return *ai_; }
+
 private:
   std::shared_ptr<prometheus::Registry> registry_;
 
@@ -140,6 +145,8 @@ private:
   prometheus::Counter* pubsub_catchups_;
   prometheus::Gauge* presence_entries_;
   prometheus::Gauge* drain_in_progress_;
+
+  std::unique_ptr<ai_metrics> ai_;
 
   mutable std::mutex hooks_mutex_;
   std::vector<std::function<void()>> hooks_; ///< guarded by hooks_mutex_

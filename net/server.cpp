@@ -28,6 +28,7 @@ struct client_stack {
       env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, chat, std::move(registry),
           deps.admin_stats, &loops, {}, std::move(sessions)},
       service(env) {
+    chat.set_assistant(deps.assistant);
     // Each loop wakes, paces and keeps alive its own connections: no hand-over between I/O threads.
     for (std::size_t i = 0; i < loops.size(); ++i) {
       auto ex = loops.at(i).get_executor();

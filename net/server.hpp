@@ -23,6 +23,7 @@ class node_metrics;
 }
 
 namespace chat::actors {
+class assistant;
 class realtime;
 }
 
@@ -90,6 +91,9 @@ struct server_deps {
   /// Tells the other nodes that a session ended (`session_id`: the token's SHA-256), or every
   /// session of `user_id` (`session_id` empty); app/ wires the Pub/Sub bridge. Empty: one node.
   std::function<void(const std::string& session_id, const std::string& user_id)> publish_session_end;
+  /// The node's assistant (issue #21): messages that trigger it start replies, `message.stop` ends
+  /// them. Null: no assistant configured.
+  std::shared_ptr<actors::assistant> assistant;
 };
 
 /// Both HTTP listeners of a node. Listeners, probes and drain run on the main loop; client
