@@ -12,7 +12,8 @@
 #      playwright-core, against two Release chatnode processes
 #   6. scripts/test-helm.sh (Helm chart, dashboard, Dockerfile; offline) when it exists
 #   7. fuzzing: the libFuzzer targets of tests/fuzz built with clang (build/fuzz, CHAT_FUZZ=ON, ASan+UBSan)
-#      and each run for CHAT_FUZZ_SECONDS (default 20) from a copy of its seed corpus (scripts/fuzz.sh)
+#      and each run for CHAT_FUZZ_SECONDS (default 10 here: a smoke run that keeps the suite under
+#      30 minutes; longer runs by hand, docs/fuzzing.md) from a copy of its seed corpus (scripts/fuzz.sh)
 # Prints a summary; exits non-zero when any step fails.
 set -euo pipefail
 
@@ -114,9 +115,11 @@ integration() { # integration BINARY [FILE...] (the whole tests/integration/ wit
 #   message_edit_delete, message_edit_delete_cluster: edits/deletes fanned out and replayed
 #   session_revocation a logout / expiry ends connections from the HTTP loop, the Redis strand and
 #                      the Pub/Sub bridge (session registry, closes dispatched onto each connection's loop)
+#   assistant          backend I/O threads (HTTP client, cancel from the actor) feeding the assistant
+#                      actor, its Redis writes and deltas relayed to sinks on every loop, SIGTERM mid-reply
 tsan_integration_files=(realtime_chat realtime_resume realtime_presence presence_watch realtime_batch cluster_delivery
                         admin cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster
-                        session_revocation)
+                        session_revocation assistant)
 
 tsan_run() { # tsan_run NAME CMD...: CMD (a command or a function) under TSan, reports in tsan-reports/NAME
   local dir="$builds/tsan/tsan-reports/$1" rc=0
@@ -227,7 +230,8 @@ if ((deps_ok)); then
     -DCMAKE_BUILD_TYPE=Debug -DCHAT_FUZZ=ON -DCHAT_BUILD_TESTS=OFF -- fuzz && fuzz_ok=1
 fi
 if ((fuzz_ok)); then
-  run_step "fuzz (${CHAT_FUZZ_SECONDS:-20}s each)" env CHAT_JOBS="$jobs" scripts/fuzz.sh "$builds/fuzz" || true
+  run_step "fuzz (${CHAT_FUZZ_SECONDS:-10}s each)" env CHAT_JOBS="$jobs" CHAT_FUZZ_SECONDS="${CHAT_FUZZ_SECONDS:-10}" \
+    scripts/fuzz.sh "$builds/fuzz" || true
 else
   record "fuzz" SKIP 0
 fi
