@@ -20,7 +20,7 @@
 #
 # Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
 # build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
-# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenario 3: plain /ws, one event per message), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data).
+# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenario 3: plain /ws, one event per message), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,7 +39,11 @@ fi
 
 pids=()
 redis_pid=""
+ai_pid=""
+ai_load_pid=""
 cleanup() {
+  [[ -n "$ai_load_pid" ]] && kill -TERM "$ai_load_pid" 2>/dev/null || true
+  [[ -n "$ai_pid" ]] && kill -TERM "$ai_pid" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   # Wait for Redis too: the next run binds the same port at once.
@@ -57,6 +61,26 @@ redis_pid=$!
 for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 redis-cli -p "$redis_port" flushall >/dev/null
 
+# CHAT_BENCH_AI_REPLIES=N: the scripted language-model backend of tests/ai_backends on port base+2000
+# (replies of 200 words, one per 25 ms: 5 s each, about 20 deltas a second), the nodes' assistant
+# pointed at it, and bench/ai_load.mjs keeping N replies streaming while chatbench measures.
+ai_replies="${CHAT_BENCH_AI_REPLIES:-0}"
+ai_node_args=()
+if ((ai_replies > 0)); then
+  ai_port=$((port_base + 2000))
+  # The server stops at EOF on its stdin: a FIFO whose writer (fd 9) is this script's.
+  rm -f "$out_dir/ai-backend.fifo" && mkfifo "$out_dir/ai-backend.fifo"
+  node "$root/tests/ai_backends/server.mjs" --port "$ai_port" <"$out_dir/ai-backend.fifo" >"$out_dir/ai-backend.log" 2>&1 &
+  ai_pid=$!
+  exec 9>"$out_dir/ai-backend.fifo"
+  for _ in $(seq 1 50); do curl -fs -o /dev/null -X POST "http://127.0.0.1:$ai_port/_control/reset" && break; sleep 0.1; done
+  words="$(for i in $(seq 1 200); do printf '"w%d ",' "$i"; done)"
+  curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' \
+    -d "{\"chunks\":[${words%,}],\"delayMs\":25}" "http://127.0.0.1:$ai_port/_control/script"
+  ai_node_args=(--ai-url "http://127.0.0.1:$ai_port/v1" --ai-model bench --ai-requests-per-hour 0
+    --ai-max-concurrent "$ai_replies")
+fi
+
 start_nodes() { # start_nodes COUNT [EXTRA CHATNODE OPTIONS...]
   ulimit -n "$(ulimit -Hn)"
   local count="$1"
@@ -65,7 +89,7 @@ start_nodes() { # start_nodes COUNT [EXTRA CHATNODE OPTIONS...]
     local cmd=("$build/app/chatnode" --bind 127.0.0.1 --port "$((port_base + i))" --internal-port "$((port_base + 1000 + i))"
       --redis-url "redis://127.0.0.1:$redis_port/0" --server-id "bench-$i"
       --messages-per-10s 1000000 --login-attempts-per-minute 1000000 --bcrypt-cost 4
-      --log-level warn "$@" ${CHAT_BENCH_NODE_ARGS:-})
+      --log-level warn "${ai_node_args[@]}" "$@" ${CHAT_BENCH_NODE_ARGS:-})
     if [[ "$i" == 1 && "${CHAT_BENCH_PERF:-0}" == 1 ]]; then
       perf record -F 499 -g -o "$out_dir/perf-$scenario.data" -- "${cmd[@]}" >"$out_dir/node-$i.log" 2>&1 &
     else
@@ -100,7 +124,21 @@ server_pids() { # the chatnode pids (under perf, the child of perf)
 bench() { # bench NODES ARGS...
   local n="$1"
   shift
-  "$build/bench/chatbench" --nodes "$(node_list "$n")" --pids "$(server_pids)" "$@"
+  if ((ai_replies > 0)); then
+    node "$root/bench/ai_load.mjs" --nodes "$(node_list "$n")" --replies "$ai_replies" --seconds 900 \
+      >"$out_dir/ai-load.json" 2>"$out_dir/ai-load.log" &
+    ai_load_pid=$!
+    sleep 8 # its users registered, connected, and the first replies streaming
+  fi
+  local rc=0
+  "$build/bench/chatbench" --nodes "$(node_list "$n")" --pids "$(server_pids)" "$@" || rc=$?
+  if [[ -n "$ai_load_pid" ]]; then
+    kill -TERM "$ai_load_pid" 2>/dev/null || true
+    wait "$ai_load_pid" 2>/dev/null || true
+    ai_load_pid=""
+    printf '%s\n' "$(cat "$out_dir/ai-load.json")" >&2
+  fi
+  return "$rc"
 }
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -119,6 +157,7 @@ json_str() { local v="${1//\\/}"; printf '"%s"' "${v//\"/}"; }
   printf ',"env":{"rate":%s,"duration":%s,"sweep_factor":%s,"bench_mode":%s,"node_args":%s' \
     "$(json_str "${CHAT_BENCH_RATE:-}")" "$(json_str "$duration")" "$(json_str "${CHAT_BENCH_SWEEP_FACTOR:-}")" \
     "$(json_str "$mode_line")" "$(json_str "${CHAT_BENCH_NODE_ARGS:-}")"
+  printf ',"ai_replies":%s' "$(json_str "$ai_replies")"
   printf ',"watch":%s,"connect_concurrency":%s,"batch":%s}}\n' "$(json_str "${CHAT_BENCH_WATCH:-}")" \
     "$(json_str "${CHAT_BENCH_CONNECT_CONCURRENCY:-}")" "$(json_str "${CHAT_BENCH_BATCH:-}")"
 } | tee "$result"
