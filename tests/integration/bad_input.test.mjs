@@ -250,6 +250,14 @@ const BAD_CLI = [
   [['--max-body-bytes', '-5'], /max[-_]body[-_]bytes/i],
   [['--log-level', 'loud'], /log[-_]level/i],
   [['--no-such-option'], /no-such-option/],
+  // The assistant's backend (issue #21): checked across options before anything starts.
+  [['--ai-url', 'ftp://models.example.com/v1', '--ai-model', 'm'], /--ai-url\b.*not an http/],
+  [['--ai-url', 'http://127.0.0.1:11434/v1'], /--ai-url needs --ai-model/],
+  [['--ai-url', 'http://127.0.0.1:11434/v1', '--ai-model', 'm', '--ai-webhook-url', 'http://127.0.0.1:5678/webhook/x'],
+    /--ai-url and --ai-webhook-url exclude each other/],
+  [['--ai-webhook-url', 'http://127.0.0.1:5678/webhook/x', '--ai-api-key', 'k', '--ai-api-key-file', '/etc/hostname'],
+    /--ai-api-key and --ai-api-key-file exclude each other/],
+  [['--ai-webhook-url', 'http://127.0.0.1:5678/webhook/x', '--ai-api-key-file', '/nonexistent/key'], /--ai-api-key-file\b.*cannot be read/],
 ];
 
 for (const [args, mention] of BAD_CLI) {
@@ -260,6 +268,15 @@ for (const [args, mention] of BAD_CLI) {
     assert.match(r.output, mention);
   });
 }
+
+test('--print-config never shows the assistant\'s key nor its webhook path', T, async () => {
+  const r = await runChatnode(['--ai-webhook-url', 'https://n8n.example.com/webhook/s3cr3t-path?x=1', '--print-config'],
+    { env: { CHAT_AI_API_KEY: 'sk-live-very-secret' } });
+  assert.equal(r.code, 0, r.output);
+  assert.match(r.output, /^ai-api-key = \*\*\*$/m);
+  assert.match(r.output, /^ai-webhook-url = https:\/\/n8n\.example\.com:443\/\*\*\*$/m);
+  assert.ok(!r.output.includes('sk-live-very-secret') && !r.output.includes('s3cr3t-path'), r.output);
+});
 
 test('the node is still up after everything, and shuts down cleanly: SIGTERM → exit 0', T, async () => {
   await assertIntact('end');
