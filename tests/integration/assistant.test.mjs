@@ -11,7 +11,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanup, assertStatus, makeTmpDir, uniqueName, sleep, waitFor } from './lib/harness.mjs';
+import { cleanup, assertStatus, makeTmpDir, uniqueName, sleep, waitFor, startNode } from './lib/harness.mjs';
 import { internal } from './lib/http.mjs';
 import { WsClient, closeAllLive, sendWs, expectNothing } from './lib/live.mjs';
 import { startCluster, registerUsers } from './lib/cluster.mjs';
@@ -21,6 +21,7 @@ const T = { timeout: 120000 };
 const KEY = 'sk-test-0123456789abcdef';
 const MODEL = 'scripted-model';
 let backend;
+let redis;
 let nodes;
 let A; // harness Clients
 let B;
@@ -76,7 +77,7 @@ test('setup: scripted backend, redis, 3 nodes (--ai-url, key file; node 3 limite
   fs.writeFileSync(keyFile, `${KEY}\n`);
   const ai = ['--bcrypt-cost', '4', '--ai-url', backend.openaiUrl, '--ai-model', MODEL, '--ai-api-key-file', keyFile,
     '--ai-idle-timeout', '2s', '--ai-context-messages', '4'];
-  ({ nodes } = await startCluster({
+  ({ redis, nodes } = await startCluster({
     n: 3, prefix: 'ai', nodeArgs: ai, perNodeArgs: { 2: ['--ai-requests-per-hour', '2', '--ai-max-concurrent', '1'] },
   }));
   [A, B, C] = await registerUsers(nodes, 3, 'ai');
@@ -95,7 +96,6 @@ test('setup: scripted backend, redis, 3 nodes (--ai-url, key file; node 3 limite
     assert.ok(log, `${n.serverId} logs its assistant`);
     await waitFor(() => n.logLines().some((l) => l.event === 'assistant_ready' && l.bot === botId),
       { timeout: 10000, what: `${n.serverId}: assistant_ready with the one bot user\n${n.output()}` });
-    assert.ok(!JSON.stringify(n.logLines()).includes(KEY), 'the key is never logged');
   }
 });
 
@@ -218,6 +218,10 @@ test('a client resuming mid-reply on another node gets the reply with its text s
   const t = await trigger(ws1, dm, 'a long one please');
   const id = (await waitReply(ws1, dm, t)).data.id;
   await ws1.waitForCount((e) => e.type === 'message.delta' && e.data.id === id, 3, 5000, { what: '3 deltas' });
+  const mid = (await A.on(nodes[2]).get(`/room/${dm}/messages?before=${id + 1}&limit=1`)).json[0];
+  assert.equal(mid.id, id);
+  assert.equal(mid.streaming, true, 'history read mid-stream: still streaming');
+  assert.ok(mid.message.startsWith('c0 c1 '), `history serves the text so far (${JSON.stringify(mid.message)})`);
   const ws2 = await WsClient.connect(nodes[2].port, { client: A.on(nodes[2]), label: 'A@3 resumes' });
   ws2.send({ type: 'resume', rooms: { [dm]: t } });
   await ws2.waitFor(isFinal(id), 10000, { what: 'the final on the resumed connection' });
@@ -229,6 +233,7 @@ test('a client resuming mid-reply on another node gets the reply with its text s
   assert.equal(first.data.streaming, true, `still streaming when resumed: ${seen.join(' ')}`);
   assert.ok(first.data.message.startsWith('c0 c1 '), `with its text so far (${JSON.stringify(first.data.message)})`);
   assert.equal(ws2.events.filter((e) => e.type === 'message' && e.data?.id === id).length, 1, 'once');
+  await ws1.waitFor(isFinal(id), 10000, { what: 'the final on the first connection' });
   assert.equal(replyState(ws2, id).text, replyState(ws1, id).text);
   assert.equal(replyState(ws2, id).final.message, Array.from({ length: 12 }, (_, i) => `c${i} `).join(''));
   await ws1.close();
@@ -278,6 +283,36 @@ test('metrics: replies by backend and outcome, time to first token, deltas, noth
   assert.ok(!m.includes(KEY));
 });
 
+test('an n8n webhook backend (a fourth node, same Redis): streamed JSON lines and a plain {"output"} answer', T, async () => {
+  const n8n = await startNode({ redisUrl: redis.url, args: ['--bcrypt-cost', '4', '--ai-webhook-url', backend.webhookUrl] });
+  try {
+    const ws = await WsClient.connect(n8n.port, { client: A.on(n8n), label: 'A@n8n' });
+    ws.send({ type: 'resume', rooms: { [dm]: 0 } });
+    await ws.ping();
+    const before = backend.requests.length;
+    for (const [script, text] of [[{ chunks: ['n8n ', 'streamed ', 'lines'] }, 'n8n streamed lines'],
+      [{ n8nMode: 'json', chunks: ['one ', 'answer'] }, 'one answer']]) {
+      backend.queue({ delayMs: 100, ...script });
+      const t = await trigger(ws, dm, `webhook: ${text}`);
+      const id = (await waitReply(ws, dm, t)).data.id;
+      const final = (await ws.waitFor(isFinal(id), 10000, { what: `n8n ${script.n8nMode ?? 'stream'}` })).data;
+      assert.equal(final.message, text);
+      assert.ok(!final.error, JSON.stringify(final));
+    }
+    const reqs = backend.requests.slice(before);
+    assert.equal(reqs.length, 2);
+    for (const r of reqs) {
+      assert.equal(r.protocol, 'n8n');
+      assert.equal(r.path, '/webhook/scripted');
+      assert.equal(r.json.roomId, dm, `the room in the webhook body: ${JSON.stringify(r.json).slice(0, 300)}`);
+    }
+    await ws.close();
+    assert.ok(!n8n.stdout.includes('/webhook/scripted'), 'the webhook path is never logged');
+  } finally {
+    await n8n.stop();
+  }
+});
+
 test('kill -9 of the node streaming a reply: another node finalizes it (interrupted, text so far) within 10 s', T, async () => {
   const watcher = await WsClient.connect(nodes[0].port, { client: A.on(nodes[0]), label: 'A@1 watches' });
   const streamer = await WsClient.connect(nodes[1].port, { client: A.on(nodes[1]), label: 'A@2 streams' });
@@ -299,7 +334,8 @@ test('kill -9 of the node streaming a reply: another node finalizes it (interrup
   await watcher.close();
 });
 
-test('shutdown: SIGTERM → exit 0 for the surviving nodes', T, async () => {
+test('shutdown: SIGTERM → exit 0 for the surviving nodes; no node ever logged the key', T, async () => {
+  for (const n of nodes) assert.ok(!n.stdout.includes(KEY) && !n.stderr.includes(KEY), `${n.serverId}: the key in its output`);
   await nodes[0].stop();
   await nodes[2].stop();
 });
