@@ -148,8 +148,16 @@ caf::behavior assistant_actor(assistant_actor_t* self, assistant_deps deps, assi
         log::info("assistant_ready", {{"bot", id}, {"name", name}});
         return;
       }
+      if (e == errc::conflict) {
+        // A person has the name: the node stays unready (its /readyz says 503) until the user is
+        // renamed or --ai-name changes; asked again now and then, not in a tight loop.
+        log::error("assistant_bot_user_failed", {{"name", self->state.opts.name}, {"error", storage::to_string(e)},
+                                                 {"hint", "a user with this name exists: rename it or set --ai-name"}});
+        self->delayed_send(self, self->state.opts.retry_interval * 15, ai_bot_atom::value);
+        return;
+      }
       log::error("assistant_bot_user_failed", {{"name", self->state.opts.name}, {"error", storage::to_string(e)}});
-      if (e != errc::conflict && e != errc::invalid)
+      if (e != errc::invalid)
         self->delayed_send(self, self->state.opts.retry_interval, ai_bot_atom::value);
     },
     [self](ai_bot_atom) { ensure_bot(self); },

@@ -11,7 +11,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanup, assertStatus, makeTmpDir, uniqueName, sleep, waitFor, startNode } from './lib/harness.mjs';
+import {
+  cleanup, assertStatus, makeTmpDir, uniqueName, sleep, waitFor, startNode, startRedis, register,
+} from './lib/harness.mjs';
 import { internal } from './lib/http.mjs';
 import { WsClient, closeAllLive, sendWs, expectNothing } from './lib/live.mjs';
 import { startCluster, registerUsers } from './lib/cluster.mjs';
@@ -332,6 +334,22 @@ test('kill -9 of the node streaming a reply: another node finalizes it (interrup
   assert.equal(saved.error, 'interrupted');
   assert.ok(saved.streaming !== true);
   await watcher.close();
+});
+
+test('a person already named like the bot: the node stays unready (503) and says why; no bot is created', T, async () => {
+  const own = await startRedis();
+  const plain = await startNode({ redisUrl: own.url, args: ['--bcrypt-cost', '4'] });
+  const person = await register(plain, 'Assistant');
+  assert.equal(person.user.username, 'Assistant');
+  const ai = await startNode({ redisUrl: own.url, waitReady: false,
+    args: ['--bcrypt-cost', '4', '--ai-url', backend.openaiUrl, '--ai-model', MODEL] });
+  await waitFor(() => ai.logLines().some((l) => l.event === 'assistant_bot_user_failed' && /--ai-name/.test(l.hint ?? '')),
+    { timeout: 10000, what: 'the conflict in the log' });
+  assert.equal((await internal(ai, '/readyz')).status, 503, 'not ready without its bot user');
+  const online = Object.values((await person.get('/users/online')).json);
+  assert.ok(!online.some((u) => u.username === 'Assistant' && u.id !== person.user.id), 'no second Assistant');
+  await ai.stop();
+  await plain.stop();
 });
 
 test('shutdown: SIGTERM → exit 0 for the surviving nodes; no node ever logged the key', T, async () => {
