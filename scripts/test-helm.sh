@@ -8,7 +8,7 @@
 #   3. yamllint on the rendered manifests, Chart.yaml, values.yaml and ci/;
 #   4. values.yaml, every ci file and every merged value set against values.schema.json;
 #   5. tools/helm-render/check_chart.py: structural asserts against the node (ports, probes, env,
-#      drain, selectors, PDB/HPA, secrets, ServiceMonitor, dashboard metric names);
+#      drain, selectors, PDB/HPA, secrets, ServiceMonitor, dashboard metric names, the assistant's ai.*);
 #   6. tools/helm-render/check_dockerfile.py: Dockerfile vs scripts/install-deps.sh and scripts/run.sh.
 # Idempotent; run as root on a clean Debian 12 (or with sudo available). Output under build/helm/.
 # Ends with "helm: N passed, M failed" and exits non-zero when anything failed.
@@ -116,7 +116,12 @@ for f in files:
 # The schema must reject what it is there to reject.
 for probe in ({"replicaCount": "3"}, {"unknownKey": 1}, {"config": {"logLevel": "verbose"}},
               {"servers": {"http": {"port": 70000}, "internal": {"port": 9090}}}, {"externalRedis": {"password": "a@b"}},
-              {"config": {"trustedProxies": "ingress-nginx"}}):
+              {"config": {"trustedProxies": "ingress-nginx"}},
+              # ai.*: secrets never inline, no credentials in the URL, a valid bot name, known types.
+              {"ai": {"apiKey": "sk-x"}}, {"ai": {"webhookUrl": "https://n8n/webhook/x"}}, {"ai": {"apiKeyFile": "/k"}},
+              {"ai": {"url": "https://user:sk-x@llm.example.com/v1"}}, {"ai": {"url": "ftp://llm/v1"}},
+              {"ai": {"name": "Ask me"}}, {"ai": {"enabled": "yes"}}, {"ai": {"contextMessages": 500}},
+              {"ai": {"timeoutSeconds": -1}}):
     if v.is_valid(probe):
         bad += 1
         print(f"schema accepts {probe}")

@@ -12,7 +12,11 @@ binary, and asserts:
   * CHAT_TRUSTED_PROXIES holds CIDR blocks the node accepts, and is set when an Ingress/HTTPRoute is;
   * terminationGracePeriodSeconds >= preStop sleep + drain timeout;
   * ServiceMonitor scrapes port internal, path /metrics, through exactly one Service;
-  * the dashboard is a raw model whose PromQL uses only metrics from metrics/node_metrics.cpp;
+  * the dashboard is a raw model whose PromQL uses only metrics from metrics/*.cpp, and shows every
+    chatnode_ai_* family;
+  * ai.*: nothing of the assistant when it is off; when on, the API key only as a read-only mounted
+    Secret item (CHAT_AI_API_KEY_FILE), the webhook URL only by secretKeyRef, never a secret in a
+    ConfigMap; the refused combinations fail the render;
   * values.yaml: a comment above every key, every key in values.schema.json and back,
     every .Values path used by templates exists, every include has a define.
 
@@ -110,24 +114,28 @@ def selects(selector, labels):
     return True
 
 
-def exported_metrics(cpp_path):
-    """{name: type} of every family registered in metrics/node_metrics.cpp."""
-    src = open(cpp_path).read()
-    found = re.findall(r"Build(Counter|Gauge|Histogram|Summary)\(\)\s*\.Name\(\s*\"(chatnode_[a-z0-9_]+)\"\s*\)", src)
-    return {name: kind for kind, name in found}
+def exported_metrics(metrics_dir):
+    """{name: type} of every family registered in metrics/*.cpp (node_metrics.cpp, ai_metrics.cpp)."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(metrics_dir, "*.cpp"))):
+        src = open(path).read()
+        found = re.findall(r"Build(Counter|Gauge|Histogram|Summary)\(\)\s*\.Name\(\s*\"(chatnode_[a-z0-9_]+)\"\s*\)", src)
+        out.update({name: kind for kind, name in found})
+    return out
 
 
 def option_table(repo):
-    """{CHAT_NAME: {"type", "min", "max", "choices"}} from app/config_table.cpp (the node's option table).
+    """{CHAT_NAME: {"type", "min", "max", "choices"}} from app/config_table.cpp (the node's option table)
+    and app/config_ai.cpp (the assistant's backend options, added to the same table).
 
     Falls back to KNOWN_OPTIONS when the table is not there. Flag-only options (--help, --version,
     --print-config) have no environment variable and are left out.
     """
-    path = os.path.join(repo, "app", "config_table.cpp")
+    paths = [os.path.join(repo, "app", f) for f in ("config_table.cpp", "config_ai.cpp")]
     table = {}
-    if os.path.exists(path):
+    for path in filter(os.path.exists, paths):
         src = open(path).read()
-        for chunk in src.split("add(opt(")[1:]:
+        for chunk in re.split(r"(?:\badd|rows\.push_back)\(opt\(", src)[1:]:
             m = re.match(r'\s*"([a-z0-9-]+)"\s*,\s*t::(\w+)\)', chunk)
             if not m:
                 continue
@@ -208,6 +216,78 @@ def prestop_seconds(container):
     cmd = " ".join(get(pre, "exec", "command") or [])
     m = re.search(r"\bsleep\s+(\d+)", cmd)
     return int(m.group(1)) if m else None
+
+
+# ----------------------------------------------------------------------------------------------
+# the assistant (ai.*)
+
+AI_SECRET_ENV = {"CHAT_AI_API_KEY", "CHAT_AI_WEBHOOK_URL"}
+
+
+def mounted_file(ctx, podspec, ctr, path):
+    """(volume, item key) that serves file PATH through a read-only mount of the container, or (None, None)."""
+    vols = {v["name"]: v for v in podspec.get("volumes") or []}
+    for m in ctr.get("volumeMounts") or []:
+        base = m.get("mountPath", "").rstrip("/") + "/"
+        if not path.startswith(base) or m.get("subPath"):
+            continue
+        if not C.check(m.get("readOnly") is True, f"{ctx}: mount {m['mountPath']} of {path} is not readOnly"):
+            return None, None
+        vol = vols.get(m["name"]) or {}
+        src = vol.get("secret") or vol.get("configMap") or {}
+        rel = path[len(base):]
+        key = next((i["key"] for i in src.get("items") or [] if i.get("path") == rel), None)
+        return vol, key
+    return None, None
+
+
+def check_ai(ctx, values, podspec, ctr, env, env_cm):
+    ai = values.get("ai") or {}
+    names = set(env) | set(env_cm)
+    ai_vars = {n for n in names if n.startswith("CHAT_AI_")}
+    ai_vols = [v["name"] for v in podspec.get("volumes") or [] if v["name"].startswith("ai-")]
+    if not ai.get("enabled"):
+        C.check(not ai_vars and not ai_vols, f"{ctx}: ai.enabled is false but the pod has {sorted(ai_vars)} {ai_vols}")
+        return
+    # Secrets: never in a ConfigMap, never as a plain env value; the API key only as a file.
+    C.check("CHAT_AI_API_KEY" not in names, f"{ctx}: CHAT_AI_API_KEY is set; the key must come as CHAT_AI_API_KEY_FILE")
+    for n in AI_SECRET_ENV | {"CHAT_AI_API_KEY_FILE", "CHAT_AI_CA_FILE"}:
+        C.check(n not in env_cm, f"{ctx}: {n} is in the ConfigMap")
+    C.check(not any("value" in env[n] for n in AI_SECRET_ENV if n in env), f"{ctx}: an AI secret is a plain env value")
+    backend_url = env_cm.get("CHAT_AI_URL")
+    webhook = env.get("CHAT_AI_WEBHOOK_URL")
+    C.check(bool(backend_url) != bool(webhook), f"{ctx}: want exactly one of CHAT_AI_URL / CHAT_AI_WEBHOOK_URL")
+    if backend_url:
+        C.check(backend_url == ai.get("url") and env_cm.get("CHAT_AI_MODEL") == ai.get("model"),
+                f"{ctx}: CHAT_AI_URL/CHAT_AI_MODEL differ from ai.url/ai.model")
+        C.check(not CRED_URL.search(backend_url), f"{ctx}: CHAT_AI_URL carries credentials")
+    if webhook:
+        ref = get(webhook, "valueFrom", "secretKeyRef") or {}
+        C.check(ref.get("name") == ai.get("existingSecret") and ref.get("key") == ai.get("webhookUrlSecretKey"),
+                f"{ctx}: CHAT_AI_WEBHOOK_URL must be secretKeyRef {ai.get('existingSecret')}/{ai.get('webhookUrlSecretKey')}, got {ref}")
+    # The API key: a Secret item mounted read-only, readable by the node's uid through fsGroup.
+    key_file = get(env.get("CHAT_AI_API_KEY_FILE"), "value")
+    if C.check(bool(key_file) == bool(ai.get("existingSecretKey")), f"{ctx}: CHAT_AI_API_KEY_FILE={key_file!r} with ai.existingSecretKey={ai.get('existingSecretKey')!r}") and key_file:
+        vol, key = mounted_file(ctx, podspec, ctr, key_file)
+        C.check(get(vol, "secret", "secretName") == ai.get("existingSecret") and key == ai.get("existingSecretKey"),
+                f"{ctx}: CHAT_AI_API_KEY_FILE {key_file} is not item {ai.get('existingSecretKey')} of Secret {ai.get('existingSecret')}")
+        C.check(len(get(vol, "secret", "items", default=[])) == 1, f"{ctx}: the API key volume mounts more than the key")
+        mode = get(vol, "secret", "defaultMode", default=0o644)
+        C.check(mode & 0o004 or (mode & 0o040 and get(podspec, "securityContext", "fsGroup") is not None),
+                f"{ctx}: the API key file (mode {oct(mode)}) is not readable by the node")
+    ca_file = get(env.get("CHAT_AI_CA_FILE"), "value")
+    ca_src = ai.get("caConfigMap") or ai.get("caSecret")
+    if C.check(bool(ca_file) == bool(ca_src), f"{ctx}: CHAT_AI_CA_FILE={ca_file!r} with caConfigMap/caSecret {ca_src!r}") and ca_file:
+        vol, key = mounted_file(ctx, podspec, ctr, ca_file)
+        name = get(vol, "configMap", "name") or get(vol, "secret", "secretName")
+        C.check(name == ca_src and key == ai.get("caKey"), f"{ctx}: CHAT_AI_CA_FILE {ca_file} is not item {ai.get('caKey')} of {ca_src}")
+    # Non-secret options: given ones rendered, 0/"" left to the node.
+    for key, var, fmt in (("name", "CHAT_AI_NAME", str), ("systemPrompt", "CHAT_AI_SYSTEM_PROMPT", str),
+                          ("contextMessages", "CHAT_AI_CONTEXT_MESSAGES", str), ("requestsPerHour", "CHAT_AI_REQUESTS_PER_HOUR", str),
+                          ("maxConcurrent", "CHAT_AI_MAX_CONCURRENT", str), ("idleTimeoutSeconds", "CHAT_AI_IDLE_TIMEOUT", "{}s".format),
+                          ("timeoutSeconds", "CHAT_AI_TIMEOUT", "{}s".format)):
+        want = fmt(ai[key]) if ai.get(key) else None
+        C.check(env_cm.get(var) == want, f"{ctx}: {var}={env_cm.get(var)!r}, want {want!r} from ai.{key}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -300,6 +380,8 @@ def check_manifests(ctx, docs, values, opts, metrics):
             C.check(not CRED_URL.search(str(v)), f"{ctx}: ConfigMap {cm['metadata']['name']} key {k} holds a URL with credentials")
             C.check(not (SECRET_KEY.search(k) and str(v).strip()),
                     f"{ctx}: ConfigMap {cm['metadata']['name']} key {k} looks like a secret")
+
+    check_ai(ctx, values, podspec, ctr, env, env_cm)
 
     # --- drain --------------------------------------------------------------------------------
     grace = podspec.get("terminationGracePeriodSeconds")
@@ -533,6 +615,21 @@ def check_dashboard(path, metrics):
             C.check(re.search(r"_bucket\b", expr) and re.search(r"by\s*\([^)]*\ble\b", expr),
                     f"{ctx}: {title!r}: histogram_quantile needs sum by (le) over _bucket")
     C.check(any(n.startswith("chatnode_connections") for n in used), f"{ctx}: no connections panel")
+    for name, kind in metrics.items():
+        if name.startswith("chatnode_ai_"):
+            C.check((name + "_bucket" if kind == "Histogram" else name) in used, f"{ctx}: the Assistant row does not show {name}")
+    ids = [p.get("id") for p in panels]
+    C.check(len(ids) == len(set(ids)) and None not in ids, f"{ctx}: panel ids are missing or not unique")
+    boxes = []
+    for p in panels:
+        g = p.get("gridPos") or {}
+        if not C.check(all(isinstance(g.get(k), int) for k in "xywh") and g["x"] + g["w"] <= 24,
+                       f"{ctx}: panel {p.get('title')!r} has no valid gridPos {g}"):
+            continue
+        for q, h in boxes:
+            C.check(not (g["x"] < h["x"] + h["w"] and h["x"] < g["x"] + g["w"] and g["y"] < h["y"] + h["h"] and h["y"] < g["y"] + g["h"]),
+                    f"{ctx}: panels {p.get('title')!r} and {q!r} overlap")
+        boxes.append((p.get("title"), g))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -689,9 +786,55 @@ def check_variations(rd, opts, metrics):
                 f"config.trustedProxies={value!r} renders CHAT_TRUSTED_PROXIES={get(cm, 'data', 'CHAT_TRUSTED_PROXIES')!r}")
     # Native preStop sleep.
     docs = scenario("native sleep", "--set", "lifecycle.nativeSleep=true")
+    check_ai_variations(rd, scenario)
     # Naming: fullnameOverride and 63-character truncation.
     docs = rd.docs("--set", "fullnameOverride=" + "x" * 70)
     C.check(all(len(d["metadata"]["name"]) <= 63 for d in docs), "fullnameOverride is not truncated to 63 characters")
+
+
+def check_ai_variations(rd, scenario):
+    """ai.*: off renders nothing even with a url; the webhook only from the Secret; Ollama without a key;
+    the refused combinations fail with a message naming the values."""
+    docs = scenario("ai off with a url", "--set", "ai.url=http://ollama:11434/v1", "--set", "ai.model=llama3.2")
+    C.check("CHAT_AI_" not in yaml.safe_dump_all(docs) and "ai-api-key" not in yaml.safe_dump_all(docs),
+            "ai off: something of the assistant is rendered")
+    ollama = ("--set", "ai.enabled=true", "--set", "ai.url=http://ollama:11434/v1", "--set", "ai.model=llama3.2")
+    docs = scenario("ai ollama", *ollama)
+    ctr = get(next(iter(by_kind(docs, "Deployment")), {}), "spec", "template", "spec", "containers", 0, default={})
+    C.check(not any(e["name"].startswith("CHAT_AI_") for e in ctr.get("env") or []) and
+            not any(m["name"].startswith("ai-") for m in ctr.get("volumeMounts") or []),
+            "ai ollama: no key, no CA: the pod needs no AI env entry or mount")
+    hook = "https://n8n.example.com/webhook/0b6f-secret-path"
+    docs = scenario("ai webhook", "--set", "ai.enabled=true", "--set", "ai.existingSecret=chat-ai",
+                    "--set", "ai.webhookUrlSecretKey=webhook-url", "--set", "ai.caSecret=corp-ca")
+    ctr = get(next(iter(by_kind(docs, "Deployment")), {}), "spec", "template", "spec", "containers", 0, default={})
+    env = {e["name"]: e for e in ctr.get("env") or []}
+    C.check(get(env, "CHAT_AI_WEBHOOK_URL", "valueFrom", "secretKeyRef") == {"name": "chat-ai", "key": "webhook-url"},
+            f"ai webhook: CHAT_AI_WEBHOOK_URL is {env.get('CHAT_AI_WEBHOOK_URL')}")
+    C.check("CHAT_AI_API_KEY_FILE" not in env, "ai webhook: no existingSecretKey, yet an API key file")
+    # n8n Header Auth: the same Secret may hold a key, sent as Authorization: Bearer (mounted like above).
+    scenario("ai webhook + key", "--set", "ai.enabled=true", "--set", "ai.existingSecret=chat-ai",
+             "--set", "ai.webhookUrlSecretKey=webhook-url", "--set", "ai.existingSecretKey=api-key")
+    # A config change of the assistant rolls the pods.
+    a = get(next(iter(by_kind(rd.docs(*ollama), "Deployment")), {}), "spec", "template", "metadata", "annotations", "checksum/config")
+    b = get(next(iter(by_kind(rd.docs(*ollama, "--set", "ai.model=qwen2.5"), "Deployment")), {}),
+            "spec", "template", "metadata", "annotations", "checksum/config")
+    C.check(a and b and a != b, "checksum/config does not change with ai.model")
+    refused = (
+        (("--set", "ai.enabled=true"), "needs a backend"),
+        (("--set", "ai.enabled=true", "--set", "ai.url=http://x/v1", "--set", "ai.model=m", "--set", "ai.existingSecret=s",
+          "--set", "ai.webhookUrlSecretKey=w"), "exclude each other"),
+        (("--set", "ai.enabled=true", "--set", "ai.url=http://x/v1"), "ai.model"),
+        ((*ollama, "--set", "ai.existingSecretKey=api-key"), "set ai.existingSecret"),
+        ((*ollama, "--set", "ai.existingSecret=chat-ai"), "unused"),
+        ((*ollama, "--set", "ai.apiKey=sk-inline"), "never inline"),
+        ((*ollama, "--set", f"ai.webhookUrl={hook}"), "never inline"),
+        ((*ollama, "--set", "ai.caConfigMap=a", "--set", "ai.caSecret=b"), "ai.caConfigMap and ai.caSecret"),
+    )
+    for args, want in refused:
+        r = rd.run(*args)
+        C.check(r.returncode != 0 and want in r.stderr, f"{' '.join(args)}: want a failed render naming {want!r}, got {r.returncode} {r.stderr.strip()[-200:]}")
+        C.check("sk-inline" not in r.stderr and "0b6f-secret-path" not in r.stderr, f"{' '.join(args)}: the error message shows the secret")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -704,9 +847,11 @@ def main():
     args = ap.parse_args()
     chart = os.path.join(args.repo, "helm", "chat-node")
 
-    metrics = exported_metrics(os.path.join(args.repo, "metrics", "node_metrics.cpp"))
+    metrics = exported_metrics(os.path.join(args.repo, "metrics"))
     C.check(len(metrics) >= 20 and "chatnode_connections" in metrics,
-            f"parsed only {len(metrics)} metric families from metrics/node_metrics.cpp")
+            f"parsed only {len(metrics)} metric families from metrics/*.cpp")
+    C.check(len([m for m in metrics if m.startswith("chatnode_ai_")]) >= 7,
+            f"parsed only {sorted(m for m in metrics if m.startswith('chatnode_ai_'))} from metrics/ai_metrics.cpp")
     opts = option_table(args.repo)
     C.check({"CHAT_PORT", "CHAT_INTERNAL_PORT", "CHAT_REDIS_URL", "CHAT_SERVER_ID", "CHAT_DRAIN_TIMEOUT"} <= set(opts),
             f"the node's option table lacks options the chart relies on: {sorted(opts)}")
@@ -727,7 +872,7 @@ def main():
         values = yaml.safe_load(open(os.path.join(args.render_dir, name + ".values.yaml")))
         rendered[name] = docs
         check_manifests(name, docs, values, opts, metrics)
-    C.check({"default-values", "ha-values", "dev-redis-values"} <= set(rendered), f"missing ci scenarios: {sorted(rendered)}")
+    C.check({"default-values", "ha-values", "dev-redis-values", "ai-values"} <= set(rendered), f"missing ci scenarios: {sorted(rendered)}")
 
     # What each ci scenario is there to show.
     if "default-values" in rendered:
@@ -749,6 +894,19 @@ def main():
                     if e["name"] == "CHAT_REDIS_URL"), "")
         svc = [s["metadata"]["name"] for s in by_kind(d, "Service") if "redis" in s["metadata"]["name"]]
         C.check(svc and f"redis://{svc[0]}:" in str(url), f"dev-redis: CHAT_REDIS_URL {url!r} does not point at the in-chart Redis Service")
+
+    if "ai-values" in rendered:
+        d = rendered["ai-values"]
+        dep = one(d, "Deployment", "ai") or {}
+        vols = {v["name"]: v for v in get(dep, "spec", "template", "spec", "volumes", default=[])}
+        C.check(get(vols, "ai-api-key", "secret", "secretName") == "chat-ai" and get(vols, "ai-ca", "configMap", "name") == "corp-ca",
+                f"ai: want the key from Secret chat-ai and the CA from ConfigMap corp-ca, volumes {sorted(vols)}")
+        C.check(not by_kind(d, "Secret"), "ai: the chart must not create a Secret for the key")
+        notes = open(os.path.join(args.render_dir, "ai-values.notes.txt")).read()
+        C.check("AI assistant \"Helper\" on https://llm.example.com/v1" in notes, "ai: NOTES lack the assistant line")
+    for name in ("default-values", "ha-values", "dev-redis-values"):
+        p = os.path.join(args.render_dir, name + ".notes.txt")
+        C.check(not os.path.exists(p) or "AI assistant" not in open(p).read(), f"{name}: NOTES mention the assistant")
 
     check_variations(Renderer(args.renderer, chart), opts, metrics)
 

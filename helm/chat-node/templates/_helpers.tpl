@@ -179,3 +179,116 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: guideops-chat
 app.kubernetes.io/component: redis
 {{- end }}
+
+{{/*
+Checks of the ai.* values (only with ai.enabled): exactly one backend (ai.url, or ai.webhookUrlSecretKey),
+ai.model with ai.url, secret keys only together with ai.existingSecret, one CA source. Secrets are never
+inline: ai.apiKey / ai.webhookUrl are refused here as well as by values.schema.json.
+*/}}
+{{- define "chat-node.aiCheck" -}}
+{{- $ai := .Values.ai }}
+{{- range list "apiKey" "apiKeyFile" "webhookUrl" }}
+{{- if hasKey $ai . }}
+{{- fail (printf "ai.%s is not supported: secrets are never inline; put the value in a Secret and set ai.existingSecret with ai.existingSecretKey (API key) or ai.webhookUrlSecretKey (webhook URL)" .) }}
+{{- end }}
+{{- end }}
+{{- if and $ai.url $ai.webhookUrlSecretKey }}
+{{- fail "ai.url and ai.webhookUrlSecretKey exclude each other (one backend per node): set one" }}
+{{- end }}
+{{- if not (or $ai.url $ai.webhookUrlSecretKey) }}
+{{- fail "ai.enabled needs a backend: ai.url (an OpenAI-compatible API, with ai.model) or ai.webhookUrlSecretKey (the key of ai.existingSecret holding an n8n webhook URL)" }}
+{{- end }}
+{{- if and $ai.url (not $ai.model) }}
+{{- fail "ai.url needs ai.model (the model the chat completions are asked for, e.g. llama3.2)" }}
+{{- end }}
+{{- if and (or $ai.existingSecretKey $ai.webhookUrlSecretKey) (not $ai.existingSecret) }}
+{{- fail "ai.existingSecretKey and ai.webhookUrlSecretKey name keys of ai.existingSecret: set ai.existingSecret" }}
+{{- end }}
+{{- if and $ai.existingSecret (not (or $ai.existingSecretKey $ai.webhookUrlSecretKey)) }}
+{{- fail "ai.existingSecret is set but unused: set ai.existingSecretKey (the API key's key) and/or ai.webhookUrlSecretKey" }}
+{{- end }}
+{{- if and $ai.caConfigMap $ai.caSecret }}
+{{- fail "ai.caConfigMap and ai.caSecret exclude each other: set one" }}
+{{- end }}
+{{- if and (or $ai.caConfigMap $ai.caSecret) (not $ai.caKey) }}
+{{- fail "ai.caKey is required with ai.caConfigMap / ai.caSecret" }}
+{{- end }}
+{{- end }}
+
+{{/* Mount points of the assistant's files (API key, CA bundle). */}}
+{{- define "chat-node.aiSecretDir" -}}/etc/chatnode/ai{{- end }}
+{{- define "chat-node.aiCaDir" -}}/etc/chatnode/ai-ca{{- end }}
+
+{{/*
+The assistant's secret env entries (ai.enabled only; the other ai.* options are in the ConfigMap):
+CHAT_AI_WEBHOOK_URL by secretKeyRef, and the paths of the mounted API key and CA bundle.
+*/}}
+{{- define "chat-node.aiEnv" -}}
+{{- if .Values.ai.enabled }}
+{{- include "chat-node.aiCheck" . }}
+{{- if .Values.ai.webhookUrlSecretKey }}
+# The webhook's path is its secret: never in the ConfigMap.
+- name: CHAT_AI_WEBHOOK_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.ai.existingSecret | quote }}
+      key: {{ .Values.ai.webhookUrlSecretKey | quote }}
+{{- end }}
+{{- if .Values.ai.existingSecretKey }}
+- name: CHAT_AI_API_KEY_FILE
+  value: {{ printf "%s/api-key" (include "chat-node.aiSecretDir" .) | quote }}
+{{- end }}
+{{- if or .Values.ai.caConfigMap .Values.ai.caSecret }}
+- name: CHAT_AI_CA_FILE
+  value: {{ printf "%s/ca.crt" (include "chat-node.aiCaDir" .) | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Volumes of the assistant's API key (from ai.existingSecret) and CA bundle, as YAML list items or nothing. */}}
+{{- define "chat-node.aiVolumes" -}}
+{{- if .Values.ai.enabled }}
+{{- if .Values.ai.existingSecretKey }}
+# Only the key's item: other keys of the Secret (e.g. the webhook URL) stay out of the filesystem.
+- name: ai-api-key
+  secret:
+    secretName: {{ .Values.ai.existingSecret | quote }}
+    # Read through the pod's fsGroup (podSecurityContext.fsGroup).
+    defaultMode: 0440
+    items:
+      - key: {{ .Values.ai.existingSecretKey | quote }}
+        path: api-key
+{{- end }}
+{{- if .Values.ai.caConfigMap }}
+- name: ai-ca
+  configMap:
+    name: {{ .Values.ai.caConfigMap | quote }}
+    items:
+      - key: {{ .Values.ai.caKey | quote }}
+        path: ca.crt
+{{- else if .Values.ai.caSecret }}
+- name: ai-ca
+  secret:
+    secretName: {{ .Values.ai.caSecret | quote }}
+    items:
+      - key: {{ .Values.ai.caKey | quote }}
+        path: ca.crt
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Read-only mounts of those volumes, as YAML list items or nothing. */}}
+{{- define "chat-node.aiVolumeMounts" -}}
+{{- if .Values.ai.enabled }}
+{{- if .Values.ai.existingSecretKey }}
+- name: ai-api-key
+  mountPath: {{ include "chat-node.aiSecretDir" . }}
+  readOnly: true
+{{- end }}
+{{- if or .Values.ai.caConfigMap .Values.ai.caSecret }}
+- name: ai-ca
+  mountPath: {{ include "chat-node.aiCaDir" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- end }}
