@@ -11,7 +11,9 @@
 //   * redis_errors and an HTTP 5xx (the 5xx-ratio panel): Redis `maxmemory 1` (write commands get
 //     an OOM error reply) during one POST /room/0/messages per node, then maxmemory back to 0;
 //   * rate_limited: node b runs with --login-attempts-per-minute 3 and gets wrong-password logins;
-//   * errors: 404s and a bad_json body.
+//   * errors: 404s and a bad_json body;
+//   * the assistant's series: node a runs it against the scripted backend of tests/ai_backends, and
+//     one HTTP-only user asks it in their DM, reply after reply, throughout the load.
 // Pre-bound series that stay 0 here (slow consumers, drain, catch-ups) still return a 0 sample.
 //
 // Needs /usr/bin/prometheus and /usr/bin/promtool (Debian `prometheus`). Without them the tests are
@@ -34,18 +36,22 @@ const LOAD_MS = 8000;
 const RATE_INTERVAL = '15s'; // $__rate_interval: ≥ 4 × the 1 s scrape interval
 const VARS = { __rate_interval: RATE_INTERVAL, __interval: '5s', __range: '1m', namespace: 'test', pod: '.*', datasource: 'prometheus' };
 
+import { startScriptedBackend } from '../ai_backends/scripted_backends.mjs';
+
 const SKIP = prometheusSkipReason(); // throws when CHAT_REQUIRE_PROMETHEUS is set and a binary is missing
 if (SKIP) console.log(`metrics_prometheus: ${SKIP}`);
 const T = { timeout: 60000, skip: SKIP ?? false };
 
 let redis;
 let prom;
+let backend;
 const nodes = {}; // server id → node
 
 after(async () => {
   await closeAllLive();
   await stopAllPrometheus();
   await cleanup();
+  await backend?.close();
 });
 
 /** Pipes /metrics of `node` through promtool; asserts exit 0 and no output (lint warnings). */
@@ -82,7 +88,10 @@ test('promtool check metrics: the exposition of a node that served traffic has n
 test('Prometheus scrapes a two-node cluster under load: every dashboard expression returns data, counters agree with the clients', T, async () => {
   if (!redis) redis = await startRedis();
   const bArgs = ['--login-attempts-per-minute', '3'];
-  nodes.a = await startNode({ redisUrl: redis.url, serverId: 'a' });
+  backend = await startScriptedBackend();
+  backend.script({ chunks: ['one ', 'two ', 'three ', 'four ', 'five'], firstDelayMs: 100, delayMs: 150 });
+  nodes.a = await startNode({ redisUrl: redis.url, serverId: 'a',
+    args: ['--ai-url', backend.openaiUrl, '--ai-model', 'scripted', '--ai-requests-per-hour', '0'] });
   nodes.b = await startNode({ redisUrl: redis.url, serverId: 'b', args: bArgs });
   const { a } = nodes;
 
@@ -182,8 +191,28 @@ test('Prometheus scrapes a two-node cluster under load: every dashboard expressi
       await sleep(100);
     }
   };
+  // One HTTP-only user asks the assistant (node a) in their DM, one reply after the other.
+  const asker = await register(a, uniqueName('asker'));
+  const online = (await asker.get('/users/online')).json;
+  const botId = Object.values(online).find((u) => u.username === 'Assistant')?.id;
+  assert.ok(botId, 'node a has its bot user');
+  const dm = (await asker.post('/room', { user1: asker.user.id, user2: botId })).json.id;
+  let replies = 0;
+  const aiLoop = async () => {
+    while (Date.now() < deadline) {
+      const r = await asker.post(`/room/${dm}/messages`, { message: `question ${replies}` });
+      if (r.status !== 201) { failures.push({ status: r.status, body: r.text.slice(0, 200) }); return; }
+      acked += 1;
+      await waitFor(async () => {
+        const last = (await asker.get(`/room/${dm}/messages?limit=1`)).json?.[0];
+        return last?.from === botId && last.id > r.json.id && last.streaming !== true;
+      }, { timeout: 10000, interval: 100, what: 'the assistant\'s reply' });
+      replies += 1;
+    }
+  };
   const t0 = Date.now();
-  await Promise.all([...ws.map(wsLoop), httpLoop(users[4].on(a)), httpLoop(users[5].on(b))]);
+  await Promise.all([...ws.map(wsLoop), httpLoop(users[4].on(a)), httpLoop(users[5].on(b)), aiLoop()]);
+  assert.ok(replies >= 2, `the assistant replied during the load (${replies})`);
   assert.deepEqual(failures, [], 'every send during the load acknowledged');
 
   // A last marker delivered to every connection: ids are delivered in order, so every message a
