@@ -9,10 +9,12 @@
 // from the WebSocket by the test) makes the page reload the reply over HTTP; without
 // /vendor/markdown-it.min.js replies are plain text with links. Every wait is bounded.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startScriptedBackend } from '../ai_backends/scripted_backends.mjs';
-import { apiCall, apiRegister, apiSend, cleanup, startNode, startRedis, uniqueName, waitFor } from './lib/harness.mjs';
+import { apiCall, apiRegister, apiSend, cleanup, startNode, startRedis, uniqueName, waitFor, WEB_ROOT } from './lib/harness.mjs';
 import { closeAll, launch, newUser, register, send, shot, waitOnline } from './lib/browser.mjs';
 
 let redis;
@@ -25,6 +27,8 @@ const BOT_NAME = 'Assistant';
 const botRow = (page) => page.locator('#messages li.msg.bot').last();
 
 before(async () => {
+  const vendor = path.join(WEB_ROOT, 'vendor/markdown-it.min.js');
+  assert.ok(fs.existsSync(vendor), `${vendor} is missing: run scripts/web-deps.sh (it installs markdown-it)`);
   backend = await startScriptedBackend();
   redis = await startRedis();
   node = await startNode({
