@@ -31,6 +31,18 @@ RUN cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DCHAT_BUILD_TESTS=OF
  && test -x /opt/chatnode/bin/chatnode \
  && test -d /opt/chatnode/share/chatnode/web
 
+# ---- the web client's third-party browser code (npm, locked by web-deps/package-lock.json) --------
+# scripts/web-deps.sh: npm ci, then markdown-it's browser build into web/vendor/ (never in git).
+FROM ${DEBIAN_IMAGE} AS web-deps
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY web-deps/package.json web-deps/package-lock.json web-deps/
+COPY scripts/web-deps.sh scripts/
+RUN mkdir web && scripts/web-deps.sh && test -s web/vendor/markdown-it.min.js
+
 # ---- runtime -------------------------------------------------------------------------------------
 FROM ${DEBIAN_IMAGE}
 ARG DEBIAN_FRONTEND=noninteractive
@@ -55,6 +67,7 @@ RUN apt-get update \
  && useradd --system --uid 1000 --gid 1000 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin chat
 COPY --from=build /opt/chatnode /opt/chatnode
+COPY --from=web-deps /src/web/vendor /opt/chatnode/share/chatnode/web/vendor
 # The node writes nothing outside /tmp, so the root filesystem can be mounted read-only.
 ENV CHAT_WEB_ROOT=/opt/chatnode/share/chatnode/web
 USER 1000:1000

@@ -39,7 +39,7 @@ run_step() { # run_step NAME CMD... (records PASS/FAIL, never exits)
   return 1
 }
 
-e2e_deps() { # Debian's chromium (the browser playwright-core drives), then the npm packages
+e2e_deps() { # Debian's chromium (the browser playwright-core drives), the npm packages, web/vendor/
   if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
     local sudo=()
     [[ $(id -u) -eq 0 ]] || sudo=(sudo)
@@ -47,6 +47,7 @@ e2e_deps() { # Debian's chromium (the browser playwright-core drives), then the 
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium
   fi
   npm_deps "$root/tests/e2e"
+  "$root/scripts/web-deps.sh" # markdown-it for the web client (web/vendor/, gitignored)
 }
 
 npm_deps() {

@@ -1,7 +1,8 @@
 // The client's state rules, without a browser: the web/js modules are plain ES modules.
 // (Dedupe by id, order by id, ack vs. message echo in either order, resume cursor, unread,
 // a message whose ack was lost, edits and deletes (idempotent, tombstones, the cursor's positions,
-// the frames and their HTTP fallback), backoff bounds, what a close code means, typing text.)
+// the frames and their HTTP fallback), backoff bounds, what a close code means, typing text; the
+// assistant's streamed replies: deltas at code-point offsets, repeats, gaps, final wins, Stop.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { backoffDelay, closeAction, Live } from '../../web/js/live.js';
 import { typingText, charCount } from '../../web/js/format.js';
 import { PresenceWatch, watchSet } from '../../web/js/presence.js';
 import { linkParts } from '../../web/js/linkify.js';
+import { applyDeltaTo, assistantRefusal, cpLength, GapReloader, mergeStreaming, replyErrorText } from '../../web/js/stream.js';
 
 const msg = (id, from, text, roomId = '0') => ({ id, roomId, from, date: 1764103286, message: text });
 
@@ -418,4 +420,183 @@ test('links in message text: http, https and www. become links, nothing else doe
   const t = 'Grüße: https://a.io und www.b.de/ü — fin https://c.io/?q=ä';
   assert.deepEqual(links(t).map((l) => l[0]), ['https://a.io', 'www.b.de/ü', 'https://c.io/?q=ä']);
   for (const x of [t, 'a https://x.io/) b', '))) https://', 'https://x.io' + 'a'.repeat(5000)]) assert.equal(joined(x), x);
+});
+
+// --- the assistant's streamed replies (docs/protocol.md §2.7) ------------------------------------
+
+const BOT = '9';
+const reply = (id, text = '', roomId = '1:9') => ({ id, roomId, from: BOT, date: 1764103286, message: text, streaming: true });
+
+function botSetup() {
+  const s = new Store();
+  s.setMe({ id: '1', username: 'ann', role: 'user' });
+  s.addRoom({ id: '0', names: ['General'] });
+  s.addRoom({ id: '1:9', names: ['ann', 'Assistant'] });
+  s.addRoom({ id: '1:2', names: ['ann', 'bob'] });
+  for (const id of ['0', '1:9', '1:2']) s.addHistory(id, [], 50, { initial: true });
+  return s;
+}
+
+const delta = (id, offset, text, roomId = '1:9') => ({ roomId, id, offset, text });
+const textOf = (s, id, roomId = '1:9') => s.rooms.get(roomId).msgs.get(id).message;
+
+test('deltas apply at code-point offsets: emoji and other astral characters count as one', () => {
+  const s = botSetup();
+  s.receive(reply(50));
+  assert.equal(s.applyDelta(delta(50, 0, 'Hi 😀')), 'append');
+  assert.equal(cpLength('Hi 😀'), 4, 'the offset unit: [...text]');
+  assert.equal('Hi 😀'.length, 5, '(not UTF-16 units)');
+  assert.equal(s.applyDelta(delta(50, 4, ' 👍🏽 ok')), 'append', 'offset 4 = after the emoji');
+  assert.equal(textOf(s, 50), 'Hi 😀 👍🏽 ok');
+  // An overlap that starts inside the text: only the new part (the emoji is not split).
+  assert.equal(s.applyDelta(delta(50, 8, 'ok 🎉!')), 'append');
+  assert.equal(textOf(s, 50), 'Hi 😀 👍🏽 ok 🎉!');
+  assert.equal(s.rooms.get('1:9').msgs.get(50).streaming, true);
+});
+
+test('a repeated or overlapping delta is skipped; nothing is appended twice', () => {
+  const s = botSetup();
+  s.receive(reply(50));
+  s.applyDelta(delta(50, 0, 'Hello'));
+  assert.equal(s.applyDelta(delta(50, 0, 'Hello')), 'dup', 'the same delta again');
+  assert.equal(s.applyDelta(delta(50, 2, 'll')), 'dup', 'inside what we have');
+  assert.equal(s.applyDelta(delta(50, 3, 'lo, wor')), 'append', 'overlaps the end: the rest is appended');
+  assert.equal(s.applyDelta(delta(50, 0, 'Hello, world')), 'append', 'a resume from offset 0 with more text');
+  assert.equal(textOf(s, 50), 'Hello, world');
+  assert.equal(s.applyDelta(delta(50, 12, '')), 'dup', 'an empty delta at the end');
+});
+
+test('a delta beyond the text is a gap: nothing applied, the message is reloaded (once at a time, bounded)', async () => {
+  const s = botSetup();
+  s.receive(reply(50, 'abc'));
+  assert.equal(s.applyDelta(delta(50, 5, 'fg')), 'gap');
+  assert.equal(textOf(s, 50), 'abc', 'the text is not changed by a gap');
+  // The reload: GET ?before=<id+1>&limit=1 serves the text so far, applied as another copy.
+  const asked = [];
+  let answer;
+  const r = new GapReloader({
+    fetchOne: (roomId, id) => { asked.push([roomId, id]); return new Promise((res) => { answer = res; }); },
+    apply: (m) => s.refreshMessage(m),
+    stillStreaming: () => s.isStreaming('1:9', 50),
+    pauseMs: 1,
+  });
+  r.gap('1:9', 50);
+  r.gap('1:9', 50); // a second gap while the first reload is on its way: no second request now
+  assert.deepEqual(asked, [['1:9', 50]]);
+  answer({ ...reply(50, 'abcdefg') });
+  await new Promise((res) => setTimeout(res, 20));
+  assert.equal(textOf(s, 50), 'abcdefg', 'the reloaded text so far');
+  assert.equal(asked.length, 2, 'the gap seen meanwhile asks once more afterwards');
+  answer(null);
+  await new Promise((res) => setTimeout(res, 5));
+  assert.equal(s.applyDelta(delta(50, 7, 'h')), 'append', 'then deltas continue from there');
+  // Bounded: at most 5 reloads in a row without progress.
+  const s2 = botSetup();
+  s2.receive(reply(60, 'x'));
+  let n = 0;
+  const r2 = new GapReloader({ fetchOne: async () => { n += 1; return null; }, apply: () => {}, pauseMs: 1 });
+  for (let i = 0; i < 20; i++) { r2.gap('1:9', 60); await new Promise((res) => setTimeout(res, 2)); }
+  assert.equal(n, 5);
+  r2.progress('1:9', 60);
+  r2.gap('1:9', 60);
+  await new Promise((res) => setTimeout(res, 2));
+  assert.equal(n, 6, 'a delta that applied resets the count');
+});
+
+test('deltas for an unknown message, another room, or a final message are ignored', () => {
+  const s = botSetup();
+  assert.equal(s.applyDelta(delta(77, 0, 'x')), 'ignored', 'unknown message (its event may still be on its way)');
+  assert.equal(s.applyDelta(delta(77, 0, 'x', 'nope')), 'ignored', 'unknown room');
+  s.receive(msg(40, '2', 'a person', '1:2'));
+  assert.equal(s.applyDelta(delta(40, 8, '!', '1:2')), 'ignored', 'not a streaming message');
+  s.receive(reply(50));
+  assert.equal(s.applyDelta({ roomId: '1:9', id: 50, offset: -1, text: 'x' }), 'ignored', 'bad offset');
+  assert.equal(s.applyDelta({ roomId: '1:9', id: 50, offset: 0 }), 'ignored', 'no text');
+  assert.equal(applyDeltaTo(undefined, delta(1, 0, 'x')).result, 'ignored');
+});
+
+test('the final message.updated wins: later deltas, streaming copies and history change nothing', () => {
+  const s = botSetup();
+  s.receive(reply(50));
+  s.applyDelta(delta(50, 0, 'partial'));
+  assert.equal(s.applyUpdate({ id: 50, roomId: '1:9', from: BOT, date: 1764103286, message: 'partial and final', streaming: false, seq: 60 }), true);
+  let m = s.rooms.get('1:9').msgs.get(50);
+  assert.equal(m.message, 'partial and final');
+  assert.equal(m.streaming, false);
+  assert.equal(m.edited, undefined, 'a final reply is not "(edited)"');
+  assert.equal(s.applyDelta(delta(50, 17, ' more')), 'ignored', 'a late delta');
+  s.receive(reply(50, 'partial and final plus a stale streaming copy'));
+  s.addHistory('1:9', [reply(50, 'partial')], 50);
+  assert.equal(textOf(s, 50), 'partial and final');
+  assert.deepEqual(s.resumeCursor()['1:9'], 60, 'its position counts for resume');
+  // stopped / error are kept on the message.
+  s.receive(reply(70));
+  s.applyUpdate({ id: 70, roomId: '1:9', from: BOT, date: 1, message: 'cut', streaming: false, stopped: true, seq: 71 });
+  assert.equal(s.rooms.get('1:9').msgs.get(70).stopped, true);
+  s.receive(reply(80));
+  s.applyUpdate({ id: 80, roomId: '1:9', from: BOT, date: 1, message: '', streaming: false, error: 'upstream', seq: 81 });
+  m = s.rooms.get('1:9').msgs.get(80);
+  assert.equal(m.error, 'upstream');
+  assert.equal(m.streaming, false);
+});
+
+test('another copy of a streaming reply (resume, history, reload): the longer text or the final copy', () => {
+  const s = botSetup();
+  s.addHistory('1:9', [reply(50, 'so far')], 50); // history read mid-stream
+  s.receive(reply(50, 'so far, and more')); // the resume's `message` with the text so far
+  assert.equal(textOf(s, 50), 'so far, and more');
+  s.receive(reply(50, 'so far'));
+  assert.equal(textOf(s, 50), 'so far, and more', 'a shorter copy changes nothing');
+  assert.equal(mergeStreaming({ ...reply(50, 'a'), streaming: false }, reply(50, 'ab')), null, 'final stays final');
+  s.refreshMessage({ ...reply(50, 'so far, and more, done'), streaming: false });
+  assert.equal(s.rooms.get('1:9').msgs.get(50).streaming, false, 'a final copy from a reload ends it');
+});
+
+test('the bot is known by its replies (or role "bot"); its DM is listed first', () => {
+  const s = botSetup();
+  s.receive(msg(30, '2', 'newer person DM', '1:2'));
+  assert.equal(s.isBot(BOT), false);
+  assert.deepEqual(s.sortedRooms('dm').map((r) => r.id), ['1:2', '1:9'], 'by activity while unknown');
+  s.addHistory('1:9', [{ ...reply(10, 'old answer'), streaming: false }], 50); // a final reply in history
+  assert.equal(s.isBot(BOT), true, 'only bot replies carry "streaming"');
+  assert.deepEqual(s.sortedRooms('dm').map((r) => r.id), ['1:9', '1:2']);
+  const s2 = botSetup();
+  s2.upsertUser({ id: '5', username: 'Helper', role: 'bot' });
+  assert.equal(s2.isBot('5'), true);
+  s2.receive(msg(31, '2', 'a person never becomes a bot', '0'));
+  assert.equal(s2.isBot('2'), false);
+});
+
+test('stop: a message.stop frame settled by ack; over HTTP when offline, applying the final reply', async () => {
+  const s = botSetup();
+  s.receive(reply(50, 'long'));
+  const sent = [];
+  const live = { isOpen: true, gen: 1, send: (f) => { sent.push(f); return true; } };
+  const http = [];
+  const api = { stopReply: async (roomId, id) => { http.push([roomId, id]); return { id, roomId, from: BOT, date: 1, message: 'long', streaming: false, stopped: true, seq: 55 }; } };
+  const sender = new Sender(s, live, api);
+  const p = sender.stop('1:9', 50);
+  assert.deepEqual({ ...sent[0], clientId: undefined }, { type: 'message.stop', roomId: '1:9', id: 50, clientId: undefined });
+  sender.onAck({ clientId: sent[0].clientId, id: 50, roomId: '1:9', seq: 55 });
+  await p;
+  assert.equal(s.isStreaming('1:9', 50), true, 'the ack alone does not end it: its message.updated does');
+  const q = sender.stop('1:9', 50);
+  sender.onError({ clientId: sent[1].clientId, code: 'not_found', message: 'not streaming' });
+  await assert.rejects(q, /already ended/);
+  live.isOpen = false;
+  await sender.stop('1:9', 50);
+  assert.deepEqual(http, [['1:9', 50]]);
+  assert.equal(s.rooms.get('1:9').msgs.get(50).stopped, true, 'the HTTP answer is the final reply');
+  sender.clear();
+});
+
+test('assistant refusals and reply errors read as sentences', () => {
+  assert.match(assistantRefusal({ code: 'busy', message: 'x', roomId: '1:9', id: 5 }), /busy/);
+  assert.match(assistantRefusal({ code: 'rate_limited', message: 'x', roomId: '1:9', id: 5, retryAfter: 30 }), /in 30 seconds/);
+  assert.match(assistantRefusal({ code: 'rate_limited', roomId: '1:9', id: 5, retryAfter: 1800 }), /in about 30 minutes/);
+  assert.equal(assistantRefusal({ code: 'rate_limited', message: 'x', clientId: 'c1' }), null, 'a send refusal is the sender\'s');
+  assert.equal(assistantRefusal({ code: 'busy', message: 'x' }), null);
+  for (const code of ['upstream', 'malformed', 'idle_timeout', 'timeout', 'unreachable', 'too_long', 'interrupted']) {
+    assert.notEqual(replyErrorText(code), replyErrorText('something else'), code);
+  }
 });

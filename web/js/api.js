@@ -68,6 +68,9 @@ export const api = {
   /** → {id, roomId, deleted: true, seq}. */
   deleteMessage: (roomId, id) => request('DELETE', `/room/${enc(roomId)}/messages/${enc(id)}`),
 
+  /** Stops the assistant's reply `id` while it streams → the final reply (`"stopped":true`). */
+  stopReply: (roomId, id) => request('POST', `/room/${enc(roomId)}/messages/${enc(id)}/stop`),
+
   createDm: (user1, user2) => request('POST', '/room', { user1, user2 }),
   createChannel: (name) => request('POST', '/rooms', { name }),
   /** One page in name order: {channels: [{id,name,members,joined}], next: cursor|null}; `q` = name prefix. */

@@ -6,6 +6,7 @@ import { Live } from './live.js';
 import { PresenceWatch } from './presence.js';
 import { Sender } from './sender.js';
 import { Store } from './store.js';
+import { assistantRefusal, GapReloader } from './stream.js';
 import { ChannelsDialog } from './views/channels.js';
 import { Composer } from './views/composer.js';
 import { ConversationHeader, Drawer } from './views/conversation.js';
@@ -25,6 +26,12 @@ const live = new Live({
 });
 const sender = new Sender(store, live, api);
 const presence = new PresenceWatch({ store, live });
+// A reply whose deltas were missed is read again over HTTP (docs/protocol.md §2.7).
+const reloader = new GapReloader({
+  fetchOne: async (roomId, id) => (await api.messages(roomId, { before: id + 1, limit: 1 })).find((m) => Number(m.id) === id) ?? null,
+  apply: (m) => store.refreshMessage(m),
+  stillStreaming: (key) => { const i = key.lastIndexOf(':'); return store.isStreaming(key.slice(0, i), key.slice(i + 1)); },
+});
 
 const status = new StatusView({ onRetryNow: () => live.retryNow() });
 const login = new LoginView({ onSubmit: signIn });
@@ -45,6 +52,7 @@ const messages = new MessageList({
   onRetry: (clientId) => sender.retry(clientId),
   onEdit: (roomId, id, text) => sender.edit(roomId, id, text).catch(sessionEnded),
   onDelete: (roomId, id) => sender.remove(roomId, id).catch(sessionEnded),
+  onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
   onError: (text) => status.toast(text),
   onAtBottom: (roomId) => { if (document.visibilityState === 'visible' && roomId === store.activeRoomId) store.markRead(roomId); },
 });
@@ -109,10 +117,20 @@ live.addEventListener('event', (e) => {
     case 'message': store.receive(data); break;
     case 'message.updated': store.applyUpdate(data); break;
     case 'message.deleted': store.applyDelete(data); break;
+    case 'message.delta': {
+      const r = store.applyDelta(data);
+      if (r === 'gap') reloader.gap(String(data.roomId), Number(data.id));
+      else if (r === 'append') reloader.progress(String(data.roomId), Number(data.id));
+      break;
+    }
     case 'ack': sender.onAck(data); break;
     case 'error':
       if (data?.clientId === 'presence') presence.failed();
-      else if (!sender.onError(data)) status.toast(data?.message || 'The server refused a request.');
+      else if (assistantRefusal(data)) {
+        // busy / rate_limited: the assistant did not take the question (the message itself was sent).
+        if (String(data.roomId) === store.activeRoomId) composer.notice(assistantRefusal(data));
+        else status.toast(assistantRefusal(data), 'info');
+      } else if (!sender.onError(data)) status.toast(data?.message || 'The server refused a request.');
       break;
     case 'typing': store.setTyping(data); break;
     case 'user.connected':
@@ -248,6 +266,7 @@ async function startSession(me) {
     if (e.status === 401) { endSession(); return; }
     status.toast(`Could not load your rooms: ${e.message}`);
   }
+  if (store.bots.size === 0) await findAssistant();
   if (store.firstVisit) { store.firstVisit = false; store.saveLastRead(); }
   const wanted = new URLSearchParams(location.hash.slice(1)).get('room');
   if (wanted && store.rooms.has(wanted)) store.setActive(wanted);
@@ -256,7 +275,26 @@ async function startSession(me) {
   composer.focus();
 }
 
+/**
+ * The assistant (a bot user, always online) when no loaded message showed it yet: from GET
+ * /users/online, by role "bot". Stopgap for a server that sends no roles there: the default bot
+ * name "Assistant" (a person of that name on a server without an assistant would pass for it).
+ */
+async function findAssistant() {
+  try {
+    const list = Object.values((await api.usersOnline()) || {}).filter((u) => u && u.id !== undefined);
+    const roles = list.some((u) => u.role !== undefined);
+    for (const u of list) {
+      if (u.role === 'bot' || (!roles && String(u.username).toLowerCase() === 'assistant')) {
+        store.upsertUser({ id: u.id, username: u.username, online: true });
+        store.markBot(u.id);
+      }
+    }
+  } catch { /* no assistant entry until one of its replies shows up */ }
+}
+
 function endSession() {
+  reloader.clear();
   live.stop();
   presence.stop();
   sender.clear();

@@ -11,7 +11,8 @@
 // gets its answer now rather than waiting in a queue. Either way the caller gets a promise that
 // rejects with an Error whose message is for the user (and `code`, `status`), and the change is
 // applied to the store at once (the message.updated / message.deleted event that follows is the same
-// change again, applied idempotently).
+// change again, applied idempotently). Stopping an assistant's reply (`message.stop`, §2.7) goes the
+// same way (HTTP: POST …/messages/{id}/stop); its final message.updated brings the result.
 
 const ACK_TIMEOUT = 10000;
 const OVERLOAD_RETRIES = 3;
@@ -90,12 +91,15 @@ export class Sender {
   /** Deletes message `id` (mine, or anyone's for an admin). Resolves when the server accepted it. */
   remove(roomId, id) { return this.op('delete', String(roomId), Number(id)); }
 
+  /** Stops the assistant's reply `id` while it streams. Resolves when the server accepted it. */
+  stop(roomId, id) { return this.op('stop', String(roomId), Number(id)); }
+
   op(kind, roomId, id, text) {
     if (!this.live.isOpen) return this.opOverHttp(kind, roomId, id, text);
     const clientId = newClientId();
-    const frame = kind === 'edit'
-      ? { type: 'message.edit', roomId, id, message: text, clientId }
-      : { type: 'message.delete', roomId, id, clientId };
+    const frame = kind === 'edit' ? { type: 'message.edit', roomId, id, message: text, clientId }
+      : kind === 'stop' ? { type: 'message.stop', roomId, id, clientId }
+        : { type: 'message.delete', roomId, id, clientId };
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.settleOp(clientId, null, { code: 'timeout' }), ACK_TIMEOUT);
       this.ops.set(clientId, { kind, roomId, id, text, resolve, reject, timer });
@@ -114,6 +118,7 @@ export class Sender {
     this.ops.delete(clientId);
     clearTimeout(o.timer);
     if (error) { o.reject(opError(o.kind, error)); return; }
+    if (o.kind === 'stop') { o.resolve(); return; } // its message.updated (the final reply) follows
     // Show the change now; the event that follows (same seq) brings the server's `edited` time.
     // (When the event came first, it is already shown, with that time.)
     const change = { id: o.id, roomId: o.roomId, seq: ack.seq };
@@ -129,6 +134,9 @@ export class Sender {
       if (kind === 'edit') {
         const m = await this.api.editMessage(roomId, id, text);
         this.store.applyUpdate({ ...m, id, roomId, message: m?.message ?? text, edited: m?.edited ?? Date.now() }, { cursor: false });
+      } else if (kind === 'stop') {
+        const m = await this.api.stopReply(roomId, id);
+        if (m && typeof m.message === 'string') this.store.applyUpdate({ ...m, id, roomId }, { cursor: false });
       } else {
         const r = await this.api.deleteMessage(roomId, id);
         this.store.applyDelete({ id, roomId, seq: r?.seq }, { cursor: false });
@@ -179,11 +187,14 @@ function describe({ code, message }) {
 
 /** A refused edit or delete as an Error for the user; `code` from the error frame or HTTP answer. */
 function opError(kind, { code, message }, status) {
-  const what = kind === 'edit' ? 'edit' : 'delete';
+  const what = kind === 'edit' ? 'edit' : kind === 'stop' ? 'stop' : 'delete';
   let text;
   switch (code) {
-    case 'forbidden': text = kind === 'edit' ? 'You can only edit your own messages' : 'You are not allowed to delete this message'; break;
-    case 'not_found': text = 'This message no longer exists'; break;
+    case 'forbidden':
+      text = kind === 'edit' ? 'You can only edit your own messages'
+        : kind === 'stop' ? 'Only the person who asked (or an admin) can stop this reply' : 'You are not allowed to delete this message';
+      break;
+    case 'not_found': text = kind === 'stop' ? 'The reply has already ended' : 'This message no longer exists'; break;
     case 'too_long': text = 'Too long: at most 4,000 characters'; break;
     case 'rate_limited': text = 'Too many changes, slow down'; break;
     case 'unavailable':
@@ -191,7 +202,7 @@ function opError(kind, { code, message }, status) {
     case 'timeout': text = 'No answer from the server'; break;
     case 'network': text = message || 'Cannot reach the server'; break;
     case 'unauthorized': text = 'Your session has ended'; break;
-    default: text = message || `Could not ${what} the message`;
+    default: text = message || `Could not ${what} the ${kind === 'stop' ? 'reply' : 'message'}`;
   }
   const e = new Error(text);
   e.code = code;

@@ -7,8 +7,13 @@
 // Edits and deletes (message.updated / message.deleted) change a loaded message in place (a deleted
 // one stays as a tombstone {id, roomId, from, date, deleted: true}); they carry a position `seq` from
 // the same per-room sequence as message ids, so the resume cursor is the max of both.
+// Assistant replies (docs/protocol.md §2.7) stream in: `message.delta` grows a message with
+// "streaming": true at code-point offsets, and its final copy wins (rules in stream.js). The bot
+// user is known by role "bot" when the server names it, or as the author of such a reply.
 // Changes are batched into one 'change' event per task, with the set of topics that changed:
 // 'rooms', 'users', 'typing', 'active', 'room:<id>' (messages or pending of that room).
+
+import { applyDeltaTo, mergeStreaming } from './stream.js';
 
 const TYPING_TTL = 6000;
 
@@ -22,6 +27,7 @@ export class Store extends EventTarget {
     super();
     this.me = null;
     this.users = new Map(); // id → {id, username, online}
+    this.bots = new Set(); // ids of bot users (the assistant)
     this.presenceScope = new Set(); // users whose presence the connection follows (presence.js)
     this.rooms = new Map(); // id → room (see addRoom)
     this.activeRoomId = '0';
@@ -52,6 +58,7 @@ export class Store extends EventTarget {
   setMe(me) {
     this.me = me ? { id: String(me.id), username: me.username, role: me.role } : null;
     this.users.clear();
+    this.bots = new Set();
     this.presenceScope = new Set();
     this.rooms.clear();
     this.pending.clear();
@@ -83,6 +90,7 @@ export class Store extends EventTarget {
   upsertUser(u) {
     if (!u || u.id === undefined) return;
     const id = String(u.id);
+    if (u.role === 'bot') this.markBot(id);
     const cur = this.users.get(id);
     const next = {
       id,
@@ -95,6 +103,16 @@ export class Store extends EventTarget {
       this.touch('users', 'rooms');
     }
   }
+
+  /** `id` is a bot user (the assistant): its replies stream, its DM is listed first. */
+  markBot(id) {
+    id = String(id);
+    if (this.bots.has(id) || id === this.me?.id) return;
+    this.bots.add(id);
+    this.touch('users', 'rooms');
+  }
+
+  isBot(id) { return this.bots.has(String(id)); }
 
   /** The users whose presence is followed live (their dots are current); others' may be stale. */
   setPresenceScope(ids) {
@@ -168,10 +186,14 @@ export class Store extends EventTarget {
 
   get activeRoom() { return this.rooms.get(this.activeRoomId); }
 
-  /** Rooms in sidebar order: General, channels by name, DMs by newest activity. */
+  /** Rooms in sidebar order: General, channels by name, DMs by newest activity (the assistant's first). */
   sortedRooms(kind) {
     const list = [...this.rooms.values()].filter((r) => (kind === 'channel' ? r.kind !== 'dm' : r.kind === kind));
-    if (kind === 'dm') return list.sort((a, b) => (this.lastId(b) ?? 0) - (this.lastId(a) ?? 0) || a.name.localeCompare(b.name));
+    if (kind === 'dm') {
+      // The assistant's DM first, then by newest activity.
+      return list.sort((a, b) => (this.isBot(b.peerId) - this.isBot(a.peerId))
+        || (this.lastId(b) ?? 0) - (this.lastId(a) ?? 0) || a.name.localeCompare(b.name));
+    }
     return list.sort((a, b) => (a.kind === 'general' ? -1 : b.kind === 'general' ? 1 : a.name.localeCompare(b.name)));
   }
 
@@ -184,9 +206,14 @@ export class Store extends EventTarget {
   insert(room, m) {
     const id = Number(m.id);
     if (!Number.isFinite(id)) return false;
+    if (m.streaming !== undefined && m.from !== undefined) this.markBot(m.from); // only bot replies carry it
     const existing = room.msgs.get(id);
     if (existing) {
-      if (existing.local) room.msgs.set(id, { ...m, id, from: String(m.from) }); // server copy wins
+      if (existing.streaming === true) {
+        // A reply being written: a copy with more text, or its final copy.
+        const next = mergeStreaming(existing, m);
+        if (next) { room.msgs.set(id, next); this.touch(`room:${room.id}`, 'rooms'); }
+      } else if (existing.local) room.msgs.set(id, { ...m, id, from: String(m.from) }); // server copy wins
       else if (m.deleted || m.edited !== undefined) {
         // A copy in a newer state (history or a resume replay show the current one).
         const next = changed(existing, m, Boolean(m.deleted));
@@ -289,6 +316,35 @@ export class Store extends EventTarget {
     room.msgs.set(id, next);
     this.touch(`room:${room.id}`, 'rooms');
     return true;
+  }
+
+  // --- streamed replies ------------------------------------------------------------------------
+
+  /**
+   * message.delta {roomId, id, offset, text}: 'append' (the text grew), 'dup' (nothing new),
+   * 'gap' (deltas were missed: reload the message), 'ignored' (unknown or no longer streaming).
+   */
+  applyDelta(d) {
+    const room = d ? this.rooms.get(String(d.roomId)) : undefined;
+    if (!room) return 'ignored';
+    const id = Number(d.id);
+    const { result, next } = applyDeltaTo(room.msgs.get(id), d);
+    if (result === 'append') {
+      room.msgs.set(id, next);
+      this.touch(`room:${room.id}`, 'rooms');
+    }
+    return result;
+  }
+
+  /** A reloaded copy of one message (after a gap): applied like any other copy. */
+  refreshMessage(m) {
+    const room = m ? this.rooms.get(String(m.roomId)) : undefined;
+    if (room && room.msgs.has(Number(m.id))) this.insert(room, m);
+  }
+
+  /** Message `id` of `roomId` is a reply still being written. */
+  isStreaming(roomId, id) {
+    return this.rooms.get(String(roomId))?.msgs.get(Number(id))?.streaming === true;
   }
 
   // --- unread ----------------------------------------------------------------------------------
@@ -421,8 +477,12 @@ export function changed(cur, d, deleted) {
   }
   const edited = d.edited ?? cur.edited;
   const nextSeq = Number.isFinite(seq) ? seq : cur.seq;
-  if (cur.message === d.message && cur.edited === edited && cur.seq === nextSeq) return null;
-  const next = { ...cur, message: d.message, edited };
+  // An assistant reply's state (§2.7): its final message.updated ends the streaming.
+  const stream = {};
+  for (const k of ['streaming', 'stopped', 'error']) if (d[k] !== undefined) stream[k] = d[k];
+  const same = Object.entries(stream).every(([k, v]) => cur[k] === v);
+  if (cur.message === d.message && cur.edited === edited && cur.seq === nextSeq && same) return null;
+  const next = { ...cur, message: d.message, edited, ...stream };
   if (nextSeq !== undefined) next.seq = nextSeq;
   return next;
 }

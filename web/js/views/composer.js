@@ -1,14 +1,16 @@
 // The message box: Enter sends, Shift+Enter adds a line, grows with its text, shows the
 // 4000-character limit near it, keeps a draft per room, and reports typing (true at most every
-// 3 s while typing; false on send, blur, room change or after 4 s without a key).
+// 3 s while typing; false on send, blur, room change or after 4 s without a key). A notice above it
+// tells why the assistant did not take a question (busy, asked too often).
 
-import { $ } from '../dom.js';
+import { $, el } from '../dom.js';
 import { charCount } from '../format.js';
 
 const MAX_CHARS = 4000;
 const SHOW_COUNT_FROM = 3500;
 const TYPING_EVERY = 3000;
 const TYPING_IDLE = 4000;
+const NOTICE_MS = 8000;
 
 export class Composer {
   constructor({ onSend, onTyping }) {
@@ -18,6 +20,8 @@ export class Composer {
     this.input = $('#composer-input');
     this.count = $('#composer-count');
     this.button = $('#send');
+    this.noticeBox = $('#composer-notice'); // a live region kept in the page (empty: no height)
+    this.noticeTimer = null;
     this.roomId = null;
     this.drafts = new Map();
     this.typingSentAt = 0;
@@ -41,12 +45,26 @@ export class Composer {
       this.drafts.set(this.roomId, this.input.value);
     }
     this.roomId = roomId;
+    this.clearNotice();
     this.input.value = this.drafts.get(roomId) || '';
     this.input.placeholder = `Message ${label}`;
     this.update();
   }
 
   focus() { this.input.focus(); }
+
+  /** Shows `text` above the message box for a while (a polite status: read once). */
+  notice(text) {
+    clearTimeout(this.noticeTimer);
+    const close = el('button', { class: 'icon-btn icon-btn-sm', text: '✕', attrs: { type: 'button', 'aria-label': 'Dismiss' }, on: { click: () => { this.clearNotice(); this.focus(); } } });
+    this.noticeBox.replaceChildren(el('span', { class: 'composer-notice-text', text }), close);
+    this.noticeTimer = setTimeout(() => this.clearNotice(), NOTICE_MS);
+  }
+
+  clearNotice() {
+    clearTimeout(this.noticeTimer);
+    this.noticeBox.replaceChildren();
+  }
 
   submit() {
     const text = this.input.value;

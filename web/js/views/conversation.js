@@ -22,12 +22,13 @@ export class ConversationHeader {
     let sub = '';
     if (room.kind === 'general') sub = 'Everyone is here';
     else if (room.kind === 'channel') sub = 'Channel';
+    else if (this.store.isBot(room.peerId)) sub = 'AI assistant · replies may be wrong';
     else {
       const peer = this.store.users.get(room.peerId);
       sub = peer && peer.online ? 'Online' : 'Offline';
     }
     this.sub.textContent = sub;
-    this.sub.className = `conv-sub${isDm ? (sub === 'Online' ? ' online' : ' offline') : ''}`;
+    this.sub.className = `conv-sub${isDm ? (sub === 'Offline' ? ' offline' : ' online') : ''}`;
     this.leave.hidden = room.kind !== 'channel';
     this.leave.textContent = `Leave ${room.name.length > 20 ? 'channel' : `#${room.name}`}`;
   }

@@ -7,10 +7,12 @@
 // inline confirmation); an admin can also delete other people's messages. Edited messages show
 // "(edited)" (its tooltip: when); deleted ones are tombstones "This message was deleted".
 // Links (http, https, www.) in message text are clickable and open in a new tab (web/js/linkify.js).
+// The assistant's replies (a "Bot" badge) stream in with a cursor and a Stop button, and are shown
+// as Markdown once final (reply.js); a streaming row is updated in place, not rebuilt.
 
 import { el, reconcile } from '../dom.js';
 import { charCount, dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
-import { linkParts } from '../linkify.js';
+import { botBadge, fillStreamText, replyBubble, replyFooter, textNodes } from './reply.js';
 
 const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
@@ -18,20 +20,14 @@ const LOAD_MORE_PX = 300;
 const MAX_CHARS = 4000;
 const SHOW_COUNT_FROM = 3500;
 
-/** A message's text as nodes: text nodes and <a> elements for its links (opened in a new tab). */
-function messageText(text) {
-  return linkParts(text).map((p) => (p.href
-    ? el('a', { text: p.text, attrs: { href: p.href, target: '_blank', rel: 'noopener noreferrer nofollow' } })
-    : document.createTextNode(p.text)));
-}
-
 export class MessageList {
   /**
    * onEdit(roomId, id, text) and onDelete(roomId, id) return promises that reject with an Error
    * whose message is for the user; onError(text) shows one (a toast).
    */
-  constructor({ store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onError }) {
-    Object.assign(this, { store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onError });
+  constructor({ store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onStop, onError }) {
+    Object.assign(this, { store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onStop, onError });
+    this.stopping = new Set(); // `${roomId}:${id}` of replies whose stop waits for the server
     this.rows = new Map(); // key → {sig, node}
     this.editing = null; // {roomId, id, draft, saving, error}: the message being edited
     this.confirming = null; // id of the message whose delete waits for a confirmation
@@ -179,11 +175,16 @@ export class MessageList {
   }
 
   node(r) {
+    // A streaming reply's text is not in its signature: it is filled in place (no re-announcement).
+    const streaming = r.type === 'msg' && r.m.streaming === true;
     const sig = r.type === 'msg'
-      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${r.m.message}|${r.m.date}|${r.m.edited}|${this.rowState(r)}`
+      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${this.store.isBot(r.from)}|${streaming ? '…' : r.m.message}|${r.m.date}|${r.m.edited}|${r.m.streaming}|${r.m.stopped}|${r.m.error}|${this.rowState(r)}`
       : r.label || r.key;
     const cached = this.rows.get(r.key);
-    if (cached && cached.sig === sig) return cached.node;
+    if (cached && cached.sig === sig) {
+      if (streaming) fillStreamText(cached.node, r.m.message);
+      return cached.node;
+    }
     // A rebuilt row keeps the keyboard focus (e.g. the editor, when the message changed meanwhile).
     if (cached && cached.node.contains(document.activeElement)) this.focusKey = r.key;
     const node = r.type === 'day' ? dayRow(r) : r.type === 'marker' ? markerRow() : this.msgRow(r);
@@ -202,21 +203,50 @@ export class MessageList {
     if (m.deleted) return 'x';
     if (this.editing && this.editing.id === m.id) return `e:${this.editing.saving}:${this.editing.error}`;
     if (this.deleting.has(`${this.roomId}:${m.id}`)) return 'd';
+    if (m.streaming === true) return `s:${this.canStop(r) ? 1 : 0}${this.stopping.has(`${this.roomId}:${m.id}`) ? 1 : 0}`;
     if (this.confirming === m.id) return 'c';
     const canEdit = r.own && typeof m.message === 'string';
     const canDelete = r.own || this.store.me.role === 'admin';
     return `a:${canEdit ? 1 : 0}${canDelete ? 1 : 0}`;
   }
 
+  /**
+   * Whether I may stop reply `r` (§2.7): in a DM with the bot, always; elsewhere an admin, or the
+   * author of the message just before it (who asked, as far as the page knows; the server decides).
+   */
+  canStop(r) {
+    const room = this.store.rooms.get(this.roomId);
+    if (!room || room.kind === 'dm' || this.store.me.role === 'admin') return Boolean(room);
+    const i = room.ids.indexOf(r.m.id);
+    const prev = i > 0 ? room.msgs.get(room.ids[i - 1]) : null;
+    return Boolean(prev && String(prev.from) === this.store.me.id);
+  }
+
+  stop(m) {
+    const roomId = this.roomId;
+    const key = `${roomId}:${m.id}`;
+    if (this.stopping.has(key)) return;
+    this.stopping.add(key);
+    this.render();
+    this.onStop(roomId, m.id)
+      .catch((e) => { if (e.status !== 401 && e.code !== 'not_found') this.onError(`The reply was not stopped: ${e.message || 'error'}.`); })
+      .finally(() => {
+        this.stopping.delete(key);
+        if (this.roomId === roomId) this.render();
+      });
+  }
+
   msgRow(r) {
     const name = r.own ? 'You' : this.store.userName(r.from);
+    const bot = !r.own && this.store.isBot(r.from);
     const state = this.rowState(r);
     const cls = ['msg', r.own ? 'own' : 'other', r.start ? 'start' : 'cont', r.status !== 'sent' ? r.status : '',
-      state === 'x' ? 'deleted' : '', state.startsWith('e:') ? 'editing' : ''].filter(Boolean).join(' ');
+      state === 'x' ? 'deleted' : '', state.startsWith('e:') ? 'editing' : '', bot ? 'bot' : '',
+      r.m.streaming === true ? 'streaming' : ''].filter(Boolean).join(' ');
     const time = el('time', { class: 'msg-time', text: shortTime(r.d), attrs: { datetime: r.d.toISOString(), title: fullTime(r.d) } });
     const main = el('div', { class: 'msg-main' });
     if (r.start) {
-      main.append(el('div', { class: 'msg-meta' }, el('span', { class: 'msg-author', text: name }), time));
+      main.append(el('div', { class: 'msg-meta' }, el('span', { class: 'msg-author', text: name }), bot ? botBadge() : null, time));
     } else {
       main.append(el('span', { class: 'visually-hidden', text: `${name}, ${shortTime(r.d)}: ` }));
     }
@@ -225,10 +255,14 @@ export class MessageList {
         el('p', { class: 'msg-text', text: 'This message was deleted' })));
     } else if (state.startsWith('e:')) {
       main.append(this.editor());
+    } else if (bot && (r.m.streaming !== undefined || typeof r.m.message === 'string')) {
+      main.append(replyBubble(r.m, fullTime(r.d)));
+      const foot = replyFooter(r.m, { canStop: state[2] === '1', stopping: state[3] === '1', onStop: () => this.stop(r.m) });
+      if (foot) main.append(foot);
     } else {
       const edited = r.m.edited ? new Date(Number(r.m.edited)) : null; // unix ms
       main.append(el('div', { class: 'msg-bubble', attrs: { title: fullTime(r.d) } },
-        el('p', { class: 'msg-text' }, ...messageText(r.m.message)),
+        el('p', { class: 'msg-text' }, ...textNodes(r.m.message)),
         edited ? el('span', { class: 'msg-edited', text: '(edited)', attrs: { title: `Edited ${fullTime(edited)}` } }) : null));
     }
     if (state === 'd') main.append(el('div', { class: 'msg-status', text: 'Deleting…' }));
@@ -240,7 +274,7 @@ export class MessageList {
         el('button', { class: 'btn-link', text: 'Retry', attrs: { type: 'button' }, on: { click: () => this.onRetry(r.clientId) } })));
     }
     const avatar = !r.own && r.start
-      ? el('span', { class: `avatar ${hueClass(r.from)}`, text: initials(name), attrs: { 'aria-hidden': 'true' } })
+      ? el('span', { class: `avatar ${bot ? 'avatar-bot' : hueClass(r.from)}`, text: bot ? '✦' : initials(name), attrs: { 'aria-hidden': 'true' } })
       : el('span', { class: 'avatar-gap', attrs: { 'aria-hidden': 'true' } });
     const data = r.status === 'sent' ? { id: r.m.id, from: r.from } : { clientId: r.clientId, from: r.from };
     const actions = state.startsWith('a:') && state !== 'a:00' ? this.actions(r, state) : null;

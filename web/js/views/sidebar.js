@@ -2,10 +2,12 @@
 // the newest message as a preview, and the people online among those whose presence the page
 // follows (DM partners and the people of the room on screen: presence.js; click → direct message). Items are
 // keyed and updated in place, so keyboard focus survives live updates. ArrowUp/ArrowDown/Home/End
-// move between items.
+// move between items. The assistant (a bot user) is listed first among direct messages with a
+// "Bot" badge, also before its DM exists (a click creates it, like any DM), and not under People.
 
 import { $, el, KeyedNodes, reconcile } from '../dom.js';
 import { badgeText, hueClass, initials } from '../format.js';
+import { botBadge } from './reply.js';
 
 export class Sidebar {
   constructor({ store, onOpen, onStartDm }) {
@@ -23,10 +25,14 @@ export class Sidebar {
     const s = this.store;
     reconcile(this.channels, s.sortedRooms('channel').map((r) => this.roomItem(r)));
     const dms = s.sortedRooms('dm');
-    reconcile(this.dms, dms.map((r) => this.roomItem(r)));
-    $('#dm-empty').hidden = dms.length > 0;
+    const items = dms.map((r) => this.roomItem(r));
+    // Bots without a DM yet: listed first all the same.
+    const withDm = new Set(dms.map((r) => r.peerId));
+    const bots = [...s.bots].filter((id) => !withDm.has(id)).map((id) => this.botItem(s.users.get(id) ?? { id, username: s.userName(id) }));
+    reconcile(this.dms, [...bots, ...items]);
+    $('#dm-empty').hidden = items.length + bots.length > 0;
     const online = [...s.users.values()]
-      .filter((u) => u.online && u.id !== s.me.id && s.presenceScope.has(u.id))
+      .filter((u) => u.online && u.id !== s.me.id && s.presenceScope.has(u.id) && !s.isBot(u.id))
       .sort((a, b) => a.username.localeCompare(b.username));
     reconcile(this.people, online.map((u) => this.personItem(u)));
     $('#people-empty').hidden = online.length > 0;
@@ -38,18 +44,19 @@ export class Sidebar {
     const active = room.id === s.activeRoomId;
     const { n, more } = active ? { n: 0, more: false } : s.unread(room);
     const last = s.newest(room);
-    const text = last?.deleted ? 'Message deleted' : last?.message;
+    const text = last?.deleted ? 'Message deleted' : last?.streaming === true ? 'Writing…' : last?.message;
     const preview = last ? `${last.from === s.me.id ? 'You: ' : room.kind === 'dm' ? '' : `${s.userName(last.from)}: `}${text}` : '';
     const peer = room.kind === 'dm' ? s.users.get(room.peerId) : null;
-    const online = peer ? peer.online : null;
-    const sig = [room.name, active, n, more, preview, online].join('|');
+    const bot = room.kind === 'dm' && s.isBot(room.peerId);
+    const online = bot || (peer ? peer.online : null);
+    const sig = [room.name, active, n, more, preview, online, bot].join('|');
     return this.cache.node(`r:${room.id}`, sig, () => {
       const icon = room.kind === 'dm'
-        ? el('span', { class: `avatar avatar-sm ${hueClass(room.peerId)}`, text: initials(room.name), attrs: { 'aria-hidden': 'true' } },
+        ? el('span', { class: `avatar avatar-sm ${bot ? 'avatar-bot' : hueClass(room.peerId)}`, text: bot ? '✦' : initials(room.name), attrs: { 'aria-hidden': 'true' } },
           el('span', { class: `dot ${online ? 'on' : 'off'}` }))
         : el('span', { class: 'room-hash', text: '#', attrs: { 'aria-hidden': 'true' } });
       const text = el('span', { class: 'room-text' },
-        el('span', { class: 'room-name', text: room.name }),
+        el('span', { class: 'room-name-row' }, el('span', { class: 'room-name', text: room.name }), bot ? botBadge() : null),
         room.kind === 'dm' ? el('span', { class: 'visually-hidden', text: online ? ', online' : ', offline' }) : null,
         preview ? el('span', { class: 'room-preview', text: preview.slice(0, 140) }) : null);
       const badge = n > 0
@@ -64,6 +71,21 @@ export class Sidebar {
       }, icon, text, badge);
       return el('li', {}, btn);
     });
+  }
+
+  /** The assistant before its DM exists: a click creates the DM (POST /room) and opens it. */
+  botItem(u) {
+    const sig = `${u.username}`;
+    return this.cache.node(`b:${u.id}`, sig, () => el('li', {}, el('button', {
+      class: 'room-btn bot-btn',
+      attrs: { type: 'button', title: `Ask ${u.username}, the AI assistant` },
+      data: { userId: u.id, nav: '' },
+      on: { click: () => this.onStartDm(u.id) },
+    },
+    el('span', { class: 'avatar avatar-sm avatar-bot', text: '✦', attrs: { 'aria-hidden': 'true' } }, el('span', { class: 'dot on' })),
+    el('span', { class: 'room-text' },
+      el('span', { class: 'room-name-row' }, el('span', { class: 'room-name', text: u.username }), botBadge()),
+      el('span', { class: 'room-preview', text: 'AI assistant · ask anything' })))));
   }
 
   personItem(u) {
