@@ -17,6 +17,8 @@ bin="$build/app/chatnode"
 redis_port="${CHAT_RUN_REDIS_PORT:-6379}"
 
 "$root/scripts/install-deps.sh"
+# The web client's Markdown renderer for the assistant's replies (npm; without it: plain text).
+"$root/scripts/web-deps.sh" || echo "run: markdown-it not installed; the assistant's replies are shown as plain text"
 
 echo "run: building chatnode (Release) in ${build#"$root"/}"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
