@@ -31,7 +31,8 @@ std::string users_by_id_json(const std::vector<storage::user_view>& users) {
     append_json_string(out, u.id);
     out.append(",\"username\":");
     append_json_string(out, u.username);
-    out.append(u.online ? ",\"online\":true}" : ",\"online\":false}");
+    out.append(u.online ? ",\"online\":true" : ",\"online\":false");
+    out.append(u.bot ? ",\"role\":\"bot\"}" : "}");
   }
   out.push_back('}');
   return out;

@@ -59,6 +59,7 @@ struct user_view {
   std::string id;
   std::string username;
   bool online = false;
+  bool bot = false; ///< the assistant's bot user (role bot)
 };
 
 /// Kind of a room: "0" is General, "a:b" a direct message, anything else a channel.

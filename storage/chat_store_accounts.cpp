@@ -11,18 +11,21 @@ namespace {
 constexpr std::size_t max_get_users = 100;
 constexpr int max_online_users = 1000;
 
-/// Parses the flat {id, username, online}… or {id, username}… arrays of get_users/online_users.
+/// Parses the replies of get_users / online_users: the bot user's id (or ""), then flat
+/// {id, username, online}… or {id, username}… rows.
 bool parse_user_views(const redis_reply& r, std::size_t stride, bool all_online, std::vector<user_view>& out) {
-  if (!r.is_array() || r.elements.size() % stride != 0)
+  if (!r.is_array() || r.elements.empty() || !r.elements[0].is_string() || (r.elements.size() - 1) % stride != 0)
     return false;
-  out.reserve(r.elements.size() / stride);
-  for (std::size_t i = 0; i < r.elements.size(); i += stride) {
+  const auto& bot = r.elements[0].str;
+  out.reserve((r.elements.size() - 1) / stride);
+  for (std::size_t i = 1; i < r.elements.size(); i += stride) {
     if (!r.elements[i].is_string() || !r.elements[i + 1].is_string())
       return false;
     user_view v;
     v.id = r.elements[i].str;
     v.username = r.elements[i + 1].str;
     v.online = all_online || (stride == 3 && r.elements[i + 2].is_integer() && r.elements[i + 2].integer == 1);
+    v.bot = !bot.empty() && v.id == bot;
     out.push_back(std::move(v));
   }
   return true;

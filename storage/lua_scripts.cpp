@@ -93,7 +93,7 @@ return {'ok', id, h[1], h[2] or '', h[3] or 'user'}
 const lua_script find_credentials{"find_credentials", find_credentials_body};
 
 const lua_script get_users{"get_users", R"lua(
-local out = {}
+local out = {redis.call('GET', 'chat:ai:bot') or ''}
 for i = 1, #ARGV do
   local name = redis.call('HGET', 'user:' .. ARGV[i], 'username')
   if name then
@@ -107,7 +107,7 @@ return out
 
 const lua_script online_users{"online_users", R"lua(
 local limit = tonumber(ARGV[1])
-local out = {}
+local out = {redis.call('GET', 'chat:ai:bot') or ''}
 local n = 0
 for _, id in ipairs(redis.call('SMEMBERS', 'online_users')) do
   if n >= limit then break end

@@ -25,8 +25,8 @@ extern const lua_script ensure_schema;       ///< → number of keys created
 extern const lua_script index_usernames;     ///< ARGV ids to look at → {complete (0/1), names added}
 extern const lua_script create_user;         ///< ARGV name, lower, hash, admin names… → {'ok',id,role} | {'conflict'} | {'busy'}
 extern const lua_script find_credentials;    ///< ARGV name, lower → {'ok',id,username,hash,role} | {'not_found'}
-extern const lua_script get_users;           ///< ARGV ids… → flat {id,username,online(0/1)}…
-extern const lua_script online_users;        ///< ARGV limit → flat {id,username}…
+extern const lua_script get_users;           ///< ARGV ids… → {bot id or '', then flat id,username,online(0/1)…}
+extern const lua_script online_users;        ///< ARGV limit → {bot id or '', then flat id,username…}
 extern const lua_script set_role;            ///< KEYS user:{id}; ARGV role → 'ok' | 'not_found'
 extern const lua_script resolve_session;     ///< KEYS session key → {'ok',id,username,role} | {'not_found'}
 extern const lua_script rate_reserve;        ///< KEYS counters; ARGV window seconds, limit per key → {0,0} | {seconds to wait, first full key (1-based)}

@@ -88,6 +88,12 @@ test('setup: scripted backend, redis, 3 nodes (--ai-url, key file; node 3 limite
     botId = Object.values(online).find((u) => u.username === 'Assistant')?.id;
     return botId !== undefined;
   }, { timeout: 10000, what: 'the bot user Assistant, always online' });
+  const online = (await A.get('/users/online')).json;
+  assert.equal(online[botId].role, 'bot', '/users/online marks the bot');
+  assert.equal(online[A.user.id]?.role, undefined, 'and nobody else');
+  const some = (await A.get(`/users?ids[]=${botId}&ids[]=${A.user.id}`)).json;
+  assert.deepEqual(some[botId], { id: botId, username: 'Assistant', online: true, role: 'bot' });
+  assert.deepEqual(some[A.user.id], { id: A.user.id, username: A.user.username, online: false }, 'the tutorial shape');
   const login = await A.on(nodes[0]).request('POST', '/login', { body: { username: 'Assistant', password: 'password123' } });
   assert.equal(login.status, 401, 'the bot cannot log in');
   const created = await A.post('/room', { user1: A.user.id, user2: botId });
