@@ -1,45 +1,9 @@
 #include "ai/http_url.hpp"
 
-#include <cctype>
+#include "common/text.hpp"
+#include "common/url_authority.hpp"
 
 namespace chat::ai {
-
-namespace {
-
-bool equals_ci(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-bool valid_host_char(char c) noexcept {
-  auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) != 0 || c == '-' || c == '.' || c == '_';
-}
-
-bool valid_v6_char(char c) noexcept {
-  return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
-}
-
-bool parse_port(std::string_view s, std::uint16_t& out) noexcept {
-  if (s.empty() || s.size() > 5)
-    return false;
-  unsigned value = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9')
-      return false;
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (value == 0 || value > 65535)
-    return false;
-  out = static_cast<std::uint16_t>(value);
-  return true;
-}
-
-} // namespace
 
 bool parse_http_url(std::string_view url, http_url& out, std::string& error) {
   out = http_url{};
@@ -49,10 +13,10 @@ bool parse_http_url(std::string_view url, http_url& out, std::string& error) {
     return false;
   }
   auto scheme = url.substr(0, scheme_end);
-  if (equals_ci(scheme, "https")) {
+  if (iequals(scheme, "https")) {
     out.tls = true;
     out.port = 443;
-  } else if (!equals_ci(scheme, "http")) {
+  } else if (!iequals(scheme, "http")) {
     error = "unsupported scheme (expected http:// or https://)";
     return false;
   }
@@ -65,48 +29,14 @@ bool parse_http_url(std::string_view url, http_url& out, std::string& error) {
     error = "credentials in the URL are not supported (use the API key option)";
     return false;
   }
-  std::string_view host;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) {
-      error = "unterminated [IPv6] host";
-      return false;
-    }
-    host = authority.substr(1, close - 1);
-    auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        error = "unexpected characters after the [IPv6] host";
-        return false;
-      }
-      port = after.substr(1);
-    }
-    for (char c : host)
-      if (!valid_v6_char(c)) {
-        error = "invalid IPv6 address";
-        return false;
-      }
-  } else {
-    auto colon = authority.rfind(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos)
-      port = authority.substr(colon + 1);
-    for (char c : host)
-      if (!valid_host_char(c)) {
-        error = "invalid character in the host name";
-        return false;
-      }
-  }
-  if (host.empty()) {
-    error = "missing host";
+  url_authority parts;
+  if (!split_url_authority(authority, parts, error))
     return false;
-  }
-  if (port.data() != nullptr && !parse_port(port, out.port)) {
+  if (!parts.port.empty() && !parse_port(parts.port, out.port)) {
     error = "invalid port (expected 1..65535)";
     return false;
   }
-  out.host = std::string{host};
+  out.host = std::string{parts.host};
   if (path_start == std::string_view::npos) {
     out.target = "/";
   } else {

@@ -1,8 +1,8 @@
 #include "storage/redis_url.hpp"
 
-#include <cctype>
 
 #include "common/text.hpp"
+#include "common/url_authority.hpp"
 
 namespace chat::storage {
 
@@ -37,20 +37,6 @@ bool all_digits(std::string_view s) noexcept {
   return true;
 }
 
-bool valid_host_char(char c) noexcept {
-  auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) != 0 || c == '-' || c == '.' || c == '_';
-}
-
-bool equals_ci(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 } // namespace
 
 bool parse_redis_url(std::string_view url, redis_endpoint& out, std::string& error) {
@@ -60,7 +46,7 @@ bool parse_redis_url(std::string_view url, redis_endpoint& out, std::string& err
     error = "missing scheme (expected redis://)";
     return false;
   }
-  if (!equals_ci(url.substr(0, scheme_end), "redis")) {
+  if (!iequals(url.substr(0, scheme_end), "redis")) {
     error = "unsupported scheme (only redis:// is supported)";
     return false;
   }
@@ -92,68 +78,13 @@ bool parse_redis_url(std::string_view url, redis_endpoint& out, std::string& err
       return false;
     }
   }
-  std::string_view host;
-  std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) {
-      error = "unterminated IPv6 address";
-      return false;
-    }
-    host = authority.substr(1, close - 1);
-    auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        error = "unexpected characters after IPv6 address";
-        return false;
-      }
-      port_text = after.substr(1);
-      if (port_text.empty()) {
-        error = "empty port";
-        return false;
-      }
-    }
-    if (host.empty()) {
-      error = "empty host";
-      return false;
-    }
-    for (char c : host)
-      if (hex_digit_value(c) < 0 && c != ':' && c != '.') {
-        error = "invalid IPv6 address";
-        return false;
-      }
-  } else {
-    auto colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) {
-        error = "empty port";
-        return false;
-      }
-    }
-    if (host.empty()) {
-      error = "empty host";
-      return false;
-    }
-    for (char c : host)
-      if (!valid_host_char(c)) {
-        error = "invalid character in host";
-        return false;
-      }
-  }
-  out.host.assign(host);
-  if (!port_text.empty()) {
-    if (!all_digits(port_text) || port_text.size() > 5) {
-      error = "port is not a number in 1..65535";
-      return false;
-    }
-    unsigned long port = std::stoul(std::string{port_text});
-    if (port == 0 || port > 65535) {
-      error = "port is not a number in 1..65535";
-      return false;
-    }
-    out.port = static_cast<std::uint16_t>(port);
+  url_authority parts;
+  if (!split_url_authority(authority, parts, error))
+    return false;
+  out.host.assign(parts.host);
+  if (!parts.port.empty() && !parse_port(parts.port, out.port)) {
+    error = "port is not a number in 1..65535";
+    return false;
   }
   if (!path.empty()) {
     if (!all_digits(path) || path.size() > 2) {
