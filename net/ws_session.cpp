@@ -40,7 +40,7 @@ ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
                        std::shared_ptr<connection_registry> registry, storage::user user,
                        ws_options opts, connection_slot_ptr slot)
   : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), registry_(std::move(registry)), slot_(std::move(slot)), user_id_(std::move(user.id)),
-    opts_(opts), queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport) {
+    queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport), opts_(opts) {
   // The loop the listener put this connection on: its waker and pacing timer.
   auto& loop = env_.loop_of(ex_);
   waker_ = loop.waker.get();
@@ -61,7 +61,8 @@ void ws_session::run(http::request<http::string_body> req, std::string early, st
   if (env_.sessions)
     session_ticket_ =
       session_ticket{env_.sessions->registry(), std::move(session_id), user_id_, weak_from_this()};
-  rx_ = std::move(early); // parsed once the handshake is done
+  if (!early.empty())
+    rare().rx = std::move(early); // parsed once the handshake is done
   // Beast performs the handshake (and answers a bad upgrade request), within 10 s; then the
   // socket is taken back and speaks frames through ws_codec.hpp.
   handshake_ = std::make_unique<websocket::stream<loop_socket, false>>(std::move(socket_));
@@ -93,8 +94,13 @@ void ws_session::on_accept(beast::error_code ec) {
   if (close_code_ != 0) // closed (drain) during the handshake: the close frame goes out first
     begin_close(false);
   // Frames that came with the upgrade request first.
-  if (std::string early = std::move(rx_); !early.empty() && !consume(early.data(), early.size()))
-    return;
+  if (rare_ && !rare_->rx.empty()) {
+    std::string early = std::move(rare_->rx);
+    rare_->rx.clear(); // (a moved-from string is valid but unspecified)
+    release_rare();
+    if (!consume(early.data(), early.size()))
+      return;
+  }
   // Read before the first wait: a frame the client sent right after the 101 is often there already,
   // and is handled now instead of after a round through the reactor.
   read_available();
@@ -243,11 +249,12 @@ void ws_session::end_session() {
   close_with(ws_close_code(reason), std::string{close_reason_text(reason)});
 }
 
-void ws_session::start_close(std::uint16_t code, std::string text, std::string label, bool last) {
+void ws_session::start_close(std::uint16_t code, std::string text, std::string_view label, bool last) {
   if (close_code_ == 0) { // the first close wins; its frame is due or sent
     close_code_ = code;
-    close_text_ = std::move(text);
-    close_reason_ = std::move(label);
+    if (!text.empty())
+      rare().close_text = std::move(text);
+    close_reason_ = label;
   }
   if (state_ != conn_state::handshake) // during the handshake: on_accept starts it
     begin_close(last);
@@ -276,7 +283,7 @@ void ws_session::teardown() {
 }
 
 std::string_view ws_session::end_reason() const noexcept {
-  return close_code_ != 0 ? std::string_view{close_reason_} : std::string_view{"error"};
+  return close_code_ != 0 ? close_reason_ : std::string_view{"error"};
 }
 
 void ws_session::finish(std::string_view reason) {

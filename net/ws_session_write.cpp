@@ -110,22 +110,23 @@ void ws_session::do_write() {
 void ws_session::write_control(write_kind kind) {
   // Control frames go out between messages (every message is one frame): the pong first, then a
   // keep-alive ping, then the close, after which nothing is written.
+  auto& rare = this->rare();
   if (kind == write_kind::close) {
-    control_ = ws_close_frame(close_code_, close_text_);
+    rare.control = ws_close_frame(close_code_, rare.close_text);
     if (state_ == conn_state::closing)
       enter(conn_state::close_sent); // (ending: the connection ends once this is written)
   } else {
     const bool pong = pong_due_;
-    const std::string_view payload = pong ? std::string_view{pong_payload_} : std::string_view{};
-    control_.resize(kMaxFrameHeader);
-    control_.resize(ws_frame_header(pong ? ws_opcode::pong : ws_opcode::ping, payload.size(), control_.data()));
-    control_.append(payload);
+    const std::string_view payload = pong ? std::string_view{rare.pong_payload} : std::string_view{};
+    rare.control.resize(kMaxFrameHeader);
+    rare.control.resize(ws_frame_header(pong ? ws_opcode::pong : ws_opcode::ping, payload.size(), rare.control.data()));
+    rare.control.append(payload);
     (pong ? pong_due_ : ping_due_) = false;
     if (pong)
-      std::string{}.swap(pong_payload_);
+      std::string{}.swap(rare.pong_payload);
   }
   in_flight_ = kind;
-  asio::async_write(socket_, asio::buffer(control_),
+  asio::async_write(socket_, asio::buffer(rare.control),
                     beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
@@ -179,8 +180,25 @@ void ws_session::release_idle_buffers() {
   // A burst may have grown the buffers; an idle connection should not keep that memory. A busy
   // one (paced) keeps its batch buffer for the next tick.
   queue_.release_idle(busy_.load(std::memory_order_relaxed));
-  if (control_.capacity() > std::string{}.capacity())
-    std::string{}.swap(control_);
+  if (rare_) {
+    std::string{}.swap(rare_->control); // written: no control frame is in flight
+    release_rare();
+  }
+}
+
+ws_session::rare_state& ws_session::rare() {
+  if (!rare_)
+    rare_ = std::make_unique<rare_state>();
+  return *rare_;
+}
+
+void ws_session::release_rare() noexcept {
+  // A close chosen keeps its text until the connection ends; a pong due keeps its payload; a
+  // control frame in flight keeps its buffer; a partial frame keeps its bytes.
+  if (!rare_ || close_code_ != 0 || pong_due_ || in_flight_ == write_kind::control ||
+      in_flight_ == write_kind::close || !rare_->rx.empty())
+    return;
+  rare_.reset();
 }
 
 } // namespace chat::net
