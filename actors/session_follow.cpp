@@ -131,7 +131,7 @@ bool deliver_row(shard_t* self, session& s, room_catchup& c, std::int64_t id, co
 void join(shard_t* self, user_entry& u, const std::string& room_id) {
   auto& st = self->state;
   auto me = caf::actor_cast<caf::actor>(self);
-  auto user_id = u.user_id;
+  auto user_id = *u.user_id;
   auto key = u.key;
   self->request(st.deps.directory, st.opts.join_timeout, join_atom::value, room_id, me, key, user_id)
     .then(

@@ -25,7 +25,7 @@ void on_open(shard_t* self, std::uint64_t conn, std::string& user_id, std::share
   s.held = hold || st.opts.hold_until_released;
   auto [u, new_user] = st.users.try_emplace(user_id);
   if (new_user) {
-    u->second.user_id = user_id;
+    u->second.user_id = &u->first;
     u->second.key = ++st.next_key;
   }
   s.user = &u->second;
@@ -67,7 +67,7 @@ void end_session(shard_t* self, std::uint64_t conn) {
         self->send(ur.room, leave_atom::value, me, u.key);
       remove_follower(self, room_id, &u);
     }
-    st.users.erase(u.user_id);
+    st.users.erase(st.users.find(*u.user_id)); // (by iterator: the key is the node's own)
   }
   if (st.deps.presence)
     self->send(st.deps.presence, disconn_atom::value, conn);
@@ -95,7 +95,7 @@ void on_room_frame(shard_t* self, const std::string& room_id, const frame_ptr& f
   if (it == self->state.followers.end())
     return;
   for (auto& [u, r] : it->second) {
-    if (u->user_id == except_user)
+    if (*u->user_id == except_user)
       continue;
     for (auto* s : u->sessions)
       if (!s->cut)

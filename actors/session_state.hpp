@@ -27,6 +27,7 @@
 #include "actors/frame.hpp"
 #include "actors/history_source.hpp"
 #include "actors/session_shard.hpp"
+#include "common/string_hash.hpp"
 
 namespace chat::actors::session_detail {
 
@@ -41,7 +42,7 @@ struct user_room {
 
 /// A user with sessions on this shard.
 struct user_entry {
-  std::string user_id;
+  const std::string* user_id = nullptr; ///< the key of its node in shard_state::users (nodes do not move)
   std::uint64_t key = 0; ///< the member key in room actors (unique per shard)
   /// A tree, not a hash map: nodes never move (the room index points into it), and a user with
   /// few rooms pays no bucket array.
@@ -96,7 +97,7 @@ struct shard_state {
   session_deps deps;
   session_options opts;
   std::unordered_map<std::uint64_t, session> sessions;
-  std::unordered_map<std::string, user_entry> users;
+  std::unordered_map<std::string, user_entry, string_hash> users; ///< 128-byte nodes, no cached hash
   std::unordered_map<std::string, std::vector<room_follower>> followers; ///< room id → its users here
   std::unordered_map<caf::actor_addr, std::string> monitored;         ///< joined room actors → room ids
   std::uint64_t next_key = 0;
