@@ -111,18 +111,23 @@ void ws_session::start_realtime() {
   // the client's first frame: a reconnecting client sends `resume` first, and its rooms must then
   // start exactly at its cursors. A client that sends nothing gets its buffered events after a
   // short wait; nothing is lost either way.
-  session_ = env_.realtime->open_session(user_id_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
+  // One sink for the session and the presence watch: the presence actor keeps a connection's
+  // first sink (a later watch's sink is dropped), so the two share one allocation.
+  auto sink = std::make_shared<ws_sink>(weak_from_this(), opts_.batch);
+  session_ = env_.realtime->open_session(user_id_, sink, true);
   env_.chat.follow_user_rooms(user_id_, session_);
   if (opts_.watch_presence) // nobody's presence until the client names users: no storm in between
-    watch_presence({}, {}, false);
+    watch_presence({}, {}, false, std::move(sink));
 }
 
-void ws_session::watch_presence(std::vector<std::string> users, std::string client_id, bool answer) {
+void ws_session::watch_presence(std::vector<std::string> users, std::string client_id, bool answer,
+                                std::shared_ptr<actors::client_sink> sink) {
   if (!session_)
     return; // the connection ended
-  // The presence actor writes to its own sink of this connection (kept only while it watches).
-  env_.realtime->watch_presence(session_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch),
-                                std::move(users), std::move(client_id), answer);
+  // The presence actor writes to a sink of this connection (kept only while it watches).
+  if (!sink)
+    sink = std::make_shared<ws_sink>(weak_from_this(), opts_.batch);
+  env_.realtime->watch_presence(session_, std::move(sink), std::move(users), std::move(client_id), answer);
 }
 
 void ws_session::arm_first_frame_timer() {

@@ -179,8 +179,10 @@ private:
   /// `room.join` (after < 0) or one room of a `resume`: membership checked, then followed.
   void follow_room(std::string room_id, std::int64_t after);
   /// `presence.watch` (or `?presence=watch` at the start, with no users): the connection's watch set.
-  /// `answer`: the client asked (a `presence` event follows even when nobody was added).
-  void watch_presence(std::vector<std::string> users, std::string client_id, bool answer);
+  /// `answer`: the client asked (a `presence` event follows even when nobody was added). `sink`:
+  /// the one the session has (null: a new one; the presence actor keeps the first it got).
+  void watch_presence(std::vector<std::string> users, std::string client_id, bool answer,
+                      std::shared_ptr<actors::client_sink> sink = nullptr);
   void send_error(std::error_code ec, std::string_view message, std::string_view client_id);
   void send_event(std::string json);
   // Writing (ws_session_write.cpp).
