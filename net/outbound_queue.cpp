@@ -48,8 +48,8 @@ void outbound_queue_base::written(bool ok) {
 void outbound_queue_base::release_batch(bool busy) {
   // A burst may have grown the buffer; an idle connection should not keep that memory. A busy
   // one (paced) keeps a moderate buffer for its next write.
-  if (batch_.capacity() > std::string{}.capacity() && (!busy || batch_.capacity() > kKeepBatchBytes))
-    std::string{}.swap(batch_);
+  if (batch_ && (!busy || batch_->capacity() > kKeepBatchBytes))
+    batch_.reset();
 }
 
 } // namespace chat::net

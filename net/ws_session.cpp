@@ -36,27 +36,22 @@ constexpr auto transport = metrics::transport::ws;
 
 } // namespace
 
-ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
-                       std::shared_ptr<connection_registry> registry, storage::user user,
-                       ws_options opts, connection_slot_ptr slot)
-  : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), registry_(std::move(registry)), slot_(std::move(slot)), user_id_(std::move(user.id)),
-    queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport), opts_(opts) {
-  // The loop the listener put this connection on: its waker and pacing timer.
-  auto& loop = env_.loop_of(ex_);
-  waker_ = loop.waker.get();
-  coalescer_ = opts.batch ? loop.coalescer.get() : nullptr;
-  keepalive_ = loop.keepalive.get();
-}
+ws_session::ws_session(beast::tcp_stream&& stream, api_env& env, storage::user user, ws_options opts,
+                       connection_slot_ptr slot)
+  : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), slot_(std::move(slot)), user_id_(std::move(user.id)),
+    queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport),
+    loop_(&env.loop_of(ex_)), // the loop the listener put this connection on: its waker and pacing timer
+    opts_(opts) {}
 
 ws_session::~ws_session() {
   if (registry_id_ != 0)
-    registry_->remove(registry_id_);
+    env_.registry->remove(registry_id_);
   if (session_)
     env_.realtime->close_session(session_);
 }
 
 void ws_session::run(http::request<http::string_body> req, std::string early, std::string session_id) {
-  registry_id_ = registry_->add(weak_from_this());
+  registry_id_ = env_.registry->add(weak_from_this());
   // A session that ended meanwhile ends the connection at once (its close goes out after the 101).
   if (env_.sessions)
     session_ticket_ =
@@ -65,20 +60,24 @@ void ws_session::run(http::request<http::string_body> req, std::string early, st
     rare().rx = std::move(early); // parsed once the handshake is done
   // Beast performs the handshake (and answers a bad upgrade request), within 10 s; then the
   // socket is taken back and speaks frames through ws_codec.hpp.
-  handshake_ = std::make_unique<websocket::stream<loop_socket, false>>(std::move(socket_));
-  handshake_->set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
-  handshake_->set_option(websocket::stream_base::decorator(
+  auto& handshake = rare().handshake;
+  handshake = std::make_unique<websocket::stream<loop_socket, false>>(std::move(socket_));
+  handshake->set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
+  handshake->set_option(websocket::stream_base::decorator(
     [](websocket::response_type& res) { res.set(http::field::server, "chatnode"); }));
   // The user's rooms are read before the 101 goes out: whatever anyone sends after the client saw
   // its connection open is written to Redis after that read, so it is delivered.
   start_realtime();
-  handshake_->async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+  handshake->async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
 
 void ws_session::on_accept(beast::error_code ec) {
-  socket_ = std::move(handshake_->next_layer());
+  socket_ = std::move(rare_->handshake->next_layer());
   // The stream is released once its own completion has unwound (it runs inside Beast's op).
-  asio::post(ex_, [self = shared_from_this()] { self->handshake_.reset(); });
+  asio::post(ex_, [self = shared_from_this()] {
+    self->rare_->handshake.reset();
+    self->release_rare();
+  });
   if (!ec)
     socket_.non_blocking(true, ec); // reads return would_block instead of waiting
   if (ec) {
@@ -87,7 +86,7 @@ void ws_session::on_accept(beast::error_code ec) {
   }
   enter(conn_state::open);
   heard_ = true; // the handshake counts: a new connection gets the whole idle timeout
-  keepalive_->add(weak_from_this(), &keepalive_slot_); // until finish(), which removes it
+  loop_->keepalive->add(weak_from_this(), &keepalive_slot_); // until finish(), which removes it
   env_.metrics.connections(transport).Increment();
   env_.metrics.connections_accepted(transport).Increment();
   arm_first_frame_timer();
@@ -131,8 +130,9 @@ void ws_session::watch_presence(std::vector<std::string> users, std::string clie
 }
 
 void ws_session::arm_first_frame_timer() {
-  follow_timer_ = std::make_unique<asio::steady_timer>(ex_, std::chrono::milliseconds{500});
-  follow_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+  auto& timer = rare().follow_timer;
+  timer = std::make_unique<asio::steady_timer>(ex_, std::chrono::milliseconds{500});
+  timer->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec && !self->followed_)
       self->follow_all({});
   });
@@ -140,7 +140,10 @@ void ws_session::arm_first_frame_timer() {
 
 void ws_session::follow_all(std::map<std::string, std::int64_t> resume) {
   followed_ = true;
-  follow_timer_.reset(); // cancels a pending wait
+  if (rare_) {
+    rare_->follow_timer.reset(); // cancels a pending wait
+    release_rare();
+  }
   if (resume.empty())
     env_.realtime->release(session_);
   else // the resume's follows, then the release, from one thread: the session sees them in order
@@ -257,9 +260,9 @@ void ws_session::end_session() {
 void ws_session::start_close(std::uint16_t code, std::string text, std::string_view label, bool last) {
   if (close_code_ == 0) { // the first close wins; its frame is due or sent
     close_code_ = code;
-    if (!text.empty())
-      rare().close_text = std::move(text);
-    close_reason_ = label;
+    auto& rare = this->rare(); // kept until the connection ends
+    rare.close_text = std::move(text);
+    rare.close_reason = label;
   }
   if (state_ != conn_state::handshake) // during the handshake: on_accept starts it
     begin_close(last);
@@ -288,7 +291,7 @@ void ws_session::teardown() {
 }
 
 std::string_view ws_session::end_reason() const noexcept {
-  return close_code_ != 0 ? close_reason_ : std::string_view{"error"};
+  return close_code_ != 0 ? rare_->close_reason : std::string_view{"error"};
 }
 
 void ws_session::finish(std::string_view reason) {
@@ -297,11 +300,12 @@ void ws_session::finish(std::string_view reason) {
   const bool accepted = state_ != conn_state::handshake;
   enter(conn_state::finished);
   if (accepted) {
-    keepalive_->remove(keepalive_slot_); // registered at the accept
+    loop_->keepalive->remove(keepalive_slot_); // registered at the accept
     env_.metrics.connections(transport).Decrement();
     env_.metrics.connections_closed(transport, reason).Increment();
   }
-  follow_timer_.reset(); // cancels a pending wait
+  if (rare_)
+    rare_->follow_timer.reset(); // cancels a pending wait
   // The TCP connection ends here: pending operations complete with operation_aborted.
   beast::error_code ignored;
   socket_.shutdown(loop_socket::shutdown_both, ignored);
@@ -315,21 +319,20 @@ void ws_session::finish(std::string_view reason) {
 
 // -- takeover --------------------------------------------------------------------------------
 
-ws_takeover::ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry,
-                         storage::user user, std::string session_id, ws_options opts,
+ws_takeover::ws_takeover(api_env& env, storage::user user, std::string session_id, ws_options opts,
                          connection_slot_ptr slot)
-  : env_(env), registry_(std::move(registry)), user_(std::move(user)), session_id_(std::move(session_id)),
+  : env_(env), user_(std::move(user)), session_id_(std::move(session_id)),
     opts_(opts), slot_(std::move(slot)) {}
 
 void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer buffer,
                         http::request<http::string_body> req) {
-  std::make_shared<ws_session>(std::move(stream), env_, registry_, std::move(user_), opts_, std::move(slot_))
+  std::make_shared<ws_session>(std::move(stream), env_, std::move(user_), opts_, std::move(slot_))
     ->run(std::move(req), beast::buffers_to_string(buffer.data()), std::move(session_id_));
 }
 
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
                                                   bool batch, bool watch_presence, connection_slot_ptr slot) {
-  return std::make_shared<ws_takeover>(env, env.registry, std::move(user), std::move(session_id),
+  return std::make_shared<ws_takeover>(env, std::move(user), std::move(session_id),
                                        ws_options{batch, watch_presence}, std::move(slot));
 }
 

@@ -26,15 +26,16 @@ constexpr std::string_view kBatchSeparator = "\n";
 } // namespace
 
 void ws_session::flush_wanted() {
-  if (coalescer_ && busy_.load(std::memory_order_relaxed)) {
+  auto* coalescer = this->coalescer();
+  if (coalescer && busy_.load(std::memory_order_relaxed)) {
     auto since = std::chrono::steady_clock::now().time_since_epoch().count() - last_write_.load(std::memory_order_relaxed);
-    if (since < coalescer_->interval().count()) { // busy and wrote just now: collect until the next tick
+    if (since < coalescer->interval().count()) { // busy and wrote just now: collect until the next tick
       env_.metrics.paced_writes().Increment();
-      coalescer_->defer(shared_from_this());
+      coalescer->defer(shared_from_this());
       return;
     }
   }
-  waker_->wake(shared_from_this()); // one cross-thread wake-up for every connection that waits
+  loop_->waker->wake(shared_from_this()); // one cross-thread wake-up for every connection that waits
 }
 
 void ws_session::wake() {
@@ -68,7 +69,7 @@ void ws_session::write_deferred() {
   // connection after the other, instead of hundreds of posted handlers held at once.
   asio::dispatch(ex_, [self = shared_from_this()] {
     if (self->keeps_collecting())
-      return self->coalescer_->defer(self); // a later tick; the events ride along with that flush
+      return self->coalescer()->defer(self); // a later tick; the events ride along with that flush
     self->paced_ = true; // a write that waited for a tick: the connection is busy
     self->on_inbox();
   });
@@ -76,11 +77,12 @@ void ws_session::write_deferred() {
 
 bool ws_session::keeps_collecting() {
   // The bound check first: with collecting off, no inbox lock and no clock reading per tick.
-  if (state_ != conn_state::open || coalescer_->max_wait() <= coalescer_->interval())
+  auto* coalescer = this->coalescer();
+  if (state_ != conn_state::open || coalescer->max_wait() <= coalescer->interval())
     return false;
   const std::chrono::steady_clock::duration since{std::chrono::steady_clock::now().time_since_epoch().count() -
                                                   last_write_.load(std::memory_order_relaxed)};
-  return keep_collecting(queue_.pending(), since, coalescer_->interval(), coalescer_->max_wait());
+  return keep_collecting(queue_.pending(), since, coalescer->interval(), coalescer->max_wait());
 }
 
 void ws_session::on_inbox() {
@@ -137,11 +139,11 @@ void ws_session::write_data() {
   if (waiting == 0)
     return;
   in_flight_ = write_kind::data;
-  if (coalescer_) {
+  if (auto* coalescer = this->coalescer()) {
     // Busy: this write follows the previous one within the interval. Only busy connections are
     // paced; one that gets an event now and then is written at once (pacing would only delay it).
     auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    busy_.store(paced_ || now - last_write_.load(std::memory_order_relaxed) < coalescer_->interval().count(),
+    busy_.store(paced_ || now - last_write_.load(std::memory_order_relaxed) < coalescer->interval().count(),
                 std::memory_order_relaxed);
     paced_ = false;
     last_write_.store(now, std::memory_order_relaxed);
@@ -195,8 +197,8 @@ ws_session::rare_state& ws_session::rare() {
 void ws_session::release_rare() noexcept {
   // A close chosen keeps its text until the connection ends; a pong due keeps its payload; a
   // control frame in flight keeps its buffer; a partial frame keeps its bytes.
-  if (!rare_ || close_code_ != 0 || pong_due_ || in_flight_ == write_kind::control ||
-      in_flight_ == write_kind::close || !rare_->rx.empty())
+  if (!rare_ || rare_->handshake || rare_->follow_timer || close_code_ != 0 || pong_due_ ||
+      in_flight_ == write_kind::control || in_flight_ == write_kind::close || !rare_->rx.empty())
     return;
   rare_.reset();
 }
