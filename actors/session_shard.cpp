@@ -44,7 +44,7 @@ void on_open(shard_t* self, std::uint64_t conn, std::string& user_id, std::share
   if (!s.held) {
     for (std::size_t i = 0; i < s.catchups.size(); ++i)
       advance(self, s, s.catchups[i]);
-    self->delayed_send(self, st.opts.late_resume_window, settle_atom::value, conn);
+    schedule_settle(self, conn);
   }
   if (st.deps.presence)
     self->send(st.deps.presence, connect_atom::value, conn, user_id, caf::actor_cast<caf::actor>(self),
@@ -160,7 +160,7 @@ caf::behavior session_shard(shard_t* self, session_deps deps, session_options op
            bool ok, std::vector<history_entry>& rows) { on_fill(self, conn, room_id, gen, asked, ok, rows); },
     [self](room_atom, std::uint64_t conn) { on_room(self, conn); },
     [self](stall_atom, std::uint64_t conn, std::uint32_t wait) { on_stall(self, conn, wait); },
-    [self](settle_atom, std::uint64_t conn) { on_settle(self, conn); },
+    [self](settle_atom) { on_settle_tick(self); },
     [self](push_atom, room_event& ev) { on_push(self, ev); },
     [self](event_atom, const std::string& room_id, const frame_ptr& frame, const std::string& except_user) {
       on_room_frame(self, room_id, frame, except_user);

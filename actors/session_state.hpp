@@ -12,6 +12,7 @@
 /// count; the per-room cost is paid once per user and shard.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/client_sink.hpp"
@@ -101,6 +103,10 @@ struct shard_state {
   std::unordered_map<std::string, std::vector<room_follower>> followers; ///< room id → its users here
   std::unordered_map<caf::actor_addr, std::string> monitored;         ///< joined room actors → room ids
   std::uint64_t next_key = 0;
+  /// Sessions whose late-resume window runs, in order of their deadlines (one fixed window: the
+  /// order they started in), and one timer for the front. No delayed message per connection: each
+  /// held about 160 bytes for the window and left holes in the allocator's slabs when it went.
+  std::deque<std::pair<caf::actor_clock::time_point, std::uint64_t>> settles;
 
   static inline const char* name = "chat.sessions";
 };
@@ -144,6 +150,10 @@ void on_room_down(shard_t* self, user_entry& u, const std::string& room_id);
 
 void on_release(shard_t* self, std::uint64_t conn);
 void on_settle(shard_t* self, std::uint64_t conn);
+/// Starts the late-resume window of `conn`: on_settle() once it is over.
+void schedule_settle(shard_t* self, std::uint64_t conn);
+/// The settle timer: every session whose window is over settles; the timer is set for the next.
+void on_settle_tick(shard_t* self);
 
 /// Goes live in a catch-up's room when it reached the user's live point, or reads on.
 void advance(shard_t* self, session& s, room_catchup& c);
