@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 
 #include "metrics/node_metrics.hpp"
+#include "net/invariant.hpp"
 #include "net/pacing_policy.hpp"
 
 namespace chat::net {
@@ -112,24 +113,35 @@ void ws_session::do_write() {
 void ws_session::write_control(write_kind kind) {
   // Control frames go out between messages (every message is one frame): the pong first, then a
   // keep-alive ping, then the close, after which nothing is written.
-  auto& rare = this->rare();
+  asio::const_buffer frame;
   if (kind == write_kind::close) {
+    auto& rare = this->rare();
     rare.control = ws_close_frame(close_code_, rare.close_text);
+    frame = asio::buffer(rare.control);
     if (state_ == conn_state::closing)
       enter(conn_state::close_sent); // (ending: the connection ends once this is written)
-  } else {
-    const bool pong = pong_due_;
-    const std::string_view payload = pong ? std::string_view{rare.pong_payload} : std::string_view{};
+  } else if (pong_due_) {
+    auto& rare = this->rare();
     rare.control.resize(kMaxFrameHeader);
-    rare.control.resize(ws_frame_header(pong ? ws_opcode::pong : ws_opcode::ping, payload.size(), rare.control.data()));
-    rare.control.append(payload);
-    (pong ? pong_due_ : ping_due_) = false;
-    if (pong)
-      std::string{}.swap(rare.pong_payload);
+    rare.control.resize(ws_frame_header(ws_opcode::pong, rare.pong_payload.size(), rare.control.data()));
+    rare.control.append(rare.pong_payload);
+    frame = asio::buffer(rare.control);
+    pong_due_ = false;
+    std::string{}.swap(rare.pong_payload);
+  } else {
+    // A keep-alive ping has no payload: one constant frame for every connection, so that a sweep
+    // that pings thousands of idle connections allocates nothing of ours for them.
+    static const std::array<char, 2> ping = [] {
+      std::array<char, kMaxFrameHeader> h{};
+      const auto n = ws_frame_header(ws_opcode::ping, 0, h.data());
+      CHAT_NET_INVARIANT(n == 2, "ws_session: a ping's header is two bytes");
+      return std::array<char, 2>{h[0], h[1]};
+    }();
+    frame = asio::buffer(ping);
+    ping_due_ = false;
   }
   in_flight_ = kind;
-  asio::async_write(socket_, asio::buffer(rare.control),
-                    beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+  asio::async_write(socket_, frame, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 void ws_session::write_data() {
