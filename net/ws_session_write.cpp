@@ -137,8 +137,18 @@ void ws_session::write_control(write_kind kind) {
       CHAT_NET_INVARIANT(n == 2, "ws_session: a ping's header is two bytes");
       return std::array<char, 2>{h[0], h[1]};
     }();
-    frame = asio::buffer(ping);
     ping_due_ = false;
+    // Nothing is in flight, so an idle socket takes the two bytes at once (it is non-blocking):
+    // no write operation is allocated per ping either. What it does not take goes out as usual.
+    beast::error_code ec;
+    const auto sent = socket_.write_some(asio::buffer(ping), ec);
+    if (!ec && sent == ping.size())
+      return do_write(); // (anything else due: a pong, data)
+    if (ec && ec != asio::error::would_block) {
+      queue_.drop_waiting();
+      return finish(end_reason());
+    }
+    frame = asio::buffer(ping.data() + sent, ping.size() - sent);
   }
   in_flight_ = kind;
   asio::async_write(socket_, frame, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
