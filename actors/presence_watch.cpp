@@ -55,6 +55,7 @@ void presence_watch::remove_session(std::uint64_t conn) {
   for (auto& user : it->second.users)
     unindex(conn, user);
   watchers_.erase(it);
+  live_.erase(conn);
 }
 
 std::vector<std::string> presence_watch::watch(std::uint64_t conn, std::shared_ptr<client_sink> sink,
@@ -63,17 +64,20 @@ std::vector<std::string> presence_watch::watch(std::uint64_t conn, std::shared_p
   users.erase(std::unique(users.begin(), users.end()), users.end());
   everyone_.erase(conn);
   auto& w = watchers_[conn];
-  w.sink = std::move(sink);
+  if (!w.sink)
+    w.sink = std::move(sink);
   std::vector<std::string> added;
   std::vector<std::string> removed;
   std::set_difference(users.begin(), users.end(), w.users.begin(), w.users.end(), std::back_inserter(added));
   std::set_difference(w.users.begin(), w.users.end(), users.begin(), users.end(), std::back_inserter(removed));
   for (auto& user : removed)
     unindex(conn, user);
+  auto live = live_.find(conn);
   for (auto& user : added) {
     by_user_[user].push_back(conn);
     // A snapshot answers for this user from now on: live changes before this watch do not count.
-    w.live.erase(std::remove(w.live.begin(), w.live.end(), user), w.live.end());
+    if (live != live_.end())
+      live->second.erase(std::remove(live->second.begin(), live->second.end(), user), live->second.end());
   }
   w.users = std::move(users);
   return added;
@@ -91,13 +95,14 @@ std::shared_ptr<client_sink> presence_watch::snapshot_done(std::uint64_t conn, s
     return nullptr;
   }
   auto& w = it->second;
-  auto stale = [&w](const presence_row& r) {
+  auto live = live_.find(conn);
+  auto stale = [&w, &live, this](const presence_row& r) {
     return !std::binary_search(w.users.begin(), w.users.end(), r.id) ||
-           std::find(w.live.begin(), w.live.end(), r.id) != w.live.end();
+           (live != live_.end() && std::find(live->second.begin(), live->second.end(), r.id) != live->second.end());
   };
   rows.erase(std::remove_if(rows.begin(), rows.end(), stale), rows.end());
-  if (w.reads > 0 && --w.reads == 0)
-    std::vector<std::string>{}.swap(w.live); // nothing in flight: no memory kept
+  if (w.reads > 0 && --w.reads == 0 && live != live_.end())
+    live_.erase(live); // nothing in flight: no memory kept
   return w.sink;
 }
 
@@ -119,7 +124,9 @@ std::size_t presence_watch::deliver(const std::vector<presence_change>& changes)
   }
   if (by_user_.empty())
     return frames;
+  // Each watcher's frames of this window, watchers in the order the changes first reached them.
   std::vector<watcher*> reached;
+  std::unordered_map<watcher*, std::vector<frame_ptr>> out;
   for (auto& c : changes) {
     if (c.user_id.empty())
       continue;
@@ -134,20 +141,21 @@ std::size_t presence_watch::deliver(const std::vector<presence_change>& changes)
         std::abort();
       }
       auto& w = found->second;
-      if (w.out.empty())
+      auto& frames_of = out[&w];
+      if (frames_of.empty())
         reached.push_back(&w);
-      w.out.push_back(c.frame);
+      frames_of.push_back(c.frame);
       if (w.reads > 0)
-        w.live.push_back(c.user_id);
+        live_[conn].push_back(c.user_id);
     }
   }
   for (auto* w : reached) {
-    frames += w->out.size();
-    if (w->out.size() == 1)
-      w->sink->push_event(w->out.front());
+    auto& frames_of = out[w];
+    frames += frames_of.size();
+    if (frames_of.size() == 1)
+      w->sink->push_event(frames_of.front());
     else
-      w->sink->push_events(*make_frame_batch(std::move(w->out)));
-    std::vector<frame_ptr>{}.swap(w->out); // no memory kept between windows
+      w->sink->push_events(*make_frame_batch(std::move(frames_of)));
   }
   return frames;
 }

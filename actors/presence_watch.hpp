@@ -21,6 +21,7 @@
 
 #include "actors/client_sink.hpp"
 #include "actors/frame.hpp"
+#include "common/string_hash.hpp"
 
 namespace chat::actors {
 
@@ -59,6 +60,8 @@ public:
 
   /// Replaces the watch set of `conn` by `users` (deduplicated here; an empty set watches nobody):
   /// it no longer gets everyone's presence. Answers the users that were not watched before, sorted.
+  /// The connection's first `sink` is kept (its sinks are interchangeable: each forwards to the
+  /// same connection), so that it may share the one its session holds.
   std::vector<std::string> watch(std::uint64_t conn, std::shared_ptr<client_sink> sink,
                                  std::vector<std::string> users);
 
@@ -80,11 +83,11 @@ public:
   std::size_t watched_users() const noexcept { return by_user_.size(); }
 
 private:
+  /// One per watching connection (an 80-byte hash-map node): what is needed only while a
+  /// snapshot is read is in live_, this window's frames are local to deliver().
   struct watcher {
     std::shared_ptr<client_sink> sink;
     std::vector<std::string> users; ///< sorted, unique
-    std::vector<std::string> live;  ///< users a live change reached while a snapshot is read
-    std::vector<frame_ptr> out;     ///< this window's frames (only during deliver())
     std::uint32_t reads = 0;        ///< snapshot reads in flight
   };
 
@@ -92,7 +95,10 @@ private:
 
   std::unordered_map<std::uint64_t, std::weak_ptr<client_sink>> everyone_;
   std::unordered_map<std::uint64_t, watcher> watchers_;
-  std::unordered_map<std::string, std::vector<std::uint64_t>> by_user_;
+  /// Per watcher with snapshot reads in flight (reads > 0): the users a live change reached
+  /// meanwhile (their snapshot rows are stale). No entry otherwise.
+  std::unordered_map<std::uint64_t, std::vector<std::string>> live_;
+  std::unordered_map<std::string, std::vector<std::uint64_t>, string_hash> by_user_;
 };
 
 } // namespace chat::actors

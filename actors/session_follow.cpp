@@ -131,7 +131,7 @@ bool deliver_row(shard_t* self, session& s, room_catchup& c, std::int64_t id, co
 void join(shard_t* self, user_entry& u, const std::string& room_id) {
   auto& st = self->state;
   auto me = caf::actor_cast<caf::actor>(self);
-  auto user_id = u.user_id;
+  auto user_id = *u.user_id;
   auto key = u.key;
   self->request(st.deps.directory, st.opts.join_timeout, join_atom::value, room_id, me, key, user_id)
     .then(
@@ -237,7 +237,28 @@ void on_release(shard_t* self, std::uint64_t conn) {
     advance(self, *s, s->catchups[i]); // (not settled yet: nothing is erased here)
   pump(self, *s);
   announce_if_caught_up(self, *s);
-  self->delayed_send(self, self->state.opts.late_resume_window, settle_atom::value, conn);
+  schedule_settle(self, conn);
+}
+
+void schedule_settle(shard_t* self, std::uint64_t conn) {
+  auto& q = self->state.settles;
+  const auto window = self->state.opts.late_resume_window;
+  const bool idle = q.empty(); // otherwise the timer is set for the front, which is due earlier
+  q.emplace_back(self->clock().now() + window, conn);
+  if (idle)
+    self->delayed_send(self, window, settle_atom::value);
+}
+
+void on_settle_tick(shard_t* self) {
+  auto& q = self->state.settles;
+  const auto now = self->clock().now();
+  while (!q.empty() && q.front().first <= now) {
+    const auto conn = q.front().second;
+    q.pop_front();
+    on_settle(self, conn);
+  }
+  if (!q.empty())
+    self->delayed_send(self, q.front().first - now, settle_atom::value);
 }
 
 void on_settle(shard_t* self, std::uint64_t conn) {

@@ -25,7 +25,7 @@ void on_open(shard_t* self, std::uint64_t conn, std::string& user_id, std::share
   s.held = hold || st.opts.hold_until_released;
   auto [u, new_user] = st.users.try_emplace(user_id);
   if (new_user) {
-    u->second.user_id = user_id;
+    u->second.user_id = &u->first;
     u->second.key = ++st.next_key;
   }
   s.user = &u->second;
@@ -44,7 +44,7 @@ void on_open(shard_t* self, std::uint64_t conn, std::string& user_id, std::share
   if (!s.held) {
     for (std::size_t i = 0; i < s.catchups.size(); ++i)
       advance(self, s, s.catchups[i]);
-    self->delayed_send(self, st.opts.late_resume_window, settle_atom::value, conn);
+    schedule_settle(self, conn);
   }
   if (st.deps.presence)
     self->send(st.deps.presence, connect_atom::value, conn, user_id, caf::actor_cast<caf::actor>(self),
@@ -67,7 +67,7 @@ void end_session(shard_t* self, std::uint64_t conn) {
         self->send(ur.room, leave_atom::value, me, u.key);
       remove_follower(self, room_id, &u);
     }
-    st.users.erase(u.user_id);
+    st.users.erase(st.users.find(*u.user_id)); // (by iterator: the key is the node's own)
   }
   if (st.deps.presence)
     self->send(st.deps.presence, disconn_atom::value, conn);
@@ -95,7 +95,7 @@ void on_room_frame(shard_t* self, const std::string& room_id, const frame_ptr& f
   if (it == self->state.followers.end())
     return;
   for (auto& [u, r] : it->second) {
-    if (u->user_id == except_user)
+    if (*u->user_id == except_user)
       continue;
     for (auto* s : u->sessions)
       if (!s->cut)
@@ -160,7 +160,7 @@ caf::behavior session_shard(shard_t* self, session_deps deps, session_options op
            bool ok, std::vector<history_entry>& rows) { on_fill(self, conn, room_id, gen, asked, ok, rows); },
     [self](room_atom, std::uint64_t conn) { on_room(self, conn); },
     [self](stall_atom, std::uint64_t conn, std::uint32_t wait) { on_stall(self, conn, wait); },
-    [self](settle_atom, std::uint64_t conn) { on_settle(self, conn); },
+    [self](settle_atom) { on_settle_tick(self); },
     [self](push_atom, room_event& ev) { on_push(self, ev); },
     [self](event_atom, const std::string& room_id, const frame_ptr& frame, const std::string& except_user) {
       on_room_frame(self, room_id, frame, except_user);

@@ -12,6 +12,7 @@
 /// count; the per-room cost is paid once per user and shard.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,12 +22,14 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/client_sink.hpp"
 #include "actors/frame.hpp"
 #include "actors/history_source.hpp"
 #include "actors/session_shard.hpp"
+#include "common/string_hash.hpp"
 
 namespace chat::actors::session_detail {
 
@@ -41,7 +44,7 @@ struct user_room {
 
 /// A user with sessions on this shard.
 struct user_entry {
-  std::string user_id;
+  const std::string* user_id = nullptr; ///< the key of its node in shard_state::users (nodes do not move)
   std::uint64_t key = 0; ///< the member key in room actors (unique per shard)
   /// A tree, not a hash map: nodes never move (the room index points into it), and a user with
   /// few rooms pays no bucket array.
@@ -96,10 +99,14 @@ struct shard_state {
   session_deps deps;
   session_options opts;
   std::unordered_map<std::uint64_t, session> sessions;
-  std::unordered_map<std::string, user_entry> users;
+  std::unordered_map<std::string, user_entry, string_hash> users; ///< 128-byte nodes, no cached hash
   std::unordered_map<std::string, std::vector<room_follower>> followers; ///< room id → its users here
   std::unordered_map<caf::actor_addr, std::string> monitored;         ///< joined room actors → room ids
   std::uint64_t next_key = 0;
+  /// Sessions whose late-resume window runs, in order of their deadlines (one fixed window: the
+  /// order they started in), and one timer for the front. No delayed message per connection: each
+  /// held about 160 bytes for the window and left holes in the allocator's slabs when it went.
+  std::deque<std::pair<caf::actor_clock::time_point, std::uint64_t>> settles;
 
   static inline const char* name = "chat.sessions";
 };
@@ -143,6 +150,10 @@ void on_room_down(shard_t* self, user_entry& u, const std::string& room_id);
 
 void on_release(shard_t* self, std::uint64_t conn);
 void on_settle(shard_t* self, std::uint64_t conn);
+/// Starts the late-resume window of `conn`: on_settle() once it is over.
+void schedule_settle(shard_t* self, std::uint64_t conn);
+/// The settle timer: every session whose window is over settles; the timer is set for the next.
+void on_settle_tick(shard_t* self);
 
 /// Goes live in a catch-up's room when it reached the user's live point, or reads on.
 void advance(shard_t* self, session& s, room_catchup& c);

@@ -34,7 +34,7 @@ std::string_view close_reason_text(actors::close_reason r) noexcept {
   return "error";
 }
 
-std::string close_label(std::uint16_t code) {
+std::string_view close_label(std::uint16_t code) noexcept {
   switch (code) {
     case 4008: return "slow_consumer";
     case 1012: return "drain";

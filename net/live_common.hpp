@@ -23,7 +23,8 @@ void room_event_for_user(api_env& env, const std::vector<std::string>& users, st
 std::uint16_t ws_close_code(actors::close_reason r) noexcept;
 /// Close reason text sent with the close frame.
 std::string_view close_reason_text(actors::close_reason r) noexcept;
-/// Metric label (`reason`) of a WebSocket close code the server sent.
-std::string close_label(std::uint16_t code);
+/// Metric label (`reason`) of a WebSocket close code the server sent (a string literal: it lives
+/// as long as the program).
+std::string_view close_label(std::uint16_t code) noexcept;
 
 } // namespace chat::net

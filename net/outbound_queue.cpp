@@ -13,7 +13,7 @@ outbound_queue_base::outbound_queue_base(std::size_t max_frames, metrics::node_m
   : gate_(max_frames), metrics_(metrics), transport_(transport) {}
 
 void outbound_queue_base::wake_on_room(std::size_t want, std::function<void()> wake) {
-  room_waker_ = std::move(wake);
+  room_waker_ = std::make_unique<std::function<void()>>(std::move(wake));
   room_want_.store(std::clamp<std::size_t>(want, 1, std::max<std::size_t>(replay_budget(), 1)),
                    std::memory_order_release);
   wake_if_room(); // the room may be there already (or the loop freed it meanwhile)
@@ -25,9 +25,8 @@ void outbound_queue_base::wake_if_room() {
     return;
   if (room_want_.exchange(0, std::memory_order_acq_rel) == 0)
     return; // the other side ran it
-  auto wake = std::move(room_waker_);
-  room_waker_ = nullptr;
-  wake();
+  const auto wake = std::move(room_waker_); // room_waker_ is null again
+  (*wake)();
 }
 
 void outbound_queue_base::written(bool ok) {
@@ -49,8 +48,8 @@ void outbound_queue_base::written(bool ok) {
 void outbound_queue_base::release_batch(bool busy) {
   // A burst may have grown the buffer; an idle connection should not keep that memory. A busy
   // one (paced) keeps a moderate buffer for its next write.
-  if (batch_.capacity() > std::string{}.capacity() && (!busy || batch_.capacity() > kKeepBatchBytes))
-    std::string{}.swap(batch_);
+  if (batch_ && (!busy || batch_->capacity() > kKeepBatchBytes))
+    batch_.reset();
 }
 
 } // namespace chat::net

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -128,7 +129,8 @@ protected:
   /// (one buffer: a gather write of 2 or 3 buffers per event cost more in Beast's buffer
   /// iteration and in the kernel's iovec walk than the copy does: docs/benchmarks.md, session 5).
   actors::frame_ptr single_;
-  std::string batch_;
+  /// Allocated by the first batch, freed with release_batch() when idle (8 bytes while none).
+  std::unique_ptr<std::string> batch_;
 
 private:
   metrics::node_metrics& metrics_;
@@ -139,7 +141,9 @@ private:
   /// The room a waiter wants (0: nobody waits). Written with release after room_waker_, swapped to
   /// 0 by whoever runs the waiter (it then owns room_waker_ until the next wake_on_room()).
   std::atomic<std::size_t> room_want_{0};
-  std::function<void()> room_waker_;
+  /// Allocated by wake_on_room() (a replay waiting for room is rare; an idle connection holds 8
+  /// bytes here instead of a std::function's 32).
+  std::unique_ptr<std::function<void()>> room_waker_;
 };
 
 template <class Item>
@@ -206,28 +210,31 @@ public:
   template <class Render>
   std::string_view take_batch(std::size_t max_frames, std::size_t max_bytes, std::string_view joiner,
                               Render&& render) {
-    batch_.clear();
+    if (!batch_)
+      batch_ = std::make_unique<std::string>();
+    auto& batch = *batch_;
+    batch.clear();
     std::size_t taken = 0;
     while (head_ < queue_.size() && taken < max_frames) {
       auto& next = queue_[head_];
       const outbound_parts parts = render(next);
       if (taken > 0) {
-        if (batch_.size() + joiner.size() + parts.size() > max_bytes)
+        if (batch.size() + joiner.size() + parts.size() > max_bytes)
           break;
-        batch_.append(joiner);
+        batch.append(joiner);
       }
       if (!parts.head.empty())
-        batch_.append(parts.head);
-      batch_.append(parts.body);
+        batch.append(parts.head);
+      batch.append(parts.body);
       if (!parts.tail.empty())
-        batch_.append(parts.tail);
+        batch.append(parts.tail);
       carry(next.message(), next.counted());
       ++taken;
       next.frame.reset();
       ++head_;
     }
     compact();
-    return batch_;
+    return batch;
   }
 
   /// take_batch() of the items' frames as they are.

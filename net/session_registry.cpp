@@ -69,7 +69,13 @@ std::uint64_t session_registry::add(const std::string& hex_id, const std::string
       e.user_id = user_id;
     if (key != nullptr) // a map node's key stays put until the node is erased (its last ticket removed)
       *key = &pos->first;
-    e.conns.emplace_back(ticket, conn);
+    if (e.first.first == 0)
+      e.first = {ticket, conn};
+    else {
+      if (!e.more)
+        e.more = std::make_unique<std::vector<conn_ref>>();
+      e.more->emplace_back(ticket, conn);
+    }
     ++count_;
     auto it = ended_.find(id);
     if (it != ended_.end() && clock::now() - it->second < remember_)
@@ -86,23 +92,40 @@ void session_registry::remove(const session_key& id, std::uint64_t ticket) {
   auto it = sessions_.find(id);
   if (it == sessions_.end())
     return;
-  auto& conns = it->second.conns;
-  auto pos = std::find_if(conns.begin(), conns.end(), [&](const auto& c) { return c.first == ticket; });
-  if (pos == conns.end())
-    return;
-  conns.erase(pos);
+  auto& e = it->second;
+  if (e.first.first == ticket) {
+    e.first = {};
+  } else {
+    if (!e.more)
+      return;
+    auto& more = *e.more;
+    auto pos = std::find_if(more.begin(), more.end(), [&](const auto& c) { return c.first == ticket; });
+    if (pos == more.end())
+      return;
+    *pos = std::move(more.back()); // order does not matter
+    more.pop_back();
+  }
   --count_;
-  if (conns.empty())
+  if (e.empty()) {
     sessions_.erase(it); // `id` may be this node's key: not used after this
+    return;
+  }
+  if (e.first.first == 0) { // the inline place is free again: one of the others moves in
+    e.first = std::move(e.more->back());
+    e.more->pop_back();
+  }
+  if (e.more->empty())
+    e.more.reset();
 }
 
 void session_registry::take(session_map::iterator it, std::vector<std::shared_ptr<revocable>>& out,
                             clock::time_point now) {
   // The connections stay registered (each removes itself when it is gone): a second end of the
   // same session tells them again, which they ignore.
-  for (auto& [ticket, weak] : it->second.conns)
-    if (auto c = weak.lock())
+  it->second.for_each([&out](const conn_ref& ref) {
+    if (auto c = ref.second.lock())
       out.push_back(std::move(c));
+  });
   remember(it->first, now);
 }
 

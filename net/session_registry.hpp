@@ -86,9 +86,22 @@ public:
   bool ended_recently(const std::string& id) const;
 
 private:
+  using conn_ref = std::pair<std::uint64_t, std::weak_ptr<revocable>>; ///< ticket, connection
+  /// A session's connections: the first inline (most sessions have one), more in `more` (a
+  /// 112-byte map node with no vector, instead of a 96-byte node and a vector's block).
   struct entry {
     std::string user_id;
-    std::vector<std::pair<std::uint64_t, std::weak_ptr<revocable>>> conns;
+    conn_ref first;                                ///< ticket 0: none (after its removal)
+    std::unique_ptr<std::vector<conn_ref>> more;   ///< the others, in no order; null while none
+    bool empty() const noexcept { return first.first == 0 && (!more || more->empty()); }
+    template <class Fn>
+    void for_each(Fn&& fn) const {
+      if (first.first != 0)
+        fn(first);
+      if (more)
+        for (auto& c : *more)
+          fn(c);
+    }
   };
   using session_map = std::unordered_map<session_key, entry, session_key_hash>;
   /// Takes the connections of `it` out of the map and remembers its id (lock held).

@@ -109,7 +109,7 @@ public:
 
   void close(actors::close_reason reason) override {
     if (auto s = session_.lock())
-      s->end(close_label(ws_close_code(reason)), final_event(reason));
+      s->end(std::string{close_label(ws_close_code(reason))}, final_event(reason));
   }
 
 private:

@@ -67,7 +67,7 @@ bool valid_utf8(std::string_view text) noexcept { return utf8_length(text).has_v
 
 ws_read ws_reader::read(char* data, std::size_t size) {
   if (delivered_) { // the last assembled message has been handled
-    message_.clear();
+    message_->clear();
     delivered_ = false;
   }
   const auto* p = reinterpret_cast<const unsigned char*>(data);
@@ -109,7 +109,7 @@ ws_read ws_reader::read(char* data, std::size_t size) {
     if ((length >> 63) != 0 || length <= 0xFFFF)
       return fail(ws_close::protocol_error, length >> 63 ? "length too large" : "length not minimally encoded");
   }
-  if (!control && length > max_message_ - (in_message_ ? message_.size() : 0))
+  if (!control && length > max_message_ - (in_message_ ? message_->size() : 0))
     return fail(ws_close::too_big, "message too big"); // from the header: its payload is never buffered
   const std::size_t key_at = header;
   header += kMaskBytes;
@@ -149,14 +149,16 @@ ws_read ws_reader::read(char* data, std::size_t size) {
   if (opcode != static_cast<std::uint8_t>(ws_opcode::continuation))
     text_ = opcode == static_cast<std::uint8_t>(ws_opcode::text);
   if (!fin || in_message_) { // part of a fragmented message: assemble it
-    message_.append(payload, n);
+    if (!message_)
+      message_ = std::make_unique<std::string>();
+    message_->append(payload, n);
     in_message_ = !fin;
     if (!fin) {
       out.what = ws_read::kind::fragment;
       out.payload = {};
       return out;
     }
-    out.payload = message_;
+    out.payload = *message_;
     delivered_ = true;
   }
   if (text_ && !valid_utf8(out.payload))
@@ -168,7 +170,7 @@ ws_read ws_reader::read(char* data, std::size_t size) {
 void ws_reader::shrink() noexcept {
   if (!in_message_) {
     delivered_ = false;
-    std::string{}.swap(message_);
+    message_.reset();
   }
 }
 

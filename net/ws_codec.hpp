@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -67,7 +68,9 @@ public:
 
 private:
   std::size_t max_message_;
-  std::string message_; ///< fragments of the message in progress, or the last assembled message
+  /// Fragments of the message in progress, or the last assembled message; allocated only for a
+  /// fragmented message (most clients never send one), freed by shrink().
+  std::unique_ptr<std::string> message_;
   bool in_message_ = false;
   bool text_ = false;
   bool delivered_ = false; ///< message_ holds a message already handed out: clear it first

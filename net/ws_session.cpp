@@ -36,48 +36,48 @@ constexpr auto transport = metrics::transport::ws;
 
 } // namespace
 
-ws_session::ws_session(beast::tcp_stream&& stream, api_env& env,
-                       std::shared_ptr<connection_registry> registry, storage::user user,
-                       ws_options opts, connection_slot_ptr slot)
-  : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), registry_(std::move(registry)), slot_(std::move(slot)), user_id_(std::move(user.id)),
-    opts_(opts), queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport) {
-  // The loop the listener put this connection on: its waker and pacing timer.
-  auto& loop = env_.loop_of(ex_);
-  waker_ = loop.waker.get();
-  coalescer_ = opts.batch ? loop.coalescer.get() : nullptr;
-  keepalive_ = loop.keepalive.get();
-}
+ws_session::ws_session(beast::tcp_stream&& stream, api_env& env, storage::user user, ws_options opts,
+                       connection_slot_ptr slot)
+  : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), slot_(std::move(slot)), user_id_(std::move(user.id)),
+    queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport),
+    loop_(&env.loop_of(ex_)), // the loop the listener put this connection on: its waker and pacing timer
+    opts_(opts) {}
 
 ws_session::~ws_session() {
   if (registry_id_ != 0)
-    registry_->remove(registry_id_);
+    env_.registry->remove(registry_id_);
   if (session_)
     env_.realtime->close_session(session_);
 }
 
 void ws_session::run(http::request<http::string_body> req, std::string early, std::string session_id) {
-  registry_id_ = registry_->add(weak_from_this());
+  registry_id_ = env_.registry->add(weak_from_this());
   // A session that ended meanwhile ends the connection at once (its close goes out after the 101).
   if (env_.sessions)
     session_ticket_ =
       session_ticket{env_.sessions->registry(), std::move(session_id), user_id_, weak_from_this()};
-  rx_ = std::move(early); // parsed once the handshake is done
+  if (!early.empty())
+    rare().rx = std::move(early); // parsed once the handshake is done
   // Beast performs the handshake (and answers a bad upgrade request), within 10 s; then the
   // socket is taken back and speaks frames through ws_codec.hpp.
-  handshake_ = std::make_unique<websocket::stream<loop_socket, false>>(std::move(socket_));
-  handshake_->set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
-  handshake_->set_option(websocket::stream_base::decorator(
+  auto& handshake = rare().handshake;
+  handshake = std::make_unique<websocket::stream<loop_socket, false>>(std::move(socket_));
+  handshake->set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
+  handshake->set_option(websocket::stream_base::decorator(
     [](websocket::response_type& res) { res.set(http::field::server, "chatnode"); }));
   // The user's rooms are read before the 101 goes out: whatever anyone sends after the client saw
   // its connection open is written to Redis after that read, so it is delivered.
   start_realtime();
-  handshake_->async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+  handshake->async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
 
 void ws_session::on_accept(beast::error_code ec) {
-  socket_ = std::move(handshake_->next_layer());
+  socket_ = std::move(rare_->handshake->next_layer());
   // The stream is released once its own completion has unwound (it runs inside Beast's op).
-  asio::post(ex_, [self = shared_from_this()] { self->handshake_.reset(); });
+  asio::post(ex_, [self = shared_from_this()] {
+    self->rare_->handshake.reset();
+    self->release_rare();
+  });
   if (!ec)
     socket_.non_blocking(true, ec); // reads return would_block instead of waiting
   if (ec) {
@@ -86,15 +86,20 @@ void ws_session::on_accept(beast::error_code ec) {
   }
   enter(conn_state::open);
   heard_ = true; // the handshake counts: a new connection gets the whole idle timeout
-  keepalive_->add(weak_from_this(), &keepalive_slot_); // until finish(), which removes it
+  loop_->keepalive->add(weak_from_this(), &keepalive_slot_); // until finish(), which removes it
   env_.metrics.connections(transport).Increment();
   env_.metrics.connections_accepted(transport).Increment();
   arm_first_frame_timer();
   if (close_code_ != 0) // closed (drain) during the handshake: the close frame goes out first
     begin_close(false);
   // Frames that came with the upgrade request first.
-  if (std::string early = std::move(rx_); !early.empty() && !consume(early.data(), early.size()))
-    return;
+  if (rare_ && !rare_->rx.empty()) {
+    std::string early = std::move(rare_->rx);
+    rare_->rx.clear(); // (a moved-from string is valid but unspecified)
+    release_rare();
+    if (!consume(early.data(), early.size()))
+      return;
+  }
   // Read before the first wait: a frame the client sent right after the 101 is often there already,
   // and is handled now instead of after a round through the reactor.
   read_available();
@@ -105,23 +110,29 @@ void ws_session::start_realtime() {
   // the client's first frame: a reconnecting client sends `resume` first, and its rooms must then
   // start exactly at its cursors. A client that sends nothing gets its buffered events after a
   // short wait; nothing is lost either way.
-  session_ = env_.realtime->open_session(user_id_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch), true);
+  // One sink for the session and the presence watch: the presence actor keeps a connection's
+  // first sink (a later watch's sink is dropped), so the two share one allocation.
+  auto sink = std::make_shared<ws_sink>(weak_from_this(), opts_.batch);
+  session_ = env_.realtime->open_session(user_id_, sink, true);
   env_.chat.follow_user_rooms(user_id_, session_);
   if (opts_.watch_presence) // nobody's presence until the client names users: no storm in between
-    watch_presence({}, {}, false);
+    watch_presence({}, {}, false, std::move(sink));
 }
 
-void ws_session::watch_presence(std::vector<std::string> users, std::string client_id, bool answer) {
+void ws_session::watch_presence(std::vector<std::string> users, std::string client_id, bool answer,
+                                std::shared_ptr<actors::client_sink> sink) {
   if (!session_)
     return; // the connection ended
-  // The presence actor writes to its own sink of this connection (kept only while it watches).
-  env_.realtime->watch_presence(session_, std::make_shared<ws_sink>(weak_from_this(), opts_.batch),
-                                std::move(users), std::move(client_id), answer);
+  // The presence actor writes to a sink of this connection (kept only while it watches).
+  if (!sink)
+    sink = std::make_shared<ws_sink>(weak_from_this(), opts_.batch);
+  env_.realtime->watch_presence(session_, std::move(sink), std::move(users), std::move(client_id), answer);
 }
 
 void ws_session::arm_first_frame_timer() {
-  follow_timer_ = std::make_unique<asio::steady_timer>(ex_, std::chrono::milliseconds{500});
-  follow_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+  auto& timer = rare().follow_timer;
+  timer = std::make_unique<asio::steady_timer>(ex_, std::chrono::milliseconds{500});
+  timer->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec && !self->followed_)
       self->follow_all({});
   });
@@ -129,7 +140,10 @@ void ws_session::arm_first_frame_timer() {
 
 void ws_session::follow_all(std::map<std::string, std::int64_t> resume) {
   followed_ = true;
-  follow_timer_.reset(); // cancels a pending wait
+  if (rare_) {
+    rare_->follow_timer.reset(); // cancels a pending wait
+    release_rare();
+  }
   if (resume.empty())
     env_.realtime->release(session_);
   else // the resume's follows, then the release, from one thread: the session sees them in order
@@ -243,11 +257,12 @@ void ws_session::end_session() {
   close_with(ws_close_code(reason), std::string{close_reason_text(reason)});
 }
 
-void ws_session::start_close(std::uint16_t code, std::string text, std::string label, bool last) {
+void ws_session::start_close(std::uint16_t code, std::string text, std::string_view label, bool last) {
   if (close_code_ == 0) { // the first close wins; its frame is due or sent
     close_code_ = code;
-    close_text_ = std::move(text);
-    close_reason_ = std::move(label);
+    auto& rare = this->rare(); // kept until the connection ends
+    rare.close_text = std::move(text);
+    rare.close_reason = label;
   }
   if (state_ != conn_state::handshake) // during the handshake: on_accept starts it
     begin_close(last);
@@ -276,7 +291,7 @@ void ws_session::teardown() {
 }
 
 std::string_view ws_session::end_reason() const noexcept {
-  return close_code_ != 0 ? std::string_view{close_reason_} : std::string_view{"error"};
+  return close_code_ != 0 ? rare_->close_reason : std::string_view{"error"};
 }
 
 void ws_session::finish(std::string_view reason) {
@@ -285,11 +300,12 @@ void ws_session::finish(std::string_view reason) {
   const bool accepted = state_ != conn_state::handshake;
   enter(conn_state::finished);
   if (accepted) {
-    keepalive_->remove(keepalive_slot_); // registered at the accept
+    loop_->keepalive->remove(keepalive_slot_); // registered at the accept
     env_.metrics.connections(transport).Decrement();
     env_.metrics.connections_closed(transport, reason).Increment();
   }
-  follow_timer_.reset(); // cancels a pending wait
+  if (rare_)
+    rare_->follow_timer.reset(); // cancels a pending wait
   // The TCP connection ends here: pending operations complete with operation_aborted.
   beast::error_code ignored;
   socket_.shutdown(loop_socket::shutdown_both, ignored);
@@ -303,21 +319,20 @@ void ws_session::finish(std::string_view reason) {
 
 // -- takeover --------------------------------------------------------------------------------
 
-ws_takeover::ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry,
-                         storage::user user, std::string session_id, ws_options opts,
+ws_takeover::ws_takeover(api_env& env, storage::user user, std::string session_id, ws_options opts,
                          connection_slot_ptr slot)
-  : env_(env), registry_(std::move(registry)), user_(std::move(user)), session_id_(std::move(session_id)),
+  : env_(env), user_(std::move(user)), session_id_(std::move(session_id)),
     opts_(opts), slot_(std::move(slot)) {}
 
 void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer buffer,
                         http::request<http::string_body> req) {
-  std::make_shared<ws_session>(std::move(stream), env_, registry_, std::move(user_), opts_, std::move(slot_))
+  std::make_shared<ws_session>(std::move(stream), env_, std::move(user_), opts_, std::move(slot_))
     ->run(std::move(req), beast::buffers_to_string(buffer.data()), std::move(session_id_));
 }
 
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
                                                   bool batch, bool watch_presence, connection_slot_ptr slot) {
-  return std::make_shared<ws_takeover>(env, env.registry, std::move(user), std::move(session_id),
+  return std::make_shared<ws_takeover>(env, std::move(user), std::move(session_id),
                                        ws_options{batch, watch_presence}, std::move(slot));
 }
 

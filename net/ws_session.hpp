@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/buffer.hpp>
@@ -64,8 +65,8 @@ class ws_session : public closable,
                    public std::enable_shared_from_this<ws_session> {
 public:
   /// `slot`: the user's connection slot (null: no limit), freed when the connection finishes.
-  ws_session(boost::beast::tcp_stream&& stream, api_env& env,
-             std::shared_ptr<connection_registry> registry, storage::user user, ws_options opts,
+  /// The connection registers in `env.registry`.
+  ws_session(boost::beast::tcp_stream&& stream, api_env& env, storage::user user, ws_options opts,
              connection_slot_ptr slot = nullptr);
   ~ws_session() override;
 
@@ -178,8 +179,10 @@ private:
   /// `room.join` (after < 0) or one room of a `resume`: membership checked, then followed.
   void follow_room(std::string room_id, std::int64_t after);
   /// `presence.watch` (or `?presence=watch` at the start, with no users): the connection's watch set.
-  /// `answer`: the client asked (a `presence` event follows even when nobody was added).
-  void watch_presence(std::vector<std::string> users, std::string client_id, bool answer);
+  /// `answer`: the client asked (a `presence` event follows even when nobody was added). `sink`:
+  /// the one the session has (null: a new one; the presence actor keeps the first it got).
+  void watch_presence(std::vector<std::string> users, std::string client_id, bool answer,
+                      std::shared_ptr<actors::client_sink> sink = nullptr);
   void send_error(std::error_code ec, std::string_view message, std::string_view client_id);
   void send_event(std::string json);
   // Writing (ws_session_write.cpp).
@@ -198,7 +201,8 @@ private:
   /// Chooses the close (code, text, metric label; the first close wins) and starts it (loop only).
   /// `last`: the connection ends once our close frame is written (the peer's close came, or a
   /// protocol violation) instead of waiting for the peer's answer.
-  void start_close(std::uint16_t code, std::string text, std::string label, bool last);
+  /// `label` is a string literal.
+  void start_close(std::uint16_t code, std::string text, std::string_view label, bool last);
   /// open or closing -> closing or ending: data is dropped, the close frame goes out next.
   void begin_close(bool last);
   /// Closes the TCP connection now and finishes.
@@ -207,66 +211,79 @@ private:
   std::string_view end_reason() const noexcept;
   void finish(std::string_view reason);
 
+  /// What a connection needs only now and then: Beast's stream during the handshake, the timer
+  /// until the first frame, a frame that arrived in parts, a control frame to write, a close
+  /// chosen. Allocated when first needed and released once none of it is (release_rare()), so
+  /// that an idle connection carries 8 bytes for it instead of about 170.
+  struct rare_state {
+    /// Beast's websocket stream exists only for the handshake; the socket is taken back after it.
+    std::unique_ptr<boost::beast::websocket::stream<loop_socket, false>> handshake;
+    /// Follows live if the client sends no first frame; exists only until the first frame or expiry.
+    std::unique_ptr<boost::asio::steady_timer> follow_timer;
+    /// The unread start of a frame that has not fully arrived (or the bytes that came with the
+    /// upgrade request, until the handshake is done).
+    std::string rx;
+    std::string control;      ///< the control frame in flight (pong, ping or close)
+    std::string pong_payload; ///< the payload of the latest ping, while its pong is due
+    std::string close_text;   ///< the close frame's reason text, once a close is chosen
+    std::string_view close_reason; ///< its metric label (a string literal), once a close is chosen
+  };
+  /// rare_, allocated if it is not (loop only).
+  rare_state& rare();
+  /// Frees rare_ when nothing in it is needed any more: no handshake, no first-frame timer, no
+  /// partial frame, no control frame due or in flight, no close chosen (loop only).
+  void release_rare() noexcept;
+  /// Its loop's coalescer for a batching connection when pacing is on; null otherwise.
+  write_coalescer* coalescer() const noexcept { return opts_.batch ? loop_->coalescer.get() : nullptr; }
+
   /// The bare socket, on its loop's executor (loop_socket.hpp). Keep-alive and the close
   /// handshake's bound are the loop's sweep (keepalive.hpp), so no timer is held per connection.
   loop_socket socket_;
   /// Its loop's executor, fixed for the connection's life: other threads dispatch through it while
   /// the socket itself moves in and out of the handshake stream.
   boost::asio::io_context::executor_type ex_;
-  /// Beast's websocket stream exists only for the handshake; the socket is taken back after it.
-  std::unique_ptr<boost::beast::websocket::stream<loop_socket, false>> handshake_;
   ws_reader reader_;
-  /// The unread start of a frame that has not fully arrived (empty, and unallocated, otherwise).
-  std::string rx_;
-  /// The control frame in flight (pong, ping or close).
-  std::string control_;
-  std::string pong_payload_; ///< the payload of the latest ping, while its pong is due
-  /// The header of the data frame in flight.
-  std::array<char, kMaxFrameHeader> header_{};
+  std::unique_ptr<rare_state> rare_; ///< null while idle (see rare_state)
   api_env& env_;
-  std::shared_ptr<connection_registry> registry_;
-  std::uint64_t registry_id_ = 0;
+  std::uint64_t registry_id_ = 0; ///< its place in env_.registry
   connection_slot_ptr slot_; ///< freed in finish()
   std::string user_id_; ///< all a connection needs of its user
   session_ticket session_ticket_;          ///< its place among the node's connections by session
-  std::atomic<bool> session_ended_{false}; ///< end_session() was called: frames are refused
-  ws_options opts_;
   /// Gate, inbox, the loop's queue and the batch of the write in flight (outbound_queue.hpp).
   outbound_queue<outbound> queue_;
-  wake_queue* waker_ = nullptr;              ///< its loop's (the loop outlives the connection)
-  write_coalescer* coalescer_ = nullptr;     ///< its loop's, for batching connections when pacing is on
-  keepalive_timer* keepalive_ = nullptr;     ///< its loop's; registered from the accept to finish()
+  /// Its loop's waker, pacing coalescer and keep-alive timer (the loop outlives the connection).
+  api_env::loop_services* loop_ = nullptr;
   std::size_t keepalive_slot_ = 0;           ///< its place there (loop only)
-  bool heard_ = false;                       ///< anything (data, ping, pong) came since the last sweep
-  bool ping_due_ = false;                    ///< a keep-alive ping waits for the write in flight
-  bool pong_due_ = false;                    ///< a pong (pong_payload_) waits for the write in flight
-  std::uint8_t silent_sweeps_ = 0;           ///< sweeps in a row without hearing from the peer
   /// When the last write started (steady_clock ticks; read by flush_wanted on other threads).
   std::atomic<std::chrono::steady_clock::rep> last_write_{0};
+  actors::session_handle session_; ///< this connection's session (on one of the session shards)
+  // The small members together (no padding between them): 24 bytes.
+  /// The header of the data frame in flight.
+  std::array<char, kMaxFrameHeader> header_{};
+  std::uint16_t close_code_ = 0;           ///< the close frame's code once a close is chosen (0: none yet)
+  std::atomic<bool> session_ended_{false}; ///< end_session() was called: frames are refused
+  ws_options opts_;
+  bool heard_ = false;                     ///< anything (data, ping, pong) came since the last sweep
+  bool ping_due_ = false;                  ///< a keep-alive ping waits for the write in flight
+  bool pong_due_ = false;                  ///< a pong (rare_->pong_payload) waits for the write in flight
+  std::uint8_t silent_sweeps_ = 0;         ///< sweeps in a row without hearing from the peer
   std::atomic<bool> busy_{false}; ///< the last two writes were less than the pacing interval apart
   bool paced_ = false;            ///< the next write is a pacing tick's (loop only)
   conn_state state_ = conn_state::handshake;
   write_kind in_flight_ = write_kind::none;
-  std::uint16_t close_code_ = 0;        ///< the close frame's code once a close is chosen (0: none yet)
-  std::string close_text_;              ///< its reason text
-  std::string close_reason_ = "client"; ///< metric label of why the server closed
-  actors::session_handle session_; ///< this connection's session (on one of the session shards)
-  bool followed_ = false;                 ///< the user's rooms are followed
-  /// Follows live if the client sends no first frame; exists only until the first frame or expiry.
-  std::unique_ptr<boost::asio::steady_timer> follow_timer_;
+  bool followed_ = false;         ///< the user's rooms are followed
 };
 
 /// The `/ws` transport for an authenticated user.
 class ws_takeover : public stream_takeover {
 public:
-  ws_takeover(api_env& env, std::shared_ptr<connection_registry> registry, storage::user user,
-              std::string session_id, ws_options opts, connection_slot_ptr slot);
+  ws_takeover(api_env& env, storage::user user, std::string session_id, ws_options opts,
+              connection_slot_ptr slot);
   void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
              boost::beast::http::request<boost::beast::http::string_body> req) override;
 
 private:
   api_env& env_;
-  std::shared_ptr<connection_registry> registry_;
   storage::user user_;
   std::string session_id_;
   ws_options opts_;

@@ -20,7 +20,7 @@ namespace beast = boost::beast;
 namespace {
 
 /// The loop's read buffer: every connection of the loop reads into it and parses from it in
-/// place; only a frame's unread start is copied out (into rx_).
+/// place; only a frame's unread start is copied out (into rare_->rx).
 constexpr std::size_t kReadBytes = 16 * 1024;
 /// Full reads in a row before the loop's other connections get a turn.
 constexpr int kReadsPerTurn = 4;
@@ -72,10 +72,11 @@ void ws_session::read_available() {
 }
 
 bool ws_session::consume(char* data, std::size_t size) {
-  if (!rx_.empty()) { // the start of a frame came before: parse from the joined bytes
-    rx_.append(data, size);
-    data = rx_.data();
-    size = rx_.size();
+  std::string* rx = rare_ && !rare_->rx.empty() ? &rare_->rx : nullptr;
+  if (rx != nullptr) { // the start of a frame came before: parse from the joined bytes
+    rx->append(data, size);
+    data = rx->data();
+    size = rx->size();
   }
   std::size_t used = 0;
   bool reading = true;
@@ -91,12 +92,16 @@ bool ws_session::consume(char* data, std::size_t size) {
     used += r.consumed;
     reading = on_frame(r);
   }
-  if (!reading || used == size)
-    std::string{}.swap(rx_); // nothing kept: an idle connection holds no read memory
-  else if (rx_.empty())
-    rx_.assign(data + used, size - used);
-  else
-    rx_.erase(0, used);
+  if (!reading || used == size) {
+    if (rx != nullptr) { // nothing kept: an idle connection holds no read memory
+      std::string{}.swap(*rx);
+      release_rare();
+    }
+  } else if (rx == nullptr) {
+    rare().rx.assign(data + used, size - used);
+  } else {
+    rx->erase(0, used);
+  }
   reader_.shrink();
   return reading;
 }
@@ -115,7 +120,7 @@ bool ws_session::on_frame(const ws_read& r) {
       return true;
     case ws_read::kind::ping:
       if (state_ == conn_state::open) { // only the latest ping needs its pong (RFC 6455 §5.5.3)
-        pong_payload_.assign(r.payload);
+        rare().pong_payload.assign(r.payload);
         pong_due_ = true;
         do_write();
       }

@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 
 #include "metrics/node_metrics.hpp"
+#include "net/invariant.hpp"
 #include "net/pacing_policy.hpp"
 
 namespace chat::net {
@@ -26,15 +27,16 @@ constexpr std::string_view kBatchSeparator = "\n";
 } // namespace
 
 void ws_session::flush_wanted() {
-  if (coalescer_ && busy_.load(std::memory_order_relaxed)) {
+  auto* coalescer = this->coalescer();
+  if (coalescer && busy_.load(std::memory_order_relaxed)) {
     auto since = std::chrono::steady_clock::now().time_since_epoch().count() - last_write_.load(std::memory_order_relaxed);
-    if (since < coalescer_->interval().count()) { // busy and wrote just now: collect until the next tick
+    if (since < coalescer->interval().count()) { // busy and wrote just now: collect until the next tick
       env_.metrics.paced_writes().Increment();
-      coalescer_->defer(shared_from_this());
+      coalescer->defer(shared_from_this());
       return;
     }
   }
-  waker_->wake(shared_from_this()); // one cross-thread wake-up for every connection that waits
+  loop_->waker->wake(shared_from_this()); // one cross-thread wake-up for every connection that waits
 }
 
 void ws_session::wake() {
@@ -68,7 +70,7 @@ void ws_session::write_deferred() {
   // connection after the other, instead of hundreds of posted handlers held at once.
   asio::dispatch(ex_, [self = shared_from_this()] {
     if (self->keeps_collecting())
-      return self->coalescer_->defer(self); // a later tick; the events ride along with that flush
+      return self->coalescer()->defer(self); // a later tick; the events ride along with that flush
     self->paced_ = true; // a write that waited for a tick: the connection is busy
     self->on_inbox();
   });
@@ -76,11 +78,12 @@ void ws_session::write_deferred() {
 
 bool ws_session::keeps_collecting() {
   // The bound check first: with collecting off, no inbox lock and no clock reading per tick.
-  if (state_ != conn_state::open || coalescer_->max_wait() <= coalescer_->interval())
+  auto* coalescer = this->coalescer();
+  if (state_ != conn_state::open || coalescer->max_wait() <= coalescer->interval())
     return false;
   const std::chrono::steady_clock::duration since{std::chrono::steady_clock::now().time_since_epoch().count() -
                                                   last_write_.load(std::memory_order_relaxed)};
-  return keep_collecting(queue_.pending(), since, coalescer_->interval(), coalescer_->max_wait());
+  return keep_collecting(queue_.pending(), since, coalescer->interval(), coalescer->max_wait());
 }
 
 void ws_session::on_inbox() {
@@ -110,23 +113,45 @@ void ws_session::do_write() {
 void ws_session::write_control(write_kind kind) {
   // Control frames go out between messages (every message is one frame): the pong first, then a
   // keep-alive ping, then the close, after which nothing is written.
+  asio::const_buffer frame;
   if (kind == write_kind::close) {
-    control_ = ws_close_frame(close_code_, close_text_);
+    auto& rare = this->rare();
+    rare.control = ws_close_frame(close_code_, rare.close_text);
+    frame = asio::buffer(rare.control);
     if (state_ == conn_state::closing)
       enter(conn_state::close_sent); // (ending: the connection ends once this is written)
+  } else if (pong_due_) {
+    auto& rare = this->rare();
+    rare.control.resize(kMaxFrameHeader);
+    rare.control.resize(ws_frame_header(ws_opcode::pong, rare.pong_payload.size(), rare.control.data()));
+    rare.control.append(rare.pong_payload);
+    frame = asio::buffer(rare.control);
+    pong_due_ = false;
+    std::string{}.swap(rare.pong_payload);
   } else {
-    const bool pong = pong_due_;
-    const std::string_view payload = pong ? std::string_view{pong_payload_} : std::string_view{};
-    control_.resize(kMaxFrameHeader);
-    control_.resize(ws_frame_header(pong ? ws_opcode::pong : ws_opcode::ping, payload.size(), control_.data()));
-    control_.append(payload);
-    (pong ? pong_due_ : ping_due_) = false;
-    if (pong)
-      std::string{}.swap(pong_payload_);
+    // A keep-alive ping has no payload: one constant frame for every connection, so that a sweep
+    // that pings thousands of idle connections allocates nothing of ours for them.
+    static const std::array<char, 2> ping = [] {
+      std::array<char, kMaxFrameHeader> h{};
+      const auto n = ws_frame_header(ws_opcode::ping, 0, h.data());
+      CHAT_NET_INVARIANT(n == 2, "ws_session: a ping's header is two bytes");
+      return std::array<char, 2>{h[0], h[1]};
+    }();
+    ping_due_ = false;
+    // Nothing is in flight, so an idle socket takes the two bytes at once (it is non-blocking):
+    // no write operation is allocated per ping either. What it does not take goes out as usual.
+    beast::error_code ec;
+    const auto sent = socket_.write_some(asio::buffer(ping), ec);
+    if (!ec && sent == ping.size())
+      return do_write(); // (anything else due: a pong, data)
+    if (ec && ec != asio::error::would_block) {
+      queue_.drop_waiting();
+      return finish(end_reason());
+    }
+    frame = asio::buffer(ping.data() + sent, ping.size() - sent);
   }
   in_flight_ = kind;
-  asio::async_write(socket_, asio::buffer(control_),
-                    beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+  asio::async_write(socket_, frame, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 void ws_session::write_data() {
@@ -136,11 +161,11 @@ void ws_session::write_data() {
   if (waiting == 0)
     return;
   in_flight_ = write_kind::data;
-  if (coalescer_) {
+  if (auto* coalescer = this->coalescer()) {
     // Busy: this write follows the previous one within the interval. Only busy connections are
     // paced; one that gets an event now and then is written at once (pacing would only delay it).
     auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    busy_.store(paced_ || now - last_write_.load(std::memory_order_relaxed) < coalescer_->interval().count(),
+    busy_.store(paced_ || now - last_write_.load(std::memory_order_relaxed) < coalescer->interval().count(),
                 std::memory_order_relaxed);
     paced_ = false;
     last_write_.store(now, std::memory_order_relaxed);
@@ -179,8 +204,25 @@ void ws_session::release_idle_buffers() {
   // A burst may have grown the buffers; an idle connection should not keep that memory. A busy
   // one (paced) keeps its batch buffer for the next tick.
   queue_.release_idle(busy_.load(std::memory_order_relaxed));
-  if (control_.capacity() > std::string{}.capacity())
-    std::string{}.swap(control_);
+  if (rare_) {
+    std::string{}.swap(rare_->control); // written: no control frame is in flight
+    release_rare();
+  }
+}
+
+ws_session::rare_state& ws_session::rare() {
+  if (!rare_)
+    rare_ = std::make_unique<rare_state>();
+  return *rare_;
+}
+
+void ws_session::release_rare() noexcept {
+  // A close chosen keeps its text until the connection ends; a pong due keeps its payload; a
+  // control frame in flight keeps its buffer; a partial frame keeps its bytes.
+  if (!rare_ || rare_->handshake || rare_->follow_timer || close_code_ != 0 || pong_due_ ||
+      in_flight_ == write_kind::control || in_flight_ == write_kind::close || !rare_->rx.empty())
+    return;
+  rare_.reset();
 }
 
 } // namespace chat::net

@@ -169,3 +169,65 @@ CAF_TEST(the_expiry_check_ends_sessions_whose_key_is_gone_or_names_another_user)
   CAF_CHECK(ended_sessions(live, {"", ""}).empty());
   CAF_CHECK(ended_sessions(live, {}).empty());
 }
+
+// A session keeps its first connection inline and the others in a spill list: whatever the number
+// of connections (1 to 3) and the order of their removal, exactly the ones not removed stay
+// registered and are told at the session's end; a removal of the same ticket again, or of one
+// already gone, changes nothing; the session is listed until its last connection goes.
+CAF_TEST(any_removal_order_of_a_sessions_connections_keeps_exactly_the_others) {
+  for (std::size_t n = 1; n <= 3; ++n) {
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i)
+      order[i] = i;
+    do {
+      for (std::size_t k = 0; k <= n; ++k) { // the first k of `order` are removed
+        session_registry reg;
+        std::vector<std::shared_ptr<conn>> conns;
+        std::vector<std::uint64_t> tickets;
+        for (std::size_t i = 0; i < n; ++i) {
+          conns.push_back(std::make_shared<conn>());
+          tickets.push_back(reg.add(s1, "7", conns.back()));
+        }
+        auto bystander = std::make_shared<conn>();
+        reg.add(s2, "7", bystander);
+        const auto key = *session_key::parse(s1);
+        for (std::size_t j = 0; j < k; ++j) {
+          reg.remove(key, tickets[order[j]]);
+          reg.remove(key, tickets[order[j]]); // again: ignored
+          CAF_CHECK_EQUAL(reg.size(), n - j - 1 + 1); // (+ the bystander)
+        }
+        CAF_CHECK_EQUAL(reg.sessions().size(), k < n ? 2u : 1u);
+        CAF_CHECK_EQUAL(reg.end_session(s1), n - k);
+        for (std::size_t j = 0; j < n; ++j) {
+          const bool removed = std::find(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), j) !=
+                               order.begin() + static_cast<std::ptrdiff_t>(k);
+          CAF_CHECK_EQUAL(conns[j]->ended, removed ? 0 : 1);
+        }
+        CAF_CHECK_EQUAL(bystander->ended, 0);
+      }
+    } while (std::next_permutation(order.begin(), order.end()));
+  }
+}
+
+// The inline place is reused: after the first connection goes, a later one registers beside the
+// remaining one, and both are told; the registry's copy of the id (a ticket's key) stays valid while
+// any connection of the session is registered.
+CAF_TEST(a_sessions_inline_place_is_reused_after_its_connection_goes) {
+  session_registry reg;
+  auto a = std::make_shared<conn>(), b = std::make_shared<conn>(), c = std::make_shared<conn>();
+  const session_key* key_a = nullptr;
+  const session_key* key_b = nullptr;
+  auto ta = reg.add(s1, "7", a, &key_a);
+  reg.add(s1, "7", b, &key_b);
+  CAF_CHECK_EQUAL(key_a, key_b);
+  reg.remove(*key_a, ta);
+  CAF_CHECK_EQUAL(key_b->hex(), s1);
+  auto tc = reg.add(s1, "7", c);
+  CAF_CHECK_EQUAL(reg.size(), 2u);
+  CAF_CHECK_EQUAL(reg.end_session(s1), 2u);
+  CAF_CHECK_EQUAL(a->ended, 0);
+  CAF_CHECK_EQUAL(b->ended, 1);
+  CAF_CHECK_EQUAL(c->ended, 1);
+  reg.remove(*key_b, tc);
+  CAF_CHECK_EQUAL(reg.size(), 1u);
+}
