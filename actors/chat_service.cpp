@@ -177,15 +177,23 @@ storage::callback<storage::written_event> on_written(realtime* rt, command_resul
   };
 }
 
+/// The answer's frame for a command about one message: its clientId, room and message id (moves
+/// the client id out of `cmd`).
+template <class Command>
+command_result about_message(Command& cmd) {
+  command_result r;
+  r.client_id = std::move(cmd.client_id);
+  r.room_id = cmd.room_id;
+  r.id = cmd.id;
+  return r;
+}
+
 } // namespace
 
 void chat_service::edit(const command_origin& who, edit_command cmd, post_fn post, result_fn done) {
   if (!admit(who, cmd.room_id, cmd.client_id, &cmd.text, post, done))
     return;
-  command_result base;
-  base.client_id = std::move(cmd.client_id);
-  base.room_id = cmd.room_id;
-  base.id = cmd.id;
+  auto base = about_message(cmd);
   store_.edit_message(std::move(cmd.room_id), cmd.id, who.user_id, std::move(cmd.text),
                       on_written(realtime_, std::move(base), std::move(post), std::move(done),
                                  "no such room or message", "only its author may edit a message"));
@@ -194,10 +202,7 @@ void chat_service::edit(const command_origin& who, edit_command cmd, post_fn pos
 void chat_service::remove(const command_origin& who, delete_command cmd, post_fn post, result_fn done) {
   if (!admit(who, cmd.room_id, cmd.client_id, nullptr, post, done))
     return;
-  command_result base;
-  base.client_id = std::move(cmd.client_id);
-  base.room_id = cmd.room_id;
-  base.id = cmd.id;
+  auto base = about_message(cmd);
   store_.delete_message(std::move(cmd.room_id), cmd.id, who.user_id,
                         on_written(realtime_, std::move(base), std::move(post), std::move(done),
                                    "no such room or message",
@@ -207,11 +212,7 @@ void chat_service::remove(const command_origin& who, delete_command cmd, post_fn
 void chat_service::stop_reply(const command_origin& who, stop_command cmd, post_fn post, result_fn done) {
   if (!admit(who, cmd.room_id, cmd.client_id, nullptr, post, done))
     return;
-  command_result base;
-  base.client_id = std::move(cmd.client_id);
-  base.room_id = cmd.room_id;
-  base.id = cmd.id;
-  auto written = on_written(realtime_, std::move(base), std::move(post), std::move(done),
+  auto written = on_written(realtime_, about_message(cmd), std::move(post), std::move(done),
                             "no reply of the assistant streaming with that id",
                             "only who asked, or an admin, may stop this reply");
   store_.ai_stop(cmd.room_id, cmd.id, who.user_id,
