@@ -241,6 +241,18 @@ local function unmention(row, room, id)
 end
 )lua";
 
+/// Read state (issue #22): `chat:user:{uid}:read`, room → the position the user has read up to (it
+/// never moves back). read_counts(uid, room, last_read) → the room's messages after it (its unread
+/// count: deleted messages and other events are not in `room:{id}`) and how many of those mention
+/// the user (kMentions' index).
+inline constexpr char kReadState[] = R"lua(
+local function read_counts(uid, room, last_read)
+  local after = '(' .. string.format('%d', last_read)
+  return redis.call('ZCOUNT', 'room:' .. room, after, '+inf'),
+         redis.call('ZCOUNT', 'chat:room:' .. room .. ':mentions:' .. uid, after, '+inf')
+end
+)lua";
+
 /// merge_desc(a, b, n): the first n rows of two WITHSCORES replies (flat member, score; each
 /// descending by score) merged descending, flat member, score again. On equal scores b's row comes
 /// first (history: a tombstone before a message of the same second).
@@ -286,8 +298,9 @@ end
 
 /// The body of a room event script: the fragments every kind needs, then `body` (which checks,
 /// writes and ends with `return emit(kind, data)`). Built once, at start-up.
-inline std::string room_event_script(const char* body) {
-  return std::string{kAccess} + kPosition + kMessageRows + kMentions + kRoomEvent + body;
+/// `extra` (optional): more fragments the kind's body uses, placed before kRoomEvent.
+inline std::string room_event_script(const char* body, const char* extra = "") {
+  return std::string{kAccess} + kPosition + kMessageRows + kMentions + extra + kRoomEvent + body;
 }
 
 } // namespace chat::storage::lua
