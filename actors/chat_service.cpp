@@ -70,7 +70,11 @@ void refuse(const post_fn& post, const result_fn& done, std::error_code ec, std:
 
 chat_service::chat_service(storage::chat_store& store, realtime* rt, send_rate_limiter& limiter,
                            metrics::node_metrics& metrics, command_limits limits)
-  : store_(store), realtime_(rt), limiter_(limiter), metrics_(metrics), limits_(limits) {}
+  : store_(store), realtime_(rt), limiter_(limiter),
+    read_limiter_(std::make_unique<send_rate_limiter>(60, std::chrono::seconds{10})), metrics_(metrics),
+    limits_(limits) {}
+
+chat_service::~chat_service() = default;
 
 bool chat_service::admit_message() {
   return store_.admit_message();
@@ -88,7 +92,7 @@ bool chat_service::admit(const command_origin& who, const std::string& room_id, 
     ec = check_client_id(client_id, limits_, why);
   if (!ec && text != nullptr)
     ec = check_text(*text, limits_, why);
-  if (!ec && !(read ? read_limiter_ : limiter_).allow(who.user_id)) {
+  if (!ec && !(read ? *read_limiter_ : limiter_).allow(who.user_id)) {
     metrics_.rate_limited(read ? "read" : who.transport == metrics::transport::http ? "message_http" : "ws_message")
       .Increment();
     ec = error::rate_limited;
@@ -172,7 +176,7 @@ storage::callback<storage::written_event> on_written(realtime* rt, command_resul
       base.message = refusal(e, not_found, forbidden);
     } else {
       if (rt != nullptr)
-        rt->publish(base.room_id, w.seq, w.prev, now_ms(), make_frame(std::move(w.frame)));
+        rt->publish(base.room_id, w.seq, w.prev, now_ms(), make_frame(std::move(w.frame)), std::move(w.audience));
       base.seq = w.seq;
       base.data = std::move(w.data);
     }
@@ -242,7 +246,7 @@ void chat_service::read(const command_origin& who, read_command cmd, post_fn pos
                          base.seq = st.event->seq;
                          if (rt != nullptr)
                            rt->publish(base.room_id, st.event->seq, st.event->prev, now_ms(),
-                                       make_frame(std::move(st.event->frame)));
+                                       make_frame(std::move(st.event->frame)), std::move(st.event->audience));
                        }
                        base.id = st.last_read;
                        base.data = read_state_json(base.room_id, st.last_read, st.unread, st.mentions);

@@ -23,7 +23,6 @@
 
 #include "actors/command_rules.hpp"
 #include "actors/frame.hpp"
-#include "actors/send_rate_limiter.hpp"
 #include "actors/session_shard.hpp"
 #include "metrics/node_metrics.hpp"
 
@@ -120,6 +119,7 @@ public:
   chat_service(storage::chat_store& store, realtime* rt, send_rate_limiter& limiter,
                metrics::node_metrics& metrics, command_limits limits);
 
+  ~chat_service();
   chat_service(const chat_service&) = delete;
   chat_service& operator=(const chat_service&) = delete;
 
@@ -182,7 +182,7 @@ private:
   storage::chat_store& store_;
   realtime* realtime_;
   send_rate_limiter& limiter_;
-  send_rate_limiter read_limiter_{60, std::chrono::seconds{10}}; ///< read markers per user
+  std::unique_ptr<send_rate_limiter> read_limiter_; ///< read markers per user (60 per 10 s)
   metrics::node_metrics& metrics_;
   command_limits limits_;
   std::shared_ptr<assistant> assistant_;

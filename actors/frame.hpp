@@ -30,6 +30,7 @@ struct room_event {
   std::int64_t prev = 0;  ///< the position before it in the room (the chain link; 0 = unknown)
   std::int64_t ts_ms = 0; ///< publisher's wall clock in ms (end-to-end latency); 0 = unknown
   frame_ptr frame;        ///< the client frame `{"type":T,"data":D}`
+  std::string audience;   ///< the only user whose connections get it ("" = every member; a channel's read marker)
 };
 
 /// A signal: an ephemeral event of a room member (typing, and any later kind that is shown live but

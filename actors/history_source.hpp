@@ -15,12 +15,13 @@ namespace chat::actors {
 struct history_entry {
   std::int64_t id = 0; ///< its position in the room (a message: its id)
   std::string frame;   ///< the client frame `{"type":T,"data":D}`, exactly as delivered live
+  std::string audience; ///< the only user whose connections get it ("" = every member)
 };
 
 /// CAF inspection, so rows can travel in actor messages.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, history_entry& x) {
-  return f(caf::meta::type_name("history_entry"), x.id, x.frame);
+  return f(caf::meta::type_name("history_entry"), x.id, x.frame, x.audience);
 }
 
 class history_source {

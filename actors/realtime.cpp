@@ -46,8 +46,9 @@ void realtime::follow(const session_handle& session, const std::string& room_id,
 }
 
 void realtime::publish(const std::string& room_id, std::int64_t position, std::int64_t prev,
-                       std::int64_t ts_ms, frame_ptr frame) {
-  caf::anon_send(directory_, publish_atom::value, room_event{room_id, position, prev, ts_ms, std::move(frame)});
+                       std::int64_t ts_ms, frame_ptr frame, std::string audience) {
+  caf::anon_send(directory_, publish_atom::value,
+                 room_event{room_id, position, prev, ts_ms, std::move(frame), std::move(audience)});
 }
 
 void realtime::relay_signal(const std::string& room_id, frame_ptr frame, const std::string& except_user) {

@@ -57,9 +57,10 @@ public:
 
   /// Delivers a confirmed room event (a message or any other positioned kind) to the room's local
   /// members, in the room's chain order: `position` is its place in the room's id sequence, `prev`
-  /// the position before it, `frame` the client frame serialized once for every recipient.
+  /// the position before it, `frame` the client frame serialized once for every recipient;
+  /// `audience`: the only member whose connections get it (empty: every member).
   void publish(const std::string& room_id, std::int64_t position, std::int64_t prev, std::int64_t ts_ms,
-               frame_ptr frame);
+               frame_ptr frame, std::string audience = {});
 
   /// Every active room re-reads storage after its chain head (the Pub/Sub connection came back).
   void catch_up();

@@ -144,6 +144,7 @@ void on_fill(room_actor_t* self, bool ok, std::vector<history_entry>& rows) {
     ev.prev = st.last_id;
     ev.id = row.id;
     ev.frame = make_frame(std::move(row.frame));
+    ev.audience = std::move(row.audience);
     fan_out(self, ev);
   }
   drain_waiting(self);

@@ -129,9 +129,14 @@ void on_fill(shard_t* self, std::uint64_t conn, const std::string& room_id, std:
     pump(self, *s);
     return;
   }
-  for (auto& row : rows)
+  for (auto& row : rows) {
+    if (!row.audience.empty() && row.audience != *s->user->user_id) { // another member's own event
+      c->last_sent = std::max(c->last_sent, row.id);
+      continue;
+    }
     if (!deliver_row(self, *s, *c, row.id, make_frame(std::move(row.frame))))
       return; // cut
+  }
   if (static_cast<std::int64_t>(rows.size()) >= asked)
     want_page(self, *s, *c); // a full page: more may follow
   else
@@ -164,6 +169,10 @@ void on_backfill(shard_t* self, std::uint64_t conn, std::uint64_t range_id, std:
     for (auto& row : rows) {
       if (row.id > it->upto)
         break;
+      if (!row.audience.empty() && row.audience != *s->user->user_id) { // another member's own event
+        it->from = row.id;
+        continue;
+      }
       if (s->sink->push_message(it->room_id, row.id, make_frame(std::move(row.frame))) == push_result::full) {
         cut_slow_consumer(self, *s);
         return;

@@ -24,7 +24,7 @@ void store_history::events_after(const std::string& room_id, std::int64_t after,
                         std::vector<history_entry> out;
                         out.reserve(rows.size());
                         for (auto& r : rows)
-                          out.push_back(history_entry{r.id, std::move(r.frame)});
+                          out.push_back(history_entry{r.id, std::move(r.frame), std::move(r.audience)});
                         done(true, std::move(out));
                       });
 }

@@ -314,8 +314,8 @@ int node::run() {
   // The Pub/Sub backplane: other nodes' events into the local actors.
   cluster::bridge_handlers handlers;
   handlers.room_event = [&s](std::string room, std::int64_t position, std::int64_t prev, std::int64_t ts,
-                             std::string frame) {
-    s.realtime->publish(room, position, prev, ts, actors::make_frame(std::move(frame)));
+                             std::string frame, std::string only_user) {
+    s.realtime->publish(room, position, prev, ts, actors::make_frame(std::move(frame)), std::move(only_user));
   };
   handlers.presence = [&s](std::string user, std::string frame) { s.realtime->presence_changed(user, std::move(frame)); };
   handlers.user_event = [&s](std::vector<std::string> users, std::string type, std::string action,

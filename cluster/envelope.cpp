@@ -95,6 +95,8 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
     e.action.assign(view(a->value));
   if (auto x = doc.FindMember("except"); x != doc.MemberEnd() && x->value.IsString())
     e.except_user.assign(view(x->value));
+  if (auto x = doc.FindMember("only"); x != doc.MemberEnd() && x->value.IsString())
+    e.only_user.assign(view(x->value));
   if (auto x = doc.FindMember("session"); x != doc.MemberEnd() && x->value.IsString())
     e.session_id.assign(view(x->value));
   if (auto x = doc.FindMember("user"); x != doc.MemberEnd() && x->value.IsString())

@@ -28,6 +28,7 @@ struct envelope {
   std::string except_user;        ///< `except` of a room signal: the user whose connections skip it
   std::string session_id;         ///< `session` of a session end: the token's SHA-256 ("" when absent)
   std::string ended_user_id;      ///< `user` of a session end ("" when absent)
+  std::string only_user;          ///< `only` of a room event for one member's connections ("" = every member)
 };
 
 /// `{"serverId":…,"type":…,"except":…,"data":<data_json>}`: an ephemeral room event (a signal, e.g.

@@ -119,7 +119,8 @@ void pubsub_bridge::on_message(std::string_view channel, std::string_view payloa
     auto position = e->seq > 0 ? e->seq : (e->type == "message" ? e->message_id : 0);
     if (position > 0) {
       if (handlers_.room_event)
-        handlers_.room_event(std::move(room_id), position, e->prev, e->ts_ms, event_json(e->type, e->data));
+        handlers_.room_event(std::move(room_id), position, e->prev, e->ts_ms, event_json(e->type, e->data),
+                             std::move(e->only_user));
     } else if (handlers_.room_signal) {
       handlers_.room_signal(std::move(room_id), event_json(e->type, e->data), std::move(e->except_user));
     }

@@ -38,9 +38,10 @@ namespace chat::cluster {
 struct bridge_handlers {
   /// A positioned room event another node wrote (a message, an edit, a delete, any later kind):
   /// its position, the position before it, the publisher's time and the client frame
-  /// `{"type":T,"data":D}`. The bridge does not know the kinds: one dispatch for all.
+  /// `{"type":T,"data":D}`, and the only member whose connections get it ("" = every member). The
+  /// bridge does not know the kinds: one dispatch for all.
   std::function<void(std::string room_id, std::int64_t position, std::int64_t prev, std::int64_t ts_ms,
-                     std::string frame)>
+                     std::string frame, std::string only_user)>
     room_event;
   /// A user's presence changed (`user.connected` / `user.disconnected`): the user (`data.id`; ""
   /// when absent) and the client frame.

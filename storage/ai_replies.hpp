@@ -105,7 +105,7 @@ local function ai_finalize(server_json, room, mid, tail, stopped, err, now)
   redis.call('ZREMRANGEBYRANK', ekey, 0, -10001)
   redis.call('PUBLISH', 'chat:room:' .. room, '{"serverId":' .. server_json .. ',"type":"message.updated","ts":'
     .. ai_fmt(now) .. ',"prev":' .. ai_fmt(last) .. ',"seq":' .. seqs .. ',"data":' .. data .. '}')
-  return {'ok', seq, last, data, frame}
+  return {'ok', seq, last, data, frame, ''}
 end
 )lua";
 

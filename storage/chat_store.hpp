@@ -129,6 +129,7 @@ struct sent_message {
 struct stored_event {
   std::int64_t id = 0;
   std::string frame;
+  std::string audience; ///< the only user whose connections get it ("" = every member)
 };
 
 /// A room event this node has just written: confirmed by Redis.
@@ -137,6 +138,7 @@ struct written_event {
   std::int64_t prev = 0; ///< the room's previous position (the chain link)
   std::string data;      ///< the event's data JSON D (HTTP replies use it)
   std::string frame;     ///< `{"type":T,"data":D}` exactly as delivered to clients
+  std::string audience;  ///< the only user whose connections get it ("" = every member)
 };
 
 /// A user's read state of a room after chat_store::mark_read (issue #22).
@@ -145,7 +147,7 @@ struct read_state {
   std::int64_t unread = 0;    ///< the room's messages after it
   std::int64_t mentions = 0;  ///< of those, the ones that @mention the user
   bool moved = false;         ///< the marker moved forward with this call
-  std::optional<written_event> event; ///< the `read` event it published (DMs, when it moved)
+  std::optional<written_event> event; ///< the `read` event it published (when it moved)
 };
 
 /// A reply the orphan sweep finalized (chat_store::ai_sweep): its room and its `message.updated`.
@@ -331,10 +333,11 @@ public:
   void events_after(std::string room_id, std::int64_t after, std::int64_t limit,
                     callback<std::vector<stored_event>> done);
 
-  /// Marks `room_id` read by `user_id` up to position `upto` (capped at the room's last position;
+  /// Marks `room_id` read by `user_id` up to position `upto` (capped at the room's newest message;
   /// the marker never moves back) and answers the read state after it. Members only
-  /// (errc::forbidden / errc::not_found); errc::invalid for a bad id. In a DM, a marker that moved
-  /// publishes the room event `read` `{"roomId","userId","id","seq"}`.
+  /// (errc::forbidden / errc::not_found); errc::invalid for a bad id. A marker that moved publishes
+  /// the room event `read` `{"roomId","userId","id","seq"}`: in a DM for both participants, elsewhere
+  /// for the reader's connections only (written_event::audience).
   void mark_read(std::string room_id, std::string user_id, std::int64_t upto, callback<read_state> done);
 
   /// Edits message `message_id` of `room_id` as `user_id`: errc::forbidden when the user is not a member or

@@ -148,8 +148,12 @@ end
 /// allocates the position E, completes the data with `,"seq":E}`, appends the frame
 /// `{"type":kind,"data":…}` to the room's event log (newest 10,000 kept), publishes the envelope
 /// `{"serverId":…,"type":kind,"ts":now,"prev":previous position,"seq":E,"data":…}` and returns the
-/// common reply {'ok', E, previous position, data, frame}. A script answers that, or 'forbidden' /
-/// 'not_found' when it writes nothing.
+/// common reply {'ok', E, previous position, data, frame, audience}. A script answers that, or
+/// 'forbidden' / 'not_found' when it writes nothing.
+/// emit_for(kind, body, user id): the same for an event only that user's connections get (a channel's
+/// read marker): its envelope carries `"only":"<user id>"` and its log row starts `{"only":"<user id>",`
+/// (events_after hands the audience over separately); every node still takes the position into the
+/// room's chain, and delivers the frame only to that user.
 inline constexpr char kRoomEvent[] = R"lua(
 local zkey, lkey, ekey = KEYS[1], KEYS[2], KEYS[3]
 local server_json, channel, room, room_json, uid = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -170,17 +174,20 @@ local function member_message(mid)
   local from, date = message_fields(row, score)
   return raw, score, from, date, row
 end
-local function emit(kind, body)
+local function emit_for(kind, body, to)
   local seq, last = next_position(zkey, lkey, now)
   local seqs = fmt(seq)
   local data = body .. ',"seq":' .. seqs .. '}'
   local frame = '{"type":"' .. kind .. '","data":' .. data .. '}'
-  redis.call('ZADD', ekey, seqs, frame)
+  local audience = ''
+  if to ~= '' then audience = ',"only":"' .. to .. '"' end
+  redis.call('ZADD', ekey, seqs, to == '' and frame or ('{"only":"' .. to .. '",' .. string.sub(frame, 2)))
   redis.call('ZREMRANGEBYRANK', ekey, 0, -10001)
   redis.call('PUBLISH', channel, '{"serverId":' .. server_json .. ',"type":"' .. kind .. '","ts":' .. fmt(now)
-    .. ',"prev":' .. fmt(last) .. ',"seq":' .. seqs .. ',"data":' .. data .. '}')
-  return {'ok', seq, last, data, frame}
+    .. ',"prev":' .. fmt(last) .. ',"seq":' .. seqs .. audience .. ',"data":' .. data .. '}')
+  return {'ok', seq, last, data, frame, to}
 end
+local function emit(kind, body) return emit_for(kind, body, '') end
 )lua";
 
 /// @mentions (storage/mentions.hpp). mention(names, room, sender, id): `names` is

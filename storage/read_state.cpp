@@ -17,16 +17,20 @@ namespace chat::storage {
 namespace {
 
 // Common KEYS/ARGV (kRoomEvent), then KEYS[4] chat:user:{uid}:read, ARGV[6] the position read up to.
-// Members only. The marker moves to min(ARGV[6], the room's last position) when that is further than
-// where it is. Answers {'same'|'read', last read, unread, mentions}, or in a DM, when it moved,
-// {'event', last read, unread, mentions, <the common reply of emit('read', …)>}: the other participant
-// sees how far it was read ("Seen"). (Channels: the user's other connections learn it from their next
-// GET /rooms; a positioned event for the reader alone needs an audience on the pipeline.)
+// Members only. The marker moves to min(ARGV[6], the room's newest message) when that is further than
+// where it is. Answers {'same', last read, unread, mentions}, or, when it moved,
+// {'event', last read, unread, mentions, <the common reply of emit('read', …)>}: in a DM for both
+// participants (the other one sees how far it was read: "Seen"), elsewhere for the reader's own
+// connections only (emit_for): a channel's read marker is private.
 const std::string mark_read_body = lua::room_event_script(R"lua(
 local upto = tonumber(ARGV[6])
 local allowed = access(uid, room)
 if allowed ~= 'member' then return allowed end
-local head = last_position(zkey, lkey)
+local head = 0 -- the newest message (read markers count messages)
+do
+  local top = redis.call('ZREVRANGE', zkey, 0, 0, 'WITHSCORES')
+  if top[2] then head = math.floor(tonumber(top[2]) or 0) end
+end
 if upto > head then upto = head end
 local cur = tonumber(redis.call('HGET', KEYS[4], room) or '0') or 0
 if upto <= cur then
@@ -35,11 +39,10 @@ if upto <= cur then
 end
 redis.call('HSET', KEYS[4], room, fmt(upto))
 local unread, mentions = read_counts(uid, room, upto)
-if string.match(room, '^%d+:%d+$') then
-  local ev = emit('read', '{"roomId":' .. room_json .. ',"userId":' .. cjson.encode(uid) .. ',"id":' .. fmt(upto))
-  return {'event', upto, unread, mentions, ev}
-end
-return {'read', upto, unread, mentions}
+local body = '{"roomId":' .. room_json .. ',"userId":' .. cjson.encode(uid) .. ',"id":' .. fmt(upto)
+local ev
+if string.match(room, '^%d+:%d+$') then ev = emit('read', body) else ev = emit_for('read', body, uid) end
+return {'event', upto, unread, mentions, ev}
 )lua", lua::kReadState);
 const lua_script mark_read_script{"mark_read", mark_read_body};
 
@@ -54,7 +57,7 @@ errc parse_read_reply(redis_reply& r, read_state& out) {
   auto& e = r.elements;
   const auto& tag = e[0].str;
   bool event = tag == "event";
-  if ((!event && tag != "same" && tag != "read") || e.size() != (event ? 5u : 4u) || !e[1].is_integer() ||
+  if ((!event && tag != "same") || e.size() != (event ? 5u : 4u) || !e[1].is_integer() ||
       !e[2].is_integer() || !e[3].is_integer())
     return detail::unexpected(r, "mark_read");
   out.last_read = e[1].integer;

@@ -16,12 +16,14 @@ errc parse_written_event(redis_reply& r, written_event& out, std::string_view op
   if (!detail::tagged(r, "ok"))
     return detail::failure_of(r, op);
   auto& e = r.elements;
-  if (e.size() != 5 || !e[1].is_integer() || !e[2].is_integer() || !e[3].is_string() || !e[4].is_string())
+  if (e.size() != 6 || !e[1].is_integer() || !e[2].is_integer() || !e[3].is_string() || !e[4].is_string() ||
+      !e[5].is_string())
     return detail::unexpected(r, op);
   out.seq = e[1].integer;
   out.prev = e[2].integer;
   out.data = std::move(e[3].str);
   out.frame = std::move(e[4].str);
+  out.audience = std::move(e[5].str);
   return errc::ok;
 }
 
@@ -49,6 +51,18 @@ bool parse_message_rows(const redis_reply& r, std::string_view room_id, std::vec
   return true;
 }
 
+bool split_audience(std::string& row, std::string& audience) {
+  static constexpr std::string_view head = R"({"only":")";
+  if (row.compare(0, head.size(), head) != 0)
+    return true;
+  auto end = row.find('"', head.size());
+  if (end == std::string::npos || end + 1 >= row.size() || row[end + 1] != ',')
+    return false;
+  audience.assign(row, head.size(), end - head.size());
+  row.erase(1, end + 1); // `{"only":"5",` → `{`
+  return !audience.empty();
+}
+
 bool parse_event_rows(redis_reply& r, std::string_view room_id, std::vector<stored_event>& out,
                       std::int64_t& skipped) {
   if (!r.is_array() || r.elements.size() % 3 != 0)
@@ -74,7 +88,12 @@ bool parse_event_rows(redis_reply& r, std::string_view room_id, std::vector<stor
       append_message_frame(ev.frame, m->json);
       out.push_back(std::move(ev));
     } else if (tag.text_is("e") && std::isfinite(score) && std::fabs(score) < 9.0e18) {
-      out.push_back(stored_event{static_cast<std::int64_t>(std::floor(score)), std::move(member.str)});
+      stored_event ev{static_cast<std::int64_t>(std::floor(score)), std::move(member.str), {}};
+      if (!split_audience(ev.frame, ev.audience)) {
+        ++skipped;
+        continue;
+      }
+      out.push_back(std::move(ev));
     } else {
       ++skipped;
     }

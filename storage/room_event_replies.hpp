@@ -26,6 +26,11 @@ void append_message_frame(std::string& out, std::string_view json);
 bool parse_message_rows(const redis_reply& r, std::string_view room_id, std::vector<stored_message>& out,
                         std::int64_t& skipped);
 
+/// An event log row `{"only":"<user id>",…}` (an event for one user's connections: emit_for) becomes
+/// the client frame `{…}` and its audience; other rows are left as they are (audience stays empty).
+/// False for a row that starts like an audience but is malformed.
+bool split_audience(std::string& row, std::string& audience);
+
 /// The events_after reply (flat triples: tag 'm' | 'e', score, member) into `out` in reply order:
 /// message rows normalised and wrapped into their frame (id = the message id), event rows as stored
 /// (id = the floored score, frame moved out of `r`). Unreadable rows are skipped and counted in `skipped`. False when the

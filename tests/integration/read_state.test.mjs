@@ -1,8 +1,9 @@
 // Read state (issue #22): `read` frames and `POST /room/{id}/read` move a user's read marker of a
 // room forward only; `GET /rooms/{userId}` computes `lastRead`, `unread` and `mentions` per room from
 // ids (the same on every node and after a reconnect); a sender has read its own messages; deleted
-// messages are not unread; in a DM a marker that moved is the positioned event `read` for both
-// participants (live on WS and SSE, replayed by `resume`). Two real nodes on one redis-server.
+// messages are not unread; a marker that moved is the positioned event `read`: in a DM for both
+// participants, in a channel for the reader's own connections only (live on WS and SSE, replayed by
+// `resume` to exactly them). Two real nodes on one redis-server.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, assertStatus, register, uniqueName } from './lib/harness.mjs';
@@ -127,6 +128,44 @@ test('in a DM a marker that moved is the event `read` for both participants (oth
   const order = ws.events.filter((e) => e.data?.roomId === D && (e.type === 'message' || e.type === 'read')).map((e) => e.type);
   assert.deepEqual(order, ['message', 'read'], 'm2, then the read');
   await ws.close();
+});
+
+test('in a channel the read event goes to the reader\'s own connections only (other node, SSE), and resume replays it to them only', T, async () => {
+  const wsA2 = await WsClient.connect(n2.port, { client: A.on(n2), label: 'wsA@2 (second device)' });
+  const sseA = await SseClient.connect(n1.port, { client: A, label: 'sseA@1' });
+  await sseA.waitFor((e) => e.type === 'ready', 5000, { what: 'SSE ready' });
+  await wsA2.ping();
+  const before = (await sendWs(wsB, R, 'before the read')).data.id;
+  const m = (await sendWs(wsB, R, 'read me')).data.id;
+  const marks = [wsA, wsA2, sseA, wsB].map((c) => c.mark());
+  const ack = await commandWs(wsA, { type: 'read', roomId: R, id: m });
+  assert.equal(ack.type, 'ack', JSON.stringify(ack.data));
+  assert.ok(ack.data.seq > m, 'a positioned event');
+  const isRead = (e) => e.type === 'read' && e.data?.roomId === R;
+  for (const [i, c] of [wsA, wsA2, sseA].entries()) {
+    const ev = await c.waitFor(isRead, 5000, { from: marks[i], what: `${c.label} gets A's read` });
+    assert.deepEqual(ev.data, { roomId: R, userId: A.user.id, id: m, seq: ack.data.seq });
+  }
+  const after = (await sendWs(wsB, R, 'after the read')).data.id; // a later event B does get
+  await wsB.waitFor((e) => e.type === 'message' && e.data?.id === after, 5000, { from: marks[3], what: 'B gets the next message' });
+  assert.deepEqual(wsB.events.slice(marks[3]).filter(isRead), [], 'B (another member) never sees A\'s channel read marker');
+  await sseA.close();
+  await wsA2.close();
+
+  const order = (ws) => ws.events.filter((e) => e.data?.roomId === R && (e.type === 'message' || e.type === 'read'))
+    .map((e) => (e.type === 'read' ? `read:${e.data.id}` : e.data.id));
+  const resumeA = await WsClient.connect(n2.port, { client: A.on(n2), label: 'wsA@2 resume' });
+  resumeA.send({ type: 'resume', rooms: { [R]: before } });
+  await resumeA.waitFor((e) => e.type === 'message' && e.data?.id === after, 5000, { what: 'A resumes' });
+  await resumeA.ping();
+  assert.deepEqual(order(resumeA), [m, `read:${m}`, after], 'A: in order, once');
+  const resumeB = await WsClient.connect(n1.port, { client: B.on(n1), label: 'wsB@1 resume' });
+  resumeB.send({ type: 'resume', rooms: { [R]: before } });
+  await resumeB.waitFor((e) => e.type === 'message' && e.data?.id === after, 5000, { what: 'B resumes' });
+  await resumeB.ping();
+  assert.deepEqual(order(resumeB), [m, after], 'B: the messages, not A\'s marker');
+  await resumeA.close();
+  await resumeB.close();
 });
 
 test('bad read markers get their documented errors and change nothing', T, async () => {

@@ -110,7 +110,7 @@ private:
 class fake_history : public actors::history_source {
 public:
   void add(const std::string& room_id, std::int64_t id) {
-    rows_[room_id].push_back({id, *actors::make_message_frame(message_json(room_id, id))});
+    rows_[room_id].push_back({id, *actors::make_message_frame(message_json(room_id, id)), {}});
   }
 
   static std::string message_json(const std::string& room_id, std::int64_t id) {

@@ -62,7 +62,7 @@ struct fixture : test_coordinator_fixture<> {
 
   void publish(std::int64_t id, std::int64_t prev, const std::string& room = "0") {
     caf::anon_send(directory, publish_atom::value,
-                   room_event{room, id, prev, 0, make_message_frame(fake_history::message_json(room, id))});
+                   room_event{room, id, prev, 0, make_message_frame(fake_history::message_json(room, id)), {}});
   }
 
   /// The client reads everything it got, over and over, until nothing more comes.

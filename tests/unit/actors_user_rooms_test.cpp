@@ -50,7 +50,7 @@ struct fixture : test_coordinator_fixture<> {
   void publish(std::int64_t id, std::int64_t prev, const std::string& room = "0") {
     history->add(room, id);
     caf::anon_send(directory, publish_atom::value,
-                   room_event{room, id, prev, 0, make_message_frame(fake_history::message_json(room, id))});
+                   room_event{room, id, prev, 0, make_message_frame(fake_history::message_json(room, id)), {}});
   }
 
   std::size_t room_members(const std::string& room) {

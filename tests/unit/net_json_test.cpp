@@ -62,8 +62,9 @@ CAF_TEST(views) {
   CAF_CHECK_EQUAL(users_by_id_json(users),
                   R"({"1":{"id":"1","username":"Pablo","online":false},"2":{"id":"2","username":"Joe","online":true}})");
   CAF_CHECK_EQUAL(users_by_id_json({}), "{}");
-  chat::storage::room_summary dm{"1:2", chat::storage::room_kind::direct, {"Pablo", "Joe"}};
-  CAF_CHECK_EQUAL(rooms_json({dm}), R"([{"id":"1:2","names":["Pablo","Joe"]}])");
+  chat::storage::room_summary dm{"1:2", chat::storage::room_kind::direct, {"Pablo", "Joe"}, 90, 80, 3, 1};
+  CAF_CHECK_EQUAL(room_json(dm), R"({"id":"1:2","names":["Pablo","Joe"]})");
+  CAF_CHECK_EQUAL(rooms_json({dm}), R"([{"id":"1:2","names":["Pablo","Joe"],"lastRead":80,"unread":3,"mentions":1}])");
   chat::storage::channel_info c{"7", "ops", 3, true};
   CAF_CHECK_EQUAL(channel_json(c), R"({"id":"7","name":"ops","members":3,"joined":true})");
   std::vector<chat::storage::stored_message> msgs{{2, R"({"id":2})"}, {1, R"({"id":1})"}};

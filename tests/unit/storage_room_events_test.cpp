@@ -43,13 +43,34 @@ redis_reply err(std::string text) {
 CAF_TEST(the common event reply becomes a written event) {
   const std::string data = R"({"id":1764103286000,"roomId":"0","seq":1764103286123})";
   const std::string frame = R"({"type":"message.deleted","data":)" + data + "}";
-  auto r = arr({str("ok"), num(1764103286123), num(1764103286000), str(data), str(frame)});
+  auto r = arr({str("ok"), num(1764103286123), num(1764103286000), str(data), str(frame), str("")});
   written_event ev;
   CAF_CHECK(parse_written_event(r, ev, "test") == errc::ok);
   CAF_CHECK_EQUAL(ev.seq, 1764103286123);
   CAF_CHECK_EQUAL(ev.prev, 1764103286000);
   CAF_CHECK_EQUAL(ev.data, data);
   CAF_CHECK_EQUAL(ev.frame, frame);
+  CAF_CHECK_EQUAL(ev.audience, "");
+  auto mine = arr({str("ok"), num(2), num(1), str("{}"), str("{}"), str("17")});
+  CAF_CHECK(parse_written_event(mine, ev, "test") == errc::ok);
+  CAF_CHECK_EQUAL(ev.audience, "17");
+}
+
+CAF_TEST(an event log row for one user splits into its frame and audience) {
+  std::string row = R"({"only":"17","type":"read","data":{"roomId":"3","userId":"17","id":5,"seq":6}})";
+  std::string audience;
+  CAF_CHECK(split_audience(row, audience));
+  CAF_CHECK_EQUAL(audience, "17");
+  CAF_CHECK_EQUAL(row, R"({"type":"read","data":{"roomId":"3","userId":"17","id":5,"seq":6}})");
+  std::string plain = R"({"type":"message.deleted","data":{"id":1}})";
+  std::string none;
+  CAF_CHECK(split_audience(plain, none));
+  CAF_CHECK_EQUAL(none, "");
+  CAF_CHECK_EQUAL(plain, R"({"type":"message.deleted","data":{"id":1}})");
+  for (std::string bad : {R"({"only":"17"})", R"({"only":"17)", R"({"only":"","type":"x"})"}) {
+    std::string who;
+    CAF_CHECK(!split_audience(bad, who));
+  }
 }
 
 CAF_TEST(refusals and failures of an event script map to errc) {
@@ -66,7 +87,7 @@ CAF_TEST(refusals and failures of an event script map to errc) {
   CAF_CHECK(parse_written_event(script_error, ev, "test") == errc::internal);
   auto short_ok = arr({str("ok"), num(1), num(0), str("{}")});
   CAF_CHECK(parse_written_event(short_ok, ev, "test") == errc::internal);
-  auto string_seq = arr({str("ok"), str("1"), num(0), str("{}"), str("{}")});
+  auto string_seq = arr({str("ok"), str("1"), num(0), str("{}"), str("{}"), str("")});
   CAF_CHECK(parse_written_event(string_seq, ev, "test") == errc::internal);
   CAF_CHECK_EQUAL(ev.seq, 0);
 }
