@@ -76,9 +76,22 @@ struct stop_command {
   std::string client_id;
 };
 
+/// A reaction set (`on`) or removed on a message (issue #22): `reaction` to the room, none when
+/// nothing changes.
+struct reaction_command {
+  std::string room_id;
+  std::int64_t id = 0; ///< the message's id
+  std::string emoji;   ///< one emoji or a :short_name: (common/emoji.hpp)
+  bool on = true;
+  std::string client_id;
+};
+
+/// The most distinct emoji one message may carry.
+inline constexpr std::size_t max_reactions_per_message = 20;
+
 /// A client command that writes a room event: what every transport decodes into. A new kind adds
 /// its command struct here and its alternative below; transports pass commands through execute().
-using room_command = std::variant<send_command, edit_command, delete_command, stop_command>;
+using room_command = std::variant<send_command, edit_command, delete_command, stop_command, reaction_command>;
 
 /// The room of any command.
 const std::string& room_of(const room_command& cmd) noexcept;
@@ -137,6 +150,10 @@ public:
   /// Stops an assistant reply (a member of a DM; in other rooms who triggered it or an admin):
   /// `message.updated` with `"stopped":true` to the room; the node running it cancels its backend call.
   void stop_reply(const command_origin& who, stop_command cmd, post_fn post, result_fn done);
+
+  /// Sets or removes the user's reaction on a message of a room they are a member of (idempotent: no
+  /// event when nothing changes; then the result has seq 0).
+  void react(const command_origin& who, reaction_command cmd, post_fn post, result_fn done);
 
   /// The node's assistant (issue #21; null: none). Set once before any traffic: a stored message
   /// that is a trigger (assistant::is_trigger) then starts a reply.
