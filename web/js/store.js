@@ -130,7 +130,10 @@ export class Store extends EventTarget {
   unknownUserIds() {
     const ids = new Set();
     for (const room of this.rooms.values()) {
-      for (const m of room.msgs.values()) if (!this.users.get(String(m.from))?.known) ids.add(String(m.from));
+      for (const m of room.msgs.values()) {
+        if (!this.users.get(String(m.from))?.known) ids.add(String(m.from));
+        for (const users of Object.values(m.reactions ?? {})) for (const u of users) if (!this.users.get(String(u))?.known) ids.add(String(u));
+      }
     }
     return [...ids];
   }

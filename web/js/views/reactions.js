@@ -14,9 +14,13 @@ export function reactionList(m) {
   return Object.entries(m.reactions ?? {}).filter(([, users]) => Array.isArray(users) && users.length > 0);
 }
 
-/** Signature part of a row for its reactions and picker (messages.js rebuilds the row when it changes). */
-export function reactionSig(m, picking) {
-  return `${JSON.stringify(m.reactions ?? null)}|${picking === m.id ? 'p' : ''}`;
+/**
+ * Signature part of a row for its reactions, the names in their tooltips (looked up after the
+ * reaction came) and its picker: messages.js rebuilds the row when it changes.
+ */
+export function reactionSig(m, picking, nameOf) {
+  const names = reactionList(m).map(([, users]) => users.map(nameOf).join(',')).join(';');
+  return `${JSON.stringify(m.reactions ?? null)}|${names}|${picking === m.id ? 'p' : ''}`;
 }
 
 export const reactionMethods = {
