@@ -9,6 +9,7 @@
 #include "actors/json_frames.hpp"
 #include "actors/realtime.hpp"
 #include "actors/send_rate_limiter.hpp"
+#include "common/emoji.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "metrics/log.hpp"
@@ -28,6 +29,7 @@ std::error_code from_store(storage::errc e) noexcept {
     case storage::errc::rate_limited: return error::rate_limited;
     case storage::errc::too_many_rooms: return error::too_many_rooms;
     case storage::errc::too_many_connections: return error::too_many_connections;
+    case storage::errc::too_many_reactions: return error::too_many_reactions;
     case storage::errc::internal: break;
   }
   return error::internal;
@@ -122,6 +124,8 @@ void chat_service::execute(const command_origin& who, room_command cmd, post_fn 
         stop_reply(who, std::move(c), std::move(post), std::move(done));
       else if constexpr (std::is_same_v<command, read_command>)
         read(who, std::move(c), std::move(post), std::move(done));
+      else if constexpr (std::is_same_v<command, reaction_command>)
+        react(who, std::move(c), std::move(post), std::move(done));
       else
         static_assert(sizeof(command) == 0, "a room_command without its method in execute()");
     },
@@ -173,9 +177,12 @@ storage::callback<storage::written_event> on_written(realtime* rt, command_resul
           forbidden](storage::errc e, storage::written_event w) mutable {
     if (e != storage::errc::ok) {
       base.error = from_store(e);
-      base.message = refusal(e, not_found, forbidden);
+      base.message = e == storage::errc::conflict ? "the assistant's reply is still streaming; react when it ends"
+                     : e == storage::errc::too_many_reactions
+                       ? "a message has at most " + std::to_string(max_reactions_per_message) + " distinct reactions"
+                       : refusal(e, not_found, forbidden);
     } else {
-      if (rt != nullptr)
+      if (rt != nullptr && w.seq > 0) // (seq 0: an idempotent command that changed nothing)
         rt->publish(base.room_id, w.seq, w.prev, now_ms(), make_frame(std::move(w.frame)), std::move(w.audience));
       base.seq = w.seq;
       base.data = std::move(w.data);
@@ -214,6 +221,23 @@ void chat_service::remove(const command_origin& who, delete_command cmd, post_fn
                         on_written(realtime_, std::move(base), std::move(post), std::move(done),
                                    "no such room or message",
                                    "only its author or an admin may delete a message"));
+}
+
+void chat_service::react(const command_origin& who, reaction_command cmd, post_fn post, result_fn done) {
+  if (!admit(who, cmd.room_id, cmd.client_id, nullptr, post, done))
+    return;
+  if (!is_reaction_emoji(cmd.emoji))
+    return refuse(post, done, error::bad_request,
+                  "emoji must be one emoji or a :short_name: of at most 32 bytes ([a-z0-9_+-])",
+                  std::move(cmd.client_id), std::move(cmd.room_id));
+  command_result base;
+  base.client_id = std::move(cmd.client_id);
+  base.room_id = cmd.room_id;
+  base.id = cmd.id;
+  store_.react_message(std::move(cmd.room_id), cmd.id, who.user_id, std::move(cmd.emoji), cmd.on,
+                       max_reactions_per_message,
+                       on_written(realtime_, std::move(base), std::move(post), std::move(done),
+                                  "no such room or message", "not a member of this room"));
 }
 
 void chat_service::stop_reply(const command_origin& who, stop_command cmd, post_fn post, result_fn done) {

@@ -76,17 +76,32 @@ struct stop_command {
   std::string client_id;
 };
 
-/// A read marker (issue #22): the room is read up to position `id`. Answered with the read state; in a
-/// DM, a marker that moved is the room event `read` for both participants.
+/// A read marker (issue #22): the room is read up to position `id`. Answered with the read state; a
+/// marker that moved is the room event `read` (a DM: both participants; a channel: the reader's own
+/// connections).
 struct read_command {
   std::string room_id;
   std::int64_t id = 0; ///< the position read up to (usually the newest message shown)
   std::string client_id;
 };
 
+/// A reaction set (`on`) or removed on a message (issue #22): `reaction` to the room, none when
+/// nothing changes.
+struct reaction_command {
+  std::string room_id;
+  std::int64_t id = 0; ///< the message's id
+  std::string emoji;   ///< one emoji or a :short_name: (common/emoji.hpp)
+  bool on = true;
+  std::string client_id;
+};
+
+/// The most distinct emoji one message may carry.
+inline constexpr std::size_t max_reactions_per_message = 20;
+
 /// A client command that writes a room event: what every transport decodes into. A new kind adds
 /// its command struct here and its alternative below; transports pass commands through execute().
-using room_command = std::variant<send_command, edit_command, delete_command, stop_command, read_command>;
+using room_command =
+  std::variant<send_command, edit_command, delete_command, stop_command, read_command, reaction_command>;
 
 /// The room of any command.
 const std::string& room_of(const room_command& cmd) noexcept;
@@ -149,6 +164,10 @@ public:
   void stop_reply(const command_origin& who, stop_command cmd, post_fn post, result_fn done);
   /// Moves the caller's read marker of a room forward (members only; never back).
   void read(const command_origin& who, read_command cmd, post_fn post, result_fn done);
+
+  /// Sets or removes the user's reaction on a message of a room they are a member of (idempotent: no
+  /// event when nothing changes; then the result has seq 0).
+  void react(const command_origin& who, reaction_command cmd, post_fn post, result_fn done);
 
   /// The node's assistant (issue #21; null: none). Set once before any traffic: a stored message
   /// that is a trigger (assistant::is_trigger) then starts a reply.

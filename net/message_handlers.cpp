@@ -149,6 +149,7 @@ public:
     return false;
   }
   const std::string& room_id() const { return ex_->param("id"); }
+  const std::string& param(std::string_view name) const { return ex_->param(name); }
 
 private:
   const exchange_ptr& ex_;
@@ -212,6 +213,20 @@ void message_handlers::add_command_routes(router& r) {
       return c;
     });
   });
+  // A reaction (issue #22): PUT sets it, DELETE removes it; the emoji is the (percent-decoded) last segment.
+  for (auto method : {http_method::put, http_method::del}) {
+    r.add(method, "/room/{id}/messages/{messageId}/reactions/{emoji}", [this, method](const exchange_ptr& ex) {
+      run_command(ex, 200, [method](command_request& req) -> std::optional<actors::room_command> {
+        actors::reaction_command c;
+        c.room_id = req.room_id();
+        c.emoji = req.param("emoji");
+        c.on = method == http_method::put;
+        if (!req.body(true) || !req.client_id(c.client_id) || !req.message_id(c.id))
+          return std::nullopt;
+        return c;
+      });
+    });
+  }
   r.add(http_method::post, "/room/{id}/messages/{messageId}/stop", [this](const exchange_ptr& ex) {
     run_command(ex, 200, [](command_request& req) -> std::optional<actors::room_command> {
       actors::stop_command c; // an assistant reply (docs/protocol.md §2.7)

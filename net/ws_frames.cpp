@@ -62,6 +62,22 @@ struct fields {
     out.assign(view(it->value));
     return nullptr;
   }
+  const char* emoji(std::string& out) const { // (its rule is chat_service's: common/emoji.hpp)
+    auto it = obj.FindMember("emoji");
+    if (it == obj.MemberEnd())
+      return "missing field emoji";
+    if (!it->value.IsString())
+      return "emoji must be a string";
+    out.assign(view(it->value));
+    return nullptr;
+  }
+  const char* on(bool& out) const {
+    auto it = obj.FindMember("on");
+    if (it == obj.MemberEnd() || !it->value.IsBool())
+      return "on must be true or false";
+    out = it->value.GetBool();
+    return nullptr;
+  }
   const char* message_id(std::int64_t& out) const {
     auto it = obj.FindMember("id");
     if (it == obj.MemberEnd())
@@ -103,6 +119,10 @@ result parse_room_command(std::string_view type, const rapidjson::Value& obj, bo
     return decode<actors::stop_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); });
   if (type == "read")
     return decode<actors::read_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); });
+  if (type == "reaction")
+    return decode<actors::reaction_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); },
+                                            [](const fields& f, auto& c) { return f.emoji(c.emoji); },
+                                            [](const fields& f, auto& c) { return f.on(c.on); });
   known = false;
   return client_frame{};
 }

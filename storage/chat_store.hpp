@@ -36,6 +36,7 @@ enum class errc {
   rate_limited,         ///< a per-user limit over time (channel creations per hour) (HTTP 429)
   too_many_rooms,       ///< the user is in store_options::max_rooms_per_user rooms already (HTTP 403)
   too_many_connections, ///< the user holds its limit of live connections (HTTP 429)
+  too_many_reactions,   ///< a message has its limit of distinct reactions (HTTP 409)
 };
 
 /// Stable lower-case name of an errc ("unavailable", "not_found", …).
@@ -343,7 +344,7 @@ public:
   /// Edits message `message_id` of `room_id` as `user_id`: errc::forbidden when the user is not a member or
   /// not the author, errc::not_found for an unknown room or message (also a deleted one), errc::invalid for
   /// bad ids or text over 64 KiB. `text` is validated by the caller. Atomically: rewrites the `room:{id}`
-  /// member (same score; `message` replaced, `"edited":<redis time ms>` set), allocates the position E,
+  /// member (same score; `message` replaced, `"edited":<redis time ms>` set, its `reactions` kept), allocates the position E,
   /// appends `{"type":"message.updated","data":<the whole current message json with "seq":E>}` to the event
   /// log and PUBLISHes the envelope `{"serverId":…,"type":"message.updated","ts","prev","seq":E,"data"}`.
   void edit_message(std::string room_id, std::int64_t message_id, std::string user_id, std::string text,
@@ -356,6 +357,17 @@ public:
   /// appended and published.
   void delete_message(std::string room_id, std::int64_t message_id, std::string user_id,
                       callback<written_event> done);
+
+  /// Sets (`on`) or removes `user_id`'s reaction `emoji` (already checked: common/emoji.hpp) on a
+  /// message of a room the user is a member of. The row is rewritten in place (same score) with
+  /// `"reactions":{"<emoji>":["<userId>",…],…}` as its last field (emoji in the order first used,
+  /// users in the order they reacted; no field when empty), so history and replay read it with the
+  /// row. Event `reaction` `{"roomId","id","emoji","userId","on","seq":E}` appended and published.
+  /// Idempotent: when nothing changes nothing is written and the reply has seq 0 (data without
+  /// "seq", empty frame). errc::conflict for an assistant reply still streaming, errc::too_many_reactions
+  /// for a new emoji on a message with `max_distinct` already, forbidden / not_found as for an edit.
+  void react_message(std::string room_id, std::int64_t message_id, std::string user_id, std::string emoji,
+                     bool on, std::size_t max_distinct, callback<written_event> done);
 
   /// False (and counted in chatnode_messages_shed_total) while the oldest Redis command in flight,
   /// or the oldest message waiting for its send_message call, has waited longer than

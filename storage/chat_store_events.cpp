@@ -46,7 +46,7 @@ void run_room_event_script(const script_runner& scripts, const std::string& serv
                   [done = std::move(done), metrics = scripts.redis()->metrics(), op = script.name](redis_reply r) {
                     written_event ev;
                     auto e = parse_written_event(r, ev, op);
-                    if (e == errc::ok && metrics != nullptr)
+                    if (e == errc::ok && ev.seq > 0 && metrics != nullptr) // (seq 0: nothing changed)
                       metrics->pubsub_published().Increment();
                     done(e, std::move(ev));
                   });

@@ -143,7 +143,8 @@ end
 /// ARGV: server id (JSON string), Pub/Sub channel, room id, room id (JSON string), user id, then the
 /// kind's own arguments. Defines zkey, lkey, ekey, server_json, channel, room, room_json, uid, now
 /// (Redis time, ms), fmt(n) (an integer as decimal text), member_message(mid) (the access rule and the
-/// message lookup every kind about a message starts with) and
+/// message lookup every kind about a message starts with; its 5th value is the decoded row),
+/// split_reactions(raw) (the row without its `,"reactions":{…}` tail and closing brace, and that tail) and
 /// emit(kind, body): `body` is the event's data JSON object without its closing brace; emit
 /// allocates the position E, completes the data with `,"seq":E}`, appends the frame
 /// `{"type":kind,"data":…}` to the room's event log (newest 10,000 kept), publishes the envelope
@@ -173,6 +174,14 @@ local function member_message(mid)
   if not raw then return nil, 'not_found' end
   local from, date = message_fields(row, score)
   return raw, score, from, date, row
+end
+-- A row split at its reactions (react_message writes them as the row's last field): the row without
+-- them and without its closing brace, and ',"reactions":{…}' or ''.
+local function split_reactions(raw)
+  local body = string.match(raw, '^(.*)}%s*$') or raw
+  local s = string.find(body, ',"reactions":{', 1, true)
+  if not s then return body, '' end
+  return string.sub(body, 1, s - 1), string.sub(body, s)
 end
 local function emit_for(kind, body, to)
   local seq, last = next_position(zkey, lkey, now)

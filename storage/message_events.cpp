@@ -1,10 +1,11 @@
-// chat_store: the room events about a message (edit, delete; later reactions, pins, ...): each kind is
+// chat_store: the room events about a message (edit, delete, reactions; later pins, ...): each kind is
 // its Lua script (built from the fragments of lua_fragments.hpp, ending in `return emit(kind, body)`)
 // and a method that validates and calls run_room_event_script, side by side in this file.
 #include "storage/chat_store.hpp"
 
 #include <string>
 
+#include "common/emoji.hpp"
 #include "storage/chat_store_impl.hpp"
 #include "storage/key_schema.hpp"
 #include "storage/lua_fragments.hpp"
@@ -20,16 +21,17 @@ namespace {
 // Common KEYS/ARGV (kRoomEvent), then ARGV[6] message id, ARGV[7] the new text as a JSON string,
 // ARGV[8] the names the new text @mentions (mention_candidates()).
 // Only the author edits. The row is rewritten in place (same score) in our shape, field order
-// id, roomId, from, date, message, mentions, edited; the event data is that row plus "seq". The
-// mentions are those of the new text (the mention indexes follow).
+// id, roomId, from, date, message, mentions, edited, reactions (kept); the event data is that row plus
+// "seq". The mentions are those of the new text (the mention indexes follow).
 const std::string edit_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
 local raw, score, from, date, row = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
 if from ~= uid then return 'forbidden' end
 unmention(row, room, mid)
+local _, reactions = split_reactions(raw)
 local body = '{"id":' .. fmt(mid) .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":'
-  .. fmt(date) .. ',"message":' .. ARGV[7] .. mention(ARGV[8], room, uid, mid) .. ',"edited":' .. fmt(now)
+  .. fmt(date) .. ',"message":' .. ARGV[7] .. mention(ARGV[8], room, uid, mid) .. ',"edited":' .. fmt(now) .. reactions
 redis.call('ZREM', zkey, raw)
 redis.call('ZADD', zkey, score, body .. '}')
 return emit('message.updated', body)
@@ -54,6 +56,64 @@ redis.call('ZREM', zkey, raw)
 return reply
 )lua");
 const lua_script delete_message_script{"delete_message", delete_message_body};
+
+// Common KEYS/ARGV (kRoomEvent), then ARGV[6] message id, ARGV[7] emoji, ARGV[8] '1' (set) or '0'
+// (remove), ARGV[9] the most distinct emoji per message. Any member reacts, not on an assistant reply
+// still streaming (its row is rewritten when it ends). The row keeps every other field as it is; its
+// reactions are rewritten as its last field in their order (emoji by where they stood, users appended).
+const std::string react_message_body = lua::room_event_script(R"lua(
+local mid = tonumber(ARGV[6])
+local raw, score, _, _, row = member_message(mid)
+if not raw then return score end -- (the refusal, when there is no row)
+if row.streaming == true then return 'conflict' end
+local emoji, on = ARGV[7], ARGV[8] == '1'
+local head, old = split_reactions(raw)
+local order, users = {}, {}
+if type(row.reactions) == 'table' then
+  for k, v in pairs(row.reactions) do
+    if type(k) == 'string' and type(v) == 'table' then
+      order[#order + 1] = k
+      users[k] = v
+    end
+  end
+  local at = {}
+  for _, k in ipairs(order) do at[k] = string.find(old, cjson.encode(k) .. ':', 1, true) or 0 end
+  table.sort(order, function(a, b) return at[a] < at[b] end)
+end
+local list, pos = users[emoji], nil
+if list then
+  for i, u in ipairs(list) do if u == uid then pos = i end end
+end
+local body = '{"roomId":' .. room_json .. ',"id":' .. fmt(mid) .. ',"emoji":' .. cjson.encode(emoji)
+  .. ',"userId":' .. cjson.encode(uid) .. ',"on":' .. (on and 'true' or 'false')
+if on == (pos ~= nil) then return {'ok', 0, 0, body .. '}', '', ''} end -- nothing changes: no event
+if on then
+  if not list then
+    if #order >= tonumber(ARGV[9]) then return 'too_many_reactions' end
+    list = {}
+    users[emoji] = list
+    order[#order + 1] = emoji
+  end
+  list[#list + 1] = uid
+else
+  table.remove(list, pos)
+end
+local parts = {}
+for _, k in ipairs(order) do
+  local l = users[k]
+  if #l > 0 then
+    local us = {}
+    for i, u in ipairs(l) do us[i] = cjson.encode(tostring(u)) end
+    parts[#parts + 1] = cjson.encode(k) .. ':[' .. table.concat(us, ',') .. ']'
+  end
+end
+local new = head
+if #parts > 0 then new = new .. ',"reactions":{' .. table.concat(parts, ',') .. '}' end
+redis.call('ZREM', zkey, raw)
+redis.call('ZADD', zkey, score, new .. '}')
+return emit('reaction', body)
+)lua");
+const lua_script react_message_script{"react_message", react_message_body};
 
 /// True when a room event on message `message_id` of `room_id` by `user_id` may reach Redis.
 bool valid_target(const std::string& room_id, std::int64_t message_id, const std::string& user_id) {
@@ -82,6 +142,19 @@ void chat_store::delete_message(std::string room_id, std::int64_t message_id, st
   }
   detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), delete_message_script, room_id,
                                 std::move(user_id), {keys::room_deleted(room_id)}, {std::to_string(message_id)},
+                                std::move(done));
+}
+
+void chat_store::react_message(std::string room_id, std::int64_t message_id, std::string user_id, std::string emoji,
+                               bool on, std::size_t max_distinct, callback<written_event> done) {
+  if (!valid_target(room_id, message_id, user_id) || !is_reaction_emoji(emoji) || max_distinct == 0) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), react_message_script, room_id,
+                                std::move(user_id), {},
+                                {std::to_string(message_id), std::move(emoji), on ? "1" : "0",
+                                 std::to_string(max_distinct)},
                                 std::move(done));
 }
 

@@ -111,6 +111,41 @@ std::string json_string(std::string_view text) {
 
 namespace {
 
+/// Adds `,"reactions":{"<emoji>":["<userId>",…],…}` before the closing brace of the message JSON
+/// `out`, in stored order; emoji whose value is not an array of strings, and empty arrays, are left
+/// out, and so is the field when nothing is left.
+void append_reactions(std::string& out, const rapidjson::Value& v) {
+  if (!v.IsObject() || v.MemberCount() == 0)
+    return;
+  std::string field = ",\"reactions\":{";
+  bool any = false;
+  for (auto& m : v.GetObject()) {
+    if (!m.value.IsArray() || m.value.Empty())
+      continue;
+    std::string users;
+    bool ok = true;
+    for (auto& u : m.value.GetArray()) {
+      if (!u.IsString()) {
+        ok = false;
+        break;
+      }
+      users.push_back(users.empty() ? '[' : ',');
+      append_json_string(users, std::string_view{u.GetString(), u.GetStringLength()});
+    }
+    if (!ok)
+      continue;
+    if (any)
+      field.push_back(',');
+    append_json_string(field, std::string_view{m.name.GetString(), m.name.GetStringLength()});
+    field.append(":").append(users).push_back(']');
+    any = true;
+  }
+  if (!any)
+    return;
+  out.pop_back(); // the message's closing brace
+  out.append(field).append("}}");
+}
+
 /// `{"id":…,"roomId":"…","from":"…","date":…` (the object left open).
 void append_message_head(std::string& out, std::int64_t id, std::string_view room_id, std::string_view from,
                          std::int64_t date) {
@@ -237,6 +272,8 @@ std::optional<stored_message> normalise_message(std::string_view raw, double sco
   if (auto it = d.FindMember("mentions"); it != d.MemberEnd())
     append_mentions(extras, it->value);
   msg.json = build_message_json(msg.id, room, from, date, text, edited, reply ? &*reply : nullptr, extras);
+  if (auto it = d.FindMember("reactions"); it != d.MemberEnd())
+    append_reactions(msg.json, it->value);
   return msg;
 }
 

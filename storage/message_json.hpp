@@ -52,7 +52,8 @@ bool parse_score(std::string_view text, double& out) noexcept;
 /// derived from the score; a missing "roomId" becomes `room_id`. An integer "edited" (unix ms) is
 /// kept; a row with `"deleted":true` is a tombstone and keeps no text. An assistant reply keeps its
 /// `streaming`, `stopped` and `error` (reply_marks). `mentions` (user id strings) is kept when well
-/// formed. Unknown fields are dropped.
+/// formed, and `reactions` (an object of emoji to arrays of user ids, as react_message stores them;
+/// entries of other shapes left out, the field omitted when empty). Unknown fields are dropped.
 /// std::nullopt when the row is not a JSON object or a field has an impossible type.
 std::optional<stored_message> normalise_message(std::string_view raw, double score,
                                                 std::string_view room_id);

@@ -13,6 +13,10 @@ errc parse_written_event(redis_reply& r, written_event& out, std::string_view op
     return errc::forbidden;
   if (r.text_is("not_found"))
     return errc::not_found;
+  if (r.text_is("conflict"))
+    return errc::conflict;
+  if (r.text_is("too_many_reactions"))
+    return errc::too_many_reactions;
   if (!detail::tagged(r, "ok"))
     return detail::failure_of(r, op);
   auto& e = r.elements;

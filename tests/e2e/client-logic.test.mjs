@@ -152,6 +152,27 @@ test('message.updated replaces the text and marks it edited; repeated, older or 
   assert.equal(s.applyUpdate(upd(10, 'x', 17, 17, 'nope')), false, 'unknown room');
 });
 
+test('reaction events add and remove a user per emoji as a set, advance the resume cursor, and leave tombstones alone', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'hi'));
+  const r = (user, emoji, on, seq, id = 10) => ({ roomId: '0', id, emoji, userId: user, on, seq });
+  assert.equal(s.applyReaction(r('2', '🎉', true, 11)), true);
+  assert.equal(s.applyReaction(r('1', '🎉', true, 12)), true);
+  assert.equal(s.applyReaction(r('1', '🎉', true, 12)), false, 'a repeat changes nothing');
+  assert.equal(s.applyReaction(r('1', ':ok:', true, 13)), true);
+  assert.deepEqual(room.msgs.get(10).reactions, { '🎉': ['2', '1'], ':ok:': ['1'] });
+  assert.equal(s.applyReaction(r('2', '🎉', false, 14)), true);
+  assert.equal(s.applyReaction(r('1', ':ok:', false, 15)), true);
+  assert.deepEqual(room.msgs.get(10).reactions, { '🎉': ['1'] });
+  assert.equal(s.applyReaction(r('1', '🎉', false, 16)), true);
+  assert.equal('reactions' in room.msgs.get(10), false, 'no field when empty');
+  assert.equal(s.applyReaction(r('1', '🎉', true, 17, 99)), false, 'a message that is not loaded');
+  assert.deepEqual(s.resumeCursor()['0'], 17, 'every reaction position advances the cursor');
+  s.applyDelete({ id: 10, roomId: '0', seq: 18 });
+  assert.equal(s.applyReaction(r('1', '🎉', true, 19)), false, 'a deleted message takes no reactions');
+});
+
 test('message.deleted turns the message into a tombstone; later updates do not bring it back', () => {
   const s = setup();
   const room = s.rooms.get('0');

@@ -187,6 +187,10 @@ test('message.stop (WebSocket on the streaming node, HTTP on another) ends the r
     await ws.waitFor((e) => e.type === 'message.delta' && e.data.id === id, 5000, { what: 'a first delta' });
     if (how === 'ws') ws.send({ type: 'message.stop', roomId: dm, id });
     else {
+      // a reaction on a reply still streaming is refused (docs/protocol.md §1, reactions); once it ended it is taken
+      const early = await A.on(nodes[1]).request('PUT', `/room/${dm}/messages/${id}/reactions/${encodeURIComponent('👍')}`);
+      assert.equal(early.status, 409, `reaction while streaming: ${early.text}`);
+      assert.equal(early.json.error, 'conflict');
       const res = await A.on(nodes[1]).post(`/room/${dm}/messages/${id}/stop`);
       assertStatus(res, 200, 'HTTP stop on another node');
       assert.equal(res.json.stopped, true);
@@ -196,6 +200,12 @@ test('message.stop (WebSocket on the streaming node, HTTP on another) ends the r
     assert.equal(final.stopped, true);
     assert.match(final.message, /^w0 /, 'the text so far is kept');
     await backend.waitForClientClose(n, 3000);
+    if (how === 'http') {
+      const late = await A.on(nodes[1]).request('PUT', `/room/${dm}/messages/${id}/reactions/${encodeURIComponent('👍')}`);
+      assert.equal(late.status, 200, `reaction on the ended reply: ${late.text}`);
+      const h = (await A.get(`/room/${dm}/messages?before=${id + 1}&limit=1`)).json[0];
+      assert.deepEqual([h.id, h.stopped, h.reactions], [id, true, { '👍': [A.user.id] }], 'the final reply keeps its marks and shows the reaction');
+    }
   }
   const again = await A.post(`/room/${dm}/messages/1/stop`);
   assert.equal(again.status, 404, 'nothing streaming: 404');

@@ -101,6 +101,25 @@ CAF_TEST(stop_frame) {
   CAF_CHECK_EQUAL(code(bad(R"({"type":"message.stop","id":3})")), "bad_request");
 }
 
+CAF_TEST(reaction_frame) {
+  auto r = command<chat::actors::reaction_command>(
+    R"({"type":"reaction","roomId":"0","id":1764103286123,"emoji":"👍","on":false,"clientId":"r1"})");
+  CAF_CHECK_EQUAL(r.room_id, "0");
+  CAF_CHECK_EQUAL(r.id, 1764103286123);
+  CAF_CHECK_EQUAL(r.emoji, "👍");
+  CAF_CHECK_EQUAL(r.on, false);
+  CAF_CHECK_EQUAL(r.client_id, "r1");
+  CAF_CHECK_EQUAL(command<chat::actors::reaction_command>(R"({"type":"reaction","roomId":"0","id":5,"emoji":"x","on":true})").on, true);
+  // the emoji rule is chat_service's; the decoder checks types only
+  auto e = bad(R"({"type":"reaction","roomId":"0","id":5,"emoji":5,"on":true,"clientId":"r2"})");
+  CAF_CHECK_EQUAL(code(e), "bad_request");
+  CAF_CHECK_EQUAL(e.client_id, "r2");
+  CAF_CHECK_EQUAL(code(bad(R"({"type":"reaction","roomId":"0","id":5,"emoji":"x"})")), "bad_request");
+  CAF_CHECK_EQUAL(code(bad(R"({"type":"reaction","roomId":"0","id":5,"emoji":"x","on":"yes"})")), "bad_request");
+  CAF_CHECK_EQUAL(code(bad(R"({"type":"reaction","roomId":"0","id":"5","emoji":"x","on":true})")), "bad_request");
+  CAF_CHECK_EQUAL(code(bad(R"({"type":"reaction","roomId":"0","id":5,"on":true})")), "bad_request");
+}
+
 CAF_TEST(typing_join_ping) {
   auto f = ok(R"({"type":"typing","roomId":"0","typing":true})");
   CAF_CHECK(f.type == client_frame::kind::typing);

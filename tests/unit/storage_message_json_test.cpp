@@ -135,3 +135,16 @@ CAF_TEST(scores parse as redis prints them) {
   CAF_CHECK(!parse_score("inf", v));
   CAF_CHECK(!parse_score("nan", v));
 }
+
+CAF_TEST(reactions are kept in stored order and ill-shaped entries dropped) {
+  auto m = normalise_message(
+    R"({"id":7,"roomId":"0","from":"1","date":1700000000,"message":"m","edited":1700000000500,)"
+    R"("reactions":{"👍":["1","2"],":tada:":["3"],"bad":[4],"empty":[],"x":"y"}})",
+    7, "0");
+  CAF_REQUIRE(m);
+  CAF_CHECK_EQUAL(m->json, R"({"id":7,"roomId":"0","from":"1","date":1700000000,"message":"m","edited":1700000000500,)"
+                           R"("reactions":{"👍":["1","2"],":tada:":["3"]}})");
+  auto none = normalise_message(R"({"id":8,"from":"1","date":1,"message":"m","reactions":{"e":[]}})", 8, "0");
+  CAF_REQUIRE(none);
+  CAF_CHECK_EQUAL(none->json, R"({"id":8,"roomId":"0","from":"1","date":1,"message":"m"})");
+}

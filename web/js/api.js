@@ -69,6 +69,7 @@ export const api = {
   deleteMessage: (roomId, id) => request('DELETE', `/room/${enc(roomId)}/messages/${enc(id)}`),
 
   /** Stops the assistant's reply `id` while it streams → the final reply (`"stopped":true`). */
+  react: (roomId, id, emoji, on) => request(on ? 'PUT' : 'DELETE', `/room/${enc(roomId)}/messages/${enc(id)}/reactions/${enc(emoji)}`),
   stopReply: (roomId, id) => request('POST', `/room/${enc(roomId)}/messages/${enc(id)}/stop`),
 
   createDm: (user1, user2) => request('POST', '/room', { user1, user2 }),

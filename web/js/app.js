@@ -52,6 +52,7 @@ const messages = new MessageList({
   onRetry: (clientId) => sender.retry(clientId),
   onEdit: (roomId, id, text) => sender.edit(roomId, id, text).catch(sessionEnded),
   onDelete: (roomId, id) => sender.remove(roomId, id).catch(sessionEnded),
+  onReact: (roomId, id, emoji, on) => sender.react(roomId, id, emoji, on).catch(sessionEnded),
   onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
   onError: (text) => status.toast(text),
   onAtBottom: (roomId) => { if (document.visibilityState === 'visible' && roomId === store.activeRoomId) store.markRead(roomId); },
@@ -117,6 +118,7 @@ live.addEventListener('event', (e) => {
     case 'message': store.receive(data); break;
     case 'message.updated': store.applyUpdate(data); break;
     case 'message.deleted': store.applyDelete(data); break;
+    case 'reaction': store.applyReaction(data); break;
     case 'message.delta': {
       const r = store.applyDelta(data);
       if (r === 'gap') reloader.gap(String(data.roomId), Number(data.id));

@@ -91,6 +91,9 @@ export class Sender {
   /** Deletes message `id` (mine, or anyone's for an admin). Resolves when the server accepted it. */
   remove(roomId, id) { return this.op('delete', String(roomId), Number(id)); }
 
+  /** Sets (`on`) or removes my reaction `emoji` on message `id`. Resolves when the server accepted it. */
+  react(roomId, id, emoji, on) { return this.op('react', String(roomId), Number(id), { emoji, on: Boolean(on) }); }
+
   /** Stops the assistant's reply `id` while it streams. Resolves when the server accepted it. */
   stop(roomId, id) { return this.op('stop', String(roomId), Number(id)); }
 
@@ -99,6 +102,7 @@ export class Sender {
     const clientId = newClientId();
     const frame = kind === 'edit' ? { type: 'message.edit', roomId, id, message: text, clientId }
       : kind === 'stop' ? { type: 'message.stop', roomId, id, clientId }
+        : kind === 'react' ? { type: 'reaction', roomId, id, emoji: text.emoji, on: text.on, clientId }
         : { type: 'message.delete', roomId, id, clientId };
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.settleOp(clientId, null, { code: 'timeout' }), ACK_TIMEOUT);
@@ -119,6 +123,7 @@ export class Sender {
     clearTimeout(o.timer);
     if (error) { o.reject(opError(o.kind, error)); return; }
     if (o.kind === 'stop') { o.resolve(); return; } // its message.updated (the final reply) follows
+    if (o.kind === 'react') { this.applyMyReaction(o.roomId, o.id, o.text); o.resolve(); return; }
     // Show the change now; the event that follows (same seq) brings the server's `edited` time.
     // (When the event came first, it is already shown, with that time.)
     const change = { id: o.id, roomId: o.roomId, seq: ack.seq };
@@ -134,6 +139,9 @@ export class Sender {
       if (kind === 'edit') {
         const m = await this.api.editMessage(roomId, id, text);
         this.store.applyUpdate({ ...m, id, roomId, message: m?.message ?? text, edited: m?.edited ?? Date.now() }, { cursor: false });
+      } else if (kind === 'react') {
+        await this.api.react(roomId, id, text.emoji, text.on);
+        this.applyMyReaction(roomId, id, text);
       } else if (kind === 'stop') {
         const m = await this.api.stopReply(roomId, id);
         if (m && typeof m.message === 'string') this.store.applyUpdate({ ...m, id, roomId }, { cursor: false });
@@ -147,6 +155,11 @@ export class Sender {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  /** Shows my accepted reaction now (the event that follows changes nothing then). */
+  applyMyReaction(roomId, id, { emoji, on }) {
+    this.store.applyReaction({ roomId, id, emoji, on, userId: this.store.me.id }, { cursor: false });
+  }
 
   write(p) {
     const ok = this.live.send({ type: 'message', roomId: p.roomId, message: p.text, clientId: p.clientId });
@@ -187,15 +200,18 @@ function describe({ code, message }) {
 
 /** A refused edit or delete as an Error for the user; `code` from the error frame or HTTP answer. */
 function opError(kind, { code, message }, status) {
-  const what = kind === 'edit' ? 'edit' : kind === 'stop' ? 'stop' : 'delete';
+  const what = kind === 'edit' ? 'edit' : kind === 'stop' ? 'stop' : kind === 'react' ? 'react to' : 'delete';
   let text;
   switch (code) {
     case 'forbidden':
       text = kind === 'edit' ? 'You can only edit your own messages'
+        : kind === 'react' ? 'You are not a member of this room'
         : kind === 'stop' ? 'Only the person who asked (or an admin) can stop this reply' : 'You are not allowed to delete this message';
       break;
     case 'not_found': text = kind === 'stop' ? 'The reply has already ended' : 'This message no longer exists'; break;
     case 'too_long': text = 'Too long: at most 4,000 characters'; break;
+    case 'too_many_reactions': text = 'This message has the most different reactions it can have'; break;
+    case 'conflict': text = message || 'Not now, try again'; break;
     case 'rate_limited': text = 'Too many changes, slow down'; break;
     case 'unavailable':
     case 'overloaded': text = 'Server busy, try again'; break;

@@ -130,7 +130,10 @@ export class Store extends EventTarget {
   unknownUserIds() {
     const ids = new Set();
     for (const room of this.rooms.values()) {
-      for (const m of room.msgs.values()) if (!this.users.get(String(m.from))?.known) ids.add(String(m.from));
+      for (const m of room.msgs.values()) {
+        if (!this.users.get(String(m.from))?.known) ids.add(String(m.from));
+        for (const users of Object.values(m.reactions ?? {})) for (const u of users) if (!this.users.get(String(u))?.known) ids.add(String(u));
+      }
     }
     return [...ids];
   }
@@ -290,6 +293,24 @@ export class Store extends EventTarget {
 
   /** message.deleted {id, roomId, seq}: the message becomes a tombstone. Same rules as applyUpdate. */
   applyDelete(d, { cursor = true } = {}) { return this.receiveChange(d, true, cursor); }
+
+  /**
+   * reaction {roomId, id, emoji, userId, on, seq}: the user joins (on) or leaves the emoji's list in
+   * the message's `reactions` {emoji: [userId…]}. Idempotent (a set); `seq` advances the resume
+   * cursor as an edit's does (`cursor` as in applyUpdate). True when something changed.
+   */
+  applyReaction(d, { cursor = true } = {}) {
+    const room = d ? this.rooms.get(String(d.roomId)) : undefined;
+    if (!room) return false;
+    const seq = Number(d.seq);
+    if (cursor && Number.isFinite(seq) && seq > room.seq) room.seq = seq;
+    const cur = room.msgs.get(Number(d.id));
+    const next = cur && !cur.deleted ? withReaction(cur, String(d.emoji), String(d.userId), d.on === true) : null;
+    if (!next) return false;
+    room.msgs.set(cur.id, next);
+    this.touch(`room:${room.id}`, 'rooms');
+    return true;
+  }
 
   receiveChange(d, deleted, cursor) {
     const room = d ? this.rooms.get(String(d.roomId)) : undefined;
@@ -484,5 +505,18 @@ export function changed(cur, d, deleted) {
   if (cur.message === d.message && cur.edited === edited && cur.seq === nextSeq && same) return null;
   const next = { ...cur, message: d.message, edited, ...stream };
   if (nextSeq !== undefined) next.seq = nextSeq;
+  return next;
+}
+
+/** The message `m` with `userId` added to (on) or removed from emoji's reactions; null when unchanged. */
+export function withReaction(m, emoji, userId, on) {
+  const users = (m.reactions?.[emoji] ?? []).map(String);
+  if (users.includes(userId) === on) return null;
+  const reactions = { ...(m.reactions ?? {}) };
+  if (on) reactions[emoji] = [...users, userId];
+  else if (users.length > 1) reactions[emoji] = users.filter((u) => u !== userId);
+  else delete reactions[emoji];
+  const next = { ...m, reactions };
+  if (Object.keys(reactions).length === 0) delete next.reactions;
   return next;
 }

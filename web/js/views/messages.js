@@ -2,31 +2,32 @@
 // marker, pending/failed states, infinite scroll back (keeping the scroll position when older
 // messages are prepended), and a "↓ N new messages" pill when the reader is scrolled up.
 // Rows are keyed and reused, so an update never re-announces old messages (role="log").
-// Own messages have hover (and focus) actions: Edit (inline editor: Enter saves, Escape cancels,
-// Shift+Enter adds a line; the composer's 4000-character / not-blank rules) and Delete (with an
-// inline confirmation); an admin can also delete other people's messages. Edited messages show
+// Messages have hover (and focus) actions (message_actions.js): React (a small emoji picker), and on
+// own messages Edit (inline editor) and Delete (with an inline confirmation); an admin can also
+// delete other people's messages. Reactions show as chips under the message (reactions.js). Edited messages show
 // "(edited)" (its tooltip: when); deleted ones are tombstones "This message was deleted".
 // Links (http, https, www.) in message text are clickable and open in a new tab (web/js/linkify.js).
 // The assistant's replies (a "Bot" badge) stream in with a cursor and a Stop button, and are shown
 // as Markdown once final (reply.js); a streaming row is updated in place, not rebuilt.
 
 import { el, reconcile } from '../dom.js';
-import { charCount, dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
+import { dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
+import { actionMethods, autosize } from './message_actions.js';
+import { reactionMethods, reactionSig } from './reactions.js';
 import { botBadge, fillStreamText, replyBubble, replyFooter, textNodes } from './reply.js';
 
 const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
 const LOAD_MORE_PX = 300;
-const MAX_CHARS = 4000;
-const SHOW_COUNT_FROM = 3500;
 
 export class MessageList {
   /**
-   * onEdit(roomId, id, text) and onDelete(roomId, id) return promises that reject with an Error
+   * onEdit(roomId, id, text), onDelete(roomId, id) and onReact(roomId, id, emoji, on) return promises that reject with an Error
    * whose message is for the user; onError(text) shows one (a toast).
    */
-  constructor({ store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onStop, onError }) {
-    Object.assign(this, { store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onStop, onError });
+  constructor({ store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onReact, onStop, onError }) {
+    Object.assign(this, { store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onReact, onStop, onError });
+    this.picking = null; // id of the message whose emoji picker is open
     this.stopping = new Set(); // `${roomId}:${id}` of replies whose stop waits for the server
     this.rows = new Map(); // key → {sig, node}
     this.editing = null; // {roomId, id, draft, saving, error}: the message being edited
@@ -58,6 +59,7 @@ export class MessageList {
     this.roomId = roomId;
     this.editing = null;
     this.confirming = null;
+    this.picking = null;
     this.rows.clear();
     this.list.replaceChildren();
     this.unseen = 0;
@@ -77,6 +79,7 @@ export class MessageList {
     const gone = (id) => { const m = room.msgs.get(id); return !m || m.deleted; };
     if (this.editing && gone(this.editing.id)) this.editing = null;
     if (this.confirming !== null && gone(this.confirming)) this.confirming = null;
+    if (this.picking !== null && gone(this.picking)) this.picking = null;
 
     const rows = this.buildRows(room);
     const keys = new Set(rows.map((r) => r.key));
@@ -120,7 +123,7 @@ export class MessageList {
     this.focusKey = null;
     const node = key ? this.rows.get(key)?.node : null;
     if (!node || !node.isConnected) return;
-    const target = node.querySelector('.msg-edit-input, .msg-confirm [data-cancel], .msg-actions button');
+    const target = node.querySelector('.emoji-picker button') ?? node.querySelector('.msg-edit-input, .msg-confirm [data-cancel], .msg-actions button');
     if (!target) return;
     target.focus({ preventScroll: true });
     if (target.tagName === 'TEXTAREA') target.setSelectionRange(target.value.length, target.value.length);
@@ -178,7 +181,7 @@ export class MessageList {
     // A streaming reply's text is not in its signature: it is filled in place (no re-announcement).
     const streaming = r.type === 'msg' && r.m.streaming === true;
     const sig = r.type === 'msg'
-      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${this.store.isBot(r.from)}|${streaming ? '…' : r.m.message}|${r.m.date}|${r.m.edited}|${r.m.streaming}|${r.m.stopped}|${r.m.error}|${this.rowState(r)}`
+      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${this.store.isBot(r.from)}|${streaming ? '…' : r.m.message}|${r.m.date}|${r.m.edited}|${r.m.streaming}|${r.m.stopped}|${r.m.error}|${this.rowState(r)}|${reactionSig(r.m, this.picking, (u) => this.store.userName(u))}`
       : r.label || r.key;
     const cached = this.rows.get(r.key);
     if (cached && cached.sig === sig) {
@@ -265,6 +268,7 @@ export class MessageList {
         el('p', { class: 'msg-text' }, ...textNodes(r.m.message)),
         edited ? el('span', { class: 'msg-edited', text: '(edited)', attrs: { title: `Edited ${fullTime(edited)}` } }) : null));
     }
+    if (r.status === 'sent' && state !== 'x' && !state.startsWith('e:')) main.append(...[this.reactionBar(r.m), this.picker(r.m)].filter(Boolean));
     if (state === 'd') main.append(el('div', { class: 'msg-status', text: 'Deleting…' }));
     if (state === 'c') main.append(this.confirmBox());
     if (r.status === 'pending') main.append(el('div', { class: 'msg-status', text: 'Sending…' }));
@@ -277,145 +281,11 @@ export class MessageList {
       ? el('span', { class: `avatar ${bot ? 'avatar-bot' : hueClass(r.from)}`, text: bot ? '✦' : initials(name), attrs: { 'aria-hidden': 'true' } })
       : el('span', { class: 'avatar-gap', attrs: { 'aria-hidden': 'true' } });
     const data = r.status === 'sent' ? { id: r.m.id, from: r.from } : { clientId: r.clientId, from: r.from };
-    const actions = state.startsWith('a:') && state !== 'a:00' ? this.actions(r, state) : null;
+    const actions = state.startsWith('a:') ? this.actions(r, state) : null;
     const li = el('li', { class: cls, data }, r.own ? actions : avatar, main, r.own ? null : actions);
     // Without hover (touch), a tap on the bubble shows the actions (CSS); a plain view state.
-    if (actions) main.querySelector('.msg-bubble').addEventListener('click', () => li.classList.toggle('actions-open'));
+    if (actions) main.querySelector('.msg-bubble')?.addEventListener('click', () => li.classList.toggle('actions-open'));
     return li;
-  }
-
-  actions(r, state) {
-    const button = (text, cls, click) => el('button', { class: `msg-action ${cls}`, text, attrs: { type: 'button' }, on: { click } });
-    return el('div', { class: 'msg-actions' },
-      state[2] === '1' ? button('Edit', '', () => this.startEdit(r.m)) : null,
-      state[3] === '1' ? button('Delete', 'msg-action-danger', () => this.askDelete(r.m)) : null);
-  }
-
-  // --- edit ------------------------------------------------------------------------------------
-
-  startEdit(m) {
-    this.editing = { roomId: this.roomId, id: m.id, draft: m.message, saving: false, error: null };
-    this.confirming = null;
-    this.focusKey = `m:${m.id}`;
-    this.render();
-  }
-
-  cancelEdit() {
-    const st = this.editing;
-    if (!st) return;
-    this.editing = null;
-    if (this.rows.get(`m:${st.id}`)?.node.contains(document.activeElement)) this.focusKey = `m:${st.id}`;
-    this.render();
-  }
-
-  saveEdit() {
-    const st = this.editing;
-    if (!st || st.saving) return;
-    const text = st.draft;
-    if (text.trim() === '' || charCount(text) > MAX_CHARS) return;
-    const cur = this.store.rooms.get(st.roomId)?.msgs.get(st.id);
-    if (!cur || cur.deleted || text === cur.message) { this.cancelEdit(); return; } // nothing to change
-    st.saving = true;
-    st.error = null;
-    this.focusKey = `m:${st.id}`;
-    this.render();
-    this.onEdit(st.roomId, st.id, text).then(() => {
-      if (this.editing !== st) return;
-      this.editing = null;
-      if (this.rows.get(`m:${st.id}`)?.node.contains(document.activeElement)) this.focusKey = `m:${st.id}`;
-      this.render();
-    }, (e) => {
-      if (this.editing !== st) return;
-      st.saving = false;
-      st.error = `Not saved: ${e.message || 'error'}.`;
-      this.focusKey = `m:${st.id}`;
-      this.render();
-    });
-  }
-
-  /** The inline editor of `this.editing` (its draft survives a rebuild of the row). */
-  editor() {
-    const st = this.editing;
-    const input = el('textarea', { class: 'msg-edit-input', attrs: { rows: '1', 'aria-label': 'Edit message' } });
-    input.value = st.draft;
-    input.readOnly = st.saving;
-    const count = el('span', { class: 'msg-edit-count', attrs: { 'aria-live': 'polite' } });
-    const save = el('button', { class: 'btn btn-primary btn-sm', text: st.saving ? 'Saving…' : 'Save', attrs: { type: 'submit' } });
-    const cancel = el('button', { class: 'btn btn-ghost btn-sm', text: 'Cancel', attrs: { type: 'button' }, on: { click: () => this.cancelEdit() } });
-    const update = () => {
-      st.draft = input.value;
-      const n = charCount(input.value);
-      const over = n > MAX_CHARS;
-      count.hidden = n < SHOW_COUNT_FROM;
-      count.textContent = over
-        ? `${(n - MAX_CHARS).toLocaleString()} character${n - MAX_CHARS === 1 ? '' : 's'} over the ${MAX_CHARS.toLocaleString()} limit`
-        : `${n.toLocaleString()} / ${MAX_CHARS.toLocaleString()}`;
-      count.classList.toggle('over', over);
-      input.setAttribute('aria-invalid', over ? 'true' : 'false');
-      save.disabled = st.saving || over || input.value.trim() === '';
-      if (input.isConnected) autosize(input);
-    };
-    input.addEventListener('input', update);
-    input.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        e.stopPropagation();
-        this.cancelEdit();
-      } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
-        e.preventDefault();
-        this.saveEdit();
-      }
-    });
-    update();
-    return el('form', { class: 'msg-editor', attrs: { novalidate: true }, on: { submit: (e) => { e.preventDefault(); this.saveEdit(); } } },
-      input,
-      st.error ? el('p', { class: 'msg-edit-error', text: st.error, attrs: { role: 'alert' } }) : null,
-      el('div', { class: 'msg-edit-bar' },
-        el('span', { class: 'msg-edit-help', text: 'Enter to save · Shift+Enter for a new line · Esc to cancel' }),
-        count, cancel, save));
-  }
-
-  // --- delete ----------------------------------------------------------------------------------
-
-  askDelete(m) {
-    if (this.editing && this.editing.id === m.id) this.editing = null;
-    this.confirming = m.id;
-    this.focusKey = `m:${m.id}`;
-    this.render();
-  }
-
-  cancelDelete() {
-    const id = this.confirming;
-    this.confirming = null;
-    if (id !== null && this.rows.get(`m:${id}`)?.node.contains(document.activeElement)) this.focusKey = `m:${id}`;
-    this.render();
-  }
-
-  confirmDelete() {
-    const id = this.confirming;
-    if (id === null) return;
-    const roomId = this.roomId;
-    const key = `${roomId}:${id}`;
-    this.confirming = null;
-    this.deleting.add(key);
-    this.render();
-    this.onDelete(roomId, id)
-      .catch((e) => { if (e.status !== 401) this.onError(`The message was not deleted: ${e.message || 'error'}.`); })
-      .finally(() => {
-        this.deleting.delete(key);
-        if (this.roomId === roomId) this.render();
-      });
-  }
-
-  confirmBox() {
-    return el('div', {
-      class: 'msg-confirm',
-      attrs: { role: 'group', 'aria-label': 'Delete this message?' },
-      on: { keydown: (e) => { if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); this.cancelDelete(); } } },
-    },
-    el('span', { text: 'Delete this message?' }),
-    el('button', { class: 'btn btn-danger btn-sm', text: 'Delete', attrs: { type: 'button' }, on: { click: () => this.confirmDelete() } }),
-    el('button', { class: 'btn btn-ghost btn-sm', text: 'Cancel', attrs: { type: 'button' }, data: { cancel: '' }, on: { click: () => this.cancelDelete() } }));
   }
 
   renderStatus(room) {
@@ -461,9 +331,4 @@ function markerRow() {
   return el('li', { class: 'new-marker', attrs: { role: 'separator' } }, el('span', { text: 'New messages' }));
 }
 
-
-/** Grows a textarea with its text (up to its CSS max-height; CSSOM writes are allowed by the CSP). */
-function autosize(input) {
-  input.style.height = 'auto';
-  input.style.height = `${input.scrollHeight + 2}px`;
-}
+Object.assign(MessageList.prototype, actionMethods, reactionMethods);
