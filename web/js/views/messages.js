@@ -12,7 +12,7 @@
 
 import { el, reconcile } from '../dom.js';
 import { charCount, dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
-import { botBadge, fillStreamText, replyBubble, replyFooter, textNodes } from './reply.js';
+import { botBadge, fillStreamText, messageText, replyBubble, replyFooter } from './reply.js';
 
 const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
@@ -262,7 +262,7 @@ export class MessageList {
     } else {
       const edited = r.m.edited ? new Date(Number(r.m.edited)) : null; // unix ms
       main.append(el('div', { class: 'msg-bubble', attrs: { title: fullTime(r.d) } },
-        el('p', { class: 'msg-text' }, ...textNodes(r.m.message)),
+        messageText(r.m.message),
         edited ? el('span', { class: 'msg-edited', text: '(edited)', attrs: { title: `Edited ${fullTime(edited)}` } }) : null));
     }
     if (state === 'd') main.append(el('div', { class: 'msg-status', text: 'Deleting…' }));
