@@ -56,9 +56,16 @@ export function renderMarkdown(text, { basic = false } = {}) {
   return out;
 }
 
+// Containers whose whitespace-only text (markdown-it's "\n" between blocks) is layout, not content:
+// dropped, so a message's textContent is its text (no stray line breaks around paragraphs).
+const BLOCK_PARENTS = new Set(['BODY', 'UL', 'OL', 'LI', 'BLOCKQUOTE', 'TABLE', 'THEAD', 'TBODY', 'TR']);
+
 function copyChildren(from, to) {
   for (const n of from.childNodes) {
-    if (n.nodeType === Node.TEXT_NODE) { to.append(document.createTextNode(n.data)); continue; }
+    if (n.nodeType === Node.TEXT_NODE) {
+      if (!(BLOCK_PARENTS.has(from.tagName) && /^\s*$/u.test(n.data))) to.append(document.createTextNode(n.data));
+      continue;
+    }
     if (n.nodeType !== Node.ELEMENT_NODE) continue;
     if (!ALLOWED.has(n.tagName)) { copyChildren(n, to); continue; } // unknown element: its text only
     const e = document.createElement(n.tagName.toLowerCase());
