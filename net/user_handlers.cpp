@@ -6,6 +6,7 @@
 #include "net/replies.hpp"
 #include "common/text.hpp"
 #include "net/json.hpp"
+#include "storage/key_schema.hpp"
 
 #include <optional>
 
@@ -100,7 +101,7 @@ void user_handlers::do_all(const exchange_ptr& ex) {
     std::int64_t after = 0;
     auto a = q.find("after");
     if (a != q.end() && !a->second.empty()) {
-      auto v = is_user_id(a->second) ? parse_int64(a->second) : std::nullopt;
+      auto v = storage::is_valid_user_id(a->second) ? parse_int64(a->second) : std::nullopt;
       if (!v)
         return reply_bad_request(*x, env_.metrics, "\"after\" must be a user id (the \"next\" of the previous page)");
       after = *v;
