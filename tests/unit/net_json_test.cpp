@@ -58,7 +58,7 @@ CAF_TEST(invalid bodies) {
 CAF_TEST(views) {
   chat::storage::user u{"3", "Mary \"M\"", "user"};
   CAF_CHECK_EQUAL(user_json(u), R"({"id":"3","username":"Mary \"M\"","role":"user"})");
-  std::vector<chat::storage::user_view> users{{"1", "Pablo", false}, {"2", "Joe", true}};
+  std::vector<chat::storage::user_view> users{{"1", "Pablo", false, false, {}}, {"2", "Joe", true, false, {}}};
   CAF_CHECK_EQUAL(users_by_id_json(users),
                   R"({"1":{"id":"1","username":"Pablo","online":false},"2":{"id":"2","username":"Joe","online":true}})");
   CAF_CHECK_EQUAL(users_by_id_json({}), "{}");
