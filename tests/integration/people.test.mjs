@@ -51,12 +51,15 @@ async function search(client, q, extra = '') {
   return res.json.users;
 }
 
-test('setup: tutorial users in Redis before the start, two nodes, registered users', T, async () => {
+test('setup: tutorial users in Redis before the start (name index of an older node, no search index), two nodes, registered users', T, async () => {
   redis = await startRedis();
   redis.cli('SET', 'total_users', '0');
   redis.cli('SET', 'room:0:name', 'General');
   tutorialUser('Zelda_Tut');
   tutorialUser('zebra_tut');
+  // As a node from before user search left it: the name index complete, no search index yet.
+  redis.cli('HSET', 'chat:usernames', 'zelda_tut', '1', 'zebra_tut', '2');
+  redis.cli('SET', 'chat:usernames:upto', '2');
   n1 = await startNode({ redisUrl: redis.url });
   n2 = await startNode({ redisUrl: redis.url });
   alice = await register(n1, 'Ppl_Alice');
@@ -92,6 +95,7 @@ test('search: limit (default 20, 1-50), bad parameters → 400, no session → 4
 });
 
 test('search finds tutorial users written before the start and after it (index catches up)', T, async () => {
+  assert.equal(redis.cli('ZCARD', 'chat:user_search'), '6', 'every user, the tutorial ones included, is in the search index');
   assert.deepEqual((await search(alice, 'ZE')).map((u) => u.username), ['zebra_tut', 'Zelda_Tut']);
   const id = tutorialUser('Zed_Later');
   const found = await search(bob, 'zed');
