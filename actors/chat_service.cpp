@@ -81,17 +81,18 @@ unsigned chat_service::retry_after_seconds() const noexcept {
 }
 
 bool chat_service::admit(const command_origin& who, const std::string& room_id, const std::string& client_id,
-                         const std::string* text, const post_fn& post, const result_fn& done) {
+                         const std::string* text, const post_fn& post, const result_fn& done, bool read) {
   std::string why;
   std::error_code ec = check_room_id(room_id, why);
   if (!ec)
     ec = check_client_id(client_id, limits_, why);
   if (!ec && text != nullptr)
     ec = check_text(*text, limits_, why);
-  if (!ec && !limiter_.allow(who.user_id)) {
-    metrics_.rate_limited(who.transport == metrics::transport::http ? "message_http" : "ws_message").Increment();
+  if (!ec && !(read ? read_limiter_ : limiter_).allow(who.user_id)) {
+    metrics_.rate_limited(read ? "read" : who.transport == metrics::transport::http ? "message_http" : "ws_message")
+      .Increment();
     ec = error::rate_limited;
-    why = "too many messages; slow down";
+    why = read ? "too many read markers; slow down" : "too many messages; slow down";
   }
   if (!ec)
     return true;
@@ -115,6 +116,8 @@ void chat_service::execute(const command_origin& who, room_command cmd, post_fn 
         remove(who, std::move(c), std::move(post), std::move(done));
       else if constexpr (std::is_same_v<command, stop_command>)
         stop_reply(who, std::move(c), std::move(post), std::move(done));
+      else if constexpr (std::is_same_v<command, read_command>)
+        read(who, std::move(c), std::move(post), std::move(done));
       else
         static_assert(sizeof(command) == 0, "a room_command without its method in execute()");
     },
@@ -177,15 +180,23 @@ storage::callback<storage::written_event> on_written(realtime* rt, command_resul
   };
 }
 
+/// The answer's frame for a command about one message: its clientId, room and message id (moves
+/// the client id out of `cmd`).
+template <class Command>
+command_result about_message(Command& cmd) {
+  command_result r;
+  r.client_id = std::move(cmd.client_id);
+  r.room_id = cmd.room_id;
+  r.id = cmd.id;
+  return r;
+}
+
 } // namespace
 
 void chat_service::edit(const command_origin& who, edit_command cmd, post_fn post, result_fn done) {
   if (!admit(who, cmd.room_id, cmd.client_id, &cmd.text, post, done))
     return;
-  command_result base;
-  base.client_id = std::move(cmd.client_id);
-  base.room_id = cmd.room_id;
-  base.id = cmd.id;
+  auto base = about_message(cmd);
   store_.edit_message(std::move(cmd.room_id), cmd.id, who.user_id, std::move(cmd.text),
                       on_written(realtime_, std::move(base), std::move(post), std::move(done),
                                  "no such room or message", "only its author may edit a message"));
@@ -194,10 +205,7 @@ void chat_service::edit(const command_origin& who, edit_command cmd, post_fn pos
 void chat_service::remove(const command_origin& who, delete_command cmd, post_fn post, result_fn done) {
   if (!admit(who, cmd.room_id, cmd.client_id, nullptr, post, done))
     return;
-  command_result base;
-  base.client_id = std::move(cmd.client_id);
-  base.room_id = cmd.room_id;
-  base.id = cmd.id;
+  auto base = about_message(cmd);
   store_.delete_message(std::move(cmd.room_id), cmd.id, who.user_id,
                         on_written(realtime_, std::move(base), std::move(post), std::move(done),
                                    "no such room or message",
@@ -207,11 +215,7 @@ void chat_service::remove(const command_origin& who, delete_command cmd, post_fn
 void chat_service::stop_reply(const command_origin& who, stop_command cmd, post_fn post, result_fn done) {
   if (!admit(who, cmd.room_id, cmd.client_id, nullptr, post, done))
     return;
-  command_result base;
-  base.client_id = std::move(cmd.client_id);
-  base.room_id = cmd.room_id;
-  base.id = cmd.id;
-  auto written = on_written(realtime_, std::move(base), std::move(post), std::move(done),
+  auto written = on_written(realtime_, about_message(cmd), std::move(post), std::move(done),
                             "no reply of the assistant streaming with that id",
                             "only who asked, or an admin, may stop this reply");
   store_.ai_stop(cmd.room_id, cmd.id, who.user_id,
@@ -221,6 +225,30 @@ void chat_service::stop_reply(const command_origin& who, stop_command cmd, post_
                      bot->stopped(room_id, id); // here: the node running it cancels the backend call
                    written(e, std::move(w));
                  });
+}
+
+void chat_service::read(const command_origin& who, read_command cmd, post_fn post, result_fn done) {
+  if (!admit(who, cmd.room_id, cmd.client_id, nullptr, post, done, true))
+    return;
+  auto base = about_message(cmd);
+  store_.mark_read(std::move(cmd.room_id), who.user_id, cmd.id,
+                   [rt = realtime_, base = std::move(base), post = std::move(post),
+                    done = std::move(done)](storage::errc e, storage::read_state st) mutable {
+                     if (e != storage::errc::ok) {
+                       base.error = from_store(e);
+                       base.message = refusal(e, "no such room", "not a member of this room");
+                     } else {
+                       if (st.event) {
+                         base.seq = st.event->seq;
+                         if (rt != nullptr)
+                           rt->publish(base.room_id, st.event->seq, st.event->prev, now_ms(),
+                                       make_frame(std::move(st.event->frame)));
+                       }
+                       base.id = st.last_read;
+                       base.data = read_state_json(base.room_id, st.last_read, st.unread, st.mentions);
+                     }
+                     post([done = std::move(done), r = std::move(base)]() mutable { done(std::move(r)); });
+                   });
 }
 
 room_signal typing_signal(const std::string& room_id, const std::string& user_id, bool typing,

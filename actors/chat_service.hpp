@@ -23,6 +23,7 @@
 
 #include "actors/command_rules.hpp"
 #include "actors/frame.hpp"
+#include "actors/send_rate_limiter.hpp"
 #include "actors/session_shard.hpp"
 #include "metrics/node_metrics.hpp"
 
@@ -76,9 +77,17 @@ struct stop_command {
   std::string client_id;
 };
 
+/// A read marker (issue #22): the room is read up to position `id`. Answered with the read state; in a
+/// DM, a marker that moved is the room event `read` for both participants.
+struct read_command {
+  std::string room_id;
+  std::int64_t id = 0; ///< the position read up to (usually the newest message shown)
+  std::string client_id;
+};
+
 /// A client command that writes a room event: what every transport decodes into. A new kind adds
 /// its command struct here and its alternative below; transports pass commands through execute().
-using room_command = std::variant<send_command, edit_command, delete_command, stop_command>;
+using room_command = std::variant<send_command, edit_command, delete_command, stop_command, read_command>;
 
 /// The room of any command.
 const std::string& room_of(const room_command& cmd) noexcept;
@@ -92,6 +101,7 @@ struct command_result {
   std::int64_t id = 0;     ///< the message the command was about (a new message: its id)
   std::int64_t seq = 0;    ///< the event's position in the room (a new message: its id)
   std::string data;        ///< the event's data JSON (the message; the updated message; the deletion)
+                           ///< (a read: the read state `{"roomId","lastRead","unread","mentions"}`)
 };
 
 using result_fn = std::function<void(command_result)>;
@@ -137,6 +147,8 @@ public:
   /// Stops an assistant reply (a member of a DM; in other rooms who triggered it or an admin):
   /// `message.updated` with `"stopped":true` to the room; the node running it cancels its backend call.
   void stop_reply(const command_origin& who, stop_command cmd, post_fn post, result_fn done);
+  /// Moves the caller's read marker of a room forward (members only; never back).
+  void read(const command_origin& who, read_command cmd, post_fn post, result_fn done);
 
   /// The node's assistant (issue #21; null: none). Set once before any traffic: a stored message
   /// that is a trigger (assistant::is_trigger) then starts a reply.
@@ -163,12 +175,14 @@ public:
 private:
   /// Validation and the rate limit shared by the writing commands: false (and `done` called
   /// through `post`) when refused.
+  /// `read`: a read marker, limited by its own bucket (a reader must not spend the sender's budget).
   bool admit(const command_origin& who, const std::string& room_id, const std::string& client_id,
-             const std::string* text, const post_fn& post, const result_fn& done);
+             const std::string* text, const post_fn& post, const result_fn& done, bool read = false);
 
   storage::chat_store& store_;
   realtime* realtime_;
   send_rate_limiter& limiter_;
+  send_rate_limiter read_limiter_{60, std::chrono::seconds{10}}; ///< read markers per user
   metrics::node_metrics& metrics_;
   command_limits limits_;
   std::shared_ptr<assistant> assistant_;

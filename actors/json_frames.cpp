@@ -86,6 +86,23 @@ frame_ptr make_message_frame(const std::string& message_json) {
   return make_frame(event_json("message", message_json));
 }
 
+std::string read_state_json(std::string_view room_id, std::int64_t last_read, std::int64_t unread,
+                            std::int64_t mentions) {
+  rapidjson::StringBuffer buf;
+  writer_t w{buf};
+  w.StartObject();
+  w.Key("roomId");
+  put(w, room_id);
+  w.Key("lastRead");
+  w.Int64(last_read);
+  w.Key("unread");
+  w.Int64(unread);
+  w.Key("mentions");
+  w.Int64(mentions);
+  w.EndObject();
+  return std::string{buf.GetString(), buf.GetSize()};
+}
+
 std::string typing_data_json(std::string_view room_id, std::string_view user_id, bool typing) {
   rapidjson::StringBuffer buf;
   writer_t w{buf};

@@ -14,6 +14,10 @@ struct presence_row;
 /// The data of a `typing` event: `{"roomId","userId","typing"}`.
 std::string typing_data_json(std::string_view room_id, std::string_view user_id, bool typing);
 
+/// A read marker's answer (HTTP `POST /room/{id}/read`): `{"roomId","lastRead","unread","mentions"}`.
+std::string read_state_json(std::string_view room_id, std::int64_t last_read, std::int64_t unread,
+                            std::int64_t mentions);
+
 /// `{"type":"user.connected"|"user.disconnected","data":{"id","username","online"}}`
 std::string presence_frame_json(std::string_view user_id, std::string_view username, bool online);
 

@@ -15,4 +15,13 @@ std::string_view to_string(outcome o) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(turn::role r) noexcept {
+  switch (r) {
+    case turn::role::system: return "system";
+    case turn::role::assistant: return "assistant";
+    case turn::role::user: break;
+  }
+  return "user";
+}
+
 } // namespace chat::ai

@@ -47,6 +47,9 @@ enum class outcome : std::uint8_t {
 /// and the metric label.
 std::string_view to_string(outcome o) noexcept;
 
+/// The role's name in chat-completion requests: "system", "user" or "assistant".
+std::string_view to_string(turn::role r) noexcept;
+
 /// The callbacks of one reply. Both run on a backend thread, never concurrently for one call;
 /// `on_text` any number of times, then `on_end` exactly once (also after cancel()).
 struct stream_handler {

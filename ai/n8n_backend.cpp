@@ -17,15 +17,6 @@ void put(writer& w, std::string_view key, std::string_view value) {
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-std::string_view role_name(turn::role r) noexcept {
-  switch (r) {
-    case turn::role::system: return "system";
-    case turn::role::assistant: return "assistant";
-    case turn::role::user: break;
-  }
-  return "user";
-}
-
 /// The string member `key` of `obj`, if it is one.
 std::optional<std::string_view> string_member(const rapidjson::Value& obj, const char* key) {
   auto it = obj.FindMember(key);
@@ -65,7 +56,7 @@ std::string n8n_request_body(const request& req) {
   w.StartArray();
   for (const auto& t : req.turns) {
     w.StartObject();
-    put(w, "role", role_name(t.who));
+    put(w, "role", to_string(t.who));
     put(w, "content", t.content);
     w.EndObject();
   }
@@ -106,15 +97,12 @@ std::optional<verdict> n8n_reader::on_body(std::string_view bytes, const text_fn
     mode_ = mode::streamed;
     std::string held;
     held.swap(whole_);
-    bytes = held;
-    bool ok = lines_.feed(bytes, [&](std::string_view l) {
-      on_line(l, emit);
-      return !result_;
-    });
-    if (!ok && !result_)
-      result_ = verdict{outcome::malformed, "JSON line too long"};
-    return result_;
+    return feed_lines(held, emit);
   }
+  return feed_lines(bytes, emit);
+}
+
+std::optional<verdict> n8n_reader::feed_lines(std::string_view bytes, const text_fn& emit) {
   bool ok = lines_.feed(bytes, [&](std::string_view l) {
     on_line(l, emit);
     return !result_;

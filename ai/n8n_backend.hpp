@@ -39,6 +39,8 @@ private:
 
   /// One line of the streamed mode; sets result_ when the reply is decided.
   void on_line(std::string_view line, const text_fn& emit);
+  /// Streamed mode: `bytes` split into lines for on_line; a line over the limit is malformed.
+  std::optional<verdict> feed_lines(std::string_view bytes, const text_fn& emit);
   verdict whole_answer(const text_fn& emit) const;
 
   mode mode_ = mode::undecided;

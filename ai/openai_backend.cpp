@@ -1,6 +1,6 @@
 #include "ai/openai_backend.hpp"
 
-#include <cctype>
+#include <boost/algorithm/string/predicate.hpp>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -11,24 +11,6 @@
 namespace chat::ai {
 
 namespace {
-
-std::string_view role_name(turn::role r) noexcept {
-  switch (r) {
-    case turn::role::system: return "system";
-    case turn::role::assistant: return "assistant";
-    case turn::role::user: break;
-  }
-  return "user";
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept {
-  if (s.size() < prefix.size())
-    return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i])
-      return false;
-  return true;
-}
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -68,7 +50,7 @@ std::string openai_request_body(const request& req, std::string_view model) {
   w.StartArray();
   for (const auto& t : req.turns) {
     w.StartObject();
-    auto role = role_name(t.who);
+    auto role = to_string(t.who);
     w.Key("role");
     w.String(role.data(), static_cast<rapidjson::SizeType>(role.size()));
     w.Key("content");
@@ -84,7 +66,7 @@ openai_reader::openai_reader(std::size_t max_whole_body) : max_whole_(max_whole_
 
 void openai_reader::on_header(std::string_view content_type) {
   auto ct = trim(content_type);
-  whole_json_ = starts_with_ci(ct, "application/json");
+  whole_json_ = boost::algorithm::istarts_with(ct, "application/json");
 }
 
 std::optional<verdict> openai_reader::on_body(std::string_view bytes, const text_fn& emit) {

@@ -58,7 +58,7 @@ std::string user_rows_json(const std::vector<storage::user_view>& users) {
   return out;
 }
 
-std::string room_json(const storage::room_summary& room) {
+std::string room_json(const storage::room_summary& room, bool with_read_state) {
   std::string out;
   out.append("{\"id\":");
   append_json_string(out, room.id);
@@ -68,7 +68,13 @@ std::string room_json(const storage::room_summary& room) {
       out.push_back(',');
     append_json_string(out, room.names[i]);
   }
-  out.append("]}");
+  out.push_back(']');
+  if (with_read_state) {
+    out.append(",\"lastRead\":").append(std::to_string(room.last_read));
+    out.append(",\"unread\":").append(std::to_string(room.unread));
+    out.append(",\"mentions\":").append(std::to_string(room.mentions));
+  }
+  out.push_back('}');
   return out;
 }
 
@@ -77,7 +83,7 @@ std::string rooms_json(const std::vector<storage::room_summary>& rooms) {
   for (std::size_t i = 0; i < rooms.size(); ++i) {
     if (i > 0)
       out.push_back(',');
-    out.append(room_json(rooms[i]));
+    out.append(room_json(rooms[i], true));
   }
   out.push_back(']');
   return out;

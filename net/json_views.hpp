@@ -20,10 +20,10 @@ std::string users_by_id_json(const std::vector<storage::user_view>& users);
 /// `{"id","username","online","role"}`, role "user" | "admin" | "bot".
 std::string user_rows_json(const std::vector<storage::user_view>& users);
 
-/// `{"id","names":[…]}`.
-std::string room_json(const storage::room_summary& room);
+/// `{"id","names":[…]}`; `with_read_state`: also `"lastRead","unread","mentions"` (the listing).
+std::string room_json(const storage::room_summary& room, bool with_read_state = false);
 
-/// Array of room_json().
+/// Array of room_json() with the read state.
 std::string rooms_json(const std::vector<storage::room_summary>& rooms);
 
 /// `{"id","name","members","joined"}`.

@@ -138,6 +138,16 @@ public:
     out = *id;
     return true;
   }
+  /// A required positive integer field of the body (a message id or position).
+  bool position(const char* key, std::int64_t& out) {
+    const auto* m = parsed_ ? body_.find(key) : nullptr;
+    if (m != nullptr && m->type == json_member::kind::integer && m->integer > 0) {
+      out = m->integer;
+      return true;
+    }
+    reply_bad_request(*ex_, m_, std::string{"\""} + key + "\" must be a positive integer message id");
+    return false;
+  }
   const std::string& room_id() const { return ex_->param("id"); }
 
 private:
@@ -192,6 +202,15 @@ void message_handlers::add_command_routes(router& r) {
         return c;
       },
       [](actors::command_result& r) { r.data = deletion_json(r.id, r.room_id, r.seq); });
+  });
+  r.add(http_method::post, "/room/{id}/read", [this](const exchange_ptr& ex) {
+    run_command(ex, 200, [](command_request& req) -> std::optional<actors::room_command> {
+      actors::read_command c; // the caller's read marker (docs/protocol.md §2.8)
+      c.room_id = req.room_id();
+      if (!req.body() || !req.client_id(c.client_id) || !req.position("id", c.id))
+        return std::nullopt;
+      return c;
+    });
   });
   r.add(http_method::post, "/room/{id}/messages/{messageId}/stop", [this](const exchange_ptr& ex) {
     run_command(ex, 200, [](command_request& req) -> std::optional<actors::room_command> {

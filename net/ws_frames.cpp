@@ -101,6 +101,8 @@ result parse_room_command(std::string_view type, const rapidjson::Value& obj, bo
     return decode<actors::delete_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); });
   if (type == "message.stop")
     return decode<actors::stop_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); });
+  if (type == "read")
+    return decode<actors::read_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); });
   known = false;
   return client_frame{};
 }

@@ -87,6 +87,9 @@ struct room_summary {
   room_kind kind = room_kind::channel;
   std::vector<std::string> names;
   std::int64_t head = 0; ///< id of the room's newest message when listed (0: empty)
+  std::int64_t last_read = 0; ///< the user's read marker (issue #22)
+  std::int64_t unread = 0;    ///< messages after it
+  std::int64_t mentions = 0;  ///< of those, the ones that @mention the user
 };
 
 /// A public channel as listed by GET /rooms/public.
@@ -149,6 +152,15 @@ struct written_event {
   std::int64_t prev = 0; ///< the room's previous position (the chain link)
   std::string data;      ///< the event's data JSON D (HTTP replies use it)
   std::string frame;     ///< `{"type":T,"data":D}` exactly as delivered to clients
+};
+
+/// A user's read state of a room after chat_store::mark_read (issue #22).
+struct read_state {
+  std::int64_t last_read = 0; ///< the position read up to (never moves back)
+  std::int64_t unread = 0;    ///< the room's messages after it
+  std::int64_t mentions = 0;  ///< of those, the ones that @mention the user
+  bool moved = false;         ///< the marker moved forward with this call
+  std::optional<written_event> event; ///< the `read` event it published (DMs, when it moved)
 };
 
 /// A reply the orphan sweep finalized (chat_store::ai_sweep): its room and its `message.updated`.
@@ -345,6 +357,12 @@ public:
   /// rows are skipped and counted (errors{kind="bad_stored_message"}), as by the history reads.
   void events_after(std::string room_id, std::int64_t after, std::int64_t limit,
                     callback<std::vector<stored_event>> done);
+
+  /// Marks `room_id` read by `user_id` up to position `upto` (capped at the room's last position;
+  /// the marker never moves back) and answers the read state after it. Members only
+  /// (errc::forbidden / errc::not_found); errc::invalid for a bad id. In a DM, a marker that moved
+  /// publishes the room event `read` `{"roomId","userId","id","seq"}`.
+  void mark_read(std::string room_id, std::string user_id, std::int64_t upto, callback<read_state> done);
 
   /// Edits message `message_id` of `room_id` as `user_id`: errc::forbidden when the user is not a member or
   /// not the author, errc::not_found for an unknown room or message (also a deleted one), errc::invalid for

@@ -15,10 +15,9 @@ namespace chat::storage {
 
 namespace detail {
 
-void run_room_event_script(const script_runner& scripts, const std::string& server_id_json,
-                           const lua_script& script, const std::string& room_id, std::string user_id,
-                           std::vector<std::string> keys_tail, std::vector<std::string> args_tail,
-                           callback<written_event> done) {
+void run_room_script(const script_runner& scripts, const std::string& server_id_json, const lua_script& script,
+                     const std::string& room_id, std::string user_id, std::vector<std::string> keys_tail,
+                     std::vector<std::string> args_tail, std::function<void(redis_reply)> on_reply) {
   std::vector<std::string> keys;
   keys.reserve(3 + keys_tail.size());
   keys.push_back(keys::room(room_id));
@@ -35,14 +34,22 @@ void run_room_event_script(const script_runner& scripts, const std::string& serv
   args.push_back(std::move(user_id));
   for (auto& a : args_tail)
     args.push_back(std::move(a));
-  scripts.run(script, std::move(keys), std::move(args),
-              [done = std::move(done), metrics = scripts.redis()->metrics(), op = script.name](redis_reply r) {
-                written_event ev;
-                auto e = parse_written_event(r, ev, op);
-                if (e == errc::ok && metrics != nullptr)
-                  metrics->pubsub_published().Increment();
-                done(e, std::move(ev));
-              });
+  scripts.run(script, std::move(keys), std::move(args), std::move(on_reply));
+}
+
+void run_room_event_script(const script_runner& scripts, const std::string& server_id_json,
+                           const lua_script& script, const std::string& room_id, std::string user_id,
+                           std::vector<std::string> keys_tail, std::vector<std::string> args_tail,
+                           callback<written_event> done) {
+  run_room_script(scripts, server_id_json, script, room_id, std::move(user_id), std::move(keys_tail),
+                  std::move(args_tail),
+                  [done = std::move(done), metrics = scripts.redis()->metrics(), op = script.name](redis_reply r) {
+                    written_event ev;
+                    auto e = parse_written_event(r, ev, op);
+                    if (e == errc::ok && metrics != nullptr)
+                      metrics->pubsub_published().Increment();
+                    done(e, std::move(ev));
+                  });
 }
 
 } // namespace detail

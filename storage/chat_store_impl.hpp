@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -95,8 +96,13 @@ bool is_lookup_username(std::string_view name) noexcept;
 void report_unreadable(metrics::node_metrics* metrics, std::string_view room_id, std::int64_t skipped);
 
 /// Runs a room event script (lua_fragments.hpp, kRoomEvent) with the common KEYS/ARGV prefix for
-/// `room_id` and `user_id` (both valid) followed by `keys_tail` and `args_tail`, and settles `done`
-/// with its common reply (parse_written_event); counts the publish.
+/// `room_id` and `user_id` (both valid) followed by `keys_tail` and `args_tail`; `on_reply` gets the
+/// script's reply as it is (for kinds whose script answers more than the common reply).
+void run_room_script(const script_runner& scripts, const std::string& server_id_json, const lua_script& script,
+                     const std::string& room_id, std::string user_id, std::vector<std::string> keys_tail,
+                     std::vector<std::string> args_tail, std::function<void(redis_reply)> on_reply);
+
+/// run_room_script settling `done` with the common reply (parse_written_event); counts the publish.
 void run_room_event_script(const script_runner& scripts, const std::string& server_id_json,
                            const lua_script& script, const std::string& room_id, std::string user_id,
                            std::vector<std::string> keys_tail, std::vector<std::string> args_tail,

@@ -8,6 +8,7 @@
 #include "storage/chat_store_impl.hpp"
 #include "storage/key_schema.hpp"
 #include "storage/lua_scripts.hpp"
+#include "storage/mentions.hpp"
 #include "storage/message_json.hpp"
 #include "storage/room_event_replies.hpp"
 
@@ -100,7 +101,8 @@ void chat_store::send_message(std::string room_id, std::string from_user_id, std
     detail::fail_soon(*impl_->redis, std::move(done), errc::overloaded);
     return;
   }
-  outgoing_message m{std::move(room_id), std::move(from_user_id), json_string(text), std::move(done)};
+  outgoing_message m{std::move(room_id), std::move(from_user_id), json_string(text), mention_candidates(text),
+                     std::move(done)};
   if (!impl_->sends->add(m)) { // kMaxWaiting messages already wait for Redis
     if (auto* metrics = impl_->redis->metrics())
       metrics->messages_shed().Increment();

@@ -111,6 +111,7 @@ std::string room(std::string_view room_id) { return cat("room:", room_id); }
 std::string room_last_id(std::string_view room_id) { return cat("chat:room:", room_id, ":last_id"); }
 std::string room_events(std::string_view room_id) { return cat("chat:room:", room_id, ":events"); }
 std::string room_deleted(std::string_view room_id) { return cat("chat:room:", room_id, ":deleted"); }
+std::string user_read(std::string_view user_id) { return cat("chat:user:", user_id, ":read"); }
 std::string session(std::string_view token_hash) { return cat("chat:session:", token_hash); }
 std::string rate_limit(std::string_view key) { return cat("chat:ratelimit:", key); }
 std::string room_channel(std::string_view room_id) { return cat("chat:room:", room_id); }

@@ -194,14 +194,15 @@ do
 end
 local function fmt(n) return string.format('%d', n) end
 -- The message `mid` of the room as seen by the caller: nil and 'forbidden' / 'not_found' when the
--- caller is not a member or there is no such message; else its row text, score, author and date.
+-- caller is not a member or there is no such message; else its row text, score, author, date and
+-- the decoded row.
 local function member_message(mid)
   local allowed = access(uid, room)
   if allowed ~= 'member' then return nil, allowed end
   local raw, row, score = find_message(zkey, mid, uid)
   if not raw then return nil, 'not_found' end
   local from, date = message_fields(row, score)
-  return raw, score, from, date
+  return raw, score, from, date, row
 end
 local function emit(kind, body)
   local seq, last = next_position(zkey, lkey, now)
@@ -213,6 +214,76 @@ local function emit(kind, body)
   redis.call('PUBLISH', channel, '{"serverId":' .. server_json .. ',"type":"' .. kind .. '","ts":' .. fmt(now)
     .. ',"prev":' .. fmt(last) .. ',"seq":' .. seqs .. ',"data":' .. data .. '}')
   return {'ok', seq, last, data, frame}
+end
+)lua";
+
+/// @mentions (storage/mentions.hpp). mention(names, room, sender, id): `names` is
+/// mention_candidates()'s list; answers `,"mentions":["<uid>",…]` ('' when it names nobody) for the
+/// message JSON, and files message `id` in each mentioned user's mention index of the room,
+/// `chat:room:{room}:mentions:{uid}` (score = member = message id, newest 1,000 kept), from which
+/// unread mention counts are read. A name resolves through the case-insensitive index
+/// `chat:usernames`; "here" is the room's online members (`online_users`) but the sender, and only in
+/// a room of at most 1,000 members (General: at most 200 online), so one message costs at most
+/// `max_mentioned` index writes. unmention(row, room, id) takes message `id` out of the indexes of the
+/// users `row` (a decoded message row) mentions: before an edit re-mentions, or a delete.
+inline constexpr char kMentions[] = R"lua(
+local max_mentioned = 200
+local function mention_key(room, uid) return 'chat:room:' .. room .. ':mentions:' .. uid end
+local function mention(names, room, sender, id)
+  if names == '' then return '' end
+  local ids, seen = {}, {}
+  local function add(uid)
+    if uid and not seen[uid] and #ids < max_mentioned then
+      seen[uid] = true
+      ids[#ids + 1] = uid
+    end
+  end
+  for name in string.gmatch(names, '%S+') do
+    if name == 'here' then
+      local online = {}
+      local a, b = string.match(room, '^(%d+):(%d+)$')
+      if a then
+        online = {a, b}
+      elseif room == '0' then
+        if redis.call('SCARD', 'online_users') <= max_mentioned then online = redis.call('SMEMBERS', 'online_users') end
+      elseif redis.call('SCARD', 'room:' .. room .. ':members') <= 1000 then
+        online = redis.call('SINTER', 'room:' .. room .. ':members', 'online_users')
+      end
+      for _, uid in ipairs(online) do
+        if uid ~= sender and redis.call('SISMEMBER', 'online_users', uid) == 1 then add(uid) end
+      end
+    else
+      add(redis.call('HGET', 'chat:usernames', name) or nil)
+    end
+  end
+  if #ids == 0 then return '' end
+  local ids_text = string.format('%d', id)
+  for _, uid in ipairs(ids) do
+    if uid ~= sender then
+      local key = mention_key(room, uid)
+      redis.call('ZADD', key, ids_text, ids_text)
+      redis.call('ZREMRANGEBYRANK', key, 0, -1001)
+    end
+  end
+  return ',"mentions":["' .. table.concat(ids, '","') .. '"]'
+end
+local function unmention(row, room, id)
+  if type(row) ~= 'table' or type(row.mentions) ~= 'table' then return end
+  for _, uid in ipairs(row.mentions) do
+    if type(uid) == 'string' then redis.call('ZREM', mention_key(room, uid), string.format('%d', id)) end
+  end
+end
+)lua";
+
+/// Read state (issue #22): `chat:user:{uid}:read`, room → the position the user has read up to (it
+/// never moves back). read_counts(uid, room, last_read) → the room's messages after it (its unread
+/// count: deleted messages and other events are not in `room:{id}`) and how many of those mention
+/// the user (kMentions' index).
+inline constexpr char kReadState[] = R"lua(
+local function read_counts(uid, room, last_read)
+  local after = '(' .. string.format('%d', last_read)
+  return redis.call('ZCOUNT', 'room:' .. room, after, '+inf'),
+         redis.call('ZCOUNT', 'chat:room:' .. room .. ':mentions:' .. uid, after, '+inf')
 end
 )lua";
 
@@ -261,8 +332,9 @@ end
 
 /// The body of a room event script: the fragments every kind needs, then `body` (which checks,
 /// writes and ends with `return emit(kind, data)`). Built once, at start-up.
-inline std::string room_event_script(const char* body) {
-  return std::string{kAccess} + kPosition + kMessageRows + kRoomEvent + body;
+/// `extra` (optional): more fragments the kind's body uses, placed before kRoomEvent.
+inline std::string room_event_script(const char* body, const char* extra = "") {
+  return std::string{kAccess} + kPosition + kMessageRows + kMentions + extra + kRoomEvent + body;
 }
 
 } // namespace chat::storage::lua

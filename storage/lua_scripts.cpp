@@ -176,23 +176,41 @@ return 1
 
 // General first; DMs carry both usernames, named rooms their name; unnamed non-DM ids are skipped.
 // A room's head is its last position (message or event), so a live start there replays nothing.
+// Per room: {id, head, last read, unread, mentions, names…} (kReadState). A room the user has never
+// marked is taken as read up to its head when first listed (a user of the tutorial's data, a new
+// account's General), except a DM: everything in it was written to the user, so it counts from 0.
 // (Bodies built at start-up live as long as the scripts.)
-const std::string user_rooms_body = std::string{lua::kPosition} + R"lua(
+const std::string user_rooms_body = std::string{lua::kPosition} + lua::kReadState + R"lua(
 local uid = ARGV[1]
 if redis.call('EXISTS', 'user:' .. uid) == 0 then return {'not_found'} end
-local function head(r)
-  return string.format('%d', last_position('room:' .. r, 'chat:room:' .. r .. ':last_id'))
+local rkey = 'chat:user:' .. uid .. ':read'
+local marks = {}
+do
+  local flat = redis.call('HGETALL', rkey)
+  for i = 1, #flat, 2 do marks[flat[i]] = tonumber(flat[i + 1]) end
 end
-local out = {'ok', {'0', head('0'), redis.call('GET', 'room:0:name') or 'General'}}
+local function entry(r, dm, ...)
+  local h = last_position('room:' .. r, 'chat:room:' .. r .. ':last_id')
+  local read = marks[r]
+  if not read then
+    if dm then read = 0 else
+      read = h
+      redis.call('HSET', rkey, r, string.format('%d', h))
+    end
+  end
+  local unread, mentions = read_counts(uid, r, read)
+  return {r, string.format('%d', h), string.format('%d', read), unread, mentions, ...}
+end
+local out = {'ok', entry('0', false, redis.call('GET', 'room:0:name') or 'General')}
 for _, r in ipairs(redis.call('SMEMBERS', 'user:' .. uid .. ':rooms')) do
   if r ~= '0' then
     local a, b = string.match(r, '^(%d+):(%d+)$')
     if a then
-      out[#out + 1] = {r, head(r), redis.call('HGET', 'user:' .. a, 'username') or '',
-                       redis.call('HGET', 'user:' .. b, 'username') or ''}
+      out[#out + 1] = entry(r, true, redis.call('HGET', 'user:' .. a, 'username') or '',
+                            redis.call('HGET', 'user:' .. b, 'username') or '')
     else
       local n = redis.call('GET', 'room:' .. r .. ':name')
-      if n then out[#out + 1] = {r, head(r), n} end
+      if n then out[#out + 1] = entry(r, false, n) end
     end
   end
 end
@@ -305,12 +323,16 @@ return out
 const lua_script public_channels{"public_channels", public_channels_body};
 
 // ARGV: uid, room, max rooms per user (0: none). Joining again is 'ok' whatever the count.
-const std::string join_channel_body = std::string{lua::kRoomLimits} + R"lua(
+const std::string join_channel_body = std::string{lua::kRoomLimits} + lua::kPosition + R"lua(
 local uid, room, max = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call('SISMEMBER', 'chat:channels', room) == 0 then return 'not_found' end
 if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'not_found' end
 if redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 0 and rooms_full(uid, max) then
   return 'too_many_rooms'
+end
+if redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 0 then -- a new member has read what was there
+  redis.call('HSET', 'chat:user:' .. uid .. ':read', room, string.format('%d', last_position('room:' .. room,
+             'chat:room:' .. room .. ':last_id')))
 end
 redis.call('SADD', 'room:' .. room .. ':members', uid)
 redis.call('SADD', 'user:' .. uid .. ':rooms', room)
@@ -328,14 +350,16 @@ return 'ok'
 
 // One or more messages, in order (send_batcher: one call for every message waiting while earlier
 // ones were in flight). KEYS: per message room:{id}, chat:room:{id}:last_id. ARGV[1]: the server id
-// as a JSON string; then per message six: Pub/Sub channel, JSON fragments (already quoted and
-// escaped) of room id, sender id and text, then the sender id and room id as they are. Each sender
+// as a JSON string; then per message seven: Pub/Sub channel, JSON fragments (already quoted and
+// escaped) of room id, sender id and text, then the sender id and room id as they are, and the
+// names it @mentions (mention_candidates(), usually ''; resolved by kMentions). Each sender
 // must be a member (the access rule, in the same atomic step: no window between the check and
 // the write). id = next_position (lua_fragments.hpp): max(now_ms, last + 1) with last the room's last
 // position (message or event), so ids are unique and strictly increasing per room even when the clock
-// steps back or one call holds several messages of a room. Answers one element per message: 'forbidden' / 'not_found' (nothing written for it) or
+// steps back or one call holds several messages of a room. The sender's read marker of the room
+// (kReadState) moves to its message. Answers one element per message: 'forbidden' / 'not_found' (nothing written for it) or
 // {id, last, date, json}.
-const std::string send_message_body = std::string{lua::kAccess} + lua::kPosition + R"lua(
+const std::string send_message_body = std::string{lua::kAccess} + lua::kPosition + lua::kMentions + R"lua(
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local date = math.floor(now_ms / 1000)
@@ -343,7 +367,7 @@ local dates = string.format('%d', date)
 local head = '{"serverId":' .. ARGV[1] .. ',"type":"message","ts":' .. string.format('%d', now_ms) .. ',"prev":'
 local out = {}
 for i = 1, #KEYS / 2 do
-  local a = 1 + (i - 1) * 6
+  local a = 1 + (i - 1) * 7
   local allowed = access(ARGV[a + 5], ARGV[a + 6])
   if allowed ~= 'member' then
     out[i] = allowed
@@ -352,8 +376,9 @@ for i = 1, #KEYS / 2 do
     local id, last = next_position(zkey, KEYS[2 * i], now_ms)
     local ids = string.format('%d', id)
     local json = '{"id":' .. ids .. ',"roomId":' .. ARGV[a + 2] .. ',"from":' .. ARGV[a + 3] .. ',"date":'
-      .. dates .. ',"message":' .. ARGV[a + 4] .. '}'
+      .. dates .. ',"message":' .. ARGV[a + 4] .. mention(ARGV[a + 7], ARGV[a + 6], ARGV[a + 5], id) .. '}'
     redis.call('ZADD', zkey, ids, json)
+    redis.call('HSET', 'chat:user:' .. ARGV[a + 5] .. ':read', ARGV[a + 6], ids) -- read up to its own message
     redis.call('PUBLISH', ARGV[a + 1], head .. string.format('%d', last) .. ',"data":' .. json .. '}')
     out[i] = {id, last, date, json}
   end

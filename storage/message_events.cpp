@@ -9,6 +9,7 @@
 #include "storage/key_schema.hpp"
 #include "storage/lua_fragments.hpp"
 #include "storage/lua_scripts.hpp"
+#include "storage/mentions.hpp"
 #include "storage/message_json.hpp"
 #include "storage/room_event_replies.hpp"
 
@@ -16,16 +17,19 @@ namespace chat::storage {
 
 namespace {
 
-// Common KEYS/ARGV (kRoomEvent), then ARGV[6] message id, ARGV[7] the new text as a JSON string.
+// Common KEYS/ARGV (kRoomEvent), then ARGV[6] message id, ARGV[7] the new text as a JSON string,
+// ARGV[8] the names the new text @mentions (mention_candidates()).
 // Only the author edits. The row is rewritten in place (same score) in our shape, field order
-// id, roomId, from, date, message, edited; the event data is that row plus "seq".
+// id, roomId, from, date, message, mentions, edited; the event data is that row plus "seq". The
+// mentions are those of the new text (the mention indexes follow).
 const std::string edit_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
-local raw, score, from, date = member_message(mid)
+local raw, score, from, date, row = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
 if from ~= uid then return 'forbidden' end
+unmention(row, room, mid)
 local body = '{"id":' .. fmt(mid) .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":'
-  .. fmt(date) .. ',"message":' .. ARGV[7] .. ',"edited":' .. fmt(now)
+  .. fmt(date) .. ',"message":' .. ARGV[7] .. mention(ARGV[8], room, uid, mid) .. ',"edited":' .. fmt(now)
 redis.call('ZREM', zkey, raw)
 redis.call('ZADD', zkey, score, body .. '}')
 return emit('message.updated', body)
@@ -37,9 +41,10 @@ const lua_script edit_message_script{"edit_message", edit_message_body};
 // its tombstone enters the deleted set (score = message id) for history.
 const std::string delete_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
-local raw, score, from, date = member_message(mid)
+local raw, score, from, date, row = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
 if from ~= uid and redis.call('HGET', 'user:' .. uid, 'role') ~= 'admin' then return 'forbidden' end
+unmention(row, room, mid)
 local ids = fmt(mid)
 redis.call('ZADD', KEYS[4], ids, '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from)
   .. ',"date":' .. fmt(date) .. ',"deleted":true}')
@@ -64,7 +69,8 @@ void chat_store::edit_message(std::string room_id, std::int64_t message_id, std:
     return;
   }
   detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), edit_message_script, room_id,
-                                std::move(user_id), {}, {std::to_string(message_id), json_string(text)},
+                                std::move(user_id), {},
+                                {std::to_string(message_id), json_string(text), mention_candidates(text)},
                                 std::move(done));
 }
 

@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 
 #include "storage/json_doc.hpp"
+#include "storage/key_schema.hpp"
 
 namespace chat::storage {
 
@@ -50,6 +51,25 @@ bool text_of(const rapidjson::Value& v, std::string& out) {
     return true;
   }
   return false;
+}
+
+/// `,"mentions":[…]` of a stored row's `mentions` when it is a non-empty array of user ids (at most
+/// 200, as the scripts write it); nothing otherwise.
+void append_mentions(std::string& out, const rapidjson::Value& v) {
+  if (!v.IsArray() || v.Empty() || v.Size() > 200)
+    return;
+  for (const auto& id : v.GetArray())
+    if (!id.IsString() || !is_valid_user_id(std::string_view{id.GetString(), id.GetStringLength()}))
+      return;
+  out.append(",\"mentions\":[");
+  for (const auto& id : v.GetArray()) {
+    if (out.back() != '[')
+      out.push_back(',');
+    out.push_back('"');
+    out.append(id.GetString(), id.GetStringLength());
+    out.push_back('"');
+  }
+  out.push_back(']');
 }
 
 } // namespace
@@ -106,12 +126,13 @@ void append_message_head(std::string& out, std::int64_t id, std::string_view roo
 
 std::string build_message_json(std::int64_t id, std::string_view room_id, std::string_view from,
                                std::int64_t date, std::string_view text, std::int64_t edited,
-                               const reply_marks* reply) {
+                               const reply_marks* reply, std::string_view extra_fields) {
   std::string out;
-  out.reserve(80 + room_id.size() + from.size() + text.size());
+  out.reserve(80 + room_id.size() + from.size() + text.size() + extra_fields.size());
   append_message_head(out, id, room_id, from, date);
   out.append(",\"message\":");
   append_json_string(out, text);
+  out.append(extra_fields);
   if (edited > 0)
     out.append(",\"edited\":").append(std::to_string(edited));
   if (reply != nullptr) {
@@ -212,7 +233,10 @@ std::optional<stored_message> normalise_message(std::string_view raw, double sco
     if (auto er = d.FindMember("error"); er != d.MemberEnd() && er->value.IsString())
       reply->error.assign(er->value.GetString(), er->value.GetStringLength());
   }
-  msg.json = build_message_json(msg.id, room, from, date, text, edited, reply ? &*reply : nullptr);
+  std::string extras;
+  if (auto it = d.FindMember("mentions"); it != d.MemberEnd())
+    append_mentions(extras, it->value);
+  msg.json = build_message_json(msg.id, room, from, date, text, edited, reply ? &*reply : nullptr, extras);
   return msg;
 }
 

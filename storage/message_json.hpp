@@ -32,11 +32,12 @@ struct reply_marks {
 };
 
 /// The message JSON exactly as the send_message Lua script builds it from json_string() fragments;
+/// `extra_fields`, members that follow the text, each with its leading comma (`,"mentions":["3"]`);
 /// with `edited` > 0 as the edit_message script rewrites it (`,"edited":<edited>` last); with
 /// `reply`, an assistant reply (`,"streaming":…[,"stopped":true][,"error":"…"]` last).
 std::string build_message_json(std::int64_t id, std::string_view room_id, std::string_view from,
                                std::int64_t date, std::string_view text, std::int64_t edited = 0,
-                               const reply_marks* reply = nullptr);
+                               const reply_marks* reply = nullptr, std::string_view extra_fields = {});
 
 /// A deleted message's tombstone as the delete_message script stores it:
 /// `{"id":…,"roomId":"…","from":"…","date":…,"deleted":true}`.
@@ -50,7 +51,8 @@ bool parse_score(std::string_view text, double& out) noexcept;
 /// score as id; a numeric "from" becomes a string; a float "date" is floored; a missing "date" is
 /// derived from the score; a missing "roomId" becomes `room_id`. An integer "edited" (unix ms) is
 /// kept; a row with `"deleted":true` is a tombstone and keeps no text. An assistant reply keeps its
-/// `streaming`, `stopped` and `error` (reply_marks). Unknown fields are dropped.
+/// `streaming`, `stopped` and `error` (reply_marks). `mentions` (user id strings) is kept when well
+/// formed. Unknown fields are dropped.
 /// std::nullopt when the row is not a JSON object or a field has an impossible type.
 std::optional<stored_message> normalise_message(std::string_view raw, double score,
                                                 std::string_view room_id);

@@ -108,7 +108,7 @@ void send_batcher::send(outgoing_message* batch, std::size_t n) {
   std::vector<std::string> keys;
   keys.reserve(2 * n);
   std::vector<std::string> args;
-  args.reserve(1 + 6 * n);
+  args.reserve(1 + 7 * n);
   args.push_back(server_id_json_);
   std::vector<callback<sent_message>> dones;
   dones.reserve(n);
@@ -122,6 +122,7 @@ void send_batcher::send(outgoing_message* batch, std::size_t n) {
     args.push_back(std::move(m.text_json));
     args.push_back(std::move(m.from_user_id));
     args.push_back(std::move(m.room_id));
+    args.push_back(std::move(m.mentions));
     dones.push_back(std::move(m.done));
   }
   if (auto* metrics = scripts_->redis()->metrics())

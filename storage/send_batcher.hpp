@@ -25,6 +25,7 @@ struct outgoing_message {
   std::string room_id;
   std::string from_user_id;
   std::string text_json; ///< the text as a JSON string, escaped once
+  std::string mentions;  ///< mention_candidates() of the text ("" for most messages)
   callback<sent_message> done;
   std::chrono::steady_clock::time_point queued{}; ///< set by add()
 };

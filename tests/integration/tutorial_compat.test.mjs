@@ -99,10 +99,16 @@ test('GET /rooms/1 lists General and the DM 1:2 with names', T, async () => {
   assertStatus(res, 200, '/rooms/1');
   const rooms = [...res.json].sort((a, b) => a.id.localeCompare(b.id));
   assert.equal(rooms.length, 2, JSON.stringify(res.json));
-  assert.deepEqual(rooms[0], { id: '0', names: ['General'] });
-  assert.equal(rooms[1].id, '1:2');
-  assert.deepEqual([...rooms[1].names].sort(), ['Joe', 'Pablo']);
-  assert.deepEqual(Object.keys(rooms[1]).sort(), ['id', 'names']);
+  // The tutorial's fields, plus chatnode's read state (issue #22), which the tutorial client ignores.
+  const tutorial = rooms.map(({ lastRead, unread, mentions, ...r }) => r);
+  assert.deepEqual(tutorial[0], { id: '0', names: ['General'] });
+  assert.equal(tutorial[1].id, '1:2');
+  assert.deepEqual([...tutorial[1].names].sort(), ['Joe', 'Pablo']);
+  assert.deepEqual(Object.keys(tutorial[1]).sort(), ['id', 'names']);
+  // Never marked: General counts as read up to its head at the first listing; a DM counts from its start.
+  assert.deepEqual([rooms[0].lastRead, rooms[0].unread], [1615480569, 0]);
+  assert.equal(rooms[1].lastRead, 0);
+  assert.ok(rooms[1].unread > 0, JSON.stringify(rooms[1]));
 });
 
 test('history: tutorial rows normalised (id = score, from string, date integer, text unchanged)', T, async () => {
@@ -200,7 +206,7 @@ test('a user registered by chatnode is written with the tutorial keys (id 3, $2b
   assert.equal(redis.cli('SISMEMBER', 'user:3:rooms', '0'), '1');
   const rooms = await mary.get('/rooms/3');
   assertStatus(rooms, 200, '/rooms/3');
-  assert.deepEqual(rooms.json, [{ id: '0', names: ['General'] }]);
+  assert.deepEqual(rooms.json.map(({ lastRead, unread, mentions, ...r }) => r), [{ id: '0', names: ['General'] }]);
 });
 
 test('POST /room {user1:3,user2:1} (numbers) → 201 "1:3", written into both users\' room sets', T, async () => {
