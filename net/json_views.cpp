@@ -38,6 +38,26 @@ std::string users_by_id_json(const std::vector<storage::user_view>& users) {
   return out;
 }
 
+std::string user_rows_json(const std::vector<storage::user_view>& users) {
+  std::string out;
+  out.reserve(2 + users.size() * 80);
+  out.push_back('[');
+  for (const auto& u : users) {
+    if (out.size() > 1)
+      out.push_back(',');
+    out.append("{\"id\":");
+    append_json_string(out, u.id);
+    out.append(",\"username\":");
+    append_json_string(out, u.username);
+    out.append(u.online ? ",\"online\":true" : ",\"online\":false");
+    out.append(",\"role\":");
+    append_json_string(out, u.bot ? std::string_view{"bot"} : u.role == "admin" ? std::string_view{"admin"} : std::string_view{"user"});
+    out.push_back('}');
+  }
+  out.push_back(']');
+  return out;
+}
+
 std::string room_json(const storage::room_summary& room, bool with_read_state) {
   std::string out;
   out.append("{\"id\":");

@@ -16,6 +16,10 @@ std::string user_json(const storage::user& u);
 /// Object keyed by id: `{"1":{"id":"1","username":"Pablo","online":false},…}`.
 std::string users_by_id_json(const std::vector<storage::user_view>& users);
 
+/// People rows (GET /users/search, /users/all, /room/{id}/members): an array of
+/// `{"id","username","online","role"}`, role "user" | "admin" | "bot".
+std::string user_rows_json(const std::vector<storage::user_view>& users);
+
 /// `{"id","names":[…]}`; `with_read_state`: also `"lastRead","unread","mentions"` (the listing).
 std::string room_json(const storage::room_summary& room, bool with_read_state = false);
 

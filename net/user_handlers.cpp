@@ -5,16 +5,38 @@
 #include "net/query.hpp"
 #include "net/replies.hpp"
 #include "common/text.hpp"
+#include "net/json.hpp"
+#include "storage/key_schema.hpp"
+
+#include <optional>
 
 namespace chat::net {
 
 namespace {
 constexpr std::size_t max_ids = 100;
+constexpr std::size_t max_search_bytes = 64;
+constexpr std::int64_t member_rows = 1000;
+
+/// An optional integer parameter in [lo, hi] (`fallback` when absent); std::nullopt when present
+/// and not such an integer.
+std::optional<std::int64_t> int_param(const query_params& q, std::string_view key, std::int64_t fallback,
+                                      std::int64_t lo, std::int64_t hi) {
+  auto it = q.find(key);
+  if (it == q.end())
+    return fallback;
+  auto v = parse_int64(it->second);
+  if (!v || *v < lo || *v > hi)
+    return std::nullopt;
+  return v;
 }
+} // namespace
 
 void user_handlers::add_routes(router& r) {
   r.add(http_method::get, "/users", [this](const exchange_ptr& ex) { do_users(ex); });
   r.add(http_method::get, "/users/online", [this](const exchange_ptr& ex) { do_online(ex); });
+  r.add(http_method::get, "/users/search", [this](const exchange_ptr& ex) { do_search(ex); });
+  r.add(http_method::get, "/users/all", [this](const exchange_ptr& ex) { do_all(ex); });
+  r.add(http_method::get, "/room/{id}/members", [this](const exchange_ptr& ex) { do_members(ex); });
 }
 
 void user_handlers::on_users(const exchange_ptr& ex, storage::errc e,
@@ -47,6 +69,70 @@ void user_handlers::do_online(const exchange_ptr& ex) {
   require_user(env_, ex, [this](const exchange_ptr& x) {
     env_.store.online_users(x->resume<storage::errc, std::vector<storage::user_view>>(
       [this, x](storage::errc e, std::vector<storage::user_view> users) { on_users(x, e, users); }));
+  });
+}
+
+void user_handlers::do_search(const exchange_ptr& ex) {
+  require_user(env_, ex, [this](const exchange_ptr& x) {
+    const auto& q = x->request().query;
+    auto text = q.find("q");
+    bool control = false;
+    if (text != q.end())
+      for (char c : text->second)
+        control = control || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    if (text == q.end() || text->second.empty() || text->second.size() > max_search_bytes || control)
+      return reply_bad_request(*x, env_.metrics, "\"q\" (a username prefix) must be 1-64 bytes without control characters");
+    auto limit = int_param(q, "limit", 20, 1, 50);
+    if (!limit)
+      return reply_bad_request(*x, env_.metrics, "\"limit\" must be an integer in 1-50");
+    env_.store.search_users(text->second, *limit,
+                            x->resume<storage::errc, std::vector<storage::user_view>>(
+                              [this, x](storage::errc e, std::vector<storage::user_view> users) {
+                                if (e != storage::errc::ok)
+                                  return reply_store_error(*x, env_.metrics, e, "search_users");
+                                x->respond(json_response(200, "{\"users\":" + user_rows_json(users) + "}"));
+                              }));
+  });
+}
+
+void user_handlers::do_all(const exchange_ptr& ex) {
+  require_user(env_, ex, [this](const exchange_ptr& x) {
+    const auto& q = x->request().query;
+    std::int64_t after = 0;
+    auto a = q.find("after");
+    if (a != q.end() && !a->second.empty()) {
+      auto v = storage::is_valid_user_id(a->second) ? parse_int64(a->second) : std::nullopt;
+      if (!v)
+        return reply_bad_request(*x, env_.metrics, "\"after\" must be a user id (the \"next\" of the previous page)");
+      after = *v;
+    }
+    auto limit = int_param(q, "limit", 50, 1, 100);
+    if (!limit)
+      return reply_bad_request(*x, env_.metrics, "\"limit\" must be an integer in 1-100");
+    env_.store.list_users(after, *limit,
+                          x->resume<storage::errc, storage::user_page>([this, x](storage::errc e, storage::user_page p) {
+                            if (e != storage::errc::ok)
+                              return reply_store_error(*x, env_.metrics, e, "list_users");
+                            x->respond(json_response(200, "{\"users\":" + user_rows_json(p.users) + ",\"next\":" +
+                                                            (p.next.empty() ? std::string{"null"} : json_string(p.next)) + "}"));
+                          }));
+  });
+}
+
+void user_handlers::do_members(const exchange_ptr& ex) {
+  require_user(env_, ex, [this](const exchange_ptr& x) {
+    const auto& room_id = x->param("id");
+    if (!is_room_id(room_id))
+      return reply_error(*x, env_.metrics, 404, "not_found", "unknown room");
+    env_.store.room_members(
+      x->user()->id, room_id, member_rows,
+      x->resume<storage::errc, storage::member_list>([this, x, room_id](storage::errc e, storage::member_list m) {
+        if (e != storage::errc::ok)
+          return reply_store_error(*x, env_.metrics, e, "room_members");
+        x->respond(json_response(200, "{\"roomId\":" + json_string(room_id) + ",\"count\":" + std::to_string(m.count) +
+                                        ",\"everyone\":" + (m.everyone ? "true" : "false") +
+                                        ",\"members\":" + user_rows_json(m.users) + "}"));
+      }));
   });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-/// Users: GET /users?ids[]=…, GET /users/online.
+/// Users and people: GET /users?ids[]=…, GET /users/online, GET /users/search, GET /users/all,
+/// GET /room/{id}/members (docs/protocol.md §1).
 
 #include "net/api_env.hpp"
 #include "net/exchange.hpp"
@@ -18,6 +19,9 @@ public:
 private:
   void do_users(const exchange_ptr& ex);
   void do_online(const exchange_ptr& ex);
+  void do_search(const exchange_ptr& ex);
+  void do_all(const exchange_ptr& ex);
+  void do_members(const exchange_ptr& ex);
   /// Answers 200 with the users keyed by id, or the store error.
   void on_users(const exchange_ptr& ex, storage::errc e, const std::vector<storage::user_view>& users);
 

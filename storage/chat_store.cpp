@@ -91,23 +91,31 @@ struct backfill_state {
   std::shared_ptr<script_runner> scripts;
   callback<bool> done;
   long long added = 0;
+  long long searchable = 0;
+  bool search_phase = false; ///< chat:usernames is complete; now chat:user_search
 };
 
-/// Indexes the usernames of users created by other writers, 500 ids per step, until complete.
+/// Indexes the usernames of users created by other writers, 500 ids per step, until complete:
+/// first the case-insensitive name index, then the prefix index of user search (each has its own
+/// cursor, so a Redis indexed before user search existed gets the second one filled once).
 /// Registrations meanwhile are still checked completely (create_user indexes first).
 void backfill_step(std::shared_ptr<backfill_state> st) {
   auto scripts = st->scripts;
-  scripts->run(scripts::index_usernames, {}, {"500"}, [st](redis_reply r) {
+  const auto& script = st->search_phase ? scripts::index_user_search : scripts::index_usernames;
+  scripts->run(script, {}, {"500"}, [st](redis_reply r) {
     if (!r.is_array() || r.elements.size() != 2 || !r.elements[0].is_integer() || !r.elements[1].is_integer()) {
-      st->done(detail::failure_of(r, "index_usernames"), false);
+      st->done(detail::failure_of(r, st->search_phase ? "index_user_search" : "index_usernames"), false);
       return;
     }
-    st->added += r.elements[1].integer;
-    if (r.elements[0].integer == 1) {
-      log::info("schema_ready", {{"usernames_backfilled", static_cast<std::int64_t>(st->added)}});
+    (st->search_phase ? st->searchable : st->added) += r.elements[1].integer;
+    if (r.elements[0].integer == 1 && st->search_phase) {
+      log::info("schema_ready", {{"usernames_backfilled", static_cast<std::int64_t>(st->added)},
+                                 {"user_search_backfilled", static_cast<std::int64_t>(st->searchable)}});
       st->done(errc::ok, true);
       return;
     }
+    if (r.elements[0].integer == 1)
+      st->search_phase = true;
     backfill_step(st);
   });
 }
@@ -115,7 +123,7 @@ void backfill_step(std::shared_ptr<backfill_state> st) {
 } // namespace
 
 void chat_store::ensure_schema(callback<bool> done) {
-  auto st = std::make_shared<backfill_state>(backfill_state{impl_->scripts, std::move(done), 0});
+  auto st = std::make_shared<backfill_state>(backfill_state{impl_->scripts, std::move(done), 0, 0, false});
   impl_->scripts->run(scripts::ensure_schema, {}, {}, [st](redis_reply r) {
     if (!r.is_integer()) {
       st->done(detail::failure_of(r, "ensure_schema"), false);

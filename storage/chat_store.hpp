@@ -61,6 +61,21 @@ struct user_view {
   std::string username;
   bool online = false;
   bool bot = false; ///< the assistant's bot user (role bot)
+  std::string role; ///< "admin" or "user" where the query reads it (people queries), else ""
+};
+
+/// One page of GET /users/all; `next` is the cursor of the following page ("" = this was the last).
+struct user_page {
+  std::vector<user_view> users;
+  std::string next;
+};
+
+/// The members of a room (GET /room/{id}/members): at most a bounded number of rows, `count` in all.
+/// In General everyone is a member (`everyone`): `count` is every user, the rows are online users.
+struct member_list {
+  std::vector<user_view> users;
+  std::int64_t count = 0;
+  bool everyone = false;
 };
 
 /// Kind of a room: "0" is General, "a:b" a direct message, anything else a channel.
@@ -216,6 +231,18 @@ public:
 
   /// Every user in `online_users`.
   void online_users(callback<std::vector<user_view>> done);
+
+  /// Users whose lower-cased name starts with `prefix` (lower-case ASCII, 1-64 bytes), in name
+  /// order, at most `limit` (1-50): from the `chat:user_search` index (no scan), which first
+  /// catches up with users the tutorial created. errc::invalid for a bad prefix or limit.
+  void search_users(std::string prefix, std::int64_t limit, callback<std::vector<user_view>> done);
+
+  /// Users with an id above `after`, by id, at most `limit` (1-100). errc::invalid when out of range.
+  void list_users(std::int64_t after, std::int64_t limit, callback<user_page> done);
+
+  /// The members of `room_id` as `user_id` (a member: errc::forbidden otherwise, errc::not_found
+  /// for an unknown room) sees them, by lower-case name; at most `max` (1-1000) rows.
+  void room_members(std::string user_id, std::string room_id, std::int64_t max, callback<member_list> done);
 
   /// Sets the role ("user" or "admin"); errc::not_found for an unknown user.
   void set_role(std::string user_id, std::string role, callback<bool> done);

@@ -65,6 +65,40 @@ local function index_usernames(budget)
 end
 )lua";
 
+/// The username prefix index `chat:user_search` (zset, score 0, member "<lower name>\0<id>": name
+/// order for ZRANGEBYLEX prefix queries, GET /users/search). create_user adds to it; users other
+/// writers create are indexed like kUsernameIndex does (same id walk, its own cursor
+/// `chat:user_search:upto` and waiting list `chat:user_search:pending`), so a Redis whose
+/// chat:usernames is complete already gets this index filled once too. index_user_search(budget)
+/// → complete, names added. Scan-free.
+inline constexpr char kUserSearchIndex[] = R"lua(
+local function index_user_search(budget)
+  local total = tonumber(redis.call('GET', 'total_users') or '0') or 0
+  local upto = tonumber(redis.call('GET', 'chat:user_search:upto') or '0') or 0
+  if upto >= total and redis.call('EXISTS', 'chat:user_search:pending') == 0 then return true, 0 end
+  local added = 0
+  local function add(id)
+    local name = redis.call('HGET', 'user:' .. id, 'username')
+    if not name then return false end
+    added = added + redis.call('ZADD', 'chat:user_search', 0, string.lower(name) .. '\0' .. id)
+    return true
+  end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  for _, id in ipairs(redis.call('ZRANGE', 'chat:user_search:pending', 0, 99)) do
+    if add(id) then redis.call('ZREM', 'chat:user_search:pending', id) end
+  end
+  redis.call('ZREMRANGEBYSCORE', 'chat:user_search:pending', '-inf', string.format('%d', now - 60000))
+  local last = math.min(total, upto + budget)
+  for id = upto + 1, last do
+    local sid = string.format('%d', id)
+    if not add(sid) then redis.call('ZADD', 'chat:user_search:pending', 'NX', string.format('%d', now), sid) end
+  end
+  if last > upto then redis.call('SET', 'chat:user_search:upto', string.format('%d', last)) end
+  return last >= total, added
+end
+)lua";
+
 /// The room's position sequence, shared by messages and every positioned room event.
 /// last_position(room zset, last_id key): the room's last position = max(last_id, floor(top score))
 /// (rooms written by the tutorial have no last_id key). next_position(…, now ms) allocates

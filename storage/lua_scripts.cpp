@@ -70,6 +70,10 @@ redis.call('HSET', 'chat:usernames', lower, id)
 if tonumber(redis.call('GET', 'chat:usernames:upto') or '0') == before then
   redis.call('SET', 'chat:usernames:upto', id)
 end
+redis.call('ZADD', 'chat:user_search', 0, lower .. '\0' .. id)
+if tonumber(redis.call('GET', 'chat:user_search:upto') or '0') == before then
+  redis.call('SET', 'chat:user_search:upto', id)
+end
 return {'ok', id, role}
 )lua";
 const lua_script create_user{"create_user", create_user_body};

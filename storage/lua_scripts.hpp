@@ -38,6 +38,11 @@ extern const lua_script create_channel;      ///< ARGV name, lower, creator, per
 extern const lua_script public_channels;     ///< ARGV uid, limit, after, prefix → {'ok',next,{id,name,members,joined}…} | {'bad_cursor'}
 extern const lua_script join_channel;        ///< ARGV uid, room, max rooms → 'ok' | 'not_found' | 'too_many_rooms'
 extern const lua_script leave_channel;       ///< ARGV uid, room → 'ok'
+// People (lua_people.cpp). User rows are flat {id, username, online (0/1), role}.
+extern const lua_script index_user_search;   ///< ARGV ids to look at → {complete (0/1), names added}
+extern const lua_script search_users;        ///< ARGV lower prefix, limit → {bot id or '', then user rows…}
+extern const lua_script list_users;          ///< ARGV after id, limit → {bot id or '', next ('' = last page), then user rows…}
+extern const lua_script room_members;        ///< ARGV uid, room, max → {'ok', count, everyone (0/1), bot id or '', then user rows…} | {'forbidden'} | {'not_found'}
 extern const lua_script send_message;        ///< one or more messages (see lua_scripts.cpp) → per message {id, prev, date, json} | 'forbidden' | 'not_found'
 // Room events (lua_room_events.cpp). The event scripts share KEYS/ARGV prefix and reply (lua_fragments.hpp, kRoomEvent).
 extern const lua_script events_after;        ///< KEYS room, events; ARGV after, limit → flat {tag 'm'|'e', score, member}…

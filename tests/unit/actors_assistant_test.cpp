@@ -141,7 +141,7 @@ struct fixture : test_coordinator_fixture<> {
                                                                      R"(,"roomId":")" + room + R"(","from":")" + user +
                                                                      R"(","date":1,"message":"@Assistant hi"})"}});
     sched.run();
-    store->user_dones.back()(errc::ok, {storage::user_view{user, "Joe", true}});
+    store->user_dones.back()(errc::ok, {storage::user_view{user, "Joe", true, false, {}}});
     sched.run();
     CAF_REQUIRE(!backend->calls.empty());
     return backend->calls.back();

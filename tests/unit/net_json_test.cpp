@@ -58,10 +58,18 @@ CAF_TEST(invalid bodies) {
 CAF_TEST(views) {
   chat::storage::user u{"3", "Mary \"M\"", "user"};
   CAF_CHECK_EQUAL(user_json(u), R"({"id":"3","username":"Mary \"M\"","role":"user"})");
-  std::vector<chat::storage::user_view> users{{"1", "Pablo", false}, {"2", "Joe", true}};
+  std::vector<chat::storage::user_view> users{{"1", "Pablo", false, false, {}}, {"2", "Joe", true, false, {}}};
   CAF_CHECK_EQUAL(users_by_id_json(users),
                   R"({"1":{"id":"1","username":"Pablo","online":false},"2":{"id":"2","username":"Joe","online":true}})");
   CAF_CHECK_EQUAL(users_by_id_json({}), "{}");
+  std::vector<chat::storage::user_view> rows{{"1", "Pablo", false, false, "admin"}, {"2", "J\"o", true, false, "user"},
+                                             {"3", "Bot", true, true, "user"}, {"4", "Old", false, false, ""}};
+  CAF_CHECK_EQUAL(user_rows_json(rows),
+                  R"([{"id":"1","username":"Pablo","online":false,"role":"admin"},)"
+                  R"({"id":"2","username":"J\"o","online":true,"role":"user"},)"
+                  R"({"id":"3","username":"Bot","online":true,"role":"bot"},)"
+                  R"({"id":"4","username":"Old","online":false,"role":"user"}])");
+  CAF_CHECK_EQUAL(user_rows_json({}), "[]");
   chat::storage::room_summary dm{"1:2", chat::storage::room_kind::direct, {"Pablo", "Joe"}, 90, 80, 3, 1};
   CAF_CHECK_EQUAL(room_json(dm), R"({"id":"1:2","names":["Pablo","Joe"]})");
   CAF_CHECK_EQUAL(rooms_json({dm}), R"([{"id":"1:2","names":["Pablo","Joe"],"lastRead":80,"unread":3,"mentions":1}])");

@@ -55,6 +55,10 @@ export const api = {
   /** {id: {id, username, online}} for up to 100 ids. */
   users: (ids) => request('GET', `/users?${ids.map((id) => `ids[]=${enc(id)}`).join('&')}`),
   usersOnline: () => request('GET', '/users/online'),
+  /** {users: [{id, username, online, role}]}: usernames starting with `q` (case-insensitive). */
+  searchUsers: (q, limit = 20) => request('GET', `/users/search?q=${enc(q)}&limit=${limit}`),
+  /** {roomId, count, everyone, members: [{id, username, online, role}]} (members only). */
+  roomMembers: (roomId) => request('GET', `/room/${enc(roomId)}/members`),
 
   rooms: (userId) => request('GET', `/rooms/${enc(userId)}`),
   /** Newest first; `before` is exclusive. */

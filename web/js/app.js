@@ -8,6 +8,7 @@ import { Sender } from './sender.js';
 import { Store } from './store.js';
 import { assistantRefusal, GapReloader } from './stream.js';
 import { ChannelsDialog } from './views/channels.js';
+import { MembersDialog, NewMessageDialog } from './views/people.js';
 import { Composer } from './views/composer.js';
 import { ConversationHeader, Drawer } from './views/conversation.js';
 import { LoginView } from './views/login.js';
@@ -194,13 +195,13 @@ function openRoom(id) {
   composer.focus();
 }
 
-async function startDm(userId) {
+async function startDm(userId, { rethrow = false } = {}) {
   if (userId === store.me.id) return;
   try {
     const r = await withToast(api.createDm(store.me.id, userId));
     addRoom(r);
     openRoom(r.id);
-  } catch { /* toast shown */ }
+  } catch (e) { if (rethrow) throw e; /* toast shown */ }
 }
 
 async function leaveRoom(id) {
@@ -315,6 +316,16 @@ $('#logout').addEventListener('click', async () => {
   endSession();
 });
 $('#browse-channels').addEventListener('click', () => channels.open());
+
+// People: "New message" (find anyone, online or not) and the open room's members; a pick opens the DM.
+const pickPerson = async (u) => {
+  store.upsertUser({ id: u.id, username: u.username, role: u.role }); // presence stays live-driven
+  if (u.id !== store.me.id) await startDm(u.id, { rethrow: true });
+};
+const newMessage = new NewMessageDialog({ search: (q, limit) => api.searchUsers(q, limit), onPick: pickPerson, me: () => store.me?.id });
+const members = new MembersDialog({ load: (id) => api.roomMembers(id), onPick: pickPerson, me: () => store.me?.id });
+$('#new-message').addEventListener('click', () => newMessage.open());
+$('#room-members').addEventListener('click', () => { if (store.activeRoom) members.open(store.activeRoom); });
 
 async function boot() {
   let me;

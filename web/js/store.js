@@ -12,10 +12,13 @@
 // user is known by role "bot" when the server names it, or as the author of such a reply.
 // Changes are batched into one 'change' event per task, with the set of topics that changed:
 // 'rooms', 'users', 'typing', 'active', 'room:<id>' (messages or pending of that room).
+// Split by responsibility: optimistic sending in store_pending.js, typing in store_typing.js (both
+// mixed into Store), the edit/delete and reaction rules in message_change.js.
 
 import { applyDeltaTo, mergeStreaming } from './stream.js';
-
-const TYPING_TTL = 6000;
+import { changed, withReaction } from './message_change.js';
+import { pendingMethods } from './store_pending.js';
+import { typingMethods } from './store_typing.js';
 
 export function roomKind(id) {
   if (id === '0') return 'general';
@@ -390,133 +393,8 @@ export class Store extends EventTarget {
     this.saveLastRead();
     this.touch('rooms');
   }
-
-  // --- optimistic sending ----------------------------------------------------------------------
-
-  addPending(roomId, text, clientId) {
-    const p = { clientId, roomId, text, status: 'pending', error: null, sentGen: null, createdAt: Date.now() };
-    this.pending.set(clientId, p);
-    this.touch(`room:${roomId}`);
-    return p;
-  }
-
-  pendingOf(roomId) {
-    return [...this.pending.values()].filter((p) => p.roomId === roomId);
-  }
-
-  /** ack {clientId, id, roomId}: the pending message becomes the stored one. */
-  ack({ clientId, id, roomId }) {
-    const p = this.pending.get(clientId);
-    if (!p) return;
-    this.pending.delete(clientId);
-    const room = this.rooms.get(String(roomId ?? p.roomId));
-    if (room && !room.msgs.has(Number(id))) {
-      this.insert(room, { id, roomId: room.id, from: this.me.id, date: Math.floor(Date.now() / 1000), message: p.text, local: true });
-    }
-    this.touch(`room:${p.roomId}`, 'rooms');
-  }
-
-  fail(clientId, message) {
-    const p = this.pending.get(clientId);
-    if (!p || p.status === 'failed') return;
-    p.status = 'failed';
-    p.error = message || 'Not sent';
-    this.touch(`room:${p.roomId}`);
-  }
-
-  /** Retry: same entry (same place in the list), new clientId. */
-  renew(clientId, newClientId) {
-    const p = this.pending.get(clientId);
-    if (!p) return null;
-    this.pending.delete(clientId);
-    const q = { ...p, clientId: newClientId, status: 'pending', error: null, sentGen: null, createdAt: Date.now() };
-    this.pending.set(newClientId, q);
-    this.touch(`room:${p.roomId}`);
-    return q;
-  }
-
-  /**
-   * One of my messages arrived without its ack (the connection it was sent on died before the
-   * ack): settle the matching pending entry sent on an earlier connection instead of showing
-   * the text twice.
-   */
-  reconcileOwn(room, m) {
-    for (const p of this.pending.values()) {
-      if (p.roomId === room.id && p.text === m.message && p.sentGen !== null && p.sentGen < this.gen) {
-        this.pending.delete(p.clientId);
-        return;
-      }
-    }
-  }
-
-  // --- typing ----------------------------------------------------------------------------------
-
-  setTyping({ roomId, userId, typing }) {
-    const room = this.rooms.get(String(roomId));
-    if (!room || String(userId) === this.me.id) return;
-    if (typing) room.typing.set(String(userId), Date.now() + TYPING_TTL);
-    else room.typing.delete(String(userId));
-    this.touch('typing');
-    if (!this.typingTimer) this.typingTimer = setInterval(() => this.expireTyping(), 1000);
-  }
-
-  expireTyping() {
-    const now = Date.now();
-    let any = false;
-    for (const room of this.rooms.values()) {
-      for (const [u, exp] of room.typing) {
-        if (exp <= now) { room.typing.delete(u); this.touch('typing'); } else any = true;
-      }
-    }
-    if (!any) { clearInterval(this.typingTimer); this.typingTimer = null; }
-  }
-
-  typingNames(roomId) {
-    const room = this.rooms.get(roomId);
-    if (!room) return [];
-    return [...room.typing.keys()].map((id) => this.userName(id));
-  }
 }
 
-/**
- * The message `cur` after a change (message.updated data, a copy of the message, or a deletion),
- * or null when the change is not newer than what `cur` shows. A deletion is final. Between two
- * edits the higher position `seq` wins (an equal one is re-applied: the event after the ack's local
- * copy brings the server's `edited` time); without positions, the later `edited` time.
- */
-export function changed(cur, d, deleted) {
-  if (cur.deleted) return null;
-  const seq = Number(d.seq);
-  if (deleted) {
-    return { id: cur.id, roomId: cur.roomId, from: cur.from, date: cur.date, deleted: true, ...(Number.isFinite(seq) ? { seq } : {}) };
-  }
-  if (typeof d.message !== 'string') return null;
-  if (Number.isFinite(seq) && Number.isFinite(cur.seq)) {
-    if (seq < cur.seq) return null;
-  } else if (Number(d.edited ?? 0) < Number(cur.edited ?? 0)) {
-    return null;
-  }
-  const edited = d.edited ?? cur.edited;
-  const nextSeq = Number.isFinite(seq) ? seq : cur.seq;
-  // An assistant reply's state (§2.7): its final message.updated ends the streaming.
-  const stream = {};
-  for (const k of ['streaming', 'stopped', 'error']) if (d[k] !== undefined) stream[k] = d[k];
-  const same = Object.entries(stream).every(([k, v]) => cur[k] === v);
-  if (cur.message === d.message && cur.edited === edited && cur.seq === nextSeq && same) return null;
-  const next = { ...cur, message: d.message, edited, ...stream };
-  if (nextSeq !== undefined) next.seq = nextSeq;
-  return next;
-}
+Object.assign(Store.prototype, pendingMethods, typingMethods);
 
-/** The message `m` with `userId` added to (on) or removed from emoji's reactions; null when unchanged. */
-export function withReaction(m, emoji, userId, on) {
-  const users = (m.reactions?.[emoji] ?? []).map(String);
-  if (users.includes(userId) === on) return null;
-  const reactions = { ...(m.reactions ?? {}) };
-  if (on) reactions[emoji] = [...users, userId];
-  else if (users.length > 1) reactions[emoji] = users.filter((u) => u !== userId);
-  else delete reactions[emoji];
-  const next = { ...m, reactions };
-  if (Object.keys(reactions).length === 0) delete next.reactions;
-  return next;
-}
+export { changed, withReaction };

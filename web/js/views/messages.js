@@ -6,15 +6,16 @@
 // own messages Edit (inline editor) and Delete (with an inline confirmation); an admin can also
 // delete other people's messages. Reactions show as chips under the message (reactions.js). Edited messages show
 // "(edited)" (its tooltip: when); deleted ones are tombstones "This message was deleted".
-// Links (http, https, www.) in message text are clickable and open in a new tab (web/js/linkify.js).
-// The assistant's replies (a "Bot" badge) stream in with a cursor and a Stop button, and are shown
-// as Markdown once final (reply.js); a streaming row is updated in place, not rebuilt.
+// Every message is rendered as basic Markdown with raw HTML off (reply.js messageText: markdown-it;
+// links open in a new tab with rel="noopener noreferrer"). The assistant's replies (a "Bot" badge)
+// stream in with a cursor and a Stop button (plain text until final); a streaming row is updated in
+// place, not rebuilt.
 
 import { el, reconcile } from '../dom.js';
 import { dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
 import { actionMethods, autosize } from './message_actions.js';
 import { reactionMethods, reactionSig } from './reactions.js';
-import { botBadge, fillStreamText, replyBubble, replyFooter, textNodes } from './reply.js';
+import { botBadge, fillStreamText, messageText, replyBubble, replyFooter } from './reply.js';
 
 const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
@@ -265,7 +266,7 @@ export class MessageList {
     } else {
       const edited = r.m.edited ? new Date(Number(r.m.edited)) : null; // unix ms
       main.append(el('div', { class: 'msg-bubble', attrs: { title: fullTime(r.d) } },
-        el('p', { class: 'msg-text' }, ...textNodes(r.m.message)),
+        messageText(r.m.message),
         edited ? el('span', { class: 'msg-edited', text: '(edited)', attrs: { title: `Edited ${fullTime(edited)}` } }) : null));
     }
     if (r.status === 'sent' && state !== 'x' && !state.startsWith('e:')) main.append(...[this.reactionBar(r.m), this.picker(r.m)].filter(Boolean));

@@ -19,6 +19,17 @@ export function textNodes(text) {
     : document.createTextNode(p.text)));
 }
 
+/**
+ * A person's message text as an element: basic Markdown with clickable links (markdown.js), or
+ * plain text with its links when markdown-it is not loaded. The text itself is never changed.
+ */
+export function messageText(text) {
+  const s = typeof text === 'string' ? text : '';
+  const md = s === '' ? null : renderMarkdown(s, { basic: true });
+  if (md) return el('div', { class: 'msg-text msg-md' }, md);
+  return el('p', { class: 'msg-text' }, ...textNodes(s));
+}
+
 /** The bubble of a reply of the assistant. `title`: its full time. */
 export function replyBubble(m, title) {
   const bubble = el('div', { class: 'msg-bubble msg-reply', attrs: { title } });

@@ -1,0 +1,44 @@
+// How an edit, a delete, a reply's final copy or a reaction changes a loaded message (pure; store.js applies it).
+
+/**
+ * The message `cur` after a change (message.updated data, a copy of the message, or a deletion),
+ * or null when the change is not newer than what `cur` shows. A deletion is final. Between two
+ * edits the higher position `seq` wins (an equal one is re-applied: the event after the ack's local
+ * copy brings the server's `edited` time); without positions, the later `edited` time.
+ */
+export function changed(cur, d, deleted) {
+  if (cur.deleted) return null;
+  const seq = Number(d.seq);
+  if (deleted) {
+    return { id: cur.id, roomId: cur.roomId, from: cur.from, date: cur.date, deleted: true, ...(Number.isFinite(seq) ? { seq } : {}) };
+  }
+  if (typeof d.message !== 'string') return null;
+  if (Number.isFinite(seq) && Number.isFinite(cur.seq)) {
+    if (seq < cur.seq) return null;
+  } else if (Number(d.edited ?? 0) < Number(cur.edited ?? 0)) {
+    return null;
+  }
+  const edited = d.edited ?? cur.edited;
+  const nextSeq = Number.isFinite(seq) ? seq : cur.seq;
+  // An assistant reply's state (§2.7): its final message.updated ends the streaming.
+  const stream = {};
+  for (const k of ['streaming', 'stopped', 'error']) if (d[k] !== undefined) stream[k] = d[k];
+  const same = Object.entries(stream).every(([k, v]) => cur[k] === v);
+  if (cur.message === d.message && cur.edited === edited && cur.seq === nextSeq && same) return null;
+  const next = { ...cur, message: d.message, edited, ...stream };
+  if (nextSeq !== undefined) next.seq = nextSeq;
+  return next;
+}
+
+/** The message `m` with `userId` added to (on) or removed from emoji's reactions; null when unchanged. */
+export function withReaction(m, emoji, userId, on) {
+  const users = (m.reactions?.[emoji] ?? []).map(String);
+  if (users.includes(userId) === on) return null;
+  const reactions = { ...(m.reactions ?? {}) };
+  if (on) reactions[emoji] = [...users, userId];
+  else if (users.length > 1) reactions[emoji] = users.filter((u) => u !== userId);
+  else delete reactions[emoji];
+  const next = { ...m, reactions };
+  if (Object.keys(reactions).length === 0) delete next.reactions;
+  return next;
+}

@@ -1,0 +1,61 @@
+// Client state, optimistic sending: messages shown before the server confirmed them, keyed by
+// clientId (store.pending); settled by their ack, failed, retried, or reconciled with their copy
+// from the server. Methods of Store (mixed into its prototype by store.js).
+
+export const pendingMethods = {
+  addPending(roomId, text, clientId) {
+    const p = { clientId, roomId, text, status: 'pending', error: null, sentGen: null, createdAt: Date.now() };
+    this.pending.set(clientId, p);
+    this.touch(`room:${roomId}`);
+    return p;
+  },
+
+  pendingOf(roomId) {
+    return [...this.pending.values()].filter((p) => p.roomId === roomId);
+  },
+
+  /** ack {clientId, id, roomId}: the pending message becomes the stored one. */
+  ack({ clientId, id, roomId }) {
+    const p = this.pending.get(clientId);
+    if (!p) return;
+    this.pending.delete(clientId);
+    const room = this.rooms.get(String(roomId ?? p.roomId));
+    if (room && !room.msgs.has(Number(id))) {
+      this.insert(room, { id, roomId: room.id, from: this.me.id, date: Math.floor(Date.now() / 1000), message: p.text, local: true });
+    }
+    this.touch(`room:${p.roomId}`, 'rooms');
+  },
+
+  fail(clientId, message) {
+    const p = this.pending.get(clientId);
+    if (!p || p.status === 'failed') return;
+    p.status = 'failed';
+    p.error = message || 'Not sent';
+    this.touch(`room:${p.roomId}`);
+  },
+
+  /** Retry: same entry (same place in the list), new clientId. */
+  renew(clientId, newClientId) {
+    const p = this.pending.get(clientId);
+    if (!p) return null;
+    this.pending.delete(clientId);
+    const q = { ...p, clientId: newClientId, status: 'pending', error: null, sentGen: null, createdAt: Date.now() };
+    this.pending.set(newClientId, q);
+    this.touch(`room:${p.roomId}`);
+    return q;
+  },
+
+  /**
+   * One of my messages arrived without its ack (the connection it was sent on died before the
+   * ack): settle the matching pending entry sent on an earlier connection instead of showing
+   * the text twice.
+   */
+  reconcileOwn(room, m) {
+    for (const p of this.pending.values()) {
+      if (p.roomId === room.id && p.text === m.message && p.sentGen !== null && p.sentGen < this.gen) {
+        this.pending.delete(p.clientId);
+        return;
+      }
+    }
+  },
+};
