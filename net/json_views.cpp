@@ -73,6 +73,8 @@ std::string room_json(const storage::room_summary& room, bool with_read_state) {
     out.append(",\"lastRead\":").append(std::to_string(room.last_read));
     out.append(",\"unread\":").append(std::to_string(room.unread));
     out.append(",\"mentions\":").append(std::to_string(room.mentions));
+    if (room.kind == storage::room_kind::direct)
+      out.append(",\"peerRead\":").append(std::to_string(room.peer_read));
   }
   out.push_back('}');
   return out;

@@ -41,7 +41,7 @@ void chat_store::user_rooms(std::string user_id, callback<std::vector<room_summa
     std::vector<room_summary> rooms;
     for (std::size_t i = 1; i < r.elements.size(); ++i) {
       const auto& e = r.elements[i];
-      if (!e.is_array() || e.elements.size() < 6 || !e.elements[0].is_string() || !e.elements[3].is_integer() ||
+      if (!e.is_array() || e.elements.size() < 7 || !e.elements[0].is_string() || !e.elements[3].is_integer() ||
           !e.elements[4].is_integer()) {
         done(detail::unexpected(r, "user_rooms"), {});
         return;
@@ -56,7 +56,8 @@ void chat_store::user_rooms(std::string user_id, callback<std::vector<room_summa
       s.last_read = std::strtoll(e.elements[2].str.c_str(), nullptr, 10);
       s.unread = e.elements[3].integer;
       s.mentions = e.elements[4].integer;
-      for (std::size_t j = 5; j < e.elements.size(); ++j)
+      s.peer_read = std::strtoll(e.elements[5].str.c_str(), nullptr, 10);
+      for (std::size_t j = 6; j < e.elements.size(); ++j)
         s.names.push_back(e.elements[j].str);
       rooms.push_back(std::move(s));
     }

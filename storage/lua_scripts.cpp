@@ -176,7 +176,8 @@ return 1
 
 // General first; DMs carry both usernames, named rooms their name; unnamed non-DM ids are skipped.
 // A room's head is its last position (message or event), so a live start there replays nothing.
-// Per room: {id, head, last read, unread, mentions, names…} (kReadState). A room the user has never
+// Per room: {id, head, last read, unread, mentions, the other participant's last read (DMs; else
+// '0'), names…} (kReadState). A room the user has never
 // marked is taken as read up to its head when first listed (a user of the tutorial's data, a new
 // account's General), except a DM: everything in it was written to the user, so it counts from 0.
 // (Bodies built at start-up live as long as the scripts.)
@@ -189,7 +190,7 @@ do
   local flat = redis.call('HGETALL', rkey)
   for i = 1, #flat, 2 do marks[flat[i]] = tonumber(flat[i + 1]) end
 end
-local function entry(r, dm, ...)
+local function entry(r, dm, peer, ...)
   local h = last_position('room:' .. r, 'chat:room:' .. r .. ':last_id')
   local read = marks[r]
   if not read then
@@ -199,18 +200,22 @@ local function entry(r, dm, ...)
     end
   end
   local unread, mentions = read_counts(uid, r, read)
-  return {r, string.format('%d', h), string.format('%d', read), unread, mentions, ...}
+  local peer_read = '0'
+  if peer then peer_read = redis.call('HGET', 'chat:user:' .. peer .. ':read', r) or '0' end
+  return {r, string.format('%d', h), string.format('%d', read), unread, mentions, peer_read, ...}
 end
-local out = {'ok', entry('0', false, redis.call('GET', 'room:0:name') or 'General')}
+local out = {'ok', entry('0', false, nil, redis.call('GET', 'room:0:name') or 'General')}
 for _, r in ipairs(redis.call('SMEMBERS', 'user:' .. uid .. ':rooms')) do
   if r ~= '0' then
     local a, b = string.match(r, '^(%d+):(%d+)$')
     if a then
-      out[#out + 1] = entry(r, true, redis.call('HGET', 'user:' .. a, 'username') or '',
+      local peer = a
+      if a == uid then peer = b end
+      out[#out + 1] = entry(r, true, peer, redis.call('HGET', 'user:' .. a, 'username') or '',
                             redis.call('HGET', 'user:' .. b, 'username') or '')
     else
       local n = redis.call('GET', 'room:' .. r .. ':name')
-      if n then out[#out + 1] = entry(r, false, n) end
+      if n then out[#out + 1] = entry(r, false, nil, n) end
     end
   end
 end

@@ -115,10 +115,36 @@ test('unread counts messages from others after the last read id', () => {
   const dm = s.rooms.get('1:2');
   s.receive(msg(1, '2', 'a', '1:2'));
   s.receive(msg(2, '1', 'mine', '1:2'));
-  s.receive(msg(3, '2', 'b', '1:2'));
-  assert.deepEqual(s.unread(dm), { n: 2, more: false });
+  s.receive({ ...msg(3, '2', 'b @me', '1:2'), mentions: ['1'] });
+  assert.deepEqual(s.unread(dm), { n: 2, more: false, mentions: 1 });
+  const sent = [];
+  s.addEventListener('read', (e) => sent.push(e.detail));
   s.markRead('1:2');
-  assert.deepEqual(s.unread(dm), { n: 0, more: false });
+  assert.deepEqual(s.unread(dm), { n: 0, more: false, mentions: 0 });
+  assert.deepEqual(sent, [{ roomId: '1:2', id: 3 }], 'the store asks the app to tell the server, once');
+  s.markRead('1:2');
+  assert.equal(sent.length, 1, 'nothing moved: nothing to tell');
+});
+
+test('read state: the server\'s counts while the loaded messages do not reach the marker; read events move markers', () => {
+  const s = setup();
+  s.addRoom({ id: '7', names: ['ops'], lastRead: 100, unread: 240, mentions: 3 });
+  const ops = s.rooms.get('7');
+  assert.deepEqual(s.unread(ops), { n: 240, more: false, mentions: 3 }, 'nothing loaded yet: the listing\'s counts');
+  s.addHistory('7', [msg(500, '2', 'newest', '7'), msg(450, '2', 'older', '7')], 2, { initial: true });
+  assert.deepEqual(s.unread(ops), { n: 240, more: false, mentions: 3 }, 'a partial first page: still the listing\'s');
+  s.receive({ ...msg(600, '2', '@me', '7'), mentions: ['1'] });
+  assert.deepEqual(s.unread(ops), { n: 241, more: false, mentions: 4 }, 'plus what came after the first page');
+  s.applyRead({ roomId: '7', userId: '1', id: 600, seq: 601 });
+  assert.deepEqual(s.unread(ops), { n: 0, more: false, mentions: 0 }, 'another tab read it all');
+  s.addRoom({ id: '7', names: ['ops'], lastRead: 300, unread: 9, mentions: 0 });
+  assert.equal(s.lastRead['7'], 600, 'a marker never moves back (an older listing)');
+  s.addRoom({ id: '1:2', names: ['me', 'bob'], lastRead: 0, unread: 0, mentions: 0, peerRead: 40 });
+  assert.equal(s.rooms.get('1:2').peerRead, 40);
+  s.applyRead({ roomId: '1:2', userId: '2', id: 50, seq: 51 });
+  assert.equal(s.rooms.get('1:2').peerRead, 50, 'the DM partner read further ("Seen")');
+  s.applyRead({ roomId: '1:2', userId: '2', id: 45, seq: 52 });
+  assert.equal(s.rooms.get('1:2').peerRead, 50, 'never back');
 });
 
 test('typing: expires, cleared by a message from the same user', () => {
@@ -187,7 +213,7 @@ test('message.deleted turns the message into a tombstone; later updates do not b
   assert.equal(s.applyDelete(del(10, 20)), false, 'repeated delete');
   assert.equal(s.applyUpdate(upd(10, 'resurrected', 21)), false);
   assert.equal(room.msgs.get(10).deleted, true);
-  assert.deepEqual(s.unread(room), { n: 1, more: false }, 'a deleted message is not unread');
+  assert.deepEqual(s.unread(room), { n: 1, more: false, mentions: 0 }, 'a deleted message is not unread');
 });
 
 test('history shows the current state: edited rows and tombstones; a newer copy updates a loaded message', () => {

@@ -112,6 +112,9 @@ test('in a DM a marker that moved is the event `read` for both participants (oth
   assert.deepEqual(ev.data, { roomId: D, userId: A.user.id, id: m2, seq: ack.data.seq });
   await sse.waitFor(isRead, 5000, { from: fromSse, what: 'B\'s SSE too' });
   await wsA.waitFor(isRead, 5000, { what: 'A\'s own connection too' });
+  const listedByB = (await roomsOf(B, n2))[D];
+  assert.equal(listedByB.peerRead, m2, 'B\'s listing: how far A has read the DM ("Seen" after a reload)');
+  assert.equal('peerRead' in (await roomsOf(B, n2))[R], false, 'channels have no peerRead');
   const again = await commandWs(wsA, { type: 'read', roomId: D, id: m1 });
   assert.equal(again.type, 'ack');
   assert.equal(again.data.id, m2, 'still m2');

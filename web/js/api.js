@@ -75,6 +75,7 @@ export const api = {
   /** Stops the assistant's reply `id` while it streams → the final reply (`"stopped":true`). */
   react: (roomId, id, emoji, on) => request(on ? 'PUT' : 'DELETE', `/room/${enc(roomId)}/messages/${enc(id)}/reactions/${enc(emoji)}`),
   stopReply: (roomId, id) => request('POST', `/room/${enc(roomId)}/messages/${enc(id)}/stop`),
+  markRead: (roomId, id) => request('POST', `/room/${enc(roomId)}/read`, { id }),
 
   createDm: (user1, user2) => request('POST', '/room', { user1, user2 }),
   createChannel: (name) => request('POST', '/rooms', { name }),

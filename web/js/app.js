@@ -100,6 +100,13 @@ document.addEventListener('visibilitychange', () => {
   updateTitle();
 });
 
+// The read marker moved here: tell the server (the live connection, else HTTP), which tells our
+// other tabs and devices, and a DM's partner ("Seen"). A failure only delays it to the next read.
+store.addEventListener('read', (e) => {
+  const { roomId, id } = e.detail;
+  if (!live.send({ type: 'read', roomId, id })) api.markRead(roomId, id).catch(() => {});
+});
+
 // --- live → store --------------------------------------------------------------------------------
 
 live.addEventListener('status', (e) => status.connection(e.detail));
@@ -120,6 +127,7 @@ live.addEventListener('event', (e) => {
     case 'message.updated': store.applyUpdate(data); break;
     case 'message.deleted': store.applyDelete(data); break;
     case 'reaction': store.applyReaction(data); break;
+    case 'read': store.applyRead(data); break;
     case 'message.delta': {
       const r = store.applyDelta(data);
       if (r === 'gap') reloader.gap(String(data.roomId), Number(data.id));
@@ -270,7 +278,6 @@ async function startSession(me) {
     status.toast(`Could not load your rooms: ${e.message}`);
   }
   if (store.bots.size === 0) await findAssistant();
-  if (store.firstVisit) { store.firstVisit = false; store.saveLastRead(); }
   const wanted = new URLSearchParams(location.hash.slice(1)).get('room');
   if (wanted && store.rooms.has(wanted)) store.setActive(wanted);
   store.touch('active');

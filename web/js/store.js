@@ -13,12 +13,14 @@
 // Changes are batched into one 'change' event per task, with the set of topics that changed:
 // 'rooms', 'users', 'typing', 'active', 'room:<id>' (messages or pending of that room).
 // Split by responsibility: optimistic sending in store_pending.js, typing in store_typing.js (both
-// mixed into Store), the edit/delete and reaction rules in message_change.js.
+// mixed into Store), read markers and unread counts in store_read.js, the edit/delete and reaction
+// rules in message_change.js.
 
 import { applyDeltaTo, mergeStreaming } from './stream.js';
 import { changed, withReaction } from './message_change.js';
 import { pendingMethods } from './store_pending.js';
 import { typingMethods } from './store_typing.js';
+import { readMethods } from './store_read.js';
 
 export function roomKind(id) {
   if (id === '0') return 'general';
@@ -35,8 +37,7 @@ export class Store extends EventTarget {
     this.rooms = new Map(); // id → room (see addRoom)
     this.activeRoomId = '0';
     this.pending = new Map(); // clientId → {clientId, roomId, text, status, error, sentGen, createdAt}
-    this.lastRead = {}; // roomId → id
-    this.firstVisit = false;
+    this.lastRead = {}; // roomId → id: the read markers (the server's, store_read.js)
     this.topics = new Set();
     this.typingTimer = null;
     this.gen = 0; // the live connection's generation (set by the app)
@@ -67,25 +68,8 @@ export class Store extends EventTarget {
     this.pending.clear();
     this.activeRoomId = '0';
     this.lastRead = {};
-    this.firstVisit = false;
-    if (this.me) {
-      this.upsertUser({ id: this.me.id, username: this.me.username, online: true });
-      try {
-        const saved = localStorage.getItem(this.lastReadKey());
-        if (saved === null) this.firstVisit = true;
-        else this.lastRead = JSON.parse(saved) || {};
-      } catch { this.lastRead = {}; }
-    }
+    if (this.me) this.upsertUser({ id: this.me.id, username: this.me.username, online: true });
     this.touch('rooms', 'users', 'active');
-  }
-
-  lastReadKey() { return `guideops.lastRead.${this.me.id}`; }
-
-  saveLastRead() {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => {
-      try { localStorage.setItem(this.lastReadKey(), JSON.stringify(this.lastRead)); } catch { /* full/private */ }
-    }, 300);
   }
 
   // --- users -----------------------------------------------------------------------------------
@@ -143,8 +127,10 @@ export class Store extends EventTarget {
 
   // --- rooms -----------------------------------------------------------------------------------
 
-  addRoom({ id, names }) {
-    id = String(id);
+  /** A room from a listing, a join or a new DM ({id, names} and, from GET /rooms, its read state). */
+  addRoom(r) {
+    const { names } = r;
+    const id = String(r.id);
     const kind = roomKind(id);
     const list = Array.isArray(names) ? names.map(String) : [];
     let name = list[0] ?? id;
@@ -160,6 +146,7 @@ export class Store extends EventTarget {
     const cur = this.rooms.get(id);
     if (cur) {
       if (cur.name !== name) { cur.name = name; this.touch('rooms', `room:${id}`); }
+      this.applyListing(cur, r);
       return cur;
     }
     const room = {
@@ -172,6 +159,7 @@ export class Store extends EventTarget {
     };
     this.rooms.set(id, room);
     if (this.lastRead[id] === undefined) this.lastRead[id] = 0;
+    this.applyListing(room, r);
     this.touch('rooms');
     return room;
   }
@@ -266,7 +254,7 @@ export class Store extends EventTarget {
     for (const c of room.early.values()) this.applyChange(room, c.d, c.deleted);
     room.early.clear();
     if (page.length < limit) room.hasMore = false;
-    if (initial && this.firstVisit) this.lastRead[roomId] = this.lastId(room) ?? 0;
+    if (initial && room.listed && room.listed.top === null) room.listed.top = this.lastId(room) ?? 0;
     room.loaded = true;
     this.touch(`room:${roomId}`, 'rooms');
   }
@@ -370,31 +358,8 @@ export class Store extends EventTarget {
   isStreaming(roomId, id) {
     return this.rooms.get(String(roomId))?.msgs.get(Number(id))?.streaming === true;
   }
-
-  // --- unread ----------------------------------------------------------------------------------
-
-  unread(room) {
-    const last = this.lastRead[room.id] ?? 0;
-    let n = 0;
-    for (let i = room.ids.length - 1; i >= 0 && room.ids[i] > last; i--) {
-      const m = room.msgs.get(room.ids[i]);
-      if (m.from !== this.me.id && !m.deleted) n++;
-    }
-    const more = n > 0 && room.hasMore && room.floor !== null && room.floor > last;
-    return { n, more };
-  }
-
-  markRead(roomId) {
-    const room = this.rooms.get(roomId);
-    if (!room) return;
-    const id = this.lastId(room) ?? 0;
-    if ((this.lastRead[roomId] ?? 0) >= id) return;
-    this.lastRead[roomId] = id;
-    this.saveLastRead();
-    this.touch('rooms');
-  }
 }
 
-Object.assign(Store.prototype, pendingMethods, typingMethods);
+Object.assign(Store.prototype, pendingMethods, typingMethods, readMethods);
 
 export { changed, withReaction };

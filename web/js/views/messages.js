@@ -172,6 +172,11 @@ export class MessageList {
       if (marker) markerDone = true;
       push(m, { key: `m:${id}`, status: 'sent' }, marker);
     }
+    // A DM: "Seen" under our newest message once the other participant has read up to it.
+    const newest = room.ids.length ? room.msgs.get(room.ids[room.ids.length - 1]) : null;
+    if (room.kind === 'dm' && newest && String(newest.from) === me && !newest.deleted && (room.peerRead ?? 0) >= newest.id) {
+      rows.push({ type: 'seen', key: 'seen', label: 'Seen' });
+    }
     for (const p of this.store.pendingOf(room.id)) {
       push({ from: me, date: Math.floor(p.createdAt / 1000), message: p.text }, { key: `p:${p.clientId}`, status: p.status, error: p.error, clientId: p.clientId });
     }
@@ -191,7 +196,7 @@ export class MessageList {
     }
     // A rebuilt row keeps the keyboard focus (e.g. the editor, when the message changed meanwhile).
     if (cached && cached.node.contains(document.activeElement)) this.focusKey = r.key;
-    const node = r.type === 'day' ? dayRow(r) : r.type === 'marker' ? markerRow() : this.msgRow(r);
+    const node = r.type === 'day' ? dayRow(r) : r.type === 'marker' ? markerRow() : r.type === 'seen' ? seenRow() : this.msgRow(r);
     node.dataset.key = r.key;
     this.rows.set(r.key, { sig, node });
     return node;
@@ -246,7 +251,7 @@ export class MessageList {
     const state = this.rowState(r);
     const cls = ['msg', r.own ? 'own' : 'other', r.start ? 'start' : 'cont', r.status !== 'sent' ? r.status : '',
       state === 'x' ? 'deleted' : '', state.startsWith('e:') ? 'editing' : '', bot ? 'bot' : '',
-      r.m.streaming === true ? 'streaming' : ''].filter(Boolean).join(' ');
+      r.m.streaming === true ? 'streaming' : '', !r.own && this.store.mentionsMe(r.m) ? 'mentioned' : ''].filter(Boolean).join(' ');
     const time = el('time', { class: 'msg-time', text: shortTime(r.d), attrs: { datetime: r.d.toISOString(), title: fullTime(r.d) } });
     const main = el('div', { class: 'msg-main' });
     if (r.start) {
@@ -326,6 +331,10 @@ export class MessageList {
 
 function dayRow(r) {
   return el('li', { class: 'day-sep', attrs: { role: 'separator' } }, el('span', { text: r.label }));
+}
+
+function seenRow() {
+  return el('li', { class: 'seen-row', attrs: { 'aria-label': 'Seen by the other person' } }, el('span', { text: 'Seen' }));
 }
 
 function markerRow() {

@@ -42,14 +42,14 @@ export class Sidebar {
   roomItem(room) {
     const s = this.store;
     const active = room.id === s.activeRoomId;
-    const { n, more } = active ? { n: 0, more: false } : s.unread(room);
+    const { n, more, mentions } = active ? { n: 0, more: false, mentions: 0 } : s.unread(room);
     const last = s.newest(room);
     const text = last?.deleted ? 'Message deleted' : last?.streaming === true ? 'Writing…' : last?.message;
     const preview = last ? `${last.from === s.me.id ? 'You: ' : room.kind === 'dm' ? '' : `${s.userName(last.from)}: `}${text}` : '';
     const peer = room.kind === 'dm' ? s.users.get(room.peerId) : null;
     const bot = room.kind === 'dm' && s.isBot(room.peerId);
     const online = bot || (peer ? peer.online : null);
-    const sig = [room.name, active, n, more, preview, online, bot].join('|');
+    const sig = [room.name, active, n, more, mentions, preview, online, bot].join('|');
     return this.cache.node(`r:${room.id}`, sig, () => {
       const icon = room.kind === 'dm'
         ? el('span', { class: `avatar avatar-sm ${bot ? 'avatar-bot' : hueClass(room.peerId)}`, text: bot ? '✦' : initials(room.name), attrs: { 'aria-hidden': 'true' } },
@@ -63,12 +63,16 @@ export class Sidebar {
         ? el('span', { class: 'badge', attrs: { title: `${badgeText(n, more)} unread` } },
           el('span', { text: badgeText(n, more) }), el('span', { class: 'visually-hidden', text: ' unread' }))
         : null;
+      const mention = mentions > 0
+        ? el('span', { class: 'badge mention-badge', attrs: { title: `${mentions} mention${mentions === 1 ? '' : 's'}` } },
+          el('span', { text: `@${mentions > 99 ? '99+' : mentions}` }), el('span', { class: 'visually-hidden', text: ' mentions' }))
+        : null;
       const btn = el('button', {
         class: `room-btn${active ? ' active' : ''}${n > 0 ? ' has-unread' : ''}`,
         attrs: { type: 'button', 'aria-current': active ? 'page' : false },
         data: { roomId: room.id, nav: '' },
         on: { click: () => this.onOpen(room.id) },
-      }, icon, text, badge);
+      }, icon, text, mention, badge);
       return el('li', {}, btn);
     });
   }
