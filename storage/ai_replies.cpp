@@ -25,7 +25,7 @@ std::string ai_base() {
 
 // ARGV: name, lower(name). The bot user, created once: role 'bot', password '!' (no bcrypt hash
 // matches it: a login answers as for a wrong password), always in online_users.
-const std::string ensure_bot_body = std::string{lua::kUsernameIndex} + R"lua(
+const std::string ensure_bot_body = lua::username_index() + R"lua(
 local name, lower = ARGV[1], ARGV[2]
 local id = redis.call('GET', 'chat:ai:bot')
 if id and redis.call('EXISTS', 'user:' .. id) == 1 then

@@ -29,6 +29,39 @@ local function access(uid, room)
 end
 )lua";
 
+/// The walk both username indexes share: walk_new_users(upto_key, pending_key, budget, index) looks at
+/// up to `budget` ids after the cursor `upto_key` (up to `total_users`) and the ids waiting in
+/// `pending_key`; index(id, name) files each existing user and answers 1 when it added it. An id
+/// counted but not yet written waits in `pending_key` (score: ms first seen) for up to a minute.
+/// → whether the index now covers every id of `total_users`, and how many names it added.
+inline constexpr char kUserWalk[] = R"lua(
+local function walk_new_users(upto_key, pending_key, budget, index)
+  local total = tonumber(redis.call('GET', 'total_users') or '0') or 0
+  local upto = tonumber(redis.call('GET', upto_key) or '0') or 0
+  if upto >= total and redis.call('EXISTS', pending_key) == 0 then return true, 0 end
+  local added = 0
+  local function add(id)
+    local name = redis.call('HGET', 'user:' .. id, 'username')
+    if not name then return false end
+    added = added + index(id, name)
+    return true
+  end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  for _, id in ipairs(redis.call('ZRANGE', pending_key, 0, 99)) do
+    if add(id) then redis.call('ZREM', pending_key, id) end
+  end
+  redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', string.format('%d', now - 60000))
+  local last = math.min(total, upto + budget)
+  for id = upto + 1, last do
+    local sid = string.format('%d', id)
+    if not add(sid) then redis.call('ZADD', pending_key, 'NX', string.format('%d', now), sid) end
+  end
+  if last > upto then redis.call('SET', upto_key, string.format('%d', last)) end
+  return last >= total, added
+end
+)lua";
+
 /// The case-insensitive username index `chat:usernames` (lower-case name -> id) for users that
 /// other writers (the tutorial's servers) create: they take ids from `total_users` (INCR) and write
 /// `user:{id}` without touching the index. `chat:usernames:upto` = every id up to it was looked at;
@@ -37,67 +70,31 @@ end
 /// up to a minute. index_usernames(budget) looks at up to `budget` new ids and answers whether the
 /// index now covers every id of `total_users`, and how many names it added. Scan-free: its cost
 /// follows the users created since the last call, not the number of users.
-inline constexpr char kUsernameIndex[] = R"lua(
+inline std::string username_index() {
+  return std::string{kUserWalk} + R"lua(
 local function index_usernames(budget)
-  local total = tonumber(redis.call('GET', 'total_users') or '0') or 0
-  local upto = tonumber(redis.call('GET', 'chat:usernames:upto') or '0') or 0
-  if upto >= total and redis.call('EXISTS', 'chat:usernames:pending') == 0 then return true, 0 end
-  local added = 0
-  local function add(id)
-    local name = redis.call('HGET', 'user:' .. id, 'username')
-    if not name then return false end
-    added = added + redis.call('HSETNX', 'chat:usernames', string.lower(name), id)
-    return true
-  end
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  for _, id in ipairs(redis.call('ZRANGE', 'chat:usernames:pending', 0, 99)) do
-    if add(id) then redis.call('ZREM', 'chat:usernames:pending', id) end
-  end
-  redis.call('ZREMRANGEBYSCORE', 'chat:usernames:pending', '-inf', string.format('%d', now - 60000))
-  local last = math.min(total, upto + budget)
-  for id = upto + 1, last do
-    local sid = string.format('%d', id)
-    if not add(sid) then redis.call('ZADD', 'chat:usernames:pending', 'NX', string.format('%d', now), sid) end
-  end
-  if last > upto then redis.call('SET', 'chat:usernames:upto', string.format('%d', last)) end
-  return last >= total, added
+  return walk_new_users('chat:usernames:upto', 'chat:usernames:pending', budget, function(id, name)
+    return redis.call('HSETNX', 'chat:usernames', string.lower(name), id)
+  end)
 end
 )lua";
+}
 
 /// The username prefix index `chat:user_search` (zset, score 0, member "<lower name>\0<id>": name
 /// order for ZRANGEBYLEX prefix queries, GET /users/search). create_user adds to it; users other
-/// writers create are indexed like kUsernameIndex does (same id walk, its own cursor
+/// writers create are indexed like username_index() does (same id walk, its own cursor
 /// `chat:user_search:upto` and waiting list `chat:user_search:pending`), so a Redis whose
 /// chat:usernames is complete already gets this index filled once too. index_user_search(budget)
 /// → complete, names added. Scan-free.
-inline constexpr char kUserSearchIndex[] = R"lua(
+inline std::string user_search_index() {
+  return std::string{kUserWalk} + R"lua(
 local function index_user_search(budget)
-  local total = tonumber(redis.call('GET', 'total_users') or '0') or 0
-  local upto = tonumber(redis.call('GET', 'chat:user_search:upto') or '0') or 0
-  if upto >= total and redis.call('EXISTS', 'chat:user_search:pending') == 0 then return true, 0 end
-  local added = 0
-  local function add(id)
-    local name = redis.call('HGET', 'user:' .. id, 'username')
-    if not name then return false end
-    added = added + redis.call('ZADD', 'chat:user_search', 0, string.lower(name) .. '\0' .. id)
-    return true
-  end
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  for _, id in ipairs(redis.call('ZRANGE', 'chat:user_search:pending', 0, 99)) do
-    if add(id) then redis.call('ZREM', 'chat:user_search:pending', id) end
-  end
-  redis.call('ZREMRANGEBYSCORE', 'chat:user_search:pending', '-inf', string.format('%d', now - 60000))
-  local last = math.min(total, upto + budget)
-  for id = upto + 1, last do
-    local sid = string.format('%d', id)
-    if not add(sid) then redis.call('ZADD', 'chat:user_search:pending', 'NX', string.format('%d', now), sid) end
-  end
-  if last > upto then redis.call('SET', 'chat:user_search:upto', string.format('%d', last)) end
-  return last >= total, added
+  return walk_new_users('chat:user_search:upto', 'chat:user_search:pending', budget, function(id, name)
+    return redis.call('ZADD', 'chat:user_search', 0, string.lower(name) .. '\0' .. id)
+  end)
 end
 )lua";
+}
 
 /// The room's position sequence, shared by messages and every positioned room event.
 /// last_position(room zset, last_id key): the room's last position = max(last_id, floor(top score))

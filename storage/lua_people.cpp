@@ -24,7 +24,7 @@ end
 } // namespace
 
 // One step of the start-up backfill of chat:user_search. ARGV: how many ids to look at.
-const std::string index_user_search_body = std::string{lua::kUserSearchIndex} + R"lua(
+const std::string index_user_search_body = lua::user_search_index() + R"lua(
 local complete, added = index_user_search(tonumber(ARGV[1]))
 return {complete and 1 or 0, added}
 )lua";
@@ -33,7 +33,7 @@ const lua_script index_user_search{"index_user_search", index_user_search_body};
 // ARGV: prefix (lower-case, not empty), limit. Users created by other writers since the last call
 // are indexed first (a bounded step). Rows in order of lower-case name, then id; an index entry whose
 // user is gone or renamed is skipped.
-const std::string search_users_body = std::string{lua::kUserSearchIndex} + kUserRow + R"lua(
+const std::string search_users_body = lua::user_search_index() + kUserRow + R"lua(
 local prefix, limit = ARGV[1], tonumber(ARGV[2])
 index_user_search(1000)
 local rows = redis.call('ZRANGEBYLEX', 'chat:user_search', '[' .. prefix, '(' .. prefix .. '\255',

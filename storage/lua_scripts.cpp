@@ -39,9 +39,9 @@ if redis.call('EXISTS', 'room:0:name') == 0 then redis.call('SET', 'room:0:name'
 return created
 )lua"};
 
-// One step of the start-up backfill of chat:usernames (ids in user:{id} order, see kUsernameIndex).
+// One step of the start-up backfill of chat:usernames (ids in user:{id} order, see lua::username_index()).
 // ARGV: how many ids to look at.
-const std::string index_usernames_body = std::string{lua::kUsernameIndex} + R"lua(
+const std::string index_usernames_body = lua::username_index() + R"lua(
 local complete, added = index_usernames(tonumber(ARGV[1]))
 return {complete and 1 or 0, added}
 )lua";
@@ -50,7 +50,7 @@ const lua_script index_usernames{"index_usernames", index_usernames_body};
 // ARGV: username, lower(username), bcrypt hash, then lower-case admin names. The index is brought
 // up to date first (users the tutorial created since), so the case-insensitive check is complete;
 // 'busy' when too many users are still to be indexed (only while the start-up backfill runs).
-const std::string create_user_body = std::string{lua::kUsernameIndex} + R"lua(
+const std::string create_user_body = lua::username_index() + R"lua(
 local name, lower, hash = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('EXISTS', 'username:' .. name) == 1 then return {'conflict'} end
 if not index_usernames(1000) then return {'busy'} end
@@ -80,7 +80,7 @@ const lua_script create_user{"create_user", create_user_body};
 
 // ARGV: username as typed, lower(username). Exact tutorial key first, then the index (brought up
 // to date with the users the tutorial created since, as far as a bounded step goes).
-const std::string find_credentials_body = std::string{lua::kUsernameIndex} + R"lua(
+const std::string find_credentials_body = lua::username_index() + R"lua(
 local id
 local ref = redis.call('GET', 'username:' .. ARGV[1])
 if ref then
