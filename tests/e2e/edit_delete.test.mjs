@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiCall, apiRegister, apiSend, cleanup, startCluster, uniqueName, waitFor } from './lib/harness.mjs';
-import { closeAll, launch, login, newTab, newUser, register, rendered, send, shot, waitOnline, waitTexts } from './lib/browser.mjs';
+import { closeAll, launch, login, newTab, newUser, registeredUser, rendered, send, shot, waitOnline, waitTexts } from './lib/browser.mjs';
 
 const TOMBSTONE = 'This message was deleted';
 
@@ -29,13 +29,11 @@ before(async () => {
   const [n1, n2] = cluster.nodes;
   root = await apiRegister(n1, uniqueName('root'));
   assert.equal(root.user.role, 'admin', 'the first account of a Redis is an admin');
-  A = { ...(await newUser(browser, n1.url)), name: uniqueName('alice') };
-  await register(A.page, A.name);
+  A = await registeredUser(browser, n1.url, uniqueName('alice'));
   A2 = await newTab(A);
   await A2.goto('/');
   await waitOnline(A2);
-  B = { ...(await newUser(browser, n2.url)), name: uniqueName('bob') };
-  await register(B.page, B.name);
+  B = await registeredUser(browser, n2.url, uniqueName('bob'));
   R = { ...(await newUser(browser, n2.url)), name: root.user.username };
   await login(R.page, root.user.username, root.password);
 });

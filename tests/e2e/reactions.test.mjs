@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, startCluster, uniqueName, waitFor } from './lib/harness.mjs';
-import { closeAll, launch, newUser, register, rendered, send, waitOnline, waitTexts } from './lib/browser.mjs';
+import { closeAll, launch, registeredUser, rendered, send, waitOnline, waitTexts } from './lib/browser.mjs';
 
 const PARTY = '🎉';
 
@@ -21,10 +21,8 @@ before(async () => {
   cluster = await startCluster(2);
   browser = await launch();
   const [n1, n2] = cluster.nodes;
-  A = { ...(await newUser(browser, n1.url)), name: uniqueName('alice') };
-  await register(A.page, A.name);
-  B = { ...(await newUser(browser, n2.url)), name: uniqueName('bob') };
-  await register(B.page, B.name);
+  A = await registeredUser(browser, n1.url, uniqueName('alice'));
+  B = await registeredUser(browser, n2.url, uniqueName('bob'));
 });
 
 after(async () => {

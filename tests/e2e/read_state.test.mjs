@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, startCluster, uniqueName, waitFor } from './lib/harness.mjs';
-import { closeAll, launch, newTab, newUser, openRoom, register, roomButton, send, waitOnline, waitTexts } from './lib/browser.mjs';
+import { closeAll, launch, newTab, openRoom, registeredUser, roomButton, send, waitOnline, waitTexts } from './lib/browser.mjs';
 
 let cluster;
 let browser;
@@ -18,10 +18,8 @@ before(async () => {
   cluster = await startCluster(2);
   browser = await launch();
   const [n1, n2] = cluster.nodes;
-  A = { ...(await newUser(browser, n1.url)), name: uniqueName('ralice') };
-  await register(A.page, A.name);
-  B = { ...(await newUser(browser, n2.url)), name: uniqueName('rbob') };
-  await register(B.page, B.name);
+  A = await registeredUser(browser, n1.url, uniqueName('ralice'));
+  B = await registeredUser(browser, n2.url, uniqueName('rbob'));
   await waitOnline(A.page);
   await waitOnline(B.page);
 });

@@ -76,6 +76,13 @@ export async function register(page, username, password = 'password123') {
   await waitOnline(page);
 }
 
+/** A new user in its own browser context on `baseUrl`, registered through the page: {context, page, problems, name}. */
+export async function registeredUser(browser, baseUrl, name) {
+  const user = { ...(await newUser(browser, baseUrl)), name };
+  await register(user.page, name);
+  return user;
+}
+
 export async function login(page, username, password = 'password123') {
   await page.goto('/');
   await page.getByLabel('Username').fill(username);
