@@ -28,8 +28,8 @@ void check_command(const chat::actors::room_command& cmd) {
       (void)chat::actors::check_room_id(c.room_id, why);
       (void)chat::actors::check_client_id(c.client_id, limits, why);
       using command = std::decay_t<decltype(c)>;
-      if constexpr (!std::is_same_v<command, chat::actors::delete_command> &&
-                    !std::is_same_v<command, chat::actors::stop_command>) {
+      if constexpr (std::is_same_v<command, chat::actors::send_command> ||
+                    std::is_same_v<command, chat::actors::edit_command>) { // the commands with a text
         auto ec = chat::actors::check_text(c.text, limits, why);
         if (!ec) // accepted text: valid UTF-8, not blank, within the limit
           FUZZ_CHECK(chat::utf8_length(c.text).value_or(limits.max_message_chars + 1) <= limits.max_message_chars &&
