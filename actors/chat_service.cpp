@@ -132,10 +132,69 @@ void chat_service::execute(const command_origin& who, room_command cmd, post_fn 
     std::move(cmd));
 }
 
+namespace {
+
+/// How a command words the store's refusals (string literals).
+struct refusal_words {
+  std::string_view not_found;
+  std::string_view forbidden;
+  std::string_view conflict = "the assistant's reply is still streaming; react when it ends";
+  std::string_view invalid = {}; ///< empty: the error table's
+};
+
+/// Hands written room events to the local rooms, in order (their frames move out of `w`).
+void publish_written(realtime* rt, const std::string& room_id, storage::written_event& w) {
+  if (rt == nullptr || w.seq <= 0) // (seq 0: an idempotent command that changed nothing)
+    return;
+  auto ts = now_ms();
+  rt->publish(room_id, w.seq, w.prev, ts, make_frame(std::move(w.frame)), std::move(w.audience));
+  for (auto& more : w.more)
+    rt->publish(room_id, more.seq, more.prev, ts, make_frame(std::move(more.frame)), std::move(more.audience));
+}
+
+/// The completion of a command answered with written room events: publishes them locally in order,
+/// then answers through the caller's executor (a command without an id of its own, a thread reply,
+/// gets the first event's position as its id).
+storage::callback<storage::written_event> on_written(realtime* rt, command_result base, post_fn post,
+                                                     result_fn done, refusal_words words) {
+  return [rt, base = std::move(base), post = std::move(post), done = std::move(done),
+          words](storage::errc e, storage::written_event w) mutable {
+    if (e != storage::errc::ok) {
+      base.error = from_store(e);
+      base.message = e == storage::errc::conflict ? std::string{words.conflict}
+                     : e == storage::errc::too_many_reactions
+                       ? "a message has at most " + std::to_string(max_reactions_per_message) + " distinct reactions"
+                     : e == storage::errc::invalid && !words.invalid.empty()
+                       ? std::string{words.invalid}
+                       : refusal(e, words.not_found, words.forbidden);
+    } else {
+      publish_written(rt, base.room_id, w);
+      base.seq = w.seq;
+      if (base.id == 0)
+        base.id = w.seq;
+      base.data = std::move(w.data);
+    }
+    post([done = std::move(done), r = std::move(base)]() mutable { done(std::move(r)); });
+  };
+}
+
+} // namespace
+
 void chat_service::send(const command_origin& who, send_command cmd, post_fn post, result_fn done) {
   metrics_.messages_received(who.transport).Increment();
   if (!admit(who, cmd.room_id, cmd.client_id, &cmd.text, post, done))
     return;
+  if (cmd.parent_id > 0) { // a thread reply: its own script (two events), never an assistant trigger
+    command_result base;
+    base.client_id = std::move(cmd.client_id);
+    base.room_id = cmd.room_id;
+    store_.reply_message(std::move(cmd.room_id), cmd.parent_id, who.user_id, std::move(cmd.text),
+                         on_written(realtime_, std::move(base), std::move(post), std::move(done),
+                                    {"no such message to reply to", "not a member of this room",
+                                     "the assistant's reply is still streaming; reply when it ends",
+                                     "replies are one level deep: reply to the thread's parent"}));
+    return;
+  }
   // A message that asks the assistant (a DM with the bot, a mention) keeps its sender and text for
   // it; any other costs this one check (none at all without an assistant).
   std::shared_ptr<std::pair<std::string, std::string>> trigger;
@@ -167,30 +226,6 @@ void chat_service::send(const command_origin& who, send_command cmd, post_fn pos
 
 namespace {
 
-/// The completion of a command answered with a written room event: publishes it locally, then
-/// answers through the caller's executor.
-/// `not_found` and `forbidden` (string literals) word the command's refusals.
-storage::callback<storage::written_event> on_written(realtime* rt, command_result base, post_fn post,
-                                                     result_fn done, std::string_view not_found,
-                                                     std::string_view forbidden) {
-  return [rt, base = std::move(base), post = std::move(post), done = std::move(done), not_found,
-          forbidden](storage::errc e, storage::written_event w) mutable {
-    if (e != storage::errc::ok) {
-      base.error = from_store(e);
-      base.message = e == storage::errc::conflict ? "the assistant's reply is still streaming; react when it ends"
-                     : e == storage::errc::too_many_reactions
-                       ? "a message has at most " + std::to_string(max_reactions_per_message) + " distinct reactions"
-                       : refusal(e, not_found, forbidden);
-    } else {
-      if (rt != nullptr && w.seq > 0) // (seq 0: an idempotent command that changed nothing)
-        rt->publish(base.room_id, w.seq, w.prev, now_ms(), make_frame(std::move(w.frame)), std::move(w.audience));
-      base.seq = w.seq;
-      base.data = std::move(w.data);
-    }
-    post([done = std::move(done), r = std::move(base)]() mutable { done(std::move(r)); });
-  };
-}
-
 /// The answer's frame for a command about one message: its clientId, room and message id (moves
 /// the client id out of `cmd`).
 template <class Command>
@@ -210,7 +245,7 @@ void chat_service::edit(const command_origin& who, edit_command cmd, post_fn pos
   auto base = about_message(cmd);
   store_.edit_message(std::move(cmd.room_id), cmd.id, who.user_id, std::move(cmd.text),
                       on_written(realtime_, std::move(base), std::move(post), std::move(done),
-                                 "no such room or message", "only its author may edit a message"));
+                                 {"no such room or message", "only its author may edit a message"}));
 }
 
 void chat_service::remove(const command_origin& who, delete_command cmd, post_fn post, result_fn done) {
@@ -219,8 +254,7 @@ void chat_service::remove(const command_origin& who, delete_command cmd, post_fn
   auto base = about_message(cmd);
   store_.delete_message(std::move(cmd.room_id), cmd.id, who.user_id,
                         on_written(realtime_, std::move(base), std::move(post), std::move(done),
-                                   "no such room or message",
-                                   "only its author or an admin may delete a message"));
+                                   {"no such room or message", "only its author or an admin may delete a message"}));
 }
 
 void chat_service::react(const command_origin& who, reaction_command cmd, post_fn post, result_fn done) {
@@ -237,15 +271,15 @@ void chat_service::react(const command_origin& who, reaction_command cmd, post_f
   store_.react_message(std::move(cmd.room_id), cmd.id, who.user_id, std::move(cmd.emoji), cmd.on,
                        max_reactions_per_message,
                        on_written(realtime_, std::move(base), std::move(post), std::move(done),
-                                  "no such room or message", "not a member of this room"));
+                                  {"no such room or message", "not a member of this room"}));
 }
 
 void chat_service::stop_reply(const command_origin& who, stop_command cmd, post_fn post, result_fn done) {
   if (!admit(who, cmd.room_id, cmd.client_id, nullptr, post, done))
     return;
   auto written = on_written(realtime_, about_message(cmd), std::move(post), std::move(done),
-                            "no reply of the assistant streaming with that id",
-                            "only who asked, or an admin, may stop this reply");
+                            {"no reply of the assistant streaming with that id",
+                             "only who asked, or an admin, may stop this reply"});
   store_.ai_stop(cmd.room_id, cmd.id, who.user_id,
                  [bot = assistant_, room_id = cmd.room_id, id = cmd.id,
                   written = std::move(written)](storage::errc e, storage::written_event w) mutable {
@@ -268,9 +302,7 @@ void chat_service::read(const command_origin& who, read_command cmd, post_fn pos
                      } else {
                        if (st.event) {
                          base.seq = st.event->seq;
-                         if (rt != nullptr)
-                           rt->publish(base.room_id, st.event->seq, st.event->prev, now_ms(),
-                                       make_frame(std::move(st.event->frame)), std::move(st.event->audience));
+                         publish_written(rt, base.room_id, *st.event);
                        }
                        base.id = st.last_read;
                        base.data = read_state_json(base.room_id, st.last_read, st.unread, st.mentions);

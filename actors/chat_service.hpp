@@ -46,11 +46,12 @@ struct command_origin {
 /// Runs a completion on the caller's executor.
 using post_fn = std::function<void(std::function<void()>)>;
 
-/// A chat message to send.
+/// A chat message to send; with `parent_id`, a reply in that message's thread (issue #22).
 struct send_command {
   std::string room_id;
   std::string text;
   std::string client_id;
+  std::int64_t parent_id = 0; ///< the thread's parent (0: a top-level message)
 };
 
 /// An edit of an own message.
@@ -153,7 +154,8 @@ public:
   /// Carries out any room command (the one entry of the transports): the kind's own method below.
   void execute(const command_origin& who, room_command cmd, post_fn post, result_fn done);
 
-  /// Sends a chat message.
+  /// Sends a chat message (batched with others: storage send_message), or a thread reply: `message`
+  /// with parentId, then the parent's `message.updated` with its new counters.
   void send(const command_origin& who, send_command cmd, post_fn post, result_fn done);
   /// Edits an own message: `message.updated` to the room.
   void edit(const command_origin& who, edit_command cmd, post_fn post, result_fn done);

@@ -37,6 +37,7 @@ std::optional<std::int64_t> int_param(const query_params& q, std::string_view ke
 
 void message_handlers::add_routes(router& r) {
   r.add(http_method::get, "/room/{id}/messages", [this](const exchange_ptr& ex) { do_list(ex); });
+  r.add(http_method::get, "/room/{id}/messages/{messageId}/replies", [this](const exchange_ptr& ex) { do_replies(ex); });
   add_command_routes(r);
 }
 
@@ -96,6 +97,35 @@ void message_handlers::on_list_access(const exchange_ptr& ex, const page& p) {
     env_.store.messages_before(ex->param("id"), p.before, p.limit, std::move(done));
 }
 
+// -- GET /room/{id}/messages/{messageId}/replies ---------------------------------------------
+
+void message_handlers::do_replies(const exchange_ptr& ex) {
+  require_user(env_, ex, [this](const exchange_ptr& x) {
+    const auto& q = x->request().query;
+    bool bad = false;
+    auto before = int_param(q, "before", 1, std::numeric_limits<std::int64_t>::max(), bad);
+    auto limit = int_param(q, "limit", 1, max_page, bad);
+    if (bad)
+      return reply_bad_request(*x, env_.metrics, "before > 0 and limit 1-100 must be integers");
+    auto parent = parse_int64(x->param("messageId"));
+    if (!parent || *parent <= 0)
+      return reply_error(*x, env_.metrics, error::not_found, "no such message");
+    if (!is_room_id(x->param("id")))
+      return reply_error(*x, env_.metrics, error::not_found, "no such room");
+    auto done = x->resume<errc, std::vector<storage::stored_message>>(
+      [this, x](errc e, std::vector<storage::stored_message> replies) {
+        if (e == errc::not_found)
+          return reply_error(*x, env_.metrics, error::not_found, "no such room or message");
+        if (e == errc::forbidden)
+          return reply_error(*x, env_.metrics, error::forbidden, "not a member of this room");
+        if (e != errc::ok)
+          return reply_store_error(*x, env_.metrics, e, "replies");
+        x->respond(json_response(200, messages_json(replies)));
+      });
+    env_.store.thread_replies(x->param("id"), x->user()->id, *parent, before, limit.value_or(50), std::move(done));
+  });
+}
+
 // -- the commands ---------------------------------------------------------------------------------
 // Each route decodes its request into the kind's command (path, then body fields) and hands it to
 // chat_service::execute: a new kind is one more route here.
@@ -138,6 +168,18 @@ public:
     out = *id;
     return true;
   }
+  /// An optional positive integer field of the body (0 when absent or null).
+  bool optional_position(const char* key, std::int64_t& out) {
+    const auto* m = parsed_ ? body_.find(key) : nullptr;
+    if (m == nullptr || m->type == json_member::kind::null)
+      return true;
+    if (m->type == json_member::kind::integer && m->integer > 0) {
+      out = m->integer;
+      return true;
+    }
+    reply_bad_request(*ex_, m_, std::string{"\""} + key + "\" must be a positive integer message id");
+    return false;
+  }
   /// A required positive integer field of the body (a message id or position).
   bool position(const char* key, std::int64_t& out) {
     const auto* m = parsed_ ? body_.find(key) : nullptr;
@@ -178,7 +220,8 @@ void message_handlers::add_command_routes(router& r) {
     run_command(ex, 201, [](command_request& req) -> std::optional<actors::room_command> {
       actors::send_command c;
       c.room_id = req.room_id();
-      if (!req.body() || !req.text("message", c.text) || !req.client_id(c.client_id))
+      if (!req.body() || !req.text("message", c.text) || !req.client_id(c.client_id) ||
+          !req.optional_position("parentId", c.parent_id))
         return std::nullopt;
       return c;
     });

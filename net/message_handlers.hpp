@@ -37,6 +37,8 @@ private:
 
   void do_list(const exchange_ptr& ex);
   void on_list_access(const exchange_ptr& ex, const page& p);
+  /// GET /room/{id}/messages/{messageId}/replies?before=&limit=: a thread's replies, newest first.
+  void do_replies(const exchange_ptr& ex);
   /// Parses the paging query; answers 400 and returns false when it is invalid.
   bool read_page(const exchange_ptr& ex, page& out);
 

@@ -78,6 +78,15 @@ struct fields {
     out = it->value.GetBool();
     return nullptr;
   }
+  const char* parent_id(std::int64_t& out) const { // optional: a thread reply (issue #22)
+    auto it = obj.FindMember("parentId");
+    if (it == obj.MemberEnd() || it->value.IsNull())
+      return nullptr;
+    if (!it->value.IsInt64() || it->value.GetInt64() <= 0)
+      return "parentId must be a positive integer message id";
+    out = it->value.GetInt64();
+    return nullptr;
+  }
   const char* message_id(std::int64_t& out) const {
     auto it = obj.FindMember("id");
     if (it == obj.MemberEnd())
@@ -109,7 +118,8 @@ result decode(const rapidjson::Value& obj, Readers... readers) {
 result parse_room_command(std::string_view type, const rapidjson::Value& obj, bool& known) {
   known = true;
   if (type == "message")
-    return decode<actors::send_command>(obj, [](const fields& f, auto& c) { return f.text(c.text); });
+    return decode<actors::send_command>(obj, [](const fields& f, auto& c) { return f.text(c.text); },
+                                        [](const fields& f, auto& c) { return f.parent_id(c.parent_id); });
   if (type == "message.edit")
     return decode<actors::edit_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); },
                                         [](const fields& f, auto& c) { return f.text(c.text); });

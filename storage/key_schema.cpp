@@ -111,6 +111,9 @@ std::string room(std::string_view room_id) { return cat("room:", room_id); }
 std::string room_last_id(std::string_view room_id) { return cat("chat:room:", room_id, ":last_id"); }
 std::string room_events(std::string_view room_id) { return cat("chat:room:", room_id, ":events"); }
 std::string room_deleted(std::string_view room_id) { return cat("chat:room:", room_id, ":deleted"); }
+std::string room_thread(std::string_view room_id, std::int64_t parent_id) {
+  return cat("chat:room:", room_id, ":thread:") + std::to_string(parent_id);
+}
 std::string user_read(std::string_view user_id) { return cat("chat:user:", user_id, ":read"); }
 std::string session(std::string_view token_hash) { return cat("chat:session:", token_hash); }
 std::string rate_limit(std::string_view key) { return cat("chat:ratelimit:", key); }

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "storage/lua_threads.hpp"
+
 namespace chat::storage::lua {
 
 /// access(user id, room id) → 'member' | 'forbidden' | 'not_found'; both ids already syntactically
@@ -186,6 +188,10 @@ end
 /// read marker): its envelope carries `"only":"<user id>"` and its log row starts `{"only":"<user id>",`
 /// (events_after hands the audience over separately); every node still takes the position into the
 /// room's chain, and delivers the frame only to that user.
+/// emit_at(kind, data, seq, last, to): the same for a complete `data` at a position the script allocated
+/// itself (a thread reply: its id is its position). emitted(first, …): the reply of a command that wrote
+/// several events (a thread reply and its parent's counters): {'ok', then seq, prev, data, frame,
+/// audience of each}. member_message(mid) also finds replies (thread_key(parent), the map `pkey`).
 inline constexpr char kRoomEvent[] = R"lua(
 local zkey, lkey, ekey = KEYS[1], KEYS[2], KEYS[3]
 local server_json, channel, room, room_json, uid = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -195,16 +201,26 @@ do
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function fmt(n) return string.format('%d', n) end
+local pkey = 'chat:room:' .. room .. ':reply_parents'
+local function thread_key(pid) return 'chat:room:' .. room .. ':thread:' .. pid end
 -- The message `mid` of the room as seen by the caller: nil and 'forbidden' / 'not_found' when the
--- caller is not a member or there is no such message; else its row text, score, author, date and
--- the decoded row.
+-- caller is not a member or there is no such message; else its row text, score, author, date, the
+-- decoded row, the sorted set that holds it (room:{id}, or its thread's for a reply) and, for a
+-- reply, its parent's id (text; nil for a top-level message). A deleted reply is not found.
 local function member_message(mid)
   local allowed = access(uid, room)
   if allowed ~= 'member' then return nil, allowed end
+  local key, parent = zkey, nil
   local raw, row, score = find_message(zkey, mid, uid)
-  if not raw then return nil, 'not_found' end
+  if not raw then
+    parent = redis.call('HGET', pkey, fmt(mid))
+    if not parent then return nil, 'not_found' end
+    key = thread_key(parent)
+    raw, row, score = find_message(key, mid, uid)
+    if not raw or row.deleted == true then return nil, 'not_found' end
+  end
   local from, date = message_fields(row, score)
-  return raw, score, from, date, row
+  return raw, score, from, date, row, key, parent
 end
 -- A row split at its reactions (react_message writes them as the row's last field): the row without
 -- them and without its closing brace, and ',"reactions":{…}' or ''.
@@ -214,10 +230,8 @@ local function split_reactions(raw)
   if not s then return body, '' end
   return string.sub(body, 1, s - 1), string.sub(body, s)
 end
-local function emit_for(kind, body, to)
-  local seq, last = next_position(zkey, lkey, now)
+local function emit_at(kind, data, seq, last, to)
   local seqs = fmt(seq)
-  local data = body .. ',"seq":' .. seqs .. '}'
   local frame = '{"type":"' .. kind .. '","data":' .. data .. '}'
   local audience = ''
   if to ~= '' then audience = ',"only":"' .. to .. '"' end
@@ -227,7 +241,19 @@ local function emit_for(kind, body, to)
     .. ',"prev":' .. fmt(last) .. ',"seq":' .. seqs .. audience .. ',"data":' .. data .. '}')
   return {'ok', seq, last, data, frame, to}
 end
+local function emit_for(kind, body, to)
+  local seq, last = next_position(zkey, lkey, now)
+  return emit_at(kind, body .. ',"seq":' .. fmt(seq) .. '}', seq, last, to)
+end
 local function emit(kind, body) return emit_for(kind, body, '') end
+-- One reply for several events of one command, in the order written: the first's common reply with
+-- the five values of each further one appended (nil ones skipped).
+local function emitted(first, ...)
+  for _, e in ipairs({...}) do
+    for i = 2, 6 do first[#first + 1] = e[i] end
+  end
+  return first
+end
 )lua";
 
 /// @mentions (storage/mentions.hpp). mention(names, room, sender, id): `names` is
@@ -343,11 +369,11 @@ local function sync_channel_index()
 end
 )lua";
 
-/// The body of a room event script: the fragments every kind needs, then `body` (which checks,
+/// The body of a room event script: the fragments every kind needs (threads included), then `body` (which checks,
 /// writes and ends with `return emit(kind, data)`). Built once, at start-up.
 /// `extra` (optional): more fragments the kind's body uses, placed before kRoomEvent.
 inline std::string room_event_script(const char* body, const char* extra = "") {
-  return std::string{kAccess} + kPosition + kMessageRows + kMentions + extra + kRoomEvent + body;
+  return std::string{kAccess} + kPosition + kMessageRows + kMentions + extra + kRoomEvent + kThreads + body;
 }
 
 } // namespace chat::storage::lua

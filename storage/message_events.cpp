@@ -21,35 +21,49 @@ namespace {
 // Common KEYS/ARGV (kRoomEvent), then ARGV[6] message id, ARGV[7] the new text as a JSON string,
 // ARGV[8] the names the new text @mentions (mention_candidates()).
 // Only the author edits. The row is rewritten in place (same score) in our shape, field order
-// id, roomId, from, date, message, mentions, edited, reactions (kept); the event data is that row plus
-// "seq". The mentions are those of the new text (the mention indexes follow).
+// id, roomId, from, date, message, mentions, edited, thread fields (kept: lua_threads.hpp), reactions
+// (kept); the event data is that row plus "seq". The mentions are those of the new text (the mention
+// indexes follow). A reply's frame in the event log follows its row.
 const std::string edit_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
-local raw, score, from, date, row = member_message(mid)
+local raw, score, from, date, row, key, parent = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
 if from ~= uid then return 'forbidden' end
 unmention(row, room, mid)
 local _, reactions = split_reactions(raw)
 local body = '{"id":' .. fmt(mid) .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":'
-  .. fmt(date) .. ',"message":' .. ARGV[7] .. mention(ARGV[8], room, uid, mid) .. ',"edited":' .. fmt(now) .. reactions
-redis.call('ZREM', zkey, raw)
-redis.call('ZADD', zkey, score, body .. '}')
+  .. fmt(date) .. ',"message":' .. ARGV[7] .. mention(ARGV[8], room, uid, mid) .. ',"edited":' .. fmt(now)
+  .. thread_fields(row) .. reactions
+redis.call('ZREM', key, raw)
+redis.call('ZADD', key, score, body .. '}')
+if parent then relog_reply(mid, body .. '}') end
 return emit('message.updated', body)
 )lua");
 const lua_script edit_message_script{"edit_message", edit_message_body};
 
 // Common KEYS/ARGV (kRoomEvent), then KEYS[4] chat:room:{id}:deleted, ARGV[6] message id.
-// The author or an admin deletes. The row leaves room:{id} (the tutorial app no longer sees it) and
-// its tombstone enters the deleted set (score = message id) for history.
+// The author or an admin deletes. A top-level row leaves room:{id} (the tutorial app no longer sees
+// it) and its tombstone (with its thread's counters, so its replies stay reachable) enters the
+// deleted set (score = message id) for history. A reply becomes its tombstone in its thread, its
+// frame leaves the event log, and its parent's counters follow: `message.deleted` (with parentId),
+// then the parent's `message.updated`.
 const std::string delete_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
-local raw, score, from, date, row = member_message(mid)
+local raw, score, from, date, row, key, parent = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
 if from ~= uid and redis.call('HGET', 'user:' .. uid, 'role') ~= 'admin' then return 'forbidden' end
 unmention(row, room, mid)
 local ids = fmt(mid)
-redis.call('ZADD', KEYS[4], ids, '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from)
-  .. ',"date":' .. fmt(date) .. ',"deleted":true}')
+local tomb = '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":' .. fmt(date)
+  .. thread_fields(row) .. ',"deleted":true}'
+if parent then
+  redis.call('ZREM', key, raw)
+  redis.call('ZADD', key, score, tomb)
+  relog_reply(mid, nil)
+  local first = emit('message.deleted', '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"parentId":' .. parent)
+  return emitted(first, bump_thread(tonumber(parent), -1, nil))
+end
+redis.call('ZADD', KEYS[4], ids, tomb)
 -- Position first: the row may be the room's top and, in a tutorial room, its only trace of the last position.
 local reply = emit('message.deleted', '{"id":' .. ids .. ',"roomId":' .. room_json)
 redis.call('ZREM', zkey, raw)
@@ -61,9 +75,10 @@ const lua_script delete_message_script{"delete_message", delete_message_body};
 // (remove), ARGV[9] the most distinct emoji per message. Any member reacts, not on an assistant reply
 // still streaming (its row is rewritten when it ends). The row keeps every other field as it is; its
 // reactions are rewritten as its last field in their order (emoji by where they stood, users appended).
+// On a thread reply the event carries its parentId, and the reply's log frame follows its row.
 const std::string react_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
-local raw, score, _, _, row = member_message(mid)
+local raw, score, _, _, row, key, parent = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
 if row.streaming == true then return 'conflict' end
 local emoji, on = ARGV[7], ARGV[8] == '1'
@@ -86,6 +101,7 @@ if list then
 end
 local body = '{"roomId":' .. room_json .. ',"id":' .. fmt(mid) .. ',"emoji":' .. cjson.encode(emoji)
   .. ',"userId":' .. cjson.encode(uid) .. ',"on":' .. (on and 'true' or 'false')
+if parent then body = body .. ',"parentId":' .. parent end
 if on == (pos ~= nil) then return {'ok', 0, 0, body .. '}', '', ''} end -- nothing changes: no event
 if on then
   if not list then
@@ -109,8 +125,9 @@ for _, k in ipairs(order) do
 end
 local new = head
 if #parts > 0 then new = new .. ',"reactions":{' .. table.concat(parts, ',') .. '}' end
-redis.call('ZREM', zkey, raw)
-redis.call('ZADD', zkey, score, new .. '}')
+redis.call('ZREM', key, raw)
+redis.call('ZADD', key, score, new .. '}')
+if parent then relog_reply(mid, new .. '}') end
 return emit('reaction', body)
 )lua");
 const lua_script react_message_script{"react_message", react_message_body};

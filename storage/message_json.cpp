@@ -111,6 +111,25 @@ std::string json_string(std::string_view text) {
 
 namespace {
 
+/// A positive integer member of `d` (`key`), or 0.
+std::int64_t positive_member(const rapidjson::Value& d, const char* key) {
+  std::int64_t v = 0;
+  if (auto it = d.FindMember(key); it != d.MemberEnd() && it->value.IsNumber() && number_of(it->value, v) && v > 0)
+    return v;
+  return 0;
+}
+
+/// `,"parentId":p` of a thread reply and `,"replies":n,"lastReplyAt":t` of a parent with replies
+/// (lua_threads.hpp), each only when well formed.
+void append_thread_fields(std::string& out, const rapidjson::Value& d) {
+  if (auto parent = positive_member(d, "parentId"))
+    out.append(",\"parentId\":").append(std::to_string(parent));
+  if (auto replies = positive_member(d, "replies")) {
+    out.append(",\"replies\":").append(std::to_string(replies));
+    out.append(",\"lastReplyAt\":").append(std::to_string(positive_member(d, "lastReplyAt")));
+  }
+}
+
 /// Adds `,"reactions":{"<emoji>":["<userId>",…],…}` before the closing brace of the message JSON
 /// `out`, in stored order; emoji whose value is not an array of strings, and empty arrays, are left
 /// out, and so is the field when nothing is left.
@@ -184,10 +203,11 @@ std::string build_message_json(std::int64_t id, std::string_view room_id, std::s
 }
 
 std::string build_tombstone_json(std::int64_t id, std::string_view room_id, std::string_view from,
-                                 std::int64_t date) {
+                                 std::int64_t date, std::string_view extra_fields) {
   std::string out;
-  out.reserve(80 + room_id.size() + from.size());
+  out.reserve(80 + room_id.size() + from.size() + extra_fields.size());
   append_message_head(out, id, room_id, from, date);
+  out.append(extra_fields);
   out.append(",\"deleted\":true}");
   return out;
 }
@@ -239,11 +259,13 @@ std::optional<stored_message> normalise_message(std::string_view raw, double sco
     if (!floor_to_int64(secs, date))
       return std::nullopt;
   }
+  std::string thread; // a reply's parentId, a parent's replies and lastReplyAt (issue #22)
+  append_thread_fields(thread, d);
   if (auto it = d.FindMember("deleted"); it != d.MemberEnd() && !it->value.IsNull()) {
     if (!it->value.IsBool())
       return std::nullopt;
     if (it->value.GetBool()) { // a tombstone: whatever text it may hold is gone
-      msg.json = build_tombstone_json(msg.id, room, from, date);
+      msg.json = build_tombstone_json(msg.id, room, from, date, thread);
       return msg;
     }
   }
@@ -271,6 +293,7 @@ std::optional<stored_message> normalise_message(std::string_view raw, double sco
   std::string extras;
   if (auto it = d.FindMember("mentions"); it != d.MemberEnd())
     append_mentions(extras, it->value);
+  extras += thread;
   msg.json = build_message_json(msg.id, room, from, date, text, edited, reply ? &*reply : nullptr, extras);
   if (auto it = d.FindMember("reactions"); it != d.MemberEnd())
     append_reactions(msg.json, it->value);

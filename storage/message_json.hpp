@@ -40,9 +40,10 @@ std::string build_message_json(std::int64_t id, std::string_view room_id, std::s
                                const reply_marks* reply = nullptr, std::string_view extra_fields = {});
 
 /// A deleted message's tombstone as the delete_message script stores it:
-/// `{"id":…,"roomId":"…","from":"…","date":…,"deleted":true}`.
+/// `{"id":…,"roomId":"…","from":"…","date":…,"deleted":true}`; `extra_fields` (each with its leading
+/// comma) go before "deleted" (a thread's `parentId`, or a parent's `replies`/`lastReplyAt`).
 std::string build_tombstone_json(std::int64_t id, std::string_view room_id, std::string_view from,
-                                 std::int64_t date);
+                                 std::int64_t date, std::string_view extra_fields = {});
 
 /// Parses a sorted-set score as Redis prints it ("1700000000123", "1615480369", "1.5e9").
 bool parse_score(std::string_view text, double& out) noexcept;
@@ -52,7 +53,8 @@ bool parse_score(std::string_view text, double& out) noexcept;
 /// derived from the score; a missing "roomId" becomes `room_id`. An integer "edited" (unix ms) is
 /// kept; a row with `"deleted":true` is a tombstone and keeps no text. An assistant reply keeps its
 /// `streaming`, `stopped` and `error` (reply_marks). `mentions` (user id strings) is kept when well
-/// formed, and `reactions` (an object of emoji to arrays of user ids, as react_message stores them;
+/// formed, and the thread fields `parentId` (a reply) and `replies`/`lastReplyAt` (a parent; also on
+/// its tombstone), and `reactions` (an object of emoji to arrays of user ids, as react_message stores them;
 /// entries of other shapes left out, the field omitted when empty). Unknown fields are dropped.
 /// std::nullopt when the row is not a JSON object or a field has an impossible type.
 std::optional<stored_message> normalise_message(std::string_view raw, double score,

@@ -17,7 +17,7 @@ namespace chat::storage {
 namespace {
 
 // Common KEYS/ARGV (kRoomEvent), then KEYS[4] chat:user:{uid}:read, ARGV[6] the position read up to.
-// Members only. The marker moves to min(ARGV[6], the room's newest message) when that is further than
+// Members only. The marker moves to min(ARGV[6], the room's newest message or thread reply) when that is further than
 // where it is. Answers {'same', last read, unread, mentions}, or, when it moved,
 // {'event', last read, unread, mentions, <the common reply of emit('read', …)>}: in a DM for both
 // participants (the other one sees how far it was read: "Seen"), elsewhere for the reader's own
@@ -26,10 +26,12 @@ const std::string mark_read_body = lua::room_event_script(R"lua(
 local upto = tonumber(ARGV[6])
 local allowed = access(uid, room)
 if allowed ~= 'member' then return allowed end
-local head = 0 -- the newest message (read markers count messages)
+local head = 0 -- the newest message or thread reply (read markers count messages)
 do
   local top = redis.call('ZREVRANGE', zkey, 0, 0, 'WITHSCORES')
   if top[2] then head = math.floor(tonumber(top[2]) or 0) end
+  local reply = tonumber(redis.call('GET', 'chat:room:' .. room .. ':last_reply') or '0') or 0
+  if reply > head then head = reply end
 end
 if upto > head then upto = head end
 local cur = tonumber(redis.call('HGET', KEYS[4], room) or '0') or 0

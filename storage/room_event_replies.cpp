@@ -17,17 +17,24 @@ errc parse_written_event(redis_reply& r, written_event& out, std::string_view op
     return errc::conflict;
   if (r.text_is("too_many_reactions"))
     return errc::too_many_reactions;
+  if (r.text_is("invalid"))
+    return errc::invalid;
   if (!detail::tagged(r, "ok"))
     return detail::failure_of(r, op);
   auto& e = r.elements;
-  if (e.size() != 6 || !e[1].is_integer() || !e[2].is_integer() || !e[3].is_string() || !e[4].is_string() ||
-      !e[5].is_string())
+  if (e.size() < 6 || (e.size() - 1) % 5 != 0)
     return detail::unexpected(r, op);
-  out.seq = e[1].integer;
-  out.prev = e[2].integer;
-  out.data = std::move(e[3].str);
-  out.frame = std::move(e[4].str);
-  out.audience = std::move(e[5].str);
+  for (std::size_t i = 1; i < e.size(); i += 5) {
+    if (!e[i].is_integer() || !e[i + 1].is_integer() || !e[i + 2].is_string() || !e[i + 3].is_string() ||
+        !e[i + 4].is_string())
+      return detail::unexpected(r, op);
+    written_event& w = i == 1 ? out : out.more.emplace_back();
+    w.seq = e[i].integer;
+    w.prev = e[i + 1].integer;
+    w.data = std::move(e[i + 2].str);
+    w.frame = std::move(e[i + 3].str);
+    w.audience = std::move(e[i + 4].str);
+  }
   return errc::ok;
 }
 

@@ -13,8 +13,9 @@
 namespace chat::storage {
 
 /// The common reply of a room event script (lua_fragments.hpp, kRoomEvent): {'ok', seq, prev, data,
-/// frame} → errc::ok with `out` filled (strings moved out of `r`); 'forbidden' / 'not_found' → that
-/// errc (nothing was written); anything else → unavailable (no answer, or Redis refused) or internal
+/// frame, audience} → errc::ok with `out` filled (strings moved out of `r`), and each further five
+/// values (a command that wrote several events: emitted()) into `out.more`; 'forbidden' / 'not_found'
+/// / 'conflict' / 'too_many_reactions' / 'invalid' → that errc (nothing was written); anything else → unavailable (no answer, or Redis refused) or internal
 /// (logged with `op`).
 errc parse_written_event(redis_reply& r, written_event& out, std::string_view op);
 

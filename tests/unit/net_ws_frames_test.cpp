@@ -49,6 +49,17 @@ CAF_TEST(message_frame) {
   CAF_CHECK_EQUAL(f.client_id, "c-1");
 }
 
+CAF_TEST(thread_reply_frame) {
+  auto f = command<chat::actors::send_command>(R"({"type":"message","roomId":"3","message":"r","parentId":1764103286000})");
+  CAF_CHECK_EQUAL(f.parent_id, 1764103286000);
+  CAF_CHECK_EQUAL(command<chat::actors::send_command>(R"({"type":"message","roomId":"3","message":"r"})").parent_id, 0);
+  CAF_CHECK_EQUAL(command<chat::actors::send_command>(R"({"type":"message","roomId":"3","message":"r","parentId":null})").parent_id, 0);
+  for (auto text : {R"({"type":"message","roomId":"3","message":"r","parentId":"5"})",
+                    R"({"type":"message","roomId":"3","message":"r","parentId":0})",
+                    R"({"type":"message","roomId":"3","message":"r","parentId":1.5})"})
+    CAF_CHECK_EQUAL(code(bad(text)), "bad_request");
+}
+
 CAF_TEST(message_errors_carry_the_client_id) {
   auto e = bad(R"({"type":"message","roomId":"0","clientId":"c-9"})");
   CAF_CHECK_EQUAL(code(e), "bad_request");

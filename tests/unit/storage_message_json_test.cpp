@@ -148,3 +148,25 @@ CAF_TEST(reactions are kept in stored order and ill-shaped entries dropped) {
   CAF_REQUIRE(none);
   CAF_CHECK_EQUAL(none->json, R"({"id":8,"roomId":"0","from":"1","date":1,"message":"m"})");
 }
+
+CAF_TEST(thread fields are kept on replies parents and their tombstones) {
+  auto reply = normalise_message(R"({"id":9,"roomId":"3","from":"2","date":1,"message":"r","mentions":["4"],"parentId":7})", 9, "3");
+  CAF_REQUIRE(reply.has_value());
+  CAF_CHECK_EQUAL(reply->json, R"({"id":9,"roomId":"3","from":"2","date":1,"message":"r","mentions":["4"],"parentId":7})");
+  auto parent = normalise_message(
+    R"({"id":7,"roomId":"3","from":"1","date":1,"message":"p","edited":8,"replies":2,"lastReplyAt":1700000000123,"reactions":{":eyes:":["2"]}})",
+    7, "3");
+  CAF_REQUIRE(parent.has_value());
+  CAF_CHECK_EQUAL(parent->json,
+                  R"({"id":7,"roomId":"3","from":"1","date":1,"message":"p","replies":2,"lastReplyAt":1700000000123,"edited":8,"reactions":{":eyes:":["2"]}})");
+  auto tomb = normalise_message(R"({"id":7,"roomId":"3","from":"1","date":1,"replies":1,"lastReplyAt":5,"deleted":true})", 7, "3");
+  CAF_REQUIRE(tomb.has_value());
+  CAF_CHECK_EQUAL(tomb->json, R"({"id":7,"roomId":"3","from":"1","date":1,"replies":1,"lastReplyAt":5,"deleted":true})");
+  auto reply_tomb = normalise_message(R"({"id":9,"roomId":"3","from":"2","date":1,"parentId":7,"deleted":true})", 9, "3");
+  CAF_REQUIRE(reply_tomb.has_value());
+  CAF_CHECK_EQUAL(reply_tomb->json, R"({"id":9,"roomId":"3","from":"2","date":1,"parentId":7,"deleted":true})");
+  // ill-formed thread fields are dropped, the message is kept
+  auto odd = normalise_message(R"({"id":9,"message":"m","parentId":"7","replies":-1})", 9, "3");
+  CAF_REQUIRE(odd.has_value());
+  CAF_CHECK_EQUAL(odd->json, R"({"id":9,"roomId":"3","from":"","date":9,"message":"m"})");
+}

@@ -56,6 +56,23 @@ CAF_TEST(the common event reply becomes a written event) {
   CAF_CHECK_EQUAL(ev.audience, "17");
 }
 
+CAF_TEST(a reply with several events fills more in order) {
+  auto r = arr({str("ok"), num(10), num(9), str("{\"id\":10}"), str("m"), str(""), num(11), num(10), str("{\"id\":7}"), str("u"),
+                str("")});
+  written_event ev;
+  CAF_CHECK(parse_written_event(r, ev, "test") == errc::ok);
+  CAF_CHECK_EQUAL(ev.seq, 10);
+  CAF_REQUIRE_EQUAL(ev.more.size(), 1u);
+  CAF_CHECK_EQUAL(ev.more[0].seq, 11);
+  CAF_CHECK_EQUAL(ev.more[0].prev, 10);
+  CAF_CHECK_EQUAL(ev.more[0].frame, "u");
+  auto ragged = arr({str("ok"), num(10), num(9), str("{}"), str("m"), str(""), num(11)});
+  written_event bad;
+  CAF_CHECK(parse_written_event(ragged, bad, "test") == errc::internal);
+  auto nested = str("invalid");
+  CAF_CHECK(parse_written_event(nested, bad, "test") == errc::invalid);
+}
+
 CAF_TEST(an event log row for one user splits into its frame and audience) {
   std::string row = R"({"only":"17","type":"read","data":{"roomId":"3","userId":"17","id":5,"seq":6}})";
   std::string audience;
