@@ -101,10 +101,27 @@ document.addEventListener('visibilitychange', () => {
 });
 
 // The read marker moved here: tell the server (the live connection, else HTTP), which tells our
-// other tabs and devices, and a DM's partner ("Seen"). A failure only delays it to the next read.
+// other tabs and devices, and a DM's partner ("Seen"). At most one marker per room per READ_EVERY_MS
+// (the newest; the first at once), so reading a busy room stays far below the server's limit of 60
+// per 10 s. A refusal (clientId 'read') is not worth a toast: the next marker carries it.
+const READ_EVERY_MS = 1500;
+const reads = new Map(); // roomId → {id: the newest marker not sent yet, timer}
+function sendRead(roomId, id) {
+  if (!live.send({ type: 'read', roomId, id, clientId: 'read' })) api.markRead(roomId, id).catch(() => {});
+}
 store.addEventListener('read', (e) => {
   const { roomId, id } = e.detail;
-  if (!live.send({ type: 'read', roomId, id })) api.markRead(roomId, id).catch(() => {});
+  const r = reads.get(roomId);
+  if (r) { r.id = id; return; } // within the interval: the trailing send takes the newest
+  sendRead(roomId, id);
+  const entry = { id: null, timer: null };
+  entry.timer = setTimeout(function flush() {
+    if (entry.id === null) { reads.delete(roomId); return; }
+    sendRead(roomId, entry.id);
+    entry.id = null;
+    entry.timer = setTimeout(flush, READ_EVERY_MS);
+  }, READ_EVERY_MS);
+  reads.set(roomId, entry);
 });
 
 // --- live → store --------------------------------------------------------------------------------
@@ -137,6 +154,7 @@ live.addEventListener('event', (e) => {
     case 'ack': sender.onAck(data); break;
     case 'error':
       if (data?.clientId === 'presence') presence.failed();
+      else if (data?.clientId === 'read') { /* a refused read marker: the next one carries it */ }
       else if (assistantRefusal(data)) {
         // busy / rate_limited: the assistant did not take the question (the message itself was sent).
         if (String(data.roomId) === store.activeRoomId) composer.notice(assistantRefusal(data));
