@@ -6,6 +6,7 @@ import { Live } from './live.js';
 import { PresenceWatch } from './presence.js';
 import { Sender } from './sender.js';
 import { Store } from './store.js';
+import { ReadThrottle } from './read_throttle.js';
 import { assistantRefusal, GapReloader } from './stream.js';
 import { ChannelsDialog } from './views/channels.js';
 import { MembersDialog, NewMessageDialog } from './views/people.js';
@@ -101,28 +102,17 @@ document.addEventListener('visibilitychange', () => {
 });
 
 // The read marker moved here: tell the server (the live connection, else HTTP), which tells our
-// other tabs and devices, and a DM's partner ("Seen"). At most one marker per room per READ_EVERY_MS
-// (the newest; the first at once), so reading a busy room stays far below the server's limit of 60
-// per 10 s. A refusal (clientId 'read') is not worth a toast: the next marker carries it.
-const READ_EVERY_MS = 1500;
-const reads = new Map(); // roomId → {id: the newest marker not sent yet, timer}
-function sendRead(roomId, id) {
-  if (!live.send({ type: 'read', roomId, id, clientId: 'read' })) api.markRead(roomId, id).catch(() => {});
-}
-store.addEventListener('read', (e) => {
-  const { roomId, id } = e.detail;
-  const r = reads.get(roomId);
-  if (r) { r.id = id; return; } // within the interval: the trailing send takes the newest
-  sendRead(roomId, id);
-  const entry = { id: null, timer: null };
-  entry.timer = setTimeout(function flush() {
-    if (entry.id === null) { reads.delete(roomId); return; }
-    sendRead(roomId, entry.id);
-    entry.id = null;
-    entry.timer = setTimeout(flush, READ_EVERY_MS);
-  }, READ_EVERY_MS);
-  reads.set(roomId, entry);
+// other tabs and devices, and a DM's partner ("Seen"). At most one marker per room per 1.5 s (the
+// newest; the first at once: ReadThrottle), so reading a busy room stays far below the server's limit
+// of 60 per 10 s; a sign-out drops the markers not sent yet (they belong to the session that ended).
+// A refusal (clientId 'read') is not worth a toast: the next marker carries it.
+const reads = new ReadThrottle({
+  every: 1500,
+  send: (roomId, id) => {
+    if (!live.send({ type: 'read', roomId, id, clientId: 'read' })) api.markRead(roomId, id).catch(() => {});
+  },
 });
+store.addEventListener('read', (e) => reads.push(e.detail.roomId, e.detail.id));
 
 // --- live → store --------------------------------------------------------------------------------
 
@@ -323,6 +313,7 @@ async function findAssistant() {
 
 function endSession() {
   reloader.clear();
+  reads.clear();
   live.stop();
   presence.stop();
   sender.clear();
