@@ -12,6 +12,7 @@ import { backoffDelay, closeAction, Live } from '../../web/js/live.js';
 import { typingText, charCount } from '../../web/js/format.js';
 import { PresenceWatch, watchSet } from '../../web/js/presence.js';
 import { linkParts } from '../../web/js/linkify.js';
+import { markdownText } from '../../web/js/markdown.js';
 import { ReadThrottle } from '../../web/js/read_throttle.js';
 import { applyDeltaTo, assistantRefusal, cpLength, GapReloader, mergeStreaming, replyErrorText } from '../../web/js/stream.js';
 
@@ -521,6 +522,28 @@ function botSetup() {
 
 const delta = (id, offset, text, roomId = '1:9') => ({ roomId, id, offset, text });
 const textOf = (s, id, roomId = '1:9') => s.rooms.get(roomId).msgs.get(id).message;
+
+test('previews: Markdown as plain text, the markers removed and the text kept', () => {
+  const cases = [
+    ['**bold** `code`', 'bold code'],
+    ['__bold__ and *italics* and _italics_ and ~~gone~~', 'bold and italics and italics and gone'],
+    ['snake_case_name, 2 * 3 * 4, a ** b', 'snake_case_name, 2 * 3 * 4, a ** b'],
+    ['`a*b*c` and ``x ` y``', 'a*b*c and x ` y'],
+    ['**`both`**', 'both'],
+    ['see [the docs](https://example.com/a?b=1 "title") and ![a cat](cat.png)', 'see the docs and a cat'],
+    ['<https://example.com> stays an address', 'https://example.com stays an address'],
+    ['# Title\n## Sub ##\nbody', 'Title Sub body'],
+    ['#hashtag and #5', '#hashtag and #5'],
+    ['- one\n* two\n+ three\n- [x] done\n1. first', 'one two three done 1. first'],
+    ['> quoted\n>> deeper', 'quoted deeper'],
+    ['```js\nconst a = **b**;\n```\nafter', 'const a = **b**; after'],
+    ['text\n\n---\nmore', 'text more'],
+    ['\\*not italics\\* and \\[not](a link)', '*not italics* and [not](a link)'],
+    ['', ''],
+    [null, ''],
+  ];
+  for (const [md, plain] of cases) assert.equal(markdownText(md), plain, JSON.stringify(md));
+});
 
 test('deltas apply at code-point offsets: emoji and other astral characters count as one', () => {
   const s = botSetup();

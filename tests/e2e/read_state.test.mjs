@@ -181,4 +181,15 @@ describe('read state (Alice on node 1, Bob on node 2)', () => {
     assert.equal(await B.page.evaluate(() => window.errorToasts), 0, 'no error toast');
     assert.deepEqual(B.problems, [], `${B.name}: page errors / console errors`);
   });
+
+  test('the sidebar previews the newest message as plain text (Markdown markers removed) next to its badge', async () => {
+    await openRoom(B.page, 'General');
+    await openRoom(A.page, channel);
+    await send(A.page, '## Plan\n- **bold** and `code`, see [the docs](https://example.com)');
+    const preview = roomButton(B.page, channel).locator('.room-preview');
+    await preview.filter({ hasText: 'Plan' }).waitFor();
+    assert.equal(await preview.textContent(), `${A.name}: Plan bold and code, see the docs`);
+    await waitBadges(B.page, channel, { unread: '1', mentions: '' }, 'Bob: 1 unread');
+    for (const u of [A, B]) assert.deepEqual(u.problems, [], `${u.name}: page errors / console errors`);
+  });
 });
