@@ -12,6 +12,8 @@ import { backoffDelay, closeAction, Live } from '../../web/js/live.js';
 import { typingText, charCount } from '../../web/js/format.js';
 import { PresenceWatch, watchSet } from '../../web/js/presence.js';
 import { linkParts } from '../../web/js/linkify.js';
+import { markdownText } from '../../web/js/markdown.js';
+import { ReadThrottle } from '../../web/js/read_throttle.js';
 import { applyDeltaTo, assistantRefusal, cpLength, GapReloader, mergeStreaming, replyErrorText } from '../../web/js/stream.js';
 
 const msg = (id, from, text, roomId = '0') => ({ id, roomId, from, date: 1764103286, message: text });
@@ -145,6 +147,40 @@ test('read state: the server\'s counts while the loaded messages do not reach th
   assert.equal(s.rooms.get('1:2').peerRead, 50, 'the DM partner read further ("Seen")');
   s.applyRead({ roomId: '1:2', userId: '2', id: 45, seq: 52 });
   assert.equal(s.rooms.get('1:2').peerRead, 50, 'never back');
+});
+
+test('read markers: at most one per room per interval, the first at once, then the newest; sign-out drops the rest', () => {
+  const timers = new Map(); // a manual clock: id → fn
+  let next = 1;
+  const fire = () => { const all = [...timers]; timers.clear(); for (const [, fn] of all) fn(); };
+  const sent = [];
+  const t = new ReadThrottle({
+    every: 1500,
+    send: (roomId, id) => sent.push([roomId, id]),
+    setTimer: (fn, ms) => { assert.equal(ms, 1500); timers.set(next, fn); return next++; },
+    clearTimer: (h) => timers.delete(h),
+  });
+  t.push('0', 10);
+  assert.deepEqual(sent, [['0', 10]], 'the first at once');
+  for (let id = 11; id <= 50; id++) t.push('0', id);
+  t.push('7', 5);
+  assert.deepEqual(sent, [['0', 10], ['7', 5]], 'within the interval: nothing more for room 0; room 7 has its own');
+  fire();
+  assert.deepEqual(sent.slice(2), [['0', 50]], 'the interval ends: only the newest; room 7 had nothing new');
+  fire();
+  assert.equal(sent.length, 3, 'a quiet interval sends nothing');
+  assert.equal(timers.size, 0, 'and ends the room\'s throttle');
+  t.push('0', 60);
+  assert.deepEqual(sent.at(-1), ['0', 60], 'after a quiet interval: at once again');
+  t.push('0', 61);
+  t.push('1:2', 3);
+  t.push('1:2', 4);
+  t.clear(); // sign-out
+  assert.equal(timers.size, 0, 'no timer left');
+  fire();
+  assert.deepEqual(sent.slice(4), [['1:2', 3]], 'the markers not sent yet are dropped, never sent in the next session');
+  t.push('0', 70);
+  assert.deepEqual(sent.at(-1), ['0', 70], 'the next session starts afresh');
 });
 
 test('typing: expires, cleared by a message from the same user', () => {
@@ -486,6 +522,28 @@ function botSetup() {
 
 const delta = (id, offset, text, roomId = '1:9') => ({ roomId, id, offset, text });
 const textOf = (s, id, roomId = '1:9') => s.rooms.get(roomId).msgs.get(id).message;
+
+test('previews: Markdown as plain text, the markers removed and the text kept', () => {
+  const cases = [
+    ['**bold** `code`', 'bold code'],
+    ['__bold__ and *italics* and _italics_ and ~~gone~~', 'bold and italics and italics and gone'],
+    ['snake_case_name, 2 * 3 * 4, a ** b', 'snake_case_name, 2 * 3 * 4, a ** b'],
+    ['`a*b*c` and ``x ` y``', 'a*b*c and x ` y'],
+    ['**`both`**', 'both'],
+    ['see [the docs](https://example.com/a?b=1 "title") and ![a cat](cat.png)', 'see the docs and a cat'],
+    ['<https://example.com> stays an address', 'https://example.com stays an address'],
+    ['# Title\n## Sub ##\nbody', 'Title Sub body'],
+    ['#hashtag and #5', '#hashtag and #5'],
+    ['- one\n* two\n+ three\n- [x] done\n1. first', 'one two three done 1. first'],
+    ['> quoted\n>> deeper', 'quoted deeper'],
+    ['```js\nconst a = **b**;\n```\nafter', 'const a = **b**; after'],
+    ['text\n\n---\nmore', 'text more'],
+    ['\\*not italics\\* and \\[not](a link)', '*not italics* and [not](a link)'],
+    ['', ''],
+    [null, ''],
+  ];
+  for (const [md, plain] of cases) assert.equal(markdownText(md), plain, JSON.stringify(md));
+});
 
 test('deltas apply at code-point offsets: emoji and other astral characters count as one', () => {
   const s = botSetup();

@@ -6,6 +6,7 @@ import { Live } from './live.js';
 import { PresenceWatch } from './presence.js';
 import { Sender } from './sender.js';
 import { Store } from './store.js';
+import { ReadThrottle } from './read_throttle.js';
 import { assistantRefusal, GapReloader } from './stream.js';
 import { ChannelsDialog } from './views/channels.js';
 import { MembersDialog, NewMessageDialog } from './views/people.js';
@@ -101,11 +102,17 @@ document.addEventListener('visibilitychange', () => {
 });
 
 // The read marker moved here: tell the server (the live connection, else HTTP), which tells our
-// other tabs and devices, and a DM's partner ("Seen"). A failure only delays it to the next read.
-store.addEventListener('read', (e) => {
-  const { roomId, id } = e.detail;
-  if (!live.send({ type: 'read', roomId, id })) api.markRead(roomId, id).catch(() => {});
+// other tabs and devices, and a DM's partner ("Seen"). At most one marker per room per 1.5 s (the
+// newest; the first at once: ReadThrottle), so reading a busy room stays far below the server's limit
+// of 60 per 10 s; a sign-out drops the markers not sent yet (they belong to the session that ended).
+// A refusal (clientId 'read') is not worth a toast: the next marker carries it.
+const reads = new ReadThrottle({
+  every: 1500,
+  send: (roomId, id) => {
+    if (!live.send({ type: 'read', roomId, id, clientId: 'read' })) api.markRead(roomId, id).catch(() => {});
+  },
 });
+store.addEventListener('read', (e) => reads.push(e.detail.roomId, e.detail.id));
 
 // --- live → store --------------------------------------------------------------------------------
 
@@ -137,6 +144,7 @@ live.addEventListener('event', (e) => {
     case 'ack': sender.onAck(data); break;
     case 'error':
       if (data?.clientId === 'presence') presence.failed();
+      else if (data?.clientId === 'read') { /* a refused read marker: the next one carries it */ }
       else if (assistantRefusal(data)) {
         // busy / rate_limited: the assistant did not take the question (the message itself was sent).
         if (String(data.roomId) === store.activeRoomId) composer.notice(assistantRefusal(data));
@@ -305,6 +313,7 @@ async function findAssistant() {
 
 function endSession() {
   reloader.clear();
+  reads.clear();
   live.stop();
   presence.stop();
   sender.clear();

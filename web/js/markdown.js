@@ -86,3 +86,55 @@ function copyChildren(from, to) {
     to.append(e);
   }
 }
+
+// --- plain text (the sidebar's preview) ----------------------------------------------------------
+
+// Placeholders for text kept as is (code, escaped characters): private-use characters around an index.
+const KEEP_OPEN = '\uE000';
+const KEEP_CLOSE = '\uE001';
+const KEPT = /\uE000(\d+)\uE001/gu;
+const FENCE = /^ {0,3}(`{3,}|~{3,})/u;
+const NOT_WORD = '(?<![\\p{L}\\p{N}_])';
+const NOT_WORD_AFTER = '(?![\\p{L}\\p{N}_])';
+const INLINE = [
+  [/!\[([^\]\n]*)\]\([^)\s]*(?:\s+"[^"\n]*")?\)/gu, '$1'], // image → its alt text
+  [/\[([^\]\n]+)\]\([^)\s]*(?:\s+"[^"\n]*")?\)/gu, '$1'], // [text](url) → text
+  [/<((?:https?|mailto):[^>\s]+)>/gu, '$1'], // <https://…> → the address
+  [/\*\*(?=\S)([\s\S]*?\S)\*\*/gu, '$1'],
+  [new RegExp(`${NOT_WORD}__(?=\\S)([\\s\\S]*?\\S)__${NOT_WORD_AFTER}`, 'gu'), '$1'],
+  [/~~(?=\S)([\s\S]*?\S)~~/gu, '$1'],
+  [/\*(?=\S)([\s\S]*?\S)\*/gu, '$1'],
+  [new RegExp(`${NOT_WORD}_(?=\\S)([\\s\\S]*?\\S)_${NOT_WORD_AFTER}`, 'gu'), '$1'], // snake_case stays
+];
+
+/**
+ * `text` (Markdown) as one line of plain text with the Markdown markers removed: emphasis, code
+ * (its text kept as is), links and images (their text), headings, quotes, bullets, rules, code fences
+ * and backslash escapes; line breaks become spaces. For previews: no HTML, no DOM, never throws.
+ */
+export function markdownText(text) {
+  const kept = [];
+  const keep = (s) => `${KEEP_OPEN}${kept.push(s) - 1}${KEEP_CLOSE}`;
+  const lines = [];
+  let fence = null; // the open fence's marker
+  for (const line of String(text ?? '').replace(/[\uE000\uE001]/gu, '').split(/\r?\n/u)) {
+    const f = FENCE.exec(line);
+    if (fence !== null) {
+      if (f && f[1][0] === fence[0] && f[1].length >= fence.length && line.trim() === f[1]) fence = null;
+      else lines.push(keep(line));
+      continue;
+    }
+    if (f) { fence = f[1]; continue; }
+    if (/^ {0,3}(?:([-*_])(?:[ \t]*\1){2,}|=+)[ \t]*$/u.test(line)) continue; // a rule or a heading's underline
+    lines.push(line
+      .replace(/^(?: {0,3}>[ \t]?)+/u, '') // quotes
+      .replace(/^ {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/u, '$1') // headings (and their closing #s)
+      .replace(/^[ \t]*[-*+][ \t]+(?:\[[ xX]\][ \t]+)?/u, '')); // bullets, task boxes
+  }
+  let s = lines.join('\n')
+    .replace(/(`+)(?!`)([\s\S]*?[^`])\1(?!`)/gu, (_, _ticks, code) => keep(code.replace(/^ (.*) $/su, '$1'))) // code spans
+    .replace(/\\([!-/:-@[-`{-~])/gu, (_, c) => keep(c)); // escapes
+  for (const [re, to] of INLINE) s = s.replace(re, to);
+  for (let i = 0; i < 3 && KEPT.test(s); i++) s = s.replace(KEPT, (_, n) => kept[Number(n)] ?? ''); // nested: at most 3 deep
+  return s.replace(/\s+/gu, ' ').trim();
+}

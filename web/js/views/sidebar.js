@@ -7,6 +7,7 @@
 
 import { $, el, KeyedNodes, reconcile } from '../dom.js';
 import { badgeText, hueClass, initials } from '../format.js';
+import { markdownText } from '../markdown.js';
 import { botBadge } from './reply.js';
 
 export class Sidebar {
@@ -44,7 +45,8 @@ export class Sidebar {
     const active = room.id === s.activeRoomId;
     const { n, more, mentions } = active ? { n: 0, more: false, mentions: 0 } : s.unread(room);
     const last = s.newest(room);
-    const text = last?.deleted ? 'Message deleted' : last?.streaming === true ? 'Writing…' : last?.message;
+    // The preview is plain text: Markdown markers removed (the first 600 characters are plenty for 140).
+    const text = last?.deleted ? 'Message deleted' : last?.streaming === true ? 'Writing…' : markdownText(String(last?.message ?? '').slice(0, 600));
     const preview = last ? `${last.from === s.me.id ? 'You: ' : room.kind === 'dm' ? '' : `${s.userName(last.from)}: `}${text}` : '';
     const peer = room.kind === 'dm' ? s.users.get(room.peerId) : null;
     const bot = room.kind === 'dm' && s.isBot(room.peerId);
