@@ -39,5 +39,7 @@ using presence_atom = caf::atom_constant<caf::atom("presence")>; ///< → presen
 using watch_atom = caf::atom_constant<caf::atom("watch")>;       ///< connection → presence: its watch set
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>; ///< storage callback → presence
 using stop_atom = caf::atom_constant<caf::atom("stop")>;         ///< orderly shutdown
+using index_atom = caf::atom_constant<caf::atom("index")>;       ///< search indexer → itself: the tick
+using indexed_atom = caf::atom_constant<caf::atom("indexed")>;   ///< storage callback → search indexer
 
 } // namespace chat::actors

@@ -305,6 +305,11 @@ std::vector<option> make_table() {
         .describe("Presence changes (users coming online or going offline) are collected for MS after the "
                   "first one and sent as one batch, one change per user (its final state): longer windows "
                   "cost fewer frames in connect storms, shorter ones show presence sooner."));
+  add(opt("search-index-ms", t::uint).range(0, 60000).meta("MS")
+        .bind(&cfg::search, &actors::search_indexer_options::interval)
+        .describe("Every MS the node indexes the text it wrote since (messages, thread replies, edits) for "
+                  "GET /search, off the send path; 0 turns indexing off on this node (search then finds what "
+                  "other nodes indexed)."));
   add(opt("drain-timeout", t::duration).range(0, 3600).meta("DURATION")
         .bind(&cfg::drain_timeout).describe("Budget for the graceful drain at SIGTERM: clients are told to reconnect in batches, then presence is handed over and the process exits."));
   // -- logging

@@ -21,8 +21,10 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
 
 #include "actors/assistant_actor.hpp"
+#include "actors/atoms.hpp"
 #include "actors/assistant_ports.hpp"
 #include "actors/json_frames.hpp"
 #include "actors/realtime.hpp"
@@ -113,6 +115,7 @@ struct node::impl {
   // is joined here at the end, never on an actor thread when the assistant actor lets go of it.
   std::shared_ptr<ai::backend> ai_backend;
   std::shared_ptr<actors::assistant> assistant;
+  caf::actor search_indexer; ///< (none with --search-index-ms 0)
   std::unique_ptr<net::server> server;
 
   std::atomic<bool> stopping{false};
@@ -262,6 +265,8 @@ struct node::impl {
 
   void finish_shutdown() {
     server->stop();
+    if (search_indexer) // its calls in flight end first; what it did not index, the next indexing does
+      caf::anon_send(search_indexer, actors::stop_atom::value);
     realtime->stop();  // rooms and presence end; sessions end with them
     members->stop();   // no more heartbeats: our alive key is removed
     stats->stop();     // and our stats hash
@@ -380,6 +385,8 @@ int node::run() {
     s.actor_sys->await_all_actors_done();
     return 1;
   }
+  if (cfg.search.interval.count() > 0)
+    s.search_indexer = actors::spawn_search_indexer(*s.actor_sys, actors::make_search_indexer_ports(*s.store), cfg.search);
   log::info("listening", {{"url", url(cfg.server.bind, s.server->port())},
                           {"internal_url", url(cfg.server.bind, s.server->internal_port())},
                           {"port", s.server->port()}, {"internal_port", s.server->internal_port()}});

@@ -10,6 +10,7 @@
 #include "net/message_handlers.hpp"
 #include "net/request_handler.hpp"
 #include "net/room_handlers.hpp"
+#include "net/search_handlers.hpp"
 #include "net/router.hpp"
 #include "net/static_files.hpp"
 #include "net/user_handlers.hpp"
@@ -43,6 +44,7 @@ private:
   user_handlers users_;
   room_handlers rooms_;
   message_handlers messages_;
+  search_handlers search_;
   admin_handlers admin_;
   static_files files_;
 };

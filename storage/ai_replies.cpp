@@ -236,10 +236,11 @@ void chat_store::ai_finish(ai_finish_request req, callback<written_event> done) 
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }
+  auto marked = detail::indexed(impl_->search, req.room_id, std::move(done)); // (the final text is searchable)
   std::vector<std::string> args{impl_->sends->server_id_json(), std::move(req.room_id), std::to_string(req.id),
                                 std::move(req.owner),           std::move(req.text),    req.stopped ? "1" : "0",
                                 std::move(req.error)};
-  impl_->scripts->run(finish_script, {}, std::move(args), written(std::move(done), "ai_finish"));
+  impl_->scripts->run(finish_script, {}, std::move(args), written(std::move(marked), "ai_finish"));
 }
 
 void chat_store::ai_stop(std::string room_id, std::int64_t id, std::string user_id, callback<written_event> done) {

@@ -245,6 +245,23 @@ public:
                       std::optional<std::int64_t> before, std::int64_t limit,
                       callback<std::vector<stored_message>> done);
 
+  // -- search (issue #22; storage/search.cpp, keys in lua_search.hpp) --------------------
+
+  /// Indexes up to `budget` positions of `room_id` written since its index cursor (messages, thread
+  /// replies, edits); `more` when others wait. Off the send path: the search indexer calls it for
+  /// the rooms this node wrote to (search_dirty_rooms()).
+  void search_index(std::string room_id, std::int64_t budget, callback<search_progress> done);
+
+  /// Messages (and thread replies) with every word of `q.text`, newest first, from the rooms the user
+  /// is a member of; edited messages by their current text, deleted ones never. errc::invalid for a
+  /// bad query or one without a word of two bytes or more. A page looks at a bounded number of index
+  /// entries: it may hold fewer than `limit` results and still have a `next`.
+  void search(search_query q, callback<search_page> done);
+
+  /// Takes the rooms this node wrote messages or room events to since the last call (for the search
+  /// indexer), at most `max`; the others stay. Thread-safe.
+  std::vector<std::string> search_dirty_rooms(std::size_t max);
+
   /// False (and counted in chatnode_messages_shed_total) while the oldest Redis command in flight,
   /// or the oldest message waiting for its send_message call, has waited longer than
   /// store_options::max_queue_delay: a new message would only queue behind the backlog. Thread-safe, no Redis call; a transport may ask before it does other work.

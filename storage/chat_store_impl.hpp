@@ -20,6 +20,7 @@
 #include "storage/key_schema.hpp"
 #include "storage/redis_client.hpp"
 #include "storage/script_runner.hpp"
+#include "storage/search_feed.hpp"
 #include "storage/send_batcher.hpp"
 
 namespace chat::storage {
@@ -36,11 +37,13 @@ struct connection_slots {
 struct chat_store::impl {
   impl(std::shared_ptr<redis_client> r, store_options o)
     : redis(r), scripts(std::make_shared<script_runner>(std::move(r))), opts(std::move(o)),
-      sends(std::make_shared<send_batcher>(scripts, opts.server_id)) {}
+      sends(std::make_shared<send_batcher>(scripts, opts.server_id, 2, search))
+  {}
 
   std::shared_ptr<redis_client> redis;
   std::shared_ptr<script_runner> scripts;
   store_options opts;
+  std::shared_ptr<search_feed> search = std::make_shared<search_feed>(); ///< rooms to index (search.cpp)
   std::shared_ptr<send_batcher> sends; ///< every send_message goes through it
   std::mutex admin_mutex;
   std::vector<std::string> admin_names; ///< lower-case
@@ -91,6 +94,17 @@ const std::string& text_of(const redis_reply& r) noexcept;
 
 /// True when a username may be looked up (1–256 bytes, no control characters).
 bool is_lookup_username(std::string_view name) noexcept;
+
+/// `done`, after marking `room_id` for the search indexer when the write succeeded (an edit, a
+/// thread reply, an assistant's final text).
+inline callback<written_event> indexed(const std::shared_ptr<search_feed>& feed, const std::string& room_id,
+                                       callback<written_event> done) {
+  return [feed, room_id, done = std::move(done)](errc e, written_event w) {
+    if (e == errc::ok && w.seq > 0)
+      feed->mark(room_id);
+    done(e, std::move(w));
+  };
+}
 
 /// Logs and counts (errors{kind="bad_stored_message"}) `skipped` unreadable stored rows of a room.
 void report_unreadable(metrics::node_metrics* metrics, std::string_view room_id, std::int64_t skipped);

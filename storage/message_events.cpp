@@ -148,7 +148,7 @@ void chat_store::edit_message(std::string room_id, std::int64_t message_id, std:
   detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), edit_message_script, room_id,
                                 std::move(user_id), {},
                                 {std::to_string(message_id), json_string(text), mention_candidates(text)},
-                                std::move(done));
+                                detail::indexed(impl_->search, room_id, std::move(done)));
 }
 
 void chat_store::delete_message(std::string room_id, std::int64_t message_id, std::string user_id,

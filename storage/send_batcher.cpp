@@ -8,6 +8,7 @@
 #include "storage/lua_scripts.hpp"
 #include "storage/message_json.hpp"
 #include "storage/script_runner.hpp"
+#include "storage/search_feed.hpp"
 
 namespace chat::storage {
 
@@ -52,9 +53,9 @@ void settle(const callback<sent_message>& done, redis_reply& e, metrics::node_me
 } // namespace
 
 send_batcher::send_batcher(std::shared_ptr<script_runner> scripts, std::string server_id,
-                           std::size_t max_in_flight)
+                           std::size_t max_in_flight, std::shared_ptr<search_feed> feed)
   : scripts_(std::move(scripts)), server_id_json_(json_string(server_id)),
-    max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
+    max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight), feed_(std::move(feed)) {}
 
 bool send_batcher::add(outgoing_message& m) {
   {
@@ -112,8 +113,13 @@ void send_batcher::send(outgoing_message* batch, std::size_t n) {
   args.push_back(server_id_json_);
   std::vector<callback<sent_message>> dones;
   dones.reserve(n);
+  std::vector<std::string> rooms; // (search indexing: marked once Redis answered)
+  if (feed_)
+    rooms.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     auto& m = batch[i];
+    if (feed_ && (rooms.empty() || rooms.back() != m.room_id))
+      rooms.push_back(m.room_id);
     keys.push_back(keys::room(m.room_id));
     keys.push_back(keys::room_last_id(m.room_id));
     args.push_back(keys::room_channel(m.room_id));
@@ -129,14 +135,17 @@ void send_batcher::send(outgoing_message* batch, std::size_t n) {
     metrics->send_batches().Increment();
   // The reply handler keeps the batcher alive (weak would drop answers the callers wait for).
   scripts_->run(scripts::send_message, std::move(keys), std::move(args),
-                [self = shared_from_this(), dones = std::move(dones)](redis_reply r) mutable {
-                  self->on_reply(dones, r);
+                [self = shared_from_this(), dones = std::move(dones), rooms = std::move(rooms)](redis_reply r) mutable {
+                  self->on_reply(dones, r, rooms);
                 });
 }
 
-void send_batcher::on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r) {
+void send_batcher::on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r,
+                            const std::vector<std::string>& rooms) {
   auto* metrics = scripts_->redis()->metrics();
   if (r.is_array() && r.elements.size() == dones.size()) {
+    if (feed_)
+      feed_->mark(rooms);
     for (std::size_t i = 0; i < dones.size(); ++i)
       settle(dones[i], r.elements[i], metrics);
   } else {

@@ -19,6 +19,7 @@
 namespace chat::storage {
 
 class script_runner;
+class search_feed;
 
 /// One chat message on its way to the send_message script.
 struct outgoing_message {
@@ -36,8 +37,10 @@ public:
   static constexpr std::size_t kMaxBatchBytes = 256 * 1024; ///< text bytes per script call
   static constexpr std::size_t kMaxWaiting = 8192;          ///< messages waiting, then add() refuses
 
-  /// `server_id` is stamped into every envelope; `max_in_flight` ≥ 1 calls may be in flight.
-  send_batcher(std::shared_ptr<script_runner> scripts, std::string server_id, std::size_t max_in_flight = 2);
+  /// `server_id` is stamped into every envelope; `max_in_flight` ≥ 1 calls may be in flight; the
+  /// rooms of every batch Redis answered are marked in `feed` (search indexing; may be null).
+  send_batcher(std::shared_ptr<script_runner> scripts, std::string server_id, std::size_t max_in_flight = 2,
+               std::shared_ptr<search_feed> feed = nullptr);
 
   send_batcher(const send_batcher&) = delete;
   send_batcher& operator=(const send_batcher&) = delete;
@@ -57,13 +60,14 @@ public:
 
 private:
   void send(outgoing_message* batch, std::size_t n); ///< moves from the n messages
-  void on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r);
+  void on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r, const std::vector<std::string>& rooms);
   std::vector<outgoing_message> take_batch(); ///< the next batch off waiting_ (mutex_ held)
 
   std::shared_ptr<script_runner> scripts_;
   std::string server_id_json_;
   std::size_t max_in_flight_;
   mutable std::mutex mutex_;
+  std::shared_ptr<search_feed> feed_;     ///< (null: no search indexing)
   std::vector<outgoing_message> waiting_; ///< from waiting_head_ on, in arrival order (mutex_)
   std::size_t waiting_head_ = 0;          ///< (mutex_)
   std::size_t in_flight_ = 0;             ///< script calls sent and not answered (mutex_)

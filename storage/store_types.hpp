@@ -164,6 +164,27 @@ struct ai_swept {
   written_event event;
 };
 
+/// A message search (GET /search, issue #22).
+struct search_query {
+  std::string user_id;                ///< who searches: only rooms they are a member of
+  std::string text;                   ///< the words (1-256 bytes); every one must be in a message
+  std::string room_id;                ///< one room only ("" = every room of the user)
+  std::optional<std::int64_t> before; ///< only messages with an id below it (the `next` of a page)
+  std::int64_t limit = 20;            ///< results (1-100)
+};
+
+/// One page of search results, newest first; `next` (0 = none) continues the search before it.
+struct search_page {
+  std::vector<stored_message> messages;
+  std::int64_t next = 0;
+};
+
+/// What one search_index call did: positions looked at, and whether more wait.
+struct search_progress {
+  std::int64_t indexed = 0;
+  bool more = false;
+};
+
 /// Whether a user may read and write a room.
 enum class room_access { member, not_found, forbidden };
 

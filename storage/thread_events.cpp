@@ -72,7 +72,7 @@ void chat_store::reply_message(std::string room_id, std::int64_t parent_id, std:
   detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), reply_message_script, room_id,
                                 std::move(user_id), {},
                                 {std::to_string(parent_id), json_string(text), mention_candidates(text)},
-                                std::move(done));
+                                detail::indexed(impl_->search, room_id, std::move(done)));
 }
 
 void chat_store::thread_replies(std::string room_id, std::string user_id, std::int64_t parent_id,

@@ -1,0 +1,44 @@
+#pragma once
+/// The search indexer (issue #22): keeps the message search index in Redis up to date off the send
+/// path. Every `interval` it takes the rooms this node wrote text to (chat_store::search_dirty_rooms)
+/// and indexes each from its index cursor (chat_store::search_index), a bounded number of positions
+/// per call and at most `max_in_flight` calls at once; a room with more to index goes to the back of
+/// the queue. Whatever a write does not get indexed right away (a node that died before its tick) is
+/// caught up by the room's next indexing, from its cursor.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+namespace chat::storage {
+class chat_store;
+}
+
+namespace chat::actors {
+
+/// What the indexer needs from storage (chat_store in the node, fakes in unit tests). `index`'s
+/// completion may run on any thread.
+struct search_indexer_ports {
+  std::function<std::vector<std::string>(std::size_t max)> take_rooms;
+  std::function<void(std::string room_id, std::int64_t budget, std::function<void(bool ok, bool more)> done)> index;
+};
+
+/// The ports onto a chat_store (which must outlive the indexer).
+search_indexer_ports make_search_indexer_ports(storage::chat_store& store);
+
+struct search_indexer_options {
+  std::chrono::milliseconds interval{500}; ///< how often the marked rooms are taken
+  std::int64_t budget = 500;               ///< positions per index call
+  std::size_t max_in_flight = 2;           ///< index calls at once
+  std::size_t max_queued = 10000;          ///< rooms waiting; more are taken at the next tick
+};
+
+/// Spawns the indexer actor (ends on stop_atom).
+caf::actor spawn_search_indexer(caf::actor_system& sys, search_indexer_ports ports, search_indexer_options opts);
+
+} // namespace chat::actors
