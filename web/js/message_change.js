@@ -23,10 +23,16 @@ export function changed(cur, d, deleted) {
   // An assistant reply's state (§2.7): its final message.updated ends the streaming.
   const stream = {};
   for (const k of ['streaming', 'stopped', 'error']) if (d[k] !== undefined) stream[k] = d[k];
-  const same = Object.entries(stream).every(([k, v]) => cur[k] === v);
+  // A thread's parent (issue #22): a whole row (an event or a copy from the server, with `from` and
+  // `date`) carries `replies` and `lastReplyAt`, absent when it has none; a local change (the text
+  // of an acked edit) leaves them as they are.
+  const whole = d.from !== undefined && d.date !== undefined;
+  const thread = whole ? { replies: d.replies, lastReplyAt: d.lastReplyAt } : {};
+  const same = Object.entries({ ...stream, ...thread }).every(([k, v]) => cur[k] === v);
   if (cur.message === d.message && cur.edited === edited && cur.seq === nextSeq && same) return null;
-  const next = { ...cur, message: d.message, edited, ...stream };
+  const next = { ...cur, message: d.message, edited, ...stream, ...thread };
   if (nextSeq !== undefined) next.seq = nextSeq;
+  for (const k of ['replies', 'lastReplyAt']) if (next[k] === undefined) delete next[k];
   return next;
 }
 
