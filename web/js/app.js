@@ -16,8 +16,10 @@ import { LoginView } from './views/login.js';
 import { MessageList } from './views/messages.js';
 import { Sidebar } from './views/sidebar.js';
 import { StatusView } from './views/status.js';
+import { ThreadPanel } from './views/thread.js';
 
 const PAGE = 50;
+const REPLIES_PAGE = 50;
 
 const store = new Store();
 const live = new Live({
@@ -58,6 +60,19 @@ const messages = new MessageList({
   onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
   onError: (text) => status.toast(text),
   onAtBottom: (roomId) => { if (document.visibilityState === 'visible' && roomId === store.activeRoomId) store.markRead(roomId); },
+  onThread: (roomId, id) => openThread(roomId, id),
+});
+const thread = new ThreadPanel({
+  store,
+  onSend: (roomId, parentId, text) => sender.send(roomId, text, parentId),
+  onLoadOlder: () => loadReplies(),
+  onClose: () => closeThread(),
+  onRetry: (clientId) => sender.retry(clientId),
+  onEdit: (roomId, id, text) => sender.edit(roomId, id, text).catch(sessionEnded),
+  onDelete: (roomId, id) => sender.remove(roomId, id).catch(sessionEnded),
+  onReact: (roomId, id, emoji, on) => sender.react(roomId, id, emoji, on).catch(sessionEnded),
+  onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
+  onError: (text) => status.toast(text),
 });
 const channels = new ChannelsDialog({
   loadPublic: (query) => withToast(api.publicChannels(query)),
@@ -87,6 +102,8 @@ store.addEventListener('change', (e) => {
   if (t.has('typing') || t.has('active')) header.renderTyping();
   if (t.has('users') || [...t].some((x) => x.startsWith('room:'))) resolveUsersSoon();
   if (t.has('rooms') || t.has('active') || t.has(`room:${store.activeRoomId}`)) presence.soon();
+  if (t.has('thread')) thread.sync();
+  if (thread.isOpen && (t.has('thread') || t.has(`room:${thread.roomId}`) || t.has('users'))) thread.render();
 });
 
 function updateTitle() {
@@ -187,6 +204,49 @@ function addRoom(r) {
   if (!room.loaded && !room.loading) loadPage(room.id, { initial: true });
   return room;
 }
+
+/** Opens the thread of message `id` in the panel, loads its newest replies, focuses its composer. */
+function openThread(roomId, id) {
+  const t = store.openThread(roomId, id);
+  if (!t.loaded && !t.loading) loadReplies();
+  thread.sync();
+  thread.focus();
+}
+
+function closeThread() {
+  const inside = thread.panel.contains(document.activeElement);
+  store.closeThread();
+  thread.sync();
+  if (inside || document.activeElement === document.body) composer.focus();
+}
+
+/** The open thread's first page of replies, or the page before its oldest one. */
+async function loadReplies() {
+  const t = store.thread;
+  if (!t || t.loading || (t.loaded && !t.hasMore)) return;
+  t.loading = true;
+  store.touch('thread');
+  try {
+    const page = await api.replies(t.roomId, t.parentId, { before: t.loaded ? t.floor : undefined, limit: REPLIES_PAGE });
+    t.loading = false;
+    store.addThreadHistory(t.roomId, t.parentId, page, REPLIES_PAGE);
+  } catch (e) {
+    t.loading = false;
+    store.touch('thread');
+    if (store.thread !== t) return;
+    if (e.status === 401) { if (store.me) { endSession(); status.toast('Your session has ended. Please sign in again.', 'info'); } }
+    else status.toast(e.status === 404 ? 'This message no longer exists.' : `Could not load the replies: ${e.message}`);
+  }
+}
+
+// Escape closes the thread (after an editor, a picker or a confirmation in it had its turn, and
+// not when it closes the phone's drawer or a dialog).
+let drawerWasOpen = false;
+document.addEventListener('keydown', () => { drawerWasOpen = drawer.isOpen; }, true);
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape' || e.defaultPrevented || !thread.isOpen || drawerWasOpen || document.querySelector('dialog[open]')) return;
+  closeThread();
+});
 
 async function loadPage(roomId, { initial = false } = {}) {
   const room = store.rooms.get(roomId);
@@ -318,6 +378,7 @@ function endSession() {
   presence.stop();
   sender.clear();
   store.setMe(null);
+  thread.sync(); // the store has no open thread any more
   status.reset();
   drawer.close();
   $('#app-view').hidden = true;
