@@ -848,3 +848,33 @@ test('switching rooms or leaving the room closes its thread; signing out forgets
   s.setMe({ id: '1', username: 'ann', role: 'user' });
   assert.equal(s.thread, null);
 });
+
+test('a reply that @mentions me counts as a mention (never as unread) until the marker passes it', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'parent'));
+  s.lastRead['0'] = 10;
+  const mention = (id, from = '2') => ({ ...threadReply(id, 10, from, 'hey @ann'), mentions: ['1'] });
+  s.receive(mention(11));
+  s.receive(mention(12, '1')); // my own
+  s.receive(threadReply(13, 10, '2', 'no mention'));
+  assert.deepEqual(s.unread(room), { n: 0, more: false, mentions: 1 }, 'thread not open: still counted');
+  // its edit without the mention, then with it again; its deletion
+  s.applyUpdate({ ...threadReply(11, 10, '2', 'hey'), edited: 5, seq: 14 });
+  assert.equal(s.unread(room).mentions, 0);
+  s.applyUpdate({ ...mention(11), edited: 6, seq: 15 });
+  assert.equal(s.unread(room).mentions, 1);
+  s.applyDelete({ id: 11, roomId: '0', parentId: 10, seq: 16 });
+  assert.equal(s.unread(room).mentions, 0);
+
+  s.openThread('0', 10);
+  s.addThreadHistory('0', 10, [mention(17), threadReply(13, 10, '2', 'no mention')], 50);
+  assert.equal(s.unread(room).mentions, 1, 'from a page of replies too');
+  const reads = [];
+  s.addEventListener('read', (e) => reads.push(e.detail));
+  s.markRead('0');
+  assert.deepEqual(reads, [], 'the room\'s newest message is read already');
+  s.markRead('0', 17); // the open thread read to its end
+  assert.deepEqual(reads, [{ roomId: '0', id: 17 }]);
+  assert.deepEqual(s.unread(room), { n: 0, more: false, mentions: 0 });
+});

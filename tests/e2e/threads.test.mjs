@@ -4,13 +4,15 @@
 // appear live under her message, opens the thread from it and sees Bob's reply; no reply ever shows
 // in the room's list. Alice reacts to Bob's reply and edits her own reply inside the thread (Bob sees
 // both live); after a reload the count and the replies come from the server; a deleted reply is a
-// tombstone and the count drops; Escape and a room switch close the panel. Every wait is bounded;
-// no fixed sleeps.
+// tombstone and the count drops; Escape and a room switch close the panel. A reply that @mentions
+// Alice is no unread message but a mention in General's badge until she reads the thread to its
+// end (the read marker moves to that reply, so it stays cleared after a reload). Every wait is
+// bounded; no fixed sleeps.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, startCluster, uniqueName, waitFor } from './lib/harness.mjs';
-import { closeAll, launch, openRoom, registeredUser, rendered, send, waitOnline, waitTexts } from './lib/browser.mjs';
+import { closeAll, launch, openRoom, registeredUser, rendered, roomButton, send, waitOnline, waitTexts } from './lib/browser.mjs';
 
 let cluster;
 let browser;
@@ -84,6 +86,27 @@ async function waitCount(page, id, re, what) {
 async function assertNotInList(page, texts, who) {
   const list = (await rendered(page)).map((m) => m.text);
   for (const t of texts) assert.ok(!list.includes(t), `${who}: "${t}" must not be in the room's list: ${JSON.stringify(list)}`);
+}
+
+/** A JSON request from the page (its session cookie) → {status, json}. */
+function call(page, method, path, body) {
+  return page.evaluate(async ([m, p, b]) => {
+    const r = await fetch(p, { method: m, headers: { 'Content-Type': 'application/json' }, body: b === undefined ? undefined : JSON.stringify(b) });
+    return { status: r.status, json: await r.json().catch(() => null) };
+  }, [method, path, body]);
+}
+
+/** Waits until a room's sidebar badges are `want` ({unread, mentions} as shown, '' when none). */
+async function waitBadges(page, name, want, what) {
+  let got;
+  await waitFor(async () => {
+    got = await roomButton(page, name).evaluate((b) => ({
+      unread: b.querySelector('.badge:not(.mention-badge) span')?.textContent ?? '',
+      mentions: b.querySelector('.mention-badge span')?.textContent ?? '',
+    }));
+    if (got.unread !== want.unread || got.mentions !== want.mentions) throw new Error(`${name}: ${JSON.stringify(got)}`);
+    return true;
+  }, { timeout: 10000, interval: 100, what });
 }
 
 async function replyInThread(page, text) {
@@ -204,6 +227,30 @@ describe('threads (Alice on node 1, Bob on node 2)', () => {
     await panel(B.page).waitFor({ state: 'hidden' });
     await openRoom(B.page, 'General');
     await waitCount(B.page, parentId, /^1 reply/, 'Bob: the count is still there');
+    for (const u of [A, B]) assert.deepEqual(u.problems, [], `${u.name}: page errors / console errors (CSP?)`);
+  });
+
+  test('a reply that @mentions Alice is a mention in the badge, not unread, until she reads the thread', async () => {
+    const channel = uniqueName('thr');
+    assert.equal((await call(A.page, 'POST', '/rooms', { name: channel })).status, 201);
+    await A.page.reload(); // (the creator's list comes with the next listing)
+    await waitOnline(A.page);
+    await openRoom(A.page, channel);
+    const r = await call(B.page, 'POST', '/room/0/messages', { message: `@${A.name} can you check the logs?`, parentId: Number(parentId) });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    assert.equal(String(r.json.parentId), String(parentId));
+    await waitBadges(A.page, 'General', { unread: '', mentions: '@1' }, 'Alice: a mention, no unread message');
+
+    await openRoom(A.page, 'General');
+    await waitCount(A.page, parentId, /^2 replies · last reply /, 'Alice: "2 replies"');
+    await assertNotInList(A.page, [`@${A.name} can you check the logs?`], 'Alice');
+    await row(A.page, parentId).locator('.thread-link').click();
+    await waitThread(A.page, (v) => v.replies.at(-1)?.text === `@${A.name} can you check the logs?`, 'Alice: the mention in the thread');
+    await openRoom(A.page, channel);
+    await waitBadges(A.page, 'General', { unread: '', mentions: '' }, 'read to the end of the thread: no mention left');
+    await A.page.reload();
+    await waitOnline(A.page);
+    await waitBadges(A.page, 'General', { unread: '', mentions: '' }, 'after a reload: the server moved the marker too');
     for (const u of [A, B]) assert.deepEqual(u.problems, [], `${u.name}: page errors / console errors (CSP?)`);
   });
 });

@@ -19,7 +19,6 @@ import { StatusView } from './views/status.js';
 import { ThreadPanel } from './views/thread.js';
 
 const PAGE = 50;
-const REPLIES_PAGE = 50;
 
 const store = new Store();
 const live = new Live({
@@ -59,14 +58,20 @@ const messages = new MessageList({
   onReact: (roomId, id, emoji, on) => sender.react(roomId, id, emoji, on).catch(sessionEnded),
   onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
   onError: (text) => status.toast(text),
-  onAtBottom: (roomId) => { if (document.visibilityState === 'visible' && roomId === store.activeRoomId) store.markRead(roomId); },
-  onThread: (roomId, id) => openThread(roomId, id),
+  onAtBottom: (roomId) => { if (roomId === store.activeRoomId) markActiveRead(); },
+  onThread: (roomId, id) => thread.open(roomId, id),
 });
 const thread = new ThreadPanel({
   store,
+  fetchReplies: (roomId, parentId, before, limit) => api.replies(roomId, parentId, { before, limit }),
+  onLoadError: (e) => {
+    if (e.status !== 401) status.toast(e.status === 404 ? 'This message no longer exists.' : `Could not load the replies: ${e.message}`);
+    else if (store.me) { endSession(); status.toast('Your session has ended. Please sign in again.', 'info'); }
+  },
   onSend: (roomId, parentId, text) => sender.send(roomId, text, parentId),
-  onLoadOlder: () => loadReplies(),
-  onClose: () => closeThread(),
+  onClosed: () => composer.focus(),
+  onAtEnd: () => markActiveRead(),
+  busy: () => drawer.isOpen || document.querySelector('dialog[open]') !== null, // Escape is theirs
   onRetry: (clientId) => sender.retry(clientId),
   onEdit: (roomId, id, text) => sender.edit(roomId, id, text).catch(sessionEnded),
   onDelete: (roomId, id) => sender.remove(roomId, id).catch(sessionEnded),
@@ -114,7 +119,7 @@ function updateTitle() {
 
 document.addEventListener('visibilitychange', () => {
   if (!store.me) return;
-  if (document.visibilityState === 'visible' && messages.isAtBottom()) store.markRead(store.activeRoomId);
+  markActiveRead();
   updateTitle();
 });
 
@@ -205,48 +210,16 @@ function addRoom(r) {
   return room;
 }
 
-/** Opens the thread of message `id` in the panel, loads its newest replies, focuses its composer. */
-function openThread(roomId, id) {
-  const t = store.openThread(roomId, id);
-  if (!t.loaded && !t.loading) loadReplies();
-  thread.sync();
-  thread.focus();
+/**
+ * The open room is read when its newest message is on screen in a visible tab; up to the newest
+ * reply of its open thread when that is read to its end too (a reply's @mention counts until then).
+ */
+function markActiveRead() {
+  const roomId = store.activeRoomId;
+  if (document.visibilityState !== 'visible' || !messages.isAtBottom()) return;
+  const t = store.threadOf(roomId);
+  store.markRead(roomId, t && t.loaded && thread.isOpen && thread.isAtBottom() ? t.ids.at(-1) ?? 0 : 0);
 }
-
-function closeThread() {
-  const inside = thread.panel.contains(document.activeElement);
-  store.closeThread();
-  thread.sync();
-  if (inside || document.activeElement === document.body) composer.focus();
-}
-
-/** The open thread's first page of replies, or the page before its oldest one. */
-async function loadReplies() {
-  const t = store.thread;
-  if (!t || t.loading || (t.loaded && !t.hasMore)) return;
-  t.loading = true;
-  store.touch('thread');
-  try {
-    const page = await api.replies(t.roomId, t.parentId, { before: t.loaded ? t.floor : undefined, limit: REPLIES_PAGE });
-    t.loading = false;
-    store.addThreadHistory(t.roomId, t.parentId, page, REPLIES_PAGE);
-  } catch (e) {
-    t.loading = false;
-    store.touch('thread');
-    if (store.thread !== t) return;
-    if (e.status === 401) { if (store.me) { endSession(); status.toast('Your session has ended. Please sign in again.', 'info'); } }
-    else status.toast(e.status === 404 ? 'This message no longer exists.' : `Could not load the replies: ${e.message}`);
-  }
-}
-
-// Escape closes the thread (after an editor, a picker or a confirmation in it had its turn, and
-// not when it closes the phone's drawer or a dialog).
-let drawerWasOpen = false;
-document.addEventListener('keydown', () => { drawerWasOpen = drawer.isOpen; }, true);
-document.addEventListener('keydown', (e) => {
-  if (e.key !== 'Escape' || e.defaultPrevented || !thread.isOpen || drawerWasOpen || document.querySelector('dialog[open]')) return;
-  closeThread();
-});
 
 async function loadPage(roomId, { initial = false } = {}) {
   const room = store.rooms.get(roomId);

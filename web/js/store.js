@@ -316,6 +316,8 @@ export class Store extends EventTarget {
     const seq = Number(d.seq);
     if (cursor && Number.isFinite(seq) && seq > room.seq) room.seq = seq;
     const id = Number(d.id);
+    // A reply deleted, or edited (its whole row, with its mentions): the mention badge (store_thread.js).
+    if (deleted || d.from !== undefined) this.noteReplyMention(room, d, deleted);
     const target = this.changeTarget(room, d); // the room's list or the open thread (store_thread.js)
     if (!target || target.wait) {
       // Not loaded: ignored, unless a page that may bring it is being fetched.

@@ -6,6 +6,9 @@
 // (sent after every new or deleted reply) updates the count line (message_change.js).
 // Replies share the room's one order: a reply's id (and its events' `seq`) advance the room's resume
 // cursor even when its thread is not open, so a resume replays exactly what was missed after it.
+// Replies do not count as unread, but their @mentions count in the room's mention badge until the
+// read marker passes them (store_read.js): `room.replyMentions` holds the ids of the replies known
+// here that mention the user.
 // Topics: 'thread' (opened, closed, loaded); changes of its messages touch `room:<roomId>`.
 
 /** A reply's parent id (a positive integer), or null for a top-level message. */
@@ -82,6 +85,7 @@ export const threadMethods = {
     if (!room) return false;
     const id = Number(m.id);
     if (Number.isFinite(id) && id > room.seq) room.seq = id;
+    this.noteReplyMention(room, m, false);
     const t = this.threadOf(room.id, parentOf(m));
     if (!t) return false;
     const fresh = this.insert(t, m);
@@ -96,7 +100,11 @@ export const threadMethods = {
   addThreadHistory(roomId, parentId, page, limit) {
     const t = this.threadOf(roomId, parentId);
     if (!t) return;
-    for (const m of page) this.insert(t, m);
+    const room = this.rooms.get(t.roomId);
+    for (const m of page) {
+      this.insert(t, m);
+      if (room) this.noteReplyMention(room, m, Boolean(m.deleted));
+    }
     if (page.length) {
       const oldest = Number(page[page.length - 1].id);
       t.floor = t.floor === null ? oldest : Math.min(t.floor, oldest);
@@ -106,6 +114,20 @@ export const threadMethods = {
     if (page.length < limit) t.hasMore = false;
     t.loaded = true;
     this.touch('thread', `room:${t.roomId}`);
+  },
+
+  /**
+   * Keeps `room.replyMentions` current for reply `m` (a copy, an edit with its `mentions`, or a
+   * deletion): the ids of replies from others that @mention the user. Touches 'rooms' on a change.
+   */
+  noteReplyMention(room, m, deleted) {
+    const id = Number(m?.id);
+    if (!Number.isFinite(id) || parentOf(m) === null) return;
+    const set = room.replyMentions ?? (room.replyMentions = new Set());
+    const on = !deleted && !m.deleted && String(m.from) !== this.me.id && this.mentionsMe(m);
+    if (on === set.has(id)) return;
+    if (on) set.add(id); else set.delete(id);
+    this.touch('rooms');
   },
 
   /**

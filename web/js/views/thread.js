@@ -15,15 +15,18 @@ import { replyCountText } from '../store_thread.js';
 const MAX_CHARS = 4000;
 const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
+const PAGE = 50;
 
 export class ThreadPanel {
   /**
-   * onSend(roomId, parentId, text) sends a reply; onLoadOlder() fetches the page before the oldest
-   * reply; onClose() closes the thread; onRetry, onEdit, onDelete, onReact, onStop, onError as for
-   * the room's MessageList.
+   * fetchReplies(roomId, parentId, before, limit) → a page of replies, newest first (GET …/replies),
+   * onLoadError(e) shows why it failed; onSend(roomId, parentId, text) sends a reply; onClosed()
+   * after the panel closed with the focus in it; Escape closes it unless `busy()` (the key is for
+   * something else, e.g. a dialog); onAtEnd() when the newest reply is on screen; onRetry, onEdit,
+   * onDelete, onReact, onStop, onError as for the room's MessageList.
    */
-  constructor({ store, onSend, onLoadOlder, onClose, onRetry, onEdit, onDelete, onReact, onStop, onError }) {
-    Object.assign(this, { store, onSend, onLoadOlder, onClose, onRetry, onEdit, onDelete, onReact, onStop, onError });
+  constructor({ store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, busy, onRetry, onEdit, onDelete, onReact, onStop, onError }) {
+    Object.assign(this, { store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, onRetry, onEdit, onDelete, onReact, onStop, onError });
     this.app = $('#app-view');
     this.panel = $('#thread-panel');
     this.sub = $('#thread-sub');
@@ -49,7 +52,7 @@ export class ThreadPanel {
     this.atEnd = true; // the reader is at the newest reply (kept there as replies arrive)
     this.keep = null; // distance from the bottom to keep while an older page is prepended
 
-    $('#thread-close').addEventListener('click', () => this.onClose());
+    $('#thread-close').addEventListener('click', () => this.close());
     this.form.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
     this.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
@@ -58,7 +61,17 @@ export class ThreadPanel {
       }
     });
     this.input.addEventListener('input', () => this.update());
-    this.scroller.addEventListener('scroll', () => { this.atEnd = this.isAtBottom(); }, { passive: true });
+    this.scroller.addEventListener('scroll', () => {
+      this.atEnd = this.isAtBottom();
+      if (this.atEnd && this.store.thread?.loaded) this.onAtEnd();
+    }, { passive: true });
+    // Escape closes the thread, after an editor, a picker or a confirmation had its turn (they stop
+    // it), unless it was for the phone's drawer or a dialog (`busy()` before any handler ran).
+    let wasBusy = false;
+    document.addEventListener('keydown', () => { wasBusy = busy(); }, true);
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && !e.defaultPrevented && this.isOpen && !wasBusy) this.close();
+    });
   }
 
   get isOpen() { return this.roomId !== null; }
@@ -66,6 +79,39 @@ export class ThreadPanel {
   isAtBottom() {
     const s = this.scroller;
     return s.scrollHeight - s.scrollTop - s.clientHeight <= NEAR_BOTTOM_PX;
+  }
+
+  /** Opens the thread of message `id` of `roomId`: its newest replies, the focus in its composer. */
+  open(roomId, id) {
+    const t = this.store.openThread(roomId, id);
+    if (!t.loaded && !t.loading) this.loadOlder();
+    this.sync();
+    this.focus();
+  }
+
+  /** Closes the panel (the focus goes back to the room, `onClosed`, when it was in it). */
+  close() {
+    const inside = this.panel.contains(document.activeElement);
+    this.store.closeThread();
+    this.sync();
+    if (inside || document.activeElement === document.body) this.onClosed();
+  }
+
+  /** The open thread's first page of replies, or the page before its oldest one. */
+  async loadOlder() {
+    const t = this.store.thread;
+    if (!t || t.loading || (t.loaded && !t.hasMore)) return;
+    t.loading = true;
+    this.store.touch('thread');
+    try {
+      const page = await this.fetchReplies(t.roomId, t.parentId, t.loaded ? t.floor : undefined, PAGE);
+      t.loading = false;
+      this.store.addThreadHistory(t.roomId, t.parentId, page, PAGE);
+    } catch (e) {
+      t.loading = false;
+      this.store.touch('thread');
+      if (this.store.thread === t) this.onLoadError(e);
+    }
   }
 
   /** Follows the store's open thread: shows, switches or hides the panel. True when it changed. */
@@ -133,6 +179,7 @@ export class ThreadPanel {
       this.scroller.scrollTop = this.scroller.scrollHeight;
       this.atEnd = true;
     }
+    if (t.loaded && this.isAtBottom()) this.onAtEnd();
     const input = this.list.querySelector('.msg-edit-input') ?? this.parentList.querySelector('.msg-edit-input');
     if (input) autosize(input);
     this.restoreFocus();
@@ -178,7 +225,7 @@ export class ThreadPanel {
     if (button) {
       this.status.replaceChildren(el('button', {
         class: 'btn-link', text: 'Load older replies', attrs: { type: 'button' },
-        on: { click: () => { this.keep = this.scroller.scrollHeight - this.scroller.scrollTop; this.onLoadOlder(); } },
+        on: { click: () => { this.keep = this.scroller.scrollHeight - this.scroller.scrollTop; this.loadOlder(); } },
       }));
     } else {
       this.status.replaceChildren(text ? el('span', { text }) : '');
