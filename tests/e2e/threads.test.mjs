@@ -6,8 +6,10 @@
 // both live); after a reload the count and the replies come from the server; a deleted reply is a
 // tombstone and the count drops; Escape and a room switch close the panel. A reply that @mentions
 // Alice is no unread message but a mention in General's badge until she reads the thread to its
-// end (the read marker moves to that reply, so it stays cleared after a reload). Every wait is
-// bounded; no fixed sleeps.
+// end (the read marker moves to that reply, so it stays cleared after a reload). A thread of 55
+// replies opens with the newest 50 and "Load older replies" brings the rest, in order; on a phone
+// the panel covers the conversation and its close button goes back. Every wait is bounded; no
+// fixed sleeps.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -251,6 +253,43 @@ describe('threads (Alice on node 1, Bob on node 2)', () => {
     await A.page.reload();
     await waitOnline(A.page);
     await waitBadges(A.page, 'General', { unread: '', mentions: '' }, 'after a reload: the server moved the marker too');
+    for (const u of [A, B]) assert.deepEqual(u.problems, [], `${u.name}: page errors / console errors (CSP?)`);
+  });
+});
+
+describe('a long thread, and the phone layout', () => {
+  test('55 replies: the newest 50, then "Load older replies" brings the 5 older ones, oldest first', async () => {
+    const p = await call(B.page, 'POST', '/room/0/messages', { message: 'many replies here' });
+    assert.equal(p.status, 201);
+    const want = [];
+    for (let i = 1; i <= 55; i++) {
+      const text = `r${String(i).padStart(2, '0')}`;
+      want.push(text);
+      const r = await call(B.page, 'POST', '/room/0/messages', { message: text, parentId: p.json.id });
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+    }
+    await openRoom(A.page, 'General');
+    await waitTexts(A.page, ['many replies here']);
+    await waitCount(A.page, p.json.id, /^55 replies · last reply /, 'Alice: "55 replies"');
+    await assertNotInList(A.page, want, 'Alice');
+    await row(A.page, p.json.id).locator('.thread-link').click();
+    let v = await waitThread(A.page, (x) => x.replies.length === 50, 'the newest 50 replies');
+    assert.deepEqual(v.replies.map((x) => x.text), want.slice(5), 'r06…r55, oldest first');
+    await panel(A.page).getByRole('button', { name: 'Load older replies' }).click();
+    v = await waitThread(A.page, (x) => x.replies.length === 55, 'all 55 replies');
+    assert.deepEqual(v.replies.map((x) => x.text), want, 'r01…r55, each once, in order');
+    await panel(A.page).getByRole('button', { name: 'Load older replies' }).waitFor({ state: 'detached' });
+  });
+
+  test('on a phone the panel covers the conversation; its close button goes back to the room', async () => {
+    await A.page.setViewportSize({ width: 390, height: 760 });
+    const box = await panel(A.page).boundingBox();
+    assert.ok(box && box.x === 0 && box.y === 0 && box.width === 390 && box.height === 760, `the panel covers the screen: ${JSON.stringify(box)}`);
+    await panel(A.page).getByRole('button', { name: 'Close thread' }).click();
+    await panel(A.page).waitFor({ state: 'hidden' });
+    await waitTexts(A.page, ['many replies here']);
+    assert.equal(await A.page.evaluate(() => document.activeElement?.id), 'composer-input', 'the focus is back in the room\'s composer');
+    await A.page.setViewportSize({ width: 1280, height: 800 });
     for (const u of [A, B]) assert.deepEqual(u.problems, [], `${u.name}: page errors / console errors (CSP?)`);
   });
 });
