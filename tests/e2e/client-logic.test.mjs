@@ -878,3 +878,22 @@ test('a reply that @mentions me counts as a mention (never as unread) until the 
   assert.deepEqual(reads, [{ roomId: '0', id: 17 }]);
   assert.deepEqual(s.unread(room), { n: 0, more: false, mentions: 0 });
 });
+
+test('a deleted parent keeps its reply count (its thread stays readable); a deleted reply its parentId', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'parent'));
+  s.applyUpdate(parentRow(10, 2, 1764103300000, 12));
+  assert.equal(s.applyDelete({ id: 10, roomId: '0', seq: 13 }), true);
+  assert.deepEqual([room.msgs.get(10).deleted, room.msgs.get(10).replies, room.msgs.get(10).lastReplyAt], [true, 2, 1764103300000]);
+  // a reply deleted later: the tombstone's message.updated (a whole row) moves the count
+  assert.equal(s.applyUpdate({ id: 10, roomId: '0', from: '2', date: 1764103286, deleted: true, replies: 1, lastReplyAt: 1764103200000, seq: 15 }), true);
+  assert.deepEqual([room.msgs.get(10).replies, room.msgs.get(10).deleted, room.msgs.get(10).message], [1, true, undefined]);
+  assert.equal(s.applyUpdate({ ...msg(10, '2', 'resurrected'), replies: 1, lastReplyAt: 1764103200000, seq: 16 }), false, 'no text comes back');
+  assert.equal(s.applyUpdate({ id: 10, roomId: '0', message: 'local', seq: 17 }, { cursor: false }), false);
+
+  s.openThread('0', 10);
+  s.addThreadHistory('0', 10, [threadReply(11, 10, '2', 'a reply')], 50);
+  s.applyDelete({ id: 11, roomId: '0', parentId: 10, seq: 18 });
+  assert.deepEqual([s.thread.msgs.get(11).deleted, s.thread.msgs.get(11).parentId], [true, 10]);
+});

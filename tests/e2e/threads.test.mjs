@@ -258,8 +258,10 @@ describe('threads (Alice on node 1, Bob on node 2)', () => {
 });
 
 describe('a long thread, and the phone layout', () => {
+  let p; // the parent of the long thread
+
   test('55 replies: the newest 50, then "Load older replies" brings the 5 older ones, oldest first', async () => {
-    const p = await call(B.page, 'POST', '/room/0/messages', { message: 'many replies here' });
+    p = await call(B.page, 'POST', '/room/0/messages', { message: 'many replies here' });
     assert.equal(p.status, 201);
     const want = [];
     for (let i = 1; i <= 55; i++) {
@@ -290,6 +292,22 @@ describe('a long thread, and the phone layout', () => {
     await waitTexts(A.page, ['many replies here']);
     assert.equal(await A.page.evaluate(() => document.activeElement?.id), 'composer-input', 'the focus is back in the room\'s composer');
     await A.page.setViewportSize({ width: 1280, height: 800 });
+    for (const u of [A, B]) assert.deepEqual(u.problems, [], `${u.name}: page errors / console errors (CSP?)`);
+  });
+
+  test('a deleted parent keeps its count; its thread stays readable and takes no new replies', async () => {
+    const del = await call(B.page, 'DELETE', `/room/0/messages/${p.json.id}`);
+    assert.equal(del.status, 200, JSON.stringify(del.json));
+    await waitFor(async () => (await rendered(A.page)).some((m) => m.id === String(p.json.id) && m.text === 'This message was deleted'),
+      { timeout: 10000, interval: 100, what: 'Alice: the parent is a tombstone' });
+    await waitCount(A.page, p.json.id, /^55 replies · last reply /, 'Alice: the tombstone keeps "55 replies"');
+    await row(A.page, p.json.id).locator('.thread-link').click();
+    const v = await waitThread(A.page, (x) => x.replies.length === 50, 'the thread opens');
+    assert.equal(v.parent, 'This message was deleted');
+    assert.equal(await A.page.locator('#thread-input').isDisabled(), true, 'no new replies');
+    assert.equal(await A.page.locator('#thread-note').textContent(), 'This message was deleted: the thread takes no new replies.');
+    await A.page.keyboard.press('Escape');
+    await panel(A.page).waitFor({ state: 'hidden' });
     for (const u of [A, B]) assert.deepEqual(u.problems, [], `${u.name}: page errors / console errors (CSP?)`);
   });
 });

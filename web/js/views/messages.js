@@ -284,7 +284,7 @@ export class MessageList {
     if (count) {
       main.append(el('button', {
         class: 'btn-link thread-link', text: count,
-        attrs: { type: 'button', title: `Open the thread (${count})`, 'aria-haspopup': 'true' },
+        attrs: { type: 'button', title: 'Open the thread' },
         on: { click: () => this.onThread(this.roomId, r.m.id) },
       }));
     }
