@@ -14,7 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, startCluster, uniqueName, waitFor } from './lib/harness.mjs';
-import { closeAll, launch, openRoom, registeredUser, rendered, roomButton, send, waitOnline, waitTexts } from './lib/browser.mjs';
+import { closeAll, launch, openRoom, registeredUser, rendered, roomButton, send, shot, waitOnline, waitTexts } from './lib/browser.mjs';
 
 let cluster;
 let browser;
@@ -179,6 +179,7 @@ describe('threads (Alice on node 1, Bob on node 2)', () => {
     await waitThread(B.page, (x) => x.replies[1]?.text === 'agreed, tomorrow' && x.replies[1].edited, 'Bob sees the edit, marked (edited)');
     await waitThread(A.page, (x) => x.replies[1]?.text === 'agreed, tomorrow' && x.replies[1].edited, 'Alice sees her edit');
     await waitCount(A.page, parentId, /^2 replies · last reply /, 'Alice: "2 replies" (an edit keeps the count)');
+    await shot(A.page, 'thread');
     for (const u of [A, B]) await assertNotInList(u.page, ['the staging cluster first', 'agreed, tomorow', 'agreed, tomorrow'], u.name);
   });
 
@@ -287,6 +288,7 @@ describe('a long thread, and the phone layout', () => {
     await A.page.setViewportSize({ width: 390, height: 760 });
     const box = await panel(A.page).boundingBox();
     assert.ok(box && box.x === 0 && box.y === 0 && box.width === 390 && box.height === 760, `the panel covers the screen: ${JSON.stringify(box)}`);
+    await shot(A.page, 'thread-mobile');
     await panel(A.page).getByRole('button', { name: 'Close thread' }).click();
     await panel(A.page).waitFor({ state: 'hidden' });
     await waitTexts(A.page, ['many replies here']);
