@@ -2,7 +2,8 @@
 // (Dedupe by id, order by id, ack vs. message echo in either order, resume cursor, unread,
 // a message whose ack was lost, edits and deletes (idempotent, tombstones, the cursor's positions,
 // the frames and their HTTP fallback), backoff bounds, what a close code means, typing text; the
-// assistant's streamed replies: deltas at code-point offsets, repeats, gaps, final wins, Stop.)
+// assistant's streamed replies: deltas at code-point offsets, repeats, gaps, final wins, Stop;
+// threads: replies kept apart from the room's list, the open thread, parents' reply counts.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { linkParts } from '../../web/js/linkify.js';
 import { markdownText } from '../../web/js/markdown.js';
 import { ReadThrottle } from '../../web/js/read_throttle.js';
 import { applyDeltaTo, assistantRefusal, cpLength, GapReloader, mergeStreaming, replyErrorText } from '../../web/js/stream.js';
+import { parentOf, replyCountText } from '../../web/js/store_thread.js';
 
 const msg = (id, from, text, roomId = '0') => ({ id, roomId, from, date: 1764103286, message: text });
 
@@ -704,4 +706,194 @@ test('assistant refusals and reply errors read as sentences', () => {
   for (const code of ['upstream', 'malformed', 'idle_timeout', 'timeout', 'unreachable', 'too_long', 'interrupted']) {
     assert.notEqual(replyErrorText(code), replyErrorText('something else'), code);
   }
+});
+
+// --- threads (issue #22): replies apart from the room's list, the open thread, reply counts ------
+
+const threadReply = (id, parentId, from, text, roomId = '0') => ({ ...msg(id, from, text, roomId), parentId });
+const parentRow = (id, replies, lastReplyAt, seq) => ({ ...msg(id, '2', 'parent'), seq, ...(replies ? { replies, lastReplyAt } : {}) });
+
+test('a reply never enters the room\'s list: into its open thread only; its id advances the resume cursor', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'parent'));
+  assert.equal(s.receive(threadReply(11, 10, '2', 'first reply')), false, 'no thread open: stored nowhere');
+  assert.deepEqual(room.ids, [10]);
+  assert.equal(room.msgs.has(11), false);
+  assert.deepEqual(s.resumeCursor()['0'], 11, 'its position was seen');
+  assert.deepEqual(s.unread(room), { n: 1, more: false, mentions: 0 }, 'replies are not unread');
+
+  s.openThread('0', 10);
+  s.addThreadHistory('0', 10, [threadReply(13, 10, '2', 'c'), threadReply(12, 10, '1', 'b'), threadReply(11, 10, '2', 'first reply')], 3);
+  const t = s.thread;
+  assert.deepEqual(t.ids, [11, 12, 13], 'oldest first');
+  assert.deepEqual([t.floor, t.hasMore, t.loaded], [11, true, true], 'a full page: there may be older ones');
+  assert.equal(s.receive(threadReply(14, 10, '2', 'live')), true);
+  assert.equal(s.receive(threadReply(14, 10, '2', 'live')), false, 'a duplicate');
+  assert.equal(s.receive(threadReply(20, 99, '2', 'another thread')), false);
+  assert.deepEqual(t.ids, [11, 12, 13, 14]);
+  assert.deepEqual(room.ids, [10], 'still only the parent in the room');
+  assert.deepEqual(s.resumeCursor()['0'], 20);
+  s.addThreadHistory('0', 10, [threadReply(9, 10, '2', 'oldest')], 50);
+  assert.deepEqual([t.ids[0], t.floor, t.hasMore], [9, 9, false], 'an older page, the last one');
+  assert.equal(parentOf(threadReply(1, '10', '2', 'x')), 10);
+  assert.equal(parentOf(msg(1, '2', 'x')), null);
+  assert.equal(parentOf({ parentId: 0 }), null);
+});
+
+test('the parent\'s message.updated brings its reply count; a local edit keeps it; 0 replies: no fields', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'parent'));
+  assert.equal(s.applyUpdate(parentRow(10, 1, 1764103300000, 12)), true);
+  assert.deepEqual([room.msgs.get(10).replies, room.msgs.get(10).lastReplyAt], [1, 1764103300000]);
+  assert.equal(room.msgs.get(10).edited, undefined, 'a new reply is not an edit');
+  assert.equal(s.applyUpdate(parentRow(10, 1, 1764103300000, 12)), false, 'the same update again');
+  assert.equal(s.applyUpdate(parentRow(10, 2, 1764103400000, 14)), true);
+  assert.equal(s.applyUpdate(parentRow(10, 1, 1764103300000, 13)), false, 'an older count does not win');
+  assert.equal(room.msgs.get(10).replies, 2);
+  // my edit of the parent, acked: a local change without the thread fields keeps them
+  assert.equal(s.applyUpdate({ id: 10, roomId: '0', seq: 15, message: 'parent!', edited: 1764103500000 }, { cursor: false }), true);
+  assert.deepEqual([room.msgs.get(10).message, room.msgs.get(10).replies], ['parent!', 2]);
+  // the last replies deleted: the whole row comes without them
+  assert.equal(s.applyUpdate({ ...parentRow(10, 0, 0, 17), message: 'parent!', edited: 1764103500000 }), true);
+  assert.equal('replies' in room.msgs.get(10), false);
+  assert.equal('lastReplyAt' in room.msgs.get(10), false);
+
+  const fmt = (d) => `@${d.getTime()}`;
+  assert.equal(replyCountText({ replies: 1, lastReplyAt: 5000 }, fmt), '1 reply · last reply @5000');
+  assert.equal(replyCountText({ replies: 3, lastReplyAt: 6000 }, fmt), '3 replies · last reply @6000');
+  assert.equal(replyCountText({ replies: 2 }, fmt), '2 replies');
+  assert.equal(replyCountText({}, fmt), '');
+  assert.equal(replyCountText({ replies: 0 }, fmt), '');
+});
+
+test('edits, deletes and reactions of replies apply in the open thread (also while its page is fetched)', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'parent'));
+  const t = s.openThread('0', 10);
+  t.loading = true;
+  // changes of replies that the page on its way brings
+  s.applyUpdate({ ...threadReply(11, 10, '2', 'edited early'), edited: 1764103300000, seq: 20 });
+  s.applyDelete({ id: 12, roomId: '0', parentId: 10, seq: 21 });
+  s.applyUpdate({ ...msg(13, '2', 'not a reply'), edited: 1, seq: 22 }); // no parentId: not the thread's
+  t.loading = false;
+  s.addThreadHistory('0', 10, [threadReply(12, 10, '2', 'to delete'), threadReply(11, 10, '2', 'old text')], 50);
+  assert.equal(t.msgs.get(11).message, 'edited early');
+  assert.equal(t.msgs.get(12).deleted, true);
+  assert.equal(t.early.size, 0);
+  assert.equal(room.early.size, 0);
+
+  s.receive(threadReply(14, 10, '1', 'mine'));
+  assert.equal(s.applyUpdate({ ...threadReply(14, 10, '1', 'mine, edited'), edited: 1764103400000, seq: 23 }), true);
+  assert.equal(s.applyReaction({ roomId: '0', id: 14, emoji: '🎉', userId: '2', on: true, parentId: 10, seq: 24 }), true);
+  assert.deepEqual(t.msgs.get(14).reactions, { '🎉': ['2'] });
+  assert.equal(s.applyDelete({ id: 14, roomId: '0', parentId: 10, seq: 25 }), true);
+  assert.equal(t.msgs.get(14).deleted, true);
+  assert.deepEqual(room.ids, [10], 'nothing of it in the room\'s list');
+  assert.equal(s.resumeCursor()['0'], 25, 'their positions advance the cursor');
+  assert.equal(s.findMessage('0', 11).message, 'edited early');
+  assert.equal(s.findMessage('0', 10).message, 'parent');
+  assert.equal(s.findMessage('0', 99), null);
+});
+
+test('a reply is sent with its parentId, pending in its thread only; the ack or the echo settles it', () => {
+  for (const order of ['ack-first', 'echo-first']) {
+    const s = setup();
+    s.gen = 1;
+    const sent = [];
+    const live = { isOpen: true, gen: 1, send: (f) => { sent.push(f); return true; } };
+    const sender = new Sender(s, live);
+    s.receive(msg(10, '2', 'parent'));
+    s.openThread('0', 10);
+    s.addThreadHistory('0', 10, [], 50);
+    const cid = sender.send('0', 'in the thread', 10);
+    assert.deepEqual(sent[0], { type: 'message', roomId: '0', message: 'in the thread', clientId: cid, parentId: 10 });
+    assert.equal(s.pendingOf('0').length, 0, 'not pending in the room\'s list');
+    assert.equal(s.pendingOf('0', 10).length, 1);
+    const ack = { clientId: cid, id: 11, roomId: '0' };
+    if (order === 'ack-first') { sender.onAck(ack); s.receive(threadReply(11, 10, '1', 'in the thread')); } else { s.receive(threadReply(11, 10, '1', 'in the thread')); sender.onAck(ack); }
+    assert.deepEqual(s.thread.ids, [11], order);
+    assert.equal(s.thread.msgs.get(11).local, undefined, `${order}: the server copy is kept`);
+    assert.equal(s.pendingOf('0', 10).length, 0, order);
+    assert.deepEqual(s.rooms.get('0').ids, [10], order);
+    sender.clear();
+  }
+  const s = setup();
+  const sender = new Sender(s, { isOpen: true, gen: 1, send: () => true });
+  s.receive(msg(10, '2', 'parent'));
+  const cid = sender.send('0', 'too late', 10);
+  sender.onError({ code: 'not_found', message: 'no such message to reply to', clientId: cid });
+  assert.equal(s.pendingOf('0', 10)[0].error, 'The message of this thread was deleted');
+  sender.clear();
+});
+
+test('switching rooms or leaving the room closes its thread; signing out forgets it', () => {
+  const s = setup();
+  s.receive(msg(10, '2', 'parent'));
+  s.openThread('0', 10);
+  assert.equal(s.threadOf('0', 10), s.thread);
+  assert.equal(s.threadOf('0', 11), null);
+  s.setActive('0');
+  assert.notEqual(s.thread, null, 'the same room: still open');
+  s.setActive('1:2');
+  assert.equal(s.thread, null, 'another room: closed');
+  s.setActive('0');
+  s.addRoom({ id: '7', names: ['ops'] });
+  s.openThread('7', 3);
+  s.removeRoom('7');
+  assert.equal(s.thread, null, 'its room left: closed');
+  s.openThread('0', 10);
+  s.setMe({ id: '1', username: 'ann', role: 'user' });
+  assert.equal(s.thread, null);
+});
+
+test('a reply that @mentions me counts as a mention (never as unread) until the marker passes it', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'parent'));
+  s.lastRead['0'] = 10;
+  const mention = (id, from = '2') => ({ ...threadReply(id, 10, from, 'hey @ann'), mentions: ['1'] });
+  s.receive(mention(11));
+  s.receive(mention(12, '1')); // my own
+  s.receive(threadReply(13, 10, '2', 'no mention'));
+  assert.deepEqual(s.unread(room), { n: 0, more: false, mentions: 1 }, 'thread not open: still counted');
+  // its edit without the mention, then with it again; its deletion
+  s.applyUpdate({ ...threadReply(11, 10, '2', 'hey'), edited: 5, seq: 14 });
+  assert.equal(s.unread(room).mentions, 0);
+  s.applyUpdate({ ...mention(11), edited: 6, seq: 15 });
+  assert.equal(s.unread(room).mentions, 1);
+  s.applyDelete({ id: 11, roomId: '0', parentId: 10, seq: 16 });
+  assert.equal(s.unread(room).mentions, 0);
+
+  s.openThread('0', 10);
+  s.addThreadHistory('0', 10, [mention(17), threadReply(13, 10, '2', 'no mention')], 50);
+  assert.equal(s.unread(room).mentions, 1, 'from a page of replies too');
+  const reads = [];
+  s.addEventListener('read', (e) => reads.push(e.detail));
+  s.markRead('0');
+  assert.deepEqual(reads, [], 'the room\'s newest message is read already');
+  s.markRead('0', 17); // the open thread read to its end
+  assert.deepEqual(reads, [{ roomId: '0', id: 17 }]);
+  assert.deepEqual(s.unread(room), { n: 0, more: false, mentions: 0 });
+});
+
+test('a deleted parent keeps its reply count (its thread stays readable); a deleted reply its parentId', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(10, '2', 'parent'));
+  s.applyUpdate(parentRow(10, 2, 1764103300000, 12));
+  assert.equal(s.applyDelete({ id: 10, roomId: '0', seq: 13 }), true);
+  assert.deepEqual([room.msgs.get(10).deleted, room.msgs.get(10).replies, room.msgs.get(10).lastReplyAt], [true, 2, 1764103300000]);
+  // a reply deleted later: the tombstone's message.updated (a whole row) moves the count
+  assert.equal(s.applyUpdate({ id: 10, roomId: '0', from: '2', date: 1764103286, deleted: true, replies: 1, lastReplyAt: 1764103200000, seq: 15 }), true);
+  assert.deepEqual([room.msgs.get(10).replies, room.msgs.get(10).deleted, room.msgs.get(10).message], [1, true, undefined]);
+  assert.equal(s.applyUpdate({ ...msg(10, '2', 'resurrected'), replies: 1, lastReplyAt: 1764103200000, seq: 16 }), false, 'no text comes back');
+  assert.equal(s.applyUpdate({ id: 10, roomId: '0', message: 'local', seq: 17 }, { cursor: false }), false);
+
+  s.openThread('0', 10);
+  s.addThreadHistory('0', 10, [threadReply(11, 10, '2', 'a reply')], 50);
+  s.applyDelete({ id: 11, roomId: '0', parentId: 10, seq: 18 });
+  assert.deepEqual([s.thread.msgs.get(11).deleted, s.thread.msgs.get(11).parentId], [true, 10]);
 });

@@ -60,7 +60,7 @@ function rowState(page, id) {
       edited: mark ? mark.textContent : null,
       editedTitle: mark ? mark.title : null,
       deleted: li.classList.contains('deleted'),
-      actions: [...li.querySelectorAll('.msg-actions button')].map((b) => b.textContent).filter((t) => t !== 'React'), // (reactions.test.mjs)
+      actions: [...li.querySelectorAll('.msg-actions button')].map((b) => b.textContent).filter((t) => t !== 'React' && t !== 'Reply in thread'), // (reactions.test.mjs, threads.test.mjs)
       editing: li.querySelector('.msg-edit-input') !== null,
     };
   }, String(id));

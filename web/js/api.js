@@ -66,6 +66,11 @@ export const api = {
     const q = before === undefined || before === null ? `limit=${limit}` : `before=${before}&limit=${limit}`;
     return request('GET', `/room/${enc(roomId)}/messages?${q}`);
   },
+  /** The replies in the thread of message `parentId`, newest first; `before` is exclusive. */
+  replies: (roomId, parentId, { before, limit = 50 } = {}) => {
+    const q = before === undefined || before === null ? `limit=${limit}` : `before=${before}&limit=${limit}`;
+    return request('GET', `/room/${enc(roomId)}/messages/${enc(parentId)}/replies?${q}`);
+  },
   postMessage: (roomId, message, clientId) => request('POST', `/room/${enc(roomId)}/messages`, { message, clientId }),
   /** → the updated message JSON (with `edited`). */
   editMessage: (roomId, id, message) => request('PATCH', `/room/${enc(roomId)}/messages/${enc(id)}`, { message }),

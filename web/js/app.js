@@ -16,6 +16,7 @@ import { LoginView } from './views/login.js';
 import { MessageList } from './views/messages.js';
 import { Sidebar } from './views/sidebar.js';
 import { StatusView } from './views/status.js';
+import { ThreadPanel } from './views/thread.js';
 
 const PAGE = 50;
 
@@ -57,7 +58,26 @@ const messages = new MessageList({
   onReact: (roomId, id, emoji, on) => sender.react(roomId, id, emoji, on).catch(sessionEnded),
   onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
   onError: (text) => status.toast(text),
-  onAtBottom: (roomId) => { if (document.visibilityState === 'visible' && roomId === store.activeRoomId) store.markRead(roomId); },
+  onAtBottom: (roomId) => { if (roomId === store.activeRoomId) markActiveRead(); },
+  onThread: (roomId, id) => thread.open(roomId, id),
+});
+const thread = new ThreadPanel({
+  store,
+  fetchReplies: (roomId, parentId, before, limit) => api.replies(roomId, parentId, { before, limit }),
+  onLoadError: (e) => {
+    if (e.status !== 401) status.toast(e.status === 404 ? 'This message no longer exists.' : `Could not load the replies: ${e.message}`);
+    else if (store.me) { endSession(); status.toast('Your session has ended. Please sign in again.', 'info'); }
+  },
+  onSend: (roomId, parentId, text) => sender.send(roomId, text, parentId),
+  onClosed: () => composer.focus(),
+  onAtEnd: () => markActiveRead(),
+  busy: () => drawer.isOpen || document.querySelector('dialog[open]') !== null, // Escape is theirs
+  onRetry: (clientId) => sender.retry(clientId),
+  onEdit: (roomId, id, text) => sender.edit(roomId, id, text).catch(sessionEnded),
+  onDelete: (roomId, id) => sender.remove(roomId, id).catch(sessionEnded),
+  onReact: (roomId, id, emoji, on) => sender.react(roomId, id, emoji, on).catch(sessionEnded),
+  onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
+  onError: (text) => status.toast(text),
 });
 const channels = new ChannelsDialog({
   loadPublic: (query) => withToast(api.publicChannels(query)),
@@ -87,6 +107,8 @@ store.addEventListener('change', (e) => {
   if (t.has('typing') || t.has('active')) header.renderTyping();
   if (t.has('users') || [...t].some((x) => x.startsWith('room:'))) resolveUsersSoon();
   if (t.has('rooms') || t.has('active') || t.has(`room:${store.activeRoomId}`)) presence.soon();
+  if (t.has('thread')) thread.sync();
+  if (thread.isOpen && (t.has('thread') || t.has(`room:${thread.roomId}`) || t.has('users'))) thread.render();
 });
 
 function updateTitle() {
@@ -97,7 +119,7 @@ function updateTitle() {
 
 document.addEventListener('visibilitychange', () => {
   if (!store.me) return;
-  if (document.visibilityState === 'visible' && messages.isAtBottom()) store.markRead(store.activeRoomId);
+  markActiveRead();
   updateTitle();
 });
 
@@ -186,6 +208,17 @@ function addRoom(r) {
   const room = store.addRoom(r);
   if (!room.loaded && !room.loading) loadPage(room.id, { initial: true });
   return room;
+}
+
+/**
+ * The open room is read when its newest message is on screen in a visible tab; up to the newest
+ * reply of its open thread when that is read to its end too (a reply's @mention counts until then).
+ */
+function markActiveRead() {
+  const roomId = store.activeRoomId;
+  if (document.visibilityState !== 'visible' || !messages.isAtBottom()) return;
+  const t = store.threadOf(roomId);
+  store.markRead(roomId, t && t.loaded && thread.isOpen && thread.isAtBottom() ? t.ids.at(-1) ?? 0 : 0);
 }
 
 async function loadPage(roomId, { initial = false } = {}) {
@@ -318,6 +351,7 @@ function endSession() {
   presence.stop();
   sender.clear();
   store.setMe(null);
+  thread.sync(); // the store has no open thread any more
   status.reset();
   drawer.close();
   $('#app-view').hidden = true;

@@ -2,15 +2,19 @@
 
 /**
  * The message `cur` after a change (message.updated data, a copy of the message, or a deletion),
- * or null when the change is not newer than what `cur` shows. A deletion is final. Between two
+ * or null when the change is not newer than what `cur` shows. A deletion is final (only a deleted
+ * parent's reply count still changes). Between two
  * edits the higher position `seq` wins (an equal one is re-applied: the event after the ack's local
  * copy brings the server's `edited` time); without positions, the later `edited` time.
  */
 export function changed(cur, d, deleted) {
-  if (cur.deleted) return null;
   const seq = Number(d.seq);
+  if (cur.deleted) return deleted ? null : threadChange(cur, d, seq);
   if (deleted) {
-    return { id: cur.id, roomId: cur.roomId, from: cur.from, date: cur.date, deleted: true, ...(Number.isFinite(seq) ? { seq } : {}) };
+    // A deleted reply keeps its place in its thread; a deleted parent its thread (issue #22).
+    const t = { id: cur.id, roomId: cur.roomId, from: cur.from, date: cur.date, deleted: true, ...(Number.isFinite(seq) ? { seq } : {}) };
+    for (const k of ['parentId', 'replies', 'lastReplyAt']) if (cur[k] !== undefined) t[k] = cur[k];
+    return t;
   }
   if (typeof d.message !== 'string') return null;
   if (Number.isFinite(seq) && Number.isFinite(cur.seq)) {
@@ -23,10 +27,31 @@ export function changed(cur, d, deleted) {
   // An assistant reply's state (§2.7): its final message.updated ends the streaming.
   const stream = {};
   for (const k of ['streaming', 'stopped', 'error']) if (d[k] !== undefined) stream[k] = d[k];
-  const same = Object.entries(stream).every(([k, v]) => cur[k] === v);
+  // A thread's parent (issue #22): a whole row (an event or a copy from the server, with `from` and
+  // `date`) carries `replies` and `lastReplyAt`, absent when it has none; a local change (the text
+  // of an acked edit) leaves them as they are.
+  const whole = d.from !== undefined && d.date !== undefined;
+  const thread = whole ? { replies: d.replies, lastReplyAt: d.lastReplyAt } : {};
+  const same = Object.entries({ ...stream, ...thread }).every(([k, v]) => cur[k] === v);
   if (cur.message === d.message && cur.edited === edited && cur.seq === nextSeq && same) return null;
-  const next = { ...cur, message: d.message, edited, ...stream };
+  const next = { ...cur, message: d.message, edited, ...stream, ...thread };
   if (nextSeq !== undefined) next.seq = nextSeq;
+  for (const k of ['replies', 'lastReplyAt']) if (next[k] === undefined) delete next[k];
+  return next;
+}
+
+/**
+ * A deleted parent's thread stays readable (issue #22): a whole row of it (`from`, `date`; e.g. its
+ * message.updated after a reply was deleted) still changes its `replies` / `lastReplyAt`, never
+ * anything else. Null when nothing changes.
+ */
+function threadChange(cur, d, seq) {
+  if (d.from === undefined || d.date === undefined) return null;
+  if (Number.isFinite(seq) && Number.isFinite(cur.seq) && seq < cur.seq) return null;
+  if (cur.replies === d.replies && cur.lastReplyAt === d.lastReplyAt) return null;
+  const next = { ...cur, replies: d.replies, lastReplyAt: d.lastReplyAt };
+  if (Number.isFinite(seq)) next.seq = seq;
+  for (const k of ['replies', 'lastReplyAt']) if (next[k] === undefined) delete next[k];
   return next;
 }
 

@@ -3,7 +3,8 @@
 // written after the next `resume` (never twice: a frame is written on one connection at most).
 // A message the server shed (`overloaded`: refused before it reached storage, so nothing was
 // written) stays pending and is sent again by itself, up to OVERLOAD_RETRIES times with growing,
-// jittered pauses; only then does it fail.
+// jittered pauses; only then does it fail. A reply in a thread (issue #22) is the same `message`
+// frame with the parent's id (`parentId`).
 //
 // Edits and deletes of a message (`message.edit` / `message.delete`, docs/protocol.md §2.3) go over
 // the live connection with a clientId and settle on its `ack` or `error`; when the connection is not
@@ -34,8 +35,9 @@ export class Sender {
     this.ops = new Map(); // clientId → {kind, roomId, id, text, resolve, reject, timer}: edits, deletes
   }
 
-  send(roomId, text) {
-    const p = this.store.addPending(roomId, text, newClientId());
+  /** Sends `text` to `roomId`; with `parentId`, as a reply in that message's thread. */
+  send(roomId, text, parentId = null) {
+    const p = this.store.addPending(roomId, text, newClientId(), parentId);
     this.arm(p);
     this.write(p);
     return p.clientId;
@@ -79,7 +81,7 @@ export class Sender {
       }, pause));
       return true;
     }
-    this.store.fail(data.clientId, describe(data));
+    this.store.fail(data.clientId, p.parentId !== undefined ? describeReply(data) : describe(data));
     return true;
   }
 
@@ -127,7 +129,7 @@ export class Sender {
     // Show the change now; the event that follows (same seq) brings the server's `edited` time.
     // (When the event came first, it is already shown, with that time.)
     const change = { id: o.id, roomId: o.roomId, seq: ack.seq };
-    const cur = this.store.rooms.get(o.roomId)?.msgs.get(o.id);
+    const cur = this.store.findMessage(o.roomId, o.id); // in the room's list or the open thread
     if (o.kind === 'delete') this.store.applyDelete(change, { cursor: false });
     else if (!(cur && Number(cur.seq) >= Number(ack.seq))) this.store.applyUpdate({ ...change, message: o.text, edited: Date.now() }, { cursor: false });
     o.resolve();
@@ -162,7 +164,9 @@ export class Sender {
   }
 
   write(p) {
-    const ok = this.live.send({ type: 'message', roomId: p.roomId, message: p.text, clientId: p.clientId });
+    const frame = { type: 'message', roomId: p.roomId, message: p.text, clientId: p.clientId };
+    if (p.parentId !== undefined) frame.parentId = p.parentId;
+    const ok = this.live.send(frame);
     if (ok) p.sentGen = this.live.gen;
   }
 
@@ -195,6 +199,16 @@ function describe({ code, message }) {
     case 'unavailable': return 'Server busy, try again';
     case 'overloaded': return 'Server overloaded, try again';
     default: return message || 'Not sent';
+  }
+}
+
+/** Why a reply was refused (issue #22): its parent is gone, or is itself a reply, or still streams. */
+function describeReply(data) {
+  switch (data.code) {
+    case 'not_found': return 'The message of this thread was deleted';
+    case 'bad_request': return data.message || 'Replies are one level deep';
+    case 'conflict': return 'The reply is still being written: try again when it ends';
+    default: return describe(data);
   }
 }
 

@@ -14,13 +14,14 @@
 // 'rooms', 'users', 'typing', 'active', 'room:<id>' (messages or pending of that room).
 // Split by responsibility: optimistic sending in store_pending.js, typing in store_typing.js (both
 // mixed into Store), read markers and unread counts in store_read.js, the edit/delete and reaction
-// rules in message_change.js.
+// rules in message_change.js, threads (replies, kept apart from the room's list) in store_thread.js.
 
 import { applyDeltaTo, mergeStreaming } from './stream.js';
 import { changed, withReaction } from './message_change.js';
 import { pendingMethods } from './store_pending.js';
 import { typingMethods } from './store_typing.js';
 import { readMethods } from './store_read.js';
+import { parentOf, threadMethods } from './store_thread.js';
 
 export function roomKind(id) {
   if (id === '0') return 'general';
@@ -38,6 +39,7 @@ export class Store extends EventTarget {
     this.activeRoomId = '0';
     this.pending = new Map(); // clientId → {clientId, roomId, text, status, error, sentGen, createdAt}
     this.lastRead = {}; // roomId → id: the read markers (the server's, store_read.js)
+    this.thread = null; // the thread open in the panel (store_thread.js)
     this.topics = new Set();
     this.typingTimer = null;
     this.gen = 0; // the live connection's generation (set by the app)
@@ -68,6 +70,7 @@ export class Store extends EventTarget {
     this.pending.clear();
     this.activeRoomId = '0';
     this.lastRead = {};
+    this.thread = null;
     if (this.me) this.upsertUser({ id: this.me.id, username: this.me.username, online: true });
     this.touch('rooms', 'users', 'active');
   }
@@ -116,7 +119,7 @@ export class Store extends EventTarget {
 
   unknownUserIds() {
     const ids = new Set();
-    for (const room of this.rooms.values()) {
+    for (const room of [...this.rooms.values(), ...(this.thread ? [this.thread] : [])]) {
       for (const m of room.msgs.values()) {
         if (!this.users.get(String(m.from))?.known) ids.add(String(m.from));
         for (const users of Object.values(m.reactions ?? {})) for (const u of users) if (!this.users.get(String(u))?.known) ids.add(String(u));
@@ -167,6 +170,7 @@ export class Store extends EventTarget {
   removeRoom(id) {
     if (!this.rooms.delete(String(id))) return;
     for (const [cid, p] of this.pending) if (p.roomId === id) this.pending.delete(cid);
+    if (this.thread?.roomId === String(id)) this.closeThread();
     if (this.activeRoomId === id) this.setActive('0');
     this.touch('rooms', 'active');
   }
@@ -174,6 +178,7 @@ export class Store extends EventTarget {
   setActive(id) {
     if (!this.rooms.has(id)) id = '0';
     if (this.activeRoomId === id) return;
+    if (this.thread && this.thread.roomId !== id) this.closeThread(); // a thread belongs to its room
     this.activeRoomId = id;
     this.touch('active', 'rooms', 'typing');
   }
@@ -228,8 +233,9 @@ export class Store extends EventTarget {
     return true;
   }
 
-  /** A live (or resumed) message event. Returns true when it was new. */
+  /** A live (or resumed) message event (a reply goes to its thread). Returns true when it was new. */
   receive(m) {
+    if (parentOf(m) !== null) return this.receiveReply(m);
     const room = this.rooms.get(String(m.roomId));
     if (!room) return false;
     const fresh = this.insert(room, m);
@@ -295,10 +301,11 @@ export class Store extends EventTarget {
     if (!room) return false;
     const seq = Number(d.seq);
     if (cursor && Number.isFinite(seq) && seq > room.seq) room.seq = seq;
-    const cur = room.msgs.get(Number(d.id));
+    const holder = this.holderOf(room.id, d.id); // the room's list or the open thread
+    const cur = holder?.msgs.get(Number(d.id));
     const next = cur && !cur.deleted ? withReaction(cur, String(d.emoji), String(d.userId), d.on === true) : null;
     if (!next) return false;
-    room.msgs.set(cur.id, next);
+    holder.msgs.set(cur.id, next);
     this.touch(`room:${room.id}`, 'rooms');
     return true;
   }
@@ -309,15 +316,19 @@ export class Store extends EventTarget {
     const seq = Number(d.seq);
     if (cursor && Number.isFinite(seq) && seq > room.seq) room.seq = seq;
     const id = Number(d.id);
-    if (!room.msgs.has(id)) {
-      // Not loaded: ignored, unless a history page that may bring it is being fetched.
-      if (room.loading && Number.isFinite(id) && room.early.size < 1000) {
-        const prev = room.early.get(id);
-        if (!prev?.deleted) room.early.set(id, { d, deleted });
+    // A reply deleted, or edited (its whole row, with its mentions): the mention badge (store_thread.js).
+    if (deleted || d.from !== undefined) this.noteReplyMention(room, d, deleted);
+    const target = this.changeTarget(room, d); // the room's list or the open thread (store_thread.js)
+    if (!target || target.wait) {
+      // Not loaded: ignored, unless a page that may bring it is being fetched.
+      const early = target?.wait.early;
+      if (early && Number.isFinite(id) && early.size < 1000) {
+        const prev = early.get(id);
+        if (!prev?.deleted) early.set(id, { d, deleted });
       }
       return false;
     }
-    return this.applyChange(room, d, deleted);
+    return this.applyChange(target, d, deleted);
   }
 
   applyChange(room, d, deleted) {
@@ -340,9 +351,10 @@ export class Store extends EventTarget {
     const room = d ? this.rooms.get(String(d.roomId)) : undefined;
     if (!room) return 'ignored';
     const id = Number(d.id);
-    const { result, next } = applyDeltaTo(room.msgs.get(id), d);
+    const holder = this.holderOf(room.id, id) ?? room;
+    const { result, next } = applyDeltaTo(holder.msgs.get(id), d);
     if (result === 'append') {
-      room.msgs.set(id, next);
+      holder.msgs.set(id, next);
       this.touch(`room:${room.id}`, 'rooms');
     }
     return result;
@@ -350,16 +362,16 @@ export class Store extends EventTarget {
 
   /** A reloaded copy of one message (after a gap): applied like any other copy. */
   refreshMessage(m) {
-    const room = m ? this.rooms.get(String(m.roomId)) : undefined;
-    if (room && room.msgs.has(Number(m.id))) this.insert(room, m);
+    const holder = m ? this.holderOf(m.roomId, m.id) : null;
+    if (holder) this.insert(holder, m);
   }
 
   /** Message `id` of `roomId` is a reply still being written. */
   isStreaming(roomId, id) {
-    return this.rooms.get(String(roomId))?.msgs.get(Number(id))?.streaming === true;
+    return this.findMessage(roomId, id)?.streaming === true;
   }
 }
 
-Object.assign(Store.prototype, pendingMethods, typingMethods, readMethods);
+Object.assign(Store.prototype, pendingMethods, typingMethods, readMethods, threadMethods);
 
 export { changed, withReaction };

@@ -1,17 +1,21 @@
 // Client state, optimistic sending: messages shown before the server confirmed them, keyed by
 // clientId (store.pending); settled by their ack, failed, retried, or reconciled with their copy
-// from the server. Methods of Store (mixed into its prototype by store.js).
+// from the server. Methods of Store (mixed into its prototype by store.js). A reply in a thread
+// (store_thread.js) is pending with its `parentId`: shown in its thread, never in the room's list.
 
 export const pendingMethods = {
-  addPending(roomId, text, clientId) {
+  addPending(roomId, text, clientId, parentId = null) {
     const p = { clientId, roomId, text, status: 'pending', error: null, sentGen: null, createdAt: Date.now() };
+    if (parentId !== null && parentId !== undefined) p.parentId = Number(parentId);
     this.pending.set(clientId, p);
     this.touch(`room:${roomId}`);
     return p;
   },
 
-  pendingOf(roomId) {
-    return [...this.pending.values()].filter((p) => p.roomId === roomId);
+  /** The pending messages of the room's list, or (with `parentId`) of that thread. */
+  pendingOf(roomId, parentId = null) {
+    const want = parentId === null || parentId === undefined ? null : Number(parentId);
+    return [...this.pending.values()].filter((p) => p.roomId === roomId && (p.parentId ?? null) === want);
   },
 
   /** ack {clientId, id, roomId}: the pending message becomes the stored one. */
@@ -19,9 +23,13 @@ export const pendingMethods = {
     const p = this.pending.get(clientId);
     if (!p) return;
     this.pending.delete(clientId);
-    const room = this.rooms.get(String(roomId ?? p.roomId));
+    const rid = String(roomId ?? p.roomId);
+    // A reply goes to its thread when that is open (else it is only counted on its parent).
+    const room = p.parentId !== undefined ? this.threadOf(rid, p.parentId) : this.rooms.get(rid);
     if (room && !room.msgs.has(Number(id))) {
-      this.insert(room, { id, roomId: room.id, from: this.me.id, date: Math.floor(Date.now() / 1000), message: p.text, local: true });
+      const m = { id, roomId: rid, from: this.me.id, date: Math.floor(Date.now() / 1000), message: p.text, local: true };
+      if (p.parentId !== undefined) m.parentId = p.parentId;
+      this.insert(room, m);
     }
     this.touch(`room:${p.roomId}`, 'rooms');
   },
@@ -52,7 +60,8 @@ export const pendingMethods = {
    */
   reconcileOwn(room, m) {
     for (const p of this.pending.values()) {
-      if (p.roomId === room.id && p.text === m.message && p.sentGen !== null && p.sentGen < this.gen) {
+      if (p.roomId === room.id && p.text === m.message && (p.parentId ?? null) === (m.parentId === undefined || m.parentId === null ? null : Number(m.parentId))
+        && p.sentGen !== null && p.sentGen < this.gen) {
         this.pending.delete(p.clientId);
         return;
       }

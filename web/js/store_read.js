@@ -3,7 +3,9 @@
 // moves its marker with `read` frames (Store emits 'read' {roomId, id}; the app sends it), and the
 // `read` events of the user's other tabs and devices, and of a DM's other participant, keep both
 // markers current. Counts come from the messages loaded here when they reach back to the marker,
-// else from the server's count at listing time plus what arrived since.
+// else from the server's count at listing time plus what arrived since. Replies in threads are
+// never unread, but those that @mention the user count as mentions (room.replyMentions, kept by
+// store_thread.js) until the marker passes them: reading an open thread to its end moves it there.
 
 export const readMethods = {
   /** The listing's read state of a room (addRoom): markers only move forward. */
@@ -39,23 +41,29 @@ export const readMethods = {
       }
       return { n, mentions };
     };
+    const replyMentions = (after) => [...(room.replyMentions ?? [])].filter((id) => id > after).length;
     const local = count(last);
+    local.mentions += replyMentions(last);
     const partial = room.hasMore && (room.floor === null || room.floor > last);
     const l = room.listed;
     if (partial && l && last <= l.lastRead) {
       // The loaded messages do not reach back to the marker: the server's count when the room was
       // listed, plus what arrived after the first page.
       const since = l.top === null ? { n: 0, mentions: 0 } : count(Math.max(l.top, last));
+      if (l.top !== null) since.mentions += replyMentions(Math.max(l.top, last));
       return { n: Math.max(local.n, l.unread + since.n), more: false, mentions: Math.max(local.mentions, l.mentions + since.mentions) };
     }
     return { n: local.n, more: partial && local.n > 0, mentions: local.mentions };
   },
 
-  /** The room is read up to its newest message: moves the marker and asks the app to tell the server. */
-  markRead(roomId) {
+  /**
+   * The room is read up to its newest message (or up to `upTo`, the newest reply of its open thread
+   * read to its end, when that is newer): moves the marker and asks the app to tell the server.
+   */
+  markRead(roomId, upTo = 0) {
     const room = this.rooms.get(roomId);
     if (!room) return;
-    const id = this.lastId(room) ?? 0;
+    const id = Math.max(this.lastId(room) ?? 0, Number(upTo) || 0);
     if (id <= 0 || (this.lastRead[roomId] ?? 0) >= id) return;
     this.lastRead[roomId] = id;
     this.dispatchEvent(new CustomEvent('read', { detail: { roomId, id } }));

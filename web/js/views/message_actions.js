@@ -1,5 +1,5 @@
 // The actions of a message row of MessageList (messages.js), mixed into its prototype: the hover
-// toolbar (React, Edit, Delete), the inline editor (Enter saves, Escape cancels, Shift+Enter adds a
+// toolbar (React, Reply in thread, Edit, Delete), the inline editor (Enter saves, Escape cancels, Shift+Enter adds a
 // line; the composer's 4000-character / not-blank rules) and the delete confirmation. The methods
 // use the list's state (`editing`, `confirming`, `deleting`, `focusKey`) and its render().
 
@@ -10,11 +10,16 @@ const MAX_CHARS = 4000;
 const SHOW_COUNT_FROM = 3500;
 
 export const actionMethods = {
-  /** The row's hover actions: React (any message), Edit and Delete (state 'a:<edit><delete>'). */
+  /**
+   * The row's hover actions: React (any message), Reply in thread (a top-level message, in a list
+   * that opens threads: `onThread`), Edit and Delete (state 'a:<edit><delete>').
+   */
   actions(r, state) {
     const button = (text, cls, click, attrs = {}) => el('button', { class: `msg-action ${cls}`, text, attrs: { type: 'button', ...attrs }, on: { click } });
     return el('div', { class: 'msg-actions' },
       button('React', 'msg-action-react', () => this.togglePicker(r.m), { 'aria-haspopup': 'true', 'aria-expanded': String(this.picking === r.m.id) }),
+      this.onThread && (r.m.parentId === undefined || r.m.parentId === null) && r.m.streaming !== true
+        ? button('Reply in thread', 'msg-action-thread', () => this.onThread(this.roomId, r.m.id)) : null,
       state[2] === '1' ? button('Edit', '', () => this.startEdit(r.m)) : null,
       state[3] === '1' ? button('Delete', 'msg-action-danger', () => this.askDelete(r.m)) : null);
   },
@@ -41,7 +46,7 @@ export const actionMethods = {
     if (!st || st.saving) return;
     const text = st.draft;
     if (text.trim() === '' || charCount(text) > MAX_CHARS) return;
-    const cur = this.store.rooms.get(st.roomId)?.msgs.get(st.id);
+    const cur = this.store.findMessage(st.roomId, st.id); // the room's list or the open thread
     if (!cur || cur.deleted || text === cur.message) { this.cancelEdit(); return; } // nothing to change
     st.saving = true;
     st.error = null;

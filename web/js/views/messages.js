@@ -10,12 +10,16 @@
 // links open in a new tab with rel="noopener noreferrer"). The assistant's replies (a "Bot" badge)
 // stream in with a cursor and a Stop button (plain text until final); a streaming row is updated in
 // place, not rebuilt.
+// Threads (issue #22): a top-level message offers "Reply in thread"; a parent shows its reply count
+// ("3 replies · last reply 10:42") under it, a button that opens the thread panel (thread.js).
+// Replies are never in this list (the store keeps them apart).
 
 import { el, reconcile } from '../dom.js';
 import { dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
 import { actionMethods, autosize } from './message_actions.js';
 import { reactionMethods, reactionSig } from './reactions.js';
 import { botBadge, fillStreamText, messageText, replyBubble, replyFooter } from './reply.js';
+import { replyCountText } from '../store_thread.js';
 
 const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
@@ -24,10 +28,11 @@ const LOAD_MORE_PX = 300;
 export class MessageList {
   /**
    * onEdit(roomId, id, text), onDelete(roomId, id) and onReact(roomId, id, emoji, on) return promises that reject with an Error
-   * whose message is for the user; onError(text) shows one (a toast).
+   * whose message is for the user; onError(text) shows one (a toast). onThread(roomId, id) opens
+   * the thread of message `id`.
    */
-  constructor({ store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onReact, onStop, onError }) {
-    Object.assign(this, { store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onReact, onStop, onError });
+  constructor({ store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onReact, onStop, onError, onThread }) {
+    Object.assign(this, { store, scroller, list, status, pill, onLoadOlder, onRetry, onAtBottom, onEdit, onDelete, onReact, onStop, onError, onThread });
     this.picking = null; // id of the message whose emoji picker is open
     this.stopping = new Set(); // `${roomId}:${id}` of replies whose stop waits for the server
     this.rows = new Map(); // key → {sig, node}
@@ -187,7 +192,7 @@ export class MessageList {
     // A streaming reply's text is not in its signature: it is filled in place (no re-announcement).
     const streaming = r.type === 'msg' && r.m.streaming === true;
     const sig = r.type === 'msg'
-      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${this.store.isBot(r.from)}|${streaming ? '…' : r.m.message}|${r.m.date}|${r.m.edited}|${r.m.streaming}|${r.m.stopped}|${r.m.error}|${this.rowState(r)}|${reactionSig(r.m, this.picking, (u) => this.store.userName(u))}`
+      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${this.store.isBot(r.from)}|${streaming ? '…' : r.m.message}|${r.m.date}|${r.m.edited}|${r.m.streaming}|${r.m.stopped}|${r.m.error}|${this.rowState(r)}|${reactionSig(r.m, this.picking, (u) => this.store.userName(u))}|${r.m.replies}|${r.m.lastReplyAt}`
       : r.label || r.key;
     const cached = this.rows.get(r.key);
     if (cached && cached.sig === sig) {
@@ -275,6 +280,14 @@ export class MessageList {
         edited ? el('span', { class: 'msg-edited', text: '(edited)', attrs: { title: `Edited ${fullTime(edited)}` } }) : null));
     }
     if (r.status === 'sent' && state !== 'x' && !state.startsWith('e:')) main.append(...[this.reactionBar(r.m), this.picker(r.m)].filter(Boolean));
+    const count = this.onThread && r.status === 'sent' && !state.startsWith('e:') ? replyCountText(r.m, shortTime) : '';
+    if (count) {
+      main.append(el('button', {
+        class: 'btn-link thread-link', text: count,
+        attrs: { type: 'button', title: 'Open the thread' },
+        on: { click: () => this.onThread(this.roomId, r.m.id) },
+      }));
+    }
     if (state === 'd') main.append(el('div', { class: 'msg-status', text: 'Deleting…' }));
     if (state === 'c') main.append(this.confirmBox());
     if (r.status === 'pending') main.append(el('div', { class: 'msg-status', text: 'Sending…' }));
