@@ -75,6 +75,7 @@ std::string room_json(const storage::room_summary& room, bool with_read_state) {
     out.append(",\"mentions\":").append(std::to_string(room.mentions));
     if (room.kind == storage::room_kind::direct)
       out.append(",\"peerRead\":").append(std::to_string(room.peer_read));
+    out.append(room.muted ? ",\"muted\":true" : ",\"muted\":false");
   }
   out.push_back('}');
   return out;

@@ -24,6 +24,30 @@ void room_handlers::add_routes(router& r) {
   r.add(http_method::get, "/rooms/public", [this](const exchange_ptr& ex) { do_public_channels(ex); });
   r.add(http_method::post, "/rooms/{id}/join", [this](const exchange_ptr& ex) { do_join(ex); });
   r.add(http_method::post, "/rooms/{id}/leave", [this](const exchange_ptr& ex) { do_leave(ex); });
+  r.add(http_method::put, "/room/{id}/mute", [this](const exchange_ptr& ex) { do_mute(ex, true); });
+  r.add(http_method::del, "/room/{id}/mute", [this](const exchange_ptr& ex) { do_mute(ex, false); });
+}
+
+void room_handlers::do_mute(const exchange_ptr& ex, bool muted) {
+  require_user(env_, ex, [this, muted](const exchange_ptr& x) {
+    const auto& room_id = x->param("id");
+    if (!is_room_id(room_id))
+      return reply_error(*x, env_.metrics, 404, "not_found", "unknown room");
+    env_.store.set_muted(x->user()->id, room_id, muted, x->resume<errc, bool>([this, x, muted](errc e, bool changed) {
+      if (e == errc::forbidden)
+        return reply_error(*x, env_.metrics, 403, "forbidden", "not a member of this room");
+      if (e == errc::not_found)
+        return reply_error(*x, env_.metrics, 404, "not_found", "unknown room");
+      if (e != errc::ok)
+        return reply_store_error(*x, env_.metrics, e, "mute_room");
+      std::string body = "{\"roomId\":";
+      storage::append_json_string(body, x->param("id"));
+      body += muted ? ",\"muted\":true}" : ",\"muted\":false}";
+      if (changed) // the user's other tabs and devices follow
+        room_event_for_user(env_, {x->user()->id}, "room.muted", body, x->param("id"), actors::user_action::deliver);
+      x->respond(json_response(200, std::move(body)));
+    }));
+  });
 }
 
 void room_handlers::do_user_rooms(const exchange_ptr& ex) {

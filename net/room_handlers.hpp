@@ -24,6 +24,8 @@ private:
   void do_join(const exchange_ptr& ex);
   void on_joined(const exchange_ptr& ex, const std::string& room_id);
   void do_leave(const exchange_ptr& ex);
+  /// PUT (mute) / DELETE (unmute) /room/{id}/mute: the caller's per-room mute (issue #22).
+  void do_mute(const exchange_ptr& ex, bool muted);
 
   api_env& env_;
 };

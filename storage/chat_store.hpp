@@ -126,6 +126,11 @@ public:
   /// The rooms of a user, General first.
   void user_rooms(std::string user_id, callback<std::vector<room_summary>> done);
 
+  /// Mutes (or unmutes) `room_id` for `user_id`, a member (errc::forbidden / errc::not_found
+  /// otherwise): kept in Redis (`chat:user:{id}:muted`), listed by user_rooms. The value: whether it
+  /// changed.
+  void set_muted(std::string user_id, std::string room_id, bool muted, callback<bool> done);
+
   /// Whether `user_id` may use `room_id` (General: every user; DM: its two users once created;
   /// channel: its members). Unknown rooms are room_access::not_found.
   void check_access(std::string user_id, std::string room_id, callback<room_access> done);

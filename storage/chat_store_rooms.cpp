@@ -41,8 +41,8 @@ void chat_store::user_rooms(std::string user_id, callback<std::vector<room_summa
     std::vector<room_summary> rooms;
     for (std::size_t i = 1; i < r.elements.size(); ++i) {
       const auto& e = r.elements[i];
-      if (!e.is_array() || e.elements.size() < 7 || !e.elements[0].is_string() || !e.elements[3].is_integer() ||
-          !e.elements[4].is_integer()) {
+      if (!e.is_array() || e.elements.size() < 8 || !e.elements[0].is_string() || !e.elements[3].is_integer() ||
+          !e.elements[4].is_integer() || !e.elements[6].is_integer()) {
         done(detail::unexpected(r, "user_rooms"), {});
         return;
       }
@@ -57,13 +57,33 @@ void chat_store::user_rooms(std::string user_id, callback<std::vector<room_summa
       s.unread = e.elements[3].integer;
       s.mentions = e.elements[4].integer;
       s.peer_read = std::strtoll(e.elements[5].str.c_str(), nullptr, 10);
-      for (std::size_t j = 6; j < e.elements.size(); ++j)
+      s.muted = e.elements[6].integer == 1;
+      for (std::size_t j = 7; j < e.elements.size(); ++j)
         s.names.push_back(e.elements[j].str);
       rooms.push_back(std::move(s));
     }
     std::stable_sort(rooms.begin(), rooms.end(), room_before);
     done(errc::ok, std::move(rooms));
   });
+}
+
+void chat_store::set_muted(std::string user_id, std::string room_id, bool muted, callback<bool> done) {
+  if (!is_valid_user_id(user_id) || !classify_room_id(room_id)) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::not_found);
+    return;
+  }
+  impl_->scripts->run(scripts::mute_room, {}, {std::move(user_id), std::move(room_id), muted ? "1" : "0"},
+                      [done = std::move(done)](redis_reply r) {
+                        if (r.text_is("forbidden") || r.text_is("not_found")) {
+                          done(r.text_is("forbidden") ? errc::forbidden : errc::not_found, false);
+                          return;
+                        }
+                        if (!detail::tagged(r, "ok") || r.elements.size() != 2 || !r.elements[1].is_integer()) {
+                          done(detail::failure_of(r, "mute_room"), false);
+                          return;
+                        }
+                        done(errc::ok, r.elements[1].integer == 1);
+                      });
 }
 
 void chat_store::check_access(std::string user_id, std::string room_id, callback<room_access> done) {

@@ -177,7 +177,7 @@ return 1
 // General first; DMs carry both usernames, named rooms their name; unnamed non-DM ids are skipped.
 // A room's head is its last position (message or event), so a live start there replays nothing.
 // Per room: {id, head, last read, unread, mentions, the other participant's last read (DMs; else
-// '0'), names…} (kReadState). A room the user has never
+// '0'), muted (0/1: chat:user:{uid}:muted), names…} (kReadState). A room the user has never
 // marked is taken as read up to its head when first listed (a user of the tutorial's data, a new
 // account's General), except a DM: everything in it was written to the user, so it counts from 0.
 // (Bodies built at start-up live as long as the scripts.)
@@ -185,6 +185,8 @@ const std::string user_rooms_body = std::string{lua::kPosition} + lua::kReadStat
 local uid = ARGV[1]
 if redis.call('EXISTS', 'user:' .. uid) == 0 then return {'not_found'} end
 local rkey = 'chat:user:' .. uid .. ':read'
+local muted = {}
+for _, r in ipairs(redis.call('SMEMBERS', 'chat:user:' .. uid .. ':muted')) do muted[r] = true end
 local marks = {}
 do
   local flat = redis.call('HGETALL', rkey)
@@ -202,7 +204,7 @@ local function entry(r, dm, peer, ...)
   local unread, mentions = read_counts(uid, r, read)
   local peer_read = '0'
   if peer then peer_read = redis.call('HGET', 'chat:user:' .. peer .. ':read', r) or '0' end
-  return {r, string.format('%d', h), string.format('%d', read), unread, mentions, peer_read, ...}
+  return {r, string.format('%d', h), string.format('%d', read), unread, mentions, peer_read, muted[r] and 1 or 0, ...}
 end
 local out = {'ok', entry('0', false, nil, redis.call('GET', 'room:0:name') or 'General')}
 for _, r in ipairs(redis.call('SMEMBERS', 'user:' .. uid .. ':rooms')) do
@@ -228,6 +230,17 @@ const std::string check_access_body = std::string{lua::kAccess} + R"lua(
 return access(ARGV[1], ARGV[2])
 )lua";
 const lua_script check_access{"check_access", check_access_body};
+
+// ARGV: user id, room id, '1' (mute) or '0'. Members only (kAccess); the user's muted rooms are the
+// set chat:user:{uid}:muted. → {'ok', 1 when it changed} | 'forbidden' | 'not_found'
+const std::string mute_room_body = std::string{lua::kAccess} + R"lua(
+local allowed = access(ARGV[1], ARGV[2])
+if allowed ~= 'member' then return allowed end
+local key = 'chat:user:' .. ARGV[1] .. ':muted'
+if ARGV[3] == '1' then return {'ok', redis.call('SADD', key, ARGV[2])} end
+return {'ok', redis.call('SREM', key, ARGV[2])}
+)lua";
+const lua_script mute_room{"mute_room", mute_room_body};
 
 // ARGV: a, b (a < b), room id "a:b", opener (a or b), max rooms per user (0: none). `added` = 2
 // when neither user had the DM before. The opener must have room for it unless they have it already;

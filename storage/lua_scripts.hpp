@@ -32,6 +32,7 @@ extern const lua_script resolve_session;     ///< KEYS session key → {'ok',id,
 extern const lua_script rate_reserve;        ///< KEYS counters; ARGV window seconds, limit per key → {0,0} | {seconds to wait, first full key (1-based)}
 extern const lua_script rate_release;        ///< KEYS counters; ARGV how many of them to decrement (the rest are deleted) → 1
 extern const lua_script user_rooms;          ///< ARGV uid → {'ok',{id,name…}…} | {'not_found'}
+extern const lua_script mute_room;           ///< ARGV uid, room, '1'|'0' → {'ok', changed (0/1)} | 'forbidden' | 'not_found'
 extern const lua_script check_access;        ///< ARGV uid, room → 'member' | 'forbidden' | 'not_found'
 extern const lua_script create_dm;           ///< ARGV a, b, room, opener, max rooms → {'ok',added,name_a,name_b} | {'not_found'} | {'too_many_rooms'}
 extern const lua_script create_channel;      ///< ARGV name, lower, creator, per hour, max rooms → {'ok',id} | {'conflict'} | {'not_found'} | {'rate_limited',secs} | {'too_many_rooms'}

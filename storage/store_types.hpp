@@ -80,6 +80,7 @@ struct room_summary {
   std::int64_t unread = 0;    ///< messages after it
   std::int64_t mentions = 0;  ///< of those, the ones that @mention the user
   std::int64_t peer_read = 0; ///< a DM: how far the other participant has read it
+  bool muted = false;         ///< the user muted the room (no notifications; issue #22)
 };
 
 /// A public channel as listed by GET /rooms/public.

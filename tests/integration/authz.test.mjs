@@ -205,9 +205,9 @@ test('channels: public list shows members and joined per caller', T, async () =>
   const b = await B.get('/rooms/public');
   assert.deepEqual(b.json.find((r) => r.id === channel.id), { id: channel.id, name: channel.name, members: 1, joined: false });
   const aRooms = await A.get(`/rooms/${A.user.id}`);
-  const { lastRead, unread, mentions, ...listed } = aRooms.json.find((r) => r.id === channel.id);
+  const { lastRead, unread, mentions, muted, ...listed } = aRooms.json.find((r) => r.id === channel.id);
   assert.deepEqual(listed, { id: channel.id, names: [channel.name] });
-  assert.deepEqual([typeof lastRead, unread, mentions], ['number', 0, 0], 'read state (issue #22)');
+  assert.deepEqual([typeof lastRead, unread, mentions, muted], ['number', 0, 0, false], 'read state and mute (issue #22)');
 });
 
 test('channels: a non-member gets 403 on messages; join → 200 and access; leave → 200 null and 403 again', T, async () => {

@@ -59,7 +59,7 @@ test('every listed room has lastRead, unread and mentions; a new member and a ne
     assert.equal(r.unread, 0, `room ${id}: nothing unread yet`);
     assert.equal(r.mentions, 0);
   }
-  assert.deepEqual(Object.keys(rooms['0']).sort(), ['id', 'lastRead', 'mentions', 'names', 'unread'], 'the tutorial shape plus three fields');
+  assert.deepEqual(Object.keys(rooms['0']).sort(), ['id', 'lastRead', 'mentions', 'muted', 'names', 'unread'], 'the tutorial shape plus the read state and mute');
 });
 
 test('unread and mentions count what others wrote after the marker; the marker only moves forward, capped at the head', T, async () => {

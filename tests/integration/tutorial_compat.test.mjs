@@ -99,8 +99,8 @@ test('GET /rooms/1 lists General and the DM 1:2 with names', T, async () => {
   assertStatus(res, 200, '/rooms/1');
   const rooms = [...res.json].sort((a, b) => a.id.localeCompare(b.id));
   assert.equal(rooms.length, 2, JSON.stringify(res.json));
-  // The tutorial's fields, plus chatnode's read state (issue #22), which the tutorial client ignores.
-  const tutorial = rooms.map(({ lastRead, unread, mentions, peerRead, ...r }) => r);
+  // The tutorial's fields, plus chatnode's read state and mute (issue #22), which the tutorial client ignores.
+  const tutorial = rooms.map(({ lastRead, unread, mentions, peerRead, muted, ...r }) => r);
   assert.deepEqual(tutorial[0], { id: '0', names: ['General'] });
   assert.equal(tutorial[1].id, '1:2');
   assert.deepEqual([...tutorial[1].names].sort(), ['Joe', 'Pablo']);
@@ -206,7 +206,7 @@ test('a user registered by chatnode is written with the tutorial keys (id 3, $2b
   assert.equal(redis.cli('SISMEMBER', 'user:3:rooms', '0'), '1');
   const rooms = await mary.get('/rooms/3');
   assertStatus(rooms, 200, '/rooms/3');
-  assert.deepEqual(rooms.json.map(({ lastRead, unread, mentions, ...r }) => r), [{ id: '0', names: ['General'] }]);
+  assert.deepEqual(rooms.json.map(({ lastRead, unread, mentions, muted, ...r }) => r), [{ id: '0', names: ['General'] }]);
 });
 
 test('POST /room {user1:3,user2:1} (numbers) → 201 "1:3", written into both users\' room sets', T, async () => {
