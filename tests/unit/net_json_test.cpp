@@ -70,12 +70,12 @@ CAF_TEST(views) {
                   R"({"id":"3","username":"Bot","online":true,"role":"bot"},)"
                   R"({"id":"4","username":"Old","online":false,"role":"user"}])");
   CAF_CHECK_EQUAL(user_rows_json({}), "[]");
-  chat::storage::room_summary dm{"1:2", chat::storage::room_kind::direct, {"Pablo", "Joe"}, 90, 80, 3, 1, 85};
+  chat::storage::room_summary dm{"1:2", chat::storage::room_kind::direct, {"Pablo", "Joe"}, 90, 80, 3, 1, 85, false};
   CAF_CHECK_EQUAL(room_json(dm), R"({"id":"1:2","names":["Pablo","Joe"]})");
   CAF_CHECK_EQUAL(rooms_json({dm}),
-                  R"([{"id":"1:2","names":["Pablo","Joe"],"lastRead":80,"unread":3,"mentions":1,"peerRead":85}])");
-  chat::storage::room_summary ch{"7", chat::storage::room_kind::channel, {"ops"}, 90, 80, 3, 1, 0};
-  CAF_CHECK_EQUAL(rooms_json({ch}), R"([{"id":"7","names":["ops"],"lastRead":80,"unread":3,"mentions":1}])");
+                  R"([{"id":"1:2","names":["Pablo","Joe"],"lastRead":80,"unread":3,"mentions":1,"peerRead":85,"muted":false}])");
+  chat::storage::room_summary ch{"7", chat::storage::room_kind::channel, {"ops"}, 90, 80, 3, 1, 0, true};
+  CAF_CHECK_EQUAL(rooms_json({ch}), R"([{"id":"7","names":["ops"],"lastRead":80,"unread":3,"mentions":1,"muted":true}])");
   chat::storage::channel_info c{"7", "ops", 3, true};
   CAF_CHECK_EQUAL(channel_json(c), R"({"id":"7","name":"ops","members":3,"joined":true})");
   std::vector<chat::storage::stored_message> msgs{{2, R"({"id":2})"}, {1, R"({"id":1})"}};
