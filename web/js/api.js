@@ -81,6 +81,8 @@ export const api = {
   react: (roomId, id, emoji, on) => request(on ? 'PUT' : 'DELETE', `/room/${enc(roomId)}/messages/${enc(id)}/reactions/${enc(emoji)}`),
   stopReply: (roomId, id) => request('POST', `/room/${enc(roomId)}/messages/${enc(id)}/stop`),
   markRead: (roomId, id) => request('POST', `/room/${enc(roomId)}/read`, { id }),
+  /** → {roomId, muted}: the caller's per-room mute. */
+  setMuted: (roomId, muted) => request(muted ? 'PUT' : 'DELETE', `/room/${enc(roomId)}/mute`),
 
   createDm: (user1, user2) => request('POST', '/room', { user1, user2 }),
   createChannel: (name) => request('POST', '/rooms', { name }),

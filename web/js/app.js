@@ -13,6 +13,7 @@ import { MembersDialog, NewMessageDialog } from './views/people.js';
 import { Composer } from './views/composer.js';
 import { ConversationHeader, Drawer } from './views/conversation.js';
 import { LoginView } from './views/login.js';
+import { Notifier } from './notify.js';
 import { MessageList } from './views/messages.js';
 import { Sidebar } from './views/sidebar.js';
 import { StatusView } from './views/status.js';
@@ -39,7 +40,11 @@ const reloader = new GapReloader({
 const status = new StatusView({ onRetryNow: () => live.retryNow() });
 const login = new LoginView({ onSubmit: signIn });
 const sidebar = new Sidebar({ store, onOpen: openRoom, onStartDm: startDm });
-const header = new ConversationHeader({ store, onLeave: leaveRoom });
+const header = new ConversationHeader({
+  store, onLeave: leaveRoom,
+  onMute: (roomId, muted) => withToast(api.setMuted(roomId, muted)).then((r) => store.setMuted(r.roomId, r.muted), () => {}),
+});
+const notifier = new Notifier({ store, button: $('#notify-enable'), onOpen: (id) => openRoom(id) });
 const drawer = new Drawer();
 const composer = new Composer({
   onSend: (roomId, text) => { sender.send(roomId, text); forceBottom = true; },
@@ -152,7 +157,7 @@ live.addEventListener('unauthorized', () => {
 live.addEventListener('event', (e) => {
   const { type, data } = e.detail;
   switch (type) {
-    case 'message': store.receive(data); break;
+    case 'message': store.receive(data); notifier.onMessage(data); break;
     case 'message.updated': store.applyUpdate(data); break;
     case 'message.deleted': store.applyDelete(data); break;
     case 'reaction': store.applyReaction(data); break;
@@ -180,6 +185,7 @@ live.addEventListener('event', (e) => {
     case 'show.room':
     case 'room.joined': addRoom(data); break;
     case 'room.left': store.removeRoom(String(data?.id ?? data?.roomId)); break;
+    case 'room.muted': store.setMuted(data?.roomId, data?.muted === true); break;
     default: break; // reconnect (handled by Live), future events
   }
 });

@@ -10,12 +10,21 @@
 export const readMethods = {
   /** The listing's read state of a room (addRoom): markers only move forward. */
   applyListing(room, r) {
+    if (typeof r?.muted === 'boolean') room.muted = r.muted; // (per-room mute, kept by the server)
     const last = Number(r?.lastRead);
     if (!Number.isFinite(last)) return;
     this.lastRead[room.id] = Math.max(this.lastRead[room.id] ?? 0, last);
     room.listed = { lastRead: last, unread: Number(r.unread) || 0, mentions: Number(r.mentions) || 0, top: room.listed?.top ?? null };
     const peer = Number(r.peerRead);
     if (Number.isFinite(peer)) room.peerRead = Math.max(room.peerRead ?? 0, peer);
+  },
+
+  /** The user (un)muted a room (here, or `room.muted` from another tab or device). */
+  setMuted(roomId, muted) {
+    const room = this.rooms.get(String(roomId));
+    if (!room || room.muted === Boolean(muted)) return;
+    room.muted = Boolean(muted);
+    this.touch('rooms', 'active');
   },
 
   /** True when message `m` @mentions the signed-in user. */

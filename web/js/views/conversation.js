@@ -1,12 +1,17 @@
-// The open room's header (name, who it is with / presence, Leave) and the typing line, plus
+// The open room's header (name, who it is with / presence, Mute, Leave) and the typing line, plus
 // the phone layout's sidebar drawer.
 
 import { $ } from '../dom.js';
 import { typingText } from '../format.js';
 
 export class ConversationHeader {
-  constructor({ store, onLeave }) {
+  constructor({ store, onLeave, onMute }) {
     this.store = store;
+    this.mute = $('#room-mute');
+    this.mute.addEventListener('click', () => {
+      const room = this.store.activeRoom;
+      if (room) onMute(room.id, !room.muted);
+    });
     this.title = $('#room-title');
     this.sub = $('#room-subtitle');
     this.leave = $('#leave-room');
@@ -30,6 +35,8 @@ export class ConversationHeader {
     this.sub.textContent = sub;
     this.sub.className = `conv-sub${isDm ? (sub === 'Offline' ? ' offline' : ' online') : ''}`;
     this.leave.hidden = room.kind !== 'channel';
+    this.mute.textContent = room.muted ? 'Unmute' : 'Mute';
+    this.mute.setAttribute('aria-pressed', room.muted ? 'true' : 'false');
     this.leave.textContent = `Leave ${room.name.length > 20 ? 'channel' : `#${room.name}`}`;
   }
 

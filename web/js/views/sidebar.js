@@ -60,6 +60,7 @@ export class Sidebar {
       const text = el('span', { class: 'room-text' },
         el('span', { class: 'room-name-row' }, el('span', { class: 'room-name', text: room.name }), bot ? botBadge() : null),
         room.kind === 'dm' ? el('span', { class: 'visually-hidden', text: online ? ', online' : ', offline' }) : null,
+        room.muted ? el('span', { class: 'visually-hidden', text: ', muted' }) : null,
         preview ? el('span', { class: 'room-preview', text: preview.slice(0, 140) }) : null);
       const badge = n > 0
         ? el('span', { class: 'badge', attrs: { title: `${badgeText(n, more)} unread` } },
@@ -70,7 +71,7 @@ export class Sidebar {
           el('span', { text: `@${mentions > 99 ? '99+' : mentions}` }), el('span', { class: 'visually-hidden', text: ' mentions' }))
         : null;
       const btn = el('button', {
-        class: `room-btn${active ? ' active' : ''}${n > 0 ? ' has-unread' : ''}`,
+        class: `room-btn${active ? ' active' : ''}${n > 0 ? ' has-unread' : ''}${room.muted ? ' muted' : ''}`,
         attrs: { type: 'button', 'aria-current': active ? 'page' : false },
         data: { roomId: room.id, nav: '' },
         on: { click: () => this.onOpen(room.id) },
