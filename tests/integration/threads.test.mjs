@@ -1,5 +1,5 @@
 // Threads (issue 22): a message with `parentId` is a reply in the thread of a top-level message of the
-// same room. On two real nodes sharing one Redis, WS and SSE clients on both nodes get each reply as
+// same room. On three real nodes sharing one Redis, WS and SSE clients on every node get each reply as
 // a `message` with parentId and then the parent's `message.updated` (its `replies` and `lastReplyAt`),
 // once each, in position order; replies stay out of the main history and are paged by
 // GET /room/{id}/messages/{parentId}/replies; edits, reactions and deletes work on replies (their
@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { cleanup, assertStatus, assertError, allMessages, uniqueName, sleep } from './lib/harness.mjs';
 import { WsClient, SseClient, closeAllLive, parseCursor, syncRoom, isMessage } from './lib/live.mjs';
 import { startCluster, registerUsers } from './lib/cluster.mjs';
-import { commandWs, editWs, deleteWs, deleteMessage, zsetWithScores } from './lib/message_events.mjs';
+import { commandWs, editWs, deleteWs, deleteMessage, patchMessage, zsetWithScores } from './lib/message_events.mjs';
 
 const T = { timeout: 90000 };
 const QUIET_MS = 800;
@@ -47,8 +47,8 @@ async function assertTimeline(list, exp, what, from = marks) {
   for (const c of list) assert.deepEqual(timeline(c, from.get(c) ?? 0), exp, `${what} ${c.label}: every event once, in order`);
 }
 
-test('setup: 2 nodes, members A and B of a channel (E is not), WS and SSE on both; A posts the parent P', T, async () => {
-  ({ redis, nodes } = await startCluster({ n: 2, prefix: 'thread', nodeArgs: ['--messages-per-10s', '1000'] }));
+test('setup: 3 nodes, members A and B of a channel (E is not), WS and SSE on every node; A posts the parent P', T, async () => {
+  ({ redis, nodes } = await startCluster({ n: 3, prefix: 'thread', nodeArgs: ['--messages-per-10s', '1000'] }));
   [A, B, E] = await registerUsers(nodes, 3, 't');
   const created = await A.on(nodes[0]).post('/rooms', { name: uniqueName('threads') });
   assertStatus(created, 201, 'channel');
@@ -64,7 +64,10 @@ test('setup: 2 nodes, members A and B of a channel (E is not), WS and SSE on bot
     await c.waitForLastEventId((id) => id !== null && R in parseCursor(id), 5000);
     return c;
   };
-  conns = { wsA1: await ws(A, 0, 'wsA@1'), wsB2: await ws(B, 1, 'wsB@2'), sseB1: await sse(B, 0, 'sseB@1'), sseA2: await sse(A, 1, 'sseA@2') };
+  conns = {
+    wsA1: await ws(A, 0, 'wsA@1'), wsB2: await ws(B, 1, 'wsB@2'), sseB1: await sse(B, 0, 'sseB@1'), sseA2: await sse(A, 1, 'sseA@2'),
+    wsB3: await ws(B, 2, 'wsB@3'), sseA3: await sse(A, 2, 'sseA@3'),
+  };
   const sync = await syncRoom(conns.wsA1, R, Object.values(conns), { timeoutMs: 15000 });
   for (const c of Object.values(conns)) await c.waitFor(isMessage(sync.id, R), 5000, { what: 'sync' });
   marks = new Map(Object.values(conns).map((c) => [c, c.mark()]));
@@ -78,7 +81,7 @@ test('replies over WS and HTTP: `message` with parentId, then the parent\'s coun
   assert.equal(r1.type, 'ack', JSON.stringify(r1));
   const R1 = r1.data.id;
   assert.ok(R1 > P, `a reply's id is a position after its parent: ${JSON.stringify(r1)}`);
-  const h2 = await A.on(nodes[1]).post(`/room/${R}/messages`, { message: 'second reply', parentId: P, clientId: 'h2' });
+  const h2 = await A.on(nodes[2]).post(`/room/${R}/messages`, { message: 'second reply', parentId: P, clientId: 'h2' });
   assertStatus(h2, 201, 'HTTP reply');
   assert.equal(h2.json.parentId, P, h2.text);
   assert.equal(h2.json.message, 'second reply');
@@ -161,11 +164,11 @@ test('away and back on the other node: resume replays the missed replies (curren
   const x = await replyWs(conns.wsA1, P, 'while away');
   assert.equal(x.type, 'ack', JSON.stringify(x));
   const X = x.data.id;
-  const ed = await editWs(conns.wsA1, R, X, 'while away, edited');
-  assert.equal(ed.type, 'ack', JSON.stringify(ed));
+  const ed = await patchMessage(A.on(nodes[2]), R, X, { message: 'while away, edited' }); // HTTP, node 3
+  assertStatus(ed, 200, 'edit X');
   const back = await WsClient.connect(nodes[0].port, { client: B.on(nodes[0]), label: 'wsB@1 (resumed)' });
   back.send({ type: 'resume', rooms: { [R]: cursor } });
-  await assertTimeline([back], [`message ${X}@${X}`, `message.updated ${P}@${X + 1}`, `message.updated ${X}@${ed.data.seq}`], 'resumed', new Map([[back, 0]]));
+  await assertTimeline([back], [`message ${X}@${X}`, `message.updated ${P}@${X + 1}`, `message.updated ${X}@${ed.json.seq}`], 'resumed', new Map([[back, 0]]));
   const replayed = back.events.find(isMessage(X, R));
   assert.equal(replayed.data.message, 'while away, edited', 'the reply is replayed in its current state');
   assert.equal(replayed.data.parentId, P);
