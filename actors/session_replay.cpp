@@ -130,7 +130,7 @@ void on_fill(shard_t* self, std::uint64_t conn, const std::string& room_id, std:
     return;
   }
   for (auto& row : rows) {
-    if (!row.audience.empty() && row.audience != *s->user->user_id) { // another member's own event
+    if (for_someone_else(row.audience, *s->user->user_id)) {
       c->last_sent = std::max(c->last_sent, row.id);
       continue;
     }
@@ -169,7 +169,7 @@ void on_backfill(shard_t* self, std::uint64_t conn, std::uint64_t range_id, std:
     for (auto& row : rows) {
       if (row.id > it->upto)
         break;
-      if (!row.audience.empty() && row.audience != *s->user->user_id) { // another member's own event
+      if (for_someone_else(row.audience, *s->user->user_id)) {
         it->from = row.id;
         continue;
       }

@@ -82,8 +82,8 @@ void on_push(shard_t* self, room_event& ev) {
   for (auto& [u, r] : it->second) {
     if (!r->joined || ev.id <= r->last_live)
       continue; // not in sync yet (the join's answer places it), or had it already
-    if (!ev.audience.empty() && ev.audience != *u->user_id)
-      continue; // another member's own event (their read marker): not for this user
+    if (for_someone_else(ev.audience, *u->user_id))
+      continue;
     r->last_live = ev.id;
     for (auto* s : u->sessions)
       deliver_live(self, *s, ev.room_id, ev.id, ev.frame);

@@ -122,6 +122,12 @@ room_catchup* find_catchup(session& s, const std::string& room_id);
 /// The user's room `room_id`, or null.
 user_room* find_user_room(session& s, const std::string& room_id);
 
+/// True when an event with `audience` (a user id; "" = every member) is another member's own event
+/// (their channel read marker): its position counts, its frame is not for `user_id`.
+inline bool for_someone_else(const std::string& audience, const std::string& user_id) noexcept {
+  return !audience.empty() && audience != user_id;
+}
+
 /// Hands a room event to one session: at once when it is live in the room, never twice, nothing
 /// while it catches up (storage has it); cuts a session that cannot keep up.
 void deliver_live(shard_t* self, session& s, const std::string& room_id, std::int64_t id,

@@ -279,17 +279,19 @@ local function mention(names, room, sender, id)
   end
   for name in string.gmatch(names, '%S+') do
     if name == 'here' then
-      local online = {}
+      local online = {} -- the room's online members
       local a, b = string.match(room, '^(%d+):(%d+)$')
       if a then
-        online = {a, b}
+        for _, uid in ipairs({a, b}) do
+          if redis.call('SISMEMBER', 'online_users', uid) == 1 then online[#online + 1] = uid end
+        end
       elseif room == '0' then
         if redis.call('SCARD', 'online_users') <= max_mentioned then online = redis.call('SMEMBERS', 'online_users') end
       elseif redis.call('SCARD', 'room:' .. room .. ':members') <= 1000 then
         online = redis.call('SINTER', 'room:' .. room .. ':members', 'online_users')
       end
       for _, uid in ipairs(online) do
-        if uid ~= sender and redis.call('SISMEMBER', 'online_users', uid) == 1 then add(uid) end
+        if uid ~= sender then add(uid) end
       end
     else
       add(redis.call('HGET', 'chat:usernames', name) or nil)

@@ -13,8 +13,7 @@ import {
 } from './lib/live.mjs';
 import { startCluster, registerUsers } from './lib/cluster.mjs';
 import {
-  roomTimeline, roomCursor, timelineProblems, entryKey, positionOf, editWs, deleteWs, patchMessage, deleteMessage,
-} from './lib/message_events.mjs';
+  roomTimeline, roomCursor, timelineProblems, entryKey, positionOf, editWs, deleteWs, patchMessage, deleteMessage, resumedWs, followingSse } from './lib/message_events.mjs';
 
 const T = { timeout: 90000 };
 const QUIET_MS = 800;
@@ -73,16 +72,8 @@ test('setup: redis, 3 nodes, users A–D, a channel all four are in; WS and SSE 
   assertStatus(created, 201, 'channel');
   R = created.json.id;
   for (const u of [B, C, D]) assertStatus(await u.post(`/rooms/${R}/join`), 200, `${u.user.username} joins`);
-  const ws = async (u, n, label) => {
-    const c = await WsClient.connect(nodes[n].port, { client: u.on(nodes[n]), label });
-    c.send({ type: 'resume', rooms: { [R]: 0 } });
-    return c;
-  };
-  const sse = async (u, n, label) => {
-    const c = await SseClient.connect(nodes[n].port, { client: u.on(nodes[n]), label });
-    await c.waitForLastEventId((id) => id !== null && R in parseCursor(id), 5000);
-    return c;
-  };
+  const ws = (u, n, label) => resumedWs(u, nodes[n], R, label);
+  const sse = (u, n, label) => followingSse(u, nodes[n], R, label);
   conns = {
     wsA1: await ws(A, 0, 'wsA@1'),
     wsB2: await ws(B, 1, 'wsB@2'),

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { cleanup, assertStatus, assertError, allMessages, uniqueName, sleep } from './lib/harness.mjs';
 import { WsClient, SseClient, closeAllLive, parseCursor, sendWs, syncRoom, isMessage } from './lib/live.mjs';
 import { startCluster, registerUsers } from './lib/cluster.mjs';
-import { commandWs, editWs } from './lib/message_events.mjs';
+import { commandWs, editWs, resumedWs, followingSse } from './lib/message_events.mjs';
 
 const T = { timeout: 90000 };
 const QUIET_MS = 800;
@@ -61,16 +61,8 @@ test('setup: 3 nodes, members A, B, C of a channel (E is not); WS and SSE on eve
   assertStatus(created, 201, 'channel');
   R = created.json.id;
   for (const u of [B, C]) assertStatus(await u.post(`/rooms/${R}/join`), 200, 'join');
-  const ws = async (u, n, label) => {
-    const c = await WsClient.connect(nodes[n].port, { client: u.on(nodes[n]), label });
-    c.send({ type: 'resume', rooms: { [R]: 0 } });
-    return c;
-  };
-  const sse = async (u, n, label) => {
-    const c = await SseClient.connect(nodes[n].port, { client: u.on(nodes[n]), label });
-    await c.waitForLastEventId((id) => id !== null && R in parseCursor(id), 5000);
-    return c;
-  };
+  const ws = (u, n, label) => resumedWs(u, nodes[n], R, label);
+  const sse = (u, n, label) => followingSse(u, nodes[n], R, label);
   conns = {
     wsA1: await ws(A, 0, 'wsA@1'),
     wsB2: await ws(B, 1, 'wsB@2'),

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { cleanup, assertStatus, assertError, allMessages, uniqueName, sleep } from './lib/harness.mjs';
 import { WsClient, SseClient, closeAllLive, parseCursor, syncRoom, isMessage } from './lib/live.mjs';
 import { startCluster, registerUsers } from './lib/cluster.mjs';
-import { commandWs, editWs, deleteWs, deleteMessage, patchMessage, zsetWithScores } from './lib/message_events.mjs';
+import { commandWs, editWs, deleteWs, deleteMessage, patchMessage, zsetWithScores, resumedWs, followingSse } from './lib/message_events.mjs';
 
 const T = { timeout: 90000 };
 const QUIET_MS = 800;
@@ -54,16 +54,8 @@ test('setup: 3 nodes, members A and B of a channel (E is not), WS and SSE on eve
   assertStatus(created, 201, 'channel');
   R = created.json.id;
   assertStatus(await B.post(`/rooms/${R}/join`), 200, 'join');
-  const ws = async (u, n, label) => {
-    const c = await WsClient.connect(nodes[n].port, { client: u.on(nodes[n]), label });
-    c.send({ type: 'resume', rooms: { [R]: 0 } });
-    return c;
-  };
-  const sse = async (u, n, label) => {
-    const c = await SseClient.connect(nodes[n].port, { client: u.on(nodes[n]), label });
-    await c.waitForLastEventId((id) => id !== null && R in parseCursor(id), 5000);
-    return c;
-  };
+  const ws = (u, n, label) => resumedWs(u, nodes[n], R, label);
+  const sse = (u, n, label) => followingSse(u, nodes[n], R, label);
   conns = {
     wsA1: await ws(A, 0, 'wsA@1'), wsB2: await ws(B, 1, 'wsB@2'), sseB1: await sse(B, 0, 'sseB@1'), sseA2: await sse(A, 1, 'sseA@2'),
     wsB3: await ws(B, 2, 'wsB@3'), sseA3: await sse(A, 2, 'sseA@3'),

@@ -50,6 +50,15 @@ const composer = new Composer({
   onSend: (roomId, text) => { sender.send(roomId, text); forceBottom = true; },
   onTyping: (roomId, typing) => live.send({ type: 'typing', roomId, typing }),
 });
+// What a message row can do, in the room's list and in a thread alike.
+const messageActions = {
+  onRetry: (clientId) => sender.retry(clientId),
+  onEdit: (roomId, id, text) => sender.edit(roomId, id, text).catch(sessionEnded),
+  onDelete: (roomId, id) => sender.remove(roomId, id).catch(sessionEnded),
+  onReact: (roomId, id, emoji, on) => sender.react(roomId, id, emoji, on).catch(sessionEnded),
+  onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
+  onError: (text) => status.toast(text),
+};
 const messages = new MessageList({
   store,
   scroller: $('#scroller'),
@@ -57,12 +66,7 @@ const messages = new MessageList({
   status: $('#history-status'),
   pill: $('#new-pill'),
   onLoadOlder: (roomId) => loadPage(roomId),
-  onRetry: (clientId) => sender.retry(clientId),
-  onEdit: (roomId, id, text) => sender.edit(roomId, id, text).catch(sessionEnded),
-  onDelete: (roomId, id) => sender.remove(roomId, id).catch(sessionEnded),
-  onReact: (roomId, id, emoji, on) => sender.react(roomId, id, emoji, on).catch(sessionEnded),
-  onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
-  onError: (text) => status.toast(text),
+  ...messageActions,
   onAtBottom: (roomId) => { if (roomId === store.activeRoomId) markActiveRead(); },
   onThread: (roomId, id) => thread.open(roomId, id),
 });
@@ -77,12 +81,7 @@ const thread = new ThreadPanel({
   onClosed: () => composer.focus(),
   onAtEnd: () => markActiveRead(),
   busy: () => drawer.isOpen || document.querySelector('dialog[open]') !== null, // Escape is theirs
-  onRetry: (clientId) => sender.retry(clientId),
-  onEdit: (roomId, id, text) => sender.edit(roomId, id, text).catch(sessionEnded),
-  onDelete: (roomId, id) => sender.remove(roomId, id).catch(sessionEnded),
-  onReact: (roomId, id, emoji, on) => sender.react(roomId, id, emoji, on).catch(sessionEnded),
-  onStop: (roomId, id) => sender.stop(roomId, id).catch(sessionEnded),
-  onError: (text) => status.toast(text),
+  ...messageActions,
 });
 const channels = new ChannelsDialog({
   loadPublic: (query) => withToast(api.publicChannels(query)),

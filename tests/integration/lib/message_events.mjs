@@ -7,6 +7,22 @@
 // changes the other helpers.
 
 import { newClientId } from './live_messages.mjs';
+import { WsClient } from './ws_client.mjs';
+import { SseClient, parseCursor } from './sse_client.mjs';
+
+/** A WebSocket of `user` (a cluster LiveUser) on `node` that resumed room `roomId` from its start. */
+export async function resumedWs(user, node, roomId, label) {
+  const c = await WsClient.connect(node.port, { client: user.on(node), label });
+  c.send({ type: 'resume', rooms: { [roomId]: 0 } });
+  return c;
+}
+
+/** An SSE stream of `user` on `node`, once its cursor covers room `roomId`. */
+export async function followingSse(user, node, roomId, label) {
+  const c = await SseClient.connect(node.port, { client: user.on(node), label });
+  await c.waitForLastEventId((id) => id !== null && roomId in parseCursor(id), 5000);
+  return c;
+}
 
 /** Event types that take a position in a room's id sequence. */
 export const POSITIONED_TYPES = new Set(['message', 'message.updated', 'message.deleted']);
