@@ -93,6 +93,13 @@ export const api = {
     if (q) params.set('q', q);
     return request('GET', `/rooms/public?${params}`);
   },
+  /** Messages with every word of `q`, newest first: {results: [message…], next: id|null} (issue #22). */
+  searchMessages: ({ q, roomId, before, limit = 20 }) => {
+    const params = new URLSearchParams({ q, limit: String(limit) });
+    if (roomId !== undefined) params.set('roomId', roomId);
+    if (before !== undefined && before !== null) params.set('before', String(before));
+    return request('GET', `/search?${params}`);
+  },
   joinChannel: (id) => request('POST', `/rooms/${enc(id)}/join`),
   leaveChannel: (id) => request('POST', `/rooms/${enc(id)}/leave`),
 };

@@ -16,6 +16,7 @@ import { LoginView } from './views/login.js';
 import { Notifier } from './notify.js';
 import { MessageList } from './views/messages.js';
 import { Sidebar } from './views/sidebar.js';
+import { SearchView } from './views/search.js';
 import { StatusView } from './views/status.js';
 import { ThreadPanel } from './views/thread.js';
 
@@ -381,6 +382,8 @@ const newMessage = new NewMessageDialog({ search: (q, limit) => api.searchUsers(
 const members = new MembersDialog({ load: (id) => api.roomMembers(id), onPick: pickPerson, me: () => store.me?.id });
 $('#new-message').addEventListener('click', () => newMessage.open());
 $('#room-members').addEventListener('click', () => { if (store.activeRoom) members.open(store.activeRoom); });
+// Message search (issue #22): the header's search box; a result opens its room at the message.
+new SearchView({ store, api, openRoom, loadOlder: (id) => loadPage(id), openThread: (roomId, id) => thread.open(roomId, id), onError: (text) => status.toast(text, 'info') });
 
 async function boot() {
   let me;
