@@ -51,8 +51,10 @@ before(async () => {
   await say('parent', '0', 'Release checklist');
   await say('reply', '0', 'zephyr notes inside the thread', sent.parent.id);
   await say('g3', '0', HTML);
+  // c1 between 60 older and 60 newer messages: the channel opens on its newest 50 (not reaching c1),
+  // scrolled to the first unread one; c1 is shown only if the jump pages back and scrolls to it.
+  for (let i = 1; i <= FILLERS; i++) await apiSend(node.port, alice.token, chan.json.id, `older note ${i}`);
   await say('c1', chan.json.id, 'Deploy zephyr tonight');
-  // After c1: the channel's first page (50) does not reach it.
   for (let i = 1; i <= FILLERS; i++) await apiSend(node.port, alice.token, chan.json.id, `filler note ${i}`);
   await say('d1', dm.json.id, 'zephyr in private');
   await say('s1', secret.json.id, 'zephyr secret plans');
@@ -188,6 +190,23 @@ describe('message search', () => {
     await search('zephyr');
     await box().press('Escape');
     await B.page.locator('#search-panel').waitFor({ state: 'hidden' });
+    assert.deepEqual(B.problems, []);
+  });
+
+  test('phone layout: the box and the results fit the screen', async () => {
+    await B.page.setViewportSize({ width: 390, height: 760 });
+    await search('zephyr');
+    await waitFor(async () => (await results()).length === 5, { what: '5 results' });
+    const boxes = await B.page.evaluate(() => ['#search-input', '#search-panel', '#room-members', '#sidebar-open'].map((sel) => {
+      const r = document.querySelector(sel).getBoundingClientRect();
+      return { sel, left: r.left, right: r.right, width: r.width };
+    }));
+    for (const b of boxes) assert.ok(b.left >= 0 && b.right <= 390 && b.width > 0, `${b.sel} on screen: ${JSON.stringify(b)}`);
+    assert.ok(boxes[0].width >= 100, 'the search box is usable');
+    await shot(B.page, 'search-mobile');
+    await B.page.locator('#search-results .search-hit', { hasText: 'zephyr in private' }).click();
+    await B.page.locator('#room-title', { hasText: alice.user.username }).waitFor();
+    await B.page.setViewportSize({ width: 1280, height: 800 });
     assert.deepEqual(B.problems, []);
   });
 });
