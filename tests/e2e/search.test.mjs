@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiCall, apiRegister, apiSend, cleanup, startNode, startRedis, uniqueName, waitFor } from './lib/harness.mjs';
 import { closeAll, launch, login, newUser, shot } from './lib/browser.mjs';
+import { searchKey, searchWords } from '../../web/js/views/search.js';
 
 let redis;
 let node;
@@ -208,5 +209,18 @@ describe('message search', () => {
     await B.page.locator('#room-title', { hasText: alice.user.username }).waitFor();
     await B.page.setViewportSize({ width: 1280, height: 800 });
     assert.deepEqual(B.problems, []);
+  });
+});
+
+describe('the words marked are the words the server matches (storage/lua_search.hpp)', () => {
+  const bin = (w) => Buffer.from(w, 'utf8').toString('latin1'); // a key: the word's UTF-8 bytes
+  test('runs of ASCII letters/digits and non-ASCII characters, ASCII lower-cased, 2 to 32 bytes', () => {
+    assert.deepEqual([...searchWords("Don't PANIC: a1 x B2c-d")], ['don', 'panic', 'a1', 'b2c']);
+    assert.deepEqual([...searchWords('naïve Café 😀 é')], ['naïve', 'café', '😀', 'é'].map(bin));
+    assert.deepEqual([...searchWords('ÉCOLE école')], [bin('École'), bin('école')], 'non-ASCII letters keep their case');
+    assert.equal(searchKey('a'), null);
+    assert.equal(searchKey('X'.repeat(40)), 'x'.repeat(32));
+    assert.equal(searchKey(`${'a'.repeat(31)}é`), `${'a'.repeat(31)}\xc3`, 'cut at byte 32, inside a character');
+    assert.equal(searchKey(`${'A'.repeat(31)}éz`), searchKey(`${'a'.repeat(31)}éy`), 'the same first 32 bytes match');
   });
 });

@@ -24,15 +24,15 @@ const SNIPPET = 240; // characters of text shown around the first match
 /**
  * The words of `text` as the server cuts them (storage/lua_search.hpp): runs of ASCII letters and
  * digits and of non-ASCII characters, ASCII lower-cased, cut to 32 bytes; one-byte words left out.
+ * searchKey(word): the word's index key (its UTF-8 bytes as a binary string; null when too short).
  */
 const WORD = /[A-Za-z0-9\u0080-\u{10FFFF}]+/gu;
 const utf8 = new TextEncoder();
 export function searchKey(word) {
-  const w = word.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  const bytes = utf8.encode(w);
-  if (bytes.length < 2) return null;
-  return bytes.length > 32 ? new TextDecoder().decode(bytes.slice(0, 32)).replace(/\uFFFD+$/u, '') : w;
+  const bytes = utf8.encode(word.replace(/[A-Z]/g, (c) => c.toLowerCase()));
+  return bytes.length < 2 ? null : String.fromCharCode(...bytes.subarray(0, 32));
 }
+/** The keys of the words of query `q` (a Set). */
 export function searchWords(q) {
   return new Set([...String(q).matchAll(WORD)].map((m) => searchKey(m[0])).filter(Boolean));
 }
