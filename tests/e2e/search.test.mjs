@@ -155,8 +155,13 @@ describe('message search', () => {
     assert.equal((await results()).length, 20);
     for (let i = 0; i < 10 && await B.page.locator('#search-more').isVisible(); i++) {
       const n = (await results()).length;
-      await B.page.locator('#search-more').click();
+      await B.page.locator('#search-more').focus();
+      await B.page.keyboard.press('Enter');
       await waitFor(async () => (await results()).length > n || await B.page.locator('#search-more').isHidden(), { what: `more than ${n} results, or no more` });
+      if ((await results()).length > n) {
+        const focused = await B.page.evaluate(() => document.activeElement?.closest('li')?.querySelector('.search-text')?.textContent ?? document.activeElement?.id);
+        assert.equal(focused, (await results())[n].text, 'the focus on the first new result');
+      }
     }
     const texts = (await results()).map((r) => r.text).sort();
     const want = Array.from({ length: FILLERS }, (_, i) => `filler note ${i + 1}`).sort();

@@ -165,6 +165,7 @@ export class SearchView {
   /** Fetches pages until one brings results (at most EMPTY_PAGES), appends them. */
   async page(gen, first = false) {
     if (gen !== this.gen || (!first && this.next === null)) return;
+    const refocus = !first && document.activeElement === this.more; // (disabling it drops the focus)
     this.more.disabled = true;
     this.list.setAttribute('aria-busy', 'true');
     try {
@@ -176,11 +177,14 @@ export class SearchView {
         this.next = r.next ?? null;
         if (this.next === null) break;
       }
-      this.list.append(...found.map((m) => this.item(m)));
+      const items = found.map((m) => this.item(m));
+      this.list.append(...items);
       const n = this.list.childElementCount;
       if (n === 0) this.setStatus(this.next === null ? 'No messages found' : 'No messages found so far');
       else this.setStatus(`${n}${this.next === null ? '' : '+'} message${n === 1 ? '' : 's'} found`);
       this.more.hidden = this.next === null;
+      // The focus on the first new result (else the last one): the button may be hidden now.
+      if (refocus) (items[0] ?? this.list.lastElementChild)?.querySelector('button')?.focus();
       this.nameAuthors(found, gen);
     } catch (e) {
       if (gen !== this.gen) return;
