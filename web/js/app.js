@@ -382,8 +382,7 @@ const newMessage = new NewMessageDialog({ search: (q, limit) => api.searchUsers(
 const members = new MembersDialog({ load: (id) => api.roomMembers(id), onPick: pickPerson, me: () => store.me?.id });
 $('#new-message').addEventListener('click', () => newMessage.open());
 $('#room-members').addEventListener('click', () => { if (store.activeRoom) members.open(store.activeRoom); });
-// Message search (issue #22): the header's search box; a result opens its room at the message.
-new SearchView({ store, api, openRoom, loadOlder: (id) => loadPage(id), openThread: (roomId, id) => thread.open(roomId, id), onError: (text) => status.toast(text, 'info') });
+new SearchView({ store, api, openRoom, loadOlder: (id) => loadPage(id), openThread: (roomId, id) => thread.open(roomId, id), onError: (text) => status.toast(text, 'info') }); // message search (#22)
 
 async function boot() {
   let me;
