@@ -142,7 +142,7 @@ test('in a DM a marker that moved is the event `read` for both participants (oth
   await ws.close();
 });
 
-test('in a channel the read event goes to the reader\'s own connections only (other node, SSE), and resume replays it to them only', T, async () => {
+test('in a channel the read event goes to the reader\'s own connections only (other nodes, SSE), and resume replays it to them only', T, async () => {
   const wsA2 = await WsClient.connect(n2.port, { client: A.on(n2), label: 'wsA@2 (second device)' });
   const sseA = await SseClient.connect(n1.port, { client: A, label: 'sseA@1' });
   await sseA.waitFor((e) => e.type === 'ready', 5000, { what: 'SSE ready' });
@@ -158,8 +158,8 @@ test('in a channel the read event goes to the reader\'s own connections only (ot
   assert.equal(ack.type, 'ack', JSON.stringify(ack.data));
   assert.ok(ack.data.seq > m, 'a positioned event');
   const isRead = (e) => e.type === 'read' && e.data?.roomId === R;
-  for (const [i, c] of [wsA, wsA2, sseA, wsA3].entries()) {
-    const ev = await c.waitFor(isRead, 5000, { from: marks[i === 3 ? 4 : i], what: `${c.label} gets A's read` });
+  for (const [i, c] of [[0, wsA], [1, wsA2], [2, sseA], [4, wsA3]]) {
+    const ev = await c.waitFor(isRead, 5000, { from: marks[i], what: `${c.label} gets A's read` });
     assert.deepEqual(ev.data, { roomId: R, userId: A.user.id, id: m, seq: ack.data.seq });
   }
   const after = (await sendWs(wsB, R, 'after the read')).data.id; // a later event B does get
@@ -193,6 +193,7 @@ test('bad read markers get their documented errors and change nothing', T, async
   assertStatus(await readHttp(C, R, before), 403, 'not a member');
   assertStatus(await readHttp(C, D, before), 403, 'someone else\'s DM');
   assertStatus(await readHttp(A, '999999', 5), 404, 'unknown room');
+  assertStatus(await readHttp(C.on(n3), R, before), 403, 'not a member (node 3)');
   for (const bad of [undefined, 0, -5, 'x', 1.5]) {
     const res = await readHttp(A, R, bad);
     assertStatus(res, 400, `id ${JSON.stringify(bad)}`);
