@@ -3,8 +3,8 @@
 // their cursors (WS: the largest position seen per room; SSE: Last-Event-ID). While they are away,
 // on every node and over WS and HTTP: reactions set and removed (on a message and on a thread reply),
 // thread replies (each followed by the parent's message.updated), an edit and a delete of a reply,
-// read markers (A reads the DM: B gets it; B reads the channel from another connection: B's own;
-// A and C read the channel: private to them), an @mention of B. B comes back (WS `resume` on node 1,
+// read markers (A reads the DM: B gets it; B reads the DM and the channel from other connections, WS
+// and HTTP: B's own; A and C read the channel: private to them), an @mention of B. B comes back (WS `resume` on node 1,
 // SSE Last-Event-ID on node 2) and must get every missed positioned event of both rooms exactly once,
 // in strictly increasing position order per room, exactly what a connection of B that stayed
 // connected the whole time (WS on node 3) got for the same span, and nothing of the others' channel
@@ -110,6 +110,9 @@ test('while B is away: reactions, replies, an edit and a delete of a reply, read
   expect(D, 'message', dm1.id, dm1.id);
   const r3 = ok(await commandWs(wsA1, { type: 'reaction', roomId: D, id: BM, emoji: '\u{1F44D}', on: true }), 'A +thumbs on BM');
   expect(D, 'reaction', BM, r3.seq);
+  // B reads A's answer from the connection that stayed (WS, node 3): a DM read, B's own, replayed to B
+  const bDm = ok(await commandWs(conns.wsBstay3, { type: 'read', roomId: D, id: dm1.id }), 'B reads the DM (WS, node 3)');
+  expect(D, 'read', dm1.id, bDm.seq, { userId: B.user.id });
   // the edit of R0 (HTTP PATCH, node 3) and its delete (WS, node 2): then P's update (one reply fewer)
   const ed = okHttp(await patchMessage(C.on(nodes[2]), R, R0, { message: 'first thought, edited' }), 200, 'edit R0');
   expect(R, 'message.updated', R0, ed.seq);
