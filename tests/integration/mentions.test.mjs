@@ -2,7 +2,8 @@
 // (the room's online members but the sender) to `"mentions":[userId,…]` on the stored message, in
 // the same atomic step as the write; live events on every node and transport, history, resume and
 // edits carry them; each mentioned user's per-room mention index (what unread mention counts read)
-// follows sends, edits and deletes. Two real nodes on one redis-server.
+// follows sends, edits and deletes. Three real nodes on one redis-server: A on WS (node 1), B on SSE
+// (node 2) and WS (node 3), HTTP sends on nodes 2 and 3, resume on node 3.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, assertStatus, register, uniqueName } from './lib/harness.mjs';
@@ -14,12 +15,14 @@ const T = { timeout: 60000 };
 let redis;
 let n1;
 let n2;
+let n3;
 let A; // sender, on node 1 (WebSocket)
 let B; // mixed-case name, on node 2 (SSE)
 let C; // offline
 let R; // a channel of A, B, C
 let wsA;
 let sseB;
+let wsB3; // B's second device, node 3
 
 after(async () => { await closeAllLive(); await cleanup(); });
 
@@ -34,10 +37,10 @@ async function historyMessage(client, room, id) {
   return res.json.find((m) => m.id === id);
 }
 
-test('setup: 2 nodes; A (WS, node 1), B with a mixed-case name (SSE, node 2), C offline; a channel of all three', T, async () => {
+test('setup: 3 nodes; A (WS, node 1), B with a mixed-case name (SSE, node 2; WS, node 3), C offline; a channel of all three', T, async () => {
   let nodes;
-  ({ redis, nodes } = await startCluster({ n: 2, prefix: 'men', nodeArgs: ['--bcrypt-cost', '4'] }));
-  [n1, n2] = nodes;
+  ({ redis, nodes } = await startCluster({ n: 3, prefix: 'men', nodeArgs: ['--bcrypt-cost', '4'] }));
+  [n1, n2, n3] = nodes;
   A = await register(n1, uniqueName('Ann'));
   B = await register(n2, uniqueName('BoB'));
   C = await register(n1, uniqueName('cat'));
@@ -49,6 +52,8 @@ test('setup: 2 nodes; A (WS, node 1), B with a mixed-case name (SSE, node 2), C 
   await wsA.ping();
   sseB = await SseClient.connect(n2.port, { client: B, label: 'sseB@2' });
   await sseB.waitFor((e) => e.type === 'ready', 5000, { what: 'SSE ready' });
+  wsB3 = await WsClient.connect(n3.port, { client: B.on(n3), label: 'wsB@3' });
+  await wsB3.ping();
 });
 
 test('@names resolve case-insensitively to ids in order; unknown names, addresses and the sender\'s index are left out', T, async () => {
@@ -59,6 +64,8 @@ test('@names resolve case-insensitively to ids in order; unknown names, addresse
   const live = await sseB.waitFor(isMessage(id, R), 5000, { what: 'B gets the message (other node, SSE)' });
   assert.deepEqual(live.data.mentions, [B.user.id, C.user.id, A.user.id], 'mentions in order of appearance, resolved case-insensitively');
   assert.equal(live.data.message, text, 'the text is stored exactly as sent');
+  const third = await wsB3.waitFor(isMessage(id, R), 5000, { what: 'B\'s WS on node 3 gets the message' });
+  assert.deepEqual(third.data.mentions, live.data.mentions, 'node 3 carries the same mentions');
   const own = await wsA.waitFor(isMessage(id, R), 5000, { what: 'A gets its own message' });
   assert.deepEqual(own.data.mentions, live.data.mentions);
   assert.deepEqual((await historyMessage(B, R, id)).mentions, live.data.mentions, 'history carries them');
@@ -77,12 +84,22 @@ test('a message without mentions has no mentions field; HTTP sends resolve them 
   const ev = await wsA.waitFor(isMessage(posted.json.id, R), 5000, { what: 'A gets the HTTP message' });
   assert.deepEqual(ev.data.mentions, [A.user.id]);
   assert.ok(mentionIndex(R, A.user.id).includes(posted.json.id));
+  const fromC = await C.on(n3).post(`/room/${R}/messages`, { message: `thanks @${B.user.username}!` }); // HTTP, node 3
+  assertStatus(fromC, 201, 'POST message on node 3');
+  assert.deepEqual(fromC.json.mentions, [B.user.id]);
+  for (const c of [sseB, wsB3, wsA]) {
+    const got = await c.waitFor(isMessage(fromC.json.id, R), 5000, { what: `${c.label} gets C's HTTP message (node 3)` });
+    assert.deepEqual(got.data.mentions, [B.user.id], c.label);
+  }
+  assert.ok(mentionIndex(R, B.user.id).includes(fromC.json.id));
 });
 
 test('@here mentions the room\'s online members but the sender (C is offline)', T, async () => {
   const ack = await sendWs(wsA, R, 'standup in 5 @here');
   const ev = await sseB.waitFor(isMessage(ack.data.id, R), 5000, { what: '@here message' });
-  assert.deepEqual(ev.data.mentions, [B.user.id], 'B is online (on the other node); C is not; A sent it');
+  assert.deepEqual(ev.data.mentions, [B.user.id], 'B is online (on the other nodes, twice: once in the list); C is not; A sent it');
+  const ev3 = await wsB3.waitFor(isMessage(ack.data.id, R), 5000, { what: '@here message on node 3' });
+  assert.deepEqual(ev3.data.mentions, [B.user.id]);
 });
 
 test('an edit re-resolves the mentions and moves the indexes; a delete clears them', T, async () => {
@@ -94,6 +111,8 @@ test('an edit re-resolves the mentions and moves the indexes; a delete clears th
   assert.equal(edited.type, 'ack', JSON.stringify(edited.data));
   const upd = await sseB.waitFor((e) => e.type === 'message.updated' && e.data.id === id, 5000, { what: 'message.updated' });
   assert.deepEqual(upd.data.mentions, [C.user.id], 'the update carries the new text\'s mentions');
+  const upd3 = await wsB3.waitFor((e) => e.type === 'message.updated' && e.data.id === id, 5000, { what: 'message.updated on node 3' });
+  assert.deepEqual(upd3.data.mentions, [C.user.id]);
   assert.ok(!mentionIndex(R, B.user.id).includes(id), 'B is no longer mentioned');
   assert.ok(mentionIndex(R, C.user.id).includes(id), 'C is');
   assert.deepEqual((await historyMessage(A, R, id)).mentions, [C.user.id]);
@@ -110,10 +129,10 @@ test('an edit re-resolves the mentions and moves the indexes; a delete clears th
   assert.ok(!mentionIndex(R, B.user.id).includes(id), 'a deleted message mentions nobody');
 });
 
-test('resume on the other node replays the message with its mentions', T, async () => {
+test('resume on a third node replays the message with its mentions', T, async () => {
   const before = (await sendWs(wsA, R, 'marker')).data.id;
   const ack = await sendWs(wsA, R, `late @${B.user.username}`);
-  const ws = await WsClient.connect(n2.port, { client: B.on(n2), label: 'wsB@2 resume' });
+  const ws = await WsClient.connect(n3.port, { client: B.on(n3), label: 'wsB@3 resume' });
   ws.send({ type: 'resume', rooms: { [R]: before } });
   const ev = await ws.waitFor(isMessage(ack.data.id, R), 5000, { what: 'replayed message' });
   assert.deepEqual(ev.data.mentions, [B.user.id]);

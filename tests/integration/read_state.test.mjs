@@ -3,7 +3,7 @@
 // ids (the same on every node and after a reconnect); a sender has read its own messages; deleted
 // messages are not unread; a marker that moved is the positioned event `read`: in a DM for both
 // participants, in a channel for the reader's own connections only (live on WS and SSE, replayed by
-// `resume` to exactly them). Two real nodes on one redis-server.
+// `resume` to exactly them). Three real nodes on one redis-server: WS, SSE and HTTP on each of them.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, assertStatus, register, uniqueName } from './lib/harness.mjs';
@@ -14,6 +14,7 @@ import { commandWs, deleteWs } from './lib/message_events.mjs';
 const T = { timeout: 60000 };
 let n1;
 let n2;
+let n3;
 let A;
 let B;
 let C; // not a member of R or the DM
@@ -32,8 +33,8 @@ async function roomsOf(client, node) {
 
 const readHttp = (client, room, id) => client.post(`/room/${encodeURIComponent(room)}/read`, id === undefined ? {} : { id });
 
-test('setup: 2 nodes; A on node 1, B on node 2 (WebSocket each); a channel and a DM of A and B', T, async () => {
-  ({ nodes: [n1, n2] } = await startCluster({ n: 2, prefix: 'read', nodeArgs: ['--bcrypt-cost', '4'] }));
+test('setup: 3 nodes; A on node 1, B on node 2 (WebSocket each); a channel and a DM of A and B', T, async () => {
+  ({ nodes: [n1, n2, n3] } = await startCluster({ n: 3, prefix: 'read', nodeArgs: ['--bcrypt-cost', '4'] }));
   A = await register(n1, uniqueName('ra'));
   B = await register(n2, uniqueName('rb'));
   C = await register(n1, uniqueName('rc'));
@@ -70,7 +71,7 @@ test('unread and mentions count what others wrote after the marker; the marker o
   assert.equal(rooms[R].mentions, 1);
   assert.equal((await roomsOf(B, n2))[R].unread, 0, 'the sender has read its own messages');
 
-  const first = await readHttp(A, R, ids[1]);
+  const first = await readHttp(A.on(n3), R, ids[1]); // HTTP, node 3
   assertStatus(first, 200, 'read up to the mention');
   assert.deepEqual(first.json, { roomId: R, lastRead: ids[1], unread: 1, mentions: 0 });
   const back = await readHttp(A, R, ids[0]);
@@ -82,6 +83,7 @@ test('unread and mentions count what others wrote after the marker; the marker o
   rooms = await roomsOf(A, n1);
   assert.equal(rooms[R].lastRead, ids[2]);
   assert.equal(rooms[R].unread, 0);
+  assert.deepEqual(await roomsOf(A, n3), rooms, 'node 3 lists the same read state');
 });
 
 test('a deleted message is no longer unread; the WebSocket frame `read` answers with an ack', T, async () => {
@@ -96,14 +98,17 @@ test('a deleted message is no longer unread; the WebSocket frame `read` answers 
   assert.equal((await roomsOf(A, n1))[R].unread, 0);
 });
 
-test('in a DM a marker that moved is the event `read` for both participants (other node, other tabs, SSE); unchanged markers are silent', T, async () => {
+test('in a DM a marker that moved is the event `read` for both participants (other nodes, other tabs, SSE); unchanged markers are silent', T, async () => {
   const sse = await SseClient.connect(n2.port, { client: B.on(n2), label: 'sseB@2' });
   await sse.waitFor((e) => e.type === 'ready', 5000, { what: 'SSE ready' });
+  const sse3 = await SseClient.connect(n3.port, { client: B.on(n3), label: 'sseB@3' });
+  await sse3.waitFor((e) => e.type === 'ready', 5000, { what: 'SSE ready (node 3)' });
   const m1 = (await sendWs(wsB, D, 'psst')).data.id;
   const m2 = (await sendWs(wsB, D, 'still there?')).data.id;
   assert.equal((await roomsOf(A, n1))[D].unread, 2, 'a DM counts from its start');
   const fromB = wsB.mark();
   const fromSse = sse.mark();
+  const fromSse3 = sse3.mark();
   const ack = await commandWs(wsA, { type: 'read', roomId: D, id: m2 });
   assert.equal(ack.type, 'ack', JSON.stringify(ack.data));
   assert.ok(ack.data.seq > m2, 'the event has its own position after the message');
@@ -111,6 +116,8 @@ test('in a DM a marker that moved is the event `read` for both participants (oth
   const ev = await wsB.waitFor(isRead, 5000, { from: fromB, what: 'B sees A read the DM (other node)' });
   assert.deepEqual(ev.data, { roomId: D, userId: A.user.id, id: m2, seq: ack.data.seq });
   await sse.waitFor(isRead, 5000, { from: fromSse, what: 'B\'s SSE too' });
+  const ev3 = await sse3.waitFor(isRead, 5000, { from: fromSse3, what: 'B\'s SSE on node 3 too' });
+  assert.deepEqual(ev3.data, ev.data);
   await wsA.waitFor(isRead, 5000, { what: 'A\'s own connection too' });
   const listedByB = (await roomsOf(B, n2))[D];
   assert.equal(listedByB.peerRead, m2, 'B\'s listing: how far A has read the DM ("Seen" after a reload)');
@@ -121,7 +128,9 @@ test('in a DM a marker that moved is the event `read` for both participants (oth
   assert.equal(again.data.seq, undefined, 'no event');
   await wsB.ping();
   assert.equal(wsB.events.slice(fromB).filter(isRead).length, 1, 'one read event, once');
+  assert.equal(sse3.events.slice(fromSse3).filter(isRead).length, 1, 'once on node 3 too');
   await sse.close();
+  await sse3.close();
 
   // B comes back later on the other node and resumes from before the read: replayed, once, in order.
   const ws = await WsClient.connect(n1.port, { client: B.on(n1), label: 'wsB@1 resume' });
@@ -133,25 +142,33 @@ test('in a DM a marker that moved is the event `read` for both participants (oth
   await ws.close();
 });
 
-test('in a channel the read event goes to the reader\'s own connections only (other node, SSE), and resume replays it to them only', T, async () => {
+test('in a channel the read event goes to the reader\'s own connections only (other nodes, SSE), and resume replays it to them only', T, async () => {
   const wsA2 = await WsClient.connect(n2.port, { client: A.on(n2), label: 'wsA@2 (second device)' });
   const sseA = await SseClient.connect(n1.port, { client: A, label: 'sseA@1' });
   await sseA.waitFor((e) => e.type === 'ready', 5000, { what: 'SSE ready' });
+  const wsA3 = await WsClient.connect(n3.port, { client: A.on(n3), label: 'wsA@3 (third device)' });
+  const sseB3 = await SseClient.connect(n3.port, { client: B.on(n3), label: 'sseB@3' });
+  await sseB3.waitFor((e) => e.type === 'ready', 5000, { what: 'SSE ready (node 3)' });
   await wsA2.ping();
+  await wsA3.ping();
   const before = (await sendWs(wsB, R, 'before the read')).data.id;
   const m = (await sendWs(wsB, R, 'read me')).data.id;
-  const marks = [wsA, wsA2, sseA, wsB].map((c) => c.mark());
+  const marks = [wsA, wsA2, sseA, wsB, wsA3, sseB3].map((c) => c.mark());
   const ack = await commandWs(wsA, { type: 'read', roomId: R, id: m });
   assert.equal(ack.type, 'ack', JSON.stringify(ack.data));
   assert.ok(ack.data.seq > m, 'a positioned event');
   const isRead = (e) => e.type === 'read' && e.data?.roomId === R;
-  for (const [i, c] of [wsA, wsA2, sseA].entries()) {
+  for (const [i, c] of [[0, wsA], [1, wsA2], [2, sseA], [4, wsA3]]) {
     const ev = await c.waitFor(isRead, 5000, { from: marks[i], what: `${c.label} gets A's read` });
     assert.deepEqual(ev.data, { roomId: R, userId: A.user.id, id: m, seq: ack.data.seq });
   }
   const after = (await sendWs(wsB, R, 'after the read')).data.id; // a later event B does get
   await wsB.waitFor((e) => e.type === 'message' && e.data?.id === after, 5000, { from: marks[3], what: 'B gets the next message' });
   assert.deepEqual(wsB.events.slice(marks[3]).filter(isRead), [], 'B (another member) never sees A\'s channel read marker');
+  await sseB3.waitFor((e) => e.type === 'message' && e.data?.id === after, 5000, { from: marks[5], what: 'B\'s SSE on node 3 gets the next message' });
+  assert.deepEqual(sseB3.events.slice(marks[5]).filter(isRead), [], 'nor does B\'s SSE on node 3');
+  await sseB3.close();
+  await wsA3.close();
   await sseA.close();
   await wsA2.close();
 
@@ -162,7 +179,7 @@ test('in a channel the read event goes to the reader\'s own connections only (ot
   await resumeA.waitFor((e) => e.type === 'message' && e.data?.id === after, 5000, { what: 'A resumes' });
   await resumeA.ping();
   assert.deepEqual(order(resumeA), [m, `read:${m}`, after], 'A: in order, once');
-  const resumeB = await WsClient.connect(n1.port, { client: B.on(n1), label: 'wsB@1 resume' });
+  const resumeB = await WsClient.connect(n3.port, { client: B.on(n3), label: 'wsB@3 resume' });
   resumeB.send({ type: 'resume', rooms: { [R]: before } });
   await resumeB.waitFor((e) => e.type === 'message' && e.data?.id === after, 5000, { what: 'B resumes' });
   await resumeB.ping();
@@ -176,6 +193,7 @@ test('bad read markers get their documented errors and change nothing', T, async
   assertStatus(await readHttp(C, R, before), 403, 'not a member');
   assertStatus(await readHttp(C, D, before), 403, 'someone else\'s DM');
   assertStatus(await readHttp(A, '999999', 5), 404, 'unknown room');
+  assertStatus(await readHttp(C.on(n3), R, before), 403, 'not a member (node 3)');
   for (const bad of [undefined, 0, -5, 'x', 1.5]) {
     const res = await readHttp(A, R, bad);
     assertStatus(res, 400, `id ${JSON.stringify(bad)}`);

@@ -10,52 +10,64 @@ import { newClientId } from './live_messages.mjs';
 import { WsClient } from './ws_client.mjs';
 import { SseClient, parseCursor } from './sse_client.mjs';
 
-/** A WebSocket of `user` (a cluster LiveUser) on `node` that resumed room `roomId` from its start. */
+const roomList = (roomIds) => (Array.isArray(roomIds) ? roomIds : [roomIds]);
+
+/** A WebSocket of `user` (a harness Client) on `node` that resumed room `roomId` (or each of an array) from its start. */
 export async function resumedWs(user, node, roomId, label) {
   const c = await WsClient.connect(node.port, { client: user.on(node), label });
-  c.send({ type: 'resume', rooms: { [roomId]: 0 } });
+  c.send({ type: 'resume', rooms: Object.fromEntries(roomList(roomId).map((r) => [r, 0])) });
   return c;
 }
 
-/** An SSE stream of `user` on `node`, once its cursor covers room `roomId`. */
+/** An SSE stream of `user` on `node`, once its cursor covers room `roomId` (or each of an array). */
 export async function followingSse(user, node, roomId, label) {
   const c = await SseClient.connect(node.port, { client: user.on(node), label });
-  await c.waitForLastEventId((id) => id !== null && roomId in parseCursor(id), 5000);
+  await c.waitForLastEventId((id) => id !== null && roomList(roomId).every((r) => r in parseCursor(id)), 5000);
   return c;
 }
 
-/** Event types that take a position in a room's id sequence. */
+/** A WS client's `resume` cursors: per room the largest position of any room event it got (§2.4). */
+export function wsCursors(conn, roomIds) {
+  return Object.fromEntries(roomList(roomIds).map((r) => [r, roomCursor(conn, r, 0, ROOM_EVENT_TYPES)]));
+}
+
+/** Event types that take a position in a room's id sequence (messages and their edits / deletes). */
 export const POSITIONED_TYPES = new Set(['message', 'message.updated', 'message.deleted']);
+
+/** Every positioned room event type that `resume` / Last-Event-ID replay (§2.4, §2.8): also `reaction`, `read`. */
+export const ROOM_EVENT_TYPES = new Set([...POSITIONED_TYPES, 'reaction', 'read']);
 
 /** The room position of an event: `data.id` for `message`, `data.seq` for the other positioned ones. */
 export function positionOf(ev) {
   if (!ev || !ev.data) return undefined;
   if (ev.type === 'message') return ev.data.id;
-  if (ev.type === 'message.updated' || ev.type === 'message.deleted') return ev.data.seq;
+  if (ROOM_EVENT_TYPES.has(ev.type)) return ev.data.seq;
   return undefined;
 }
 
 /**
  * The positioned events of `roomId` a connection (WsClient or SseClient) delivered, in arrival order,
- * from event index `from`: [{type, id (the message id), pos, data}].
+ * from event index `from`: [{type, id (the message id; for `read` the id read up to), pos, data}].
+ * `types`: which event types count (ROOM_EVENT_TYPES for reactions and read markers too).
  */
-export function roomTimeline(conn, roomId, from = 0) {
+export function roomTimeline(conn, roomId, from = 0, types = POSITIONED_TYPES) {
   return conn.events.slice(from)
-    .filter((e) => POSITIONED_TYPES.has(e.type) && e.data?.roomId === roomId)
+    .filter((e) => types.has(e.type) && e.data?.roomId === roomId)
     .map((e) => ({ type: e.type, id: e.data.id, pos: positionOf(e), data: e.data }));
 }
 
 /** A short readable key of a timeline entry: `updated 1764…123@1764…130`. */
 export function entryKey(t) {
   const short = t.type === 'message' ? 'message' : t.type.replace('message.', '');
+  if (t.type === 'read') return `read ${t.data?.userId}:${t.id}@${t.pos}`;
   return `${short} ${t.id}@${t.pos}`;
 }
 
 /** A room cursor as a client keeps it: the largest position seen in `roomId` over the connections. */
-export function roomCursor(conns, roomId, baseline = 0) {
+export function roomCursor(conns, roomId, baseline = 0, types = POSITIONED_TYPES) {
   let cur = baseline;
   for (const c of Array.isArray(conns) ? conns : [conns]) {
-    for (const t of roomTimeline(c, roomId)) if (typeof t.pos === 'number' && t.pos > cur) cur = t.pos;
+    for (const t of roomTimeline(c, roomId, 0, types)) if (typeof t.pos === 'number' && t.pos > cur) cur = t.pos;
   }
   return cur;
 }
