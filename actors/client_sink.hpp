@@ -18,7 +18,7 @@
 namespace chat::actors {
 
 /// Why the server closes a client connection.
-enum class close_reason { slow_consumer, drain, shutdown, kicked, session_ended };
+enum class close_reason { slow_consumer, drain, shutdown, kicked, session_ended, banned };
 
 /// Outcome of handing a frame to a connection.
 enum class push_result {
@@ -78,3 +78,4 @@ public:
 // Local-only: a connection's sink, handed to its session shard and (weakly) to presence.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<chat::actors::client_sink>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::weak_ptr<chat::actors::client_sink>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::close_reason)

@@ -56,6 +56,7 @@ enum class user_action {
   follow,     ///< follow `room_id` from `after` first (show.room, room.joined)
   unfollow,   ///< stop following `room_id` (room.left)
   disconnect, ///< close the connections (WebSocket 4001, SSE end); no frame (an admin disconnect)
+  ban,        ///< close the connections (WebSocket 4003, SSE `banned`); no frame (a ban, issue #23)
 };
 
 /// Stable name of an action (the `action` of a user-event envelope).

@@ -58,6 +58,7 @@ const char* to_string(user_action a) noexcept {
     case user_action::follow: return "follow";
     case user_action::unfollow: return "unfollow";
     case user_action::disconnect: return "disconnect";
+    case user_action::ban: return "ban";
     case user_action::deliver: break;
   }
   return "deliver";
@@ -70,6 +71,8 @@ user_action parse_user_action(std::string_view name, std::string_view type) noex
     return user_action::unfollow;
   if (name == "disconnect")
     return user_action::disconnect;
+  if (name == "ban")
+    return user_action::ban;
   if (name == "deliver")
     return user_action::deliver;
   // An envelope without an action (a node of an earlier version): what its type meant then.

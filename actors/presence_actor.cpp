@@ -216,11 +216,11 @@ caf::behavior presence_actor(presence_actor_t* self, std::shared_ptr<presence_ba
         self->send(e.shard, unfollow_atom::value, conn, room_id);
       });
     },
-    [self](kick_atom, const std::string& user_id) -> std::size_t {
+    [self](kick_atom, const std::string& user_id, close_reason why) -> std::size_t {
       std::size_t closed = 0;
       to_user_sessions(self, user_id, [&](const session_entry& e, std::uint64_t conn) {
         if (auto sink = e.sink.lock())
-          sink->close(close_reason::kicked);
+          sink->close(why);
         self->send(e.shard, close_atom::value, conn);
         ++closed;
       });

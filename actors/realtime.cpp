@@ -70,9 +70,10 @@ void realtime::user_event_for(const user_event& ev) {
 }
 
 void realtime::deliver_user_event(const user_event& ev) {
-  if (ev.action == user_action::disconnect) {
+  if (ev.action == user_action::disconnect || ev.action == user_action::ban) {
+    auto why = ev.action == user_action::ban ? close_reason::banned : close_reason::kicked;
     for (auto& user : ev.users)
-      caf::anon_send(presence_, kick_atom::value, user);
+      caf::anon_send(presence_, kick_atom::value, user, why);
     return;
   }
   auto frame = make_frame(event_json(ev.type, ev.data));
@@ -88,6 +89,10 @@ void realtime::deliver_user_event(const user_event& ev) {
 
 void realtime::kick_user(const std::string& user_id) {
   user_event_for(user_event{{user_id}, "user.kick", std::string{}, "{}", -1, user_action::disconnect});
+}
+
+void realtime::ban_user(const std::string& user_id) {
+  user_event_for(user_event{{user_id}, "user.ban", std::string{}, "{}", -1, user_action::ban});
 }
 
 void realtime::presence_changed(const std::string& user_id, std::string frame_json) {

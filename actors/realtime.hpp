@@ -88,6 +88,8 @@ public:
   /// Closes every connection of `user_id` on every node (WebSocket 4001, SSE stream end): a
   /// `user.kick` user event with the disconnect action.
   void kick_user(const std::string& user_id);
+  /// Closes every connection of a banned user on every node (WebSocket 4003, SSE `banned`).
+  void ban_user(const std::string& user_id);
 
   /// A user's presence changed (its `user.connected` / `user.disconnected` frame): to every local
   /// connection that gets everyone's presence or watches the user, collected per window.

@@ -8,6 +8,7 @@
 #include "net/auth_middleware.hpp"
 #include "net/json.hpp"
 #include "net/json_views.hpp"
+#include "net/moderation_handlers.hpp"
 #include "net/replies.hpp"
 #include "common/text.hpp"
 
@@ -74,7 +75,7 @@ void admin_handlers::do_stats(const exchange_ptr& ex) {
 }
 
 void admin_handlers::do_disconnect(const exchange_ptr& ex) {
-  require_admin(ex, [this](const exchange_ptr& x) {
+  require_staff(env_, ex, [this](const exchange_ptr& x) {
     const auto& target = x->param("id");
     if (!is_user_id(target))
       return reply_error(*x, env_.metrics, 404, "not_found", "unknown user");
@@ -83,8 +84,11 @@ void admin_handlers::do_disconnect(const exchange_ptr& ex) {
         return reply_error(*x, env_.metrics, 404, "not_found", "unknown user");
       if (e != errc::ok)
         return reply_store_error(*x, env_.metrics, e, "get_user");
+      if (u.id == x->user()->id || (x->user()->role != "admin" && u.role != "user" && u.role != "bot"))
+        return reply_error(*x, env_.metrics, 403, "forbidden", "you may not moderate this user (yourself, an admin, or a moderator)");
       if (env_.realtime != nullptr)
         env_.realtime->kick_user(u.id); // this node, and every other node through Pub/Sub
+      env_.store.audit(moderator_of(*x), u.id, "disconnect");
       log::info("admin_action", {{"admin", x->user()->id},
                                  {"admin_name", x->user()->username},
                                  {"action", "disconnect"},
@@ -101,8 +105,9 @@ void admin_handlers::do_set_role(const exchange_ptr& ex) {
     if (!read_json_body(*x, env_.metrics, body))
       return;
     std::string role;
-    if (body.get_string("role", role) != json_object::lookup::ok || (role != "admin" && role != "user"))
-      return reply_bad_request(*x, env_.metrics, "\"role\" must be \"admin\" or \"user\"");
+    if (body.get_string("role", role) != json_object::lookup::ok ||
+        (role != "admin" && role != "moderator" && role != "user"))
+      return reply_bad_request(*x, env_.metrics, "\"role\" must be \"admin\", \"moderator\" or \"user\"");
     const auto& target = x->param("id");
     if (!is_user_id(target))
       return reply_error(*x, env_.metrics, 404, "not_found", "unknown user");
@@ -117,6 +122,7 @@ void admin_handlers::do_set_role(const exchange_ptr& ex) {
                                  {"target", x->param("id")},
                                  {"role", role},
                                  {"addr", x->request().remote_address}});
+      env_.store.audit(moderator_of(*x), x->param("id"), "set_role", ",\"role\":" + json_string(role));
       env_.store.get_user(x->param("id"), x->resume<errc, storage::user>([this, x](errc e2, storage::user u) {
         if (e2 != errc::ok)
           return reply_store_error(*x, env_.metrics, e2, "get_user");

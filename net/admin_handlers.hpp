@@ -1,9 +1,9 @@
 #pragma once
-/// Admin routes (role "admin" only; no session 401, another role 403):
+/// Admin routes (role "admin"; no session 401, another role 403):
 /// GET /admin, /admin/, /admin/index.html (the live page, web/admin/index.html),
-/// GET /admin/stats (cluster-wide JSON), POST /admin/users/{id}/disconnect (closes the user's
-/// connections on every node), PUT /admin/users/{id}/role (`{"role":"admin"|"user"}`).
-/// Every admin action writes an `admin_action` audit line.
+/// GET /admin/stats (cluster-wide JSON), PUT /admin/users/{id}/role (`{"role":"admin"|"moderator"|"user"}`),
+/// and, for moderators too, POST /admin/users/{id}/disconnect (closes the user's connections on every
+/// node). Every action writes an `admin_action` log line and an audit log entry (moderation_handlers).
 
 #include <functional>
 #include <string>

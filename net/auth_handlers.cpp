@@ -8,6 +8,7 @@
 #include "net/json_views.hpp"
 #include "net/invariant.hpp"
 #include "net/replies.hpp"
+#include "storage/message_json.hpp"
 #include "net/request_guards.hpp"
 #include "common/error.hpp"
 #include "net/session_revocation.hpp"
@@ -185,7 +186,8 @@ void auth_handlers::on_login_credentials(const exchange_ptr& ex, std::string pas
   auto stored = std::move(creds.password_hash);
   env_.hasher.verify(
     std::move(password), std::move(stored),
-    ex->resume<verdict>([this, ex, counters = std::move(counters), u = std::move(creds.info)](verdict v) mutable {
+    ex->resume<verdict>([this, ex, counters = std::move(counters), u = std::move(creds.info),
+                         ban = std::move(creds.ban)](verdict v) mutable {
       if (v == verdict::busy) {
         release_login(counters, false);
         return reply_error(*ex, env_.metrics, 503, "unavailable", "server busy, retry later");
@@ -193,6 +195,13 @@ void auth_handlers::on_login_credentials(const exchange_ptr& ex, std::string pas
       if (v != verdict::match)
         return login_failed(ex, u.id);
       release_login(counters, true);
+      if (ban) { // the right password of a banned account: the ban, never a session (issue #23)
+        std::string body = R"({"error":"banned","message":"this account is banned","reason":)";
+        storage::append_json_string(body, ban->reason);
+        body += R"(,"until":)" + (ban->until > 0 ? std::to_string(ban->until) : std::string{"null"}) + "}";
+        env_.metrics.errors("banned").Increment();
+        return ex->respond(json_response(403, std::move(body)));
+      }
       start_session(ex, std::move(u), 200);
     }));
 }

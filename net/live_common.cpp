@@ -19,6 +19,7 @@ std::uint16_t ws_close_code(actors::close_reason r) noexcept {
     case actors::close_reason::shutdown: return 1001;
     case actors::close_reason::kicked: return 4001;
     case actors::close_reason::session_ended: return 4002;
+    case actors::close_reason::banned: return 4003;
   }
   return 1011;
 }
@@ -30,6 +31,7 @@ std::string_view close_reason_text(actors::close_reason r) noexcept {
     case actors::close_reason::shutdown: return "going away";
     case actors::close_reason::kicked: return "disconnected by an admin";
     case actors::close_reason::session_ended: return "session ended";
+    case actors::close_reason::banned: return "banned";
   }
   return "error";
 }
@@ -41,6 +43,7 @@ std::string_view close_label(std::uint16_t code) noexcept {
     case 1001: return "shutdown";
     case 4001: return "kicked";
     case 4002: return "session_ended";
+    case 4003: return "banned";
     default: return "server";
   }
 }

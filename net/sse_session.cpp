@@ -50,11 +50,17 @@ const actors::frame_ptr& session_ended_event() {
   return text;
 }
 
+const actors::frame_ptr& banned_event() {
+  static const auto text = actors::make_frame("event: banned\ndata: {\"type\":\"banned\",\"data\":{}}\n\n");
+  return text;
+}
+
 /// The stream's last event when the server closes it for `reason` (none: it just ends).
 actors::frame_ptr final_event(actors::close_reason reason) {
   switch (reason) {
     case actors::close_reason::drain: return reconnect_event();
     case actors::close_reason::session_ended: return session_ended_event();
+    case actors::close_reason::banned: return banned_event();
     default: return nullptr;
   }
 }

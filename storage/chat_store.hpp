@@ -78,6 +78,25 @@ public:
   /// Sets the role ("user" or "admin"); errc::not_found for an unknown user.
   void set_role(std::string user_id, std::string role, callback<bool> done);
 
+  // -- moderation (issue #23; storage/moderation.cpp) -----------------------------------------
+
+  /// Bans `target` (an admin bans anyone but themselves; a moderator only users: errc::forbidden;
+  /// errc::not_found for an unknown user; errc::invalid for an end in the past): `chat:user:{id}:ban`,
+  /// which expires at `ban.until` (0: until lifted), and an audit entry, atomically. From then on the
+  /// user's sessions no longer resolve and login reports the ban; the caller closes the connections.
+  /// The value: the target's username.
+  void ban_user(moderator by, std::string target, ban_info ban, callback<std::string> done);
+
+  /// Lifts a ban (the same rule); the value: whether there was one (then an audit entry is written).
+  void unban_user(moderator by, std::string target, callback<bool> done);
+
+  /// Appends an audit entry for an action checked elsewhere (a disconnect, a role change); `extra_json`:
+  /// more members of the entry, each with its leading comma. Fire and forget (a failure is logged).
+  void audit(moderator by, std::string target, std::string action, std::string extra_json = {});
+
+  /// Up to `limit` (1-200) audit entries before `before` (a stream id; "" = the newest), newest first.
+  void audit_log(std::string before, std::int64_t limit, callback<std::vector<audit_entry>> done);
+
   /// Usernames that are made admins when they register (from `--admin`).
   void set_admin_names(std::vector<std::string> names);
 

@@ -1,6 +1,7 @@
 // chat_store: accounts (create, look up, list, roles).
 #include "storage/chat_store.hpp"
 
+#include "common/text.hpp"
 #include "storage/chat_store_impl.hpp"
 #include "storage/key_schema.hpp"
 
@@ -76,10 +77,12 @@ void chat_store::find_credentials(std::string username, callback<user_credential
                       [done = std::move(done)](redis_reply r) {
                         if (detail::tagged(r, "not_found")) {
                           done(errc::not_found, user_credentials{});
-                        } else if (detail::tagged(r, "ok") && r.elements.size() == 5) {
+                        } else if (detail::tagged(r, "ok") && r.elements.size() == 8) {
                           user_credentials c;
                           c.info = user{r.elements[1].str, r.elements[2].str, r.elements[4].str};
                           c.password_hash = r.elements[3].str;
+                          if (r.elements[5].str == "1") // banned (issue #23): the login answers 403
+                            c.ban = ban_info{r.elements[6].str, parse_int64(r.elements[7].str).value_or(0)};
                           done(errc::ok, std::move(c));
                         } else {
                           done(detail::failure_of(r, "find_credentials"), user_credentials{});
@@ -138,7 +141,7 @@ void chat_store::online_users(callback<std::vector<user_view>> done) {
 }
 
 void chat_store::set_role(std::string user_id, std::string role, callback<bool> done) {
-  if (role != "user" && role != "admin") {
+  if (role != "user" && role != "moderator" && role != "admin") {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
   }

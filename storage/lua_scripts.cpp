@@ -92,7 +92,8 @@ end
 if not id then return {'not_found'} end
 local h = redis.call('HMGET', 'user:' .. id, 'username', 'password', 'role')
 if not h[1] then return {'not_found'} end
-return {'ok', id, h[1], h[2] or '', h[3] or 'user'}
+local ban = redis.call('HMGET', 'chat:user:' .. id .. ':ban', 'reason', 'until', 'at')
+return {'ok', id, h[1], h[2] or '', h[3] or 'user', ban[3] and '1' or '', ban[1] or '', ban[2] or ''}
 )lua";
 const lua_script find_credentials{"find_credentials", find_credentials_body};
 
@@ -131,9 +132,14 @@ redis.call('HSET', KEYS[1], 'role', ARGV[1])
 return 'ok'
 )lua"};
 
+// A banned user's sessions end at their next use (the ban closed their connections already).
 const lua_script resolve_session{"resolve_session", R"lua(
 local id = redis.call('GET', KEYS[1])
 if not id then return {'not_found'} end
+if redis.call('EXISTS', 'chat:user:' .. id .. ':ban') == 1 then
+  redis.call('DEL', KEYS[1])
+  return {'not_found'}
+end
 local h = redis.call('HMGET', 'user:' .. id, 'username', 'role')
 if not h[1] then return {'not_found'} end
 return {'ok', id, h[1], h[2] or 'user'}

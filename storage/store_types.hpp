@@ -37,10 +37,30 @@ struct user {
   std::string role;
 };
 
+/// A ban (issue #23): why, and until when (unix ms; 0 = until lifted).
+struct ban_info {
+  std::string reason;
+  std::int64_t until = 0;
+};
+
 /// A user with the stored bcrypt hash, for login only.
 struct user_credentials {
   user info;
   std::string password_hash;
+  std::optional<ban_info> ban; ///< set while the user is banned
+};
+
+/// A moderation action (issue #23) as the audit log keeps it.
+struct audit_entry {
+  std::string id;   ///< its place in the log (a Redis stream id: "<ms>-<n>"), the paging cursor
+  std::string json; ///< `{"ts","actor","actorName","action","target","targetName","reason"?,"until"?,"roomId"?}`
+};
+
+/// Who carries out a moderation action.
+struct moderator {
+  std::string id;
+  std::string username;
+  std::string role; ///< "admin" or "moderator"
 };
 
 /// A user as listed by /users and /users/online.

@@ -170,7 +170,7 @@ CAF_TEST(kick_closes_every_connection_of_the_user_on_every_shard_and_ends_their_
   follow_room(tab2, "0", -1);
   dispatch();
   CAF_CHECK_EQUAL(request<std::size_t>(directory, count_atom::value, std::string{"0"}), 2u);
-  CAF_CHECK_EQUAL(request<std::size_t>(presence, kick_atom::value, std::string{"1"}), 2u);
+  CAF_CHECK_EQUAL(request<std::size_t>(presence, kick_atom::value, std::string{"1"}, close_reason::kicked), 2u);
   dispatch();
   for (auto& sink : {a1, a2}) {
     CAF_REQUIRE(sink->closed.has_value());

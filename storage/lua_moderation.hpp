@@ -1,0 +1,44 @@
+#pragma once
+/// Internal to chat_storage: the Lua fragment of moderation (issue #23), shared by the moderation
+/// scripts (moderation.cpp).
+///
+/// Keys:
+/// - `chat:user:{id}:ban` (hash reason, until, by, at; PEXPIREAT `until` when it has an end): a ban;
+/// - `chat:audit` (stream, newest ~10,000 kept): one entry `e` = the action's JSON per moderation or
+///   admin action.
+
+namespace chat::storage::lua {
+
+/// The common start of a moderation script: ARGV[1] actor id, ARGV[2] target id. Defines actor,
+/// target, now (Redis time, ms), actor_role, target_name, target_role; may_act() answers nil when the
+/// actor may act on the target (an admin on anyone but themselves; a moderator on users), else the
+/// refusal ('not_found' for an unknown target, 'forbidden'). audit(action, extra) appends the entry
+/// `{"ts","actor","actorName","action","target","targetName"<extra>}` (`extra`: more members, each
+/// with its leading comma).
+inline constexpr char kModeration[] = R"lua(
+local actor, target = ARGV[1], ARGV[2]
+local now
+do
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local a = redis.call('HMGET', 'user:' .. actor, 'username', 'role')
+local t = redis.call('HMGET', 'user:' .. target, 'username', 'role')
+local actor_name, actor_role = a[1] or '', a[2] or 'user'
+local target_name, target_role = t[1], t[2] or 'user'
+local function may_act()
+  if not target_name then return 'not_found' end
+  if actor == target then return 'forbidden' end
+  if actor_role == 'admin' then return nil end
+  if actor_role == 'moderator' and (target_role == 'user' or target_role == 'bot') then return nil end
+  return 'forbidden'
+end
+local function audit(action, extra)
+  redis.call('XADD', 'chat:audit', 'MAXLEN', '~', '10000', '*', 'e', '{"ts":' .. string.format('%d', now)
+    .. ',"actor":' .. cjson.encode(actor) .. ',"actorName":' .. cjson.encode(actor_name) .. ',"action":'
+    .. cjson.encode(action) .. ',"target":' .. cjson.encode(target) .. ',"targetName":'
+    .. cjson.encode(target_name or '') .. (extra or '') .. '}')
+end
+)lua";
+
+} // namespace chat::storage::lua

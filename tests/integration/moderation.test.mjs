@@ -1,0 +1,119 @@
+// Moderation (issue 23, first part): roles admin / moderator / user, bans and the audit log, on three
+// real nodes sharing one Redis. A ban closes every WebSocket (4003 "banned") and SSE stream (`banned`
+// event) of the user on every node within a second, their sessions stop resolving (401), and login
+// answers 403 `banned` with the reason and end (after the right password only); a ban with an end
+// lifts itself; nothing the user sent before is lost. Moderators may ban and disconnect users but not
+// admins or moderators, and may not change roles; every action is in GET /admin/audit, newest first.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanup, assertStatus, assertError, allMessages, sleep } from './lib/harness.mjs';
+import { WsClient, SseClient, closeAllLive, sendWs } from './lib/live.mjs';
+import { startCluster, registerUsers } from './lib/cluster.mjs';
+
+const T = { timeout: 60000 };
+
+let nodes;
+let admin; // the first user: an admin
+let mod;
+let U; // a user who gets banned
+let V; // another user
+let wsU;
+let sseU;
+let wsU3;
+
+after(async () => { await closeAllLive(); await cleanup(); });
+
+const ban = (who, node, target, body) => who.on(node).post(`/admin/users/${target.user.id}/ban`, body);
+
+test('setup: 3 nodes; an admin makes a moderator; U is online on every node', T, async () => {
+  ({ nodes } = await startCluster({ n: 3, prefix: 'mod' }));
+  [admin, mod, U, V] = await registerUsers(nodes, 4, 'mo');
+  assert.equal(admin.user.role, 'admin', 'the first user is an admin');
+  const r = await admin.on(nodes[0]).request('PUT', `/admin/users/${mod.user.id}/role`, { body: { role: 'moderator' } });
+  assertStatus(r, 200, 'make a moderator');
+  assert.equal(r.json.role, 'moderator');
+  wsU = await WsClient.connect(nodes[0].port, { client: U.on(nodes[0]), label: 'wsU@1' });
+  sseU = await SseClient.connect(nodes[1].port, { client: U.on(nodes[1]), label: 'sseU@2' });
+  wsU3 = await WsClient.connect(nodes[2].port, { client: U.on(nodes[2]), label: 'wsU@3' });
+});
+
+test('a moderator may not change roles, nor moderate admins, moderators or themselves', T, async () => {
+  assertError(await mod.on(nodes[1]).request('PUT', `/admin/users/${V.user.id}/role`, { body: { role: 'admin' } }), 403, 'forbidden', 'role change by a moderator');
+  assertError(await ban(mod, nodes[1], admin, { reason: 'x' }), 403, 'forbidden', 'moderator bans an admin');
+  assertError(await ban(mod, nodes[2], mod, { reason: 'x' }), 403, 'forbidden', 'moderator bans themselves');
+  assertError(await mod.on(nodes[0]).post(`/admin/users/${admin.user.id}/disconnect`), 403, 'forbidden', 'moderator disconnects an admin');
+  assertError(await V.on(nodes[0]).post(`/admin/users/${U.user.id}/ban`, { reason: 'x' }), 403, 'forbidden', 'a user bans');
+  assertError(await V.on(nodes[0]).get('/admin/audit'), 403, 'forbidden', 'a user reads the audit log');
+  assertError(await ban(admin, nodes[0], admin, { reason: 'x' }), 403, 'forbidden', 'an admin bans themselves');
+});
+
+test('a ban by a moderator closes U everywhere within a second; sessions end; login says banned; U\'s messages stay', T, async () => {
+  const m = await sendWs(wsU, '0', 'my last words');
+  assert.equal(m.type, 'ack', JSON.stringify(m));
+  const t0 = Date.now();
+  const res = await ban(mod, nodes[1], U, { reason: 'spam' });
+  assertStatus(res, 200, 'ban');
+  assert.deepEqual(res.json, { id: U.user.id, username: U.user.username, banned: true, reason: 'spam', until: null });
+  const [c1, c3] = await Promise.all([wsU.waitClosed(5000), wsU3.waitClosed(5000)]);
+  assert.equal(c1.code, 4003, JSON.stringify(c1));
+  assert.equal(c1.reason, 'banned');
+  assert.equal(c3.code, 4003, JSON.stringify(c3));
+  await sseU.waitFor((e) => e.type === 'banned', 5000, { what: 'SSE banned' });
+  assert.ok(Date.now() - t0 < 1500, `closed within about a second: ${Date.now() - t0} ms`);
+  for (const n of nodes) {
+    assertError(await U.on(n).get(`/rooms/${U.user.id}`), 401, 'unauthorized', `the old session on ${n.port}`);
+    const me = await U.on(n).get('/me');
+    assert.equal(me.json, null, 'GET /me: signed out');
+  }
+  const wrong = await U.on(nodes[0]).post('/login', { username: U.user.username, password: 'not the password' });
+  assertError(wrong, 401, 'invalid_credentials', 'a wrong password learns nothing of the ban');
+  const login = await U.on(nodes[2]).post('/login', { username: U.user.username, password: U.password });
+  assertError(login, 403, 'banned', 'login');
+  assert.equal(login.json.reason, 'spam');
+  assert.equal(login.json.until, null);
+  const hist = await allMessages(V.on(nodes[0]), '0');
+  assert.ok(hist.some((x) => x.id === m.data.id && x.message === 'my last words'), 'nothing U sent is lost');
+});
+
+test('unban: login works again; a ban with an end lifts itself', T, async () => {
+  assertStatus(await admin.on(nodes[0]).request('DELETE', `/admin/users/${U.user.id}/ban`), 200, 'unban');
+  const login = await U.on(nodes[1]).post('/login', { username: U.user.username, password: U.password });
+  assertStatus(login, 200, 'login after the unban');
+  const until = Date.now() + 1500;
+  const res = await ban(admin, nodes[2], V, { reason: 'cool down', until });
+  assertStatus(res, 200, 'timed ban');
+  assert.equal(res.json.until, until);
+  const refused = await V.on(nodes[0]).post('/login', { username: V.user.username, password: V.password });
+  assertError(refused, 403, 'banned', 'during the ban');
+  assert.equal(refused.json.until, until);
+  await sleep(Math.max(0, until - Date.now()) + 300);
+  assertStatus(await V.on(nodes[0]).post('/login', { username: V.user.username, password: V.password }), 200, 'after its end');
+  assertError(await ban(admin, nodes[0], V, { reason: 'late', until: Date.now() - 1000 }), 400, 'bad_request', 'an end in the past');
+  assertError(await ban(admin, nodes[0], V, { until: 5 }), 400, 'bad_request', 'no reason');
+  assertError(await ban(admin, nodes[0], V, { reason: 'x', until: 'soon' }), 400, 'bad_request', 'until not a number');
+  assertError(await admin.on(nodes[0]).post('/admin/users/999999/ban', { reason: 'x' }), 404, 'not_found', 'unknown user');
+});
+
+test('the audit log has every action, newest first, and pages', T, async () => {
+  const all = [];
+  let before = '';
+  for (let i = 0; i < 10; i++) {
+    const page = await mod.on(nodes[i % 3]).get(`/admin/audit?limit=2${before ? `&before=${encodeURIComponent(before)}` : ''}`);
+    assertStatus(page, 200, 'audit page');
+    all.push(...page.json.entries);
+    if (page.json.next === null) break;
+    before = page.json.next;
+  }
+  const actions = all.map((e) => `${e.action} ${e.targetName} by ${e.actorName}`);
+  assert.deepEqual(actions, [
+    `ban ${V.user.username} by ${admin.user.username}`,
+    `unban ${U.user.username} by ${admin.user.username}`,
+    `ban ${U.user.username} by ${mod.user.username}`,
+    `set_role ${mod.user.username} by ${admin.user.username}`,
+  ]);
+  assert.equal(all[2].reason, 'spam');
+  assert.equal(all[3].role, 'moderator');
+  assert.ok(all.every((e, i) => i === 0 || e.ts <= all[i - 1].ts), 'newest first');
+  assertError(await mod.on(nodes[0]).get('/admin/audit?before=nope'), 400, 'bad_request', 'bad cursor');
+  assertError(await mod.on(nodes[0]).get('/admin/audit?limit=0'), 400, 'bad_request', 'limit 0');
+});
