@@ -3,6 +3,7 @@
 #include "actors/assistant_actor.hpp"
 
 #include <chrono>
+#include <ctime>
 #include <type_traits>
 
 #include "actors/frame.hpp"
@@ -30,6 +31,7 @@ std::error_code from_store(storage::errc e) noexcept {
     case storage::errc::too_many_rooms: return error::too_many_rooms;
     case storage::errc::too_many_connections: return error::too_many_connections;
     case storage::errc::too_many_reactions: return error::too_many_reactions;
+    case storage::errc::muted: return error::muted;
     case storage::errc::internal: break;
   }
   return error::internal;
@@ -45,6 +47,18 @@ std::string refusal(storage::errc e, std::string_view not_found, std::string_vie
     case storage::errc::forbidden: return std::string{forbidden};
     default: return std::string{info(from_store(e)).message};
   }
+}
+
+/// The words of a mute refusal: its end (unix ms; 0 = until lifted) as UTC.
+std::string muted_message(std::int64_t until) {
+  if (until <= 0)
+    return "you are muted by a moderator until they lift it";
+  std::time_t secs = static_cast<std::time_t>(until / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string{"you are muted by a moderator until "} + buf;
 }
 
 std::string access_message(storage::room_access a) {
@@ -159,7 +173,11 @@ storage::callback<storage::written_event> on_written(realtime* rt, command_resul
                                                      result_fn done, refusal_words words) {
   return [rt, base = std::move(base), post = std::move(post), done = std::move(done),
           words](storage::errc e, storage::written_event w) mutable {
-    if (e != storage::errc::ok) {
+    if (e == storage::errc::muted) {
+      base.error = error::muted;
+      base.message = muted_message(w.muted_until);
+      base.muted_until = w.muted_until;
+    } else if (e != storage::errc::ok) {
       base.error = from_store(e);
       base.message = e == storage::errc::conflict ? std::string{words.conflict}
                      : e == storage::errc::too_many_reactions
@@ -209,7 +227,11 @@ void chat_service::send(const command_origin& who, send_command cmd, post_fn pos
       command_result r;
       r.client_id = std::move(client_id);
       r.room_id = std::move(room_id);
-      if (e != storage::errc::ok) {
+      if (e == storage::errc::muted) {
+        r.error = error::muted;
+        r.message = muted_message(m.muted_until);
+        r.muted_until = m.muted_until;
+      } else if (e != storage::errc::ok) {
         r.error = from_store(e);
         r.message = refusal(e, "no such room", "not a member of this room");
       } else {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -115,6 +116,7 @@ struct command_result {
   std::string room_id;
   std::int64_t id = 0;     ///< the message the command was about (a new message: its id)
   std::int64_t seq = 0;    ///< the event's position in the room (a new message: its id)
+  std::optional<std::int64_t> muted_until; ///< error::muted: the mute's end (unix ms; 0 = until lifted)
   std::string data;        ///< the event's data JSON (the message; the updated message; the deletion)
                            ///< (a read: the read state `{"roomId","lastRead","unread","mentions"}`)
 };

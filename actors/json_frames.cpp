@@ -166,7 +166,7 @@ std::string ack_frame_json(std::string_view client_id, std::int64_t id, std::str
 }
 
 std::string error_frame_json(std::string_view code, std::string_view message,
-                             std::string_view client_id) {
+                             std::string_view client_id, std::optional<std::int64_t> muted_until) {
   return event("error", [&](writer_t& w) {
     w.Key("code");
     put(w, code);
@@ -175,6 +175,13 @@ std::string error_frame_json(std::string_view code, std::string_view message,
     if (!client_id.empty()) {
       w.Key("clientId");
       put(w, client_id);
+    }
+    if (muted_until) { // a mute's end (0: until lifted → null)
+      w.Key("until");
+      if (*muted_until > 0)
+        w.Int64(*muted_until);
+      else
+        w.Null();
     }
   });
 }

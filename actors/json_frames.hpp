@@ -3,6 +3,7 @@
 /// serialized once and shared by all its recipients.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +31,9 @@ std::string presence_snapshot_json(const std::vector<presence_row>& rows);
 std::string ack_frame_json(std::string_view client_id, std::int64_t id, std::string_view room_id,
                            std::int64_t seq = 0);
 
-/// `{"type":"error","data":{"code","message","clientId"?}}` (clientId omitted when empty)
-std::string error_frame_json(std::string_view code, std::string_view message,
-                             std::string_view client_id);
+/// `{"type":"error","data":{"code","message","clientId"?,"until"?}}` (clientId omitted when empty;
+/// `until`: a mute's end, unix ms or null for one until lifted, only for error `muted`)
+std::string error_frame_json(std::string_view code, std::string_view message, std::string_view client_id,
+                             std::optional<std::int64_t> muted_until = std::nullopt);
 
 } // namespace chat::actors

@@ -300,6 +300,13 @@ void message_handlers::run_command(const exchange_ptr& ex, unsigned status, deco
 }
 
 void message_handlers::answer(const exchange_ptr& ex, unsigned status, actors::command_result r) {
+  if (r.error && r.muted_until) { // 403 muted with the mute's end (null: until lifted)
+    env_.metrics.errors("muted").Increment();
+    std::string body = R"({"error":"muted","message":)";
+    storage::append_json_string(body, r.message);
+    body += R"(,"until":)" + (*r.muted_until > 0 ? std::to_string(*r.muted_until) : std::string{"null"}) + "}";
+    return ex->respond(json_response(403, std::move(body)));
+  }
   if (r.error)
     return reply_error(*ex, env_.metrics, r.error, r.message,
                        std::chrono::seconds{env_.chat.retry_after_seconds()});

@@ -46,6 +46,69 @@ void moderation_handlers::add_routes(router& r) {
   r.add(http_method::post, "/admin/users/{id}/ban", [this](const exchange_ptr& ex) { do_ban(ex); });
   r.add(http_method::del, "/admin/users/{id}/ban", [this](const exchange_ptr& ex) { do_unban(ex); });
   r.add(http_method::get, "/admin/audit", [this](const exchange_ptr& ex) { do_audit(ex); });
+  r.add(http_method::post, "/admin/users/{id}/mute", [this](const exchange_ptr& ex) { do_mute(ex); });
+  r.add(http_method::del, "/admin/users/{id}/mute", [this](const exchange_ptr& ex) { do_unmute(ex); });
+}
+
+void moderation_handlers::do_mute(const exchange_ptr& ex) {
+  require_staff(env_, ex, [this](const exchange_ptr& x) {
+    json_object body;
+    if (!read_json_body(*x, env_.metrics, body))
+      return;
+    std::int64_t until = 0;
+    if (const auto* u = body.find("until"); u != nullptr && u->type != json_member::kind::null) {
+      if (u->type != json_member::kind::integer || u->integer <= 0)
+        return reply_bad_request(*x, env_.metrics, "\"until\" must be a time in unix milliseconds (or absent: until lifted)");
+      until = u->integer;
+    }
+    std::string room;
+    if (body.get_string("roomId", room) == json_object::lookup::wrong_type || (!room.empty() && !is_room_id(room)))
+      return reply_bad_request(*x, env_.metrics, "\"roomId\" must be a room id (or absent: everywhere)");
+    const auto& target = x->param("id");
+    if (!is_user_id(target))
+      return reply_error(*x, env_.metrics, 404, "not_found", "unknown user");
+    env_.store.mute_user(moderator_of(*x), target, room, until,
+                         x->resume<errc, std::string>([this, x, room, until](errc e, std::string username) {
+                           if (e == errc::invalid)
+                             return reply_bad_request(*x, env_.metrics, "\"until\" is in the past");
+                           if (e != errc::ok)
+                             return reply_refusal(*x, env_.metrics, e, "mute_user");
+                           log::info("admin_action", {{"admin", x->user()->id}, {"admin_name", x->user()->username},
+                                                      {"action", "mute"}, {"target", x->param("id")}, {"room", room}});
+                           std::string out = R"({"id":)";
+                           storage::append_json_string(out, x->param("id"));
+                           out += R"(,"username":)";
+                           storage::append_json_string(out, username);
+                           out += R"(,"muted":true,"roomId":)";
+                           if (room.empty())
+                             out += "null";
+                           else
+                             storage::append_json_string(out, room);
+                           out += R"(,"until":)" + (until > 0 ? std::to_string(until) : std::string{"null"}) + "}";
+                           x->respond(json_response(200, std::move(out)));
+                         }));
+  });
+}
+
+void moderation_handlers::do_unmute(const exchange_ptr& ex) {
+  require_staff(env_, ex, [this](const exchange_ptr& x) {
+    std::string room;
+    if (auto it = x->request().query.find("roomId"); it != x->request().query.end())
+      room = it->second;
+    if (!room.empty() && !is_room_id(room))
+      return reply_bad_request(*x, env_.metrics, "\"roomId\" must be a room id (or absent: the mute everywhere)");
+    const auto& target = x->param("id");
+    if (!is_user_id(target))
+      return reply_error(*x, env_.metrics, 404, "not_found", "unknown user");
+    env_.store.unmute_user(moderator_of(*x), target, room, x->resume<errc, bool>([this, x](errc e, bool) {
+      if (e != errc::ok)
+        return reply_refusal(*x, env_.metrics, e, "unmute_user");
+      std::string out = R"({"id":)";
+      storage::append_json_string(out, x->param("id"));
+      out += R"(,"muted":false})";
+      x->respond(json_response(200, std::move(out)));
+    }));
+  });
 }
 
 void moderation_handlers::do_ban(const exchange_ptr& ex) {

@@ -1,8 +1,9 @@
 #pragma once
 /// Moderation routes (issue #23), for admins and moderators (no session 401, another role 403):
 /// POST / DELETE /admin/users/{id}/ban (`{"reason","until"?}`: closes the user's connections on
-/// every node with 4003, login answers 403 `banned`), GET /admin/audit?before=&limit= (the audit log,
-/// newest first). Who may act on whom is the store's rule (an admin on anyone but themselves, a
+/// every node with 4003, login answers 403 `banned`), POST / DELETE /admin/users/{id}/mute
+/// (`{"until"?,"roomId"?}`; DELETE `?roomId=`: sending, editing, replying and reacting answer `muted`),
+/// GET /admin/audit?before=&limit= (the audit log, newest first). Who may act on whom is the store's rule (an admin on anyone but themselves, a
 /// moderator on users).
 
 #include <functional>
@@ -32,6 +33,8 @@ private:
   void do_ban(const exchange_ptr& ex);
   void do_unban(const exchange_ptr& ex);
   void do_audit(const exchange_ptr& ex);
+  void do_mute(const exchange_ptr& ex);
+  void do_unmute(const exchange_ptr& ex);
 
   api_env& env_;
 };

@@ -190,6 +190,10 @@ void ws_session::handle_frame(client_frame f) {
 }
 
 void ws_session::answer(const actors::command_result& r) {
+  if (r.error && r.muted_until) { // muted: the error carries the mute's end
+    env_.metrics.errors("ws_muted").Increment();
+    return send_event(actors::error_frame_json(info(r.error).code, r.message, r.client_id, r.muted_until));
+  }
   if (r.error)
     return send_error(r.error, r.message, r.client_id);
   send_event(actors::ack_frame_json(r.client_id, r.id, r.room_id, r.seq));

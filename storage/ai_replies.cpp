@@ -266,7 +266,7 @@ void chat_store::ai_sweep(std::int64_t max, callback<std::vector<ai_swept>> done
             || !e[3].is_string() || !e[4].is_string())
           return done(detail::unexpected(r, "ai_sweep"), {});
         out.push_back(ai_swept{std::move(e[0].str),
-                               written_event{e[1].integer, e[2].integer, std::move(e[3].str), std::move(e[4].str), {}, {}}});
+                               written_event{e[1].integer, e[2].integer, std::move(e[3].str), std::move(e[4].str), {}, {}, 0}});
       }
       done(errc::ok, std::move(out));
     });

@@ -24,6 +24,7 @@ const char* to_string(errc e) noexcept {
     case errc::too_many_rooms: return "too_many_rooms";
     case errc::too_many_connections: return "too_many_connections";
     case errc::too_many_reactions: return "too_many_reactions";
+    case errc::muted: return "muted";
   }
   return "internal";
 }

@@ -90,6 +90,16 @@ public:
   /// Lifts a ban (the same rule); the value: whether there was one (then an audit entry is written).
   void unban_user(moderator by, std::string target, callback<bool> done);
 
+  /// Mutes `target` (the same rule as a ban) everywhere (`room_id` "") or in one room, until `until`
+  /// (unix ms; 0 = until lifted; errc::invalid for an end in the past): sending, editing, replying and
+  /// reacting then answer errc::muted with the end; reading stays allowed. Audited. The value: the
+  /// target's username.
+  void mute_user(moderator by, std::string target, std::string room_id, std::int64_t until,
+                 callback<std::string> done);
+
+  /// Lifts a mute everywhere (`room_id` "") or in one room; the value: whether there was one.
+  void unmute_user(moderator by, std::string target, std::string room_id, callback<bool> done);
+
   /// Appends an audit entry for an action checked elsewhere (a disconnect, a role change); `extra_json`:
   /// more members of the entry, each with its leading comma. Fire and forget (a failure is logged).
   void audit(moderator by, std::string target, std::string action, std::string extra_json = {});

@@ -12,6 +12,8 @@ namespace chat::storage::lua {
 
 /// access(user id, room id) → 'member' | 'forbidden' | 'not_found'; both ids already syntactically
 /// valid and canonical (check_access, send_message and every room event script).
+/// muted(user id, room id, now ms) → nil | 'muted:<end ms>': a moderator's mute (`chat:user:{id}:mute`,
+/// hash '*' or room id → end, 0 = until lifted) in force (send, edit, reply, react).
 inline constexpr char kAccess[] = R"lua(
 local function access(uid, room)
   if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
@@ -28,6 +30,18 @@ local function access(uid, room)
   if redis.call('SISMEMBER', 'room:' .. room .. ':members', uid) == 1
      or redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
   return 'forbidden'
+end
+-- A mute of `uid` (issue #23) everywhere ('*') or in `room` that is in force at `now` (ms): nil, or
+-- the refusal 'muted:<end ms>' ('muted:0': until lifted); of two, the later end.
+local function muted(uid, room, now)
+  local m = redis.call('HMGET', 'chat:user:' .. uid .. ':mute', '*', room)
+  local best
+  for i = 1, 2 do
+    local e = tonumber(m[i] or '')
+    if e and (e == 0 or e > now) and (best == nil or e == 0 or (best ~= 0 and e > best)) then best = e end
+  end
+  if best then return 'muted:' .. string.format('%d', best) end
+  return nil
 end
 )lua";
 

@@ -4,6 +4,7 @@
 ///
 /// Keys:
 /// - `chat:user:{id}:ban` (hash reason, until, by, at; PEXPIREAT `until` when it has an end): a ban;
+/// - `chat:user:{id}:mute` (hash '*' or room id → end, unix ms, 0 = until lifted): mutes;
 /// - `chat:audit` (stream, newest ~10,000 kept): one entry `e` = the action's JSON per moderation or
 ///   admin action.
 

@@ -381,7 +381,8 @@ return 'ok'
 // the write). id = next_position (lua_fragments.hpp): max(now_ms, last + 1) with last the room's last
 // position (message or event), so ids are unique and strictly increasing per room even when the clock
 // steps back or one call holds several messages of a room. The sender's read marker of the room
-// (kReadState) moves to its message. Answers one element per message: 'forbidden' / 'not_found' (nothing written for it) or
+// (kReadState) moves to its message. A muted sender's message is refused (kAccess, muted()). Answers
+// one element per message: 'forbidden' / 'not_found' / 'muted:<end ms>' (nothing written for it) or
 // {id, last, date, json}.
 const std::string send_message_body = std::string{lua::kAccess} + lua::kPosition + lua::kMentions + R"lua(
 local t = redis.call('TIME')
@@ -393,6 +394,7 @@ local out = {}
 for i = 1, #KEYS / 2 do
   local a = 1 + (i - 1) * 7
   local allowed = access(ARGV[a + 5], ARGV[a + 6])
+  if allowed == 'member' then allowed = muted(ARGV[a + 5], ARGV[a + 6], now_ms) or allowed end
   if allowed ~= 'member' then
     out[i] = allowed
   else

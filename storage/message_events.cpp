@@ -29,6 +29,8 @@ local mid = tonumber(ARGV[6])
 local raw, score, from, date, row, key, parent = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
 if from ~= uid then return 'forbidden' end
+local mute = muted(uid, room, now)
+if mute then return mute end
 unmention(row, room, mid)
 local _, reactions = split_reactions(raw)
 local body = '{"id":' .. fmt(mid) .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":'
@@ -80,6 +82,8 @@ const std::string react_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
 local raw, score, _, _, row, key, parent = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
+local mute = muted(uid, room, now)
+if mute then return mute end
 if row.streaming == true then return 'conflict' end
 local emoji, on = ARGV[7], ARGV[8] == '1'
 local head, old = split_reactions(raw)

@@ -1,4 +1,4 @@
-// chat_store: moderation (issue #23): bans and the audit log. Each action is one script that checks
+// chat_store: moderation (issue #23): bans, mutes and the audit log. Each action is one script that checks
 // who may act on whom, changes the user's state and appends its audit entry in the same atomic step.
 // Keys: lua_moderation.hpp.
 #include "storage/chat_store.hpp"
@@ -41,6 +41,45 @@ if lifted == 1 then audit('unban', '') end
 return {'ok', target_name, lifted}
 )lua";
 const lua_script unban_user_script{"unban_user", unban_user_body};
+
+// ARGV: actor, target, end (unix ms; '0' = until lifted), room id ('' = everywhere). The mute is the
+// field '*' or the room id of chat:user:{target}:mute (its ends in force are what the write scripts
+// check: kAccess, muted()); ends already past are dropped. → {'ok', target name} | 'not_found' |
+// 'forbidden' | 'invalid' (an end in the past)
+const std::string mute_user_body = std::string{lua::kModeration} + R"lua(
+local refused = may_act()
+if refused then return refused end
+local ends, room = tonumber(ARGV[3]), ARGV[4]
+if ends > 0 and ends <= now then return 'invalid' end
+local key = 'chat:user:' .. target .. ':mute'
+local flat = redis.call('HGETALL', key)
+for i = 1, #flat, 2 do
+  local e = tonumber(flat[i + 1]) or 0
+  if e ~= 0 and e <= now then redis.call('HDEL', key, flat[i]) end
+end
+redis.call('HSET', key, room == '' and '*' or room, string.format('%d', ends))
+local extra = ''
+if ends > 0 then extra = ',"until":' .. string.format('%d', ends) end
+if room ~= '' then extra = extra .. ',"roomId":' .. cjson.encode(room) end
+audit('mute', extra)
+return {'ok', target_name}
+)lua";
+const lua_script mute_user_script{"mute_user", mute_user_body};
+
+// ARGV: actor, target, room id ('' = the mute everywhere). → {'ok', target name, 1 when lifted} | …
+const std::string unmute_user_body = std::string{lua::kModeration} + R"lua(
+local refused = may_act()
+if refused then return refused end
+local room = ARGV[3]
+local lifted = redis.call('HDEL', 'chat:user:' .. target .. ':mute', room == '' and '*' or room)
+if lifted == 1 then
+  local extra = ''
+  if room ~= '' then extra = ',"roomId":' .. cjson.encode(room) end
+  audit('unmute', extra)
+end
+return {'ok', target_name, lifted}
+)lua";
+const lua_script unmute_user_script{"unmute_user", unmute_user_body};
 
 // ARGV: actor, target, action, extra members (each with its leading comma). Appends an audit entry
 // for an action checked elsewhere (disconnect, role). → 'ok'
@@ -113,6 +152,38 @@ void chat_store::unban_user(moderator by, std::string target, callback<bool> don
       return done(detail::failure_of(r, "unban_user"), false);
     done(errc::ok, r.elements[2].integer == 1);
   });
+}
+
+void chat_store::mute_user(moderator by, std::string target, std::string room_id, std::int64_t until,
+                           callback<std::string> done) {
+  if (!is_valid_user_id(by.id) || !is_valid_user_id(target) || until < 0 ||
+      (!room_id.empty() && !classify_room_id(room_id))) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  impl_->scripts->run(mute_user_script, {}, {by.id, std::move(target), std::to_string(until), std::move(room_id)},
+                      [done = std::move(done)](redis_reply r) {
+                        if (auto e = refusal_of(r))
+                          return done(*e, {});
+                        if (!detail::tagged(r, "ok") || r.elements.size() != 2)
+                          return done(detail::failure_of(r, "mute_user"), {});
+                        done(errc::ok, std::move(r.elements[1].str));
+                      });
+}
+
+void chat_store::unmute_user(moderator by, std::string target, std::string room_id, callback<bool> done) {
+  if (!is_valid_user_id(by.id) || !is_valid_user_id(target) || (!room_id.empty() && !classify_room_id(room_id))) {
+    detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
+    return;
+  }
+  impl_->scripts->run(unmute_user_script, {}, {by.id, std::move(target), std::move(room_id)},
+                      [done = std::move(done)](redis_reply r) {
+                        if (auto e = refusal_of(r))
+                          return done(*e, false);
+                        if (!detail::tagged(r, "ok") || r.elements.size() != 3 || !r.elements[2].is_integer())
+                          return done(detail::failure_of(r, "unmute_user"), false);
+                        done(errc::ok, r.elements[2].integer == 1);
+                      });
 }
 
 void chat_store::audit(moderator by, std::string target, std::string action, std::string extra_json) {

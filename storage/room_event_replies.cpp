@@ -8,6 +8,21 @@
 
 namespace chat::storage {
 
+std::optional<std::int64_t> muted_until(const redis_reply& r) {
+  static constexpr std::string_view prefix = "muted:";
+  if (r.type != redis_reply::kind::string && r.type != redis_reply::kind::status)
+    return std::nullopt;
+  if (r.str.compare(0, prefix.size(), prefix) != 0)
+    return std::nullopt;
+  std::int64_t v = 0;
+  for (std::size_t i = prefix.size(); i < r.str.size(); ++i) {
+    if (r.str[i] < '0' || r.str[i] > '9' || v > (std::int64_t{1} << 55))
+      return std::nullopt;
+    v = v * 10 + (r.str[i] - '0');
+  }
+  return r.str.size() > prefix.size() ? std::optional<std::int64_t>{v} : std::nullopt;
+}
+
 errc parse_written_event(redis_reply& r, written_event& out, std::string_view op) {
   if (r.text_is("forbidden"))
     return errc::forbidden;
@@ -19,6 +34,10 @@ errc parse_written_event(redis_reply& r, written_event& out, std::string_view op
     return errc::too_many_reactions;
   if (r.text_is("invalid"))
     return errc::invalid;
+  if (auto until = muted_until(r)) {
+    out.muted_until = *until;
+    return errc::muted;
+  }
   if (!detail::tagged(r, "ok"))
     return detail::failure_of(r, op);
   auto& e = r.elements;

@@ -3,6 +3,7 @@
 /// pure functions over redis_reply, unit-tested without Redis.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,9 +16,13 @@ namespace chat::storage {
 /// The common reply of a room event script (lua_fragments.hpp, kRoomEvent): {'ok', seq, prev, data,
 /// frame, audience} → errc::ok with `out` filled (strings moved out of `r`), and each further five
 /// values (a command that wrote several events: emitted()) into `out.more`; 'forbidden' / 'not_found'
-/// / 'conflict' / 'too_many_reactions' / 'invalid' → that errc (nothing was written); anything else → unavailable (no answer, or Redis refused) or internal
+/// / 'conflict' / 'too_many_reactions' / 'invalid' / 'muted:<end>' (out.muted_until) → that errc (nothing was written); anything else → unavailable (no answer, or Redis refused) or internal
 /// (logged with `op`).
 errc parse_written_event(redis_reply& r, written_event& out, std::string_view op);
+
+/// A script's refusal 'muted:<end ms>' (kAccess, muted()) → the end (0: until lifted); std::nullopt for
+/// any other reply.
+std::optional<std::int64_t> muted_until(const redis_reply& r);
 
 /// Appends the client frame of a message: `{"type":"message","data":<json>}`.
 void append_message_frame(std::string& out, std::string_view json);

@@ -7,6 +7,7 @@
 #include "storage/key_schema.hpp"
 #include "storage/lua_scripts.hpp"
 #include "storage/message_json.hpp"
+#include "storage/room_event_replies.hpp"
 #include "storage/script_runner.hpp"
 #include "storage/search_feed.hpp"
 
@@ -31,6 +32,12 @@ void call(const callback<sent_message>& done, A&&... a) {
 void settle(const callback<sent_message>& done, redis_reply& e, metrics::node_metrics* metrics) {
   if (e.text_is("forbidden") || e.text_is("not_found")) { // not a member / no such room: nothing written
     call(done, e.text_is("forbidden") ? errc::forbidden : errc::not_found, sent_message{});
+    return;
+  }
+  if (auto until = muted_until(e)) { // a moderator muted the sender: nothing written
+    sent_message m;
+    m.muted_until = *until;
+    call(done, errc::muted, std::move(m));
     return;
   }
   if (!e.is_array() || e.elements.size() != 4 || !e.elements[0].is_integer() || !e.elements[1].is_integer()

@@ -25,6 +25,7 @@ enum class errc {
   too_many_rooms,       ///< the user is in store_options::max_rooms_per_user rooms already (HTTP 403)
   too_many_connections, ///< the user holds its limit of live connections (HTTP 429)
   too_many_reactions,   ///< a message has its limit of distinct reactions (HTTP 409)
+  muted,                ///< the user is muted there (issue #23); the end comes with the result (HTTP 403)
 };
 
 /// Stable lower-case name of an errc ("unavailable", "not_found", …).
@@ -148,6 +149,7 @@ struct sent_message {
   std::int64_t prev = 0; ///< id of the room's previous message (0 if none): makes each room a chain
   std::int64_t date = 0; ///< unix seconds, stamped by Redis' clock
   std::string json;      ///< the message JSON as stored and delivered
+  std::int64_t muted_until = 0; ///< errc::muted: the mute's end (unix ms; 0 = until lifted)
 };
 
 /// A positioned room event read back from storage: its position in the room's id sequence and its
@@ -168,6 +170,7 @@ struct written_event {
   /// Events the same command wrote right after this one, in position order (a thread reply: its
   /// parent's `message.updated`), each chained to the one before.
   std::vector<written_event> more;
+  std::int64_t muted_until = 0; ///< errc::muted: the mute's end (unix ms; 0 = until lifted)
 };
 
 /// A user's read state of a room after chat_store::mark_read (issue #22).

@@ -77,8 +77,10 @@ test('a ban by a moderator closes U everywhere within a second; sessions end; lo
 
 test('unban: login works again; a ban with an end lifts itself', T, async () => {
   assertStatus(await admin.on(nodes[0]).request('DELETE', `/admin/users/${U.user.id}/ban`), 200, 'unban');
-  const login = await U.on(nodes[1]).post('/login', { username: U.user.username, password: U.password });
+  const fresh = U.on(nodes[1]);
+  const login = await fresh.post('/login', { username: U.user.username, password: U.password });
   assertStatus(login, 200, 'login after the unban');
+  U.token = fresh.token; // U's new session, for the tests below
   const until = Date.now() + 1500;
   const res = await ban(admin, nodes[2], V, { reason: 'cool down', until });
   assertStatus(res, 200, 'timed ban');
@@ -94,6 +96,53 @@ test('unban: login works again; a ban with an end lifts itself', T, async () => 
   assertError(await admin.on(nodes[0]).post('/admin/users/999999/ban', { reason: 'x' }), 404, 'not_found', 'unknown user');
 });
 
+test('mute: a muted user\'s sends, replies, edits and reactions are refused with the end on every node; reading works; a room mute is that room only', T, async () => {
+  // U signed in again after the unban (test 4): fresh connections on every node
+  const ws = await Promise.all(nodes.map((n, i) => WsClient.connect(n.port, { client: U.on(n), label: `wsU#${i + 1}` })));
+  const before = await sendWs(ws[0], '0', 'before the mute');
+  assert.equal(before.type, 'ack', JSON.stringify(before));
+  const until = Date.now() + 60000;
+  const m = await mod.on(nodes[1]).post(`/admin/users/${U.user.id}/mute`, { until });
+  assertStatus(m, 200, 'mute');
+  assert.deepEqual(m.json, { id: U.user.id, username: U.user.username, muted: true, roomId: null, until });
+  for (const c of ws) {
+    const r = await sendWs(c, '0', 'while muted');
+    assert.equal(r.type, 'error', `${c.label}: ${JSON.stringify(r)}`);
+    assert.equal(r.data.code, 'muted');
+    assert.equal(r.data.until, until, 'the error carries the end');
+    assert.match(r.data.message, /muted/);
+  }
+  const http = await U.on(nodes[2]).post('/room/0/messages', { message: 'over HTTP' });
+  assertError(http, 403, 'muted', 'HTTP send');
+  assert.equal(http.json.until, until);
+  assertError(await U.on(nodes[0]).post('/room/0/messages', { message: 'a reply', parentId: before.data.id }), 403, 'muted', 'reply');
+  assertError(await U.on(nodes[1]).request('PATCH', `/room/0/messages/${before.data.id}`, { body: { message: 'edited' } }), 403, 'muted', 'edit');
+  assertError(await U.on(nodes[1]).request('PUT', `/room/0/messages/${before.data.id}/reactions/${encodeURIComponent(':eyes:')}`), 403, 'muted', 'reaction');
+  assertStatus(await U.on(nodes[2]).get('/room/0/messages?limit=5'), 200, 'reading stays allowed');
+  assertStatus(await U.on(nodes[2]).request('DELETE', `/room/0/messages/${before.data.id}`), 200, 'deleting an own message stays allowed');
+  // lifted: sending works again
+  assertStatus(await mod.on(nodes[0]).request('DELETE', `/admin/users/${U.user.id}/mute`), 200, 'unmute');
+  const after = await sendWs(ws[2], '0', 'after the mute');
+  assert.equal(after.type, 'ack', JSON.stringify(after));
+  // a mute in one room (until lifted): only there
+  const dm = await U.on(nodes[0]).post('/room', { user1: U.user.id, user2: V.user.id });
+  assert.ok(dm.status === 200 || dm.status === 201, dm.text);
+  const rm = await admin.on(nodes[2]).post(`/admin/users/${U.user.id}/mute`, { roomId: '0' });
+  assertStatus(rm, 200, 'room mute');
+  assert.equal(rm.json.until, null);
+  const inGeneral = await sendWs(ws[1], '0', 'in General');
+  assert.equal(inGeneral.data?.code, 'muted', JSON.stringify(inGeneral));
+  assert.equal(inGeneral.data.until, null, 'until lifted');
+  const inDm = await sendWs(ws[1], dm.json.id, 'in the DM');
+  assert.equal(inDm.type, 'ack', `the DM is not muted: ${JSON.stringify(inDm)}`);
+  assertStatus(await admin.on(nodes[2]).request('DELETE', `/admin/users/${U.user.id}/mute?roomId=0`), 200, 'room unmute');
+  assert.equal((await sendWs(ws[1], '0', 'free again')).type, 'ack');
+  assertError(await mod.on(nodes[0]).post(`/admin/users/${admin.user.id}/mute`, { until }), 403, 'forbidden', 'a moderator mutes an admin');
+  assertError(await mod.on(nodes[0]).post(`/admin/users/${U.user.id}/mute`, { until: Date.now() - 5 }), 400, 'bad_request', 'an end in the past');
+  assertError(await mod.on(nodes[0]).post(`/admin/users/${U.user.id}/mute`, { roomId: 'no room' }), 400, 'bad_request', 'bad roomId');
+  for (const c of ws) await c.close();
+});
+
 test('the audit log has every action, newest first, and pages', T, async () => {
   const all = [];
   let before = '';
@@ -106,13 +155,18 @@ test('the audit log has every action, newest first, and pages', T, async () => {
   }
   const actions = all.map((e) => `${e.action} ${e.targetName} by ${e.actorName}`);
   assert.deepEqual(actions, [
+    `unmute ${U.user.username} by ${admin.user.username}`,
+    `mute ${U.user.username} by ${admin.user.username}`,
+    `unmute ${U.user.username} by ${mod.user.username}`,
+    `mute ${U.user.username} by ${mod.user.username}`,
     `ban ${V.user.username} by ${admin.user.username}`,
     `unban ${U.user.username} by ${admin.user.username}`,
     `ban ${U.user.username} by ${mod.user.username}`,
     `set_role ${mod.user.username} by ${admin.user.username}`,
   ]);
-  assert.equal(all[2].reason, 'spam');
-  assert.equal(all[3].role, 'moderator');
+  assert.equal(all[0].roomId, '0');
+  assert.equal(all[6].reason, 'spam');
+  assert.equal(all[7].role, 'moderator');
   assert.ok(all.every((e, i) => i === 0 || e.ts <= all[i - 1].ts), 'newest first');
   assertError(await mod.on(nodes[0]).get('/admin/audit?before=nope'), 400, 'bad_request', 'bad cursor');
   assertError(await mod.on(nodes[0]).get('/admin/audit?limit=0'), 400, 'bad_request', 'limit 0');

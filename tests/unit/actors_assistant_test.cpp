@@ -225,7 +225,7 @@ CAF_TEST(a reply streams as coalesced deltas and is written once) {
   CAF_CHECK_EQUAL(fin.text, "!");
   CAF_CHECK(!fin.stopped);
   CAF_CHECK_EQUAL(fin.error, "");
-  store->finishes[0].second(errc::ok, storage::written_event{130, 120, "{}", R"({"type":"message.updated","data":{}})", {}, {}});
+  store->finishes[0].second(errc::ok, storage::written_event{130, 120, "{}", R"({"type":"message.updated","data":{}})", {}, {}, 0});
   sched.run();
   CAF_REQUIRE_EQUAL(out->published.size(), 2u);
   CAF_CHECK_EQUAL(out->published[1].position, 130);
@@ -354,7 +354,7 @@ CAF_TEST(orphans are swept on a timer and published here) {
   start_assistant();
   CAF_REQUIRE_EQUAL(store->sweeps.size(), 1u); // at start
   std::vector<storage::ai_swept> swept;
-  swept.push_back({"0", storage::written_event{900, 899, "{}", R"({"type":"message.updated","data":{"error":"interrupted"}})", {}, {}}});
+  swept.push_back({"0", storage::written_event{900, 899, "{}", R"({"type":"message.updated","data":{"error":"interrupted"}})", {}, {}, 0}});
   store->sweeps[0](errc::ok, std::move(swept));
   sched.run();
   CAF_REQUIRE_EQUAL(out->published.size(), 1u);
