@@ -20,6 +20,7 @@ struct indexer_state {
   std::deque<std::string> queue;           ///< rooms to index, in turn
   std::unordered_set<std::string> queued;  ///< the same rooms, for dedup
   std::size_t in_flight = 0;
+  std::size_t calls_this_tick = 0; ///< (search_indexer_options::max_calls_per_tick)
   bool stopping = false;
   static inline const char* name = "search_indexer";
 };
@@ -33,7 +34,9 @@ void enqueue(indexer_state& st, std::string room) {
 
 void pump(indexer_t* self) {
   auto& st = self->state;
-  while (!st.stopping && st.in_flight < st.opts.max_in_flight && !st.queue.empty()) {
+  while (!st.stopping && st.in_flight < st.opts.max_in_flight && !st.queue.empty() &&
+         st.calls_this_tick < st.opts.max_calls_per_tick) {
+    ++st.calls_this_tick;
     auto room = std::move(st.queue.front());
     st.queue.pop_front();
     st.queued.erase(room);
@@ -54,6 +57,7 @@ caf::behavior indexer(indexer_t* self, search_indexer_ports ports, search_indexe
       auto& st = self->state;
       if (st.stopping)
         return;
+      st.calls_this_tick = 0;
       if (st.queued.size() < st.opts.max_queued)
         for (auto& room : st.ports.take_rooms(st.opts.max_queued - st.queued.size()))
           enqueue(st, std::move(room));

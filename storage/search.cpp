@@ -37,10 +37,11 @@ local e = redis.call('ZRANGEBYSCORE', KEYS[2], lo, '+inf', 'WITHSCORES', 'LIMIT'
 local function index(id, text)
   local ref = room .. ':' .. string.format('%d', id)
   local ids = string.format('%d', id)
+  local trim = id % 32 == 0 -- the cap is checked now and then (a word may hold up to 32 entries more)
   for _, w in ipairs(search_words(text, max_words)) do
     local key = 'chat:search:w:' .. w
     redis.call('ZADD', key, ids, ref)
-    if redis.call('ZCARD', key) > max_per_word then redis.call('ZREMRANGEBYRANK', key, 0, -max_per_word - 1) end
+    if trim and redis.call('ZCARD', key) > max_per_word then redis.call('ZREMRANGEBYRANK', key, 0, -max_per_word - 1) end
   end
 end
 local function message_of(row, score) -- a decoded message row or event data → id, text (nil: nothing to index)

@@ -103,7 +103,7 @@ test('pages: limit and next walk every match once, newest first', T, async () =>
     assertStatus(res, 201, `item ${i}`);
     ids.push(res.json.id);
   }
-  await searchUntil(B.on(nodes[0]), word, (rs) => rs.length === 20, 'indexed', '&limit=20');
+  await searchUntil(B.on(nodes[0]), word, (rs) => rs.length === 25, 'all 25 indexed', '&limit=30');
   const got = [];
   let before = null;
   for (let pages = 0; pages < 10; pages++) {

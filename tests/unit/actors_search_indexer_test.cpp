@@ -144,4 +144,17 @@ CAF_TEST(a_room_marked_twice_is_queued_once) {
   CAF_CHECK(store.calls.empty());
 }
 
+CAF_TEST(at_most_max_calls_per_tick_then_the_next_tick_goes_on) {
+  store.marked = {"1", "2", "3", "4", "5"};
+  opts.max_calls_per_tick = 3;
+  start();
+  answer(true, false);
+  answer(true, false);
+  CAF_CHECK_EQUAL(in_flight(), (strings{"3"}));
+  answer(true, false);
+  CAF_CHECK(store.calls.empty()); // rooms 4 and 5 wait for the next tick
+  tick();
+  CAF_CHECK_EQUAL(in_flight(), (strings{"4", "5"}));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
