@@ -276,7 +276,8 @@ void chat_service::remove(const command_origin& who, delete_command cmd, post_fn
   auto base = about_message(cmd);
   store_.delete_message(std::move(cmd.room_id), cmd.id, who.user_id,
                         on_written(realtime_, std::move(base), std::move(post), std::move(done),
-                                   {"no such room or message", "only its author or an admin may delete a message"}));
+                                   {"no such room or message",
+                                    "only its author, an admin or a moderator may delete a message"}));
 }
 
 void chat_service::react(const command_origin& who, reaction_command cmd, post_fn post, result_fn done) {

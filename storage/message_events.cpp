@@ -44,7 +44,8 @@ return emit('message.updated', body)
 const lua_script edit_message_script{"edit_message", edit_message_body};
 
 // Common KEYS/ARGV (kRoomEvent), then KEYS[4] chat:room:{id}:deleted, ARGV[6] message id.
-// The author or an admin deletes. A top-level row leaves room:{id} (the tutorial app no longer sees
+// The author, an admin or a moderator deletes (issue #23: a message deleted by someone else is
+// marked `"moderated":true` in its tombstone and event). A top-level row leaves room:{id} (the tutorial app no longer sees
 // it) and its tombstone (with its thread's counters, so its replies stay reachable) enters the
 // deleted set (score = message id) for history. A reply becomes its tombstone in its thread, its
 // frame leaves the event log, and its parent's counters follow: `message.deleted` (with parentId),
@@ -53,21 +54,31 @@ const std::string delete_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
 local raw, score, from, date, row, key, parent = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
-if from ~= uid and redis.call('HGET', 'user:' .. uid, 'role') ~= 'admin' then return 'forbidden' end
+local moderated = ''
+if from ~= uid then
+  local role = redis.call('HGET', 'user:' .. uid, 'role')
+  if role ~= 'admin' and role ~= 'moderator' then return 'forbidden' end
+  moderated = ',"moderated":true'
+  redis.call('XADD', 'chat:audit', 'MAXLEN', '~', '10000', '*', 'e', '{"ts":' .. fmt(now) .. ',"actor":'
+    .. cjson.encode(uid) .. ',"actorName":' .. cjson.encode(redis.call('HGET', 'user:' .. uid, 'username') or '')
+    .. ',"action":"delete_message","target":' .. cjson.encode(from) .. ',"targetName":'
+    .. cjson.encode(redis.call('HGET', 'user:' .. from, 'username') or '') .. ',"roomId":' .. room_json
+    .. ',"messageId":' .. fmt(mid) .. '}')
+end
 unmention(row, room, mid)
 local ids = fmt(mid)
 local tomb = '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":' .. fmt(date)
-  .. thread_fields(row) .. ',"deleted":true}'
+  .. thread_fields(row) .. moderated .. ',"deleted":true}'
 if parent then
   redis.call('ZREM', key, raw)
   redis.call('ZADD', key, score, tomb)
   relog_reply(mid, nil)
-  local first = emit('message.deleted', '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"parentId":' .. parent)
+  local first = emit('message.deleted', '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"parentId":' .. parent .. moderated)
   return emitted(first, bump_thread(tonumber(parent), -1, nil))
 end
 redis.call('ZADD', KEYS[4], ids, tomb)
 -- Position first: the row may be the room's top and, in a tutorial room, its only trace of the last position.
-local reply = emit('message.deleted', '{"id":' .. ids .. ',"roomId":' .. room_json)
+local reply = emit('message.deleted', '{"id":' .. ids .. ',"roomId":' .. room_json .. moderated)
 redis.call('ZREM', zkey, raw)
 return reply
 )lua");

@@ -265,6 +265,8 @@ std::optional<stored_message> normalise_message(std::string_view raw, double sco
     if (!it->value.IsBool())
       return std::nullopt;
     if (it->value.GetBool()) { // a tombstone: whatever text it may hold is gone
+      if (auto m = d.FindMember("moderated"); m != d.MemberEnd() && m->value.IsBool() && m->value.GetBool())
+        thread += ",\"moderated\":true"; // deleted by an admin or moderator (issue #23)
       msg.json = build_tombstone_json(msg.id, room, from, date, thread);
       return msg;
     }

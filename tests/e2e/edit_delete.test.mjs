@@ -14,6 +14,7 @@ import { apiCall, apiRegister, apiSend, cleanup, startCluster, uniqueName, waitF
 import { closeAll, launch, login, newTab, newUser, registeredUser, rendered, send, shot, waitOnline, waitTexts } from './lib/browser.mjs';
 
 const TOMBSTONE = 'This message was deleted';
+const MODERATED = 'This message was removed by a moderator';
 
 let cluster;
 let browser;
@@ -190,7 +191,7 @@ describe('edit and delete (Alice in two tabs on node 1, Bob and an admin on node
     assert.deepEqual((await rowState(A.page, id)).actions, [], 'another plain user: nothing');
 
     await deleteWithConfirm(R.page, id);
-    for (const p of [R.page, B.page, A.page, A2]) await waitRow(p, id, { text: TOMBSTONE, deleted: true, actions: [] }, 'the admin\'s delete everywhere');
+    for (const p of [R.page, B.page, A.page, A2]) await waitRow(p, id, { text: MODERATED, deleted: true, actions: [] }, 'the admin\'s delete everywhere (issue #23: it says so)');
     noProblems(A, B, R);
   });
 

@@ -279,7 +279,7 @@ test('WS refusals: not the author → forbidden; outsider → forbidden; unknown
   assert.ok(E1 < E2 && E2 < E3, `positions increase: ${E1} < ${E2} < ${E3}`);
   for (const c of observers) {
     const d1 = await c.waitFor(isDeleted(M, R), 5000, { from: marks.get(c), what: `message.deleted ${M}` });
-    assert.deepEqual(d1.data, { id: M, roomId: R, seq: E2 }, `${c.label}: admin's delete`);
+    assert.deepEqual(d1.data, { id: M, roomId: R, seq: E2, moderated: true }, `${c.label}: admin's delete (issue #23: moderated)`);
     const d2 = await c.waitFor(isDeleted(MB, R), 5000, { from: marks.get(c), what: `message.deleted ${MB}` });
     assert.deepEqual(d2.data, { id: MB, roomId: R, seq: E3 }, `${c.label}: B's delete`);
   }
@@ -434,7 +434,7 @@ test('HTTP: PATCH → 200 the updated message (edited), DELETE → 200 {id,roomI
     const e1 = await c.waitFor(isDeleted(m.id, R), 5000, { from: marks.get(c), what: `message.deleted ${m.id}` });
     assert.deepEqual(e1.data, { id: m.id, roomId: R, seq: d1.json.seq }, `${c.label}: message.deleted`);
     const e2 = await c.waitFor(isDeleted(mb.id, R), 5000, { from: marks.get(c), what: `message.deleted ${mb.id}` });
-    assert.deepEqual(e2.data, { id: mb.id, roomId: R, seq: d2.json.seq }, `${c.label}: message.deleted by the admin`);
+    assert.deepEqual(e2.data, { id: mb.id, roomId: R, seq: d2.json.seq, moderated: true }, `${c.label}: message.deleted by the admin`);
   }
   // gone: PATCH and DELETE → 404
   assertError(await patchMessage(A, R, m.id, { message: 'revive' }), 404, 'not_found', 'PATCH of a deleted message');
@@ -447,7 +447,7 @@ test('HTTP: PATCH → 200 the updated message (edited), DELETE → 200 {id,roomI
   for (const c of observers) assertTimeline(c, R, expected, 'HTTP', marks.get(c));
   hist = await allMessages(A, R);
   assert.deepEqual(hist.find((x) => x.id === m.id), { id: m.id, roomId: R, from: A.user.id, date: m.date, deleted: true }, 'tombstone of A\'s message');
-  assert.deepEqual(hist.find((x) => x.id === mb.id), { id: mb.id, roomId: R, from: B.user.id, date: mb.date, deleted: true }, 'tombstone of B\'s message');
+  assert.deepEqual(hist.find((x) => x.id === mb.id), { id: mb.id, roomId: R, from: B.user.id, date: mb.date, moderated: true, deleted: true }, 'tombstone of B\'s message (deleted by the admin)');
   await closeAllLive();
 });
 

@@ -89,7 +89,9 @@ test('unban: login works again; a ban with an end lifts itself', T, async () => 
   assertError(refused, 403, 'banned', 'during the ban');
   assert.equal(refused.json.until, until);
   await sleep(Math.max(0, until - Date.now()) + 300);
-  assertStatus(await V.on(nodes[0]).post('/login', { username: V.user.username, password: V.password }), 200, 'after its end');
+  const again = V.on(nodes[0]);
+  assertStatus(await again.post('/login', { username: V.user.username, password: V.password }), 200, 'after its end');
+  V.token = again.token; // V's new session, for the tests below
   assertError(await ban(admin, nodes[0], V, { reason: 'late', until: Date.now() - 1000 }), 400, 'bad_request', 'an end in the past');
   assertError(await ban(admin, nodes[0], V, { until: 5 }), 400, 'bad_request', 'no reason');
   assertError(await ban(admin, nodes[0], V, { reason: 'x', until: 'soon' }), 400, 'bad_request', 'until not a number');
@@ -143,6 +145,24 @@ test('mute: a muted user\'s sends, replies, edits and reactions are refused with
   for (const c of ws) await c.close();
 });
 
+test('a moderator deletes anyone\'s message: the tombstone and the event say so; a user may not', T, async () => {
+  const ws = await WsClient.connect(nodes[1].port, { client: V.on(nodes[1]), label: 'wsV@2' });
+  const m = await U.on(nodes[0]).post('/room/0/messages', { message: 'rule-breaking text' });
+  assertStatus(m, 201, 'U posts');
+  assertError(await V.on(nodes[2]).request('DELETE', `/room/0/messages/${m.json.id}`), 403, 'forbidden', 'a user deletes another\'s message');
+  const d = await mod.on(nodes[2]).request('DELETE', `/room/0/messages/${m.json.id}`);
+  assertStatus(d, 200, 'the moderator deletes');
+  const ev = await ws.waitFor((e) => e.type === 'message.deleted' && e.data?.id === m.json.id, 5000, { what: 'message.deleted' });
+  assert.equal(ev.data.moderated, true, JSON.stringify(ev.data));
+  const tomb = (await allMessages(V.on(nodes[0]), '0')).find((x) => x.id === m.json.id);
+  assert.deepEqual([tomb.deleted, tomb.moderated, tomb.message], [true, true, undefined], JSON.stringify(tomb));
+  const own = await V.on(nodes[0]).post('/room/0/messages', { message: 'mine' });
+  assertStatus(await V.on(nodes[1]).request('DELETE', `/room/0/messages/${own.json.id}`), 200, 'own delete');
+  const ownTomb = (await allMessages(V.on(nodes[0]), '0')).find((x) => x.id === own.json.id);
+  assert.equal(ownTomb.moderated, undefined, 'an own delete is not moderated');
+  await ws.close();
+});
+
 test('the audit log has every action, newest first, and pages', T, async () => {
   const all = [];
   let before = '';
@@ -155,6 +175,7 @@ test('the audit log has every action, newest first, and pages', T, async () => {
   }
   const actions = all.map((e) => `${e.action} ${e.targetName} by ${e.actorName}`);
   assert.deepEqual(actions, [
+    `delete_message ${U.user.username} by ${mod.user.username}`,
     `unmute ${U.user.username} by ${admin.user.username}`,
     `mute ${U.user.username} by ${admin.user.username}`,
     `unmute ${U.user.username} by ${mod.user.username}`,
@@ -165,8 +186,10 @@ test('the audit log has every action, newest first, and pages', T, async () => {
     `set_role ${mod.user.username} by ${admin.user.username}`,
   ]);
   assert.equal(all[0].roomId, '0');
-  assert.equal(all[6].reason, 'spam');
-  assert.equal(all[7].role, 'moderator');
+  assert.ok(all[0].messageId > 0);
+  assert.equal(all[1].roomId, '0');
+  assert.equal(all[7].reason, 'spam');
+  assert.equal(all[8].role, 'moderator');
   assert.ok(all.every((e, i) => i === 0 || e.ts <= all[i - 1].ts), 'newest first');
   assertError(await mod.on(nodes[0]).get('/admin/audit?before=nope'), 400, 'bad_request', 'bad cursor');
   assertError(await mod.on(nodes[0]).get('/admin/audit?limit=0'), 400, 'bad_request', 'limit 0');

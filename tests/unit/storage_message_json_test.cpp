@@ -162,6 +162,9 @@ CAF_TEST(thread fields are kept on replies parents and their tombstones) {
   auto tomb = normalise_message(R"({"id":7,"roomId":"3","from":"1","date":1,"replies":1,"lastReplyAt":5,"deleted":true})", 7, "3");
   CAF_REQUIRE(tomb.has_value());
   CAF_CHECK_EQUAL(tomb->json, R"({"id":7,"roomId":"3","from":"1","date":1,"replies":1,"lastReplyAt":5,"deleted":true})");
+  auto moderated = normalise_message(R"({"id":9,"roomId":"3","from":"2","date":1,"moderated":true,"deleted":true})", 9, "3");
+  CAF_REQUIRE(moderated.has_value());
+  CAF_CHECK_EQUAL(moderated->json, R"({"id":9,"roomId":"3","from":"2","date":1,"moderated":true,"deleted":true})");
   auto reply_tomb = normalise_message(R"({"id":9,"roomId":"3","from":"2","date":1,"parentId":7,"deleted":true})", 9, "3");
   CAF_REQUIRE(reply_tomb.has_value());
   CAF_CHECK_EQUAL(reply_tomb->json, R"({"id":9,"roomId":"3","from":"2","date":1,"parentId":7,"deleted":true})");

@@ -14,6 +14,7 @@ export function changed(cur, d, deleted) {
     // A deleted reply keeps its place in its thread; a deleted parent its thread (issue #22).
     const t = { id: cur.id, roomId: cur.roomId, from: cur.from, date: cur.date, deleted: true, ...(Number.isFinite(seq) ? { seq } : {}) };
     for (const k of ['parentId', 'replies', 'lastReplyAt']) if (cur[k] !== undefined) t[k] = cur[k];
+    if (d.moderated === true) t.moderated = true; // removed by an admin or moderator (issue #23)
     return t;
   }
   if (typeof d.message !== 'string') return null;

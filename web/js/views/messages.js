@@ -220,7 +220,7 @@ export class MessageList {
     if (m.streaming === true) return `s:${this.canStop(r) ? 1 : 0}${this.stopping.has(`${this.roomId}:${m.id}`) ? 1 : 0}`;
     if (this.confirming === m.id) return 'c';
     const canEdit = r.own && typeof m.message === 'string';
-    const canDelete = r.own || this.store.me.role === 'admin';
+    const canDelete = r.own || this.store.me.role === 'admin' || this.store.me.role === 'moderator';
     return `a:${canEdit ? 1 : 0}${canDelete ? 1 : 0}`;
   }
 
@@ -266,7 +266,7 @@ export class MessageList {
     }
     if (state === 'x') {
       main.append(el('div', { class: 'msg-bubble msg-tombstone', attrs: { title: fullTime(r.d) } },
-        el('p', { class: 'msg-text', text: 'This message was deleted' })));
+        el('p', { class: 'msg-text', text: r.m.moderated ? 'This message was removed by a moderator' : 'This message was deleted' })));
     } else if (state.startsWith('e:')) {
       main.append(this.editor());
     } else if (bot && (r.m.streaming !== undefined || typeof r.m.message === 'string')) {
