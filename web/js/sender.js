@@ -198,7 +198,7 @@ function describe({ code, message }) {
     case 'not_found': return 'This room no longer exists';
     case 'unavailable': return 'Server busy, try again';
     case 'overloaded': return 'Server overloaded, try again';
-    case 'muted': return 'Not sent: you are muted';
+    case 'muted': return 'You are muted';
     default: return message || 'Not sent';
   }
 }
