@@ -391,7 +391,9 @@ test('close codes: 4002 (session ended) means the login screen, never a reconnec
   assert.equal(closeAction(4002, true), 'ended', 'a drain hint does not bring an ended session back');
   assert.equal(closeAction(1012), 'drain');
   assert.equal(closeAction(1006, true), 'drain');
-  for (const code of [1000, 1006, 4000, 4001, 4008]) assert.equal(closeAction(code), 'retry', `code ${code}`);
+  for (const code of [1000, 1006, 4000, 4008]) assert.equal(closeAction(code), 'retry', `code ${code}`);
+  assert.equal(closeAction(4001), 'kicked', 'an admin disconnect waits for the user (issue #23)');
+  assert.equal(closeAction(4003, true), 'banned', 'a ban never reconnects');
 });
 
 test('backoff: 500 ms → 20 s, jittered within [max(500, cap/2), cap]', () => {

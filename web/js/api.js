@@ -38,6 +38,7 @@ async function request(method, path, body) {
     const msg = json && typeof json === 'object' && json.message ? json.message : `Request failed (${res.status}).`;
     const err = new ApiError(res.status, code, msg);
     err.retryAfter = Number(res.headers.get('Retry-After')) || undefined;
+    err.body = json && typeof json === 'object' ? json : null; // e.g. banned: reason, until; muted: until
     throw err;
   }
   if (json === undefined) throw new ApiError(res.status, 'bad_response', 'The server sent an unreadable answer.');

@@ -7,12 +7,13 @@ import { PresenceWatch } from './presence.js';
 import { Sender } from './sender.js';
 import { Store } from './store.js';
 import { ReadThrottle } from './read_throttle.js';
-import { assistantRefusal, GapReloader } from './stream.js';
+import { assistantRefusal, findAssistant, GapReloader } from './stream.js';
 import { ChannelsDialog } from './views/channels.js';
 import { MembersDialog, NewMessageDialog } from './views/people.js';
 import { Composer } from './views/composer.js';
 import { ConversationHeader, Drawer } from './views/conversation.js';
 import { LoginView } from './views/login.js';
+import { BannedView, MuteNotice } from './views/moderation_notice.js';
 import { Notifier } from './notify.js';
 import { MessageList } from './views/messages.js';
 import { Sidebar } from './views/sidebar.js';
@@ -38,8 +39,10 @@ const reloader = new GapReloader({
   stillStreaming: (key) => { const i = key.lastIndexOf(':'); return store.isStreaming(key.slice(0, i), key.slice(i + 1)); },
 });
 
-const status = new StatusView({ onRetryNow: () => live.retryNow() });
+const status = new StatusView({ onRetryNow: () => live.retryNow(), onReconnect: () => live.reconnect() });
 const login = new LoginView({ onSubmit: signIn });
+const banned = new BannedView({ onSignIn: () => { api.logout().catch(() => {}); login.setMode('login'); login.show(); } }); // #23
+const muteNotice = new MuteNotice({ store, live });
 const sidebar = new Sidebar({ store, onOpen: openRoom, onStartDm: startDm });
 const header = new ConversationHeader({
   store, onLeave: leaveRoom,
@@ -154,6 +157,7 @@ live.addEventListener('unauthorized', () => {
   endSession();
   status.toast('Your session has ended. Please sign in again.', 'info');
 });
+live.addEventListener('banned', () => { endSession(); banned.show(); }); // 4003: no retry
 live.addEventListener('event', (e) => {
   const { type, data } = e.detail;
   switch (type) {
@@ -194,6 +198,7 @@ live.addEventListener('event', (e) => {
 
 /** An edit or delete refused over HTTP because the session is gone: back to the login screen. */
 function sessionEnded(e) {
+  if (e.code === 'muted') muteNotice.show(e.until); // over HTTP (the live connection's refusals: MuteNotice)
   if (e.status === 401 && store.me) { endSession(); status.toast('Your session has ended. Please sign in again.', 'info'); }
   throw e;
 }
@@ -324,30 +329,12 @@ async function startSession(me) {
     if (e.status === 401) { endSession(); return; }
     status.toast(`Could not load your rooms: ${e.message}`);
   }
-  if (store.bots.size === 0) await findAssistant();
+  if (store.bots.size === 0) await findAssistant(api, store);
   const wanted = new URLSearchParams(location.hash.slice(1)).get('room');
   if (wanted && store.rooms.has(wanted)) store.setActive(wanted);
   store.touch('active');
   live.start();
   composer.focus();
-}
-
-/**
- * The assistant (a bot user, always online) when no loaded message showed it yet: from GET
- * /users/online, by role "bot". Stopgap for a server that sends no roles there: the default bot
- * name "Assistant" (a person of that name on a server without an assistant would pass for it).
- */
-async function findAssistant() {
-  try {
-    const list = Object.values((await api.usersOnline()) || {}).filter((u) => u && u.id !== undefined);
-    const roles = list.some((u) => u.role !== undefined);
-    for (const u of list) {
-      if (u.role === 'bot' || (!roles && String(u.username).toLowerCase() === 'assistant')) {
-        store.upsertUser({ id: u.id, username: u.username, online: true });
-        store.markBot(u.id);
-      }
-    }
-  } catch { /* no assistant entry until one of its replies shows up */ }
 }
 
 function endSession() {

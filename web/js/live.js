@@ -1,7 +1,9 @@
 // The real-time connection (docs/protocol.md §2): one WebSocket to /ws on this origin, with
 // reconnect (exponential backoff 500 ms → 20 s with jitter), `resume` as the first frame of every
 // connection, an application-level ping watchdog, fast reconnect on drain (close 1012), and none
-// once the session ended (close 4002: logout elsewhere, expiry): the login screen instead.
+// once the session ended (close 4002: logout elsewhere, expiry): the login screen instead. After an
+// administrator's disconnect (close 4001) it waits for the user's reconnect(); after a ban (close
+// 4003) it stops for good (issue #23).
 //
 // Emits (EventTarget):
 //   'status'  detail {state: 'connecting'|'open'|'reconnecting'|'stopped', attempt, retryAt, first}
@@ -9,6 +11,8 @@
 //   'event'   detail {type, data} every server event (also `resumed`: the catch-up of a resume
 //             is complete; it resets the reconnect backoff)
 //   'unauthorized'                 the session is gone (the app shows the login screen)
+//   'banned'                       closed with 4003: the account is banned (no retry)
+// State 'kicked' (status): closed with 4001 by an administrator; nothing until reconnect().
 
 const MIN_DELAY = 500;
 const MAX_DELAY = 20000;
@@ -16,14 +20,19 @@ const CONNECT_TIMEOUT = 10000;
 const PING_AFTER = 25000; // silent this long → send a ping
 const DEAD_AFTER = 40000; // silent this long → the connection is dead
 const HEALTHY_AFTER = 10000; // open this long → backoff starts again from the minimum
+export const KICKED = 4001; // an administrator disconnected the user (docs/protocol.md §2.5)
 export const SESSION_ENDED = 4002; // the server ended the session (docs/protocol.md §2.5)
+export const BANNED = 4003; // the account was banned (docs/protocol.md §1.1)
 
 /**
  * What a close means for the next step: 'ended' (the session is over: no reconnect, sign in again),
- * 'drain' (the node restarts: reconnect at once), or 'retry' (reconnect with backoff).
+ * 'banned' (no reconnect ever), 'kicked' (reconnect only when the user asks), 'drain' (the node
+ * restarts: reconnect at once), or 'retry' (reconnect with backoff).
  */
 export function closeAction(code, drainHint = false) {
   if (code === SESSION_ENDED) return 'ended';
+  if (code === BANNED) return 'banned';
+  if (code === KICKED) return 'kicked';
   if (code === 1012 || drainHint) return 'drain';
   return 'retry';
 }
@@ -68,8 +77,18 @@ export class Live extends EventTarget {
 
   start() {
     if (!this.stopped) return;
-    this.stopped = false;
     this.everOpened = false; // a new session: its first connection is not a "reconnect"
+    this.begin();
+  }
+
+  /** After an administrator's disconnect (state 'kicked'): connect again, resuming as usual. */
+  reconnect() {
+    if (!this.stopped || this.state !== 'kicked') return;
+    this.begin();
+  }
+
+  begin() {
+    this.stopped = false;
     this.attempt = 0;
     window.addEventListener('online', this.onOnline);
     this.watchdog = setInterval(() => this.checkAlive(), 5000);
@@ -77,6 +96,12 @@ export class Live extends EventTarget {
   }
 
   stop() {
+    this.halt();
+    this.setState('stopped');
+  }
+
+  /** Closes the connection and cancels every timer (no state change). */
+  halt() {
     this.stopped = true;
     window.removeEventListener('online', this.onOnline);
     clearInterval(this.watchdog);
@@ -86,7 +111,6 @@ export class Live extends EventTarget {
     const ws = this.ws;
     this.ws = null;
     if (ws) { this.detach(ws); try { ws.close(1000, 'bye'); } catch { /* closed */ } }
-    this.setState('stopped');
   }
 
   /** Sends a frame when open; false otherwise (the caller keeps it for later). */
@@ -188,6 +212,17 @@ export class Live extends EventTarget {
       // Logged out (here or in another tab), the session expired: a reconnect would only be refused.
       this.stop();
       this.dispatchEvent(new CustomEvent('unauthorized'));
+      return;
+    }
+    if (action === 'banned') {
+      this.stop();
+      this.dispatchEvent(new CustomEvent('banned'));
+      return;
+    }
+    if (action === 'kicked') {
+      // The session is still valid, but coming back by ourselves would defeat the disconnect.
+      this.halt();
+      this.setState('kicked');
       return;
     }
     if (action === 'drain') {

@@ -198,6 +198,7 @@ function describe({ code, message }) {
     case 'not_found': return 'This room no longer exists';
     case 'unavailable': return 'Server busy, try again';
     case 'overloaded': return 'Server overloaded, try again';
+    case 'muted': return 'You are muted';
     default: return message || 'Not sent';
   }
 }
@@ -213,7 +214,7 @@ function describeReply(data) {
 }
 
 /** A refused edit or delete as an Error for the user; `code` from the error frame or HTTP answer. */
-function opError(kind, { code, message }, status) {
+function opError(kind, { code, message, until, body }, status) {
   const what = kind === 'edit' ? 'edit' : kind === 'stop' ? 'stop' : kind === 'react' ? 'react to' : 'delete';
   let text;
   switch (code) {
@@ -232,10 +233,12 @@ function opError(kind, { code, message }, status) {
     case 'timeout': text = 'No answer from the server'; break;
     case 'network': text = message || 'Cannot reach the server'; break;
     case 'unauthorized': text = 'Your session has ended'; break;
+    case 'muted': text = 'You are muted'; break;
     default: text = message || `Could not ${what} the ${kind === 'stop' ? 'reply' : 'message'}`;
   }
   const e = new Error(text);
   e.code = code;
+  if (code === 'muted') e.until = until ?? body?.until ?? null; // WebSocket error event / HTTP 403 body
   if (status !== undefined) e.status = status;
   return e;
 }

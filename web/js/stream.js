@@ -121,3 +121,21 @@ export class GapReloader {
 
   clear() { this.state.clear(); }
 }
+
+/**
+ * The assistant (a bot user, always online) when no loaded message showed it yet: from GET
+ * /users/online, by role "bot". Stopgap for a server that sends no roles there: the default bot
+ * name "Assistant" (a person of that name on a server without an assistant would pass for it).
+ */
+export async function findAssistant(api, store) {
+  try {
+    const list = Object.values((await api.usersOnline()) || {}).filter((u) => u && u.id !== undefined);
+    const roles = list.some((u) => u.role !== undefined);
+    for (const u of list) {
+      if (u.role === 'bot' || (!roles && String(u.username).toLowerCase() === 'assistant')) {
+        store.upsertUser({ id: u.id, username: u.username, online: true });
+        store.markBot(u.id);
+      }
+    }
+  } catch { /* no assistant entry until one of its replies shows up */ }
+}

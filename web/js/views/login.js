@@ -1,6 +1,7 @@
 // Sign in / create account form.
 
 import { $ } from '../dom.js';
+import { bannedText } from './moderation_notice.js';
 
 const USERNAME_RE = /^[A-Za-z0-9_.-]{2,32}$/;
 
@@ -63,6 +64,7 @@ export class LoginView {
       let msg = e.message || 'Something went wrong.';
       if (e.code === 'invalid_credentials') msg = 'Wrong username or password.';
       if (e.code === 'conflict') msg = 'That username is taken.';
+      if (e.code === 'banned') msg = bannedText(e.body ?? {});
       if (e.code === 'rate_limited') msg = `Too many attempts. Try again${e.retryAfter ? ` in ${e.retryAfter} s` : ' later'}.`;
       this.setError(msg);
     } finally {

@@ -69,7 +69,7 @@ export const reactionMethods = {
     const roomId = this.roomId;
     this.render();
     this.onReact(roomId, m.id, emoji, on)
-      .catch((e) => { if (e.status !== 401) this.onError(`The reaction was not saved: ${e.message || 'error'}.`); })
+      .catch((e) => { if (e.status !== 401 && e.code !== 'muted') this.onError(`The reaction was not saved: ${e.message || 'error'}.`); })
       .finally(() => { if (this.roomId === roomId) this.render(); });
   },
 };

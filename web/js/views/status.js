@@ -1,5 +1,6 @@
-// Connection banner ("Reconnecting… / Back online"), the connection state under the user's
-// name, and non-blocking toasts for API errors.
+// Connection banner ("Reconnecting… / Back online"; "disconnected by an administrator" with a
+// Reconnect button), the connection state under the user's name, and non-blocking toasts for API
+// errors.
 
 import { $, el } from '../dom.js';
 
@@ -7,15 +8,17 @@ const BACK_ONLINE_MS = 2500;
 const TOAST_MS = 6000;
 
 export class StatusView {
-  constructor({ onRetryNow }) {
+  constructor({ onRetryNow, onReconnect }) {
     this.banner = $('#banner');
     this.text = $('#banner-text');
     this.retry = $('#banner-retry');
+    this.reconnect = $('#banner-reconnect');
     this.connState = $('#conn-state');
     this.toasts = $('#toasts');
     this.tick = null;
     this.hideTimer = null;
     this.retry.addEventListener('click', onRetryNow);
+    this.reconnect.addEventListener('click', onReconnect);
   }
 
   /** detail from Live's 'status' event. */
@@ -32,6 +35,13 @@ export class StatusView {
       } else {
         this.banner.hidden = true;
       }
+      return;
+    }
+    if (d.state === 'kicked') {
+      // Closed with 4001: no reconnect until the user asks for it (issue #23).
+      this.connState.textContent = 'Disconnected';
+      this.connState.className = 'me-state warn';
+      this.show('error', 'You were disconnected by an administrator.', false, true);
       return;
     }
     if (d.state === 'connecting' || d.state === 'stopped') {
@@ -52,10 +62,11 @@ export class StatusView {
     if (d.retryAt) this.tick = setInterval(render, 1000);
   }
 
-  show(kind, text, retry = false) {
+  show(kind, text, retry = false, reconnect = false) {
     this.banner.className = `banner banner-${kind}`;
     if (this.text.textContent !== text) this.text.textContent = text;
     this.retry.hidden = !retry;
+    this.reconnect.hidden = !reconnect;
     this.banner.hidden = false;
   }
 
