@@ -237,6 +237,18 @@ test('reaction events add and remove a user per emoji as a set, advance the resu
   assert.equal(s.applyReaction(r('1', '🎉', true, 19)), false, 'a deleted message takes no reactions');
 });
 
+test('a moderator\'s delete: the event after the deleter\'s own ack still marks the tombstone moderated (issue #23)', () => {
+  const s = setup();
+  const room = s.rooms.get('0');
+  s.receive(msg(12, '2', 'rule breaking'));
+  assert.equal(s.applyDelete({ id: 12, roomId: '0', seq: 30 }, { cursor: false }), true, 'the ack (no moderated)');
+  assert.equal(room.msgs.get(12).moderated, undefined);
+  assert.equal(s.applyDelete({ id: 12, roomId: '0', seq: 30, moderated: true }), true, 'the event adds moderated');
+  assert.equal(room.msgs.get(12).moderated, true);
+  assert.equal(room.msgs.get(12).deleted, true);
+  assert.equal(s.applyDelete({ id: 12, roomId: '0', seq: 30, moderated: true }), false, 'once');
+});
+
 test('message.deleted turns the message into a tombstone; later updates do not bring it back', () => {
   const s = setup();
   const room = s.rooms.get('0');

@@ -9,7 +9,11 @@
  */
 export function changed(cur, d, deleted) {
   const seq = Number(d.seq);
-  if (cur.deleted) return deleted ? null : threadChange(cur, d, seq);
+  if (cur.deleted) {
+    // The deleter's own page took its ack first: the event adds that a moderator removed it (issue #23).
+    if (deleted) return d.moderated === true && !cur.moderated ? { ...cur, moderated: true } : null;
+    return threadChange(cur, d, seq);
+  }
   if (deleted) {
     // A deleted reply keeps its place in its thread; a deleted parent its thread (issue #22).
     const t = { id: cur.id, roomId: cur.roomId, from: cur.from, date: cur.date, deleted: true, ...(Number.isFinite(seq) ? { seq } : {}) };

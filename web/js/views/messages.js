@@ -192,7 +192,7 @@ export class MessageList {
     // A streaming reply's text is not in its signature: it is filled in place (no re-announcement).
     const streaming = r.type === 'msg' && r.m.streaming === true;
     const sig = r.type === 'msg'
-      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${this.store.isBot(r.from)}|${streaming ? '…' : r.m.message}|${r.m.date}|${r.m.edited}|${r.m.streaming}|${r.m.stopped}|${r.m.error}|${this.rowState(r)}|${reactionSig(r.m, this.picking, (u) => this.store.userName(u))}|${r.m.replies}|${r.m.lastReplyAt}`
+      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${this.store.isBot(r.from)}|${streaming ? '…' : r.m.message}|${r.m.date}|${r.m.edited}|${r.m.streaming}|${r.m.stopped}|${r.m.error}|${this.rowState(r)}|${reactionSig(r.m, this.picking, (u) => this.store.userName(u))}|${r.m.replies}|${r.m.lastReplyAt}|${r.m.moderated}`
       : r.label || r.key;
     const cached = this.rows.get(r.key);
     if (cached && cached.sig === sig) {
