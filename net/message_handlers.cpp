@@ -8,6 +8,7 @@
 #include "net/auth_middleware.hpp"
 #include "net/json.hpp"
 #include "net/json_views.hpp"
+#include "net/query.hpp"
 #include "net/replies.hpp"
 #include "storage/message_json.hpp"
 
@@ -18,20 +19,6 @@ namespace {
 using storage::errc;
 constexpr std::int64_t max_page = 100;
 constexpr auto transport = metrics::transport::http;
-
-/// One integer query parameter in [min, max]; std::nullopt (and `bad`) when present but invalid.
-std::optional<std::int64_t> int_param(const query_params& q, std::string_view key, std::int64_t min,
-                                      std::int64_t max, bool& bad) {
-  auto it = q.find(key);
-  if (it == q.end())
-    return std::nullopt;
-  auto v = parse_int64(it->second);
-  if (!v || *v < min || *v > max) {
-    bad = true;
-    return std::nullopt;
-  }
-  return v;
-}
 
 } // namespace
 

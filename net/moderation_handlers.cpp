@@ -17,6 +17,23 @@ using storage::errc;
 
 constexpr std::size_t max_reason_bytes = 500;
 
+/// The start of every moderation answer: `{"id":<id>` and, when given, `,"username":<name>` (the
+/// caller appends its own members and the closing brace).
+std::string answer_head(std::string_view id, std::string_view username = {}) {
+  std::string out = R"({"id":)";
+  storage::append_json_string(out, id);
+  if (!username.empty()) {
+    out += R"(,"username":)";
+    storage::append_json_string(out, username);
+  }
+  return out;
+}
+
+/// An end in unix ms as JSON (0: until lifted → null).
+std::string until_json(std::int64_t until) {
+  return until > 0 ? std::to_string(until) : std::string{"null"};
+}
+
 /// The refusals every moderation action shares.
 void reply_refusal(exchange& ex, metrics::node_metrics& m, errc e, const char* op) {
   if (e == errc::not_found)
@@ -75,16 +92,13 @@ void moderation_handlers::do_mute(const exchange_ptr& ex) {
                              return reply_refusal(*x, env_.metrics, e, "mute_user");
                            log::info("admin_action", {{"admin", x->user()->id}, {"admin_name", x->user()->username},
                                                       {"action", "mute"}, {"target", x->param("id")}, {"room", room}});
-                           std::string out = R"({"id":)";
-                           storage::append_json_string(out, x->param("id"));
-                           out += R"(,"username":)";
-                           storage::append_json_string(out, username);
+                           auto out = answer_head(x->param("id"), username);
                            out += R"(,"muted":true,"roomId":)";
                            if (room.empty())
                              out += "null";
                            else
                              storage::append_json_string(out, room);
-                           out += R"(,"until":)" + (until > 0 ? std::to_string(until) : std::string{"null"}) + "}";
+                           out += R"(,"until":)" + until_json(until) + "}";
                            x->respond(json_response(200, std::move(out)));
                          }));
   });
@@ -103,9 +117,7 @@ void moderation_handlers::do_unmute(const exchange_ptr& ex) {
     env_.store.unmute_user(moderator_of(*x), target, room, x->resume<errc, bool>([this, x](errc e, bool) {
       if (e != errc::ok)
         return reply_refusal(*x, env_.metrics, e, "unmute_user");
-      std::string out = R"({"id":)";
-      storage::append_json_string(out, x->param("id"));
-      out += R"(,"muted":false})";
+      auto out = answer_head(x->param("id")) + R"(,"muted":false})";
       x->respond(json_response(200, std::move(out)));
     }));
   });
@@ -142,13 +154,10 @@ void moderation_handlers::do_ban(const exchange_ptr& ex) {
           env_.realtime->ban_user(target); // every connection on every node closes with 4003
         log::info("admin_action", {{"admin", x->user()->id}, {"admin_name", x->user()->username}, {"action", "ban"},
                                    {"target", target}, {"addr", x->request().remote_address}});
-        std::string out = R"({"id":)";
-        storage::append_json_string(out, target);
-        out += R"(,"username":)";
-        storage::append_json_string(out, username);
+        auto out = answer_head(target, username);
         out += R"(,"banned":true,"reason":)";
         storage::append_json_string(out, reason);
-        out += R"(,"until":)" + (until > 0 ? std::to_string(until) : std::string{"null"}) + "}";
+        out += R"(,"until":)" + until_json(until) + "}";
         x->respond(json_response(200, std::move(out)));
       }));
   });
@@ -165,9 +174,7 @@ void moderation_handlers::do_unban(const exchange_ptr& ex) {
       if (lifted)
         log::info("admin_action", {{"admin", x->user()->id}, {"admin_name", x->user()->username},
                                    {"action", "unban"}, {"target", x->param("id")}});
-      std::string out = R"({"id":)";
-      storage::append_json_string(out, x->param("id"));
-      out += R"(,"banned":false})";
+      auto out = answer_head(x->param("id")) + R"(,"banned":false})";
       x->respond(json_response(200, std::move(out)));
     }));
   });

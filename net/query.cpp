@@ -59,4 +59,17 @@ std::vector<std::string> query_values(const query_params& q, std::string_view ke
   return out;
 }
 
+std::optional<std::int64_t> int_param(const query_params& q, std::string_view key, std::int64_t min,
+                                      std::int64_t max, bool& bad) {
+  auto it = q.find(key);
+  if (it == q.end())
+    return std::nullopt;
+  auto v = parse_int64(it->second);
+  if (!v || *v < min || *v > max) {
+    bad = true;
+    return std::nullopt;
+  }
+  return v;
+}
+
 } // namespace chat::net

@@ -1,6 +1,8 @@
 #pragma once
 /// Request-target helpers: percent-decoding, splitting off the query, and query parameters.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,5 +24,10 @@ query_params parse_query(std::string_view query);
 
 /// Every value of `key`, in request order.
 std::vector<std::string> query_values(const query_params& q, std::string_view key);
+
+/// One integer query parameter in [min, max]: std::nullopt when absent, and also (setting `bad`) when
+/// present but not such an integer.
+std::optional<std::int64_t> int_param(const query_params& q, std::string_view key, std::int64_t min,
+                                      std::int64_t max, bool& bad);
 
 } // namespace chat::net

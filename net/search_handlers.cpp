@@ -8,6 +8,7 @@
 #include "net/auth_middleware.hpp"
 #include "net/json.hpp"
 #include "net/json_views.hpp"
+#include "net/query.hpp"
 #include "net/replies.hpp"
 
 namespace chat::net {
@@ -15,19 +16,6 @@ namespace chat::net {
 namespace {
 
 constexpr std::size_t max_query_bytes = 256;
-
-/// An optional integer query parameter in [min, max]: std::nullopt when absent; false when invalid.
-bool int_param(const query_params& q, std::string_view key, std::int64_t min, std::int64_t max,
-               std::optional<std::int64_t>& out) {
-  auto it = q.find(key);
-  if (it == q.end())
-    return true;
-  auto v = parse_int64(it->second);
-  if (!v || *v < min || *v > max)
-    return false;
-  out = v;
-  return true;
-}
 
 } // namespace
 
@@ -49,9 +37,10 @@ void search_handlers::do_search(const exchange_ptr& ex) {
         !utf8_length(text->second))
       return reply_bad_request(*x, env_.metrics, "\"q\" (the words to find) must be 1-256 bytes of text");
     sq.text = text->second;
-    std::optional<std::int64_t> limit;
-    if (!int_param(q, "before", 1, std::numeric_limits<std::int64_t>::max(), sq.before) ||
-        !int_param(q, "limit", 1, 100, limit))
+    bool bad = false;
+    sq.before = int_param(q, "before", 1, std::numeric_limits<std::int64_t>::max(), bad);
+    auto limit = int_param(q, "limit", 1, 100, bad);
+    if (bad)
       return reply_bad_request(*x, env_.metrics, "\"before\" > 0 and \"limit\" 1-100 must be integers");
     sq.limit = limit.value_or(20);
     if (auto room = q.find("roomId"); room != q.end() && !room->second.empty()) {
