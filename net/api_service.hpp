@@ -8,6 +8,7 @@
 #include "net/auth_handlers.hpp"
 #include "net/connection_slot.hpp"
 #include "net/message_handlers.hpp"
+#include "net/admin_table_handlers.hpp"
 #include "net/moderation_handlers.hpp"
 #include "net/request_handler.hpp"
 #include "net/room_handlers.hpp"
@@ -47,6 +48,7 @@ private:
   message_handlers messages_;
   search_handlers search_;
   admin_handlers admin_;
+  admin_table_handlers admin_tables_;
   moderation_handlers moderation_;
   static_files files_;
 };

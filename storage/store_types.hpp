@@ -79,6 +79,13 @@ struct user_page {
   std::string next;
 };
 
+/// One page of an admin table (GET /admin/users, GET /admin/rooms): each row already a JSON object,
+/// `next` the cursor of the following page ("" = this was the last).
+struct admin_page {
+  std::vector<std::string> rows;
+  std::string next;
+};
+
 /// The members of a room (GET /room/{id}/members): at most a bounded number of rows, `count` in all.
 /// In General everyone is a member (`everyone`): `count` is every user, the rows are online users.
 struct member_list {
