@@ -3,7 +3,7 @@
 // registration; null for older users), `lastSeen` (set when the last connection goes), `online`, and
 // the ban / mutes in force. Rooms: every channel (public and private, newest first) with its settings
 // (chat:room:{id}:meta), members, messages and last activity. Admins and moderators only (401 / 403);
-// bad parameters answer 400.
+// bad parameters answer 400. The page GET /admin loads for moderators too; /admin/stats stays admin-only.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, assertStatus, assertError, register, waitFor } from './lib/harness.mjs';
@@ -176,6 +176,12 @@ test('who may read the tables: no session 401, a plain user 403; bad parameters 
       assertError(await admin.get(`${path}${q}`), 400, 'bad_request', `${path}${q}`);
     }
   }
+  // the page itself loads for moderators (it hides the admin-only parts); the node stats stay admin-only
+  const page = await mod.get('/admin', { headers: { Accept: 'text/html' } });
+  assertStatus(page, 200, 'GET /admin as a moderator');
+  assert.match(page.text, /admin\.js/);
+  assertStatus(await mod.get('/admin/'), 200, 'GET /admin/ as a moderator (JSON client)');
+  assertError(await mod.get('/admin/stats'), 403, 'forbidden', '/admin/stats as a moderator');
   // a cursor of another prefix is not a cursor of this search
   assertError(await admin.get(`/admin/users?q=zzz&after=${encodeURIComponent(`${one.user.id}:${tag}one`)}`), 400, 'bad_request', 'cursor outside q');
 });
