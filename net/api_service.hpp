@@ -8,6 +8,7 @@
 #include "net/auth_handlers.hpp"
 #include "net/connection_slot.hpp"
 #include "net/message_handlers.hpp"
+#include "net/channel_handlers.hpp"
 #include "net/moderation_handlers.hpp"
 #include "net/request_handler.hpp"
 #include "net/room_handlers.hpp"
@@ -48,6 +49,7 @@ private:
   search_handlers search_;
   admin_handlers admin_;
   moderation_handlers moderation_;
+  channel_handlers channels_;
   static_files files_;
 };
 
