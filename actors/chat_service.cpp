@@ -32,6 +32,7 @@ std::error_code from_store(storage::errc e) noexcept {
     case storage::errc::too_many_connections: return error::too_many_connections;
     case storage::errc::too_many_reactions: return error::too_many_reactions;
     case storage::errc::muted: return error::muted;
+    case storage::errc::archived: return error::archived;
     case storage::errc::internal: break;
   }
   return error::internal;
@@ -277,7 +278,7 @@ void chat_service::remove(const command_origin& who, delete_command cmd, post_fn
   store_.delete_message(std::move(cmd.room_id), cmd.id, who.user_id,
                         on_written(realtime_, std::move(base), std::move(post), std::move(done),
                                    {"no such room or message",
-                                    "only its author, an admin or a moderator may delete a message"}));
+                                    "only its author, the channel's owner, an admin or a moderator may delete a message"}));
 }
 
 void chat_service::react(const command_origin& who, reaction_command cmd, post_fn post, result_fn done) {
@@ -404,6 +405,10 @@ void chat_service::follow_user_rooms(const std::string& user_id, const session_h
     if (release)
       realtime_->release(session);
   });
+}
+
+void chat_service::publish(const std::string& room_id, storage::written_event w) {
+  publish_written(realtime_, room_id, w);
 }
 
 void chat_service::check_member(const std::string& user_id, const std::string& room_id, post_fn post,

@@ -30,6 +30,7 @@
 namespace chat::storage {
 class chat_store;
 enum class errc;
+struct written_event;
 }
 
 namespace chat::actors {
@@ -191,6 +192,10 @@ public:
   /// their head as listed now (one read). With `release`, the session's initial hold ends right after.
   void follow_user_rooms(const std::string& user_id, const session_handle& session,
                          std::map<std::string, std::int64_t> resume = {}, bool release = false);
+
+  /// Hands room events a store call outside the commands above wrote (a channel's `room.updated`)
+  /// to the local room, in order (they are already published to the other nodes).
+  void publish(const std::string& room_id, storage::written_event w);
 
   /// Checks that the user may read a room (HTTP history): error::not_found / error::forbidden.
   void check_member(const std::string& user_id, const std::string& room_id, post_fn post, status_fn done);

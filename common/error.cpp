@@ -6,7 +6,7 @@
 namespace chat {
 namespace {
 
-constexpr std::array<error_info, 18> table{{
+constexpr std::array<error_info, 19> table{{
   {"ok", "ok", 200},
   {"bad_json", "the body or frame must be a JSON object", 400},
   {"bad_request", "the request breaks a rule", 400},
@@ -20,6 +20,7 @@ constexpr std::array<error_info, 18> table{{
   {"too_many_connections", "too many open connections for this user; close one first", 429},
   {"too_many_reactions", "the message has the most distinct reactions it may have", 409},
   {"muted", "you are muted", 403},
+  {"archived", "the channel is archived: it is read-only", 403},
   {"payload_too_large", "the body is too large", 413},
   {"rate_limited", "too many requests; slow down", 429},
   {"overloaded", "the server is overloaded; nothing was stored, retry in a moment", 503},

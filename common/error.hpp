@@ -24,6 +24,7 @@ enum class error {
   too_many_connections, ///< the user has --max-connections-per-user live connections (429)
   too_many_reactions, ///< a message has its 20 distinct reactions already (409)
   muted,             ///< the user is muted (everywhere or in the room) by a moderator (403)
+  archived,          ///< the channel is archived: read-only (403)
   payload_too_large, ///< a body over the limit (413)
   rate_limited,      ///< too many requests; retry later (429)
   overloaded,        ///< refused before Redis, which is too far behind; retry in a moment (503)

@@ -9,6 +9,7 @@
 #include "net/connection_slot.hpp"
 #include "net/message_handlers.hpp"
 #include "net/admin_table_handlers.hpp"
+#include "net/channel_handlers.hpp"
 #include "net/moderation_handlers.hpp"
 #include "net/request_handler.hpp"
 #include "net/room_handlers.hpp"
@@ -50,6 +51,7 @@ private:
   admin_handlers admin_;
   admin_table_handlers admin_tables_;
   moderation_handlers moderation_;
+  channel_handlers channels_;
   static_files files_;
 };
 

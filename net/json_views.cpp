@@ -58,6 +58,18 @@ std::string user_rows_json(const std::vector<storage::user_view>& users) {
   return out;
 }
 
+void append_channel_settings(std::string& out, const storage::channel_settings& c) {
+  out.append(",\"topic\":");
+  append_json_string(out, c.topic);
+  out.append(c.is_private ? ",\"private\":true" : ",\"private\":false");
+  out.append(c.archived > 0 ? ",\"archived\":true" : ",\"archived\":false");
+  out.append(",\"owner\":");
+  if (c.owner.empty())
+    out.append("null");
+  else
+    append_json_string(out, c.owner);
+}
+
 std::string room_json(const storage::room_summary& room, bool with_read_state) {
   std::string out;
   out.append("{\"id\":");
@@ -69,6 +81,8 @@ std::string room_json(const storage::room_summary& room, bool with_read_state) {
     append_json_string(out, room.names[i]);
   }
   out.push_back(']');
+  if (room.channel)
+    append_channel_settings(out, *room.channel);
   if (with_read_state) {
     out.append(",\"lastRead\":").append(std::to_string(room.last_read));
     out.append(",\"unread\":").append(std::to_string(room.unread));

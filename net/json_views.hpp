@@ -20,7 +20,12 @@ std::string users_by_id_json(const std::vector<storage::user_view>& users);
 /// `{"id","username","online","role"}`, role "user" | "admin" | "bot".
 std::string user_rows_json(const std::vector<storage::user_view>& users);
 
-/// `{"id","names":[…]}`; `with_read_state`: also `"lastRead","unread","mentions"` (the listing).
+/// Appends a channel's settings as members `,"topic","private","archived","owner"` (owner null when
+/// none; issue #23).
+void append_channel_settings(std::string& out, const storage::channel_settings& c);
+
+/// `{"id","names":[…]}` (a channel also with its settings); `with_read_state`: also
+/// `"lastRead","unread","mentions"` (the listing).
 std::string room_json(const storage::room_summary& room, bool with_read_state = false);
 
 /// Array of room_json() with the read state.

@@ -2,6 +2,7 @@
 
 #include "actors/realtime.hpp"
 #include "net/api_env.hpp"
+#include "net/json_views.hpp"
 
 namespace chat::net {
 
@@ -10,6 +11,31 @@ void room_event_for_user(api_env& env, const std::vector<std::string>& users, st
                          std::int64_t after) {
   if (env.realtime != nullptr)
     env.realtime->user_event_for(actors::user_event{users, std::string{type}, room_id, data_json, after, action});
+}
+
+void announce_join(api_env& env, const std::string& user_id, const std::string& room_id,
+                   std::function<void(storage::errc, std::string room_json)> done) {
+  env.store.user_rooms(user_id, [&env, user_id, room_id, done = std::move(done)](
+                                  storage::errc e, std::vector<storage::room_summary> rooms) {
+    if (e != storage::errc::ok) {
+      if (done)
+        done(e, std::string{});
+      return;
+    }
+    storage::room_summary joined;
+    joined.id = room_id;
+    for (auto& r : rooms)
+      if (r.id == room_id)
+        joined = std::move(r);
+    auto body = room_json(joined);
+    env.store.messages_before(
+      room_id, std::nullopt, 1, [&env, user_id, room_id, body](storage::errc e2, std::vector<storage::stored_message> newest) {
+        std::int64_t after = e2 == storage::errc::ok ? (newest.empty() ? 0 : newest.front().id) : -1;
+        room_event_for_user(env, {user_id}, "room.joined", body, room_id, actors::user_action::follow, after);
+      });
+    if (done)
+      done(storage::errc::ok, std::move(body));
+  });
 }
 
 std::uint16_t ws_close_code(actors::close_reason r) noexcept {

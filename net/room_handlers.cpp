@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "net/auth_middleware.hpp"
+#include "net/channel_handlers.hpp"
 #include "net/channel_query.hpp"
 #include "net/json.hpp"
 #include "net/json_views.hpp"
@@ -14,7 +15,6 @@ namespace chat::net {
 
 namespace {
 using storage::errc;
-constexpr std::size_t max_channel_name_chars = 64;
 } // namespace
 
 void room_handlers::add_routes(router& r) {
@@ -101,16 +101,23 @@ void room_handlers::do_create_channel(const exchange_ptr& ex) {
     if (!read_json_body(*x, env_.metrics, body))
       return;
     std::string raw;
+    std::string why;
     if (body.get_string("name", raw) != json_object::lookup::ok)
       return reply_bad_request(*x, env_.metrics, "\"name\" must be a string");
-    auto name = std::string{trim_ascii(raw)};
-    auto chars = utf8_length(name);
-    if (!chars)
-      return reply_bad_request(*x, env_.metrics, "\"name\" must be valid UTF-8");
-    if (*chars == 0 || *chars > max_channel_name_chars || is_blank(name))
-      return reply_bad_request(*x, env_.metrics, "\"name\" must be 1-64 characters");
+    auto name = channel_name_of(raw, why);
+    if (!name)
+      return reply_bad_request(*x, env_.metrics, why);
+    std::optional<std::string> topic = std::string{};
+    if (auto l = body.get_string("topic", raw); l == json_object::lookup::wrong_type)
+      return reply_bad_request(*x, env_.metrics, "\"topic\" must be a string");
+    else if (l == json_object::lookup::ok && !(topic = channel_topic_of(raw, why)))
+      return reply_bad_request(*x, env_.metrics, why);
+    const auto* priv = body.find("private");
+    if (priv != nullptr && priv->type != json_member::kind::boolean && priv->type != json_member::kind::null)
+      return reply_bad_request(*x, env_.metrics, "\"private\" must be true or false");
+    bool is_private = priv != nullptr && priv->type == json_member::kind::boolean && priv->boolean;
     env_.store.create_channel(
-      std::move(name), x->user()->id,
+      std::move(*name), x->user()->id, is_private, std::move(*topic),
       x->resume<errc, storage::channel_info>([this, x](errc e, storage::channel_info c) {
         if (e == errc::conflict)
           return reply_error(*x, env_.metrics, 409, "conflict", "channel name already taken");
@@ -125,9 +132,14 @@ void room_handlers::do_create_channel(const exchange_ptr& ex) {
         storage::room_summary created;
         created.id = c.id;
         created.names.push_back(c.name);
+        created.channel = storage::channel_settings{c.name, c.topic, x->user()->id, c.is_private, 0};
         room_event_for_user(env_, {x->user()->id}, "room.joined", room_json(created), c.id,
                             actors::user_action::follow, 0);
-        x->respond(json_response(201, channel_json(c)));
+        auto body = channel_json(c); // + the settings: {"id","name","members","joined","topic","private","archived","owner"}
+        body.pop_back();
+        append_channel_settings(body, *created.channel);
+        body.push_back('}');
+        x->respond(json_response(201, std::move(body)));
       }));
   });
 }
@@ -161,6 +173,9 @@ void room_handlers::do_join(const exchange_ptr& ex) {
                               if (e == errc::invalid)
                                 return reply_error(*x, env_.metrics, 404, "not_found",
                                                    "not a public channel");
+                              if (e == errc::forbidden)
+                                return reply_error(*x, env_.metrics, 403, "forbidden",
+                                                   "a private channel: members add you by invitation");
                               if (e != errc::ok)
                                 return reply_store_error(*x, env_.metrics, e, "join_channel");
                               on_joined(x, x->param("id"));
@@ -169,29 +184,11 @@ void room_handlers::do_join(const exchange_ptr& ex) {
 }
 
 void room_handlers::on_joined(const exchange_ptr& ex, const std::string& room_id) {
-  // join_channel() only confirms; the room's names come from the user's room list.
-  env_.store.user_rooms(
-    ex->user()->id,
-    ex->resume<errc, std::vector<storage::room_summary>>(
-      [this, ex, room_id](errc e, std::vector<storage::room_summary> rooms) {
-        if (e != errc::ok)
-          return reply_store_error(*ex, env_.metrics, e, "user_rooms");
-        storage::room_summary joined;
-        joined.id = room_id;
-        for (const auto& r : rooms)
-          if (r.id == room_id)
-            joined = r;
-        auto body = room_json(joined);
-        // The user's open connections follow the channel from its newest message now, so a
-        // message written right after the join cannot fall between history and live delivery.
-        env_.store.messages_before(
-          room_id, std::nullopt, 1,
-          [this, user = ex->user()->id, room_id, body](errc e2, std::vector<storage::stored_message> newest) {
-            std::int64_t after = e2 == errc::ok ? (newest.empty() ? 0 : newest.front().id) : -1;
-            room_event_for_user(env_, {user}, "room.joined", body, room_id, actors::user_action::follow, after);
-          });
-        ex->respond(json_response(200, std::move(body)));
-      }));
+  announce_join(env_, ex->user()->id, room_id, ex->resume<errc, std::string>([this, ex](errc e, std::string body) {
+    if (e != errc::ok)
+      return reply_store_error(*ex, env_.metrics, e, "user_rooms");
+    ex->respond(json_response(200, std::move(body)));
+  }));
 }
 
 void room_handlers::do_leave(const exchange_ptr& ex) {

@@ -37,6 +37,7 @@ void user_handlers::add_routes(router& r) {
   r.add(http_method::get, "/users/search", [this](const exchange_ptr& ex) { do_search(ex); });
   r.add(http_method::get, "/users/all", [this](const exchange_ptr& ex) { do_all(ex); });
   r.add(http_method::get, "/room/{id}/members", [this](const exchange_ptr& ex) { do_members(ex); });
+  r.add(http_method::get, "/rooms/{id}/members", [this](const exchange_ptr& ex) { do_members(ex); });
 }
 
 void user_handlers::on_users(const exchange_ptr& ex, storage::errc e,
@@ -129,9 +130,14 @@ void user_handlers::do_members(const exchange_ptr& ex) {
       x->resume<storage::errc, storage::member_list>([this, x, room_id](storage::errc e, storage::member_list m) {
         if (e != storage::errc::ok)
           return reply_store_error(*x, env_.metrics, e, "room_members");
-        x->respond(json_response(200, "{\"roomId\":" + json_string(room_id) + ",\"count\":" + std::to_string(m.count) +
-                                        ",\"everyone\":" + (m.everyone ? "true" : "false") +
-                                        ",\"members\":" + user_rows_json(m.users) + "}"));
+        auto body = "{\"roomId\":" + json_string(room_id) + ",\"count\":" + std::to_string(m.count) +
+                    ",\"everyone\":" + (m.everyone ? "true" : "false");
+        if (m.channel) { // a channel: its name and settings (issue #23)
+          body += ",\"name\":" + json_string(m.channel->name);
+          append_channel_settings(body, *m.channel);
+        }
+        body += ",\"members\":" + user_rows_json(m.users) + "}";
+        x->respond(json_response(200, std::move(body)));
       }));
   });
 }

@@ -25,6 +25,7 @@ const char* to_string(errc e) noexcept {
     case errc::too_many_connections: return "too_many_connections";
     case errc::too_many_reactions: return "too_many_reactions";
     case errc::muted: return "muted";
+    case errc::archived: return "archived";
   }
   return "internal";
 }

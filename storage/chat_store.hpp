@@ -190,19 +190,46 @@ public:
   /// Atomically with the creation: errc::rate_limited (with channel_info::retry_after) when a
   /// non-admin creator made store_options::channel_creations_per_hour channels in the last hour,
   /// errc::too_many_rooms when the creator is in max_rooms_per_user rooms.
-  void create_channel(std::string name, std::string creator, callback<channel_info> done);
+  /// A `private` channel (issue #23) is invisible in the public listing and joined by invitation
+  /// only; the creator is the owner; `topic` may be empty.
+  void create_channel(std::string name, std::string creator, bool is_private, std::string topic,
+                      callback<channel_info> done);
 
   /// One page of public channels, with member counts and whether `user_id` joined it; errc::invalid
   /// when `q.after` is not a channel. (Keeps the name index `chat:channel_index` in step with
   /// `chat:channels`, also for channels that nodes without the index created.)
   void public_channels(std::string user_id, channel_page_query q, callback<channel_page> done);
 
-  /// Joins a public channel (idempotent); errc::not_found for unknown channels, errc::too_many_rooms
-  /// when the user is not a member yet and in max_rooms_per_user rooms.
+  /// Joins a public channel (idempotent); errc::not_found for unknown channels, errc::forbidden for a
+  /// private channel the user is not a member of, errc::too_many_rooms when the user is not a member
+  /// yet and in max_rooms_per_user rooms.
   void join_channel(std::string user_id, std::string room_id, callback<bool> done);
 
-  /// Leaves a channel (idempotent); errc::invalid for General and DMs.
+  /// Leaves a channel (idempotent; an owner who leaves leaves the channel without owner);
+  /// errc::invalid for General and DMs.
   void leave_channel(std::string user_id, std::string room_id, callback<bool> done);
+
+  // -- channel management (issue #23; channels.cpp). `actor` must be the channel's owner or an admin
+  //    (errc::forbidden), the room a channel (errc::invalid for General and DMs, errc::not_found for
+  //    no such channel). Each is written to the audit log.
+
+  /// Changes a channel's settings: the room event `room.updated` with all of them
+  /// `{"roomId","name","topic","private","archived","owner","seq"}` (written_event::data).
+  /// errc::conflict: the new name is taken; errc::invalid: the new owner is not a member.
+  void update_channel(std::string room_id, std::string actor, channel_patch patch, callback<written_event> done);
+
+  /// Adds `user_id` to a channel (an invitation; also to a private one). The value: whether it was
+  /// added (false: a member already). errc::not_found also for an unknown user, errc::too_many_rooms
+  /// when the user is in max_rooms_per_user rooms. The new member has read what was there.
+  void add_channel_member(std::string room_id, std::string actor, std::string user_id, callback<bool> done);
+
+  /// Removes `user_id` from a channel (`actor` == `user_id`: leaving, allowed to any member). The
+  /// value: whether they were a member. errc::conflict: the owner cannot be removed by someone else.
+  void remove_channel_member(std::string room_id, std::string actor, std::string user_id, callback<bool> done);
+
+  /// Deletes a channel and everything in it (messages, events, threads, its members' read state and
+  /// mentions); its id is never used again. The value: the users who were members.
+  void delete_channel(std::string room_id, std::string actor, callback<std::vector<std::string>> done);
 
   // -- live connections per user (cluster-wide) ----------------------------------------
 

@@ -86,6 +86,10 @@ errc failure_of(const redis_reply& r, std::string_view op);
 /// Logs an unexpected reply shape and returns errc::internal.
 errc unexpected(const redis_reply& r, std::string_view op);
 
+/// A channel's settings as kChannels' channel_meta answers them ({topic, owner, private, archived},
+/// from `first` on in `r`'s elements) into `out` (`out.name` is left as it is). False for another shape.
+bool parse_channel_meta(const redis_reply& r, std::size_t first, channel_settings& out);
+
 /// True when `r` is an array whose first element is the string `status`.
 bool tagged(const redis_reply& r, std::string_view status) noexcept;
 

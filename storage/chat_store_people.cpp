@@ -88,10 +88,17 @@ void chat_store::room_members(std::string user_id, std::string room_id, std::int
       if (detail::tagged(r, "not_found"))
         return done(errc::not_found, {});
       member_list m;
-      if (!detail::tagged(r, "ok") || r.elements.size() < 4 || !r.elements[1].is_integer() ||
-          !r.elements[2].is_integer() || !r.elements[3].is_string() ||
-          !parse_user_rows(r, 4, r.elements[3].str, m.users))
+      if (!detail::tagged(r, "ok") || r.elements.size() < 5 || !r.elements[1].is_integer() ||
+          !r.elements[2].is_integer() || !r.elements[3].is_string() || !r.elements[4].is_array() ||
+          !parse_user_rows(r, 5, r.elements[3].str, m.users))
         return done(detail::failure_of(r, "room_members"), {});
+      if (const auto& s = r.elements[4]; !s.elements.empty()) { // a channel: {name, settings…}
+        channel_settings c;
+        if (!s.elements[0].is_string() || !detail::parse_channel_meta(s, 1, c))
+          return done(detail::unexpected(r, "room_members"), {});
+        c.name = s.elements[0].str;
+        m.channel = std::move(c);
+      }
       m.count = r.elements[1].integer;
       m.everyone = r.elements[2].integer == 1;
       std::sort(m.users.begin(), m.users.end(), [](const user_view& a, const user_view& b) {

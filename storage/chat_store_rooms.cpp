@@ -41,8 +41,8 @@ void chat_store::user_rooms(std::string user_id, callback<std::vector<room_summa
     std::vector<room_summary> rooms;
     for (std::size_t i = 1; i < r.elements.size(); ++i) {
       const auto& e = r.elements[i];
-      if (!e.is_array() || e.elements.size() < 8 || !e.elements[0].is_string() || !e.elements[3].is_integer() ||
-          !e.elements[4].is_integer() || !e.elements[6].is_integer()) {
+      if (!e.is_array() || e.elements.size() < 9 || !e.elements[0].is_string() || !e.elements[3].is_integer() ||
+          !e.elements[4].is_integer() || !e.elements[6].is_integer() || !e.elements[7].is_array()) {
         done(detail::unexpected(r, "user_rooms"), {});
         return;
       }
@@ -58,8 +58,17 @@ void chat_store::user_rooms(std::string user_id, callback<std::vector<room_summa
       s.mentions = e.elements[4].integer;
       s.peer_read = std::strtoll(e.elements[5].str.c_str(), nullptr, 10);
       s.muted = e.elements[6].integer == 1;
-      for (std::size_t j = 7; j < e.elements.size(); ++j)
+      for (std::size_t j = 8; j < e.elements.size(); ++j)
         s.names.push_back(e.elements[j].str);
+      if (!e.elements[7].elements.empty()) { // a channel's settings (issue #23)
+        channel_settings c;
+        if (!detail::parse_channel_meta(e.elements[7], 0, c)) {
+          done(detail::unexpected(r, "user_rooms"), {});
+          return;
+        }
+        c.name = s.names.empty() ? std::string{} : s.names.front();
+        s.channel = std::move(c);
+      }
       rooms.push_back(std::move(s));
     }
     std::stable_sort(rooms.begin(), rooms.end(), room_before);
@@ -144,7 +153,8 @@ void chat_store::create_dm(std::string user_a, std::string user_b, std::string o
   });
 }
 
-void chat_store::create_channel(std::string name, std::string creator, callback<channel_info> done) {
+void chat_store::create_channel(std::string name, std::string creator, bool is_private, std::string topic,
+                                callback<channel_info> done) {
   if (!is_valid_channel_name(name)) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
@@ -156,8 +166,8 @@ void chat_store::create_channel(std::string name, std::string creator, callback<
   auto lower = to_lower_ascii(name);
   impl_->scripts->run(scripts::create_channel, {},
                       {name, std::move(lower), std::move(creator), std::to_string(impl_->opts.channel_creations_per_hour),
-                       std::to_string(impl_->opts.max_rooms_per_user)},
-                      [done = std::move(done), name](redis_reply r) {
+                       std::to_string(impl_->opts.max_rooms_per_user), is_private ? "1" : "0", topic},
+                      [done = std::move(done), name, is_private, topic](redis_reply r) {
                         if (detail::tagged(r, "conflict")) {
                           done(errc::conflict, channel_info{});
                         } else if (detail::tagged(r, "not_found")) {
@@ -170,7 +180,10 @@ void chat_store::create_channel(std::string name, std::string creator, callback<
                           done(errc::rate_limited, std::move(refused));
                         } else if (detail::tagged(r, "ok") && r.elements.size() == 2) {
                           log::info("channel_created", {{"room", r.elements[1].str}});
-                          done(errc::ok, channel_info{r.elements[1].str, name, 1, true});
+                          channel_info made{r.elements[1].str, name, 1, true};
+                          made.is_private = is_private;
+                          made.topic = topic;
+                          done(errc::ok, std::move(made));
                         } else {
                           done(detail::failure_of(r, "create_channel"), channel_info{});
                         }
@@ -223,29 +236,10 @@ void chat_store::join_channel(std::string user_id, std::string room_id, callback
                           done(errc::not_found, false);
                         else if (r.text_is("too_many_rooms"))
                           done(errc::too_many_rooms, false);
+                        else if (r.text_is("forbidden"))
+                          done(errc::forbidden, false);
                         else
                           done(detail::failure_of(r, "join_channel"), false);
-                      });
-}
-
-void chat_store::leave_channel(std::string user_id, std::string room_id, callback<bool> done) {
-  auto kind = classify_room_id(room_id);
-  if (kind != room_kind::channel) {
-    detail::fail_soon(*impl_->redis, std::move(done), kind ? errc::invalid : errc::ok);
-    return;
-  }
-  if (!is_valid_user_id(user_id)) {
-    detail::fail_soon(*impl_->redis, std::move(done), errc::ok);
-    return;
-  }
-  impl_->scripts->run(scripts::leave_channel, {}, {std::move(user_id), std::move(room_id)},
-                      [done = std::move(done)](redis_reply r) {
-                        if (r.text_is("ok"))
-                          done(errc::ok, true);
-                        else if (r.text_is("not_found"))
-                          done(errc::not_found, false);
-                        else
-                          done(detail::failure_of(r, "leave_channel"), false);
                       });
 }
 

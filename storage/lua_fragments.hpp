@@ -12,8 +12,10 @@ namespace chat::storage::lua {
 
 /// access(user id, room id) → 'member' | 'forbidden' | 'not_found'; both ids already syntactically
 /// valid and canonical (check_access, send_message and every room event script).
-/// muted(user id, room id, now ms) → nil | 'muted:<end ms>': a moderator's mute (`chat:user:{id}:mute`,
-/// hash '*' or room id → end, 0 = until lifted) in force (send, edit, reply, react).
+/// write_refusal(user id, room id, now ms) → nil | 'archived' | 'muted:<end ms>': why the user may not
+/// write in the room now (send, edit, reply, react): an archived channel (`archived` in
+/// `chat:room:{id}:meta`: read-only), or a moderator's mute (`chat:user:{id}:mute`, hash '*' or room
+/// id → end, 0 = until lifted) in force. archived(room id) → 'archived' | nil alone (a delete).
 inline constexpr char kAccess[] = R"lua(
 local function access(uid, room)
   if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
@@ -31,9 +33,18 @@ local function access(uid, room)
      or redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
   return 'forbidden'
 end
--- A mute of `uid` (issue #23) everywhere ('*') or in `room` that is in force at `now` (ms): nil, or
--- the refusal 'muted:<end ms>' ('muted:0': until lifted); of two, the later end.
-local function muted(uid, room, now)
+-- 'archived' when `room` is an archived channel (issue #23: read-only), else nil.
+local function archived(room)
+  if room == '0' or not string.match(room, '^%d+$') then return nil end
+  if redis.call('HEXISTS', 'chat:room:' .. room .. ':meta', 'archived') == 1 then return 'archived' end
+  return nil
+end
+-- Why `uid` may not write in `room` at `now` (ms), or nil: an archived channel, or a mute (issue #23)
+-- everywhere ('*') or in `room` that is in force: 'muted:<end ms>' ('muted:0': until lifted); of two
+-- mutes, the later end.
+local function write_refusal(uid, room, now)
+  local arch = archived(room)
+  if arch then return arch end
   local m = redis.call('HMGET', 'chat:user:' .. uid .. ':mute', '*', room)
   local best
   for i = 1, 2 do

@@ -2,6 +2,7 @@
 // members. A user row is flat {id, username, online (0/1), role ('user' when unset)}.
 #include <string>
 
+#include "storage/lua_channels.hpp"
 #include "storage/lua_fragments.hpp"
 #include "storage/lua_scripts.hpp"
 
@@ -71,8 +72,9 @@ const lua_script list_users{"list_users", list_users_body};
 
 // ARGV: uid, room (valid, canonical), max rows. Members only. General: everyone is a member, so
 // count = total_users and the rows are online users (everyone = 1); a DM: its two users; a channel:
-// its members. At most `max` rows (SRANDMEMBER: bounded, distinct) when there are more.
-const std::string room_members_body = std::string{lua::kAccess} + kUserRow + R"lua(
+// its members, after its settings {name, topic, owner, private, archived} ({} for General and
+// DMs: kChannels). At most `max` rows (SRANDMEMBER: bounded, distinct) when there are more.
+const std::string room_members_body = std::string{lua::kAccess} + lua::kChannels + kUserRow + R"lua(
 local uid, room, max = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local allowed = access(uid, room)
 if allowed ~= 'member' then return {allowed} end
@@ -92,7 +94,12 @@ else
     ids = redis.call('SRANDMEMBER', key, max)
   end
 end
-local out = {'ok', count, everyone, redis.call('GET', 'chat:ai:bot') or ''}
+local settings = {}
+if room ~= '0' and not string.find(room, ':', 1, true) then
+  settings = channel_meta(room)
+  table.insert(settings, 1, redis.call('GET', 'room:' .. room .. ':name') or '')
+end
+local out = {'ok', count, everyone, redis.call('GET', 'chat:ai:bot') or '', settings}
 for _, id in ipairs(ids) do user_row(out, id) end
 return out
 )lua";

@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include "storage/lua_channels.hpp"
 #include "storage/lua_fragments.hpp"
 
 namespace chat::storage {
@@ -185,11 +186,12 @@ return 1
 // General first; DMs carry both usernames, named rooms their name; unnamed non-DM ids are skipped.
 // A room's head is its last position (message or event), so a live start there replays nothing.
 // Per room: {id, head, last read, unread, mentions, the other participant's last read (DMs; else
-// '0'), muted (0/1: chat:user:{uid}:muted), names…} (kReadState). A room the user has never
+// '0'), muted (0/1: chat:user:{uid}:muted), a channel's settings (kChannels channel_meta; {} for
+// General and DMs), names…} (kReadState). A room the user has never
 // marked is taken as read up to its head when first listed (a user of the tutorial's data, a new
 // account's General), except a DM: everything in it was written to the user, so it counts from 0.
 // (Bodies built at start-up live as long as the scripts.)
-const std::string user_rooms_body = std::string{lua::kPosition} + lua::kReadState + R"lua(
+const std::string user_rooms_body = std::string{lua::kPosition} + lua::kReadState + lua::kChannels + R"lua(
 local uid = ARGV[1]
 if redis.call('EXISTS', 'user:' .. uid) == 0 then return {'not_found'} end
 local rkey = 'chat:user:' .. uid .. ':read'
@@ -214,18 +216,18 @@ local function entry(r, dm, peer, ...)
   if peer then peer_read = redis.call('HGET', 'chat:user:' .. peer .. ':read', r) or '0' end
   return {r, string.format('%d', h), string.format('%d', read), unread, mentions, peer_read, muted[r] and 1 or 0, ...}
 end
-local out = {'ok', entry('0', false, nil, redis.call('GET', 'room:0:name') or 'General')}
+local out = {'ok', entry('0', false, nil, {}, redis.call('GET', 'room:0:name') or 'General')}
 for _, r in ipairs(redis.call('SMEMBERS', 'user:' .. uid .. ':rooms')) do
   if r ~= '0' then
     local a, b = string.match(r, '^(%d+):(%d+)$')
     if a then
       local peer = a
       if a == uid then peer = b end
-      out[#out + 1] = entry(r, true, peer, redis.call('HGET', 'user:' .. a, 'username') or '',
+      out[#out + 1] = entry(r, true, peer, {}, redis.call('HGET', 'user:' .. a, 'username') or '',
                             redis.call('HGET', 'user:' .. b, 'username') or '')
     else
       local n = redis.call('GET', 'room:' .. r .. ':name')
-      if n then out[#out + 1] = entry(r, false, nil, n) end
+      if n then out[#out + 1] = entry(r, false, nil, channel_meta(r), n) end
     end
   end
 end
@@ -266,13 +268,16 @@ return {'ok', added, na, nb}
 )lua";
 const lua_script create_dm{"create_dm", create_dm_body};
 
-// ARGV: name, lower(name), creator id, creations per hour (0: none), max rooms per user (0: none).
+// ARGV: name, lower(name), creator id, creations per hour (0: none), max rooms per user (0: none),
+// private ('1'/'0'), topic ('' none). The creator is the owner (chat:room:{id}:meta, kChannels); a
+// private channel goes into chat:private_channels, a public one into chat:channels and its index.
 // Skips ids already used by any named room or message zset. A non-admin creator's creations of the
 // last hour are logged in chat:user:{id}:channel_creations (zset: room id by time, ms); one over the
 // limit answers {'rate_limited', seconds until the oldest leaves the hour}.
-const std::string create_channel_body = std::string{lua::kRoomLimits} + R"lua(
+const std::string create_channel_body = std::string{lua::kRoomLimits} + lua::kChannels + R"lua(
 local name, lower, creator = ARGV[1], ARGV[2], ARGV[3]
 local per_hour, max_rooms = tonumber(ARGV[4]), tonumber(ARGV[5])
+local private, topic = ARGV[6] == '1', ARGV[7]
 if redis.call('EXISTS', 'user:' .. creator) == 0 then return {'not_found'} end
 local log = 'chat:user:' .. creator .. ':channel_creations'
 local limited = per_hour > 0 and redis.call('HGET', 'user:' .. creator, 'role') ~= 'admin'
@@ -295,17 +300,18 @@ local id
 repeat
   id = tostring(redis.call('INCR', 'chat:room_seq'))
 until redis.call('EXISTS', 'room:' .. id .. ':name') == 0 and redis.call('EXISTS', 'room:' .. id) == 0
-      and redis.call('SISMEMBER', 'chat:channels', id) == 0
-local before = redis.call('SCARD', 'chat:channels')
+      and redis.call('SISMEMBER', 'chat:channels', id) == 0 and redis.call('EXISTS', 'chat:room:' .. id .. ':last_id') == 0
 redis.call('SET', 'room:' .. id .. ':name', name)
-redis.call('SADD', 'chat:channels', id)
 redis.call('HSET', 'chat:channel_names', lower, id)
 redis.call('SADD', 'room:' .. id .. ':members', creator)
 redis.call('SADD', 'user:' .. creator .. ':rooms', id)
-index_channel(id, lower)
--- the index stays "synced" only if it was (a node without the index may have added channels)
-if tonumber(redis.call('GET', 'chat:channel_index:synced') or '-1') == before then
-  redis.call('SET', 'chat:channel_index:synced', before + 1)
+redis.call('HSET', 'chat:room:' .. id .. ':meta', 'owner', creator, 'created', string.format('%d', now))
+if topic ~= '' then redis.call('HSET', 'chat:room:' .. id .. ':meta', 'topic', topic) end
+if private then
+  redis.call('HSET', 'chat:room:' .. id .. ':meta', 'private', '1')
+  redis.call('SADD', 'chat:private_channels', id)
+else
+  list(id, lower) -- (the index stays "synced" only if it was: a node without the index may have added channels)
 end
 if limited then
   redis.call('ZADD', log, string.format('%d', now), id)
@@ -339,7 +345,7 @@ for i, m in ipairs(rows) do
   local id = string.sub(m, string.find(m, '\0', 1, true) + 1)
   last = id
   local name = redis.call('GET', 'room:' .. id .. ':name')
-  if name then
+  if name and redis.call('SISMEMBER', 'chat:channels', id) == 1 then
     local members = 'room:' .. id .. ':members'
     out[#out + 1] = {id, name, redis.call('SCARD', members), redis.call('SISMEMBER', members, uid)}
   end
@@ -348,10 +354,14 @@ return out
 )lua";
 const lua_script public_channels{"public_channels", public_channels_body};
 
-// ARGV: uid, room, max rooms per user (0: none). Joining again is 'ok' whatever the count.
+// ARGV: uid, room, max rooms per user (0: none). Joining again is 'ok' whatever the count; a private
+// channel (issue #23) only that way ('forbidden' to others: invitation only).
 const std::string join_channel_body = std::string{lua::kRoomLimits} + lua::kPosition + R"lua(
 local uid, room, max = ARGV[1], ARGV[2], tonumber(ARGV[3])
-if redis.call('SISMEMBER', 'chat:channels', room) == 0 then return 'not_found' end
+if redis.call('SISMEMBER', 'chat:channels', room) == 0 then
+  if redis.call('SISMEMBER', 'chat:private_channels', room) == 0 then return 'not_found' end
+  if redis.call('SISMEMBER', 'room:' .. room .. ':members', uid) == 0 then return 'forbidden' end
+end
 if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'not_found' end
 if redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 0 and rooms_full(uid, max) then
   return 'too_many_rooms'
@@ -366,13 +376,6 @@ return 'ok'
 )lua";
 const lua_script join_channel{"join_channel", join_channel_body};
 
-const lua_script leave_channel{"leave_channel", R"lua(
-if redis.call('SISMEMBER', 'chat:channels', ARGV[2]) == 0 and
-   redis.call('EXISTS', 'room:' .. ARGV[2] .. ':name') == 0 then return 'not_found' end
-redis.call('SREM', 'room:' .. ARGV[2] .. ':members', ARGV[1])
-redis.call('SREM', 'user:' .. ARGV[1] .. ':rooms', ARGV[2])
-return 'ok'
-)lua"};
 
 // One or more messages, in order (send_batcher: one call for every message waiting while earlier
 // ones were in flight). KEYS: per message room:{id}, chat:room:{id}:last_id. ARGV[1]: the server id
@@ -383,8 +386,8 @@ return 'ok'
 // the write). id = next_position (lua_fragments.hpp): max(now_ms, last + 1) with last the room's last
 // position (message or event), so ids are unique and strictly increasing per room even when the clock
 // steps back or one call holds several messages of a room. The sender's read marker of the room
-// (kReadState) moves to its message. A muted sender's message is refused (kAccess, muted()). Answers
-// one element per message: 'forbidden' / 'not_found' / 'muted:<end ms>' (nothing written for it) or
+// (kReadState) moves to its message. A muted sender's message is refused (kAccess, write_refusal()). Answers
+// one element per message: 'forbidden' / 'not_found' / 'archived' / 'muted:<end ms>' (nothing written for it) or
 // {id, last, date, json}.
 const std::string send_message_body = std::string{lua::kAccess} + lua::kPosition + lua::kMentions + R"lua(
 local t = redis.call('TIME')
@@ -396,7 +399,7 @@ local out = {}
 for i = 1, #KEYS / 2 do
   local a = 1 + (i - 1) * 7
   local allowed = access(ARGV[a + 5], ARGV[a + 6])
-  if allowed == 'member' then allowed = muted(ARGV[a + 5], ARGV[a + 6], now_ms) or allowed end
+  if allowed == 'member' then allowed = write_refusal(ARGV[a + 5], ARGV[a + 6], now_ms) or allowed end
   if allowed ~= 'member' then
     out[i] = allowed
   else

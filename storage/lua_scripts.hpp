@@ -35,10 +35,9 @@ extern const lua_script user_rooms;          ///< ARGV uid → {'ok',{id,name…
 extern const lua_script mute_room;           ///< ARGV uid, room, '1'|'0' → {'ok', changed (0/1)} | 'forbidden' | 'not_found'
 extern const lua_script check_access;        ///< ARGV uid, room → 'member' | 'forbidden' | 'not_found'
 extern const lua_script create_dm;           ///< ARGV a, b, room, opener, max rooms → {'ok',added,name_a,name_b} | {'not_found'} | {'too_many_rooms'}
-extern const lua_script create_channel;      ///< ARGV name, lower, creator, per hour, max rooms → {'ok',id} | {'conflict'} | {'not_found'} | {'rate_limited',secs} | {'too_many_rooms'}
+extern const lua_script create_channel;      ///< ARGV name, lower, creator, per hour, max rooms, private, topic → {'ok',id} | {'conflict'} | {'not_found'} | {'rate_limited',secs} | {'too_many_rooms'}
 extern const lua_script public_channels;     ///< ARGV uid, limit, after, prefix → {'ok',next,{id,name,members,joined}…} | {'bad_cursor'}
-extern const lua_script join_channel;        ///< ARGV uid, room, max rooms → 'ok' | 'not_found' | 'too_many_rooms'
-extern const lua_script leave_channel;       ///< ARGV uid, room → 'ok'
+extern const lua_script join_channel;        ///< ARGV uid, room, max rooms → 'ok' | 'not_found' | 'forbidden' | 'too_many_rooms'
 // People (lua_people.cpp). User rows are flat {id, username, online (0/1), role}.
 extern const lua_script index_user_search;   ///< ARGV ids to look at → {complete (0/1), names added}
 extern const lua_script search_users;        ///< ARGV lower prefix, limit → {bot id or '', then user rows…}

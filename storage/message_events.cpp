@@ -29,7 +29,7 @@ local mid = tonumber(ARGV[6])
 local raw, score, from, date, row, key, parent = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
 if from ~= uid then return 'forbidden' end
-local mute = muted(uid, room, now)
+local mute = write_refusal(uid, room, now)
 if mute then return mute end
 unmention(row, room, mid)
 local _, reactions = split_reactions(raw)
@@ -44,7 +44,7 @@ return emit('message.updated', body)
 const lua_script edit_message_script{"edit_message", edit_message_body};
 
 // Common KEYS/ARGV (kRoomEvent), then KEYS[4] chat:room:{id}:deleted, ARGV[6] message id.
-// The author, an admin or a moderator deletes (issue #23: a message deleted by someone else is
+// The author (not in an archived channel), an admin, a moderator or the channel's owner deletes (issue #23: a message deleted by someone else is
 // marked `"moderated":true` in its tombstone and event). A top-level row leaves room:{id} (the tutorial app no longer sees
 // it) and its tombstone (with its thread's counters, so its replies stay reachable) enters the
 // deleted set (score = message id) for history. A reply becomes its tombstone in its thread, its
@@ -57,13 +57,17 @@ if not raw then return score end -- (the refusal, when there is no row)
 local moderated = ''
 if from ~= uid then
   local role = redis.call('HGET', 'user:' .. uid, 'role')
-  if role ~= 'admin' and role ~= 'moderator' then return 'forbidden' end
+  if role ~= 'admin' and role ~= 'moderator' and redis.call('HGET', 'chat:room:' .. room .. ':meta', 'owner') ~= uid then
+    return 'forbidden'
+  end
   moderated = ',"moderated":true'
   redis.call('XADD', 'chat:audit', 'MAXLEN', '~', '10000', '*', 'e', '{"ts":' .. fmt(now) .. ',"actor":'
     .. cjson.encode(uid) .. ',"actorName":' .. cjson.encode(redis.call('HGET', 'user:' .. uid, 'username') or '')
     .. ',"action":"delete_message","target":' .. cjson.encode(from) .. ',"targetName":'
     .. cjson.encode(redis.call('HGET', 'user:' .. from, 'username') or '') .. ',"roomId":' .. room_json
     .. ',"messageId":' .. fmt(mid) .. '}')
+elseif archived(room) then
+  return 'archived' -- read-only for its authors; moderators still remove messages
 end
 unmention(row, room, mid)
 local ids = fmt(mid)
@@ -93,7 +97,7 @@ const std::string react_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
 local raw, score, _, _, row, key, parent = member_message(mid)
 if not raw then return score end -- (the refusal, when there is no row)
-local mute = muted(uid, room, now)
+local mute = write_refusal(uid, room, now)
 if mute then return mute end
 if row.streaming == true then return 'conflict' end
 local emoji, on = ARGV[7], ARGV[8] == '1'

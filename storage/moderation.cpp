@@ -44,7 +44,7 @@ const lua_script unban_user_script{"unban_user", unban_user_body};
 
 // ARGV: actor, target, end (unix ms; '0' = until lifted), room id ('' = everywhere). The mute is the
 // field '*' or the room id of chat:user:{target}:mute (its ends in force are what the write scripts
-// check: kAccess, muted()); ends already past are dropped. → {'ok', target name} | 'not_found' |
+// check: kAccess, write_refusal()); ends already past are dropped. → {'ok', target name} | 'not_found' |
 // 'forbidden' | 'invalid' (an end in the past)
 const std::string mute_user_body = std::string{lua::kModeration} + R"lua(
 local refused = may_act()

@@ -34,6 +34,8 @@ errc parse_written_event(redis_reply& r, written_event& out, std::string_view op
     return errc::too_many_reactions;
   if (r.text_is("invalid"))
     return errc::invalid;
+  if (r.text_is("archived"))
+    return errc::archived;
   if (auto until = muted_until(r)) {
     out.muted_until = *until;
     return errc::muted;

@@ -16,11 +16,11 @@ namespace chat::storage {
 /// The common reply of a room event script (lua_fragments.hpp, kRoomEvent): {'ok', seq, prev, data,
 /// frame, audience} → errc::ok with `out` filled (strings moved out of `r`), and each further five
 /// values (a command that wrote several events: emitted()) into `out.more`; 'forbidden' / 'not_found'
-/// / 'conflict' / 'too_many_reactions' / 'invalid' / 'muted:<end>' (out.muted_until) → that errc (nothing was written); anything else → unavailable (no answer, or Redis refused) or internal
+/// / 'conflict' / 'too_many_reactions' / 'invalid' / 'archived' / 'muted:<end>' (out.muted_until) → that errc (nothing was written); anything else → unavailable (no answer, or Redis refused) or internal
 /// (logged with `op`).
 errc parse_written_event(redis_reply& r, written_event& out, std::string_view op);
 
-/// A script's refusal 'muted:<end ms>' (kAccess, muted()) → the end (0: until lifted); std::nullopt for
+/// A script's refusal 'muted:<end ms>' (kAccess, write_refusal()) → the end (0: until lifted); std::nullopt for
 /// any other reply.
 std::optional<std::int64_t> muted_until(const redis_reply& r);
 

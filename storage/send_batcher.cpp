@@ -34,6 +34,10 @@ void settle(const callback<sent_message>& done, redis_reply& e, metrics::node_me
     call(done, e.text_is("forbidden") ? errc::forbidden : errc::not_found, sent_message{});
     return;
   }
+  if (e.text_is("archived")) { // an archived channel is read-only: nothing written
+    call(done, errc::archived, sent_message{});
+    return;
+  }
   if (auto until = muted_until(e)) { // a moderator muted the sender: nothing written
     sent_message m;
     m.muted_until = *until;

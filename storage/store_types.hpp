@@ -26,6 +26,7 @@ enum class errc {
   too_many_connections, ///< the user holds its limit of live connections (HTTP 429)
   too_many_reactions,   ///< a message has its limit of distinct reactions (HTTP 409)
   muted,                ///< the user is muted there (issue #23); the end comes with the result (HTTP 403)
+  archived,             ///< the channel is archived: read-only (issue #23) (HTTP 403)
 };
 
 /// Stable lower-case name of an errc ("unavailable", "not_found", …).
@@ -86,12 +87,32 @@ struct admin_page {
   std::string next;
 };
 
+/// A channel's settings (issue #23; `chat:room:{id}:meta`). Channels without settings are public,
+/// without owner and not archived.
+struct channel_settings {
+  std::string name;
+  std::string topic;
+  std::string owner;         ///< the owner's user id ("" = none: only admins manage the channel)
+  bool is_private = false;   ///< invisible in the public listing, joined by invitation only
+  std::int64_t archived = 0; ///< unix ms when archived (read-only), 0 = not archived
+};
+
+/// A change of a channel's settings (PATCH /rooms/{id}): only the fields that are set change.
+struct channel_patch {
+  std::optional<std::string> name;  ///< already checked (is_valid_channel_name)
+  std::optional<std::string> topic; ///< at most max_topic_chars characters ("" removes it)
+  std::optional<bool> is_private;
+  std::optional<bool> archived;
+  std::optional<std::string> owner; ///< a member's user id
+};
+
 /// The members of a room (GET /room/{id}/members): at most a bounded number of rows, `count` in all.
 /// In General everyone is a member (`everyone`): `count` is every user, the rows are online users.
 struct member_list {
   std::vector<user_view> users;
   std::int64_t count = 0;
   bool everyone = false;
+  std::optional<channel_settings> channel = std::nullopt; ///< a channel's settings
 };
 
 /// Kind of a room: "0" is General, "a:b" a direct message, anything else a channel.
@@ -109,6 +130,7 @@ struct room_summary {
   std::int64_t mentions = 0;  ///< of those, the ones that @mention the user
   std::int64_t peer_read = 0; ///< a DM: how far the other participant has read it
   bool muted = false;         ///< the user muted the room (no notifications; issue #22)
+  std::optional<channel_settings> channel = std::nullopt; ///< a channel's settings (issue #23)
 };
 
 /// A public channel as listed by GET /rooms/public.
@@ -117,6 +139,8 @@ struct channel_info {
   std::string name;
   std::int64_t members = 0;
   bool joined = false;
+  bool is_private = false;  ///< (create_channel's answer)
+  std::string topic = {};   ///< (create_channel's answer)
   /// create_channel refused with errc::rate_limited: seconds until the user may create one again.
   std::int64_t retry_after = 0;
 };

@@ -27,7 +27,7 @@ const std::string reply_message_body = lua::room_event_script(R"lua(
 local pid = tonumber(ARGV[6])
 local praw, pscore, _, _, prow, _, pparent = member_message(pid)
 if not praw then return pscore end -- (the refusal, when there is no parent)
-local mute = muted(uid, room, now)
+local mute = write_refusal(uid, room, now)
 if mute then return mute end
 if pparent then return 'invalid' end
 if prow.streaming == true then return 'conflict' end
