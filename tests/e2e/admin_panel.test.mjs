@@ -18,6 +18,7 @@ describe('admin panel (admin on node 1, user and moderator on node 2)', () => {
   let uid;
   let mod; // API session, then a browser user
   let channelId = null; // the Channels table's channel
+  let channelName = null;
   const uname = uniqueName('target');
   const adminCall = (method, path, body) => apiCall(cluster.nodes[0].port, admin.token, method, path, body);
 
@@ -137,6 +138,7 @@ describe('admin panel (admin on node 1, user and moderator on node 2)', () => {
 
   test('the Channels table: a new channel with its members, messages and last activity, live', async () => {
     const name = uniqueName('chan');
+    channelName = name;
     const made = await adminCall('POST', '/rooms', { name });
     assert.equal(made.status, 201, JSON.stringify(made.json));
     channelId = made.json.id;
@@ -152,8 +154,7 @@ describe('admin panel (admin on node 1, user and moderator on node 2)', () => {
     assert.equal(await tr.locator('.act-archive').isVisible(), true, 'an admin may archive');
   });
 
-  // PATCH /rooms/{id} {"archived"} and DELETE /rooms/{id} are the lead's channel routes (channels-spec).
-  test.skip('archive, unarchive and delete a channel from the Channels table (needs the channel routes of issue #23)', async () => {
+  test('archive, unarchive and delete (confirmed) a channel from the Channels table', async () => {
     const tr = admin.page.locator(`#rooms tr[data-id="${channelId}"]`);
     const state = () => tr.locator('.c-state').textContent();
     await tr.locator('.act-archive').click();
@@ -171,6 +172,11 @@ describe('admin panel (admin on node 1, user and moderator on node 2)', () => {
     admin.page.once('dialog', (d) => d.accept());
     await tr.locator('.act-delete').click();
     await tr.waitFor({ state: 'detached', timeout: 8000 });
+    // both in the audit view, by the channel's name
+    for (const action of ['update_channel', 'delete_channel']) {
+      await admin.page.locator('#audit tr', { has: admin.page.locator('.c-action', { hasText: new RegExp(`^${action}$`) }) })
+        .filter({ hasText: `#${channelName}` }).first().waitFor({ timeout: 10000 });
+    }
     assert.equal((await adminCall('GET', `/rooms/${channelId}/members`)).status, 404, 'the channel is gone');
     channelId = null;
   });

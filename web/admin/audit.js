@@ -7,7 +7,9 @@ function details(e) {
   if (e.role) parts.push(`role ${e.role}`);
   if (e.reason) parts.push(`reason: ${e.reason}`);
   if (e.action === 'ban' || e.action === 'mute') parts.push(fmtUntil(e.until));
-  if (e.roomId) parts.push(`room ${e.roomId}`);
+  if (e.roomName) parts.push(`#${e.roomName}`);
+  else if (e.roomId) parts.push(`room ${e.roomId}`);
+  if (Array.isArray(e.fields) && e.fields.length) parts.push(`changed ${e.fields.join(', ')}`);
   if (e.messageId) parts.push(`message ${e.messageId}`);
   return parts.join(' · ');
 }
@@ -17,7 +19,7 @@ function row(e) {
   tr.dataset.id = e.id;
   tr.append(
     el('td', null, new Date(e.ts).toLocaleString()), el('td', null, e.actorName || e.actor),
-    el('td', 'c-action', e.action), el('td', 'c-target', e.targetName || e.target), el('td', 'c-details', details(e)),
+    el('td', 'c-action', e.action), el('td', 'c-target', e.targetName || e.target || (e.roomName ? `#${e.roomName}` : '–')), el('td', 'c-details', details(e)),
   );
   return tr;
 }
