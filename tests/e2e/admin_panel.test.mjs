@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiCall, apiRegister, cleanup, startCluster, uniqueName, waitFor } from './lib/harness.mjs';
-import { closeAll, launch, newUser, register, shot } from './lib/browser.mjs';
+import { closeAll, launch, newUser, register, shot, waitOnline } from './lib/browser.mjs';
 
 describe('admin panel (admin on node 1, user and moderator on node 2)', () => {
   let cluster;
@@ -184,7 +184,10 @@ describe('admin panel (admin on node 1, user and moderator on node 2)', () => {
   test('a moderator\'s panel: tables and audit, no role control, no node table', async () => {
     const m = await newUser(browser, cluster.nodes[1].url);
     await m.context.addCookies([{ name: 'chat_session', value: mod.token, url: cluster.nodes[1].url }]);
-    await m.page.goto('/admin');
+    await m.page.goto('/');
+    await waitOnline(m.page);
+    await m.page.locator('#admin-link').click(); // moderators get the Admin link too
+    await m.page.waitForURL('**/admin');
     await m.page.locator('#main').waitFor({ state: 'visible' });
     await m.page.locator('#users tr').first().waitFor();
     assert.equal(await m.page.locator('select.role-select').count(), 0, 'no role control on any row');
