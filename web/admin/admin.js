@@ -58,8 +58,10 @@ async function start() {
   let rooms;
   let audit;
   let running = false;
+  let again = false; // a tick asked for while one runs (after an action): one more right after it
   const tick = async () => {
-    if (denied || running || document.visibilityState !== 'visible') return;
+    if (denied || document.visibilityState !== 'visible') return;
+    if (running) { again = true; return; }
     running = true;
     try {
       const work = [users.refresh(), rooms.refresh(), audit.refresh()];
@@ -69,6 +71,7 @@ async function start() {
     } finally {
       running = false;
     }
+    if (again) { again = false; tick(); }
   };
   // after an action: the tables and the audit log at once
   const hooks = { denied: deny, changed: () => { setTimeout(tick, 0); } };

@@ -52,7 +52,8 @@ export class LiveTable {
   }
 
   async loadMore() {
-    if (!this.next || this.busy) return;
+    if (!this.next) return;
+    if (this.busy) { setTimeout(() => this.loadMore(), 200); return; } // after the refresh in flight
     this.busy = true;
     const gen = this.generation;
     try {
