@@ -6,7 +6,7 @@
 // bad parameters answer 400. The page GET /admin loads for moderators too; /admin/stats stays admin-only.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanup, assertStatus, assertError, register, waitFor } from './lib/harness.mjs';
+import { cleanup, assertStatus, assertError, register, startNode, waitFor } from './lib/harness.mjs';
 import { WsClient, closeAllLive } from './lib/live.mjs';
 import { startCluster } from './lib/cluster.mjs';
 
@@ -103,6 +103,22 @@ test('lastSeen is set when the last connection goes; online while connected', T,
     return row.online === false && row.lastSeen !== null;
   }, { timeout: 5000, what: 'offline with lastSeen' });
   assert.ok(row.lastSeen >= before - 1000 && row.lastSeen <= Date.now() + 1000, `lastSeen ${row.lastSeen}`);
+});
+
+test('lastSeen is also set when the node holding the last connection dies (the reaper of a live node)', T, async () => {
+  const n2 = await startNode({ redisUrl: redis.url, serverId: `at-dead-${process.pid}` });
+  const ws = await WsClient.connect(n2.port, { client: three.on(n2), label: 'three@2' });
+  await waitFor(async () => (await users(admin, `?q=${tag}three`)).json.users[0].online === true, { timeout: 5000, what: 'online on node 2' });
+  assert.equal((await users(admin, `?q=${tag}three`)).json.users[0].lastSeen, null);
+  const killed = Date.now();
+  await n2.kill(); // SIGKILL: no offline transition of its own
+  ws.close().catch(() => {});
+  let row;
+  await waitFor(async () => {
+    row = (await users(admin, `?q=${tag}three`)).json.users[0];
+    return row.online === false;
+  }, { timeout: 20000, interval: 200, what: 'reaped offline' });
+  assert.ok(row.lastSeen >= killed - 1000 && row.lastSeen <= Date.now() + 1000, `lastSeen ${row.lastSeen} after the reap`);
 });
 
 test('bans and mutes in force are in the rows; lifted ones are not', T, async () => {
