@@ -60,6 +60,9 @@ export function roomsTable(me, hooks) {
     setText(c.state, row.archived ? 'archived' : 'active');
     c.state.className = `c-state ${row.archived ? 'is-archived' : ''}`;
     if (c.archive) {
+      c.archive.setAttribute('aria-label', `Archive #${row.name}`);
+      c.unarchive.setAttribute('aria-label', `Unarchive #${row.name}`);
+      c.del.setAttribute('aria-label', `Delete #${row.name}`);
       c.archive.hidden = row.archived;
       c.unarchive.hidden = !row.archived;
     }

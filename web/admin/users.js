@@ -126,6 +126,10 @@ export function usersTable(me, hooks) {
     setText(c.created, fmtAgo(row.created));
     c.created.title = row.created ? new Date(row.created).toLocaleString() : 'before sign-up times were kept';
     setText(c.mod, moderationText(row) || '–');
+    for (const [b, verb] of [[c.ban, 'Ban'], [c.unban, 'Unban'], [c.mute, 'Mute'], [c.unmute, 'Unmute'], [c.kick, 'Disconnect']]) {
+      b.setAttribute('aria-label', `${verb} ${row.username}`);
+    }
+    if (c.select) c.select.setAttribute('aria-label', `Role of ${row.username}`);
     const allowed = mayAct(me, row);
     const mutedEverywhere = row.muted.some((m) => m.roomId === null);
     c.ban.hidden = !allowed || !!row.banned;
