@@ -182,6 +182,21 @@ test('GET /admin/rooms: channels newest first with settings, members, messages a
   assert.deepEqual(all.json.rooms.map((r) => r.id), [...made].reverse());
 });
 
+test('channels made through the channel routes: private, owner, archived as PATCH /rooms/{id} leaves them', T, async () => {
+  const made = await plain.post('/rooms', { name: `${tag}Secret`, private: true, topic: 'the plan' });
+  assertStatus(made, 201, 'create a private channel');
+  const id = made.json.id;
+  assertStatus(await plain.request('PATCH', `/rooms/${id}`, { body: { archived: true } }), 200, 'archive');
+  let row = (await rooms(admin, `?q=${tag}secret`)).json.rooms[0];
+  assert.deepEqual({ id: row.id, p: row.private, a: row.archived, t: row.topic, o: row.owner, n: row.ownerName, m: row.members },
+    { id, p: true, a: true, t: 'the plan', o: plain.user.id, n: plain.user.username, m: 1 });
+  assertStatus(await plain.request('PATCH', `/rooms/${id}`, { body: { archived: false, private: false } }), 200, 'unarchive, make public');
+  row = (await rooms(admin, `?q=${tag}secret`)).json.rooms[0];
+  assert.deepEqual({ p: row.private, a: row.archived }, { p: false, a: false });
+  assertStatus(await plain.request('DELETE', `/rooms/${id}`), 200, 'delete');
+  assert.deepEqual((await rooms(admin, `?q=${tag}secret`)).json.rooms, [], 'a deleted channel is no row');
+});
+
 test('who may read the tables: no session 401, a plain user 403; bad parameters 400', T, async () => {
   for (const path of ['/admin/users', '/admin/rooms']) {
     assertError(await plain.get(path), 403, 'forbidden', `${path} as a user`);
