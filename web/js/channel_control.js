@@ -22,7 +22,8 @@ export class ChannelControl {
     this.fetched = new Set(); // channels whose settings were fetched after room.joined
     this.settings = new ChannelSettings({
       store, api, onLeave, onError,
-      onDeleted: (room) => {
+      onDeleted: (room) => { // (unless its room.removed came first and did the same)
+        if (!this.store.rooms.has(room.id)) return;
         this.store.removeRoom(room.id);
         this.notify(removedText(room.name, 'deleted'));
       },
