@@ -19,7 +19,7 @@ export class ChannelControl {
     Object.assign(this, { store, live, api, notify });
     this.composer = $('#composer');
     this.notice = $('#archived-notice');
-    this.fetched = new Set(); // channels whose settings were fetched after room.joined
+    this.fetched = new Set(); // channels whose settings are being fetched after room.joined
     this.settings = new ChannelSettings({
       store, api, onLeave, onError,
       onDeleted: (room) => { // (unless its room.removed came first and did the same)
@@ -68,7 +68,9 @@ export class ChannelControl {
       const r = await this.api.channelMembers(roomId);
       const cur = this.store.rooms.get(roomId);
       if (cur) this.store.applyChannelMeta(cur, r);
-    } catch { /* shown without lock and topic until the next listing */ }
+    } catch { /* shown without lock and topic until the next listing */ } finally {
+      this.fetched.delete(roomId); // (a later invitation, after a removal, fetches again)
+    }
   }
 
   /** A refusal `archived` (the error frame may name no room: then the open one). */
@@ -77,8 +79,11 @@ export class ChannelControl {
     if (room && room.kind === 'channel') this.store.applyChannelMeta(room, { archived: true });
   }
 
-  /** The open channel archived: the notice instead of the message box (its draft is kept). */
+  /** The open channel archived: the notice instead of the message box (its draft is kept); a renamed one's placeholder. */
   renderComposer() {
+    const room = this.store.activeRoom;
+    const input = $('#composer-input');
+    if (room?.kind === 'channel' && input.placeholder !== `Message #${room.name}`) input.placeholder = `Message #${room.name}`; // renamed
     const archived = this.store.isArchived();
     if (this.composer.hidden === archived) return;
     this.composer.hidden = archived;

@@ -35,7 +35,7 @@ export const channelMethods = {
     for (const [k, v] of Object.entries(meta)) {
       if (room[k] !== v) { room[k] = v; changed = true; }
     }
-    if (changed) this.touch('rooms', 'active', `room:${room.id}`);
+    if (changed) this.touch('rooms', `room:${room.id}`); // not 'active': the open room stays as it is
     return changed;
   },
 
