@@ -78,7 +78,7 @@ describe('channel management in the browser (Ann owns, on node 1; Bob on node 2)
     assert.ok(roomId, 'the new channel is open');
     assert.equal(await A.page.locator('#room-title .room-lock').count(), 1, 'a lock in the header');
     assert.equal(await A.page.locator('#room-subtitle').textContent(), topic);
-    assert.equal(await roomButton(A.page, name).locator('.room-hash').textContent(), '🔒', 'a lock in the sidebar');
+    assert.equal(await roomButton(A.page, name).locator('.room-hash .lock-icon').count(), 1, 'a lock in the sidebar');
     assert.equal(await A.page.locator('#room-settings').isVisible(), true, 'the settings button');
     const pub = await B.page.evaluate(async () => (await fetch('/rooms/public?limit=100')).json());
     assert.ok(!pub.channels.some((c) => String(c.id) === roomId), 'a private channel is not in the public list');
@@ -96,7 +96,7 @@ describe('channel management in the browser (Ann owns, on node 1; Bob on node 2)
     await closeSettings(A.page);
 
     await roomButton(B.page, name).waitFor({ timeout: LIVE_MS });
-    await waitFor(async () => (await roomButton(B.page, name).locator('.room-hash').textContent()) === '🔒',
+    await waitFor(async () => (await roomButton(B.page, name).locator('.room-hash .lock-icon').count()) === 1,
       { timeout: LIVE_MS, interval: 50, what: 'the lock on Bob\'s invited channel' });
     await openRoom(B.page, name);
     await waitFor(async () => (await B.page.locator('#room-subtitle').textContent()) === topic, { timeout: LIVE_MS, interval: 50, what: 'the topic in Bob\'s header' });

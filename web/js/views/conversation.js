@@ -3,6 +3,7 @@
 
 import { $, el } from '../dom.js';
 import { typingText } from '../format.js';
+import { lockIcon } from './lock_icon.js';
 
 export class ConversationHeader {
   constructor({ store, onLeave, onMute, onSettings }) {
@@ -26,7 +27,7 @@ export class ConversationHeader {
     if (!room) return;
     const isDm = room.kind === 'dm';
     if (room.private) {
-      this.title.replaceChildren(el('span', { class: 'room-lock', text: '🔒', attrs: { 'aria-hidden': 'true' } }), ` ${room.name}`,
+      this.title.replaceChildren(el('span', { class: 'room-lock', attrs: { 'aria-hidden': 'true' } }, lockIcon()), ` ${room.name}`,
         el('span', { class: 'visually-hidden', text: ' (private channel)' }));
     } else this.title.textContent = isDm ? room.name : `# ${room.name}`;
     let sub = '';

@@ -10,6 +10,7 @@ import { $, el, KeyedNodes, reconcile } from '../dom.js';
 import { badgeText, hueClass, initials } from '../format.js';
 import { markdownText } from '../markdown.js';
 import { botBadge } from './reply.js';
+import { lockIcon } from './lock_icon.js';
 
 export class Sidebar {
   constructor({ store, onOpen, onStartDm }) {
@@ -57,7 +58,7 @@ export class Sidebar {
       const icon = room.kind === 'dm'
         ? el('span', { class: `avatar avatar-sm ${bot ? 'avatar-bot' : hueClass(room.peerId)}`, text: bot ? '✦' : initials(room.name), attrs: { 'aria-hidden': 'true' } },
           el('span', { class: `dot ${online ? 'on' : 'off'}` }))
-        : el('span', { class: 'room-hash', text: room.private ? '🔒' : '#', attrs: { 'aria-hidden': 'true', title: room.private ? 'Private channel' : false } });
+        : el('span', { class: 'room-hash', text: room.private ? null : '#', attrs: { 'aria-hidden': 'true', title: room.private ? 'Private channel' : false } }, room.private ? lockIcon() : null);
       const text = el('span', { class: 'room-text' },
         el('span', { class: 'room-name-row' }, el('span', { class: 'room-name', text: room.name }), bot ? botBadge() : null),
         room.kind === 'dm' ? el('span', { class: 'visually-hidden', text: online ? ', online' : ', offline' }) : null,
