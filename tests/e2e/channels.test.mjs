@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiCall, apiRegister, cleanup, startCluster, uniqueName, waitFor } from './lib/harness.mjs';
-import { closeAll, launch, openRoom, rendered, registeredUser, roomButton, send, shot, waitTexts } from './lib/browser.mjs';
+import { closeAll, launch, newTab, openRoom, rendered, registeredUser, roomButton, send, shot, waitOnline, waitTexts } from './lib/browser.mjs';
 import { settingsChanges } from '../../web/js/views/channel_settings.js';
 import { sortMembers } from '../../web/js/views/channel_members.js';
 
@@ -138,6 +138,19 @@ describe('channel management in the browser (Ann owns, on node 1; Bob on node 2)
   test('(d) archive: Bob\'s message box gives way to the notice, history stays; unarchive brings it back', async () => {
     await send(B.page, 'before the archive');
     await waitTexts(A.page, ['before the archive']);
+    // A stale tab of Bob's: its WebSocket never delivers room.updated, so it still shows the message box.
+    const B3 = await newTab(B);
+    await B3.routeWebSocket(/\/ws/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => {
+        const lines = String(m).split('\n').filter((l) => !l.includes('"type":"room.updated"'));
+        if (lines.length) ws.send(lines.join('\n'));
+      });
+    });
+    await B3.goto(`/#room=${encodeURIComponent(roomId)}`);
+    await waitOnline(B3);
+    await B3.locator('#room-title', { hasText: name }).waitFor();
     await openSettings(A.page);
     await A.page.getByRole('button', { name: 'Archive channel' }).click();
     await A.page.getByRole('button', { name: 'Unarchive channel' }).waitFor({ timeout: LIVE_MS });
@@ -161,6 +174,19 @@ describe('channel management in the browser (Ann owns, on node 1; Bob on node 2)
     }, roomId);
     assert.deepEqual([refused.status, refused.body.error], [403, 'archived']);
     await shot(B.page, 'channels-archived');
+
+    // The stale tab sends: the server's `archived` refusal fails the message (kept, with Retry) and
+    // makes the channel read-only there too.
+    assert.equal(await B3.locator('#composer').isVisible(), true, 'the stale tab did not hear of the archive');
+    await send(B3, 'sent to an archived channel');
+    await waitFor(async () => (await rendered(B3)).some((m) => m.text === 'sent to an archived channel' && m.status === 'failed'),
+      { timeout: LIVE_MS, interval: 50, what: 'the refused message shown as failed' });
+    const failed = B3.locator('#messages li.msg.failed', { hasText: 'sent to an archived channel' });
+    assert.match(await failed.locator('.msg-failed').textContent(), /Not sent: This channel is archived\./);
+    assert.equal(await failed.getByRole('button', { name: 'Retry' }).count(), 1, 'Retry is offered');
+    await B3.locator('#archived-notice').waitFor({ state: 'visible', timeout: LIVE_MS });
+    await shot(B3, 'channels-archived-refused');
+    await B3.close();
 
     await openSettings(A.page);
     await A.page.getByRole('button', { name: 'Unarchive channel' }).click();
