@@ -1,7 +1,8 @@
 // Channel management in the browser (issue #23, docs/protocol.md): Ann (node 1) creates a private
 // channel with a topic and manages it from its settings dialog; Bob (node 2, a plain user) sees every
 // change live over his connection: the invitation brings the channel into his sidebar, a rename and a
-// new topic reach his sidebar, header and open settings, archiving replaces his message box with the
+// new topic reach his sidebar, header and open settings, "Make owner" makes his open settings editable
+// (and Ann's read-only) until he gives it back, archiving replaces his message box with the
 // notice (history stays readable, no React/Edit) and unarchiving brings it back, Remove takes the
 // channel from his sidebar with "You were removed from #…", and Delete (after a confirmation) with
 // "#… was deleted.". Bob's settings are read-only. The first account (admin) is registered over the
@@ -133,6 +134,22 @@ describe('channel management in the browser (Ann owns, on node 1; Bob on node 2)
     await B.page.locator('#room-title', { hasText: next }).waitFor({ timeout: LIVE_MS });
     assert.equal(await B.page.locator('#room-subtitle').textContent(), topic2);
     await roomButton(B.page, next).waitFor();
+  });
+
+  test('(c2) Make owner: Bob\'s open settings become editable live, Ann\'s read-only; Bob gives it back', async () => {
+    await openSettings(B.page);
+    await openSettings(A.page);
+    await A.page.getByRole('button', { name: `Make owner ${B.name}`, exact: true }).click();
+    await B.page.locator('#settings-save').waitFor({ state: 'visible', timeout: LIVE_MS });
+    assert.equal(await B.page.locator('#settings-name').evaluate((i) => i.readOnly), false, 'Bob may edit now');
+    assert.match(await B.page.locator('#settings-role').textContent(), /You own it\./);
+    await A.page.locator('#settings-save').waitFor({ state: 'hidden', timeout: LIVE_MS });
+    await A.page.locator('#settings-members .member-row[data-owner="1"]', { hasText: B.name }).waitFor({ timeout: LIVE_MS });
+    await closeSettings(A.page);
+    await B.page.locator('#settings-members .member-row[data-owner="1"]', { hasText: B.name }).waitFor({ timeout: LIVE_MS });
+    await B.page.getByRole('button', { name: `Make owner ${A.name}`, exact: true }).click();
+    await B.page.locator('#settings-save').waitFor({ state: 'hidden', timeout: LIVE_MS });
+    await closeSettings(B.page);
   });
 
   test('(d) archive: Bob\'s message box gives way to the notice, history stays; unarchive brings it back', async () => {
