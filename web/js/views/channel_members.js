@@ -46,6 +46,7 @@ export class ChannelMembers {
 
   /** A new room in the dialog: empty search, "Loading…". */
   reset() {
+    this.sig = null;
     this.rows = [];
     this.owner = null;
     this.busy.clear();
@@ -80,6 +81,10 @@ export class ChannelMembers {
     const me = this.store.me?.id;
     const online = (u) => (this.store.presenceScope.has(u.id) ? this.store.users.get(u.id)?.online ?? u.online : u.online) === true;
     const rows = sortMembers(this.rows.map((u) => ({ ...u, online: online(u) })), owner);
+    // Rebuilt only when something shown changed (the store changes with every message: focus stays).
+    const sig = JSON.stringify([manage, owner, this.count, rows.map((u) => [u.id, u.username, u.online]), [...this.busy]]);
+    if (sig === this.sig && this.list.querySelector('.member-row')) return;
+    this.sig = sig;
     const on = rows.filter((u) => u.online).length;
     this.note.textContent = `${this.count} member${this.count === 1 ? '' : 's'}, ${on} online${rows.length < this.count ? ` (${rows.length} shown)` : ''}.`;
     this.list.replaceChildren(...rows.map((u) => this.row(u, me)));

@@ -121,9 +121,9 @@ export class ChannelSettings {
     this.title.textContent = `#${room.name}`;
     this.role.textContent = `${room.private ? 'Private channel' : 'Public channel'}${room.archived ? ' · archived (read-only)' : ''}. ${
       mine ? 'You own it.' : manage ? 'You manage it as an admin.' : 'Only its owner and admins can change these settings.'}`;
-    if (!this.dirty) {
-      this.name.value = room.name;
-      this.topic.value = room.topic ?? '';
+    if (!this.dirty) { // (assigned only when different: the caret stays where it is)
+      if (this.name.value !== room.name) this.name.value = room.name;
+      if (this.topic.value !== (room.topic ?? '')) this.topic.value = room.topic ?? '';
       this.private.checked = room.private === true;
     }
     this.name.readOnly = !manage;

@@ -103,7 +103,7 @@ export class ChannelsDialog {
         this.onOpen(String(r.id));
       } catch { btn.disabled = false; }
     });
-    const members = `${r.members} member${r.members === 1 ? '' : 's'}`;
+    const members = `${r.members} member${r.members === 1 ? '' : 's'}${typeof r.topic === 'string' && r.topic ? ` · ${r.topic}` : ''}`; // (a topic when the server lists it)
     return el('li', { class: 'public-item' },
       el('span', { class: 'room-hash', text: '#', attrs: { 'aria-hidden': 'true' } }),
       el('span', { class: 'public-text' }, el('span', { class: 'public-name', text: r.name }), el('span', { class: 'public-meta', text: members })),
