@@ -183,6 +183,9 @@ describe('channel management in the browser (Ann owns, on node 1; Bob on node 2)
     const row = B.page.locator(`#messages li.msg[data-id="${mine.id}"]`);
     await row.hover();
     assert.equal(await row.locator('.msg-action').count(), 0, 'no React, Reply, Edit or Delete on a plain member\'s row');
+    const ownerView = A.page.locator(`#messages li.msg[data-id="${mine.id}"]`);
+    await ownerView.hover();
+    assert.deepEqual(await ownerView.locator('.msg-action').allTextContents(), ['Delete'], 'the owner still removes a member\'s message');
     assert.equal(await A.page.locator('#composer').isVisible(), false, 'read-only for the owner too');
     // The server refuses a send all the same (a stale page would get the `archived` error).
     const refused = await B.page.evaluate(async (id) => {

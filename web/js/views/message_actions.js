@@ -13,7 +13,7 @@ export const actionMethods = {
   /**
    * The row's hover actions: React (any message), Reply in thread (a top-level message, in a list
    * that opens threads: `onThread`), Edit and Delete (state 'a:<edit><delete><archived>'; an archived
-   * channel offers only Delete, to admins and moderators).
+   * channel offers only Delete, to admins, moderators and the channel's owner).
    */
   actions(r, state) {
     const button = (text, cls, click, attrs = {}) => el('button', { class: `msg-action ${cls}`, text, attrs: { type: 'button', ...attrs }, on: { click } });

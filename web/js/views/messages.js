@@ -220,10 +220,12 @@ export class MessageList {
     if (this.deleting.has(`${this.roomId}:${m.id}`)) return 'd';
     if (m.streaming === true) return `s:${this.canStop(r) ? 1 : 0}${this.stopping.has(`${this.roomId}:${m.id}`) ? 1 : 0}`;
     if (this.confirming === m.id) return 'c';
-    // An archived channel (issue #23) is read-only: no edit, no reaction, no reply; admins and moderators still delete.
+    // An archived channel (issue #23) is read-only: no edit, no reaction, no reply; admins, moderators
+    // and the channel's owner (or an admin: canManage) still delete anyone's message.
     const archived = this.store.isArchived(this.roomId);
     const canEdit = r.own && typeof m.message === 'string' && !archived;
-    const canDelete = (r.own && !archived) || this.store.me.role === 'admin' || this.store.me.role === 'moderator';
+    const role = this.store.me.role;
+    const canDelete = (r.own && !archived) || role === 'admin' || role === 'moderator' || this.store.canManage(this.roomId);
     return `a:${canEdit ? 1 : 0}${canDelete ? 1 : 0}${archived ? 1 : 0}`;
   }
 
