@@ -222,4 +222,11 @@ case "$scenario" in
     echo "unknown scenario: $scenario" >&2
     exit 2 ;;
 esac
+# Redis' own account of the whole run (setup and measurement): its CPU seconds and, per command (also
+# those Lua scripts call), calls and microseconds: what one build asks of Redis against another.
+{ redis-cli -p "$redis_port" info cpu; redis-cli -p "$redis_port" info commandstats; } | tr -d '\r' |
+  awk -F'[:,=]' '
+    /^used_cpu_(sys|user):/ { cpu = cpu sprintf("%s\"%s\":%s", cpu ? "," : "", $1, $2) }
+    /^cmdstat_/ { sub("cmdstat_", "", $1); cmd = cmd sprintf("%s\"%s\":{\"calls\":%s,\"usec\":%s}", cmd ? "," : "", $1, $3, $5) }
+    END { printf "{\"mode\":\"redis\",\"cpu\":{%s},\"commands\":{%s}}\n", cpu, cmd }' | tee -a "$result"
 echo "results: $result" >&2

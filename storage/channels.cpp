@@ -11,6 +11,7 @@
 #include "storage/key_schema.hpp"
 #include "storage/lua_channels.hpp"
 #include "storage/lua_fragments.hpp"
+#include "storage/lua_moderation.hpp"
 #include "storage/room_event_replies.hpp"
 
 namespace chat::storage {
@@ -85,12 +86,12 @@ local fields = '[]'
 if #changed > 0 then fields = cjson.encode(changed) end
 audit_channel(uid, 'update_channel', room, name or old, owner or '', ',"fields":' .. fields)
 return emit('room.updated', settings_json(room))
-)lua", lua::kChannels);
+)lua", (std::string{lua::kAudit} + lua::kChannels).c_str());
 const lua_script update_channel_script{"update_channel", update_channel_body};
 
 // ARGV: actor, room, user, max rooms per user (0: none). The owner or an admin adds (invites) a user;
 // the new member has read what was there. → {'ok', 1 | 0 (a member already)} | {refusal}
-const std::string add_member_body = std::string{lua::kRoomLimits} + lua::kPosition + lua::kChannels + R"lua(
+const std::string add_member_body = std::string{lua::kRoomLimits} + lua::kPosition + lua::kAudit + lua::kChannels + R"lua(
 local actor, room, user, max = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local refusal = may_manage(actor, room)
 if refusal then return {refusal} end
@@ -111,7 +112,7 @@ const lua_script add_member_script{"add_channel_member", add_member_body};
 // ARGV: actor, room, user. Leaving (actor = user) is any member's; removing someone else is the
 // owner's or an admin's, never of the owner ('conflict'). An owner who leaves leaves the channel
 // without owner. → {'ok', 1 | 0 (was no member)} | {refusal}
-const std::string remove_member_body = std::string{lua::kChannels} + R"lua(
+const std::string remove_member_body = std::string{lua::kAudit} + lua::kChannels + R"lua(
 local actor, room, user = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('EXISTS', 'room:' .. room .. ':name') == 0 and redis.call('SISMEMBER', 'chat:channels', room) == 0 then
   return {'not_found'}
@@ -135,7 +136,7 @@ const lua_script remove_member_script{"remove_channel_member", remove_member_bod
 // through the reply map), its members lose it from their room lists, read markers, mutes and mention
 // indexes; it leaves the name map, the public set and index or the private set.
 // → {'ok', member ids…} | {refusal}
-const std::string delete_channel_body = std::string{lua::kChannels} + R"lua(
+const std::string delete_channel_body = std::string{lua::kAudit} + lua::kChannels + R"lua(
 local actor, room = ARGV[1], ARGV[2]
 local refusal = may_manage(actor, room)
 if refusal then return {refusal} end

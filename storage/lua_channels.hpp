@@ -15,7 +15,8 @@ namespace chat::storage::lua {
 /// settings_json(room) → the channel's `{"roomId","name","topic","private","archived","owner"` (no
 /// closing brace: room.updated's data before its `seq`). unlist(room, lower) / list(room, lower):
 /// take a channel out of / put it into the public set and its name index (keeping the index's
-/// "synced" count true). audit_channel(uid, action, room, name, target, extra): an audit log entry.
+/// "synced" count true). audit_channel(uid, action, room, name, target, extra): an audit log entry
+/// (after kAudit, lua_moderation.hpp) with the room's id and name.
 inline constexpr char kChannels[] = R"lua(
 local function meta_key(room) return 'chat:room:' .. room .. ':meta' end
 local function channel_meta(room)
@@ -56,15 +57,7 @@ local function list(room, lower)
   end
 end
 local function audit_channel(uid, action, room, name, target, extra)
-  local t = redis.call('TIME')
-  local ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local target_name = ''
-  if target ~= '' then target_name = redis.call('HGET', 'user:' .. target, 'username') or '' end
-  redis.call('XADD', 'chat:audit', 'MAXLEN', '~', '10000', '*', 'e', '{"ts":' .. string.format('%d', ts)
-    .. ',"actor":' .. cjson.encode(uid) .. ',"actorName":'
-    .. cjson.encode(redis.call('HGET', 'user:' .. uid, 'username') or '') .. ',"action":' .. cjson.encode(action)
-    .. ',"target":' .. cjson.encode(target) .. ',"targetName":' .. cjson.encode(target_name) .. ',"roomId":'
-    .. cjson.encode(room) .. ',"roomName":' .. cjson.encode(name) .. (extra or '') .. '}')
+  audit_entry(uid, action, target, ',"roomId":' .. cjson.encode(room) .. ',"roomName":' .. cjson.encode(name) .. (extra or ''))
 end
 )lua";
 

@@ -10,10 +10,27 @@
 
 namespace chat::storage::lua {
 
+/// audit_entry(actor, action, target, extra): appends `{"ts","actor","actorName","action","target",
+/// "targetName"<extra>}` to `chat:audit` (newest ~10,000 kept; the names are looked up, `target` ''
+/// for none; `extra`: more members, each with its leading comma). Every script that audits uses it
+/// (moderation, a moderator's delete, channel management).
+inline constexpr char kAudit[] = R"lua(
+local function audit_entry(actor, action, target, extra)
+  local t = redis.call('TIME')
+  local ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local target_name = ''
+  if target ~= '' then target_name = redis.call('HGET', 'user:' .. target, 'username') or '' end
+  redis.call('XADD', 'chat:audit', 'MAXLEN', '~', '10000', '*', 'e', '{"ts":' .. string.format('%d', ts)
+    .. ',"actor":' .. cjson.encode(actor) .. ',"actorName":'
+    .. cjson.encode(redis.call('HGET', 'user:' .. actor, 'username') or '') .. ',"action":' .. cjson.encode(action)
+    .. ',"target":' .. cjson.encode(target) .. ',"targetName":' .. cjson.encode(target_name) .. (extra or '') .. '}')
+end
+)lua";
+
 /// The common start of a moderation script: ARGV[1] actor id, ARGV[2] target id. Defines actor,
 /// target, now (Redis time, ms), actor_role, target_name, target_role; may_act() answers nil when the
 /// actor may act on the target (an admin on anyone but themselves; a moderator on users), else the
-/// refusal ('not_found' for an unknown target, 'forbidden'). audit(action, extra) appends the entry
+/// refusal ('not_found' for an unknown target, 'forbidden'). After kAudit: audit(action, extra) appends the entry
 /// `{"ts","actor","actorName","action","target","targetName"<extra>}` (`extra`: more members, each
 /// with its leading comma).
 inline constexpr char kModeration[] = R"lua(
@@ -34,12 +51,7 @@ local function may_act()
   if actor_role == 'moderator' and (target_role == 'user' or target_role == 'bot') then return nil end
   return 'forbidden'
 end
-local function audit(action, extra)
-  redis.call('XADD', 'chat:audit', 'MAXLEN', '~', '10000', '*', 'e', '{"ts":' .. string.format('%d', now)
-    .. ',"actor":' .. cjson.encode(actor) .. ',"actorName":' .. cjson.encode(actor_name) .. ',"action":'
-    .. cjson.encode(action) .. ',"target":' .. cjson.encode(target) .. ',"targetName":'
-    .. cjson.encode(target_name or '') .. (extra or '') .. '}')
-end
+local function audit(action, extra) audit_entry(actor, action, target, extra) end
 )lua";
 
 } // namespace chat::storage::lua

@@ -9,6 +9,7 @@
 #include "storage/chat_store_impl.hpp"
 #include "storage/key_schema.hpp"
 #include "storage/lua_fragments.hpp"
+#include "storage/lua_moderation.hpp"
 #include "storage/lua_scripts.hpp"
 #include "storage/mentions.hpp"
 #include "storage/message_json.hpp"
@@ -61,11 +62,7 @@ if from ~= uid then
     return 'forbidden'
   end
   moderated = ',"moderated":true'
-  redis.call('XADD', 'chat:audit', 'MAXLEN', '~', '10000', '*', 'e', '{"ts":' .. fmt(now) .. ',"actor":'
-    .. cjson.encode(uid) .. ',"actorName":' .. cjson.encode(redis.call('HGET', 'user:' .. uid, 'username') or '')
-    .. ',"action":"delete_message","target":' .. cjson.encode(from) .. ',"targetName":'
-    .. cjson.encode(redis.call('HGET', 'user:' .. from, 'username') or '') .. ',"roomId":' .. room_json
-    .. ',"messageId":' .. fmt(mid) .. '}')
+  audit_entry(uid, 'delete_message', from, ',"roomId":' .. room_json .. ',"messageId":' .. fmt(mid))
 elseif archived(room) then
   return 'archived' -- read-only for its authors; moderators still remove messages
 end
@@ -85,7 +82,7 @@ redis.call('ZADD', KEYS[4], ids, tomb)
 local reply = emit('message.deleted', '{"id":' .. ids .. ',"roomId":' .. room_json .. moderated)
 redis.call('ZREM', zkey, raw)
 return reply
-)lua");
+)lua", lua::kAudit);
 const lua_script delete_message_script{"delete_message", delete_message_body};
 
 // Common KEYS/ARGV (kRoomEvent), then ARGV[6] message id, ARGV[7] emoji, ARGV[8] '1' (set) or '0'

@@ -16,7 +16,7 @@ namespace {
 
 // ARGV: actor, target, reason, until (unix ms; '0' = until lifted). → {'ok', target name} |
 // 'not_found' | 'forbidden' | 'invalid' (an end in the past)
-const std::string ban_user_body = std::string{lua::kModeration} + R"lua(
+const std::string ban_user_body = std::string{lua::kAudit} + lua::kModeration + R"lua(
 local refused = may_act()
 if refused then return refused end
 local reason, ends = ARGV[3], tonumber(ARGV[4])
@@ -33,7 +33,7 @@ return {'ok', target_name}
 const lua_script ban_user_script{"ban_user", ban_user_body};
 
 // ARGV: actor, target. → {'ok', target name, 1 when a ban was lifted} | 'not_found' | 'forbidden'
-const std::string unban_user_body = std::string{lua::kModeration} + R"lua(
+const std::string unban_user_body = std::string{lua::kAudit} + lua::kModeration + R"lua(
 local refused = may_act()
 if refused then return refused end
 local lifted = redis.call('DEL', 'chat:user:' .. target .. ':ban')
@@ -46,7 +46,7 @@ const lua_script unban_user_script{"unban_user", unban_user_body};
 // field '*' or the room id of chat:user:{target}:mute (its ends in force are what the write scripts
 // check: kAccess, write_refusal()); ends already past are dropped. → {'ok', target name} | 'not_found' |
 // 'forbidden' | 'invalid' (an end in the past)
-const std::string mute_user_body = std::string{lua::kModeration} + R"lua(
+const std::string mute_user_body = std::string{lua::kAudit} + lua::kModeration + R"lua(
 local refused = may_act()
 if refused then return refused end
 local ends, room = tonumber(ARGV[3]), ARGV[4]
@@ -67,7 +67,7 @@ return {'ok', target_name}
 const lua_script mute_user_script{"mute_user", mute_user_body};
 
 // ARGV: actor, target, room id ('' = the mute everywhere). → {'ok', target name, 1 when lifted} | …
-const std::string unmute_user_body = std::string{lua::kModeration} + R"lua(
+const std::string unmute_user_body = std::string{lua::kAudit} + lua::kModeration + R"lua(
 local refused = may_act()
 if refused then return refused end
 local room = ARGV[3]
@@ -83,7 +83,7 @@ const lua_script unmute_user_script{"unmute_user", unmute_user_body};
 
 // ARGV: actor, target, action, extra members (each with its leading comma). Appends an audit entry
 // for an action checked elsewhere (disconnect, role). → 'ok'
-const std::string audit_action_body = std::string{lua::kModeration} + R"lua(
+const std::string audit_action_body = std::string{lua::kAudit} + lua::kModeration + R"lua(
 audit(ARGV[3], ARGV[4])
 return 'ok'
 )lua";

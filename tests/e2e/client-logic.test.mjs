@@ -3,7 +3,8 @@
 // a message whose ack was lost, edits and deletes (idempotent, tombstones, the cursor's positions,
 // the frames and their HTTP fallback), backoff bounds, what a close code means, typing text; the
 // assistant's streamed replies: deltas at code-point offsets, repeats, gaps, final wins, Stop;
-// threads: replies kept apart from the room's list, the open thread, parents' reply counts.)
+// threads: replies kept apart from the room's list, the open thread, parents' reply counts;
+// channel settings (issue #23): listing and room.updated fields, who manages, the archived refusal.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { markdownText } from '../../web/js/markdown.js';
 import { ReadThrottle } from '../../web/js/read_throttle.js';
 import { applyDeltaTo, assistantRefusal, cpLength, GapReloader, mergeStreaming, replyErrorText } from '../../web/js/stream.js';
 import { parentOf, replyCountText } from '../../web/js/store_thread.js';
+import { canManage, channelMeta, removedText } from '../../web/js/store_channel.js';
 
 const msg = (id, from, text, roomId = '0') => ({ id, roomId, from, date: 1764103286, message: text });
 
@@ -910,4 +912,45 @@ test('a deleted parent keeps its reply count (its thread stays readable); a dele
   s.addThreadHistory('0', 10, [threadReply(11, 10, '2', 'a reply')], 50);
   s.applyDelete({ id: 11, roomId: '0', parentId: 10, seq: 18 });
   assert.deepEqual([s.thread.msgs.get(11).deleted, s.thread.msgs.get(11).parentId], [true, 10]);
+});
+
+test('channel settings: from the listing and room.updated (its seq moves the resume cursor); who manages', () => {
+  const s = setup();
+  s.addRoom({ id: '7', names: ['ops'], private: true, topic: 'on call', archived: false, owner: 1 });
+  s.addHistory('7', [msg(5, '2', 'x', '7')], 50, { initial: true });
+  const room = s.rooms.get('7');
+  assert.deepEqual([room.private, room.topic, room.archived, room.owner], [true, 'on call', false, '1']);
+  assert.equal(s.canManage('7'), true, 'the owner manages');
+  assert.equal(s.canManage('0'), false, 'General has no settings');
+  assert.equal(s.canManage('1:2'), false, 'nor a DM');
+  assert.equal(s.applyRoomUpdate({ roomId: '7', name: 'ops-2', topic: '', private: false, archived: true, owner: '2', seq: 9 }), true);
+  assert.deepEqual([room.name, room.topic, room.private, room.archived, room.owner], ['ops-2', '', false, true, '2']);
+  assert.equal(s.resumeCursor()['7'], 9, 'a positioned room event: resume starts after it');
+  assert.equal(s.isArchived('7'), true);
+  assert.equal(s.canManage('7'), false, 'not the owner any more');
+  assert.equal(s.applyRoomUpdate({ roomId: '7', name: 'ops-2', topic: '', private: false, archived: true, owner: '2', seq: 9 }), false, 'a replay changes nothing');
+  assert.equal(s.applyRoomUpdate({ roomId: '99', name: 'x', seq: 1 }), false, 'an unknown room is ignored');
+  assert.equal(canManage(room, { id: '3', role: 'admin' }), true, 'an admin manages every channel');
+  assert.equal(canManage(room, { id: '3', role: 'moderator' }), false, 'a moderator manages none');
+  assert.equal(canManage({ ...room, owner: null }, { id: '1', role: 'user' }), false, 'no owner: admins only');
+  assert.deepEqual(channelMeta({ id: 3, names: ['a'], unread: 2 }), {}, 'an old listing row: nothing changes');
+  assert.deepEqual(channelMeta({ owner: null, private: 'yes' }), { owner: null }, 'only well-typed fields');
+  assert.equal(removedText('ops', 'removed'), 'You were removed from #ops.');
+  assert.equal(removedText('ops', 'deleted'), '#ops was deleted.');
+  s.addRoom({ id: '7', names: ['ops-2'] });
+  assert.equal(room.archived, true, 'a row without settings (room.joined) keeps them');
+});
+
+test('a send refused as archived fails with its text kept (Retry), never silently dropped', () => {
+  const s = setup();
+  s.addRoom({ id: '7', names: ['ops'], private: false, archived: false, owner: '1' });
+  const live = { isOpen: true, gen: 1, sent: [], send(f) { this.sent.push(f); return true; } };
+  const sender = new Sender(s, live);
+  const clientId = sender.send('7', 'too late');
+  assert.equal(sender.onError({ clientId, code: 'archived', message: 'archived' }), true);
+  const p = s.pending.get(clientId);
+  assert.equal(p.status, 'failed');
+  assert.equal(p.text, 'too late');
+  assert.equal(p.error, 'This channel is archived');
+  sender.clear();
 });

@@ -161,13 +161,13 @@ test('no session → 401 unauthorized on every auth-only route (no cookie, unkno
   assert.ok(!pub.json.some((r) => r.name === 'anon-channel'), 'no channel was created');
 });
 
-test('channels: create → 201 {id,name,members:1,joined:true}; name trimmed; duplicate (any case) → 409', T, async () => {
+test('channels: create → 201 {id,name,members:1,joined:true,…settings}; name trimmed; duplicate (any case) → 409', T, async () => {
   const name = uniqueName('Team');
   const res = await A.post('/rooms', { name: `  ${name}  ` });
   assertStatus(res, 201, 'create channel');
   assert.match(res.json.id, /^[1-9][0-9]*$/, 'channel ids are numeric strings');
   assert.notEqual(res.json.id, '0');
-  assert.deepEqual(res.json, { id: res.json.id, name, members: 1, joined: true });
+  assert.deepEqual(res.json, { id: res.json.id, name, members: 1, joined: true, topic: '', private: false, archived: false, owner: A.user.id });
   channel = res.json;
   assertError(await B.post('/rooms', { name }), 409, 'conflict', 'same name');
   assertError(await B.post('/rooms', { name: name.toUpperCase() }), 409, 'conflict', 'upper case');
@@ -206,7 +206,7 @@ test('channels: public list shows members and joined per caller', T, async () =>
   assert.deepEqual(b.json.find((r) => r.id === channel.id), { id: channel.id, name: channel.name, members: 1, joined: false });
   const aRooms = await A.get(`/rooms/${A.user.id}`);
   const { lastRead, unread, mentions, muted, ...listed } = aRooms.json.find((r) => r.id === channel.id);
-  assert.deepEqual(listed, { id: channel.id, names: [channel.name] });
+  assert.deepEqual(listed, { id: channel.id, names: [channel.name], topic: '', private: false, archived: false, owner: A.user.id });
   assert.deepEqual([typeof lastRead, unread, mentions, muted], ['number', 0, 0, false], 'read state and mute (issue #22)');
 });
 
@@ -217,7 +217,7 @@ test('channels: a non-member gets 403 on messages; join → 200 and access; leav
 
   const join = await B.post(`/rooms/${channel.id}/join`);
   assertStatus(join, 200, 'join');
-  assert.deepEqual(join.json, { id: channel.id, names: [channel.name] });
+  assert.deepEqual(join.json, { id: channel.id, names: [channel.name], topic: '', private: false, archived: false, owner: A.user.id });
   const again = await B.post(`/rooms/${channel.id}/join`);
   assertStatus(again, 200, 'join twice');
   const pub = await B.get('/rooms/public');

@@ -38,11 +38,13 @@ const MESSAGE_KEYS = ['date', 'from', 'id', 'message', 'roomId'];
 const UPDATED_KEYS = ['date', 'edited', 'from', 'id', 'message', 'roomId', 'seq'];
 const TOMBSTONE_KEYS = ['date', 'deleted', 'from', 'id', 'roomId'];
 
-/** A fresh channel created by A; `members` join it. */
+/** A fresh channel with A in it; `members` join it. The admin creates (so owns) it: A, its author,
+ * is no owner, who could delete the others' messages (issue #23). */
 async function newChannel(members = [], tag = 'ed') {
-  const created = await A.post('/rooms', { name: uniqueName(tag) });
-  assertStatus(created, 201, 'A creates a channel');
+  const created = await admin.post('/rooms', { name: uniqueName(tag) });
+  assertStatus(created, 201, 'the admin creates a channel');
   const id = created.json.id;
+  assertStatus(await A.post(`/rooms/${id}/join`), 200, `A joins ${id}`);
   for (const m of members) assertStatus(await m.post(`/rooms/${id}/join`), 200, `${m.user.username} joins ${id}`);
   return id;
 }

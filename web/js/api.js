@@ -86,7 +86,18 @@ export const api = {
   setMuted: (roomId, muted) => request(muted ? 'PUT' : 'DELETE', `/room/${enc(roomId)}/mute`),
 
   createDm: (user1, user2) => request('POST', '/room', { user1, user2 }),
-  createChannel: (name) => request('POST', '/rooms', { name }),
+  /** → {id, name, members, joined, private, topic, owner}; `topic` only when not empty. */
+  createChannel: (name, { isPrivate = false, topic = '' } = {}) => request('POST', '/rooms', { name, private: Boolean(isPrivate), ...(topic ? { topic } : {}) }),
+  /** A channel's settings and members: {roomId, count, members, owner, private, topic, archived, name} (issue #23). */
+  channelMembers: (roomId) => request('GET', `/rooms/${enc(roomId)}/members`),
+  /** Adds `userId` to the channel (owner, admin) → {roomId, userId, added}. */
+  inviteMember: (roomId, userId) => request('POST', `/rooms/${enc(roomId)}/members`, { userId }),
+  /** Removes `userId` (owner, admin; anyone for themselves) → {roomId, userId, removed}. */
+  removeMember: (roomId, userId) => request('DELETE', `/rooms/${enc(roomId)}/members/${enc(userId)}`),
+  /** Changes any of {name, topic, private, archived, owner} → the channel {id, name, topic, private, archived, owner, seq}. */
+  updateChannel: (roomId, changes) => request('PATCH', `/rooms/${enc(roomId)}`, changes),
+  /** Deletes the channel and its history → {id, deleted: true}. */
+  deleteChannel: (roomId) => request('DELETE', `/rooms/${enc(roomId)}`),
   /** One page in name order: {channels: [{id,name,members,joined}], next: cursor|null}; `q` = name prefix. */
   publicChannels: ({ limit = 50, after, q } = {}) => {
     const params = new URLSearchParams({ limit: String(limit) });

@@ -8,6 +8,7 @@ import { Sender } from './sender.js';
 import { Store } from './store.js';
 import { ReadThrottle } from './read_throttle.js';
 import { assistantRefusal, findAssistant, GapReloader } from './stream.js';
+import { ChannelControl } from './channel_control.js';
 import { ChannelsDialog } from './views/channels.js';
 import { MembersDialog, NewMessageDialog } from './views/people.js';
 import { Composer } from './views/composer.js';
@@ -45,9 +46,11 @@ const banned = new BannedView({ onSignIn: () => { api.logout().catch(() => {}); 
 const muteNotice = new MuteNotice({ store, live });
 const sidebar = new Sidebar({ store, onOpen: openRoom, onStartDm: startDm });
 const header = new ConversationHeader({
-  store, onLeave: leaveRoom,
+  store, onLeave: leaveRoom, onSettings: (id) => channelCtl.open(id),
   onMute: (roomId, muted) => withToast(api.setMuted(roomId, muted)).then((r) => store.setMuted(r.roomId, r.muted), () => {}),
 });
+// Channel settings, room.updated / room.removed, archived channels (issue #23).
+const channelCtl = new ChannelControl({ store, live, api, notify: (text) => status.toast(text, 'info'), onLeave: leaveRoom, onError: (text) => status.toast(text) });
 const notifier = new Notifier({ store, button: $('#notify-enable'), onOpen: (id) => openRoom(id) });
 const drawer = new Drawer();
 const composer = new Composer({
@@ -89,7 +92,7 @@ const thread = new ThreadPanel({
 });
 const channels = new ChannelsDialog({
   loadPublic: (query) => withToast(api.publicChannels(query)),
-  onCreate: async (name) => { const r = await withToast(api.createChannel(name)); addRoom({ id: r.id, names: [r.name] }); return r; },
+  onCreate: async (name, opts) => { const r = await withToast(api.createChannel(name, opts)); addRoom({ ...r, names: [r.name], archived: false }); return r; },
   onJoin: async (id) => { const r = await withToast(api.joinChannel(id)); addRoom(r); return r; },
   onOpen: openRoom,
 });

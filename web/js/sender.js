@@ -199,6 +199,7 @@ function describe({ code, message }) {
     case 'unavailable': return 'Server busy, try again';
     case 'overloaded': return 'Server overloaded, try again';
     case 'muted': return 'You are muted';
+    case 'archived': return 'This channel is archived';
     default: return message || 'Not sent';
   }
 }
@@ -234,6 +235,7 @@ function opError(kind, { code, message, until, body }, status) {
     case 'network': text = message || 'Cannot reach the server'; break;
     case 'unauthorized': text = 'Your session has ended'; break;
     case 'muted': text = 'You are muted'; break;
+    case 'archived': text = 'This channel is archived (read-only)'; break;
     default: text = message || `Could not ${what} the ${kind === 'stop' ? 'reply' : 'message'}`;
   }
   const e = new Error(text);

@@ -21,6 +21,7 @@ import { changed, withReaction } from './message_change.js';
 import { pendingMethods } from './store_pending.js';
 import { typingMethods } from './store_typing.js';
 import { readMethods } from './store_read.js';
+import { channelMethods } from './store_channel.js';
 import { parentOf, threadMethods } from './store_thread.js';
 
 export function roomKind(id) {
@@ -150,6 +151,7 @@ export class Store extends EventTarget {
     if (cur) {
       if (cur.name !== name) { cur.name = name; this.touch('rooms', `room:${id}`); }
       this.applyListing(cur, r);
+      this.applyChannelMeta(cur, { ...r, name: undefined });
       return cur;
     }
     const room = {
@@ -163,6 +165,7 @@ export class Store extends EventTarget {
     this.rooms.set(id, room);
     if (this.lastRead[id] === undefined) this.lastRead[id] = 0;
     this.applyListing(room, r);
+    this.applyChannelMeta(room, { ...r, name: undefined }); // topic, private, archived, owner (store_channel.js)
     this.touch('rooms');
     return room;
   }
@@ -372,6 +375,6 @@ export class Store extends EventTarget {
   }
 }
 
-Object.assign(Store.prototype, pendingMethods, typingMethods, readMethods, threadMethods);
+Object.assign(Store.prototype, pendingMethods, typingMethods, readMethods, threadMethods, channelMethods);
 
 export { changed, withReaction };

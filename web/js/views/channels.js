@@ -1,5 +1,5 @@
-// The "Channels" dialog: create a channel, browse public channels (a page at a time, "Load more",
-// search by name prefix), join or open one.
+// The "Channels" dialog: create a channel (public or private, with an optional topic), browse public
+// channels (a page at a time, "Load more", search by name prefix), join or open one.
 
 import { $, el } from '../dom.js';
 
@@ -9,13 +9,15 @@ const SEARCH_DELAY_MS = 250;
 export class ChannelsDialog {
   /**
    * loadPublic({limit, after, q}) → Promise<{channels: [{id,name,members,joined}], next}>;
-   * onCreate(name), onJoin(id) → Promise; onOpen(id)
+   * onCreate(name, {isPrivate, topic}), onJoin(id) → Promise; onOpen(id)
    */
   constructor({ loadPublic, onCreate, onJoin, onOpen }) {
     Object.assign(this, { loadPublic, onCreate, onJoin, onOpen });
     this.dialog = $('#channels-dialog');
     this.list = $('#public-channels');
     this.name = $('#channel-name');
+    this.topic = $('#channel-topic');
+    this.private = $('#channel-private');
     this.search = $('#channel-search');
     this.more = $('#public-more');
     this.next = null; // cursor of the next page (null: none)
@@ -33,6 +35,8 @@ export class ChannelsDialog {
   async open() {
     if (!this.dialog.open) this.dialog.showModal();
     this.name.value = '';
+    this.topic.value = '';
+    this.private.checked = false;
     this.search.value = '';
     this.name.focus();
     await this.refresh();
@@ -99,7 +103,7 @@ export class ChannelsDialog {
         this.onOpen(String(r.id));
       } catch { btn.disabled = false; }
     });
-    const members = `${r.members} member${r.members === 1 ? '' : 's'}`;
+    const members = `${r.members} member${r.members === 1 ? '' : 's'}${typeof r.topic === 'string' && r.topic ? ` · ${r.topic}` : ''}`; // (a topic when the server lists it)
     return el('li', { class: 'public-item' },
       el('span', { class: 'room-hash', text: '#', attrs: { 'aria-hidden': 'true' } }),
       el('span', { class: 'public-text' }, el('span', { class: 'public-name', text: r.name }), el('span', { class: 'public-meta', text: members })),
@@ -110,7 +114,7 @@ export class ChannelsDialog {
     const name = this.name.value.trim();
     if (!name) { this.name.focus(); return; }
     try {
-      const room = await this.onCreate(name);
+      const room = await this.onCreate(name, { isPrivate: this.private.checked, topic: this.topic.value.trim() });
       this.close();
       this.onOpen(String(room.id));
     } catch { this.name.focus(); }

@@ -1,12 +1,15 @@
-// The open room's header (name, who it is with / presence, Mute, Leave) and the typing line, plus
-// the phone layout's sidebar drawer.
+// The open room's header (name, a lock when private, the topic or who it is with / presence, Mute,
+// channel settings, Leave) and the typing line, plus the phone layout's sidebar drawer.
 
-import { $ } from '../dom.js';
+import { $, el } from '../dom.js';
 import { typingText } from '../format.js';
+import { lockIcon } from './lock_icon.js';
 
 export class ConversationHeader {
-  constructor({ store, onLeave, onMute }) {
+  constructor({ store, onLeave, onMute, onSettings }) {
     this.store = store;
+    this.settings = $('#room-settings');
+    this.settings.addEventListener('click', () => onSettings(this.store.activeRoomId));
     this.mute = $('#room-mute');
     this.mute.addEventListener('click', () => {
       const room = this.store.activeRoom;
@@ -23,17 +26,22 @@ export class ConversationHeader {
     const room = this.store.activeRoom;
     if (!room) return;
     const isDm = room.kind === 'dm';
-    this.title.textContent = isDm ? room.name : `# ${room.name}`;
+    if (room.private) {
+      this.title.replaceChildren(el('span', { class: 'room-lock', attrs: { 'aria-hidden': 'true' } }, lockIcon()), ` ${room.name}`,
+        el('span', { class: 'visually-hidden', text: ' (private channel)' }));
+    } else this.title.textContent = isDm ? room.name : `# ${room.name}`;
     let sub = '';
     if (room.kind === 'general') sub = 'Everyone is here';
-    else if (room.kind === 'channel') sub = 'Channel';
+    else if (room.kind === 'channel') sub = `${room.archived ? 'Archived · ' : ''}${room.topic || (room.private ? 'Private channel' : 'Channel')}`;
     else if (this.store.isBot(room.peerId)) sub = 'AI assistant · replies may be wrong';
     else {
       const peer = this.store.users.get(room.peerId);
       sub = peer && peer.online ? 'Online' : 'Offline';
     }
     this.sub.textContent = sub;
-    this.sub.className = `conv-sub${isDm ? (sub === 'Offline' ? ' offline' : ' online') : ''}`;
+    this.sub.className = `conv-sub${isDm ? (sub === 'Offline' ? ' offline' : ' online') : ' topic'}`;
+    this.sub.title = room.kind === 'channel' && room.topic ? room.topic : '';
+    this.settings.hidden = room.kind !== 'channel';
     this.leave.hidden = room.kind !== 'channel';
     this.mute.textContent = room.muted ? 'Unmute' : 'Mute';
     this.mute.setAttribute('aria-pressed', room.muted ? 'true' : 'false');

@@ -12,13 +12,16 @@ const SHOW_COUNT_FROM = 3500;
 export const actionMethods = {
   /**
    * The row's hover actions: React (any message), Reply in thread (a top-level message, in a list
-   * that opens threads: `onThread`), Edit and Delete (state 'a:<edit><delete>').
+   * that opens threads: `onThread`), Edit and Delete (state 'a:<edit><delete><archived>'; an archived
+   * channel offers only Delete, to admins, moderators and the channel's owner).
    */
   actions(r, state) {
     const button = (text, cls, click, attrs = {}) => el('button', { class: `msg-action ${cls}`, text, attrs: { type: 'button', ...attrs }, on: { click } });
+    const archived = state[4] === '1'; // a read-only channel: only a moderator's Delete
+    if (archived && state[3] !== '1') return null;
     return el('div', { class: 'msg-actions' },
-      button('React', 'msg-action-react', () => this.togglePicker(r.m), { 'aria-haspopup': 'true', 'aria-expanded': String(this.picking === r.m.id) }),
-      this.onThread && (r.m.parentId === undefined || r.m.parentId === null) && r.m.streaming !== true
+      archived ? null : button('React', 'msg-action-react', () => this.togglePicker(r.m), { 'aria-haspopup': 'true', 'aria-expanded': String(this.picking === r.m.id) }),
+      !archived && this.onThread && (r.m.parentId === undefined || r.m.parentId === null) && r.m.streaming !== true
         ? button('Reply in thread', 'msg-action-thread', () => this.onThread(this.roomId, r.m.id)) : null,
       state[2] === '1' ? button('Edit', '', () => this.startEdit(r.m)) : null,
       state[3] === '1' ? button('Delete', 'msg-action-danger', () => this.askDelete(r.m)) : null);

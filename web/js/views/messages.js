@@ -209,7 +209,8 @@ export class MessageList {
 
   /**
    * What a sent message row shows besides its text: 'x' tombstone, 'e:…' editor, 'd' deleting,
-   * 'c' delete confirmation, 'a:<edit><delete>' the actions it offers (1 = yes).
+   * 'c' delete confirmation, 'a:<edit><delete><archived>' the actions it offers (1 = yes; archived:
+   * a read-only channel, no React nor Reply).
    */
   rowState(r) {
     if (r.status !== 'sent') return '';
@@ -219,9 +220,13 @@ export class MessageList {
     if (this.deleting.has(`${this.roomId}:${m.id}`)) return 'd';
     if (m.streaming === true) return `s:${this.canStop(r) ? 1 : 0}${this.stopping.has(`${this.roomId}:${m.id}`) ? 1 : 0}`;
     if (this.confirming === m.id) return 'c';
-    const canEdit = r.own && typeof m.message === 'string';
-    const canDelete = r.own || this.store.me.role === 'admin' || this.store.me.role === 'moderator';
-    return `a:${canEdit ? 1 : 0}${canDelete ? 1 : 0}`;
+    // An archived channel (issue #23) is read-only: no edit, no reaction, no reply; admins, moderators
+    // and the channel's owner (or an admin: canManage) still delete anyone's message.
+    const archived = this.store.isArchived(this.roomId);
+    const canEdit = r.own && typeof m.message === 'string' && !archived;
+    const role = this.store.me.role;
+    const canDelete = (r.own && !archived) || role === 'admin' || role === 'moderator' || this.store.canManage(this.roomId);
+    return `a:${canEdit ? 1 : 0}${canDelete ? 1 : 0}${archived ? 1 : 0}`;
   }
 
   /**

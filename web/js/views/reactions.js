@@ -29,13 +29,14 @@ export const reactionMethods = {
     const list = reactionList(m);
     if (list.length === 0) return null;
     const me = this.store.me.id;
+    const readOnly = this.store.isArchived(this.roomId); // an archived channel: the chips only show
     return el('div', { class: 'reactions', attrs: { role: 'group', 'aria-label': 'Reactions' } },
       ...list.map(([emoji, users]) => {
         const mine = users.includes(me);
         const names = users.map((u) => (u === me ? 'You' : this.store.userName(u))).join(', ');
         return el('button', {
           class: `reaction-chip${mine ? ' mine' : ''}`,
-          attrs: { type: 'button', title: `${names} reacted with ${emoji}`, 'aria-pressed': String(mine), 'aria-label': `${emoji} ${users.length}: ${names}` },
+          attrs: { type: 'button', disabled: readOnly, title: `${names} reacted with ${emoji}`, 'aria-pressed': String(mine), 'aria-label': `${emoji} ${users.length}: ${names}` },
           data: { emoji },
           on: { click: () => this.react(m, emoji, !mine) },
         }, el('span', { class: 'reaction-emoji', text: emoji }), el('span', { class: 'reaction-count', text: String(users.length) }));
@@ -44,7 +45,7 @@ export const reactionMethods = {
 
   /** The emoji picker of message `m` (when it is the one `picking`). Escape closes it. */
   picker(m) {
-    if (this.picking !== m.id) return null;
+    if (this.picking !== m.id || this.store.isArchived(this.roomId)) return null;
     const mine = new Set(reactionList(m).filter(([, users]) => users.includes(this.store.me.id)).map(([e]) => e));
     return el('div', {
       class: 'emoji-picker',

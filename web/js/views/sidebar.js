@@ -4,11 +4,13 @@
 // keyed and updated in place, so keyboard focus survives live updates. ArrowUp/ArrowDown/Home/End
 // move between items. The assistant (a bot user) is listed first among direct messages with a
 // "Bot" badge, also before its DM exists (a click creates it, like any DM), and not under People.
+// A private channel shows a lock instead of "#", an archived one a dimmed name (issue #23).
 
 import { $, el, KeyedNodes, reconcile } from '../dom.js';
 import { badgeText, hueClass, initials } from '../format.js';
 import { markdownText } from '../markdown.js';
 import { botBadge } from './reply.js';
+import { lockIcon } from './lock_icon.js';
 
 export class Sidebar {
   constructor({ store, onOpen, onStartDm }) {
@@ -51,16 +53,18 @@ export class Sidebar {
     const peer = room.kind === 'dm' ? s.users.get(room.peerId) : null;
     const bot = room.kind === 'dm' && s.isBot(room.peerId);
     const online = bot || (peer ? peer.online : null);
-    const sig = [room.name, active, n, more, mentions, preview, online, bot].join('|');
+    const sig = [room.name, active, n, more, mentions, preview, online, bot, room.private, room.archived].join('|');
     return this.cache.node(`r:${room.id}`, sig, () => {
       const icon = room.kind === 'dm'
         ? el('span', { class: `avatar avatar-sm ${bot ? 'avatar-bot' : hueClass(room.peerId)}`, text: bot ? '✦' : initials(room.name), attrs: { 'aria-hidden': 'true' } },
           el('span', { class: `dot ${online ? 'on' : 'off'}` }))
-        : el('span', { class: 'room-hash', text: '#', attrs: { 'aria-hidden': 'true' } });
+        : el('span', { class: 'room-hash', text: room.private ? null : '#', attrs: { 'aria-hidden': 'true', title: room.private ? 'Private channel' : false } }, room.private ? lockIcon() : null);
       const text = el('span', { class: 'room-text' },
         el('span', { class: 'room-name-row' }, el('span', { class: 'room-name', text: room.name }), bot ? botBadge() : null),
         room.kind === 'dm' ? el('span', { class: 'visually-hidden', text: online ? ', online' : ', offline' }) : null,
         room.muted ? el('span', { class: 'visually-hidden', text: ', muted' }) : null,
+        room.private ? el('span', { class: 'visually-hidden', text: ', private' }) : null,
+        room.archived ? el('span', { class: 'visually-hidden', text: ', archived' }) : null,
         preview ? el('span', { class: 'room-preview', text: preview.slice(0, 140) }) : null);
       const badge = n > 0
         ? el('span', { class: 'badge', attrs: { title: `${badgeText(n, more)} unread` } },
@@ -71,7 +75,7 @@ export class Sidebar {
           el('span', { text: `@${mentions > 99 ? '99+' : mentions}` }), el('span', { class: 'visually-hidden', text: ' mentions' }))
         : null;
       const btn = el('button', {
-        class: `room-btn${active ? ' active' : ''}${n > 0 ? ' has-unread' : ''}${room.muted ? ' muted' : ''}`,
+        class: `room-btn${active ? ' active' : ''}${n > 0 ? ' has-unread' : ''}${room.muted ? ' muted' : ''}${room.archived ? ' archived' : ''}`,
         attrs: { type: 'button', 'aria-current': active ? 'page' : false },
         data: { roomId: room.id, nav: '' },
         on: { click: () => this.onOpen(room.id) },

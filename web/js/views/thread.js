@@ -232,11 +232,13 @@ export class ThreadPanel {
     }
   }
 
-  /** A deleted (or missing) parent takes no new replies: the composer says so. */
+  /** A deleted (or missing) parent, or an archived channel, takes no new replies: the composer says so. */
   renderComposer(parent) {
-    const closed = !parent || parent.deleted === true;
+    const archived = this.store.isArchived(this.roomId);
+    const closed = !parent || parent.deleted === true || archived;
     this.input.disabled = closed;
-    this.note.textContent = closed ? 'This message was deleted: the thread takes no new replies.' : '';
+    this.note.textContent = archived ? 'This channel is archived: the thread takes no new replies.'
+      : closed ? 'This message was deleted: the thread takes no new replies.' : '';
     this.note.hidden = !closed;
     this.update();
   }
