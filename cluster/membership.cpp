@@ -33,6 +33,9 @@ for _, n in ipairs(nodes) do
         if redis.call('SISMEMBER', 'chat:node:' .. l .. ':users', uid) == 1 then held = true; break end
       end
       if not held and redis.call('SREM', 'online_users', uid) == 1 then
+        local t = redis.call('TIME')
+        redis.call('HSET', 'user:' .. uid, 'last_seen', -- the admin panel's "last seen"
+          string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
         local name = redis.call('HGET', 'user:' .. uid, 'username') or ''
         redis.call('PUBLISH', 'MESSAGES', cjson.encode({serverId = self, type = 'user.disconnected',
           data = {id = uid, username = name, online = false}}))

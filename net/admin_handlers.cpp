@@ -44,11 +44,12 @@ void admin_handlers::do_page(const exchange_ptr& ex) {
   // actions are what is guarded.
   bool html = ex->request().accepts_html;
   optional_user(env_, ex, [this, html](const exchange_ptr& x) {
-    unsigned status = !x->user() ? 401 : x->user()->role != "admin" ? 403 : 200;
+    // Admins and moderators get the page (a moderator's page hides the admin-only parts).
+    unsigned status = !x->user() ? 401 : x->user()->role != "admin" && x->user()->role != "moderator" ? 403 : 200;
     if (status != 200 && !html) {
       if (status == 401)
         return reply_error(*x, env_.metrics, 401, "unauthorized", "login required");
-      return reply_error(*x, env_.metrics, 403, "forbidden", "admins only");
+      return reply_error(*x, env_.metrics, 403, "forbidden", "admins and moderators only");
     }
     auto res = files_.lookup("/admin/index.html");
     if (!res)

@@ -1,6 +1,6 @@
 #pragma once
 /// Admin routes (role "admin"; no session 401, another role 403):
-/// GET /admin, /admin/, /admin/index.html (the live page, web/admin/index.html),
+/// GET /admin, /admin/, /admin/index.html (the live page, web/admin/index.html; moderators too),
 /// GET /admin/stats (cluster-wide JSON), PUT /admin/users/{id}/role (`{"role":"admin"|"moderator"|"user"}`),
 /// and, for moderators too, POST /admin/users/{id}/disconnect (closes the user's connections on every
 /// node). Every action writes an `admin_action` log line and an audit log entry (moderation_handlers).

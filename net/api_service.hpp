@@ -8,6 +8,7 @@
 #include "net/auth_handlers.hpp"
 #include "net/connection_slot.hpp"
 #include "net/message_handlers.hpp"
+#include "net/admin_table_handlers.hpp"
 #include "net/channel_handlers.hpp"
 #include "net/moderation_handlers.hpp"
 #include "net/request_handler.hpp"
@@ -48,6 +49,7 @@ private:
   message_handlers messages_;
   search_handlers search_;
   admin_handlers admin_;
+  admin_table_handlers admin_tables_;
   moderation_handlers moderation_;
   channel_handlers channels_;
   static_files files_;

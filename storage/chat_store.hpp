@@ -107,6 +107,22 @@ public:
   /// Up to `limit` (1-200) audit entries before `before` (a stream id; "" = the newest), newest first.
   void audit_log(std::string before, std::int64_t limit, callback<std::vector<audit_entry>> done);
 
+  // -- admin tables (issue #23; storage/admin_tables.cpp) -----------------------------------
+
+  /// One page of every user for the admin panel, by lower-case name then id, from the
+  /// `chat:user_search` index (caught up first, as search_users): names starting with `prefix`
+  /// (lower-case ASCII, 0-64 bytes; "" = everyone), after `after` (a `next` of an earlier page; ""
+  /// = from the start), at most `limit` (1-100) rows `{"id","username","role","online","lastSeen",
+  /// "created","banned","muted"}`. errc::invalid for a bad prefix, cursor or limit.
+  void admin_users(std::string prefix, std::string after, std::int64_t limit, callback<admin_page> done);
+
+  /// One page of every channel (public and private) for the admin panel, newest id first, walking
+  /// ids down from `chat:room_seq` (a bounded number per page: a page may hold fewer than `limit`
+  /// rows and still have a `next`): names starting with `prefix` (lower-case, 0-64 bytes), ids below
+  /// `after` (a channel id; "" = the newest), at most `limit` (1-100) rows `{"id","name","private",
+  /// "archived","topic","owner","ownerName","members","messages","lastActivity"}`.
+  void admin_rooms(std::string prefix, std::string after, std::int64_t limit, callback<admin_page> done);
+
   /// Usernames that are made admins when they register (from `--admin`).
   void set_admin_names(std::vector<std::string> names);
 

@@ -65,7 +65,9 @@ for i = 4, #ARGV do
   if ARGV[i] == lower then role = 'admin' end
 end
 redis.call('SET', 'username:' .. name, 'user:' .. id)
-redis.call('HSET', 'user:' .. id, 'username', name, 'password', hash, 'role', role)
+local t = redis.call('TIME')
+redis.call('HSET', 'user:' .. id, 'username', name, 'password', hash, 'role', role,
+           'created', string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
 redis.call('SADD', 'user:' .. id .. ':rooms', '0')
 redis.call('HSET', 'chat:usernames', lower, id)
 if tonumber(redis.call('GET', 'chat:usernames:upto') or '0') == before then

@@ -20,6 +20,11 @@ namespace {
   "  end\n"                                                                              \
   "  return false\n"                                                                     \
   "end\n"                                                                                \
+  "local function mark_seen(uid)\n"                                                     \
+  "  local t = redis.call('TIME')\n"                                                    \
+  "  redis.call('HSET', 'user:' .. uid, 'last_seen',\n"                                 \
+  "    string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))\n" \
+  "end\n"                                                                                \
   "local function announce(node, uid, name, online)\n"                                   \
   "  local t = 'user.disconnected'\n"                                                    \
   "  if online then t = 'user.connected' end\n"                                          \
@@ -47,6 +52,7 @@ redis.call('SREM', 'chat:node:' .. node .. ':users', uid)
 local name = redis.call('HGET', 'user:' .. uid, 'username') or ''
 if held_elsewhere(uid, node) then return {0, name} end
 if redis.call('SREM', 'online_users', uid) == 1 then
+  mark_seen(uid)
   announce(node, uid, name, false)
   return {1, name}
 end
@@ -61,6 +67,7 @@ local gone = 0
 for _, uid in ipairs(redis.call('SMEMBERS', key)) do
   redis.call('SREM', key, uid)
   if not held_elsewhere(uid, node) and redis.call('SREM', 'online_users', uid) == 1 then
+    mark_seen(uid)
     announce(node, uid, redis.call('HGET', 'user:' .. uid, 'username') or '', false)
     gone = gone + 1
   end

@@ -80,6 +80,13 @@ struct user_page {
   std::string next;
 };
 
+/// One page of an admin table (GET /admin/users, GET /admin/rooms): each row already a JSON object,
+/// `next` the cursor of the following page ("" = this was the last).
+struct admin_page {
+  std::vector<std::string> rows;
+  std::string next;
+};
+
 /// A channel's settings (issue #23; `chat:room:{id}:meta`). Channels without settings are public,
 /// without owner and not archived.
 struct channel_settings {

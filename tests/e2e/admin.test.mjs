@@ -1,6 +1,6 @@
 // The admin page in a real browser: the first account (an admin) follows the Admin link and sees
 // both nodes of the cluster with their connections; a plain user sees no link and gets the
-// "Administrators only" card at /admin. Screenshot: screenshots/admin.png.
+// "Administrators and moderators only" card at /admin. Screenshot: screenshots/admin.png.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,11 +45,11 @@ describe('admin page (admin on node 1, plain user on node 2)', () => {
     assert.deepEqual(admin.problems, [], 'no page or console errors (CSP) on /admin');
   });
 
-  test('a plain user has no Admin link, and /admin answers with the "Administrators only" card', async () => {
+  test('a plain user has no Admin link, and /admin answers with the "Administrators and moderators only" card', async () => {
     assert.equal(await plain.page.locator('#admin-link').isVisible(), false, 'no Admin link');
     await plain.page.goto('/admin');
     await plain.page.locator('#denied').waitFor({ state: 'visible' });
-    assert.equal((await plain.page.locator('#denied-title').textContent()).trim(), 'Administrators only');
+    assert.equal((await plain.page.locator('#denied-title').textContent()).trim(), 'Administrators and moderators only');
     assert.equal(await plain.page.locator('#main').isVisible(), false, 'no cluster data shown');
     assert.deepEqual(plain.problems, [], 'no page errors');
   });

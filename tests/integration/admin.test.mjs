@@ -60,7 +60,7 @@ test('non-admin: 403 on the page, the stats and the actions', T, async () => {
   const denied = await alice.get('/admin', asBrowser);
   assert.equal(denied.status, 403, 'browser navigation by a non-admin: 403');
   assert.match(denied.headers['content-type'], /text\/html/);
-  assert.match(denied.text, /admin\.js/, 'the (data-free) page, which shows "Administrators only"');
+  assert.match(denied.text, /admin\.js/, 'the (data-free) page, which shows "Administrators and moderators only"');
   const anonymous = await request(nodes[0].port, 'GET', '/admin', asBrowser);
   assert.equal(anonymous.status, 401, 'browser navigation without a session: 401');
   assert.match(anonymous.text, /admin\.js/);

@@ -1,103 +1,16 @@
-// Admin page: polls GET /admin/stats every 2 s and renders it (textContent only: CSP, no HTML
-// injection). Messages per second come from successive samples of each node's counters.
-const REFRESH_MS = 2000;
-const $ = (id) => document.getElementById(id);
+// Admin page (admins and moderators): who is signed in (GET /me), then, every few seconds while the
+// page is visible, the cluster's nodes (admins only: GET /admin/stats), the Users and Channels tables
+// and the audit log. Everything renders with textContent only (CSP, no HTML injection).
+import { $, request } from './util.js';
+import { renderStats } from './stats.js';
+import { usersTable } from './users.js';
+import { roomsTable } from './rooms.js';
+import { auditView } from './audit.js';
 
-let previous = new Map(); // node id → last sample {sampledAt, persisted, delivered, errors}
+const REFRESH_MS = 3000;
+
 let timer = null;
-
-function cell(text, cls) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (cls) td.className = cls;
-  return td;
-}
-
-function fmt(n) { return Number.isFinite(n) ? n.toLocaleString('en-US') : '–'; }
-function fmtRate(n) { return Number.isFinite(n) ? n.toFixed(n >= 10 ? 0 : 1) : '–'; }
-function errorTotal(errors) { return Object.values(errors || {}).reduce((a, b) => a + b, 0); }
-
-function uptime(startedAt, now) {
-  if (!startedAt) return '–';
-  let s = Math.max(0, Math.floor((now - startedAt) / 1000));
-  const d = Math.floor(s / 86400); s -= d * 86400;
-  const h = Math.floor(s / 3600); s -= h * 3600;
-  const m = Math.floor(s / 60); s -= m * 60;
-  if (d) return `${d}d ${h}h`;
-  if (h) return `${h}h ${m}m`;
-  return m ? `${m}m ${s}s` : `${s}s`;
-}
-
-/** Per-second rate of `key` between the previous and this sample of a node (NaN when unknown). */
-function rate(prev, node, pick) {
-  if (!prev || !node.sampledAt || node.sampledAt <= prev.sampledAt) return prev?.rates?.[pick.name] ?? NaN;
-  const delta = pick(node) - pick(prev.node);
-  return delta < 0 ? NaN : delta / ((node.sampledAt - prev.sampledAt) / 1000);
-}
-
-const persisted = (n) => n.messages.persisted;
-const delivered = (n) => n.messages.delivered;
-const errorsOf = (n) => errorTotal(n.errors);
-
-function render(stats) {
-  const tbody = $('nodes');
-  const errBody = $('errors');
-  const rows = [];
-  const errRows = [];
-  const next = new Map();
-  let alive = 0; let conns = 0; let rooms = 0; let msgRate = 0; let errRate = 0; let haveRate = false;
-  for (const node of stats.nodes) {
-    const prev = previous.get(node.id);
-    const rates = {
-      persisted: rate(prev, node, persisted),
-      delivered: rate(prev, node, delivered),
-      errorsOf: rate(prev, node, errorsOf),
-    };
-    next.set(node.id, { sampledAt: node.sampledAt, node, rates });
-    if (node.alive) {
-      alive += 1;
-      conns += node.connections.ws + node.connections.sse;
-      rooms += node.rooms;
-      if (Number.isFinite(rates.persisted)) { msgRate += rates.persisted; haveRate = true; }
-      if (Number.isFinite(rates.errorsOf)) errRate += rates.errorsOf;
-    }
-    const tr = document.createElement('tr');
-    const state = document.createElement('span');
-    state.className = `state ${node.alive ? 'state-alive' : 'state-dead'}`;
-    state.textContent = node.alive ? 'alive' : 'not responding';
-    const stateCell = document.createElement('td');
-    stateCell.append(state);
-    tr.append(
-      cell(node.id), stateCell,
-      cell(fmt(node.connections.ws), 'num'), cell(fmt(node.connections.sse), 'num'),
-      cell(fmt(node.rooms), 'num'), cell(fmt(node.presence), 'num'),
-      cell(fmt(node.messages.persisted), 'num'),
-      cell(fmtRate(rates.persisted), 'num'), cell(fmtRate(rates.delivered), 'num'),
-      cell(fmt(errorTotal(node.errors)), 'num'),
-      cell(node.version || '–'), cell(uptime(node.startedAt, stats.generatedAt)),
-    );
-    rows.push(tr);
-    for (const [kind, total] of Object.entries(node.errors || {}).sort((a, b) => b[1] - a[1])) {
-      const before = prev?.node?.errors?.[kind] ?? total;
-      const er = document.createElement('tr');
-      er.append(cell(node.id), cell(kind), cell(fmt(total), 'num'), cell(fmt(Math.max(0, total - before)), 'num'));
-      errRows.push(er);
-    }
-  }
-  previous = next;
-  tbody.replaceChildren(...rows);
-  errBody.replaceChildren(...errRows);
-  $('errors-table').hidden = errRows.length === 0;
-  $('errors-empty').hidden = errRows.length !== 0;
-  $('t-nodes').textContent = fmt(alive);
-  $('t-conns').textContent = fmt(conns);
-  $('t-online').textContent = fmt(stats.onlineUsers);
-  $('t-users').textContent = fmt(stats.totalUsers);
-  $('t-rooms').textContent = fmt(rooms);
-  $('t-channels').textContent = fmt(stats.channels);
-  $('t-rate').textContent = haveRate ? fmtRate(msgRate) : '–';
-  $('t-errrate').textContent = haveRate ? fmtRate(errRate) : '–';
-}
+let denied = false;
 
 function setStatus(text, isError = false) {
   const s = $('status');
@@ -106,89 +19,68 @@ function setStatus(text, isError = false) {
 }
 
 function deny(status) {
+  denied = true;
   clearInterval(timer);
   $('main').hidden = true;
   $('denied').hidden = false;
   if (status === 403) {
-    $('denied-title').textContent = 'Administrators only';
-    $('denied-text').textContent = 'Your account does not have the admin role.';
+    $('denied-title').textContent = 'Administrators and moderators only';
+    $('denied-text').textContent = 'Your account has neither the admin nor the moderator role.';
   }
   setStatus(status === 403 ? 'forbidden' : 'signed out', true);
 }
 
-async function refresh() {
-  let res;
-  try {
-    res = await fetch('/admin/stats', { credentials: 'same-origin', cache: 'no-store' });
-  } catch {
+async function refreshStats() {
+  const r = await request('GET', '/admin/stats');
+  if (r.status === 401 || r.status === 403) return deny(r.status);
+  if (!r.ok) return setStatus(`stats unavailable (HTTP ${r.status}); retrying…`, true);
+  renderStats(r.data);
+}
+
+async function start() {
+  const me = await request('GET', '/me');
+  if (me.status === 401) return deny(401);
+  if (!me.ok) {
     setStatus('connection lost; retrying…', true);
+    setTimeout(start, REFRESH_MS);
     return;
   }
-  if (res.status === 401 || res.status === 403) return deny(res.status);
-  if (!res.ok) {
-    setStatus(`stats unavailable (HTTP ${res.status}); retrying…`, true);
-    return;
-  }
-  const stats = await res.json();
+  const user = me.data;
+  if (user.role !== 'admin' && user.role !== 'moderator') return deny(403);
+  document.body.classList.toggle('is-admin', user.role === 'admin');
+  document.body.classList.toggle('is-moderator', user.role === 'moderator');
+  $('whoami').textContent = `Signed in as ${user.username} (${user.role}).`;
+  $('cluster').hidden = user.role !== 'admin';
   $('denied').hidden = true;
   $('main').hidden = false;
-  render(stats);
-  setStatus(`updated ${new Date(stats.generatedAt).toLocaleTimeString()}`);
-}
 
-async function action(method, url, body, resultEl, okText) {
-  resultEl.className = 'action-result';
-  resultEl.textContent = 'Working…';
-  try {
-    const res = await fetch(url, {
-      method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await res.json().catch(() => null);
-    if (!res.ok) {
-      resultEl.classList.add('err');
-      resultEl.textContent = data?.message || `HTTP ${res.status}`;
-      return;
+  let users;
+  let rooms;
+  let audit;
+  let running = false;
+  let again = false; // a tick asked for while one runs (after an action): one more right after it
+  const tick = async () => {
+    if (denied || document.visibilityState !== 'visible') return;
+    if (running) { again = true; return; }
+    running = true;
+    try {
+      const work = [users.refresh(), rooms.refresh(), audit.refresh()];
+      if (user.role === 'admin') work.push(refreshStats());
+      await Promise.all(work);
+      if (!denied) setStatus(`updated ${new Date().toLocaleTimeString()}`);
+    } finally {
+      running = false;
     }
-    resultEl.classList.add('ok');
-    resultEl.textContent = okText(data);
-  } catch {
-    resultEl.classList.add('err');
-    resultEl.textContent = 'Request failed.';
-  }
+    if (again) { again = false; tick(); }
+  };
+  // after an action: the tables and the audit log at once
+  const hooks = { denied: deny, changed: () => { setTimeout(tick, 0); } };
+  users = usersTable(user, hooks);
+  rooms = roomsTable(user, hooks);
+  audit = auditView(hooks);
+  await tick();
+  timer = setInterval(tick, REFRESH_MS);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') tick(); });
 }
 
-function validId(input, resultEl) {
-  const id = input.value.trim();
-  if (!/^[0-9]+$/.test(id)) {
-    resultEl.className = 'action-result err';
-    resultEl.textContent = 'Enter a numeric user id.';
-    input.focus();
-    return null;
-  }
-  return id;
-}
-
-$('kick-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const out = $('kick-result');
-  const id = validId($('kick-id'), out);
-  if (id === null) return;
-  action('POST', `/admin/users/${encodeURIComponent(id)}/disconnect`, null, out,
-    () => `User ${id} was disconnected on every node.`);
-});
-
-$('role-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const out = $('role-result');
-  const id = validId($('role-id'), out);
-  if (id === null) return;
-  const role = $('role-value').value;
-  action('PUT', `/admin/users/${encodeURIComponent(id)}/role`, { role }, out,
-    (u) => `${u?.username ?? `User ${id}`} is now ${u?.role ?? role}.`);
-});
-
-refresh();
-timer = setInterval(refresh, REFRESH_MS);
+start();

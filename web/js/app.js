@@ -321,7 +321,7 @@ async function startSession(me) {
   store.setMe(me);
   $('#me-name').textContent = me.username;
   $('#me-avatar').textContent = me.username.slice(0, 1).toUpperCase();
-  $('#admin-link').hidden = me.role !== 'admin';
+  $('#admin-link').hidden = me.role !== 'admin' && me.role !== 'moderator';
   $('#boot').hidden = true;
   $('#app-view').hidden = false;
   try {
