@@ -21,6 +21,7 @@ struct indexer_state {
   std::unordered_set<std::string> queued;  ///< the same rooms, for dedup
   std::size_t in_flight = 0;
   std::size_t calls_this_tick = 0; ///< (search_indexer_options::max_calls_per_tick)
+  std::size_t tick_limit = 0;      ///< calls this tick may make (fewer while Redis is busy)
   bool stopping = false;
   static inline const char* name = "search_indexer";
 };
@@ -35,7 +36,7 @@ void enqueue(indexer_state& st, std::string room) {
 void pump(indexer_t* self) {
   auto& st = self->state;
   while (!st.stopping && st.in_flight < st.opts.max_in_flight && !st.queue.empty() &&
-         st.calls_this_tick < st.opts.max_calls_per_tick) {
+         st.calls_this_tick < st.tick_limit) {
     ++st.calls_this_tick;
     auto room = std::move(st.queue.front());
     st.queue.pop_front();
@@ -58,6 +59,7 @@ caf::behavior indexer(indexer_t* self, search_indexer_ports ports, search_indexe
       if (st.stopping)
         return;
       st.calls_this_tick = 0;
+      st.tick_limit = st.ports.busy && st.ports.busy() ? st.opts.busy_calls_per_tick : st.opts.max_calls_per_tick;
       if (st.queued.size() < st.opts.max_queued)
         for (auto& room : st.ports.take_rooms(st.opts.max_queued - st.queued.size()))
           enqueue(st, std::move(room));
@@ -88,8 +90,9 @@ caf::behavior indexer(indexer_t* self, search_indexer_ports ports, search_indexe
 
 } // namespace
 
-search_indexer_ports make_search_indexer_ports(storage::chat_store& store) {
+search_indexer_ports make_search_indexer_ports(storage::chat_store& store, std::chrono::milliseconds busy_backlog) {
   search_indexer_ports p;
+  p.busy = [&store, busy_backlog] { return store.backlog(std::chrono::steady_clock::now()) > busy_backlog; };
   p.take_rooms = [&store](std::size_t max) { return store.search_dirty_rooms(max); };
   p.index = [&store](std::string room_id, std::int64_t budget, std::function<void(bool, bool)> done) {
     store.search_index(std::move(room_id), budget,

@@ -22,14 +22,19 @@ class chat_store;
 namespace chat::actors {
 
 /// What the indexer needs from storage (chat_store in the node, fakes in unit tests). `index`'s
-/// completion may run on any thread.
+/// completion may run on any thread. `busy` (may be empty: never busy): whether chat traffic keeps
+/// Redis busy right now (asked once per tick).
 struct search_indexer_ports {
   std::function<std::vector<std::string>(std::size_t max)> take_rooms;
   std::function<void(std::string room_id, std::int64_t budget, std::function<void(bool ok, bool more)> done)> index;
+  std::function<bool()> busy;
 };
 
-/// The ports onto a chat_store (which must outlive the indexer).
-search_indexer_ports make_search_indexer_ports(storage::chat_store& store);
+/// The ports onto a chat_store (which must outlive the indexer). Redis counts as busy while this
+/// node's backlog (chat_store::backlog: the Redis command or message waiting longest) is over
+/// `busy_backlog`.
+search_indexer_ports make_search_indexer_ports(storage::chat_store& store,
+                                               std::chrono::milliseconds busy_backlog = std::chrono::milliseconds{2});
 
 struct search_indexer_options {
   std::chrono::milliseconds interval{500}; ///< how often the marked rooms are taken
@@ -39,6 +44,10 @@ struct search_indexer_options {
   /// interval (3,200 positions a second by default); under a heavier write load the index lags and
   /// catches up once the load drops, and sending never waits for it.
   std::size_t max_calls_per_tick = 8;
+  /// The same while Redis is busy with chat traffic (search_indexer_ports::busy): messages first; the
+  /// index still moves (budget × this per interval, 400 positions a second by default) and catches
+  /// up once the traffic drops.
+  std::size_t busy_calls_per_tick = 1;
   std::size_t max_queued = 10000;          ///< rooms waiting; more are taken at the next tick
 };
 

@@ -344,6 +344,11 @@ public:
   /// store_options::max_queue_delay: a new message would only queue behind the backlog. Thread-safe, no Redis call; a transport may ask before it does other work.
   bool admit_message();
 
+  /// How far behind Redis is for this node at `now`: the older of the Redis command in flight
+  /// longest and the message waiting longest for its send call (what admit_message() compares with
+  /// its limit). Thread-safe, no Redis call.
+  std::chrono::steady_clock::duration backlog(std::chrono::steady_clock::time_point now) const;
+
   /// Persists and publishes one message atomically (one Lua script: access check, id, ZADD,
   /// PUBLISH). `text` must already be validated (UTF-8, length). The callback sees the id only
   /// after Redis confirmed the write; errc::forbidden when the sender is not a member of the

@@ -75,6 +75,10 @@ void chat_store::messages_before(std::string room_id, std::optional<std::int64_t
               page_handler(scripts, std::move(room_id), std::move(done), "messages_before"));
 }
 
+std::chrono::steady_clock::duration chat_store::backlog(std::chrono::steady_clock::time_point now) const {
+  return std::max(impl_->redis->queue_delay(now), impl_->sends->oldest_wait(now));
+}
+
 bool chat_store::admit_message() {
   // Behind a backlog the message would wait its length and add to it. Refusing it costs the
   // sender one retry; the messages already queued get through sooner.

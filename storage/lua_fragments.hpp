@@ -18,19 +18,25 @@ namespace chat::storage::lua {
 /// id → end, 0 = until lifted) in force. archived(room id) → 'archived' | nil alone (a delete).
 inline constexpr char kAccess[] = R"lua(
 local function access(uid, room)
-  if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
-  if room == '0' then return 'member' end
+  -- A member answers in one call (the send path asks for every message); the rest finds out why not.
+  if room == '0' then
+    if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
+    return 'member'
+  end
   local a, b = string.match(room, '^(%d+):(%d+)$')
+  local mine = a and (uid == a or uid == b)
+  if mine and redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
+  if not a and redis.call('SISMEMBER', 'room:' .. room .. ':members', uid) == 1 then return 'member' end
+  if redis.call('EXISTS', 'user:' .. uid) == 0 then return 'forbidden' end
   if a then
     if redis.call('SISMEMBER', 'user:' .. a .. ':rooms', room) == 0
        and redis.call('SISMEMBER', 'user:' .. b .. ':rooms', room) == 0 then return 'not_found' end
-    if uid == a or uid == b then return 'member' end
+    if mine then return 'member' end
     return 'forbidden'
   end
   if redis.call('SISMEMBER', 'chat:channels', room) == 0
      and redis.call('EXISTS', 'room:' .. room .. ':name') == 0 then return 'not_found' end
-  if redis.call('SISMEMBER', 'room:' .. room .. ':members', uid) == 1
-     or redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
+  if redis.call('SISMEMBER', 'user:' .. uid .. ':rooms', room) == 1 then return 'member' end
   return 'forbidden'
 end
 -- 'archived' when `room` is an archived channel (issue #23: read-only), else nil.

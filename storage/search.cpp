@@ -27,21 +27,29 @@ constexpr std::int64_t max_scan = 2000;             ///< index entries one query
 // Indexes up to `budget` positions of the room after its cursor, in position order: message rows
 // (their current text), and the event log's `message` (thread replies) and `message.updated`
 // (edits; an assistant reply's final text) frames; an assistant reply still streaming waits for its
-// final update. → {indexed positions, 1 when more remain}
+// final update. Each word gets one ZADD per call with every entry of the call (not one per message
+// and word). → {indexed positions, 1 when more remain}
 const std::string search_index_body = std::string{lua::kSearchWords} + R"lua(
 local room, budget, max_words, max_per_word = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local upto = tonumber(redis.call('HGET', 'chat:search:upto', room) or '0') or 0
 local lo = '(' .. string.format('%d', upto)
 local m = redis.call('ZRANGEBYSCORE', KEYS[1], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, budget)
 local e = redis.call('ZRANGEBYSCORE', KEYS[2], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, budget)
+local words, order, trim = {}, {}, {} -- word → {score, member, …} of this call: one ZADD per word at the end
 local function index(id, text)
   local ref = room .. ':' .. string.format('%d', id)
   local ids = string.format('%d', id)
-  local trim = id % 32 == 0 -- the cap is checked now and then (a word may hold up to 32 entries more)
   for _, w in ipairs(search_words(text, max_words)) do
-    local key = 'chat:search:w:' .. w
-    redis.call('ZADD', key, ids, ref)
-    if trim and redis.call('ZCARD', key) > max_per_word then redis.call('ZREMRANGEBYRANK', key, 0, -max_per_word - 1) end
+    local list = words[w]
+    if not list then
+      list = {}
+      words[w] = list
+      order[#order + 1] = w
+    end
+    list[#list + 1] = ids
+    list[#list + 1] = ref
+    -- The cap is checked now and then: after an id divisible by 32 (a word may hold up to 32 entries more).
+    if id % 32 == 0 then trim[w] = true end
   end
 end
 local function message_of(row, score) -- a decoded message row or event data → id, text (nil: nothing to index)
@@ -67,6 +75,11 @@ while n < budget and (i <= #m or j <= #e) do
   if id then index(id, text) end
   last = math.floor(tonumber(score))
   n = n + 1
+end
+for _, w in ipairs(order) do
+  local key = 'chat:search:w:' .. w
+  redis.call('ZADD', key, unpack(words[w]))
+  if trim[w] and redis.call('ZCARD', key) > max_per_word then redis.call('ZREMRANGEBYRANK', key, 0, -max_per_word - 1) end
 end
 if last > upto then redis.call('HSET', 'chat:search:upto', room, string.format('%d', last)) end
 return {n, n >= budget and 1 or 0}

@@ -157,4 +157,27 @@ CAF_TEST(at_most_max_calls_per_tick_then_the_next_tick_goes_on) {
   CAF_CHECK_EQUAL(in_flight(), (strings{"4", "5"}));
 }
 
+CAF_TEST(while_redis_is_busy_one_call_per_tick_then_the_full_bound_again) {
+  store.marked = {"1", "2", "3", "4", "5"};
+  opts.max_calls_per_tick = 3;
+  opts.busy_calls_per_tick = 1;
+  bool busy = true;
+  auto ports = store.ports();
+  ports.busy = [&busy] { return busy; };
+  indexer = spawn_search_indexer(sys, std::move(ports), opts);
+  sched.run();
+  CAF_CHECK_EQUAL(in_flight(), (strings{"1"}));
+  answer(true, false);
+  CAF_CHECK(store.calls.empty()); // the busy tick's one call is spent
+  tick();
+  CAF_CHECK_EQUAL(in_flight(), (strings{"2"}));
+  answer(true, false);
+  busy = false;
+  tick();
+  CAF_CHECK_EQUAL(in_flight(), (strings{"3", "4"}));
+  answer(true, false);
+  answer(true, false);
+  CAF_CHECK_EQUAL(in_flight(), (strings{"5"}));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
