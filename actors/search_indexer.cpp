@@ -21,7 +21,6 @@ struct indexer_state {
   std::unordered_set<std::string> queued;  ///< the same rooms, for dedup
   std::size_t in_flight = 0;
   std::size_t calls_this_tick = 0; ///< (search_indexer_options::max_calls_per_tick)
-  std::size_t tick_limit = 0;      ///< calls this tick may make (fewer while Redis is busy)
   bool stopping = false;
   static inline const char* name = "search_indexer";
 };
@@ -36,7 +35,9 @@ void enqueue(indexer_state& st, std::string room) {
 void pump(indexer_t* self) {
   auto& st = self->state;
   while (!st.stopping && st.in_flight < st.opts.max_in_flight && !st.queue.empty() &&
-         st.calls_this_tick < st.tick_limit) {
+         st.calls_this_tick < st.opts.max_calls_per_tick) {
+    if (st.calls_this_tick >= st.opts.busy_calls_per_tick && st.ports.busy && st.ports.busy())
+      break; // chat traffic first: the rest waits for the next tick
     ++st.calls_this_tick;
     auto room = std::move(st.queue.front());
     st.queue.pop_front();
@@ -59,7 +60,6 @@ caf::behavior indexer(indexer_t* self, search_indexer_ports ports, search_indexe
       if (st.stopping)
         return;
       st.calls_this_tick = 0;
-      st.tick_limit = st.ports.busy && st.ports.busy() ? st.opts.busy_calls_per_tick : st.opts.max_calls_per_tick;
       if (st.queued.size() < st.opts.max_queued)
         for (auto& room : st.ports.take_rooms(st.opts.max_queued - st.queued.size()))
           enqueue(st, std::move(room));
