@@ -106,13 +106,17 @@ void channel_handlers::refuse(const exchange_ptr& ex, errc e, const char* op) {
   }
 }
 
-void channel_handlers::do_update(const exchange_ptr& ex) {
-  require_user(env_, ex, [this](const exchange_ptr& x) {
-    if (!is_channel(x))
-      return;
+void channel_handlers::with_body(const exchange_ptr& ex,
+                                  std::function<void(const exchange_ptr&, const json_object&)> next) {
+  require_user(env_, ex, [this, next = std::move(next)](const exchange_ptr& x) {
     json_object body;
-    if (!read_json_body(*x, env_.metrics, body))
-      return;
+    if (is_channel(x) && read_json_body(*x, env_.metrics, body))
+      next(x, body);
+  });
+}
+
+void channel_handlers::do_update(const exchange_ptr& ex) {
+  with_body(ex, [this](const exchange_ptr& x, const json_object& body) {
     storage::channel_patch patch;
     std::string raw;
     std::string why;
@@ -168,12 +172,7 @@ void channel_handlers::do_delete(const exchange_ptr& ex) {
 }
 
 void channel_handlers::do_add_member(const exchange_ptr& ex) {
-  require_user(env_, ex, [this](const exchange_ptr& x) {
-    if (!is_channel(x))
-      return;
-    json_object body;
-    if (!read_json_body(*x, env_.metrics, body))
-      return;
+  with_body(ex, [this](const exchange_ptr& x, const json_object& body) {
     std::string user;
     if (body.get_id("userId", user) != json_object::lookup::ok || !is_user_id(user))
       return reply_bad_request(*x, env_.metrics, "\"userId\" must be a user id");

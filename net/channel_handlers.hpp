@@ -5,6 +5,7 @@
 /// the change. Live effects: `room.updated` (a room event) to the members, `room.joined` to an
 /// invited user, `room.removed` to removed users (their connections stop following the room).
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,9 @@ private:
   void do_add_member(const exchange_ptr& ex);
   void do_remove_member(const exchange_ptr& ex);
 
+  /// The signed-in caller's request on a channel with a JSON object body: `next(ex, body)`, or the
+  /// refusal answered (401, 404 / 400 as is_channel, a bad body).
+  void with_body(const exchange_ptr& ex, std::function<void(const exchange_ptr&, const json_object&)> next);
   /// True for a channel's route; else answers 404 (no room id) or 400 (General, a DM) and false.
   bool is_channel(const exchange_ptr& ex);
   /// Answers a refusal of the store for a channel route (`op` names it in logs and metrics).

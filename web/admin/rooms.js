@@ -1,19 +1,13 @@
 // The Channels table (GET /admin/rooms): every channel, public and private, with owner, members,
 // messages, last activity, visibility and state. Admins archive / unarchive (PATCH /rooms/{id}) and
 // delete (DELETE /rooms/{id}, after a confirmation); moderators see the table without actions.
-import { $, el, errorText, fmt, fmtAgo, request, setText, showResult } from './util.js';
+import { $, actionRunner, el, errorText, fmt, fmtAgo, setText, showResult } from './util.js';
 import { LiveTable } from './live_table.js';
 
 export function roomsTable(me, hooks) {
   const result = $('rooms-result');
 
-  async function act(method, url, body, okText) {
-    showResult(result, true, 'Working…');
-    const r = await request(method, url, body);
-    if (!r.ok) showResult(result, false, errorText(r));
-    else showResult(result, true, okText(r.data));
-    hooks.changed();
-  }
+  const act = actionRunner(result, () => hooks.changed());
 
   function create() {
     const tr = el('tr');

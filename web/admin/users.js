@@ -2,7 +2,7 @@
 // actions of protocol §1.1 by row: role (admins only), ban / unban, mute / unmute everywhere,
 // disconnect. Ban and mute ask for a reason / duration in a dialog outside the table, so a live
 // refresh never disturbs it.
-import { $, el, errorText, fmtAgo, fmtUntil, request, setText, showResult } from './util.js';
+import { $, actionRunner, el, errorText, fmtAgo, fmtUntil, setText, showResult } from './util.js';
 import { LiveTable } from './live_table.js';
 
 const ROLES = ['user', 'moderator', 'admin'];
@@ -28,14 +28,7 @@ export function usersTable(me, hooks) {
   const dialog = $('act-dialog');
   let pending = null; // the dialog's action: {kind: 'ban'|'mute', row}
 
-  async function act(method, url, body, okText) {
-    showResult(result, true, 'Working…');
-    const r = await request(method, url, body);
-    if (!r.ok) showResult(result, false, errorText(r));
-    else showResult(result, true, okText(r.data));
-    hooks.changed();
-    return r.ok;
-  }
+  const act = actionRunner(result, () => hooks.changed());
 
   function openDialog(kind, row) {
     pending = { kind, row };

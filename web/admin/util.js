@@ -57,6 +57,22 @@ export function fmtUntil(ms) {
   return ms === null || ms === undefined ? 'until lifted' : `until ${new Date(ms).toLocaleString()}`;
 }
 
+/**
+ * An action runner for a table: act(method, url, body, okText) sends the request, writes "Working…",
+ * then okText(answer data) or the error on the `result` line, calls `changed()` (a refresh) and
+ * resolves to whether it succeeded.
+ */
+export function actionRunner(result, changed) {
+  return async (method, url, body, okText) => {
+    showResult(result, true, 'Working…');
+    const r = await request(method, url, body);
+    if (!r.ok) showResult(result, false, errorText(r));
+    else showResult(result, true, okText(r.data));
+    changed();
+    return r.ok;
+  };
+}
+
 /** Writes a result line: `ok` true (green) or false (red). */
 export function showResult(node, ok, text) {
   node.className = `action-result ${ok ? 'ok' : 'err'}`;
