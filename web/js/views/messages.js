@@ -15,13 +15,13 @@
 // Replies are never in this list (the store keeps them apart).
 
 import { el, reconcile } from '../dom.js';
-import { dayKey, dayLabel, fullTime, hueClass, initials, shortTime, toDate } from '../format.js';
+import { fullTime, hueClass, initials, shortTime } from '../format.js';
+import { MessageRows } from './message_rows.js';
 import { actionMethods, autosize } from './message_actions.js';
 import { reactionMethods, reactionSig } from './reactions.js';
 import { botBadge, fillStreamText, messageText, replyBubble, replyFooter } from './reply.js';
 import { replyCountText } from '../store_thread.js';
 
-const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
 const LOAD_MORE_PX = 300;
 
@@ -150,26 +150,9 @@ export class MessageList {
 
   buildRows(room) {
     const me = this.store.me.id;
-    const rows = [];
-    let prev = null; // {from, date}: the previous message, while it groups with the next
-    let curDay = null;
-    const push = (m, extra, marker = false) => {
-      const d = toDate(m.date);
-      const day = dayKey(d);
-      if (curDay !== day) {
-        rows.push({ type: 'day', key: `d:${day}`, label: dayLabel(d) });
-        curDay = day;
-        prev = null;
-      }
-      if (marker) {
-        rows.push({ type: 'marker', key: 'new-marker' });
-        prev = null;
-      }
-      const from = String(m.from);
-      const start = !prev || prev.from !== from || Number(m.date) - prev.date > GROUP_GAP_S;
-      rows.push({ type: 'msg', m, d, from, start, own: from === me, ...extra });
-      prev = { from, date: Number(m.date) };
-    };
+    const list = new MessageRows(me);
+    const rows = list.rows;
+    const push = (m, extra, marker) => list.push(m, extra, marker);
     let markerDone = this.markerAfter === null;
     for (const id of room.ids) {
       const m = room.msgs.get(id);

@@ -6,14 +6,14 @@
 // row too. The state is the store's open thread (store_thread.js); the app opens and closes it.
 
 import { $, el, reconcile } from '../dom.js';
-import { charCount, dayKey, dayLabel, shortTime, toDate } from '../format.js';
+import { charCount, shortTime, toDate } from '../format.js';
+import { MessageRows } from './message_rows.js';
 import { actionMethods, autosize } from './message_actions.js';
 import { MessageList } from './messages.js';
 import { reactionMethods } from './reactions.js';
 import { replyCountText } from '../store_thread.js';
 
 const MAX_CHARS = 4000;
-const GROUP_GAP_S = 5 * 60;
 const NEAR_BOTTOM_PX = 80;
 const PAGE = 50;
 
@@ -188,25 +188,12 @@ export class ThreadPanel {
   /** The parent row, then the replies (day separators, grouped by sender), then pending replies. */
   buildRows(t, parent) {
     const me = this.store.me.id;
-    const rows = [];
+    const list = new MessageRows(me);
+    const rows = list.rows;
     if (parent) {
       rows.push({ type: 'msg', m: parent, d: toDate(parent.date), from: String(parent.from), start: true, own: String(parent.from) === me, key: `m:${parent.id}`, status: 'sent' });
     }
-    let prev = null;
-    let curDay = null;
-    const push = (m, extra) => {
-      const d = toDate(m.date);
-      const day = dayKey(d);
-      if (curDay !== day) {
-        rows.push({ type: 'day', key: `d:${day}`, label: dayLabel(d) });
-        curDay = day;
-        prev = null;
-      }
-      const from = String(m.from);
-      const start = !prev || prev.from !== from || Number(m.date) - prev.date > GROUP_GAP_S;
-      rows.push({ type: 'msg', m, d, from, start, own: from === me, ...extra });
-      prev = { from, date: Number(m.date) };
-    };
+    const push = (m, extra) => list.push(m, extra);
     for (const id of t.ids) push(t.msgs.get(id), { key: `m:${id}`, status: 'sent' });
     for (const p of this.store.pendingOf(t.roomId, t.parentId)) {
       push({ from: me, date: Math.floor(p.createdAt / 1000), message: p.text }, { key: `p:${p.clientId}`, status: p.status, error: p.error, clientId: p.clientId });
