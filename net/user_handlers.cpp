@@ -17,17 +17,14 @@ constexpr std::size_t max_ids = 100;
 constexpr std::size_t max_search_bytes = 64;
 constexpr std::int64_t member_rows = 1000;
 
-/// An optional integer parameter in [lo, hi] (`fallback` when absent); std::nullopt when present
-/// and not such an integer.
-std::optional<std::int64_t> int_param(const query_params& q, std::string_view key, std::int64_t fallback,
-                                      std::int64_t lo, std::int64_t hi) {
-  auto it = q.find(key);
-  if (it == q.end())
-    return fallback;
-  auto v = parse_int64(it->second);
-  if (!v || *v < lo || *v > hi)
+/// An optional `limit` in [1, hi]: `fallback` when absent, std::nullopt when present and not such an
+/// integer (net/query.hpp int_param).
+std::optional<std::int64_t> limit_param(const query_params& q, std::int64_t fallback, std::int64_t hi) {
+  bool bad = false;
+  auto v = int_param(q, "limit", 1, hi, bad);
+  if (bad)
     return std::nullopt;
-  return v;
+  return v.value_or(fallback);
 }
 } // namespace
 
@@ -83,7 +80,7 @@ void user_handlers::do_search(const exchange_ptr& ex) {
         control = control || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
     if (text == q.end() || text->second.empty() || text->second.size() > max_search_bytes || control)
       return reply_bad_request(*x, env_.metrics, "\"q\" (a username prefix) must be 1-64 bytes without control characters");
-    auto limit = int_param(q, "limit", 20, 1, 50);
+    auto limit = limit_param(q, 20, 50);
     if (!limit)
       return reply_bad_request(*x, env_.metrics, "\"limit\" must be an integer in 1-50");
     env_.store.search_users(text->second, *limit,
@@ -107,7 +104,7 @@ void user_handlers::do_all(const exchange_ptr& ex) {
         return reply_bad_request(*x, env_.metrics, "\"after\" must be a user id (the \"next\" of the previous page)");
       after = *v;
     }
-    auto limit = int_param(q, "limit", 50, 1, 100);
+    auto limit = limit_param(q, 50, 100);
     if (!limit)
       return reply_bad_request(*x, env_.metrics, "\"limit\" must be an integer in 1-100");
     env_.store.list_users(after, *limit,
