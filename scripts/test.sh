@@ -121,7 +121,7 @@ integration() { # integration BINARY [FILE...] (the whole tests/integration/ wit
 #   search             the send batch marking rooms (Redis strand) while the search indexer actor takes them
 tsan_integration_files=(realtime_chat realtime_resume realtime_presence presence_watch realtime_batch cluster_delivery
                         admin cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster
-                        session_revocation assistant search)
+                        session_revocation assistant search channels)
 
 tsan_run() { # tsan_run NAME CMD...: CMD (a command or a function) under TSan, reports in tsan-reports/NAME
   local dir="$builds/tsan/tsan-reports/$1" rc=0
