@@ -93,6 +93,8 @@ void http_session::close_when_idle() {
     if (self->state_ == state::idle && self->buffer_.size() == 0 &&
         !(self->parser_ && self->parser_->got_some()))
       self->stream_.cancel(); // the pending read ends with operation_aborted
+    else if (self->state_ == state::lingering)
+      self->stream_.cancel(); // the answer is out: stop discarding the refused body
   });
 }
 
@@ -230,6 +232,7 @@ void http_session::reject(unsigned status, std::string_view code, std::string_vi
   }
   log::debug("http_rejected", {{"status", status}, {"code", code}, {"peer", remote_}});
   method_ = http_method::other;
+  linger_after_write_ = parser_.has_value() && !parser_->is_done();
   auto res = error_response(status, code, message);
   res.close = true;
   do_write(to_message(std::move(res), method_, 11, false), false);
@@ -247,9 +250,47 @@ void http_session::do_write(http::message_generator msg, bool keep_alive) {
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   if (ec)
     return do_close(ec == beast::error::timeout ? "idle" : "error");
+  if (!keep_alive && linger_after_write_)
+    return linger();
   if (!keep_alive)
     return do_close(draining() ? "drain" : "client");
   do_read();
+}
+
+// -- lingering close ----------------------------------------------------------------------------
+//
+// Closing a socket whose receive queue still holds data makes the kernel send a reset, and a reset
+// that reaches the client before it read the answer destroys the answer (a 413 for a large body
+// would show up as "connection reset"). So after answering a request whose body was not read, the
+// session half-closes (FIN after the answer) and reads and discards what the client still sends,
+// bounded in bytes and time, before it closes.
+
+void http_session::linger() {
+  state_ = state::lingering;
+  buffer_.consume(buffer_.size());
+  beast::error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.expires_after(linger_time); // one deadline for the whole discard
+  linger_buf_ = std::make_unique<char[]>(linger_chunk);
+  do_linger_read();
+}
+
+void http_session::do_linger_read() {
+  if (draining())
+    return do_close("drain");
+  stream_.async_read_some(asio::buffer(linger_buf_.get(), linger_chunk),
+                          beast::bind_front_handler(&http_session::on_linger_read, shared_from_this()));
+}
+
+void http_session::on_linger_read(beast::error_code ec, std::size_t bytes) {
+  lingered_ += bytes;
+  if (ec == beast::error::timeout)
+    return do_close("idle");
+  if (ec)
+    return do_close(draining() ? "drain" : "client");
+  if (lingered_ >= linger_max_bytes)
+    return do_close("client");
+  do_linger_read();
 }
 
 void http_session::do_close(std::string_view reason) {

@@ -41,7 +41,14 @@ public:
   void close_when_idle() override;
 
 private:
-  enum class state { idle, reading, handling, writing, closed };
+  enum class state { idle, reading, handling, writing, lingering, closed };
+
+  /// A refused request's unread body is read and discarded after the answer, up to this much …
+  static constexpr std::size_t linger_max_bytes = 64u << 20;
+  /// … for at most this long, so that the client reads the answer instead of a connection reset.
+  static constexpr std::chrono::seconds linger_time{10};
+  /// Size of the discard buffer (allocated only while lingering).
+  static constexpr std::size_t linger_chunk = 16 * 1024;
 
   void do_read();
   void on_read_header(boost::beast::error_code ec, std::size_t bytes);
@@ -55,6 +62,9 @@ private:
   void do_write(boost::beast::http::message_generator msg, bool keep_alive);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close(std::string_view reason);
+  void linger();
+  void do_linger_read();
+  void on_linger_read(boost::beast::error_code ec, std::size_t bytes);
   void hand_over(std::shared_ptr<stream_takeover> takeover);
   bool draining() const noexcept;
 
@@ -69,6 +79,11 @@ private:
   http_method method_ = http_method::other;
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  /// Set by reject() when the request's body (or head) was not read to its end: after the answer
+  /// the session lingers (reads and discards) before it closes.
+  bool linger_after_write_ = false;
+  std::size_t lingered_ = 0;
+  std::unique_ptr<char[]> linger_buf_;
   std::chrono::steady_clock::time_point started_;
   /// GET requests on streaming routes are kept: a transport may take the connection over with them.
   std::optional<boost::beast::http::request<boost::beast::http::string_body>> kept_request_;

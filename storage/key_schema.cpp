@@ -118,6 +118,11 @@ std::string user_read(std::string_view user_id) { return cat("chat:user:", user_
 std::string session(std::string_view token_hash) { return cat("chat:session:", token_hash); }
 std::string rate_limit(std::string_view key) { return cat("chat:ratelimit:", key); }
 std::string room_channel(std::string_view room_id) { return cat("chat:room:", room_id); }
+std::string file(std::string_view id) { return cat("chat:file:", id); }
+std::string file_data(std::string_view id) { return cat("chat:file:", id, ":data"); }
+std::string user_uploads(std::string_view user_id, std::string_view yyyymmdd) {
+  return cat(cat("chat:user:", user_id, ":uploads:"), yyyymmdd);
+}
 
 } // namespace keys
 

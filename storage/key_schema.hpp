@@ -48,6 +48,9 @@ std::string user_read(std::string_view user_id);    ///< `chat:user:{id}:read` (
 std::string session(std::string_view token_hash); ///< `chat:session:{sha256hex}`
 std::string rate_limit(std::string_view key);      ///< `chat:ratelimit:{key}`
 std::string room_channel(std::string_view room_id); ///< Pub/Sub channel `chat:room:{id}`
+std::string file(std::string_view id);              ///< `chat:file:{id}` (hash: a file's metadata)
+std::string file_data(std::string_view id);         ///< `chat:file:{id}:data` (hash: chunk index → bytes)
+std::string user_uploads(std::string_view user_id, std::string_view yyyymmdd); ///< `chat:user:{id}:uploads:{day}` (bytes uploaded that UTC day)
 } // namespace keys
 
 } // namespace chat::storage
