@@ -6,6 +6,7 @@
 #include <string>
 
 #include "storage/chat_store_impl.hpp"
+#include "storage/lua_channels.hpp"
 #include "storage/lua_fragments.hpp"
 #include "storage/lua_scripts.hpp"
 
@@ -86,7 +87,7 @@ const lua_script admin_users_script{"admin_users", admin_users_body};
 // ARGV: prefix (lower-case or ''), after (a channel id or ''), limit. Walks channel ids down from
 // chat:room_seq (below `after`), at most a budget of ids per page; a channel is an id in
 // chat:channels or chat:private_channels with a name. → {'ok', next ('' = last page), row JSON…}
-const std::string admin_rooms_body = std::string{kAdminCommon} + R"lua(
+const std::string admin_rooms_body = std::string{kAdminCommon} + lua::kChannels + R"lua(
 local prefix, after, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local id = (tonumber(redis.call('GET', 'chat:room_seq') or '0') or 0) + 1
 if after ~= '' then
@@ -105,18 +106,18 @@ while id > 1 and n < limit and budget > 0 do
   if listed_private or redis.call('SISMEMBER', 'chat:channels', sid) == 1 then
     local name = redis.call('GET', 'room:' .. sid .. ':name')
     if name and (prefix == '' or string.sub(string.lower(name), 1, #prefix) == prefix) then
-      local meta = redis.call('HMGET', 'chat:room:' .. sid .. ':meta', 'owner', 'topic', 'private', 'archived')
+      local meta = channel_meta(sid) -- {topic, owner, private, archived} (kChannels)
       local owner, owner_name = 'null', 'null'
-      if meta[1] and meta[1] ~= '' then
-        owner = cjson.encode(meta[1])
-        local on = redis.call('HGET', 'user:' .. meta[1], 'username')
+      if meta[2] ~= '' then
+        owner = cjson.encode(meta[2])
+        local on = redis.call('HGET', 'user:' .. meta[2], 'username')
         if on then owner_name = cjson.encode(on) end
       end
-      local private = listed_private or meta[3] == '1'
-      local archived = meta[4] ~= nil and meta[4] ~= false and meta[4] ~= '' and meta[4] ~= '0'
+      local private = listed_private or meta[3] == 1
+      local archived = meta[4] > 0
       out[#out + 1] = '{"id":' .. cjson.encode(sid) .. ',"name":' .. cjson.encode(name) .. ',"private":'
         .. (private and 'true' or 'false') .. ',"archived":' .. (archived and 'true' or 'false')
-        .. ',"topic":' .. cjson.encode(meta[2] or '') .. ',"owner":' .. owner .. ',"ownerName":' .. owner_name
+        .. ',"topic":' .. cjson.encode(meta[1]) .. ',"owner":' .. owner .. ',"ownerName":' .. owner_name
         .. ',"members":' .. string.format('%d', redis.call('SCARD', 'room:' .. sid .. ':members'))
         .. ',"messages":' .. string.format('%d', redis.call('ZCARD', 'room:' .. sid))
         .. ',"lastActivity":' .. num(redis.call('GET', 'chat:room:' .. sid .. ':last_id')) .. '}'
