@@ -163,6 +163,7 @@ std::vector<option> make_table() {
   using cfg = node_config;
   using srv = net::server_options;
   using live = net::live_options;
+  using upl = net::upload_options;
   using store = storage::store_options;
   using cmd = actors::command_limits;
   using rt = actors::realtime_options;
@@ -225,6 +226,17 @@ std::vector<option> make_table() {
   add(opt("max-message-chars", t::uint).range(1, 100000).meta("N")
         .bind(&cfg::server, &srv::commands, &cmd::max_message_chars)
         .describe("Longest chat message, in characters (code points)."));
+  add(opt("max-upload-bytes", t::uint).range(1024, 1ull << 30).meta("N")
+        .bind(&cfg::server, &srv::uploads, &upl::max_bytes)
+        .describe("Largest uploaded file (POST /room/{id}/files; 413 above, decided from Content-Length "
+                  "before the body is read when the client sends one)."));
+  add(opt("upload-quota-bytes-per-day", t::uint).range(0, 1ull << 40).meta("N")
+        .bind(&cfg::server, &srv::uploads, &upl::quota_bytes_per_day)
+        .describe("Bytes one user may upload per UTC day (429 quota_exceeded above; 0 = no quota)."));
+  add(opt("max-concurrent-uploads", t::uint).range(1, 10000).meta("N")
+        .bind(&cfg::server, &srv::uploads, &upl::max_concurrent)
+        .describe("Uploads one node reads at the same time (503 busy with Retry-After above); each holds "
+                  "about 1 MiB while it runs."));
   add(opt("max-ws-frame-bytes", t::uint).range(1024, 16ull << 20).meta("N")
         .bind(&cfg::server, &srv::live, &live::max_ws_frame_bytes)
         .describe("Largest inbound WebSocket message; larger ones close the connection with 1009."));

@@ -41,6 +41,7 @@
 #include "net/io_loops.hpp"
 #include "net/server.hpp"
 #include "storage/chat_store.hpp"
+#include "storage/redis_file_store.hpp"
 #include "storage/demo_seed.hpp"
 #include "storage/password_hasher.hpp"
 #include "storage/presence_store.hpp"
@@ -373,7 +374,7 @@ int node::run() {
                        [&s](const std::string& session_id, const std::string& user_id) {
                          s.bridge->publish_session_end(session_id, user_id);
                        },
-                       s.assistant});
+                       s.assistant, std::make_shared<storage::redis_file_store>(s.redis)});
 
   // Bind before anything connects anywhere: a taken port is a clean exit 1.
   if (!s.server->start(error)) {

@@ -84,6 +84,13 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
   rooms_active_ = &BuildGauge().Name("chatnode_rooms_active")
     .Help("Rooms with at least one local member connection").Register(reg).Add({});
 
+  uploads_in_progress_ = &BuildGauge().Name("chatnode_uploads_in_progress")
+    .Help("File uploads reading their body on this node").Register(reg).Add({});
+  upload_bytes_ = &BuildCounter().Name("chatnode_upload_bytes_total")
+    .Help("Bytes of uploaded files stored").Register(reg).Add({});
+  download_bytes_ = &BuildCounter().Name("chatnode_download_bytes_total")
+    .Help("Bytes of stored files written to clients").Register(reg).Add({});
+
   redis_duration_family_ = &BuildHistogram().Name("chatnode_redis_command_duration_seconds")
     .Help("Redis command round-trip time by command").Register(reg);
   redis_errors_family_ = &BuildCounter().Name("chatnode_redis_errors_total")

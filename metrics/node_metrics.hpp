@@ -96,6 +96,13 @@ public:
   prometheus::Counter& errors(std::string_view kind);
   prometheus::Counter& rate_limited(std::string_view kind);
 
+  // -- files (issue #24) ---------------------------------------------------------
+  /// Uploads reading their body now (node-wide; --max-concurrent-uploads is its ceiling).
+  prometheus::Gauge& uploads_in_progress() noexcept { return *uploads_in_progress_; }
+  /// Bytes of uploads stored (in chunks, as Redis confirmed them) and of downloads written.
+  prometheus::Counter& upload_bytes() noexcept { return *upload_bytes_; }
+  prometheus::Counter& download_bytes() noexcept { return *download_bytes_; }
+
   // -- drain -------------------------------------------------------------------
   prometheus::Gauge& drain_in_progress() noexcept { return *drain_in_progress_; }
 
@@ -104,6 +111,9 @@ public:
 
 private:
   std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Gauge* uploads_in_progress_;
+  prometheus::Counter* upload_bytes_;
+  prometheus::Counter* download_bytes_;
 
   prometheus::Family<prometheus::Gauge>* connections_family_;
   prometheus::Family<prometheus::Counter>* accepted_family_;

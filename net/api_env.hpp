@@ -13,6 +13,7 @@
 #include "net/wake_queue.hpp"
 #include "net/write_coalescer.hpp"
 #include "storage/chat_store.hpp"
+#include "storage/file_store.hpp"
 #include "storage/password_hasher.hpp"
 
 namespace chat::actors {
@@ -50,6 +51,8 @@ struct api_env {
   /// Ends sessions everywhere (logout, a login replacing the token, expiry; later a ban), and keeps
   /// this node's live connections by session (session_registry). Set by the server.
   std::shared_ptr<session_revocation> sessions;
+  /// Uploaded files (issue #24); null: the file routes answer 503.
+  std::shared_ptr<storage::file_store> files;
 
   /// The services of the loop `ctx` is; a connection outside the node's loops is a broken
   /// invariant.

@@ -10,6 +10,7 @@
 #include "net/message_handlers.hpp"
 #include "net/admin_table_handlers.hpp"
 #include "net/channel_handlers.hpp"
+#include "net/file_handlers.hpp"
 #include "net/moderation_handlers.hpp"
 #include "net/request_handler.hpp"
 #include "net/room_handlers.hpp"
@@ -52,6 +53,7 @@ private:
   admin_table_handlers admin_tables_;
   moderation_handlers moderation_;
   channel_handlers channels_;
+  file_handlers uploads_;
   static_files files_;
 };
 

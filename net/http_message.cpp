@@ -6,6 +6,7 @@
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include "common/text.hpp"
 #include "net/cookies.hpp"
 #include "net/query.hpp"
 #include "net/replies.hpp"
@@ -23,7 +24,8 @@ constexpr std::string_view html_csp =
 
 template <class Body>
 void set_headers(http::response<Body>& r, api_response& res, bool keep_alive) {
-  r.set(http::field::content_type, res.content_type);
+  if (!res.content_type.empty())
+    r.set(http::field::content_type, res.content_type);
   r.set("X-Content-Type-Options", "nosniff");
   r.set("Referrer-Policy", "same-origin");
   if (res.content_type.rfind("text/html", 0) == 0)
@@ -96,6 +98,15 @@ api_request to_api_request(http::request<http::string_body>&& req, const std::st
     out.last_event_id = std::string{it->value()};
   if (auto it = req.find(http::field::accept); it != req.end())
     out.accepts_html = std::string_view{it->value()}.find("text/html") != std::string_view::npos;
+  if (auto it = req.find(http::field::content_length); it != req.end())
+    if (auto n = parse_int64(it->value()); n && *n >= 0) // (the parser accepted it: one number)
+      out.content_length = static_cast<std::uint64_t>(*n);
+  if (auto it = req.find("X-File-Name"); it != req.end())
+    out.file_name = std::string{it->value()};
+  if (auto it = req.find(http::field::range); it != req.end())
+    out.range = std::string{it->value()};
+  if (auto it = req.find(http::field::if_none_match); it != req.end())
+    out.if_none_match = std::string{it->value()};
   out.remote_address = remote_address;
   out.body = std::move(req.body());
   return out;
@@ -104,6 +115,8 @@ api_request to_api_request(http::request<http::string_body>&& req, const std::st
 http::message_generator to_message(api_response&& res, http_method method, unsigned version,
                                    bool keep_alive) {
   const bool head = method == http_method::head;
+  if (res.source) // the head only: the session streams the body after it
+    return bodyless(res, res.source_length, version, keep_alive);
   if (!res.file_path.empty()) {
     http::file_body::value_type file;
     beast::error_code ec;

@@ -2,6 +2,8 @@
 
 #include "net/stream_takeover.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -19,6 +21,7 @@
 #include "net/invariant.hpp"
 #include "net/replies.hpp"
 #include "net/request_guards.hpp"
+#include "net/upload_target.hpp"
 #include "common/text.hpp"
 
 namespace chat::net {
@@ -70,6 +73,7 @@ http_session::http_session(asio::ip::tcp::socket&& socket, std::shared_ptr<const
 }
 
 http_session::~http_session() {
+  abort_upload(); // (no-op unless the connection ended mid-upload)
   if (registry_id_ != 0)
     cfg_->registry->remove(registry_id_);
   if (cfg_->metrics != nullptr)
@@ -109,7 +113,11 @@ void http_session::do_read() {
     return do_close("drain");
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(cfg_->max_header_bytes));
-  parser_->body_limit(cfg_->max_body_bytes);
+  // A Content-Length over the body limit fails the header read, before the target is known: the
+  // head is read with the larger limit, and on_read_header() applies the route's.
+  parser_->body_limit(std::max(cfg_->max_body_bytes, cfg_->max_upload_bytes));
+  linger_after_write_ = false;
+  body_deferred_ = false;
   state_ = state::idle;
   stream_.expires_after(cfg_->request_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
@@ -126,7 +134,15 @@ void http_session::on_read_header(beast::error_code ec, std::size_t) {
   // read as the next request (request smuggling behind a proxy that framed it otherwise).
   if (auto te = transfer_encoding(req); te && !is_supported_transfer_encoding(*te))
     return reject(400, "bad_request", "unsupported Transfer-Encoding (only chunked is accepted)");
-  if (!parser_->is_done() && iequals(req[http::field::expect], "100-continue")) {
+  body_deferred_ = cfg_->max_upload_bytes > 0 && req.method() == http::verb::post && is_upload_target(req.target());
+  const auto limit = body_deferred_ ? cfg_->max_upload_bytes : cfg_->max_body_bytes;
+  parser_->body_limit(limit); // (chunked bodies: counted chunk by chunk from here on)
+  if (auto n = parser_->content_length(); n && *n > limit)
+    return on_read_error(http::error::body_limit);
+  expect_continue_ = !parser_->is_done() && iequals(req[http::field::expect], "100-continue");
+  if (body_deferred_)
+    return handle_request(); // the body is read once a handler takes it (start_upload)
+  if (expect_continue_) {
     asio::async_write(stream_, asio::const_buffer{continue_line.data(), continue_line.size()},
                       beast::bind_front_handler(&http_session::on_continue, shared_from_this()));
     return;
@@ -160,9 +176,12 @@ void http_session::on_read_error(beast::error_code ec) {
     return do_close("idle");
   if (ec == asio::error::operation_aborted)
     return do_close(draining() ? "drain" : "error");
-  if (ec == http::error::body_limit)
+  if (ec == http::error::body_limit) {
+    const bool upload = cfg_->max_upload_bytes > 0 && is_upload_target(parser_ ? parser_->get().target() : upload_parser_->get().target());
     return reject(413, "payload_too_large",
-                  "body larger than " + std::to_string(cfg_->max_body_bytes) + " bytes");
+                  upload ? "file larger than " + std::to_string(cfg_->max_upload_bytes) + " bytes"
+                         : "body larger than " + std::to_string(cfg_->max_body_bytes) + " bytes");
+  }
   if (ec == http::error::header_limit)
     return reject(431, "headers_too_large",
                   "request head larger than " + std::to_string(cfg_->max_header_bytes) + " bytes");
@@ -185,6 +204,26 @@ bool is_streaming_target(std::string_view target) noexcept {
 } // namespace
 
 void http_session::handle_request() {
+  if (body_deferred_) { // the head only: the parser stays, to read the body into a sink
+    auto client = remote_;
+    const auto& head = parser_->get();
+    if (!cfg_->trusted.empty())
+      client = client_address(remote_, {fields(head, "X-Forwarded-For"), fields(head, "Forwarded")}, cfg_->trusted);
+    method_ = to_method(head.method());
+    version_ = head.version();
+    keep_alive_ = head.keep_alive();
+    state_ = state::handling;
+    auto req = to_api_request(head, client);
+    req.body_deferred = true;
+    auto self = shared_from_this();
+    auto ex = std::make_shared<exchange>(
+      std::move(req), [self](std::function<void()> fn) { asio::post(self->stream_.get_executor(), std::move(fn)); },
+      [self](api_response res) {
+        asio::dispatch(self->stream_.get_executor(),
+                       [self, res = std::move(res)]() mutable { self->reply(std::move(res)); });
+      });
+    return cfg_->handler->handle(ex);
+  }
   auto req = parser_->release();
   // The client address, once per request: limits, logs and the transports that take over use it.
   std::string client = remote_;
@@ -211,6 +250,20 @@ void http_session::handle_request() {
 
 void http_session::reply(api_response res) {
   CHAT_NET_INVARIANT(state_ == state::handling, "response without a request in flight");
+  if (body_deferred_) {
+    body_deferred_ = false;
+    if (res.sink)
+      return start_upload(std::move(res.sink));
+    if (!parser_->is_done()) { // refused unread: answer, then discard the body (lingering close)
+      res.close = true;
+      linger_after_write_ = true;
+    }
+  }
+  CHAT_NET_INVARIANT(!res.sink, "a body sink for a request whose body was read");
+  write_response(std::move(res));
+}
+
+void http_session::write_response(api_response res) {
   if (cfg_->metrics != nullptr) {
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
     cfg_->metrics->observe_http(res.route, res.status, took.count());
@@ -220,6 +273,10 @@ void http_session::reply(api_response res) {
     return hand_over(std::move(res.takeover));
   }
   bool keep_alive = keep_alive_ && !res.close && !draining();
+  if (res.source && method_ != http_method::head) {
+    source_ = res.source;
+    stream_left_ = res.source_length;
+  }
   do_write(to_message(std::move(res), method_, version_, keep_alive), keep_alive);
 }
 
@@ -232,7 +289,9 @@ void http_session::reject(unsigned status, std::string_view code, std::string_vi
   }
   log::debug("http_rejected", {{"status", status}, {"code", code}, {"peer", remote_}});
   method_ = http_method::other;
-  linger_after_write_ = parser_.has_value() && !parser_->is_done();
+  linger_after_write_ = (parser_.has_value() && !parser_->is_done()) ||
+                        (upload_parser_.has_value() && !upload_parser_->is_done());
+  abort_upload();
   auto res = error_response(status, code, message);
   res.close = true;
   do_write(to_message(std::move(res), method_, 11, false), false);
@@ -250,6 +309,9 @@ void http_session::do_write(http::message_generator msg, bool keep_alive) {
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   if (ec)
     return do_close(ec == beast::error::timeout ? "idle" : "error");
+  if (source_ && stream_left_ > 0)
+    return do_stream(keep_alive);
+  source_.reset();
   if (!keep_alive && linger_after_write_)
     return linger();
   if (!keep_alive)
@@ -297,6 +359,8 @@ void http_session::do_close(std::string_view reason) {
   if (state_ == state::closed)
     return;
   state_ = state::closed;
+  abort_upload();
+  source_.reset();
   if (cfg_->metrics != nullptr)
     cfg_->metrics->connections_closed(metrics::transport::http, reason).Increment();
   beast::error_code ec;

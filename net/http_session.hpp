@@ -15,6 +15,7 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -41,7 +42,7 @@ public:
   void close_when_idle() override;
 
 private:
-  enum class state { idle, reading, handling, writing, lingering, closed };
+  enum class state { idle, reading, handling, uploading, writing, lingering, closed };
 
   /// A refused request's unread body is read and discarded after the answer, up to this much …
   static constexpr std::size_t linger_max_bytes = 64u << 20;
@@ -49,6 +50,8 @@ private:
   static constexpr std::chrono::seconds linger_time{10};
   /// Size of the discard buffer (allocated only while lingering).
   static constexpr std::size_t linger_chunk = 16 * 1024;
+  /// An upload's body is read in pieces of this size (one buffer per upload in progress).
+  static constexpr std::size_t upload_piece_bytes = 256 * 1024;
 
   void do_read();
   void on_read_header(boost::beast::error_code ec, std::size_t bytes);
@@ -66,6 +69,18 @@ private:
   void do_linger_read();
   void on_linger_read(boost::beast::error_code ec, std::size_t bytes);
   void hand_over(std::shared_ptr<stream_takeover> takeover);
+  // Deferred bodies (uploads) and streamed bodies (downloads): http_session_body.cpp.
+  void start_upload(std::shared_ptr<body_sink> sink);
+  void begin_upload_body();
+  void do_upload_read();
+  void on_upload_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_piece_stored(bool last, std::optional<api_response> refusal);
+  void on_upload_answer(api_response res, bool body_unread);
+  void abort_upload();
+  void do_stream(bool keep_alive);
+  void on_stream_piece(bool keep_alive, bool ok, std::string piece);
+  void on_stream_written(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  void write_response(api_response res);
   bool draining() const noexcept;
 
   boost::beast::tcp_stream stream_;
@@ -85,6 +100,15 @@ private:
   std::size_t lingered_ = 0;
   std::unique_ptr<char[]> linger_buf_;
   std::chrono::steady_clock::time_point started_;
+  /// The request's body is not read yet (an upload route): a handler's body_sink takes it.
+  bool body_deferred_ = false;
+  bool expect_continue_ = false; ///< the request asked for `100 Continue`
+  std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> upload_parser_;
+  std::shared_ptr<body_sink> sink_;       ///< the upload in progress
+  std::unique_ptr<char[]> upload_buf_;    ///< upload_piece_bytes while uploading
+  std::shared_ptr<body_source> source_;   ///< the streamed body being written
+  std::uint64_t stream_left_ = 0;         ///< bytes of source_ still to write
+  std::string stream_piece_;              ///< the piece being written
   /// GET requests on streaming routes are kept: a transport may take the connection over with them.
   std::optional<boost::beast::http::request<boost::beast::http::string_body>> kept_request_;
 };

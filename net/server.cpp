@@ -26,7 +26,7 @@ struct client_stack {
     : limiter(opts.messages_per_10s, std::chrono::seconds{10}),
       chat(deps.store, deps.realtime, limiter, deps.metrics, opts.commands),
       env{std::move(opts), deps.store, deps.hasher, deps.metrics, deps.realtime, chat, std::move(registry),
-          deps.admin_stats, &loops, {}, std::move(sessions)},
+          deps.admin_stats, &loops, {}, std::move(sessions), deps.files},
       service(env) {
     chat.set_assistant(deps.assistant);
     // Each loop wakes, paces and keeps alive its own connections: no hand-over between I/O threads.
@@ -88,6 +88,7 @@ bool server::start(std::string& error) {
   client_cfg->registry = d.registry;
   client_cfg->metrics = &d.deps.metrics;
   client_cfg->max_body_bytes = d.opts.max_body_bytes;
+  client_cfg->max_upload_bytes = d.opts.uploads.max_bytes;
   client_cfg->max_header_bytes = d.opts.max_header_bytes;
   client_cfg->request_timeout = d.opts.request_timeout;
   auto trusted = trusted_proxies::parse(d.opts.trusted_proxies, error);

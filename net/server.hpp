@@ -15,6 +15,7 @@
 
 namespace chat::storage {
 class chat_store;
+class file_store;
 class password_hasher;
 } // namespace chat::storage
 
@@ -48,6 +49,13 @@ struct live_options {
   std::chrono::milliseconds ws_write_delay_max{25};
 };
 
+/// Limits of file uploads (issue #24).
+struct upload_options {
+  std::size_t max_bytes = 10u << 20;              ///< one file; 413 above
+  std::uint64_t quota_bytes_per_day = 200u << 20; ///< per user and UTC day; 429 above (0 = none)
+  unsigned max_concurrent = 8;                    ///< uploads reading their body on one node; 503 above
+};
+
 /// Tunables of the HTTP layer (the app fills them from the command line).
 struct server_options {
   std::string bind = "0.0.0.0";             ///< address both listeners bind to
@@ -76,6 +84,7 @@ struct server_options {
   /// sessions); a connection whose session expired is closed at the next check.
   std::chrono::seconds session_check_interval{30};
   live_options live;                                ///< WebSocket and SSE
+  upload_options uploads;                           ///< files (issue #24)
 };
 
 /// What the HTTP layer uses; every referenced object must outlive the io_context's threads.
@@ -94,6 +103,8 @@ struct server_deps {
   /// The node's assistant (issue #21): messages that trigger it start replies, `message.stop` ends
   /// them. Null: no assistant configured.
   std::shared_ptr<actors::assistant> assistant;
+  /// Where uploaded files are kept (issue #24). Null: the file routes answer 503.
+  std::shared_ptr<storage::file_store> files;
 };
 
 /// Both HTTP listeners of a node. Listeners, probes and drain run on the main loop; client

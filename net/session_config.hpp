@@ -24,6 +24,9 @@ struct session_config {
   std::shared_ptr<connection_registry> registry;  ///< open connections of the server
   metrics::node_metrics* metrics = nullptr;       ///< counts requests and connections; null = not counted
   std::size_t max_body_bytes = server_options{}.max_body_bytes;     ///< 413 above
+  /// Body limit of upload routes (`POST /room/{id}/files`, 413 above); 0: no upload routes (their
+  /// bodies are read like any other).
+  std::size_t max_upload_bytes = 0;
   std::size_t max_header_bytes = server_options{}.max_header_bytes; ///< 431 above
   std::chrono::seconds request_timeout = server_options{}.request_timeout; ///< per read or write, and keep-alive idle time
   /// Peers whose X-Forwarded-For / Forwarded name the client (empty: the TCP peer is the client).

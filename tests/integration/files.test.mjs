@@ -6,8 +6,7 @@
 // EPIPE/ECONNRESET.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { startRedis, startNode, cleanup, register } from './lib/harness.mjs';
+import { startRedis, startNode, cleanup, register, sendWhole } from './lib/harness.mjs';
 
 const T = { timeout: 60000 };
 const HOST = '127.0.0.1';
@@ -17,47 +16,6 @@ let node;
 let A;
 
 after(cleanup);
-
-/**
- * Sends `head` then `bodyBytes` bytes of body (in 64 KiB writes, respecting back-pressure; as
- * chunked encoding when `chunked`), and collects the answer until the server closes or 15 s pass.
- * Returns {status, text, error, sent}.
- */
-function sendWhole(port, head, bodyBytes, { chunked = false } = {}) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: HOST, port });
-    const chunks = [];
-    let error = null;
-    let sent = 0;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      const text = Buffer.concat(chunks).toString('latin1');
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      resolve({ status: m ? Number(m[1]) : null, text, error, sent });
-      s.destroy();
-    };
-    const timer = setTimeout(finish, 15000);
-    s.on('data', (d) => chunks.push(d));
-    s.on('error', (e) => { error = e.code || e.message; finish(); });
-    s.on('close', finish);
-    const piece = Buffer.alloc(64 * 1024, 'a');
-    const pump = () => {
-      while (sent < bodyBytes) {
-        const n = Math.min(piece.length, bodyBytes - sent);
-        const data = chunked ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), piece.subarray(0, n), Buffer.from('\r\n')])
-          : piece.subarray(0, n);
-        sent += n;
-        if (!s.write(data)) { s.once('drain', pump); return; }
-      }
-      if (chunked) s.write('0\r\n\r\n');
-      s.end(); // all sent: half-close; the server's FIN ends the exchange
-    };
-    s.on('connect', () => { s.write(head); pump(); });
-  });
-}
 
 function postHead({ path = '/room/0/messages', contentLength, chunked = false } = {}) {
   const lines = [`POST ${path} HTTP/1.1`, `Host: ${HOST}:${node.port}`, `Cookie: chat_session=${A.token}`,

@@ -18,4 +18,4 @@ export { chatnodeBin, runChatnode, startNode } from './chatnode.mjs';
 export {
   request, internal, sessionCookie, Client, api, assertError, assertStatus, register, login, allMessages,
 } from './http.mjs';
-export { raw, rawJson } from './raw_http.mjs';
+export { raw, rawJson, sendWhole } from './raw_http.mjs';

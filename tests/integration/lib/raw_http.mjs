@@ -54,3 +54,44 @@ export function rawJson(rawRes) {
   }
   try { return JSON.parse(Buffer.from(body, 'latin1').toString('utf8')); } catch { return undefined; }
 }
+
+/**
+ * Sends `head` then `bodyBytes` bytes of body (in 64 KiB writes, respecting back-pressure; as
+ * chunked encoding when `chunked`), and collects the answer until the server closes or 15 s pass.
+ * Returns {status, text, error, sent}.
+ */
+export function sendWhole(port, head, bodyBytes, { chunked = false, fill = 'a' } = {}) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: HOST, port });
+    const chunks = [];
+    let error = null;
+    let sent = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+      resolve({ status: m ? Number(m[1]) : null, text, error, sent });
+      s.destroy();
+    };
+    const timer = setTimeout(finish, 15000);
+    s.on('data', (d) => chunks.push(d));
+    s.on('error', (e) => { error = e.code || e.message; finish(); });
+    s.on('close', finish);
+    const piece = Buffer.alloc(64 * 1024, fill);
+    const pump = () => {
+      while (sent < bodyBytes) {
+        const n = Math.min(piece.length, bodyBytes - sent);
+        const data = chunked ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), piece.subarray(0, n), Buffer.from('\r\n')])
+          : piece.subarray(0, n);
+        sent += n;
+        if (!s.write(data)) { s.once('drain', pump); return; }
+      }
+      if (chunked) s.write('0\r\n\r\n');
+      s.end(); // all sent: half-close; the server's FIN ends the exchange
+    };
+    s.on('connect', () => { s.write(head); pump(); });
+  });
+}
