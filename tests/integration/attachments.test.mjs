@@ -176,6 +176,39 @@ test('files that may not be attached are refused and nothing of the message is w
   sent.push({ id: ack.data.id, attachments: [mine], files: [mine] });
 });
 
+test('in one burst (batched send calls) each message is judged on its own: refused ones write nothing, the others carry their files', T, async () => {
+  const frames = [];
+  const expect = new Map(); // clientId → attachments (null: refused)
+  for (let i = 0; i < 24; i++) {
+    const clientId = `burst-${i}`;
+    if (i % 3 === 0) {
+      frames.push({ type: 'message', roomId: R, message: `plain ${i}`, clientId });
+      expect.set(clientId, undefined);
+    } else if (i % 3 === 1) {
+      const f = makeFile(A, R, { name: `b${i}.bin`, type: 'application/octet-stream', size: i });
+      frames.push({ type: 'message', roomId: R, message: `file ${i}`, attachments: [f.id], clientId });
+      expect.set(clientId, [f]);
+    } else {
+      frames.push({ type: 'message', roomId: R, message: `bad ${i}`, attachments: [makeFile(B, R).id], clientId });
+      expect.set(clientId, null);
+    }
+  }
+  const from = wsA.mark();
+  for (const f of frames) wsA.send(f);
+  const answers = await Promise.all(frames.map((f) => wsA.waitFor(
+    (e) => (e.type === 'ack' || e.type === 'error') && e.data?.clientId === f.clientId, 10000, { from, what: f.clientId })));
+  for (const [i, ev] of answers.entries()) {
+    const want = expect.get(frames[i].clientId);
+    if (want === null) { assertRefused(ev, frames[i].clientId); continue; }
+    assert.equal(ev.type, 'ack', JSON.stringify(ev));
+    const got = await deliveredToB(ev.data.id);
+    assert.equal(got.message, frames[i].message);
+    assert.deepEqual(got.attachments, want, frames[i].clientId);
+  }
+  const texts = (await allMessages(A, R)).map((m) => m.message);
+  for (const f of frames) assert.equal(texts.includes(f.message), expect.get(f.clientId) !== null, f.message);
+});
+
 test('history and resume on the other node carry attachments and location', T, async () => {
   const history = new Map((await allMessages(B.on(nodes[1]), R)).map((m) => [m.id, m]));
   const resumed = await WsClient.connect(nodes[1].port, { client: B.on(nodes[1]), label: 'wsB@2 resumed' });
