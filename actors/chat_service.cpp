@@ -102,13 +102,18 @@ unsigned chat_service::retry_after_seconds() const noexcept {
 }
 
 bool chat_service::admit(const command_origin& who, const std::string& room_id, const std::string& client_id,
-                         const std::string* text, const post_fn& post, const result_fn& done, bool read) {
+                         const std::string* text, const post_fn& post, const result_fn& done, bool read,
+                         const send_command* media) {
   std::string why;
   std::error_code ec = check_room_id(room_id, why);
   if (!ec)
     ec = check_client_id(client_id, limits_, why);
+  if (!ec && media != nullptr)
+    ec = check_attachments(media->attachments, why);
+  if (!ec && media != nullptr && media->location)
+    ec = check_location(*media->location, why);
   if (!ec && text != nullptr)
-    ec = check_text(*text, limits_, why);
+    ec = check_text(*text, limits_, why, media != nullptr);
   if (!ec && !(read ? *read_limiter_ : limiter_).allow(who.user_id)) {
     metrics_.rate_limited(read ? "read" : who.transport == metrics::transport::http ? "message_http" : "ws_message")
       .Increment();
@@ -201,17 +206,29 @@ storage::callback<storage::written_event> on_written(realtime* rt, command_resul
 
 void chat_service::send(const command_origin& who, send_command cmd, post_fn post, result_fn done) {
   metrics_.messages_received(who.transport).Increment();
-  if (!admit(who, cmd.room_id, cmd.client_id, &cmd.text, post, done))
+  const bool has_media = !cmd.attachments.empty() || cmd.location;
+  if (!admit(who, cmd.room_id, cmd.client_id, &cmd.text, post, done, false, has_media ? &cmd : nullptr))
     return;
+  storage::message_extras extras;
+  if (has_media) {
+    extras.attachments = std::move(cmd.attachments);
+    if (cmd.location)
+      extras.location_json = location_json(*cmd.location);
+  }
   if (cmd.parent_id > 0) { // a thread reply: its own script (two events), never an assistant trigger
     command_result base;
     base.client_id = std::move(cmd.client_id);
     base.room_id = cmd.room_id;
+    // (the script says invalid both for a reply to a reply and for a file it may not attach)
     store_.reply_message(std::move(cmd.room_id), cmd.parent_id, who.user_id, std::move(cmd.text),
+                         std::move(extras),
                          on_written(realtime_, std::move(base), std::move(post), std::move(done),
                                     {"no such message to reply to", "not a member of this room",
                                      "the assistant's reply is still streaming; reply when it ends",
-                                     "replies are one level deep: reply to the thread's parent"}));
+                                     has_media ? "replies are one level deep: reply to the thread's parent; "
+                                                 "or an attachment is unknown, expired, not yours, of another "
+                                                 "room or already attached"
+                                               : "replies are one level deep: reply to the thread's parent"}));
     return;
   }
   // A message that asks the assistant (a DM with the bot, a mention) keeps its sender and text for
@@ -222,7 +239,7 @@ void chat_service::send(const command_origin& who, send_command cmd, post_fn pos
   // One round trip: the store's script checks membership and writes in the same atomic step.
   auto room_id = cmd.room_id;
   store_.send_message(
-    std::move(cmd.room_id), who.user_id, std::move(cmd.text),
+    std::move(cmd.room_id), who.user_id, std::move(cmd.text), std::move(extras),
     [this, room_id = std::move(room_id), client_id = std::move(cmd.client_id), post = std::move(post),
      done = std::move(done), trigger = std::move(trigger)](storage::errc e, storage::sent_message m) mutable {
       command_result r;
@@ -234,7 +251,9 @@ void chat_service::send(const command_origin& who, send_command cmd, post_fn pos
         r.muted_until = m.muted_until;
       } else if (e != storage::errc::ok) {
         r.error = from_store(e);
-        r.message = refusal(e, "no such room", "not a member of this room");
+        r.message = e == storage::errc::invalid // (the store's verdict on an attachment)
+                      ? "an attachment is unknown, expired, not yours, of another room or already attached"
+                      : refusal(e, "no such room", "not a member of this room");
       } else {
         if (realtime_ != nullptr) // serialized once, shared by every local recipient
           realtime_->publish(r.room_id, m.id, m.prev, now_ms(), make_message_frame(m.json));

@@ -48,12 +48,15 @@ struct command_origin {
 /// Runs a completion on the caller's executor.
 using post_fn = std::function<void(std::function<void()>)>;
 
-/// A chat message to send; with `parent_id`, a reply in that message's thread (issue #22).
+/// A chat message to send; with `parent_id`, a reply in that message's thread (issue #22); with
+/// `attachments` or `location`, a message carrying files or a place (issue #24; its text may be blank).
 struct send_command {
   std::string room_id;
   std::string text;
   std::string client_id;
   std::int64_t parent_id = 0; ///< the thread's parent (0: a top-level message)
+  std::vector<std::string> attachments{};   ///< file ids the sender uploaded to the room (≤ 10)
+  std::optional<message_location> location{}; ///< a place (command_rules.hpp)
 };
 
 /// An edit of an own message.
@@ -204,8 +207,10 @@ private:
   /// Validation and the rate limit shared by the writing commands: false (and `done` called
   /// through `post`) when refused.
   /// `read`: a read marker, limited by its own bucket (a reader must not spend the sender's budget).
+  /// `media`: a message with attachments or a location (its text may be blank; they are checked too).
   bool admit(const command_origin& who, const std::string& room_id, const std::string& client_id,
-             const std::string* text, const post_fn& post, const result_fn& done, bool read = false);
+             const std::string* text, const post_fn& post, const result_fn& done, bool read = false,
+             const send_command* media = nullptr);
 
   storage::chat_store& store_;
   realtime* realtime_;

@@ -8,6 +8,7 @@
 #include "net/auth_middleware.hpp"
 #include "net/json.hpp"
 #include "net/json_views.hpp"
+#include "net/message_media.hpp"
 #include "net/query.hpp"
 #include "net/replies.hpp"
 #include "storage/message_json.hpp"
@@ -177,6 +178,17 @@ public:
     reply_bad_request(*ex_, m_, std::string{"\""} + key + "\" must be a positive integer message id");
     return false;
   }
+  /// A message's optional attachments and location (issue #24): the body is read again, with
+  /// their decoder, only when it has either.
+  bool media(actors::send_command& out) {
+    if (!parsed_ || (body_.find("attachments") == nullptr && body_.find("location") == nullptr))
+      return true;
+    if (const char* err = read_message_media(ex_->request().body, out)) {
+      reply_bad_request(*ex_, m_, err);
+      return false;
+    }
+    return true;
+  }
   const std::string& room_id() const { return ex_->param("id"); }
   const std::string& param(std::string_view name) const { return ex_->param(name); }
 
@@ -208,7 +220,7 @@ void message_handlers::add_command_routes(router& r) {
       actors::send_command c;
       c.room_id = req.room_id();
       if (!req.body() || !req.text("message", c.text) || !req.client_id(c.client_id) ||
-          !req.optional_position("parentId", c.parent_id))
+          !req.optional_position("parentId", c.parent_id) || !req.media(c))
         return std::nullopt;
       return c;
     });

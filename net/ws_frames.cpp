@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "net/message_media.hpp"
 #include "storage/json_doc.hpp"
 
 namespace chat::net {
@@ -87,6 +88,9 @@ struct fields {
     out = it->value.GetInt64();
     return nullptr;
   }
+  const char* media(actors::send_command& out) const { // optional: files and a location (issue #24)
+    return read_message_media(obj, out);
+  }
   const char* message_id(std::int64_t& out) const {
     auto it = obj.FindMember("id");
     if (it == obj.MemberEnd())
@@ -119,7 +123,8 @@ result parse_room_command(std::string_view type, const rapidjson::Value& obj, bo
   known = true;
   if (type == "message")
     return decode<actors::send_command>(obj, [](const fields& f, auto& c) { return f.text(c.text); },
-                                        [](const fields& f, auto& c) { return f.parent_id(c.parent_id); });
+                                        [](const fields& f, auto& c) { return f.parent_id(c.parent_id); },
+                                        [](const fields& f, auto& c) { return f.media(c); });
   if (type == "message.edit")
     return decode<actors::edit_command>(obj, [](const fields& f, auto& c) { return f.message_id(c.id); },
                                         [](const fields& f, auto& c) { return f.text(c.text); });

@@ -311,8 +311,10 @@ public:
   /// reply `{"id","roomId","from","date","message","mentions"?,"parentId"}` takes the next position
   /// (its id) and is published as `message`; then the parent's `"replies"`/`"lastReplyAt"` as its
   /// `message.updated` (written_event::more). Keys: lua_threads.hpp.
+  /// With `extras`, the reply attaches files and carries a location as send_message does (an
+  /// attachment it may not attach: errc::invalid, nothing written).
   void reply_message(std::string room_id, std::int64_t parent_id, std::string user_id, std::string text,
-                     callback<written_event> done);
+                     message_extras extras, callback<written_event> done);
 
   /// Up to `limit` (1-1000) replies of the thread of `parent_id` with id < `before` (none: the
   /// newest), newest first; a deleted reply as its tombstone (with parentId). Members only
@@ -355,6 +357,14 @@ public:
   /// room, errc::not_found when the room does not exist (nothing is written then), and
   /// errc::overloaded, without any Redis call, when admit_message() refuses it.
   void send_message(std::string room_id, std::string from_user_id, std::string text,
+                    callback<sent_message> done);
+
+  /// The same with attachments and/or a location (issue #24). Each file must exist, be ready, be
+  /// the sender's, of that room and not attached yet: else errc::invalid and nothing is written.
+  /// The message then names it (`message` of chat:file:{id}), the file loses its expiry, and the
+  /// message JSON carries `,"attachments":[{"id","name","size","type","width"?,"height"?,"url"}]`
+  /// and `,"location":{…}` after its mentions.
+  void send_message(std::string room_id, std::string from_user_id, std::string text, message_extras extras,
                     callback<sent_message> done);
 
   // -- the assistant's replies (issue #21; keys and scripts: storage/ai_replies.hpp) --------

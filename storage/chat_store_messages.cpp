@@ -10,6 +10,7 @@
 #include "storage/lua_scripts.hpp"
 #include "storage/mentions.hpp"
 #include "storage/message_json.hpp"
+#include "storage/message_media.hpp"
 #include "storage/room_event_replies.hpp"
 
 namespace chat::storage {
@@ -97,6 +98,11 @@ bool chat_store::admit_message() {
 
 void chat_store::send_message(std::string room_id, std::string from_user_id, std::string text,
                               callback<sent_message> done) {
+  send_message(std::move(room_id), std::move(from_user_id), std::move(text), message_extras{}, std::move(done));
+}
+
+void chat_store::send_message(std::string room_id, std::string from_user_id, std::string text,
+                              message_extras extras, callback<sent_message> done) {
   if (!classify_room_id(room_id) || !is_valid_user_id(from_user_id) || text.size() > detail::max_text_bytes) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
     return;
@@ -106,7 +112,7 @@ void chat_store::send_message(std::string room_id, std::string from_user_id, std
     return;
   }
   outgoing_message m{std::move(room_id), std::move(from_user_id), json_string(text), mention_candidates(text),
-                     std::move(done)};
+                     file_list(extras.attachments), std::move(extras.location_json), std::move(done)};
   if (!impl_->sends->add(m)) { // kMaxWaiting messages already wait for Redis
     if (auto* metrics = impl_->redis->metrics())
       metrics->messages_shed().Increment();

@@ -8,6 +8,8 @@
 
 #include "storage/lua_threads.hpp"
 
+#include "storage/lua_media.hpp"
+
 namespace chat::storage::lua {
 
 /// access(user id, room id) → 'member' | 'forbidden' | 'not_found'; both ids already syntactically
@@ -406,7 +408,7 @@ end
 /// writes and ends with `return emit(kind, data)`). Built once, at start-up.
 /// `extra` (optional): more fragments the kind's body uses, placed before kRoomEvent.
 inline std::string room_event_script(const char* body, const char* extra = "") {
-  return std::string{kAccess} + kPosition + kMessageRows + kMentions + extra + kRoomEvent + kThreads + body;
+  return std::string{kAccess} + kPosition + kMessageRows + kMentions + kMedia + extra + kRoomEvent + kThreads + body;
 }
 
 } // namespace chat::storage::lua

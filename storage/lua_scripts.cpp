@@ -376,56 +376,6 @@ return 'ok'
 )lua";
 const lua_script join_channel{"join_channel", join_channel_body};
 
-
-// One or more messages, in order (send_batcher: one call for every message waiting while earlier
-// ones were in flight). KEYS: per message room:{id}, chat:room:{id}:last_id. ARGV[1]: the server id
-// as a JSON string; then per message seven: Pub/Sub channel, JSON fragments (already quoted and
-// escaped) of room id, sender id and text, then the sender id and room id as they are, and the
-// names it @mentions (mention_candidates(), usually ''; resolved by kMentions). Each sender
-// must be a member (the access rule, in the same atomic step: no window between the check and
-// the write; checked once per sender and room in a call). id = next_position (lua_fragments.hpp): max(now_ms, last + 1) with last the room's last
-// position (message or event), so ids are unique and strictly increasing per room even when the clock
-// steps back or one call holds several messages of a room. The sender's read marker of the room
-// (kReadState) moves to its newest message of the call (one HSET per sender and room). A muted sender's message is refused (kAccess, write_refusal()). Answers
-// one element per message: 'forbidden' / 'not_found' / 'archived' / 'muted:<end ms>' (nothing written for it) or
-// {id, last, date, json}.
-const std::string send_message_body = std::string{lua::kAccess} + lua::kPosition + lua::kMentions + R"lua(
-local t = redis.call('TIME')
-local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local date = math.floor(now_ms / 1000)
-local dates = string.format('%d', date)
-local head = '{"serverId":' .. ARGV[1] .. ',"type":"message","ts":' .. string.format('%d', now_ms) .. ',"prev":'
-local out = {}
-local verdicts = {} -- sender and room → access() and write_refusal(), once per call
-local marks = {}    -- sender and room → {sender, room, its newest message here}: one HSET each at the end
-for i = 1, #KEYS / 2 do
-  local a = 1 + (i - 1) * 7
-  local pair = ARGV[a + 5] .. ' ' .. ARGV[a + 6]
-  local allowed = verdicts[pair]
-  if not allowed then
-    allowed = access(ARGV[a + 5], ARGV[a + 6])
-    if allowed == 'member' then allowed = write_refusal(ARGV[a + 5], ARGV[a + 6], now_ms) or allowed end
-    verdicts[pair] = allowed
-  end
-  if allowed ~= 'member' then
-    out[i] = allowed
-  else
-    local zkey = KEYS[2 * i - 1]
-    local id, last = next_position(zkey, KEYS[2 * i], now_ms)
-    local ids = string.format('%d', id)
-    local json = '{"id":' .. ids .. ',"roomId":' .. ARGV[a + 2] .. ',"from":' .. ARGV[a + 3] .. ',"date":'
-      .. dates .. ',"message":' .. ARGV[a + 4] .. mention(ARGV[a + 7], ARGV[a + 6], ARGV[a + 5], id) .. '}'
-    redis.call('ZADD', zkey, ids, json)
-    marks[pair] = {ARGV[a + 5], ARGV[a + 6], ids} -- read up to its own message
-    redis.call('PUBLISH', ARGV[a + 1], head .. string.format('%d', last) .. ',"data":' .. json .. '}')
-    out[i] = {id, last, date, json}
-  end
-end
-for _, m in pairs(marks) do redis.call('HSET', 'chat:user:' .. m[1] .. ':read', m[2], m[3]) end
-return out
-)lua";
-const lua_script send_message{"send_message", send_message_body};
-
 } // namespace scripts
 
 } // namespace chat::storage

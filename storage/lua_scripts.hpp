@@ -43,7 +43,7 @@ extern const lua_script index_user_search;   ///< ARGV ids to look at → {compl
 extern const lua_script search_users;        ///< ARGV lower prefix, limit → {bot id or '', then user rows…}
 extern const lua_script list_users;          ///< ARGV after id, limit → {bot id or '', next ('' = last page), then user rows…}
 extern const lua_script room_members;        ///< ARGV uid, room, max → {'ok', count, everyone (0/1), bot id or '', then user rows…} | {'forbidden'} | {'not_found'}
-extern const lua_script send_message;        ///< one or more messages (see lua_scripts.cpp) → per message {id, prev, date, json} | 'forbidden' | 'not_found'
+extern const lua_script send_message;        ///< one or more messages (see lua_send_message.cpp) → per message {id, prev, date, json} | 'forbidden' | 'not_found' | 'archived' | 'muted:…' | 'bad_file'
 // Room events (lua_room_events.cpp). The event scripts share KEYS/ARGV prefix and reply (lua_fragments.hpp, kRoomEvent).
 extern const lua_script events_after;        ///< KEYS room, events; ARGV after, limit → flat {tag 'm'|'e', score, member}…
 extern const lua_script history_before;      ///< KEYS room, deleted; ARGV max score, limit → flat {member, score}… newest first

@@ -22,8 +22,8 @@ namespace {
 // Common KEYS/ARGV (kRoomEvent), then ARGV[6] message id, ARGV[7] the new text as a JSON string,
 // ARGV[8] the names the new text @mentions (mention_candidates()).
 // Only the author edits. The row is rewritten in place (same score) in our shape, field order
-// id, roomId, from, date, message, mentions, edited, thread fields (kept: lua_threads.hpp), reactions
-// (kept); the event data is that row plus "seq". The mentions are those of the new text (the mention
+// id, roomId, from, date, message, mentions, attachments and location (kept: lua_media.hpp), edited,
+// thread fields (kept: lua_threads.hpp), reactions (kept); the event data is that row plus "seq". The mentions are those of the new text (the mention
 // indexes follow). A reply's frame in the event log follows its row.
 const std::string edit_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
@@ -35,7 +35,8 @@ if mute then return mute end
 unmention(row, room, mid)
 local _, reactions = split_reactions(raw)
 local body = '{"id":' .. fmt(mid) .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":'
-  .. fmt(date) .. ',"message":' .. ARGV[7] .. mention(ARGV[8], room, uid, mid) .. ',"edited":' .. fmt(now)
+  .. fmt(date) .. ',"message":' .. ARGV[7] .. mention(ARGV[8], room, uid, mid) .. media_fields(row)
+  .. ',"edited":' .. fmt(now)
   .. thread_fields(row) .. reactions
 redis.call('ZREM', key, raw)
 redis.call('ZADD', key, score, body .. '}')
@@ -50,7 +51,7 @@ const lua_script edit_message_script{"edit_message", edit_message_body};
 // it) and its tombstone (with its thread's counters, so its replies stay reachable) enters the
 // deleted set (score = message id) for history. A reply becomes its tombstone in its thread, its
 // frame leaves the event log, and its parent's counters follow: `message.deleted` (with parentId),
-// then the parent's `message.updated`.
+// then the parent's `message.updated`. The files the message attached are deleted (kMedia drop_files).
 const std::string delete_message_body = lua::room_event_script(R"lua(
 local mid = tonumber(ARGV[6])
 local raw, score, from, date, row, key, parent = member_message(mid)
@@ -68,6 +69,7 @@ elseif archived(room) then
 end
 unmention(row, room, mid)
 local ids = fmt(mid)
+drop_files(row, ids)
 local tomb = '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(from) .. ',"date":' .. fmt(date)
   .. thread_fields(row) .. moderated .. ',"deleted":true}'
 if parent then

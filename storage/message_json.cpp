@@ -8,6 +8,7 @@
 
 #include "storage/json_doc.hpp"
 #include "storage/key_schema.hpp"
+#include "storage/message_media.hpp"
 
 namespace chat::storage {
 
@@ -295,6 +296,7 @@ std::optional<stored_message> normalise_message(std::string_view raw, double sco
   std::string extras;
   if (auto it = d.FindMember("mentions"); it != d.MemberEnd())
     append_mentions(extras, it->value);
+  append_media_fields(extras, d); // files and location (issue #24)
   extras += thread;
   msg.json = build_message_json(msg.id, room, from, date, text, edited, reply ? &*reply : nullptr, extras);
   if (auto it = d.FindMember("reactions"); it != d.MemberEnd())

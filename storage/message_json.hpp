@@ -55,7 +55,8 @@ bool parse_score(std::string_view text, double& out) noexcept;
 /// `streaming`, `stopped` and `error` (reply_marks). `mentions` (user id strings) is kept when well
 /// formed, and the thread fields `parentId` (a reply) and `replies`/`lastReplyAt` (a parent; also on
 /// its tombstone), and `reactions` (an object of emoji to arrays of user ids, as react_message stores them;
-/// entries of other shapes left out, the field omitted when empty). Unknown fields are dropped.
+/// entries of other shapes left out, the field omitted when empty), and `attachments` / `location`
+/// (issue #24: message_media.hpp append_media_fields). Unknown fields are dropped.
 /// std::nullopt when the row is not a JSON object or a field has an impossible type.
 std::optional<stored_message> normalise_message(std::string_view raw, double score,
                                                 std::string_view room_id);

@@ -34,6 +34,10 @@ void settle(const callback<sent_message>& done, redis_reply& e, metrics::node_me
     call(done, e.text_is("forbidden") ? errc::forbidden : errc::not_found, sent_message{});
     return;
   }
+  if (e.text_is("bad_file")) { // an attachment it may not attach: nothing written
+    call(done, errc::invalid, sent_message{});
+    return;
+  }
   if (e.text_is("archived")) { // an archived channel is read-only: nothing written
     call(done, errc::archived, sent_message{});
     return;
@@ -120,7 +124,7 @@ void send_batcher::send(outgoing_message* batch, std::size_t n) {
   std::vector<std::string> keys;
   keys.reserve(2 * n);
   std::vector<std::string> args;
-  args.reserve(1 + 7 * n);
+  args.reserve(1 + 9 * n);
   args.push_back(server_id_json_);
   std::vector<callback<sent_message>> dones;
   dones.reserve(n);
@@ -140,6 +144,8 @@ void send_batcher::send(outgoing_message* batch, std::size_t n) {
     args.push_back(std::move(m.from_user_id));
     args.push_back(std::move(m.room_id));
     args.push_back(std::move(m.mentions));
+    args.push_back(std::move(m.files));
+    args.push_back(std::move(m.location));
     dones.push_back(std::move(m.done));
   }
   if (auto* metrics = scripts_->redis()->metrics())

@@ -27,6 +27,8 @@ struct outgoing_message {
   std::string from_user_id;
   std::string text_json; ///< the text as a JSON string, escaped once
   std::string mentions;  ///< mention_candidates() of the text ("" for most messages)
+  std::string files;     ///< file_list() of its attachments ("" for most messages)
+  std::string location;  ///< its location JSON ("" for most messages)
   callback<sent_message> done;
   std::chrono::steady_clock::time_point queued{}; ///< set by add()
 };

@@ -174,6 +174,15 @@ struct stored_message {
   std::string json;
 };
 
+/// What a new message carries besides its text (issue #24): the files it attaches and its
+/// location. Empty for most messages, which then cost Redis nothing more.
+struct message_extras {
+  std::vector<std::string> attachments; ///< file ids (validated: command_rules check_attachments)
+  std::string location_json;            ///< `{"lat",…}` (command_rules location_json), "" for none
+
+  bool empty() const noexcept { return attachments.empty() && location_json.empty(); }
+};
+
 /// A message this node has just written: confirmed by Redis.
 struct sent_message {
   std::int64_t id = 0;   ///< unique, strictly increasing per room (milliseconds-based)

@@ -11,6 +11,7 @@
 #include "storage/lua_scripts.hpp"
 #include "storage/mentions.hpp"
 #include "storage/message_json.hpp"
+#include "storage/message_media.hpp"
 #include "storage/room_event_replies.hpp"
 
 namespace chat::storage {
@@ -18,7 +19,9 @@ namespace chat::storage {
 namespace {
 
 // Common KEYS/ARGV (kRoomEvent), then ARGV[6] the parent's id, ARGV[7] the text as a JSON string,
-// ARGV[8] the names it @mentions (mention_candidates()). Members only; the parent must be a
+// ARGV[8] the names it @mentions (mention_candidates()), ARGV[9] the file ids it attaches (spaces
+// between; '' none: kMedia, 'invalid' for a file it may not attach), ARGV[10] its location JSON
+// ('' none). Members only; the parent must be a
 // top-level message of the room ('invalid' for a reply: threads are one level deep; 'conflict' for
 // an assistant reply still streaming). The reply's id is its position; its row
 // `{"id","roomId","from","date","message","mentions"?,"parentId"}` enters the thread, its `message`
@@ -31,11 +34,18 @@ local mute = write_refusal(uid, room, now)
 if mute then return mute end
 if pparent then return 'invalid' end
 if prow.streaming == true then return 'conflict' end
+local files = nil
+if ARGV[9] ~= '' then
+  files = check_files(ARGV[9], uid, room)
+  if not files then return 'invalid' end
+end
 local id, last = next_position(zkey, lkey, now)
 local ids, pids = fmt(id), fmt(pid)
 local json = '{"id":' .. ids .. ',"roomId":' .. room_json .. ',"from":' .. cjson.encode(uid) .. ',"date":'
   .. fmt(math.floor(now / 1000)) .. ',"message":' .. ARGV[7] .. mention(ARGV[8], room, uid, id)
-  .. ',"parentId":' .. pids .. '}'
+if files then json = json .. attach_files(files, ids) end
+if ARGV[10] ~= '' then json = json .. ',"location":' .. ARGV[10] end
+json = json .. ',"parentId":' .. pids .. '}'
 redis.call('ZADD', thread_key(pids), ids, json)
 redis.call('HSET', pkey, ids, pids)
 redis.call('SET', 'chat:room:' .. room .. ':last_reply', ids) -- (how far mark_read may go)
@@ -61,7 +71,7 @@ const lua_script thread_replies_script{"thread_replies", thread_replies_body};
 } // namespace
 
 void chat_store::reply_message(std::string room_id, std::int64_t parent_id, std::string user_id, std::string text,
-                               callback<written_event> done) {
+                               message_extras extras, callback<written_event> done) {
   if (!classify_room_id(room_id) || parent_id <= 0 || !is_valid_user_id(user_id) ||
       text.size() > detail::max_text_bytes) {
     detail::fail_soon(*impl_->redis, std::move(done), errc::invalid);
@@ -73,7 +83,8 @@ void chat_store::reply_message(std::string room_id, std::int64_t parent_id, std:
   }
   detail::run_room_event_script(*impl_->scripts, impl_->sends->server_id_json(), reply_message_script, room_id,
                                 std::move(user_id), {},
-                                {std::to_string(parent_id), json_string(text), mention_candidates(text)},
+                                {std::to_string(parent_id), json_string(text), mention_candidates(text),
+                                 file_list(extras.attachments), std::move(extras.location_json)},
                                 detail::indexed(impl_->search, room_id, std::move(done)));
 }
 

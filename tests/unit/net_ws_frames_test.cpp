@@ -190,3 +190,39 @@ CAF_TEST(presence_watch_frame) {
   CAF_CHECK_EQUAL(e.message, "presence.watch names at most 500 users");
   CAF_CHECK(std::holds_alternative<client_frame>(parse_client_frame(many, max_resume_rooms, 501)));
 }
+
+CAF_TEST(message_frame_with_attachments_and_location) {
+  auto c = command<chat::actors::send_command>(
+    R"({"type":"message","roomId":"0","message":"","attachments":["a","b"],)"
+    R"("location":{"lat":1.5,"lon":-2,"accuracy":3,"label":"here"}})");
+  CAF_CHECK_EQUAL(c.attachments.size(), 2u);
+  CAF_CHECK_EQUAL(c.attachments[1], "b");
+  CAF_REQUIRE(c.location.has_value());
+  CAF_CHECK_EQUAL(c.location->lat, 1.5);
+  CAF_CHECK_EQUAL(c.location->lon, -2.0);
+  CAF_CHECK_EQUAL(*c.location->accuracy, 3.0);
+  CAF_CHECK_EQUAL(*c.location->label, "here");
+  auto plain = command<chat::actors::send_command>(R"({"type":"message","roomId":"0","message":"hi","location":null})");
+  CAF_CHECK(plain.attachments.empty());
+  CAF_CHECK(!plain.location.has_value());
+}
+
+CAF_TEST(message_frame_media_of_other_shapes_are_refused) {
+  auto e = bad(R"({"type":"message","roomId":"0","message":"","attachments":"a","clientId":"k"})");
+  CAF_CHECK_EQUAL(code(e), "bad_request");
+  CAF_CHECK_EQUAL(e.message, "attachments must be an array of file ids");
+  CAF_CHECK_EQUAL(e.client_id, "k");
+  CAF_CHECK_EQUAL(bad(R"({"type":"message","roomId":"0","message":"","attachments":[1]})").message,
+                  "attachments must be an array of file ids");
+  CAF_CHECK_EQUAL(bad(R"({"type":"message","roomId":"0","message":"","location":[1,2]})").message,
+                  "location must be an object {lat, lon, accuracy?, label?}");
+  CAF_CHECK_EQUAL(bad(R"({"type":"message","roomId":"0","message":"","location":{"lat":"1","lon":2}})").message,
+                  "location.lat must be a number");
+  CAF_CHECK_EQUAL(bad(R"({"type":"message","roomId":"0","message":"","location":{"lat":1}})").message,
+                  "location.lon must be a number");
+  CAF_CHECK_EQUAL(bad(R"({"type":"message","roomId":"0","message":"","location":{"lat":1,"lon":2,"accuracy":"x"}})")
+                    .message,
+                  "location.accuracy must be a number");
+  CAF_CHECK_EQUAL(bad(R"({"type":"message","roomId":"0","message":"","location":{"lat":1,"lon":2,"label":5}})").message,
+                  "location.label must be a string");
+}

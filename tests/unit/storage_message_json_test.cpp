@@ -173,3 +173,22 @@ CAF_TEST(thread fields are kept on replies parents and their tombstones) {
   CAF_REQUIRE(odd.has_value());
   CAF_CHECK_EQUAL(odd->json, R"({"id":9,"roomId":"3","from":"","date":9,"message":"m"})");
 }
+
+CAF_TEST(rows keep their attachments and location) {
+  std::string raw = R"({"id":5,"roomId":"0","from":"1","date":2,"message":"","mentions":["3"],)"
+                    R"("attachments":[{"id":"ab","name":"a \"b\".png","size":10,"type":"image/png","width":4,)"
+                    R"("height":3,"url":"/files/ab/a%20%22b%22.png"},{"bogus":1},)"
+                    R"({"id":"cd","name":"x","size":1,"type":"application/octet-stream","url":"/files/cd/x"}],)"
+                    R"("location":{"lat":48.8566,"lon":2,"accuracy":5.5,"label":"Paris"},"edited":7})";
+  auto m = normalise_message(raw, 5, "0");
+  CAF_REQUIRE(m.has_value());
+  CAF_CHECK_EQUAL(m->json,
+                  R"({"id":5,"roomId":"0","from":"1","date":2,"message":"","mentions":["3"],)"
+                  R"("attachments":[{"id":"ab","name":"a \"b\".png","size":10,"type":"image/png","width":4,)"
+                  R"("height":3,"url":"/files/ab/a%20%22b%22.png"},)"
+                  R"({"id":"cd","name":"x","size":1,"type":"application/octet-stream","url":"/files/cd/x"}],)"
+                  R"("location":{"lat":48.8566,"lon":2,"accuracy":5.5,"label":"Paris"},"edited":7})");
+  auto plain = normalise_message(R"({"id":5,"roomId":"0","from":"1","date":2,"message":"x","location":{"lat":1}})", 5, "0");
+  CAF_REQUIRE(plain.has_value());
+  CAF_CHECK_EQUAL(plain->json, R"({"id":5,"roomId":"0","from":"1","date":2,"message":"x"})");
+}
