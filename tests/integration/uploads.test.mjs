@@ -262,6 +262,22 @@ test('--max-concurrent-uploads: over it, 503 busy with Retry-After; the slot fre
   await n4.stop();
 });
 
+test('a message attaches an uploaded file: no expiry, its metadata in the message; deleting the message deletes the file', T, async () => {
+  const up = await upload(n1, A, '0', 'report.png', png(32, 16, 5000));
+  assertStatus(up, 201);
+  const sent = await A.post('/room/0/messages', { message: '', attachments: [up.json.id] });
+  assertStatus(sent, 201, 'a message with only a file');
+  assert.deepEqual(sent.json.attachments, [up.json]);
+  assert.equal(redis.cli('TTL', `chat:file:${up.json.id}`), '-1');
+  const history = await request(n2.port, 'GET', '/room/0/messages?limit=5', { headers: { Cookie: `chat_session=${B.token}` } });
+  assert.deepEqual(history.json.find((m) => m.id === sent.json.id).attachments, [up.json], 'history on the other node');
+  assert.equal((await fetchBytes(n2, B, up.json.url)).status, 200);
+  const del = await request(n1.port, 'DELETE', `/room/0/messages/${sent.json.id}`, { headers: { Cookie: `chat_session=${A.token}` } });
+  assertStatus(del, 200);
+  assertError(await request(n2.port, 'GET', up.json.url, { headers: { Cookie: `chat_session=${B.token}` } }), 404, 'not_found');
+  assert.equal(redis.cli('EXISTS', `chat:file:${up.json.id}`, `chat:file:${up.json.id}:data`), '0');
+});
+
 test('metrics count the bytes; the nodes are alive', T, async () => {
   const m = await request(n1.internalPort, 'GET', '/metrics');
   const up = Number(/^chatnode_upload_bytes_total (\S+)$/m.exec(m.text)?.[1]);
