@@ -5,6 +5,7 @@
 #include "net/auth_middleware.hpp"
 #include "net/byte_range.hpp"
 #include "net/file_download.hpp"
+#include "net/multipart_sink.hpp"
 #include "net/query.hpp"
 #include "net/replies.hpp"
 
@@ -55,9 +56,13 @@ void file_handlers::do_upload(const exchange_ptr& ex) {
       return reply_unavailable(*x, env_.metrics);
     if (!is_room_id(x->param("id")))
       return reply_error(*x, env_.metrics, 404, "not_found", "unknown room");
-    if (req.file_name.empty())
+    // A plain HTML form names its file in the body; a script in X-File-Name.
+    std::optional<std::string> boundary;
+    if (req.content_type.rfind("multipart/", 0) == 0 && !(boundary = multipart_boundary(req.content_type)))
+      return reply_bad_request(*x, env_.metrics, "multipart/form-data needs a boundary of 1-70 characters");
+    if (!boundary && req.file_name.empty())
       return reply_bad_request(*x, env_.metrics, "name the file in an X-File-Name header (percent-encoded UTF-8)");
-    auto name = percent_decode(req.file_name, false);
+    auto name = boundary ? std::string{"upload"} : percent_decode(req.file_name, false);
     if (!is_valid_file_name(name))
       return reply_bad_request(*x, env_.metrics,
                                "X-File-Name must be 1-255 bytes of UTF-8 without control characters, / or \\");
@@ -67,15 +72,17 @@ void file_handlers::do_upload(const exchange_ptr& ex) {
     if (!slot)
       return reply_error_retry_after(*x, env_.metrics, 503, "busy", "too many uploads on this node; try again",
                                      std::chrono::seconds{1});
-    start_upload(x, std::move(name), std::move(slot));
+    start_upload(x, std::move(name), std::move(boundary), std::move(slot));
   });
 }
 
-void file_handlers::start_upload(const exchange_ptr& x, std::string name, std::shared_ptr<void> slot) {
+void file_handlers::start_upload(const exchange_ptr& x, std::string name, std::optional<std::string> boundary,
+                                 std::shared_ptr<void> slot) {
   const auto& user = x->user()->id;
   env_.store.check_access(
     user, x->param("id"),
-    x->resume<errc, storage::room_access>([this, x, name = std::move(name), slot = std::move(slot)](
+    x->resume<errc, storage::room_access>([this, x, name = std::move(name), boundary = std::move(boundary),
+                                           slot = std::move(slot)](
                                             errc e, storage::room_access access) mutable {
       if (e != errc::ok)
         return reply_store_error(*x, env_.metrics, e, "check_access");
@@ -87,7 +94,8 @@ void file_handlers::start_upload(const exchange_ptr& x, std::string name, std::s
       storage::file_upload_request req{x->param("id"), x->user()->id, name, x->request().content_length.value_or(0),
                                        quota};
       env_.files->begin(std::move(req), x->resume<file_status, storage::file_upload>(
-        [this, x, name = std::move(name), slot = std::move(slot), quota](file_status st, storage::file_upload up) mutable {
+        [this, x, name = std::move(name), boundary = std::move(boundary), slot = std::move(slot),
+         quota](file_status st, storage::file_upload up) mutable {
           if (st == file_status::quota_exceeded)
             return reply_error_retry_after(*x, env_.metrics, 429, "quota_exceeded",
                                            "daily upload quota of " + std::to_string(quota) + " bytes used up",
@@ -101,8 +109,12 @@ void file_handlers::start_upload(const exchange_ptr& x, std::string name, std::s
           meta.name = std::move(name);
           api_response res;
           res.route = "/room/{id}/files";
-          res.sink = std::make_shared<file_upload_sink>(env_.files, std::move(up), std::move(meta), quota,
-                                                        std::move(slot), &env_.metrics);
+          auto file = std::make_shared<file_upload_sink>(env_.files, std::move(up), std::move(meta), quota,
+                                                         std::move(slot), &env_.metrics);
+          if (boundary)
+            res.sink = std::make_shared<multipart_sink>(std::move(*boundary), std::move(file), &env_.metrics);
+          else
+            res.sink = std::move(file);
           x->respond(std::move(res));
         }));
     }));

@@ -19,7 +19,8 @@ public:
 
 private:
   void do_upload(const exchange_ptr& ex);
-  void start_upload(const exchange_ptr& ex, std::string name, std::shared_ptr<void> slot);
+  void start_upload(const exchange_ptr& ex, std::string name, std::optional<std::string> boundary,
+                    std::shared_ptr<void> slot);
   void do_download(const exchange_ptr& ex);
   void serve(const exchange_ptr& ex, const storage::file_meta& meta);
 

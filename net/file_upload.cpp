@@ -74,16 +74,20 @@ void file_upload_sink::write(std::string piece, std::function<void(std::optional
   meta_.size += piece.size();
   if (pending_.empty() && piece.size() == storage::file_chunk_bytes)
     return store_chunk(std::move(piece), std::move(done)); // the common case: no copy
-  const auto room = storage::file_chunk_bytes - pending_.size();
-  if (piece.size() < room) {
-    pending_.append(piece);
+  pending_.append(piece);
+  store_full_chunks(std::move(done));
+}
+
+void file_upload_sink::store_full_chunks(std::function<void(std::optional<api_response>)> done) {
+  if (pending_.size() < storage::file_chunk_bytes)
     return done(std::nullopt);
-  }
-  pending_.append(piece, 0, room);
-  auto chunk = std::move(pending_);
-  pending_ = piece.substr(room); // less than a chunk: pieces are at most one chunk
-  pending_.reserve(storage::file_chunk_bytes);
-  store_chunk(std::move(chunk), std::move(done));
+  auto chunk = pending_.substr(0, storage::file_chunk_bytes);
+  pending_.erase(0, storage::file_chunk_bytes);
+  store_chunk(std::move(chunk), [self = shared_from_this(), done = std::move(done)](std::optional<api_response> refusal) mutable {
+    if (refusal)
+      return done(std::move(refusal));
+    self->store_full_chunks(std::move(done));
+  });
 }
 
 void file_upload_sink::store_chunk(std::string chunk, std::function<void(std::optional<api_response>)> then) {

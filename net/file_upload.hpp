@@ -49,7 +49,12 @@ public:
   void finish(std::function<void(api_response)> done) override;
   void abort() override;
 
+  /// Names the file (before finish(): a form upload learns the name from its body).
+  void rename(std::string name) { meta_.name = std::move(name); }
+
 private:
+  /// Stores the whole chunks of pending_, one call at a time; then `done(std::nullopt)`.
+  void store_full_chunks(std::function<void(std::optional<api_response>)> done);
   /// Stores `chunk` (the next one); `then(refusal)` afterwards.
   void store_chunk(std::string chunk, std::function<void(std::optional<api_response>)> then);
   /// The refusal for a failed chunk; the upload's keys are deleted.

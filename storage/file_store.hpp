@@ -80,7 +80,8 @@ public:
   virtual void append(const file_upload& up, std::string bytes, std::uint64_t quota_per_day,
                       std::function<void(file_status)> done) = 0;
 
-  /// Marks the upload ready with its final size, type and dimensions (meta.id = up.id).
+  /// Marks the upload ready with its final name, size, type and dimensions (meta.id = up.id; the
+  /// name may differ from begin()'s: a form upload names its file in the body).
   virtual void finish(const file_upload& up, const file_meta& meta, std::function<void(file_status)> done) = 0;
 
   /// Deletes an unfinished upload's keys at once and gives its bytes back to the quota.

@@ -46,11 +46,11 @@ redis.call('EXPIRE', KEYS[3], ARGV[5])
 return 'ok'
 )lua"};
 
-// KEYS: chat:file:{id}, chat:file:{id}:data. ARGV: size, type, width ('' = none), height, ttl s.
-// → 'ok' | 'gone'
+// KEYS: chat:file:{id}, chat:file:{id}:data. ARGV: size, type, width ('' = none), height, ttl s,
+// name. → 'ok' | 'gone'
 const lua_script file_finish{"file_finish", R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
-redis.call('HSET', KEYS[1], 'size', ARGV[1], 'type', ARGV[2], 'state', 'ready')
+redis.call('HSET', KEYS[1], 'size', ARGV[1], 'type', ARGV[2], 'state', 'ready', 'name', ARGV[6])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'width', ARGV[3], 'height', ARGV[4]) end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
@@ -205,7 +205,7 @@ void redis_file_store::finish(const file_upload& up, const file_meta& meta, std:
   std::vector<std::string> a{std::to_string(meta.size), meta.type,
                              meta.width ? std::to_string(*meta.width) : std::string{},
                              meta.height ? std::to_string(*meta.height) : std::string{},
-                             std::to_string(file_unattached_ttl.count())};
+                             std::to_string(file_unattached_ttl.count()), meta.name};
   scripts_.run(file_finish, std::move(k), std::move(a),
                [done = std::move(done)](redis_reply r) { done(status_of(r)); });
 }

@@ -135,6 +135,29 @@ test('the type comes from the bytes: a PNG named .txt is an image, HTML named .p
   assert.equal(g.body.toString(), html.toString());
 });
 
+test('multipart/form-data (a plain HTML form): the file part is stored under its filename; a form without one is 400', T, async () => {
+  const bytes = png(20, 10, 300 * 1024);
+  const post = (fd) => fetch(`http://${HOST}:${n1.port}/room/0/files`, { method: 'POST', body: fd, headers: { Cookie: `chat_session=${A.token}` } });
+  const fd = new FormData();
+  fd.append('note', 'before the file');
+  fd.append('file', new Blob([bytes], { type: 'text/plain' }), 'form é.png');
+  fd.append('after', 'ignored');
+  const r = await post(fd);
+  const json = await r.json();
+  assert.equal(r.status, 201, JSON.stringify(json));
+  assert.equal(json.name, 'form é.png');
+  assert.equal(json.size, bytes.length);
+  assert.equal(json.type, 'image/png');
+  assert.equal(json.width, 20);
+  const g = await fetchBytes(n2, B, json.url);
+  assert.equal(sha(g.body), sha(bytes), 'the part content, without the form around it');
+  const noFile = new FormData();
+  noFile.append('note', 'no file here');
+  const bad = await post(noFile);
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).error, 'bad_request');
+});
+
 test('Range: 206 with Content-Range (across a chunk boundary, suffix), 416 outside; If-None-Match 304', T, async () => {
   const bytes = png(2, 2, 300 * 1024);
   const up = await upload(n1, A, '0', 'r.png', bytes);
