@@ -20,7 +20,7 @@
 #
 # Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
 # build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
-# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenario 3: plain /ws, one event per message), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs).
+# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenario 3: plain /ws, one event per message), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs), CHAT_BENCH_UPLOADS=N (N clients uploading CHAT_BENCH_UPLOAD_MIB-MiB files (10) in a loop throughout: bench/upload_load.mjs).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,7 +41,9 @@ pids=()
 redis_pid=""
 ai_pid=""
 ai_load_pid=""
+upload_load_pid=""
 cleanup() {
+  [[ -n "$upload_load_pid" ]] && kill -TERM "$upload_load_pid" 2>/dev/null || true
   [[ -n "$ai_load_pid" ]] && kill -TERM "$ai_load_pid" 2>/dev/null || true
   [[ -n "$ai_pid" ]] && kill -TERM "$ai_pid" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -65,6 +67,7 @@ redis-cli -p "$redis_port" flushall >/dev/null
 # (replies of 200 words, one per 25 ms: 5 s each, about 20 deltas a second), the nodes' assistant
 # pointed at it, and bench/ai_load.mjs keeping N replies streaming while chatbench measures.
 ai_replies="${CHAT_BENCH_AI_REPLIES:-0}"
+uploads="${CHAT_BENCH_UPLOADS:-0}"
 ai_node_args=()
 if ((ai_replies > 0)); then
   ai_port=$((port_base + 2000))
@@ -130,6 +133,12 @@ bench() { # bench NODES ARGS...
     ai_load_pid=$!
     sleep 8 # its users registered, connected, and the first replies streaming
   fi
+  if ((uploads > 0)); then
+    node "$root/bench/upload_load.mjs" --nodes "$(node_list "$n")" --uploaders "$uploads" \
+      --mib "${CHAT_BENCH_UPLOAD_MIB:-10}" --seconds 900 >"$out_dir/upload-load.json" 2>"$out_dir/upload-load.log" &
+    upload_load_pid=$!
+    sleep 4 # its users registered and the first uploads under way
+  fi
   local rc=0
   "$build/bench/chatbench" --nodes "$(node_list "$n")" --pids "$(server_pids)" "$@" || rc=$?
   if [[ -n "$ai_load_pid" ]]; then
@@ -137,6 +146,12 @@ bench() { # bench NODES ARGS...
     wait "$ai_load_pid" 2>/dev/null || true
     ai_load_pid=""
     printf '%s\n' "$(cat "$out_dir/ai-load.json")" >&2
+  fi
+  if [[ -n "$upload_load_pid" ]]; then
+    kill -TERM "$upload_load_pid" 2>/dev/null || true
+    wait "$upload_load_pid" 2>/dev/null || true
+    upload_load_pid=""
+    printf '%s\n' "$(cat "$out_dir/upload-load.json")" >&2
   fi
   return "$rc"
 }
