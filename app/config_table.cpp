@@ -237,6 +237,10 @@ std::vector<option> make_table() {
         .bind(&cfg::server, &srv::uploads, &upl::max_concurrent)
         .describe("Uploads one node reads at the same time (503 busy with Retry-After above); each holds "
                   "about 1 MiB while it runs."));
+  add(opt("upload-bytes-per-second", t::uint).range(0, 1ull << 40).meta("N")
+        .bind(&cfg::server, &srv::uploads, &upl::bytes_per_second)
+        .describe("All uploads of one node together store at most N bytes per second (0 = no limit); they also "
+                  "pause while chat waits on Redis, so uploads never slow chat."));
   add(opt("max-ws-frame-bytes", t::uint).range(1024, 16ull << 20).meta("N")
         .bind(&cfg::server, &srv::live, &live::max_ws_frame_bytes)
         .describe("Largest inbound WebSocket message; larger ones close the connection with 1009."));

@@ -42,6 +42,12 @@ void reply_unavailable(exchange& ex, metrics::node_metrics& m) {
 
 } // namespace
 
+file_handlers::file_handlers(api_env& env)
+  : env_(env), slots_(env.opts.uploads.max_concurrent),
+    pacer_(std::make_shared<upload_pacer>(env.opts.uploads.bytes_per_second, [&store = env.store](auto now) {
+      return store.backlog(now);
+    })) {}
+
 void file_handlers::add_routes(router& r) {
   r.add(http_method::post, "/room/{id}/files", [this](const exchange_ptr& ex) { do_upload(ex); });
   r.add(http_method::get, "/files/{id}/{name}", [this](const exchange_ptr& ex) { do_download(ex); });
@@ -110,7 +116,8 @@ void file_handlers::start_upload(const exchange_ptr& x, std::string name, std::o
           api_response res;
           res.route = "/room/{id}/files";
           auto file = std::make_shared<file_upload_sink>(env_.files, std::move(up), std::move(meta), quota,
-                                                         std::move(slot), &env_.metrics);
+                                                         std::move(slot), &env_.metrics, pacer_,
+                                                         env_.io->main().get_executor());
           if (boundary)
             res.sink = std::make_shared<multipart_sink>(std::move(*boundary), std::move(file), &env_.metrics);
           else

@@ -12,7 +12,7 @@ namespace chat::net {
 class file_handlers {
 public:
   /// Handlers working with `env` (which must outlive them).
-  explicit file_handlers(api_env& env) : env_(env), slots_(env.opts.uploads.max_concurrent) {}
+  explicit file_handlers(api_env& env);
 
   /// Registers the routes.
   void add_routes(router& r);
@@ -26,6 +26,7 @@ private:
 
   api_env& env_;
   upload_slots slots_;
+  std::shared_ptr<upload_pacer> pacer_;
 };
 
 } // namespace chat::net

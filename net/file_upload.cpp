@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "common/file_name.hpp"
 #include "common/file_type.hpp"
 #include "metrics/node_metrics.hpp"
@@ -64,9 +66,10 @@ std::int64_t seconds_to_utc_midnight() {
 
 file_upload_sink::file_upload_sink(std::shared_ptr<storage::file_store> store, storage::file_upload up,
                                    storage::file_meta meta, std::uint64_t quota_per_day, std::shared_ptr<void> slot,
-                                   metrics::node_metrics* metrics)
+                                   metrics::node_metrics* metrics, std::shared_ptr<upload_pacer> pacer,
+                                   boost::asio::any_io_executor timers)
   : store_(std::move(store)), up_(std::move(up)), meta_(std::move(meta)), quota_(quota_per_day),
-    slot_(std::move(slot)), metrics_(metrics) {
+    slot_(std::move(slot)), metrics_(metrics), pacer_(std::move(pacer)), timers_(std::move(timers)) {
   pending_.reserve(storage::file_chunk_bytes);
 }
 
@@ -99,7 +102,7 @@ void file_upload_sink::store_chunk(std::string chunk, std::function<void(std::op
     typed_ = true;
   }
   const auto n = chunk.size();
-  store_->append(up_, std::move(chunk), quota_,
+  paced_append(std::move(chunk), 0,
                  [self = shared_from_this(), n, then = std::move(then)](storage::file_status st) {
                    if (st != storage::file_status::ok)
                      return then(self->refuse(st));
@@ -109,6 +112,19 @@ void file_upload_sink::store_chunk(std::string chunk, std::function<void(std::op
                      self->metrics_->upload_bytes().Increment(static_cast<double>(n));
                    then(std::nullopt);
                  });
+}
+
+void file_upload_sink::paced_append(std::string chunk, int pauses, std::function<void(storage::file_status)> done) {
+  auto d = pacer_ ? pacer_->reserve(chunk.size(), pauses, upload_pacer::clock::now()) : upload_pacer::decision{};
+  if (d.wait == upload_pacer::clock::duration::zero() && !d.paused)
+    return store_->append(up_, std::move(chunk), quota_, std::move(done));
+  auto timer = std::make_shared<boost::asio::steady_timer>(timers_, d.wait);
+  timer->async_wait([self = shared_from_this(), timer, chunk = std::move(chunk), pauses, paused = d.paused,
+                     done = std::move(done)](boost::system::error_code) mutable {
+    if (paused) // chat was waiting on Redis: ask again
+      return self->paced_append(std::move(chunk), pauses + 1, std::move(done));
+    self->store_->append(self->up_, std::move(chunk), self->quota_, std::move(done));
+  });
 }
 
 void file_upload_sink::finish(std::function<void(api_response)> done) {

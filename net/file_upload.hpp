@@ -8,7 +8,10 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include "net/api_types.hpp"
+#include "net/upload_pacer.hpp"
 #include "storage/file_store.hpp"
 
 namespace chat::metrics {
@@ -42,8 +45,10 @@ std::string file_url(const storage::file_meta& m);
 class file_upload_sink final : public body_sink, public std::enable_shared_from_this<file_upload_sink> {
 public:
   /// `up` from file_store::begin(); `meta` has id, room, owner and name set.
+  /// Chunk writes wait for `pacer` (may be null) on timers of `timers`.
   file_upload_sink(std::shared_ptr<storage::file_store> store, storage::file_upload up, storage::file_meta meta,
-                   std::uint64_t quota_per_day, std::shared_ptr<void> slot, metrics::node_metrics* metrics);
+                   std::uint64_t quota_per_day, std::shared_ptr<void> slot, metrics::node_metrics* metrics,
+                   std::shared_ptr<upload_pacer> pacer, boost::asio::any_io_executor timers);
 
   void write(std::string piece, std::function<void(std::optional<api_response>)> done) override;
   void finish(std::function<void(api_response)> done) override;
@@ -57,6 +62,8 @@ private:
   void store_full_chunks(std::function<void(std::optional<api_response>)> done);
   /// Stores `chunk` (the next one); `then(refusal)` afterwards.
   void store_chunk(std::string chunk, std::function<void(std::optional<api_response>)> then);
+  /// Writes `chunk` once the pacer lets it (`pauses`: yields so far).
+  void paced_append(std::string chunk, int pauses, std::function<void(storage::file_status)> done);
   /// The refusal for a failed chunk; the upload's keys are deleted.
   api_response refuse(storage::file_status st);
 
@@ -66,6 +73,8 @@ private:
   std::uint64_t quota_;
   std::shared_ptr<void> slot_;
   metrics::node_metrics* metrics_;
+  std::shared_ptr<upload_pacer> pacer_;
+  boost::asio::any_io_executor timers_;
   std::string pending_;  ///< bytes of the next chunk (less than one chunk between calls)
   bool typed_ = false;   ///< meta_'s type is known (from the first chunk)
   bool ended_ = false;   ///< finished or refused: abort() has nothing to delete

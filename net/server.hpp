@@ -54,6 +54,9 @@ struct upload_options {
   std::size_t max_bytes = 10u << 20;              ///< one file; 413 above
   std::uint64_t quota_bytes_per_day = 200u << 20; ///< per user and UTC day; 429 above (0 = none)
   unsigned max_concurrent = 8;                    ///< uploads reading their body on one node; 503 above
+  /// All uploads of one node together write at most this many bytes per second to Redis (0 = no
+  /// limit); they also pause while chat's Redis backlog is over 2 ms (net/upload_pacer.hpp).
+  std::uint64_t bytes_per_second = 16u << 20;
 };
 
 /// Tunables of the HTTP layer (the app fills them from the command line).
