@@ -5,6 +5,7 @@ import { $ } from './dom.js';
 import { Live } from './live.js';
 import { PresenceWatch } from './presence.js';
 import { Sender } from './sender.js';
+import { Uploads } from './upload.js';
 import { Store } from './store.js';
 import { ReadThrottle } from './read_throttle.js';
 import { assistantRefusal, findAssistant, GapReloader } from './stream.js';
@@ -53,9 +54,12 @@ const header = new ConversationHeader({
 const channelCtl = new ChannelControl({ store, live, api, notify: (text) => status.toast(text, 'info'), onLeave: leaveRoom, onError: (text) => status.toast(text) });
 const notifier = new Notifier({ store, button: $('#notify-enable'), onOpen: (id) => openRoom(id) });
 const drawer = new Drawer();
+// Files attached in the composer upload at once, per room (issue #24).
+const uploads = new Uploads({ onChange: (roomId, item) => composer.uploadsChanged(roomId, item) });
 const composer = new Composer({
-  onSend: (roomId, text) => { sender.send(roomId, text); forceBottom = true; },
+  onSend: (roomId, text, extra) => { sender.send(roomId, text, null, extra); forceBottom = true; },
   onTyping: (roomId, typing) => live.send({ type: 'typing', roomId, typing }),
+  uploads,
 });
 // What a message row can do, in the room's list and in a thread alike.
 const messageActions = {
@@ -346,6 +350,7 @@ function endSession() {
   live.stop();
   presence.stop();
   sender.clear();
+  uploads.clear();
   store.setMe(null);
   thread.sync(); // the store has no open thread any more
   status.reset();

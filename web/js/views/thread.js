@@ -196,7 +196,7 @@ export class ThreadPanel {
     const push = (m, extra) => list.push(m, extra);
     for (const id of t.ids) push(t.msgs.get(id), { key: `m:${id}`, status: 'sent' });
     for (const p of this.store.pendingOf(t.roomId, t.parentId)) {
-      push({ from: me, date: Math.floor(p.createdAt / 1000), message: p.text }, { key: `p:${p.clientId}`, status: p.status, error: p.error, clientId: p.clientId });
+      push({ from: me, date: Math.floor(p.createdAt / 1000), message: p.text, attachments: p.attachments, location: p.location }, { key: `p:${p.clientId}`, status: p.status, error: p.error, clientId: p.clientId });
     }
     return rows;
   }

@@ -1,0 +1,148 @@
+// Uploads waiting to be sent with a message (issue #24), per room: each file is uploaded at once
+// (POST /room/{id}/files, the raw body, its name in X-File-Name) with XMLHttpRequest for its upload
+// progress. An upload is 'uploading' (loaded / total bytes), then 'done' (the server's file: {id,
+// name, size, type, width?, height?, url}) or 'failed' (a sentence for the user). Cancel aborts it
+// and removes it. A message takes the done ones (take); failed ones stay to be read and dismissed.
+// No DOM: the transport is injected (a new XMLHttpRequest per upload), so node tests drive it.
+
+import { MAX_ATTACHMENTS, MAX_UPLOAD_BYTES, precheckText, uploadErrorText } from './files.js';
+
+let seq = 0;
+
+export class Uploads {
+  /**
+   * onChange(roomId, item|null): called after every change (item: the one whose progress moved or
+   * state changed; null: items added or removed). createXhr(): a new XMLHttpRequest.
+   */
+  constructor({ onChange = () => {}, createXhr = () => new XMLHttpRequest(), maxBytes = MAX_UPLOAD_BYTES, maxFiles = MAX_ATTACHMENTS } = {}) {
+    Object.assign(this, { onChange, createXhr, maxBytes, maxFiles });
+    this.rooms = new Map(); // roomId → [item]
+  }
+
+  /** The uploads of `roomId`, in the order they were added. */
+  items(roomId) { return this.rooms.get(roomId) ?? []; }
+
+  /** Uploads are still running in `roomId` (a message waits for them). */
+  busy(roomId) { return this.items(roomId).some((i) => i.state === 'uploading'); }
+
+  /** The files ready to go with the next message of `roomId`. */
+  done(roomId) { return this.items(roomId).filter((i) => i.state === 'done').map((i) => i.file); }
+
+  /**
+   * Starts uploading `files` (File or Blob objects with a name; `names[i]` overrides one) to `roomId`.
+   * A file over the limit or empty, or beyond MAX_ATTACHMENTS for a message, fails at once (no upload).
+   */
+  add(roomId, files, names = []) {
+    const list = [...this.items(roomId)];
+    [...files].forEach((f, k) => {
+      const name = String(names[k] ?? f.name ?? 'file');
+      const item = { key: `u${++seq}`, roomId, name, size: Number(f.size) || 0, state: 'uploading', loaded: 0, total: Number(f.size) || 0, error: null, file: null, xhr: null };
+      const kept = list.filter((i) => i.state !== 'failed').length;
+      const refused = kept >= this.maxFiles ? `At most ${this.maxFiles} files per message` : precheckText(item.size, this.maxBytes);
+      list.push(item);
+      if (refused) { item.state = 'failed'; item.error = refused; return; }
+      this.start(item, f);
+    });
+    this.rooms.set(roomId, list);
+    this.onChange(roomId, null);
+  }
+
+  start(item, body) {
+    const xhr = this.createXhr();
+    item.xhr = xhr;
+    xhr.open('POST', `/room/${encodeURIComponent(item.roomId)}/files`);
+    xhr.setRequestHeader('X-File-Name', encodeURIComponent(item.name));
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (body.type) xhr.setRequestHeader('Content-Type', body.type);
+    else xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.upload.onprogress = (e) => {
+      if (item.state !== 'uploading') return;
+      item.loaded = e.loaded;
+      if (e.lengthComputable && e.total > 0) item.total = e.total;
+      this.onChange(item.roomId, item);
+    };
+    xhr.onload = () => this.finish(item, xhr);
+    xhr.onerror = () => this.fail(item, { status: 0, code: 'network' });
+    xhr.ontimeout = () => this.fail(item, { status: 0, code: 'network' });
+    xhr.send(body);
+  }
+
+  finish(item, xhr) {
+    if (item.state !== 'uploading') return;
+    let json = null;
+    try { json = JSON.parse(xhr.responseText || 'null'); } catch { json = null; }
+    if (xhr.status === 201 || xhr.status === 200) {
+      if (json && json.id !== undefined && typeof json.url === 'string') {
+        item.state = 'done';
+        item.loaded = item.total;
+        item.file = json;
+        item.xhr = null;
+        this.onChange(item.roomId, item);
+        return;
+      }
+      this.fail(item, { status: xhr.status, message: 'The server sent an unreadable answer' });
+      return;
+    }
+    // {"error": {"code", "message"}} (files API) or {"error": code, "message"} (the rest of the API).
+    const e = json && typeof json === 'object' ? json.error : null;
+    const code = typeof e === 'string' ? e : e?.code;
+    const message = (e && typeof e === 'object' ? e.message : null) ?? json?.message ?? null;
+    this.fail(item, { status: xhr.status, code, message, retryAfter: Number(xhr.getResponseHeader?.('Retry-After')) || undefined });
+  }
+
+  fail(item, err) {
+    if (item.state !== 'uploading') return;
+    item.state = 'failed';
+    item.error = uploadErrorText(err, this.maxBytes);
+    item.status = err.status;
+    item.xhr = null;
+    this.onChange(item.roomId, item);
+  }
+
+  /** Cancels (aborts) or dismisses upload `key`: it is gone. */
+  cancel(key) {
+    for (const [roomId, list] of this.rooms) {
+      const item = list.find((i) => i.key === key);
+      if (!item) continue;
+      const wasUploading = item.state === 'uploading';
+      item.state = 'cancelled';
+      if (wasUploading && item.xhr) { try { item.xhr.abort(); } catch { /* gone */ } }
+      item.xhr = null;
+      this.set(roomId, list.filter((i) => i !== item));
+      return true;
+    }
+    return false;
+  }
+
+  /** The done files of `roomId` for a message; they leave the list (failed ones stay). */
+  take(roomId) {
+    const list = this.items(roomId);
+    const files = list.filter((i) => i.state === 'done').map((i) => i.file);
+    if (files.length) this.set(roomId, list.filter((i) => i.state !== 'done'));
+    return files;
+  }
+
+  /** Puts files back (a message that could not be written): in front of the others. */
+  restore(roomId, files) {
+    const back = files.map((file) => ({ key: `u${++seq}`, roomId, name: String(file.name ?? 'file'), size: Number(file.size) || 0, state: 'done', loaded: 1, total: 1, error: null, file, xhr: null }));
+    this.set(roomId, [...back, ...this.items(roomId)]);
+  }
+
+  /** Signed out, or the room is gone (`roomId`): every upload aborted, nothing kept. */
+  clear(roomId = null) {
+    for (const [id, list] of this.rooms) {
+      if (roomId !== null && id !== roomId) continue;
+      for (const i of list) if (i.state === 'uploading' && i.xhr) { i.state = 'cancelled'; try { i.xhr.abort(); } catch { /* gone */ } }
+      this.set(id, []);
+    }
+  }
+
+  set(roomId, list) {
+    if (list.length) this.rooms.set(roomId, list);
+    else this.rooms.delete(roomId);
+    this.onChange(roomId, null);
+  }
+}
+
+/** The percentage of an upload (0–100, whole). */
+export const percent = (item) => (item.total > 0 ? Math.min(100, Math.floor((item.loaded / item.total) * 100)) : 0);
