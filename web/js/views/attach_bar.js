@@ -7,6 +7,7 @@
 import { $, el, reconcile } from '../dom.js';
 import { formatSize, pastedName } from '../files.js';
 import { percent } from '../upload.js';
+import { icon } from './icons.js';
 
 export class AttachBar {
   /**
@@ -102,7 +103,7 @@ export class AttachBar {
     const image = i.file ? i.file.type?.startsWith('image/') : /\.(png|jpe?g|gif|webp)$/i.test(i.name);
     const thumb = i.state === 'done' && image && i.file?.url
       ? el('img', { class: 'att-pending-thumb', attrs: { src: i.file.url, alt: '', width: 32, height: 32 } })
-      : el('span', { class: 'att-pending-icon', text: image ? '🖼' : '📄', attrs: { 'aria-hidden': 'true' } });
+      : icon(image ? 'image' : 'file', 'att-pending-icon');
     const label = i.state === 'uploading' ? `Cancel the upload of ${i.name}` : `Remove ${i.name}`;
     const node = el('li', { class: `att-pending att-${i.state}`, data: { key: i.key } },
       thumb,

@@ -9,6 +9,7 @@ import { el } from '../dom.js';
 import {
   accuracyText, attachmentsOf, coordsText, fitBox, formatSize, isImage, locationOf, osmLink,
 } from '../files.js';
+import { icon } from './icons.js';
 import { openImage } from './lightbox.js';
 
 /** The files and location block of message `m`, or null when it has neither. */
@@ -47,7 +48,7 @@ export function fileCard(a) {
   const name = String(a.name ?? 'file');
   const size = formatSize(a.size);
   return el('div', { class: 'att-file', data: { fileId: String(a.id) } },
-    el('span', { class: 'att-file-icon', text: '📄', attrs: { 'aria-hidden': 'true' } }),
+    icon('file', 'att-file-icon'),
     el('span', { class: 'att-file-text' },
       el('a', { class: 'att-file-name', text: name, attrs: { href: a.url, download: name, title: name } }),
       el('span', { class: 'att-file-size', text: size })),
@@ -61,7 +62,7 @@ export function fileCard(a) {
 export function locationCard(l) {
   const acc = accuracyText(l.accuracy);
   return el('div', { class: 'att-location', attrs: { role: 'group', 'aria-label': 'Shared location' } },
-    el('span', { class: 'att-loc-icon', text: '📍', attrs: { 'aria-hidden': 'true' } }),
+    icon('pin', 'att-loc-icon'),
     el('span', { class: 'att-loc-text' },
       l.label ? el('span', { class: 'att-loc-label', text: l.label }) : null,
       el('span', { class: 'att-loc-coords', text: coordsText(l) }),
