@@ -119,6 +119,7 @@ store.addEventListener('change', (e) => {
   }
   if (forceBottom) { forceBottom = false; messages.scrollToBottom(); }
   if (t.has('rooms') || t.has('users') || t.has('active')) { sidebar.render(); header.render(); updateTitle(); }
+  if (t.has('rooms')) for (const id of [...uploads.rooms.keys()]) if (!store.rooms.has(id)) uploads.clear(id); // left or removed
   if (t.has('typing') || t.has('active')) header.renderTyping();
   if (t.has('users') || [...t].some((x) => x.startsWith('room:'))) resolveUsersSoon();
   if (t.has('rooms') || t.has('active') || t.has(`room:${store.activeRoomId}`)) presence.soon();
