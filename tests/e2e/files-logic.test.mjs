@@ -162,6 +162,22 @@ test('uploads: cancel aborts a running upload and removes it; a late answer chan
   assert.deepEqual(u.items('0'), []);
 });
 
+test('uploads: once the body is out, no answer within the time limit fails it (aborted); an answer in time does not', async () => {
+  const { made, create } = fakeXhrs();
+  const u = new Uploads({ createXhr: create, answerTimeoutMs: 30 });
+  u.add('0', [file('a.png', 10), file('b.png', 10)]);
+  made[0].upload.onload();
+  made[1].upload.onload();
+  assert.ok(u.items('0')[0].sent && percent(u.items('0')[0]) === 100);
+  made[1].respond(201, stored('b'));
+  await new Promise((r) => { setTimeout(r, 80); });
+  const [a, b] = u.items('0');
+  assert.equal(a.state, 'failed');
+  assert.equal(a.error, 'No answer from the server: try again');
+  assert.ok(made[0].aborted);
+  assert.equal(b.state, 'done', 'answered in time');
+});
+
 test('uploads: too large or empty files and the 11th file fail at once, without a request', () => {
   const { made, create } = fakeXhrs();
   const u = new Uploads({ createXhr: create });

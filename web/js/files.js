@@ -114,6 +114,7 @@ export function uploadErrorText({ status, code, message, retryAfter } = {}, maxB
     return `Upload quota reached for today.${wait}`;
   }
   if (status === 503 || code === 'busy' || code === 'unavailable') return 'Server busy, try again in a moment';
+  if (code === 'timeout') return 'No answer from the server: try again';
   if (status === 0 || code === 'network') return 'Network error: the upload did not reach the server';
   if (status === 401) return 'Your session has ended: sign in again';
   if (code === 'archived') return 'This channel is archived';

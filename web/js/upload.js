@@ -3,19 +3,22 @@
 // progress. An upload is 'uploading' (loaded / total bytes), then 'done' (the server's file: {id,
 // name, size, type, width?, height?, url}) or 'failed' (a sentence for the user). Cancel aborts it
 // and removes it. A message takes the done ones (take); failed ones stay to be read and dismissed.
+// Once the whole body is sent, the answer is awaited for at most ANSWER_TIMEOUT_MS (then aborted:
+// failed, "no answer"); the upload itself has no time limit (a slow link may take long).
 // No DOM: the transport is injected (a new XMLHttpRequest per upload), so node tests drive it.
 
 import { MAX_ATTACHMENTS, MAX_UPLOAD_BYTES, precheckText, uploadErrorText } from './files.js';
 
 let seq = 0;
+const ANSWER_TIMEOUT_MS = 30000;
 
 export class Uploads {
   /**
    * onChange(roomId, item|null): called after every change (item: the one whose progress moved or
    * state changed; null: items added or removed). createXhr(): a new XMLHttpRequest.
    */
-  constructor({ onChange = () => {}, createXhr = () => new XMLHttpRequest(), maxBytes = MAX_UPLOAD_BYTES, maxFiles = MAX_ATTACHMENTS } = {}) {
-    Object.assign(this, { onChange, createXhr, maxBytes, maxFiles });
+  constructor({ onChange = () => {}, createXhr = () => new XMLHttpRequest(), maxBytes = MAX_UPLOAD_BYTES, maxFiles = MAX_ATTACHMENTS, answerTimeoutMs = ANSWER_TIMEOUT_MS } = {}) {
+    Object.assign(this, { onChange, createXhr, maxBytes, maxFiles, answerTimeoutMs });
     this.rooms = new Map(); // roomId → [item]
   }
 
@@ -61,6 +64,17 @@ export class Uploads {
       if (e.lengthComputable && e.total > 0) item.total = e.total;
       this.onChange(item.roomId, item);
     };
+    xhr.upload.onload = () => {
+      if (item.state !== 'uploading') return;
+      item.loaded = item.total;
+      item.sent = true; // the body is out: the server stores it now
+      this.onChange(item.roomId, item);
+      item.timer = setTimeout(() => {
+        if (item.state !== 'uploading') return;
+        try { xhr.abort(); } catch { /* gone */ }
+        this.fail(item, { status: 0, code: 'timeout' });
+      }, this.answerTimeoutMs);
+    };
     xhr.onload = () => this.finish(item, xhr);
     xhr.onerror = () => this.fail(item, { status: 0, code: 'network' });
     xhr.ontimeout = () => this.fail(item, { status: 0, code: 'network' });
@@ -69,6 +83,7 @@ export class Uploads {
 
   finish(item, xhr) {
     if (item.state !== 'uploading') return;
+    clearTimeout(item.timer);
     let json = null;
     try { json = JSON.parse(xhr.responseText || 'null'); } catch { json = null; }
     if (xhr.status === 201 || xhr.status === 200) {
@@ -92,6 +107,7 @@ export class Uploads {
 
   fail(item, err) {
     if (item.state !== 'uploading') return;
+    clearTimeout(item.timer);
     item.state = 'failed';
     item.error = uploadErrorText(err, this.maxBytes);
     item.status = err.status;
@@ -106,6 +122,7 @@ export class Uploads {
       if (!item) continue;
       const wasUploading = item.state === 'uploading';
       item.state = 'cancelled';
+      clearTimeout(item.timer);
       if (wasUploading && item.xhr) { try { item.xhr.abort(); } catch { /* gone */ } }
       item.xhr = null;
       this.set(roomId, list.filter((i) => i !== item));
@@ -132,7 +149,10 @@ export class Uploads {
   clear(roomId = null) {
     for (const [id, list] of this.rooms) {
       if (roomId !== null && id !== roomId) continue;
-      for (const i of list) if (i.state === 'uploading' && i.xhr) { i.state = 'cancelled'; try { i.xhr.abort(); } catch { /* gone */ } }
+      for (const i of list) {
+        clearTimeout(i.timer);
+        if (i.state === 'uploading' && i.xhr) { i.state = 'cancelled'; try { i.xhr.abort(); } catch { /* gone */ } }
+      }
       this.set(id, []);
     }
   }

@@ -113,7 +113,7 @@ export class AttachBar {
           ? el('span', { class: 'att-pending-error', text: i.error, attrs: { role: 'alert' } })
           : el('span', { class: 'att-pending-size', text: formatSize(i.size) })),
       i.state === 'uploading' ? el('progress', { class: 'att-progress', attrs: { max: 100, value: percent(i), 'aria-label': `Uploading ${i.name}` } }) : null,
-      i.state === 'uploading' ? el('span', { class: 'att-pending-pct', text: `${percent(i)} %`, attrs: { 'aria-hidden': 'true' } }) : null,
+      i.state === 'uploading' ? el('span', { class: 'att-pending-pct', text: i.sent ? 'Saving…' : `${percent(i)} %`, attrs: { 'aria-hidden': 'true' } }) : null,
       i.state === 'done' ? el('span', { class: 'att-pending-ok', text: 'Ready', attrs: { 'aria-label': `${i.name} uploaded` } }) : null,
       el('button', {
         class: 'icon-btn icon-btn-sm att-pending-x', text: '×',
@@ -131,5 +131,6 @@ function fillProgress(node, item) {
   const bar = node.querySelector('progress');
   if (bar && Number(bar.value) !== p) bar.value = p;
   const pct = node.querySelector('.att-pending-pct');
-  if (pct) pct.textContent = `${p} %`;
+  const text = item.sent ? 'Saving…' : `${p} %`; // the body is out; the server's answer is awaited
+  if (pct && pct.textContent !== text) pct.textContent = text;
 }
