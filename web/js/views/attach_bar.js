@@ -57,11 +57,11 @@ export class AttachBar {
 
   accepting() { return this.roomId() !== null && this.canAttach(); }
 
-  /** Starts uploading `files` to the open room (pasted images without a real name get one). */
-  add(files) {
+  /** Starts uploading `files` to the open room (`pasted` images without a real name get one). */
+  add(files, pasted = false) {
     const roomId = this.roomId();
     if (roomId === null || !this.canAttach()) return;
-    this.uploads.add(roomId, files, files.map((f) => (f.type?.startsWith('image/') ? pastedName(f.name, f.type) : f.name)));
+    this.uploads.add(roomId, files, files.map((f) => (pasted && f.type?.startsWith('image/') ? pastedName(f.name, f.type) : f.name)));
   }
 
   /** An image in the clipboard is attached; pasted text stays text. */
@@ -69,7 +69,7 @@ export class AttachBar {
     const files = [...(e.clipboardData?.files ?? [])];
     if (!files.length || !this.accepting()) return;
     if ((e.clipboardData.getData('text/plain') ?? '') === '') e.preventDefault(); // only a file: no text to paste
-    this.add(files);
+    this.add(files, true);
   }
 
   /** The strip for the open room; `item` alone: only its progress moved (written in place). */
