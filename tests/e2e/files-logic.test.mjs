@@ -162,6 +162,27 @@ test('uploads: cancel aborts a running upload and removes it; a late answer chan
   assert.deepEqual(u.items('0'), []);
 });
 
+test('uploads: a thread\'s scope is apart from its room\'s, its files go to the room; a left room loses both', () => {
+  const { made, create } = fakeXhrs();
+  const seen = [];
+  const u = new Uploads({ createXhr: create, onChange: (scope) => seen.push(scope) });
+  u.add('0', [file('room.png', 10)]);
+  u.add('0', [file('thread.png', 10)], [], 't:0:5');
+  u.add('1:2', [file('dm.png', 10)]);
+  assert.equal(made[1].url, '/room/0/files', 'a thread\'s file goes to its room');
+  assert.deepEqual(u.items('0').map((i) => i.name), ['room.png']);
+  assert.deepEqual(u.items('t:0:5').map((i) => i.name), ['thread.png']);
+  made[1].respond(201, stored('t1'));
+  assert.equal(seen.at(-1), 't:0:5', 'changes name their scope');
+  assert.deepEqual(u.take('t:0:5').map((f) => f.id), ['t1']);
+  assert.deepEqual(u.done('0'), []);
+  u.add('0', [file('thread2.png', 10)], [], 't:0:5');
+  assert.deepEqual([...u.roomIds()].sort(), ['0', '1:2']);
+  u.clear('0');
+  assert.ok(made[0].aborted && made[3].aborted && !made[2].aborted);
+  assert.deepEqual([...u.roomIds()], ['1:2']);
+});
+
 test('uploads: once the body is out, no answer within the time limit fails it (aborted); an answer in time does not', async () => {
   const { made, create } = fakeXhrs();
   const u = new Uploads({ createXhr: create, answerTimeoutMs: 30 });

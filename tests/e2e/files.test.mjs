@@ -192,6 +192,27 @@ describe('files, images and location (Ann on node 1, Bob on node 2)', () => {
     noProblems(A, B);
   });
 
+  test('a reply in a thread carries a file (no text): in the thread on both pages, never in the room\'s list', async () => {
+    const id = await newestId(B.page);
+    await row(B.page, id).hover();
+    await row(B.page, id).getByRole('button', { name: /Reply in thread/ }).click();
+    await B.page.locator('#thread-attach-input').setInputFiles({ name: 'reply.txt', mimeType: 'text/plain', buffer: Buffer.from('in the thread') });
+    await B.page.locator('#thread-attach-strip .att-pending', { hasText: 'reply.txt' }).getByText('Ready').waitFor({ timeout: LIVE_MS });
+    assert.ok(!(await B.page.locator('#thread-send').isDisabled()), 'Send is on with only a file');
+    await B.page.locator('#thread-send').click();
+    await B.page.locator('#thread-replies li.msg[data-id] .att-file-name', { hasText: 'reply.txt' }).waitFor({ timeout: LIVE_MS });
+    assert.equal(await B.page.locator('#thread-replies li.msg[data-id] .msg-bubble').count(), 0, 'no empty bubble');
+    assert.equal(await B.page.locator('#messages .att-file-name', { hasText: 'reply.txt' }).count(), 0, 'not in the room\'s list');
+    const replies = await apiCall(cluster.nodes[1].port, await tokenOf(B), 'GET', `/room/0/messages/${id}/replies?limit=5`);
+    assert.equal(replies.json[0].attachments?.[0]?.name, 'reply.txt');
+    await row(A.page, id).locator('.thread-link').click({ timeout: LIVE_MS });
+    await A.page.locator('#thread-replies .att-file-name', { hasText: 'reply.txt' }).waitFor({ timeout: LIVE_MS });
+    await shot(A.page, 'files-thread');
+    await A.page.locator('#thread-close').click();
+    await B.page.locator('#thread-close').click();
+    noProblems(A, B);
+  });
+
   test('cancel a running upload; a file over 10 MiB is refused before any request', async () => {
     const requests = [];
     const onRequest = (r) => { if (r.method() === 'POST' && /\/files$/.test(r.url())) requests.push(r.url()); };

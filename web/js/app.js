@@ -55,7 +55,7 @@ const channelCtl = new ChannelControl({ store, live, api, notify: (text) => stat
 const notifier = new Notifier({ store, button: $('#notify-enable'), onOpen: (id) => openRoom(id) });
 const drawer = new Drawer();
 // Files attached in the composer upload at once, per room (issue #24).
-const uploads = new Uploads({ onChange: (roomId, item) => composer.uploadsChanged(roomId, item) });
+const uploads = new Uploads({ onChange: (scope, item) => { composer.uploadsChanged(scope, item); thread.uploadsChanged(scope, item); } });
 const composer = new Composer({
   onSend: (roomId, text, extra) => { sender.send(roomId, text, null, extra); forceBottom = true; },
   onTyping: (roomId, typing) => live.send({ type: 'typing', roomId, typing }),
@@ -88,11 +88,12 @@ const thread = new ThreadPanel({
     if (e.status !== 401) status.toast(e.status === 404 ? 'This message no longer exists.' : `Could not load the replies: ${e.message}`);
     else if (store.me) { endSession(); status.toast('Your session has ended. Please sign in again.', 'info'); }
   },
-  onSend: (roomId, parentId, text) => sender.send(roomId, text, parentId),
+  onSend: (roomId, parentId, text, extra) => sender.send(roomId, text, parentId, extra),
   onClosed: () => composer.focus(),
   onAtEnd: () => markActiveRead(),
   busy: () => drawer.isOpen || document.querySelector('dialog[open]') !== null, // Escape is theirs
   ...messageActions,
+  uploads,
 });
 const channels = new ChannelsDialog({
   loadPublic: (query) => withToast(api.publicChannels(query)),
@@ -119,7 +120,7 @@ store.addEventListener('change', (e) => {
   }
   if (forceBottom) { forceBottom = false; messages.scrollToBottom(); }
   if (t.has('rooms') || t.has('users') || t.has('active')) { sidebar.render(); header.render(); updateTitle(); }
-  if (t.has('rooms')) for (const id of [...uploads.rooms.keys()]) if (!store.rooms.has(id)) uploads.clear(id); // left or removed
+  if (t.has('rooms')) for (const id of uploads.roomIds()) if (!store.rooms.has(id)) uploads.clear(id); // left or removed
   if (t.has('typing') || t.has('active')) header.renderTyping();
   if (t.has('users') || [...t].some((x) => x.startsWith('room:'))) resolveUsersSoon();
   if (t.has('rooms') || t.has('active') || t.has(`room:${store.activeRoomId}`)) presence.soon();

@@ -1,4 +1,5 @@
-// Uploads waiting to be sent with a message (issue #24), per room: each file is uploaded at once
+// Uploads waiting to be sent with a message (issue #24), per scope (a room's composer: its id; a
+// thread's: `t:<roomId>:<parentId>`; the upload goes to the room either way): each file is uploaded at once
 // (POST /room/{id}/files, the raw body, its name in X-File-Name) with XMLHttpRequest for its upload
 // progress. An upload is 'uploading' (loaded / total bytes), then 'done' (the server's file: {id,
 // name, size, type, width?, height?, url}) or 'failed' (a sentence for the user). Cancel aborts it
@@ -14,40 +15,41 @@ const ANSWER_TIMEOUT_MS = 30000;
 
 export class Uploads {
   /**
-   * onChange(roomId, item|null): called after every change (item: the one whose progress moved or
+   * onChange(scope, item|null): called after every change (item: the one whose progress moved or
    * state changed; null: items added or removed). createXhr(): a new XMLHttpRequest.
    */
   constructor({ onChange = () => {}, createXhr = () => new XMLHttpRequest(), maxBytes = MAX_UPLOAD_BYTES, maxFiles = MAX_ATTACHMENTS, answerTimeoutMs = ANSWER_TIMEOUT_MS } = {}) {
     Object.assign(this, { onChange, createXhr, maxBytes, maxFiles, answerTimeoutMs });
-    this.rooms = new Map(); // roomId → [item]
+    this.rooms = new Map(); // scope → [item]
   }
 
-  /** The uploads of `roomId`, in the order they were added. */
-  items(roomId) { return this.rooms.get(roomId) ?? []; }
+  /** The uploads of `scope`, in the order they were added. */
+  items(scope) { return this.rooms.get(scope) ?? []; }
 
-  /** Uploads are still running in `roomId` (a message waits for them). */
-  busy(roomId) { return this.items(roomId).some((i) => i.state === 'uploading'); }
+  /** Uploads are still running in `scope` (a message waits for them). */
+  busy(scope) { return this.items(scope).some((i) => i.state === 'uploading'); }
 
-  /** The files ready to go with the next message of `roomId`. */
-  done(roomId) { return this.items(roomId).filter((i) => i.state === 'done').map((i) => i.file); }
+  /** The files ready to go with the next message of `scope`. */
+  done(scope) { return this.items(scope).filter((i) => i.state === 'done').map((i) => i.file); }
 
   /**
-   * Starts uploading `files` (File or Blob objects with a name; `names[i]` overrides one) to `roomId`.
-   * A file over the limit or empty, or beyond MAX_ATTACHMENTS for a message, fails at once (no upload).
+   * Starts uploading `files` (File or Blob objects with a name; `names[i]` overrides one) to `roomId`,
+   * for the composer `scope` (default: the room's). A file over the limit or empty, or beyond
+   * MAX_ATTACHMENTS for a message, fails at once (no upload).
    */
-  add(roomId, files, names = []) {
-    const list = [...this.items(roomId)];
+  add(roomId, files, names = [], scope = roomId) {
+    const list = [...this.items(scope)];
     [...files].forEach((f, k) => {
       const name = String(names[k] ?? f.name ?? 'file');
-      const item = { key: `u${++seq}`, roomId, name, size: Number(f.size) || 0, state: 'uploading', loaded: 0, total: Number(f.size) || 0, error: null, file: null, xhr: null };
+      const item = { key: `u${++seq}`, roomId, scope, name, size: Number(f.size) || 0, state: 'uploading', loaded: 0, total: Number(f.size) || 0, error: null, file: null, xhr: null };
       const kept = list.filter((i) => i.state !== 'failed').length;
       const refused = kept >= this.maxFiles ? `At most ${this.maxFiles} files per message` : precheckText(item.size, this.maxBytes);
       list.push(item);
       if (refused) { item.state = 'failed'; item.error = refused; return; }
       this.start(item, f);
     });
-    this.rooms.set(roomId, list);
-    this.onChange(roomId, null);
+    this.rooms.set(scope, list);
+    this.onChange(scope, null);
   }
 
   start(item, body) {
@@ -62,13 +64,13 @@ export class Uploads {
       if (item.state !== 'uploading') return;
       item.loaded = e.loaded;
       if (e.lengthComputable && e.total > 0) item.total = e.total;
-      this.onChange(item.roomId, item);
+      this.onChange(item.scope, item);
     };
     xhr.upload.onload = () => {
       if (item.state !== 'uploading') return;
       item.loaded = item.total;
       item.sent = true; // the body is out: the server stores it now
-      this.onChange(item.roomId, item);
+      this.onChange(item.scope, item);
       item.timer = setTimeout(() => {
         if (item.state !== 'uploading') return;
         try { xhr.abort(); } catch { /* gone */ }
@@ -92,7 +94,7 @@ export class Uploads {
         item.loaded = item.total;
         item.file = json;
         item.xhr = null;
-        this.onChange(item.roomId, item);
+        this.onChange(item.scope, item);
         return;
       }
       this.fail(item, { status: xhr.status, message: 'The server sent an unreadable answer' });
@@ -112,12 +114,12 @@ export class Uploads {
     item.error = uploadErrorText(err, this.maxBytes);
     item.status = err.status;
     item.xhr = null;
-    this.onChange(item.roomId, item);
+    this.onChange(item.scope, item);
   }
 
   /** Cancels (aborts) or dismisses upload `key`: it is gone. */
   cancel(key) {
-    for (const [roomId, list] of this.rooms) {
+    for (const [scope, list] of this.rooms) {
       const item = list.find((i) => i.key === key);
       if (!item) continue;
       const wasUploading = item.state === 'uploading';
@@ -125,30 +127,27 @@ export class Uploads {
       clearTimeout(item.timer);
       if (wasUploading && item.xhr) { try { item.xhr.abort(); } catch { /* gone */ } }
       item.xhr = null;
-      this.set(roomId, list.filter((i) => i !== item));
+      this.set(scope, list.filter((i) => i !== item));
       return true;
     }
     return false;
   }
 
-  /** The done files of `roomId` for a message; they leave the list (failed ones stay). */
-  take(roomId) {
-    const list = this.items(roomId);
+  /** The done files of `scope` for a message; they leave the list (failed ones stay). */
+  take(scope) {
+    const list = this.items(scope);
     const files = list.filter((i) => i.state === 'done').map((i) => i.file);
-    if (files.length) this.set(roomId, list.filter((i) => i.state !== 'done'));
+    if (files.length) this.set(scope, list.filter((i) => i.state !== 'done'));
     return files;
   }
 
-  /** Puts files back (a message that could not be written): in front of the others. */
-  restore(roomId, files) {
-    const back = files.map((file) => ({ key: `u${++seq}`, roomId, name: String(file.name ?? 'file'), size: Number(file.size) || 0, state: 'done', loaded: 1, total: 1, error: null, file, xhr: null }));
-    this.set(roomId, [...back, ...this.items(roomId)]);
-  }
+  /** The rooms that have uploads (in any scope). */
+  roomIds() { return new Set([...this.rooms.values()].flat().map((i) => i.roomId)); }
 
-  /** Signed out, or the room is gone (`roomId`): every upload aborted, nothing kept. */
+  /** Signed out (no `roomId`), or the room is gone: its uploads (every scope) aborted, nothing kept. */
   clear(roomId = null) {
     for (const [id, list] of this.rooms) {
-      if (roomId !== null && id !== roomId) continue;
+      if (roomId !== null && !list.some((i) => i.roomId === roomId)) continue;
       for (const i of list) {
         clearTimeout(i.timer);
         if (i.state === 'uploading' && i.xhr) { i.state = 'cancelled'; try { i.xhr.abort(); } catch { /* gone */ } }
@@ -157,10 +156,10 @@ export class Uploads {
     }
   }
 
-  set(roomId, list) {
-    if (list.length) this.rooms.set(roomId, list);
-    else this.rooms.delete(roomId);
-    this.onChange(roomId, null);
+  set(scope, list) {
+    if (list.length) this.rooms.set(scope, list);
+    else this.rooms.delete(scope);
+    this.onChange(scope, null);
   }
 }
 

@@ -1,26 +1,23 @@
-// The composer's files (issue #24): the attach button (a file picker, several files), files dropped
-// onto the conversation, and an image pasted into the message box all start uploading at once
-// (upload.js). The strip above the box lists the room's uploads: name, size, a progress bar while
+// A composer's files (issue #24; the room's and the thread's): the attach button (a file picker,
+// several files), files dropped onto its area, and an image pasted into its box all start uploading
+// at once (upload.js). The strip above the box lists its uploads: name, size, a progress bar while
 // uploading, the reason when refused, and a × that cancels (aborts) or removes one. Rows are keyed
 // and progress is written in place, so the keyboard focus stays on a row's button meanwhile.
 
-import { $, el, reconcile } from '../dom.js';
+import { el, reconcile } from '../dom.js';
 import { formatSize, pastedName } from '../files.js';
 import { percent } from '../upload.js';
 import { icon } from './icons.js';
 
 export class AttachBar {
   /**
-   * uploads: an Uploads; roomId(): the open room (null: none); canAttach(): the box takes messages
-   * (not archived); onChange(): the uploads changed (Send may change state); focusBox(): the focus
-   * back to the message box.
+   * uploads: an Uploads; roomId(): the room the files go to (null: none); scope(): the composer's
+   * key in `uploads` (the room id, or a thread's); canAttach(): the box takes messages (not
+   * archived); focusBox(): the focus back to the message box. The elements: button, input (a file
+   * input), strip (a list), zone (where files may be dropped; it gets `drop-target` meanwhile), box.
    */
-  constructor({ uploads, roomId, canAttach, focusBox }) {
-    Object.assign(this, { uploads, roomId, canAttach, focusBox });
-    this.button = $('#attach-btn');
-    this.input = $('#attach-input');
-    this.strip = $('#attach-strip');
-    this.zone = $('#conversation');
+  constructor({ uploads, roomId, scope = roomId, canAttach, focusBox, button, input, strip, zone, box }) {
+    Object.assign(this, { uploads, roomId, scope, canAttach, focusBox, button, input, strip, zone });
     this.rows = new Map(); // key → {sig, node}
     this.dragDepth = 0;
 
@@ -29,7 +26,7 @@ export class AttachBar {
       if (this.input.files?.length) this.add([...this.input.files]);
       this.input.value = ''; // the same file can be picked again
     });
-    $('#composer-input').addEventListener('paste', (e) => this.onPaste(e));
+    box.addEventListener('paste', (e) => this.onPaste(e));
     const hasFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
     this.zone.addEventListener('dragenter', (e) => {
       if (!hasFiles(e) || !this.accepting()) return;
@@ -61,7 +58,7 @@ export class AttachBar {
   add(files, pasted = false) {
     const roomId = this.roomId();
     if (roomId === null || !this.canAttach()) return;
-    this.uploads.add(roomId, files, files.map((f) => (pasted && f.type?.startsWith('image/') ? pastedName(f.name, f.type) : f.name)));
+    this.uploads.add(roomId, files, files.map((f) => (pasted && f.type?.startsWith('image/') ? pastedName(f.name, f.type) : f.name)), this.scope());
   }
 
   /** An image in the clipboard is attached; pasted text stays text. */
@@ -72,14 +69,14 @@ export class AttachBar {
     this.add(files, true);
   }
 
-  /** The strip for the open room; `item` alone: only its progress moved (written in place). */
+  /** The strip of this composer; `item` alone: only its progress moved (written in place). */
   render(item = null) {
-    const roomId = this.roomId();
-    if (item && item.state === 'uploading' && item.roomId === roomId) {
+    const scope = this.roomId() === null ? null : this.scope();
+    if (item && item.state === 'uploading' && item.scope === scope) {
       const node = this.rows.get(item.key)?.node;
       if (node) { fillProgress(node, item); return; }
     }
-    const items = roomId === null ? [] : this.uploads.items(roomId);
+    const items = scope === null ? [] : this.uploads.items(scope);
     const keys = new Set(items.map((i) => i.key));
     const focusedKey = [...this.rows].find(([, r]) => r.node.contains(document.activeElement))?.[0] ?? null;
     for (const k of this.rows.keys()) if (!keys.has(k)) this.rows.delete(k);

@@ -53,6 +53,7 @@ export class Composer {
     this.input.addEventListener('blur', () => this.stopTyping());
     this.attach = new AttachBar({
       uploads, roomId: () => this.roomId, canAttach: () => !this.form.hidden, focusBox: () => this.focus(),
+      button: $('#attach-btn'), input: $('#attach-input'), strip: $('#attach-strip'), zone: $('#conversation'), box: this.input,
     });
     this.locButton = $('#location-btn');
     this.locButton.addEventListener('click', () => this.shareLocation());
