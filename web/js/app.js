@@ -5,6 +5,7 @@ import { $ } from './dom.js';
 import { Live } from './live.js';
 import { PresenceWatch } from './presence.js';
 import { Sender } from './sender.js';
+import { Uploads } from './upload.js';
 import { Store } from './store.js';
 import { ReadThrottle } from './read_throttle.js';
 import { assistantRefusal, findAssistant, GapReloader } from './stream.js';
@@ -53,9 +54,12 @@ const header = new ConversationHeader({
 const channelCtl = new ChannelControl({ store, live, api, notify: (text) => status.toast(text, 'info'), onLeave: leaveRoom, onError: (text) => status.toast(text) });
 const notifier = new Notifier({ store, button: $('#notify-enable'), onOpen: (id) => openRoom(id) });
 const drawer = new Drawer();
+// Files attached in the composer upload at once, per room (issue #24).
+const uploads = new Uploads({ onChange: (scope, item) => { composer.uploadsChanged(scope, item); thread.uploadsChanged(scope, item); } });
 const composer = new Composer({
-  onSend: (roomId, text) => { sender.send(roomId, text); forceBottom = true; },
+  onSend: (roomId, text, extra) => { sender.send(roomId, text, null, extra); forceBottom = true; },
   onTyping: (roomId, typing) => live.send({ type: 'typing', roomId, typing }),
+  uploads,
 });
 // What a message row can do, in the room's list and in a thread alike.
 const messageActions = {
@@ -84,11 +88,12 @@ const thread = new ThreadPanel({
     if (e.status !== 401) status.toast(e.status === 404 ? 'This message no longer exists.' : `Could not load the replies: ${e.message}`);
     else if (store.me) { endSession(); status.toast('Your session has ended. Please sign in again.', 'info'); }
   },
-  onSend: (roomId, parentId, text) => sender.send(roomId, text, parentId),
+  onSend: (roomId, parentId, text, extra) => sender.send(roomId, text, parentId, extra),
   onClosed: () => composer.focus(),
   onAtEnd: () => markActiveRead(),
   busy: () => drawer.isOpen || document.querySelector('dialog[open]') !== null, // Escape is theirs
   ...messageActions,
+  uploads,
 });
 const channels = new ChannelsDialog({
   loadPublic: (query) => withToast(api.publicChannels(query)),
@@ -115,6 +120,7 @@ store.addEventListener('change', (e) => {
   }
   if (forceBottom) { forceBottom = false; messages.scrollToBottom(); }
   if (t.has('rooms') || t.has('users') || t.has('active')) { sidebar.render(); header.render(); updateTitle(); }
+  if (t.has('rooms')) for (const id of uploads.roomIds()) if (!store.rooms.has(id)) uploads.clear(id); // left or removed
   if (t.has('typing') || t.has('active')) header.renderTyping();
   if (t.has('users') || [...t].some((x) => x.startsWith('room:'))) resolveUsersSoon();
   if (t.has('rooms') || t.has('active') || t.has(`room:${store.activeRoomId}`)) presence.soon();
@@ -346,6 +352,7 @@ function endSession() {
   live.stop();
   presence.stop();
   sender.clear();
+  uploads.clear();
   store.setMe(null);
   thread.sync(); // the store has no open thread any more
   status.reset();

@@ -4,6 +4,7 @@
 // room at a time (the newest replaces the older); clicking it opens the room.
 
 import { markdownText } from './markdown.js';
+import { attachmentSummary } from './files.js';
 
 /** True when message `m` of room `room` should notify the signed-in user (pure: client-logic tests). */
 export function shouldNotify(store, room, m) {
@@ -41,7 +42,7 @@ export class Notifier {
     if (!shouldNotify(this.store, room, m)) return;
     const author = this.store.users.get(String(m.from))?.username ?? 'Someone';
     const title = room.kind === 'dm' ? author : `${author} in #${room.name}`;
-    const body = markdownText(String(m.message ?? '').slice(0, 600)).slice(0, 200);
+    const body = (markdownText(String(m.message ?? '').slice(0, 600)) || attachmentSummary(m)).slice(0, 200);
     try {
       const n = new window.Notification(title, { body, tag: `room:${room.id}` });
       n.onclick = () => { window.focus(); this.onOpen(room.id); n.close(); };

@@ -4,7 +4,8 @@
 // A message the server shed (`overloaded`: refused before it reached storage, so nothing was
 // written) stays pending and is sent again by itself, up to OVERLOAD_RETRIES times with growing,
 // jittered pauses; only then does it fail. A reply in a thread (issue #22) is the same `message`
-// frame with the parent's id (`parentId`).
+// frame with the parent's id (`parentId`). Files and a location (issue #24) ride on the same frame:
+// `attachments` (the uploaded files' ids) and `location` {lat, lon, accuracy?, label?}.
 //
 // Edits and deletes of a message (`message.edit` / `message.delete`, docs/protocol.md §2.3) go over
 // the live connection with a clientId and settle on its `ack` or `error`; when the connection is not
@@ -35,9 +36,12 @@ export class Sender {
     this.ops = new Map(); // clientId → {kind, roomId, id, text, resolve, reject, timer}: edits, deletes
   }
 
-  /** Sends `text` to `roomId`; with `parentId`, as a reply in that message's thread. */
-  send(roomId, text, parentId = null) {
-    const p = this.store.addPending(roomId, text, newClientId(), parentId);
+  /**
+   * Sends `text` to `roomId`; with `parentId`, as a reply in that message's thread; `extra`:
+   * {attachments: [uploaded file {id, name, size, type, …}], location: {lat, lon, accuracy?, label?}}.
+   */
+  send(roomId, text, parentId = null, extra = {}) {
+    const p = this.store.addPending(roomId, text, newClientId(), parentId, extra);
     this.arm(p);
     this.write(p);
     return p.clientId;
@@ -166,6 +170,8 @@ export class Sender {
   write(p) {
     const frame = { type: 'message', roomId: p.roomId, message: p.text, clientId: p.clientId };
     if (p.parentId !== undefined) frame.parentId = p.parentId;
+    if (p.attachments) frame.attachments = p.attachments.map((a) => a.id);
+    if (p.location) frame.location = p.location;
     const ok = this.live.send(frame);
     if (ok) p.sentGen = this.live.gen;
   }

@@ -2,11 +2,15 @@
 // clientId (store.pending); settled by their ack, failed, retried, or reconciled with their copy
 // from the server. Methods of Store (mixed into its prototype by store.js). A reply in a thread
 // (store_thread.js) is pending with its `parentId`: shown in its thread, never in the room's list.
+// A message with files or a location (issue #24) is pending with them (`attachments`: the uploaded
+// files' metadata, `location`), shown at once and kept on the local copy its ack leaves.
 
 export const pendingMethods = {
-  addPending(roomId, text, clientId, parentId = null) {
+  addPending(roomId, text, clientId, parentId = null, { attachments, location } = {}) {
     const p = { clientId, roomId, text, status: 'pending', error: null, sentGen: null, createdAt: Date.now() };
     if (parentId !== null && parentId !== undefined) p.parentId = Number(parentId);
+    if (Array.isArray(attachments) && attachments.length) p.attachments = attachments;
+    if (location) p.location = location;
     this.pending.set(clientId, p);
     this.touch(`room:${roomId}`);
     return p;
@@ -29,6 +33,8 @@ export const pendingMethods = {
     if (room && !room.msgs.has(Number(id))) {
       const m = { id, roomId: rid, from: this.me.id, date: Math.floor(Date.now() / 1000), message: p.text, local: true };
       if (p.parentId !== undefined) m.parentId = p.parentId;
+      if (p.attachments) m.attachments = p.attachments;
+      if (p.location) m.location = p.location;
       this.insert(room, m);
     }
     this.touch(`room:${p.roomId}`, 'rooms');
@@ -61,10 +67,17 @@ export const pendingMethods = {
   reconcileOwn(room, m) {
     for (const p of this.pending.values()) {
       if (p.roomId === room.id && p.text === m.message && (p.parentId ?? null) === (m.parentId === undefined || m.parentId === null ? null : Number(m.parentId))
-        && p.sentGen !== null && p.sentGen < this.gen) {
+        && sameFiles(p, m) && p.sentGen !== null && p.sentGen < this.gen) {
         this.pending.delete(p.clientId);
         return;
       }
     }
   },
 };
+
+/** The pending message `p` and message `m` carry the same files (by id) and location (or none). */
+function sameFiles(p, m) {
+  const ids = (list) => (Array.isArray(list) ? list.map((a) => String(a?.id)).join(',') : '');
+  const at = (l) => (l ? `${Number(l.lat)},${Number(l.lon)}` : '');
+  return ids(p.attachments) === ids(m.attachments) && at(p.location) === at(m.location);
+}

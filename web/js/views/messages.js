@@ -13,6 +13,8 @@
 // Threads (issue #22): a top-level message offers "Reply in thread"; a parent shows its reply count
 // ("3 replies · last reply 10:42") under it, a button that opens the thread panel (thread.js).
 // Replies are never in this list (the store keeps them apart).
+// Files and a location (issue #24) show under the text (attachments.js); a message with only those
+// has no (empty) bubble. An edit keeps them; a tombstone shows none.
 
 import { el, reconcile } from '../dom.js';
 import { fullTime, hueClass, initials, shortTime } from '../format.js';
@@ -21,6 +23,8 @@ import { actionMethods, autosize } from './message_actions.js';
 import { reactionMethods, reactionSig } from './reactions.js';
 import { botBadge, fillStreamText, messageText, replyBubble, replyFooter } from './reply.js';
 import { replyCountText } from '../store_thread.js';
+import { attachmentSig } from '../files.js';
+import { attachmentBlock } from './attachments.js';
 
 const NEAR_BOTTOM_PX = 80;
 const LOAD_MORE_PX = 300;
@@ -166,7 +170,7 @@ export class MessageList {
       rows.push({ type: 'seen', key: 'seen', label: 'Seen' });
     }
     for (const p of this.store.pendingOf(room.id)) {
-      push({ from: me, date: Math.floor(p.createdAt / 1000), message: p.text }, { key: `p:${p.clientId}`, status: p.status, error: p.error, clientId: p.clientId });
+      push({ from: me, date: Math.floor(p.createdAt / 1000), message: p.text, attachments: p.attachments, location: p.location }, { key: `p:${p.clientId}`, status: p.status, error: p.error, clientId: p.clientId });
     }
     return rows;
   }
@@ -175,7 +179,7 @@ export class MessageList {
     // A streaming reply's text is not in its signature: it is filled in place (no re-announcement).
     const streaming = r.type === 'msg' && r.m.streaming === true;
     const sig = r.type === 'msg'
-      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${this.store.isBot(r.from)}|${streaming ? '…' : r.m.message}|${r.m.date}|${r.m.edited}|${r.m.streaming}|${r.m.stopped}|${r.m.error}|${this.rowState(r)}|${reactionSig(r.m, this.picking, (u) => this.store.userName(u))}|${r.m.replies}|${r.m.lastReplyAt}|${r.m.moderated}`
+      ? `${r.start}|${r.status}|${r.error}|${this.store.userName(r.from)}|${this.store.isBot(r.from)}|${streaming ? '…' : r.m.message}|${r.m.date}|${r.m.edited}|${r.m.streaming}|${r.m.stopped}|${r.m.error}|${this.rowState(r)}|${reactionSig(r.m, this.picking, (u) => this.store.userName(u))}|${r.m.replies}|${r.m.lastReplyAt}|${r.m.moderated}|${attachmentSig(r.m)}`
       : r.label || r.key;
     const cached = this.rows.get(r.key);
     if (cached && cached.sig === sig) {
@@ -257,15 +261,21 @@ export class MessageList {
         el('p', { class: 'msg-text', text: r.m.moderated ? 'This message was removed by a moderator' : 'This message was deleted' })));
     } else if (state.startsWith('e:')) {
       main.append(this.editor());
+      const files = attachmentBlock(r.m);
+      if (files) main.append(files);
     } else if (bot && (r.m.streaming !== undefined || typeof r.m.message === 'string')) {
       main.append(replyBubble(r.m, fullTime(r.d)));
       const foot = replyFooter(r.m, { canStop: state[2] === '1', stopping: state[3] === '1', onStop: () => this.stop(r.m) });
       if (foot) main.append(foot);
     } else {
       const edited = r.m.edited ? new Date(Number(r.m.edited)) : null; // unix ms
-      main.append(el('div', { class: 'msg-bubble', attrs: { title: fullTime(r.d) } },
-        messageText(r.m.message),
-        edited ? el('span', { class: 'msg-edited', text: '(edited)', attrs: { title: `Edited ${fullTime(edited)}` } }) : null));
+      const files = attachmentBlock(r.m);
+      if (!files || (typeof r.m.message === 'string' && r.m.message.trim() !== '')) {
+        main.append(el('div', { class: 'msg-bubble', attrs: { title: fullTime(r.d) } },
+          messageText(r.m.message),
+          edited ? el('span', { class: 'msg-edited', text: '(edited)', attrs: { title: `Edited ${fullTime(edited)}` } }) : null));
+      }
+      if (files) main.append(files);
     }
     if (r.status === 'sent' && state !== 'x' && !state.startsWith('e:')) main.append(...[this.reactionBar(r.m), this.picker(r.m)].filter(Boolean));
     const count = this.onThread && r.status === 'sent' && !state.startsWith('e:') ? replyCountText(r.m, shortTime) : '';
@@ -291,7 +301,7 @@ export class MessageList {
     const actions = state.startsWith('a:') ? this.actions(r, state) : null;
     const li = el('li', { class: cls, data }, r.own ? actions : avatar, main, r.own ? null : actions);
     // Without hover (touch), a tap on the bubble shows the actions (CSS); a plain view state.
-    if (actions) main.querySelector('.msg-bubble')?.addEventListener('click', () => li.classList.toggle('actions-open'));
+    if (actions) (main.querySelector('.msg-bubble') ?? main.querySelector('.msg-attachments'))?.addEventListener('click', () => li.classList.toggle('actions-open'));
     return li;
   }
 

@@ -12,6 +12,7 @@
 import { $, el } from '../dom.js';
 import { dayLabel, shortTime, toDate } from '../format.js';
 import { markdownText } from '../markdown.js';
+import { attachmentSummary } from '../files.js';
 
 const DELAY_MS = 400;
 const PAGE = 20;
@@ -216,7 +217,8 @@ export class SearchView {
       author,
       m.parentId !== undefined && m.parentId !== null ? el('span', { class: 'search-thread', text: 'in a thread' }) : null,
       el('time', { class: 'search-time', text: `${dayLabel(d)} ${shortTime(d)}`, attrs: { datetime: d.toISOString() } })),
-    el('span', { class: 'search-text' }, ...highlighted(markdownText(String(m.message ?? '')), this.words)));
+    el('span', { class: 'search-text' }, ...highlighted(markdownText(String(m.message ?? '')), this.words)),
+    attachmentSummary(m) ? el('span', { class: 'search-files', text: attachmentSummary(m) }) : null); // files, location (#24)
     return el('li', { class: 'search-item' }, btn);
   }
 

@@ -9,6 +9,7 @@
 import { $, el, KeyedNodes, reconcile } from '../dom.js';
 import { badgeText, hueClass, initials } from '../format.js';
 import { markdownText } from '../markdown.js';
+import { attachmentSummary } from '../files.js';
 import { botBadge } from './reply.js';
 import { lockIcon } from './lock_icon.js';
 
@@ -48,7 +49,8 @@ export class Sidebar {
     const { n, more, mentions } = active ? { n: 0, more: false, mentions: 0 } : s.unread(room);
     const last = s.newest(room);
     // The preview is plain text: Markdown markers removed (the first 600 characters are plenty for 140).
-    const text = last?.deleted ? 'Message deleted' : last?.streaming === true ? 'Writing…' : markdownText(String(last?.message ?? '').slice(0, 600));
+    const text = last?.deleted ? 'Message deleted' : last?.streaming === true ? 'Writing…'
+      : markdownText(String(last?.message ?? '').slice(0, 600)) || attachmentSummary(last); // files only: their names (#24)
     const preview = last ? `${last.from === s.me.id ? 'You: ' : room.kind === 'dm' ? '' : `${s.userName(last.from)}: `}${text}` : '';
     const peer = room.kind === 'dm' ? s.users.get(room.peerId) : null;
     const bot = room.kind === 'dm' && s.isBot(room.peerId);

@@ -4,11 +4,14 @@
 // line; a draft per thread). Replies are rows like the room's (the same row builder, actions and
 // reactions as messages.js: React, Edit, Delete, the inline editor and confirmation); the parent
 // row too. The state is the store's open thread (store_thread.js); the app opens and closes it.
+// Files (issue #24): its composer attaches them as the room's does (attach_bar.js: the button, a drop
+// onto the panel, a pasted image), kept per thread; a reply may then have no text.
 
 import { $, el, reconcile } from '../dom.js';
 import { charCount, shortTime, toDate } from '../format.js';
 import { MessageRows } from './message_rows.js';
 import { actionMethods, autosize } from './message_actions.js';
+import { AttachBar } from './attach_bar.js';
 import { MessageList } from './messages.js';
 import { reactionMethods } from './reactions.js';
 import { replyCountText } from '../store_thread.js';
@@ -23,10 +26,11 @@ export class ThreadPanel {
    * onLoadError(e) shows why it failed; onSend(roomId, parentId, text) sends a reply; onClosed()
    * after the panel closed with the focus in it; Escape closes it unless `busy()` (the key is for
    * something else, e.g. a dialog); onAtEnd() when the newest reply is on screen; onRetry, onEdit,
-   * onDelete, onReact, onStop, onError as for the room's MessageList.
+   * onDelete, onReact, onStop, onError as for the room's MessageList. onSend gets a 4th argument,
+   * {attachments}, when files go with the reply; `uploads` (upload.js) calls uploadsChanged().
    */
-  constructor({ store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, busy, onRetry, onEdit, onDelete, onReact, onStop, onError }) {
-    Object.assign(this, { store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, onRetry, onEdit, onDelete, onReact, onStop, onError });
+  constructor({ store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, busy, onRetry, onEdit, onDelete, onReact, onStop, onError, uploads }) {
+    Object.assign(this, { store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, onRetry, onEdit, onDelete, onReact, onStop, onError, uploads });
     this.app = $('#app-view');
     this.panel = $('#thread-panel');
     this.sub = $('#thread-sub');
@@ -61,6 +65,11 @@ export class ThreadPanel {
       }
     });
     this.input.addEventListener('input', () => this.update());
+    this.attachButton = $('#thread-attach-btn');
+    this.attach = new AttachBar({
+      uploads, roomId: () => this.roomId, scope: () => this.scope(), canAttach: () => !this.input.disabled, focusBox: () => this.focus(),
+      button: this.attachButton, input: $('#thread-attach-input'), strip: $('#thread-attach-strip'), zone: this.panel, box: this.input,
+    });
     this.scroller.addEventListener('scroll', () => {
       this.atEnd = this.isAtBottom();
       if (this.atEnd && this.store.thread?.loaded) this.onAtEnd();
@@ -75,6 +84,16 @@ export class ThreadPanel {
   }
 
   get isOpen() { return this.roomId !== null; }
+
+  /** This thread's key for its uploads. */
+  scope() { return `t:${this.roomId}:${this.parentId}`; }
+
+  /** The uploads changed (`item`: only its progress, or its state): the strip and Send follow. */
+  uploadsChanged(scope, item = null) {
+    if (this.roomId === null || scope !== this.scope()) return;
+    this.attach.render(item);
+    if (!item || item.state !== 'uploading') this.update();
+  }
 
   isAtBottom() {
     const s = this.scroller;
@@ -131,6 +150,7 @@ export class ThreadPanel {
     this.parentId = t ? t.parentId : null;
     this.panel.hidden = !t;
     this.app.classList.toggle('thread-open', Boolean(t));
+    this.attach.render();
     if (t) {
       this.input.value = this.drafts.get(`${this.roomId}:${this.parentId}`) ?? '';
       this.render();
@@ -196,7 +216,7 @@ export class ThreadPanel {
     const push = (m, extra) => list.push(m, extra);
     for (const id of t.ids) push(t.msgs.get(id), { key: `m:${id}`, status: 'sent' });
     for (const p of this.store.pendingOf(t.roomId, t.parentId)) {
-      push({ from: me, date: Math.floor(p.createdAt / 1000), message: p.text }, { key: `p:${p.clientId}`, status: p.status, error: p.error, clientId: p.clientId });
+      push({ from: me, date: Math.floor(p.createdAt / 1000), message: p.text, attachments: p.attachments, location: p.location }, { key: `p:${p.clientId}`, status: p.status, error: p.error, clientId: p.clientId });
     }
     return rows;
   }
@@ -224,6 +244,7 @@ export class ThreadPanel {
     const archived = this.store.isArchived(this.roomId);
     const closed = !parent || parent.deleted === true || archived;
     this.input.disabled = closed;
+    this.attachButton.disabled = closed;
     this.note.textContent = archived ? 'This channel is archived: the thread takes no new replies.'
       : closed ? 'This message was deleted: the thread takes no new replies.' : '';
     this.note.hidden = !closed;
@@ -233,16 +254,21 @@ export class ThreadPanel {
   update() {
     const n = charCount(this.input.value);
     this.input.setAttribute('aria-invalid', n > MAX_CHARS ? 'true' : 'false');
-    this.button.disabled = this.input.disabled || n > MAX_CHARS || this.input.value.trim() === '';
+    const files = this.roomId === null ? [] : this.uploads.items(this.scope());
+    const busy = files.some((i) => i.state === 'uploading');
+    const ready = files.some((i) => i.state === 'done');
+    this.button.disabled = this.input.disabled || n > MAX_CHARS || busy || (this.input.value.trim() === '' && !ready);
     this.input.style.height = 'auto';
     this.input.style.height = `${this.input.scrollHeight + 2}px`;
   }
 
   submit() {
     const text = this.input.value;
-    if (this.input.disabled || text.trim() === '' || charCount(text) > MAX_CHARS || this.roomId === null) return;
+    if (this.input.disabled || charCount(text) > MAX_CHARS || this.roomId === null || this.uploads.busy(this.scope())) return;
+    if (text.trim() === '' && this.uploads.done(this.scope()).length === 0) return;
     this.atEnd = true; // show my reply
-    this.onSend(this.roomId, this.parentId, text);
+    const attachments = this.uploads.take(this.scope());
+    this.onSend(this.roomId, this.parentId, text.trim() === '' ? '' : text, attachments.length ? { attachments } : {});
     this.input.value = '';
     this.drafts.delete(`${this.roomId}:${this.parentId}`);
     this.update();
