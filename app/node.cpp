@@ -106,6 +106,9 @@ struct node::impl {
 
   std::unique_ptr<storage::password_hasher> hasher;
   std::shared_ptr<storage::redis_client> redis;
+  /// Uploads and downloads (issue #24) on a connection of their own: a 256 KiB chunk never sits in
+  /// the command connection's pipeline ahead of a chat message.
+  std::shared_ptr<storage::redis_client> files_redis;
   std::unique_ptr<storage::chat_store> store;
   std::unique_ptr<storage::presence_store> presence;
   std::unique_ptr<cluster::pubsub_bridge> bridge;
@@ -274,6 +277,7 @@ struct node::impl {
     bridge->stop();
     // Presence is handed over: this node's users go offline unless connected elsewhere (their
     // clients are reconnecting to other nodes right now), then Redis is released.
+    files_redis->stop();
     presence->reset_node([this](storage::errc, std::int64_t) { redis->stop(); });
     retry_timer.cancel();
     loops.release(); // the I/O threads return once the connections above have wound down
@@ -302,6 +306,7 @@ int node::run() {
 
   s.hasher = std::make_unique<storage::password_hasher>(cfg.hash_threads, cfg.bcrypt_cost, kHashBacklog);
   s.redis = storage::redis_client::create(s.ioc, ep, &s.metrics, "command");
+  s.files_redis = storage::redis_client::create(s.ioc, ep, &s.metrics, "files");
   s.store = std::make_unique<storage::chat_store>(s.redis, cfg.store);
   s.store->set_admin_names(cfg.admins);
 
@@ -374,7 +379,7 @@ int node::run() {
                        [&s](const std::string& session_id, const std::string& user_id) {
                          s.bridge->publish_session_end(session_id, user_id);
                        },
-                       s.assistant, std::make_shared<storage::redis_file_store>(s.redis)});
+                       s.assistant, std::make_shared<storage::redis_file_store>(s.files_redis)});
 
   // Bind before anything connects anywhere: a taken port is a clean exit 1.
   if (!s.server->start(error)) {
@@ -393,6 +398,7 @@ int node::run() {
                           {"port", s.server->port()}, {"internal_port", s.server->internal_port()}});
 
   s.redis->start();
+  s.files_redis->start();
   s.bridge->start();
   asio::post(s.strand, [&s] { s.bootstrap(); });
   s.signals.async_wait([&s](boost::system::error_code ec, int sig) {
@@ -447,6 +453,7 @@ int node::run() {
   s.presence.reset();
   s.store.reset();
   s.redis.reset();
+  s.files_redis.reset();
   s.loops.poll_remaining();
   log::info("stopped");
   return 0;

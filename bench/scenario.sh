@@ -134,7 +134,7 @@ bench() { # bench NODES ARGS...
     sleep 8 # its users registered, connected, and the first replies streaming
   fi
   if ((uploads > 0)); then
-    node "$root/bench/upload_load.mjs" --nodes "$(node_list "$n")" --uploaders "$uploads" \
+    nice -n 19 node "$root/bench/upload_load.mjs" --nodes "$(node_list "$n")" --uploaders "$uploads" \
       --mib "${CHAT_BENCH_UPLOAD_MIB:-10}" --seconds 900 >"$out_dir/upload-load.json" 2>"$out_dir/upload-load.log" &
     upload_load_pid=$!
     sleep 4 # its users registered and the first uploads under way

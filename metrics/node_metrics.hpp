@@ -70,7 +70,7 @@ public:
   /// `command` is the upper-case Redis command or script name ("GET", "EVALSHA:send_message").
   prometheus::Histogram& redis_command_duration(std::string_view command);
   prometheus::Counter& redis_errors(std::string_view command);
-  /// `role` is "command" or "subscriber"; 1 while that connection is up.
+  /// `role` is "command", "files" or "subscriber"; 1 while that connection is up.
   prometheus::Gauge& redis_connected(std::string_view role);
   prometheus::Counter& redis_reconnects(std::string_view role);
   /// Commands sent on the connection of `role` and not yet answered (set at scrape time).
