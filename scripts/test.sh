@@ -119,9 +119,12 @@ integration() { # integration BINARY [FILE...] (the whole tests/integration/ wit
 #   assistant          backend I/O threads (HTTP client, cancel from the actor) feeding the assistant
 #                      actor, its Redis writes and deltas relayed to sinks on every loop, SIGTERM mid-reply
 #   search             the send batch marking rooms (Redis strand) while the search indexer actor takes them
+#   uploads, attachments  bodies read on the loops into sinks whose store callbacks run on the Redis
+#                      strand (posted back), pacer timers on loop 0, downloads streamed the same way; files
+#                      attached by the send script
 tsan_integration_files=(realtime_chat realtime_resume realtime_presence presence_watch realtime_batch cluster_delivery
                         admin cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster
-                        session_revocation assistant search channels)
+                        session_revocation assistant search channels uploads attachments)
 
 tsan_run() { # tsan_run NAME CMD...: CMD (a command or a function) under TSan, reports in tsan-reports/NAME
   local dir="$builds/tsan/tsan-reports/$1" rc=0
