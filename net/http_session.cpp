@@ -32,10 +32,8 @@ namespace http = boost::beast::http;
 
 namespace {
 
-constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-
 /// Every field named `name`, in order.
-std::vector<std::string_view> fields(const http::request<http::string_body>& req, std::string_view name) {
+std::vector<std::string_view> fields(const http::request_header<>& req, std::string_view name) {
   std::vector<std::string_view> out;
   auto range = req.equal_range(name);
   for (auto it = range.first; it != range.second; ++it)
@@ -203,49 +201,43 @@ bool is_streaming_target(std::string_view target) noexcept {
 
 } // namespace
 
-void http_session::handle_request() {
-  if (body_deferred_) { // the head only: the parser stays, to read the body into a sink
-    auto client = remote_;
-    const auto& head = parser_->get();
-    if (!cfg_->trusted.empty())
-      client = client_address(remote_, {fields(head, "X-Forwarded-For"), fields(head, "Forwarded")}, cfg_->trusted);
-    method_ = to_method(head.method());
-    version_ = head.version();
-    keep_alive_ = head.keep_alive();
-    state_ = state::handling;
-    auto req = to_api_request(head, client);
-    req.body_deferred = true;
-    auto self = shared_from_this();
-    auto ex = std::make_shared<exchange>(
-      std::move(req), [self](std::function<void()> fn) { asio::post(self->stream_.get_executor(), std::move(fn)); },
-      [self](api_response res) {
-        asio::dispatch(self->stream_.get_executor(),
-                       [self, res = std::move(res)]() mutable { self->reply(std::move(res)); });
-      });
-    return cfg_->handler->handle(ex);
-  }
-  auto req = parser_->release();
-  // The client address, once per request: limits, logs and the transports that take over use it.
-  std::string client = remote_;
-  if (!cfg_->trusted.empty())
-    client = client_address(remote_, {fields(req, "X-Forwarded-For"), fields(req, "Forwarded")}, cfg_->trusted);
-  method_ = to_method(req.method());
-  version_ = req.version();
-  keep_alive_ = req.keep_alive();
+std::string http_session::begin_handling(const boost::beast::http::request_header<>& head, bool keep_alive) {
+  method_ = to_method(head.method());
+  version_ = head.version();
+  keep_alive_ = keep_alive;
   state_ = state::handling;
+  // The client address, once per request: limits, logs and the transports that take over use it.
+  if (cfg_->trusted.empty())
+    return remote_;
+  return client_address(remote_, {fields(head, "X-Forwarded-For"), fields(head, "Forwarded")}, cfg_->trusted);
+}
+
+void http_session::dispatch(api_request req) {
   auto self = shared_from_this();
-  kept_request_.reset();
-  bool streaming = req.method() == http::verb::get && is_streaming_target(req.target());
-  if (streaming)
-    kept_request_.emplace(std::move(req));
   auto ex = std::make_shared<exchange>(
-    streaming ? to_api_request(*kept_request_, client) : to_api_request(std::move(req), client),
-    [self](std::function<void()> fn) { asio::post(self->stream_.get_executor(), std::move(fn)); },
+    std::move(req), [self](std::function<void()> fn) { asio::post(self->stream_.get_executor(), std::move(fn)); },
     [self](api_response res) {
       asio::dispatch(self->stream_.get_executor(),
                      [self, res = std::move(res)]() mutable { self->reply(std::move(res)); });
     });
   cfg_->handler->handle(ex);
+}
+
+void http_session::handle_request() {
+  kept_request_.reset();
+  if (body_deferred_) { // the head only: the parser stays, to read the body into a sink
+    const auto& head = parser_->get();
+    auto req = to_api_request(parser_->get(), begin_handling(head, parser_->keep_alive()));
+    req.body_deferred = true;
+    return dispatch(std::move(req));
+  }
+  auto req = parser_->release();
+  auto client = begin_handling(req, req.keep_alive());
+  if (req.method() == http::verb::get && is_streaming_target(req.target())) {
+    kept_request_.emplace(std::move(req));
+    return dispatch(to_api_request(*kept_request_, client));
+  }
+  dispatch(to_api_request(std::move(req), client));
 }
 
 void http_session::reply(api_response res) {

@@ -52,6 +52,8 @@ private:
   static constexpr std::size_t linger_chunk = 16 * 1024;
   /// An upload's body is read in pieces of this size (one buffer per upload in progress).
   static constexpr std::size_t upload_piece_bytes = 256 * 1024;
+  /// The interim answer to `Expect: 100-continue`.
+  static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
   void do_read();
   void on_read_header(boost::beast::error_code ec, std::size_t bytes);
@@ -60,6 +62,10 @@ private:
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_read_error(boost::beast::error_code ec);
   void handle_request();
+  /// Takes method, version and keep-alive from `head` and answers the client address.
+  std::string begin_handling(const boost::beast::http::request_header<>& head, bool keep_alive);
+  /// Hands `req` to the request handler as an exchange whose answer comes back to reply().
+  void dispatch(api_request req);
   void reply(api_response res);
   void reject(unsigned status, std::string_view code, std::string_view message);
   void do_write(boost::beast::http::message_generator msg, bool keep_alive);

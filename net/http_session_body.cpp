@@ -21,12 +21,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
-namespace {
-
-constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-
-} // namespace
-
 // -- uploads ------------------------------------------------------------------------------------
 
 void http_session::start_upload(std::shared_ptr<body_sink> sink) {
