@@ -151,6 +151,9 @@ for _, m in ipairs(members) do
   redis.call('HDEL', 'chat:user:' .. m .. ':mute', room)
   redis.call('UNLINK', base .. ':mentions:' .. m)
 end
+for _, f in ipairs(redis.call('SMEMBERS', base .. ':files')) do
+  redis.call('UNLINK', 'chat:file:' .. f, 'chat:file:' .. f .. ':data')
+end
 local parents = {}
 for _, p in ipairs(redis.call('HVALS', base .. ':reply_parents')) do
   if not parents[p] then
@@ -159,7 +162,7 @@ for _, p in ipairs(redis.call('HVALS', base .. ':reply_parents')) do
   end
 end
 redis.call('UNLINK', 'room:' .. room, 'room:' .. room .. ':members', base .. ':events', base .. ':deleted',
-           base .. ':reply_parents', base .. ':last_reply', base .. ':last_id', base .. ':meta')
+           base .. ':reply_parents', base .. ':last_reply', base .. ':last_id', base .. ':meta', base .. ':files')
 if redis.call('HGET', 'chat:channel_names', lower) == room then redis.call('HDEL', 'chat:channel_names', lower) end
 unlist(room, lower)
 redis.call('SREM', 'chat:private_channels', room)

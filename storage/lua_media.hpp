@@ -20,6 +20,7 @@ namespace chat::storage::lua {
 /// media_fields(row): what a rewrite of a decoded row (an edit) keeps: its attachments and location,
 /// re-serialized in the order send wrote them ('' for neither).
 /// drop_files(row, ids): deletes the files of a decoded row that message `ids` attached.
+/// `chat:room:{id}:files` (set) holds the room's attached files: deleting a channel deletes them.
 inline constexpr char kMedia[] = R"lua(
 local function file_url(id, name)
   return '/files/' .. id .. '/' .. (string.gsub(name, '[^A-Za-z0-9%-%._~]', function(c)
@@ -50,6 +51,7 @@ local function attach_files(files, ids)
   for i, f in ipairs(files) do
     local key, h = 'chat:file:' .. f[1], f[2]
     redis.call('HSET', key, 'message', ids)
+    redis.call('SADD', 'chat:room:' .. h[3] .. ':files', f[1]) -- so a deleted channel takes its files
     redis.call('PERSIST', key)
     redis.call('PERSIST', key .. ':data')
     parts[i] = attachment_json(f[1], h[5] or '', tonumber(h[6] or '') or 0, h[7] or 'application/octet-stream',
@@ -86,7 +88,10 @@ local function drop_files(row, ids)
   for _, a in ipairs(row.attachments) do
     if type(a) == 'table' and type(a.id) == 'string' then
       local key = 'chat:file:' .. a.id
-      if redis.call('HGET', key, 'message') == ids then redis.call('DEL', key, key .. ':data') end
+      if redis.call('HGET', key, 'message') == ids then
+        redis.call('DEL', key, key .. ':data')
+        if type(row.roomId) == 'string' then redis.call('SREM', 'chat:room:' .. row.roomId .. ':files', a.id) end
+      end
     end
   end
 end

@@ -301,6 +301,18 @@ test('a message attaches an uploaded file: no expiry, its metadata in the messag
   assert.equal(redis.cli('EXISTS', `chat:file:${up.json.id}`, `chat:file:${up.json.id}:data`), '0');
 });
 
+test('deleting a channel deletes the files its messages attached', T, async () => {
+  const r = await A.post('/rooms', { name: uniqueName('gone') });
+  assertStatus(r, 201);
+  const room = r.json.id;
+  const up = await upload(n1, A, room, 'minutes.txt', Buffer.from('minutes of the meeting'));
+  assertStatus(up, 201);
+  assertStatus(await A.post(`/room/${room}/messages`, { message: 'the minutes', attachments: [up.json.id] }), 201);
+  assert.equal(redis.cli('SISMEMBER', `chat:room:${room}:files`, up.json.id), '1');
+  assertStatus(await request(n1.port, 'DELETE', `/rooms/${room}`, { headers: { Cookie: `chat_session=${A.token}` } }), 200);
+  assert.equal(redis.cli('EXISTS', `chat:file:${up.json.id}`, `chat:file:${up.json.id}:data`, `chat:room:${room}:files`), '0');
+});
+
 test('metrics count the bytes; the nodes are alive', T, async () => {
   const m = await request(n1.internalPort, 'GET', '/metrics');
   const up = Number(/^chatnode_upload_bytes_total (\S+)$/m.exec(m.text)?.[1]);
