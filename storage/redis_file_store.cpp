@@ -109,15 +109,6 @@ std::string new_file_id() {
   return out;
 }
 
-bool is_file_id(std::string_view id) noexcept {
-  if (id.size() != 32)
-    return false;
-  for (char c : id)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-      return false;
-  return true;
-}
-
 std::string utc_day(std::int64_t unix_ms) {
   std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
