@@ -20,7 +20,7 @@
 #
 # Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
 # build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
-# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenario 3: plain /ws, one event per message), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs), CHAT_BENCH_UPLOADS=N (N clients uploading CHAT_BENCH_UPLOAD_MIB-MiB files (10) in a loop throughout: bench/upload_load.mjs).
+# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenarios 1, 2 and 3: plain /ws, one event per WebSocket message, instead of /ws?batch=1), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs), CHAT_BENCH_UPLOADS=N (N clients uploading CHAT_BENCH_UPLOAD_MIB-MiB files (10) in a loop throughout: bench/upload_load.mjs).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -182,11 +182,13 @@ else
   sweep=(--mode sweep --duration "$duration" --warmup 2 --sweep-factor "${CHAT_BENCH_SWEEP_FACTOR:-1.5}"
     --sweep-retries "${CHAT_BENCH_SWEEP_RETRIES:-1}")
 fi
+batch_args=()
+[[ "${CHAT_BENCH_BATCH:-1}" == 0 ]] && batch_args=(--no-batch)
 case "$scenario" in
   1)
     start_nodes 2
     bench 2 --users 1000 --connections 1000 --room-size 1000 --senders 20 \
-      --rate "${CHAT_BENCH_RATE:-50}" "${sweep[@]}" --p99-limit-ms 50 --prefix s1 \
+      --rate "${CHAT_BENCH_RATE:-50}" "${sweep[@]}" "${batch_args[@]}" --p99-limit-ms 50 --prefix s1 \
       --settle 60 --max-seconds 240 | tee -a "$result" ;;
   2 | 5a | 5b)
     nodes=2
@@ -197,7 +199,7 @@ case "$scenario" in
     conns=1000
     [[ "$nodes" == 3 ]] && conns=990
     bench "$nodes" --users "$conns" --connections "$conns" --room-size 10 --senders $((conns / 10)) \
-      --rate "${CHAT_BENCH_RATE:-500}" "${sweep[@]}" --p99-limit-ms 50 --prefix s2 \
+      --rate "${CHAT_BENCH_RATE:-500}" "${sweep[@]}" "${batch_args[@]}" --p99-limit-ms 50 --prefix s2 \
       --settle 60 --max-seconds 240 | tee -a "$result" ;;
   3)
     # The connect storm of issue 20.7: everything from the first connection on (no settle).
@@ -205,7 +207,7 @@ case "$scenario" in
     watch="${CHAT_BENCH_WATCH:-3}"
     watch_args=()
     [[ "$watch" -ge 0 ]] && watch_args=(--presence-watch "$watch")
-    [[ "${CHAT_BENCH_BATCH:-1}" == 0 ]] && watch_args+=(--no-batch)
+    watch_args+=("${batch_args[@]}")
     bench 2 --users 5000 --connections 5000 --room-size 10 --senders 500 \
       --rate "${CHAT_BENCH_RATE:-500}" --mode storm --duration "$duration" "${watch_args[@]}" \
       --prefix s3 --source-addresses 127.0.0.2,127.0.0.3 --connect-concurrency "${CHAT_BENCH_CONNECT_CONCURRENCY:-200}" \

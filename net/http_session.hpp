@@ -52,6 +52,10 @@ private:
   static constexpr std::size_t linger_chunk = 16 * 1024;
   /// An upload's body is read in pieces of this size (one buffer per upload in progress).
   static constexpr std::size_t upload_piece_bytes = 256 * 1024;
+  /// While an upload's body is read, the read buffer holds this much: Beast reads at most the
+  /// buffer's free capacity per call, and a buffer sized for request heads made that ~600 bytes
+  /// (1,700 reads and timer resets per MiB; 10 ms of CPU per MiB uploaded).
+  static constexpr std::size_t upload_read_bytes = 64 * 1024;
   /// The interim answer to `Expect: 100-continue`.
   static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 

@@ -42,6 +42,7 @@ void http_session::begin_upload_body() {
   upload_parser_.emplace(std::move(*parser_));
   parser_.reset();
   upload_buf_ = std::make_unique<char[]>(upload_piece_bytes);
+  buffer_.reserve(upload_read_bytes);
   if (upload_parser_->is_done())
     return on_piece_stored(true, std::nullopt); // an empty body: the sink decides
   do_upload_read();
@@ -101,6 +102,7 @@ void http_session::on_piece_stored(bool last, std::optional<api_response> refusa
 
 void http_session::on_upload_answer(api_response res, bool body_unread) {
   upload_buf_.reset();
+  buffer_.shrink_to_fit(); // back to a head's size (keeps any pipelined bytes)
   if (body_unread) {
     res.close = true;
     linger_after_write_ = true;

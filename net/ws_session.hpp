@@ -233,8 +233,9 @@ private:
   /// Frees rare_ when nothing in it is needed any more: no handshake, no first-frame timer, no
   /// partial frame, no control frame due or in flight, no close chosen (loop only).
   void release_rare() noexcept;
-  /// Its loop's coalescer for a batching connection when pacing is on; null otherwise.
-  write_coalescer* coalescer() const noexcept { return opts_.batch ? loop_->coalescer.get() : nullptr; }
+  /// Its loop's coalescer when pacing is on (null otherwise): busy connections, batching or not,
+  /// collect events between ticks and write them in one go.
+  write_coalescer* coalescer() const noexcept { return loop_->coalescer.get(); }
 
   /// The bare socket, on its loop's executor (loop_socket.hpp). Keep-alive and the close
   /// handshake's bound are the loop's sweep (keepalive.hpp), so no timer is held per connection.

@@ -20,8 +20,8 @@ namespace beast = boost::beast;
 
 namespace {
 
-constexpr std::size_t kMaxBatchFrames = 64;       ///< events per WebSocket message (batch mode)
-constexpr std::size_t kMaxBatchBytes = 64 * 1024; ///< bytes per WebSocket message (batch mode)
+constexpr std::size_t kMaxBatchFrames = 64;       ///< events per write (batch mode: per WebSocket message)
+constexpr std::size_t kMaxBatchBytes = 64 * 1024; ///< bytes per write (batch mode: per WebSocket message)
 constexpr std::string_view kBatchSeparator = "\n";
 
 } // namespace
@@ -170,9 +170,20 @@ void ws_session::write_data() {
     paced_ = false;
     last_write_.store(now, std::memory_order_relaxed);
   }
-  const std::string_view body = !opts_.batch || waiting == 1
-                                  ? std::string_view{queue_.take_one()}
-                                  : queue_.take_batch(kMaxBatchFrames, kMaxBatchBytes, kBatchSeparator);
+  if (waiting > 1 && !opts_.batch) {
+    // Plain clients take one event per WebSocket message, but not one write per event: the
+    // waiting events go out as consecutive frames, each with its header, copied into one buffer
+    // (one write, as in batch mode; the header scratch is appended before the next is rendered).
+    const auto frames = queue_.take_batch(kMaxBatchFrames, kMaxBatchBytes, {}, [this](const outbound& item) {
+      const auto n = ws_frame_header(ws_opcode::text, item.frame->size(), header_.data());
+      return outbound_parts{std::string_view{header_.data(), n}, *item.frame, {}};
+    });
+    asio::async_write(socket_, asio::buffer(frames.data(), frames.size()),
+                      beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+    return;
+  }
+  const std::string_view body = waiting == 1 ? std::string_view{queue_.take_one()}
+                                             : queue_.take_batch(kMaxBatchFrames, kMaxBatchBytes, kBatchSeparator);
   // One text frame per message, its header beside the shared payload: one gather write.
   const auto header_size = ws_frame_header(ws_opcode::text, body.size(), header_.data());
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(header_.data(), header_size),

@@ -1,12 +1,14 @@
 // Write pacing (--ws-write-delay-ms, docs/protocol.md §2.3): a busy batching WebSocket connection
 // (last two writes less than the delay apart) that wrote less than the delay ago collects what
 // arrives until the coalescer's next tick and gets it in one write. Other connections are written
-// at once; plain /ws connections are never paced.
+// at once. Plain /ws connections are paced the same way: they still get one event per WebSocket
+// frame, but the frames collected meanwhile share one write.
 // The delay is long here (250 ms) so that both behaviours are unmistakable.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, startNode, cleanup, register, uniqueName, sleep } from './lib/harness.mjs';
 import { WsClient, closeAllLive, syncRoom, sendWs } from './lib/live.mjs';
+import { internal } from './lib/http.mjs';
 
 const T = { timeout: 60000 };
 const DELAY_MS = 250;
@@ -56,6 +58,13 @@ test('a batching connection that is not busy is written at once: 5 pairs of mess
   await wsB.close();
 });
 
+/** chatnode_socket_writes_total and chatnode_events_written_total of the node's /ws connections. */
+async function wsWrites() {
+  const text = (await internal(node, '/metrics')).text;
+  const value = (name) => Number(text.match(new RegExp(`^${name}\\{[^}]*transport="ws"[^}]*\\} (\\S+)$`, 'm'))?.[1] ?? NaN);
+  return { writes: value('chatnode_socket_writes_total'), events: value('chatnode_events_written_total') };
+}
+
 test(`${BURST} messages, one every 10 ms: the paced connection gets every id once, in order, in a few writes; plain /ws one event per frame`, T, async () => {
   const wsA = await WsClient.connect(node.port, { client: A, label: 'wsA' });
   const wsB = await WsClient.connect(node.port, { client: B, label: 'wsB(batch)', batch: true });
@@ -88,5 +97,34 @@ test(`${BURST} messages, one every 10 ms: the paced connection gets every id onc
   assert.ok(framesC >= BURST, `plain connection: one frame per event (${framesC})`);
   await wsA.close();
   await wsB.close();
+  await wsC.close();
+});
+
+test(`plain /ws only: ${BURST} messages one every 10 ms reach the plain receiver one event per frame, every id once in order, in far fewer socket writes than events`, T, async () => {
+  const wsA = await WsClient.connect(node.port, { client: A, label: 'wsA(plain)' });
+  const wsC = await WsClient.connect(node.port, { client: C, label: 'wsC(plain)' });
+  await syncRoom(wsA, '0', [wsA, wsC]);
+  await sleep(2 * DELAY_MS); // quiet: nothing of the sync is still paced
+  const before = await wsWrites();
+  const fromA = wsA.mark();
+  const fromC = wsC.mark();
+  const rawC = wsC.raw.length;
+  for (let i = 0; i < BURST; i++) {
+    wsA.send({ type: 'message', roomId: '0', message: `plain ${i}`, clientId: `q${i}` });
+    await sleep(10);
+  }
+  const acks = await wsA.waitForCount((e) => e.type === 'ack', BURST, 15000, { from: fromA, what: 'acks' });
+  const ids = acks.map((e) => e.data.id).sort((x, y) => x - y);
+  await wsC.waitForCount((e) => e.type === 'message' && ids.includes(e.data?.id), BURST, 15000, { from: fromC, what: 'burst' });
+  assert.deepEqual(wsC.messages('0', fromC).map((m) => m.id).filter((id) => ids.includes(id)), ids, 'every id once, in order');
+  assert.ok(wsC.raw.length - rawC >= BURST, `one frame per event (${wsC.raw.length - rawC})`);
+  const after = await wsWrites();
+  const writes = after.writes - before.writes;
+  const events = after.events - before.events;
+  // A gets its acks and its messages, C the messages: ~3 events per message, each written at once
+  // without pacing (one write each); paced, a busy connection writes once per 250 ms tick.
+  assert.ok(events >= 3 * BURST, `events written ${events}`);
+  assert.ok(writes * 5 <= events, `${writes} socket writes for ${events} events: the frames of a tick share a write`);
+  await wsA.close();
   await wsC.close();
 });
