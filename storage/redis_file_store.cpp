@@ -189,16 +189,21 @@ void redis_file_store::append(const file_upload& up, std::string bytes, std::uin
   const auto n = bytes.size();
   std::vector<std::string> k{keys::file(up.id), up.quota_key};
   scripts_.run(file_reserve, std::move(k), {std::to_string(n), std::to_string(quota_per_day), std::to_string(quota_ttl_seconds)},
-               [redis = scripts_.redis(), data = keys::file_data(up.id), index = std::to_string(up.next_chunk),
-                bytes = std::move(bytes), done = std::move(done)](redis_reply r) mutable {
+               [redis = scripts_.redis(), data = keys::file_data(up.id), first = up.next_chunk == 0,
+                index = std::to_string(up.next_chunk), bytes = std::move(bytes),
+                done = std::move(done)](redis_reply r) mutable {
                  if (auto st = status_of(r); st != file_status::ok)
                    return done(st);
+                 auto stored = [done = std::move(done)](redis_reply e) {
+                   done(e.is_integer() ? file_status::ok : file_status::unavailable);
+                 };
+                 if (!first)
+                   return redis->command({"HSET", std::move(data), std::move(index), std::move(bytes)}, std::move(stored));
+                 // The first chunk creates the content's key: it expires like the metadata until
+                 // finish() (an upload cut off midway leaves nothing behind for long).
                  redis->command({"HSET", data, std::move(index), std::move(bytes)}, [](redis_reply) {});
                  redis->command({"EXPIRE", std::move(data), std::to_string(file_unattached_ttl.count())},
-                                [done = std::move(done)](redis_reply e) {
-                                  // (the HSET before it failed too when the connection did)
-                                  done(e.is_integer() ? file_status::ok : file_status::unavailable);
-                                });
+                                std::move(stored)); // (the HSET before it failed too when the connection did)
                });
 }
 
