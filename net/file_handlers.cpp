@@ -78,53 +78,55 @@ void file_handlers::do_upload(const exchange_ptr& ex) {
     if (!slot)
       return reply_error_retry_after(*x, env_.metrics, 503, "busy", "too many uploads on this node; try again",
                                      std::chrono::seconds{1});
-    start_upload(x, std::move(name), std::move(boundary), std::move(slot));
+    start_upload(x, pending_upload{std::move(name), std::move(boundary), std::move(slot)});
   });
 }
 
-void file_handlers::start_upload(const exchange_ptr& x, std::string name, std::optional<std::string> boundary,
-                                 std::shared_ptr<void> slot) {
-  const auto& user = x->user()->id;
-  env_.store.check_access(
-    user, x->param("id"),
-    x->resume<errc, storage::room_access>([this, x, name = std::move(name), boundary = std::move(boundary),
-                                           slot = std::move(slot)](
-                                            errc e, storage::room_access access) mutable {
-      if (e != errc::ok)
-        return reply_store_error(*x, env_.metrics, e, "check_access");
-      if (access == storage::room_access::not_found)
-        return reply_error(*x, env_.metrics, 404, "not_found", "unknown room");
-      if (access != storage::room_access::member)
-        return reply_error(*x, env_.metrics, 403, "forbidden", "not a member of this room");
-      const auto quota = env_.opts.uploads.quota_bytes_per_day;
-      storage::file_upload_request req{x->param("id"), x->user()->id, name, x->request().content_length.value_or(0),
-                                       quota};
-      env_.files->begin(std::move(req), x->resume<file_status, storage::file_upload>(
-        [this, x, name = std::move(name), boundary = std::move(boundary), slot = std::move(slot),
-         quota](file_status st, storage::file_upload up) mutable {
-          if (st == file_status::quota_exceeded)
-            return reply_error_retry_after(*x, env_.metrics, 429, "quota_exceeded",
-                                           "daily upload quota of " + std::to_string(quota) + " bytes used up",
-                                           std::chrono::seconds{seconds_to_utc_midnight()});
-          if (st != file_status::ok)
-            return reply_unavailable(*x, env_.metrics);
-          storage::file_meta meta;
-          meta.id = up.id;
-          meta.room = x->param("id");
-          meta.owner = x->user()->id;
-          meta.name = std::move(name);
-          api_response res;
-          res.route = "/room/{id}/files";
-          auto file = std::make_shared<file_upload_sink>(env_.files, std::move(up), std::move(meta), quota,
-                                                         std::move(slot), &env_.metrics, pacer_,
-                                                         env_.io->main().get_executor());
-          if (boundary)
-            res.sink = std::make_shared<multipart_sink>(std::move(*boundary), std::move(file), &env_.metrics);
-          else
-            res.sink = std::move(file);
-          x->respond(std::move(res));
-        }));
-    }));
+void file_handlers::start_upload(const exchange_ptr& x, pending_upload up) {
+  auto checked = [this, x, up = std::move(up)](errc e, storage::room_access access) mutable {
+    if (e != errc::ok)
+      return reply_store_error(*x, env_.metrics, e, "check_access");
+    if (access == storage::room_access::not_found)
+      return reply_error(*x, env_.metrics, 404, "not_found", "unknown room");
+    if (access != storage::room_access::member)
+      return reply_error(*x, env_.metrics, 403, "forbidden", "not a member of this room");
+    begin_upload(x, std::move(up));
+  };
+  env_.store.check_access(x->user()->id, x->param("id"), x->resume<errc, storage::room_access>(std::move(checked)));
+}
+
+void file_handlers::begin_upload(const exchange_ptr& x, pending_upload up) {
+  const auto quota = env_.opts.uploads.quota_bytes_per_day;
+  storage::file_upload_request req{x->param("id"), x->user()->id, up.name, x->request().content_length.value_or(0),
+                                   quota};
+  auto reserved = [this, x, up = std::move(up), quota](file_status st, storage::file_upload handle) mutable {
+    if (st == file_status::quota_exceeded)
+      return reply_error_retry_after(*x, env_.metrics, 429, "quota_exceeded",
+                                     "daily upload quota of " + std::to_string(quota) + " bytes used up",
+                                     std::chrono::seconds{seconds_to_utc_midnight()});
+    if (st != file_status::ok)
+      return reply_unavailable(*x, env_.metrics);
+    accept_upload(x, std::move(up), std::move(handle));
+  };
+  env_.files->begin(std::move(req), x->resume<file_status, storage::file_upload>(std::move(reserved)));
+}
+
+void file_handlers::accept_upload(const exchange_ptr& x, pending_upload up, storage::file_upload handle) {
+  storage::file_meta meta;
+  meta.id = handle.id;
+  meta.room = x->param("id");
+  meta.owner = x->user()->id;
+  meta.name = std::move(up.name);
+  api_response res;
+  res.route = "/room/{id}/files";
+  auto file = std::make_shared<file_upload_sink>(env_.files, std::move(handle), std::move(meta),
+                                                 env_.opts.uploads.quota_bytes_per_day, std::move(up.slot),
+                                                 &env_.metrics, pacer_, env_.io->main().get_executor());
+  if (up.boundary)
+    res.sink = std::make_shared<multipart_sink>(std::move(*up.boundary), std::move(file), &env_.metrics);
+  else
+    res.sink = std::move(file);
+  x->respond(std::move(res));
 }
 
 // -- download -----------------------------------------------------------------------------------

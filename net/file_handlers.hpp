@@ -18,9 +18,20 @@ public:
   void add_routes(router& r);
 
 private:
+  /// An upload decided from its head, on its way to the store (between the steps below).
+  struct pending_upload {
+    std::string name;                    ///< the validated file name
+    std::optional<std::string> boundary; ///< multipart/form-data: its boundary
+    std::shared_ptr<void> slot;          ///< the node-wide upload slot it holds
+  };
+
   void do_upload(const exchange_ptr& ex);
-  void start_upload(const exchange_ptr& ex, std::string name, std::optional<std::string> boundary,
-                    std::shared_ptr<void> slot);
+  /// Membership of the target room, then begin_upload().
+  void start_upload(const exchange_ptr& ex, pending_upload up);
+  /// The store's reservation (quota against Content-Length), then accept_upload().
+  void begin_upload(const exchange_ptr& ex, pending_upload up);
+  /// Answers with the sink the body streams into.
+  void accept_upload(const exchange_ptr& ex, pending_upload up, storage::file_upload handle);
   void do_download(const exchange_ptr& ex);
   void serve(const exchange_ptr& ex, const storage::file_meta& meta);
 
