@@ -91,6 +91,8 @@ one JSON object per result on stdout (progress on stderr).
   --threads N                  threads, one event loop each; connections spread over them (2)
   --http-concurrency N         HTTP requests in flight during setup (16)
   --connect-concurrency N      WebSocket handshakes in flight (200)
+  --text-bytes N               about N characters of words after each message's stamp (0: the
+                               sender/sequence/time stamp alone, ~25 characters)
   --max-seconds S              hard bound on the whole run (120)
   --help                       this text
 )";
@@ -162,6 +164,7 @@ void Options::parse(int argc, char** argv) {
     else if (name == "connect-concurrency") connect_concurrency = to_int(name, value, 1, 10000);
     else if (name == "max-seconds") max_seconds = to_double(name, value, 1, 86400);
     else if (name == "presence-watch") presence_watch = to_int(name, value, 0, 500);
+    else if (name == "text-bytes") text_bytes = to_int(name, value, 0, 4000);
     else throw std::runtime_error("unknown option --" + name + " (see --help)");
   }
   if (senders > connections) throw std::runtime_error("--senders must be <= --connections");

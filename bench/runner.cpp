@@ -227,7 +227,8 @@ void Runner::start_sender(int k, std::size_t c, std::chrono::nanoseconds period)
   int room = setup_.room_of_user[c % static_cast<std::size_t>(opt_.users)];
   auto s = std::make_shared<Sender>(conns_[c], stats_, k, setup_.room_ids[static_cast<std::size_t>(room)],
                                     room_conns_[static_cast<std::size_t>(room)], period,
-                                    std::chrono::nanoseconds(period.count() * k / std::max(opt_.senders, 1)));
+                                    std::chrono::nanoseconds(period.count() * k / std::max(opt_.senders, 1)),
+                                    opt_.text_bytes);
   {
     std::lock_guard<std::mutex> lk(senders_mu_);
     senders_.push_back(s);

@@ -16,7 +16,8 @@ namespace bench {
 class Sender : public std::enable_shared_from_this<Sender> {
  public:
   Sender(std::shared_ptr<WsClient> conn, Stats& stats, int id, std::string room_id,
-         std::uint64_t room_connections, std::chrono::nanoseconds period, std::chrono::nanoseconds phase);
+         std::uint64_t room_connections, std::chrono::nanoseconds period, std::chrono::nanoseconds phase,
+         int text_bytes = 0);
 
   void start();
   void stop();  // thread-safe
@@ -36,6 +37,8 @@ class Sender : public std::enable_shared_from_this<Sender> {
   std::chrono::nanoseconds phase_;
   std::chrono::steady_clock::time_point next_;
   std::uint64_t seq_ = 0;
+  int text_bytes_ = 0;  // pad the text with words to about this length
+  std::string text_;    // the padded text's buffer (reused)
   bool stopped_ = false;
 };
 
