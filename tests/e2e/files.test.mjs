@@ -213,6 +213,39 @@ describe('files, images and location (Ann on node 1, Bob on node 2)', () => {
     noProblems(A, B);
   });
 
+  test('share location in a thread: the reply carries it (card in the thread on both pages, not in the room\'s list); denied → the thread\'s notice', async () => {
+    await B.context.grantPermissions(['geolocation'], { origin: cluster.nodes[1].url });
+    await B.context.setGeolocation({ latitude: 45.8326, longitude: 6.8652, accuracy: 12 });
+    const id = await newestId(B.page);
+    await row(B.page, id).hover();
+    await row(B.page, id).getByRole('button', { name: /Reply in thread/ }).click();
+    await B.page.getByLabel('Reply', { exact: true }).fill('at the hut');
+    await B.page.getByRole('button', { name: 'Share location in the thread' }).click();
+    const card = B.page.locator('#thread-replies li.msg[data-id] .att-location', { hasText: '45.83260, 6.86520' });
+    await card.waitFor({ timeout: LIVE_MS });
+    assert.equal(await card.locator('.att-loc-acc').textContent(), '± 12 m');
+    const reply = B.page.locator('#thread-replies li.msg[data-id]', { has: B.page.locator('.att-location', { hasText: '45.83260' }) });
+    assert.equal(await reply.locator('.msg-text').textContent(), 'at the hut');
+    assert.equal(await B.page.getByLabel('Reply', { exact: true }).inputValue(), '', 'the box is emptied');
+    assert.equal(await B.page.locator('#messages .att-location', { hasText: '45.83260' }).count(), 0, 'not in the room\'s list');
+    const replies = await apiCall(cluster.nodes[1].port, await tokenOf(B), 'GET', `/room/0/messages/${id}/replies?limit=5`);
+    const loc = replies.json.find((r) => r.location)?.location;
+    assert.ok(loc && Math.abs(loc.lat - 45.8326) < 1e-9 && Math.abs(loc.lon - 6.8652) < 1e-9 && loc.accuracy === 12, `stored: ${JSON.stringify(loc)}`);
+    await row(A.page, id).locator('.thread-link').click({ timeout: LIVE_MS });
+    await A.page.locator('#thread-replies .att-location', { hasText: '45.83260, 6.86520' }).waitFor({ timeout: LIVE_MS });
+    await A.page.locator('#thread-close').click();
+
+    // Denied: the thread's notice says so, and nothing is sent.
+    await B.context.clearPermissions();
+    const count = await B.page.locator('#thread-replies li.msg').count();
+    await B.page.getByRole('button', { name: 'Share location in the thread' }).click();
+    await B.page.locator('#thread-notice', { hasText: 'Location access was denied' }).waitFor();
+    await sleep(500);
+    assert.equal(await B.page.locator('#thread-replies li.msg').count(), count, 'nothing sent');
+    await B.page.locator('#thread-close').click();
+    noProblems(A, B);
+  });
+
   test('cancel a running upload; a file over 10 MiB is refused before any request', async () => {
     const requests = [];
     const onRequest = (r) => { if (r.method() === 'POST' && /\/files$/.test(r.url())) requests.push(r.url()); };

@@ -5,13 +5,15 @@
 // reactions as messages.js: React, Edit, Delete, the inline editor and confirmation); the parent
 // row too. The state is the store's open thread (store_thread.js); the app opens and closes it.
 // Files (issue #24): its composer attaches them as the room's does (attach_bar.js: the button, a drop
-// onto the panel, a pasted image), kept per thread; a reply may then have no text.
+// onto the panel, a pasted image), kept per thread; a reply may then have no text. "Share location"
+// sends the position (geo.js) as a reply with the box's text; a refusal is said above the box.
 
 import { $, el, reconcile } from '../dom.js';
 import { charCount, shortTime, toDate } from '../format.js';
 import { MessageRows } from './message_rows.js';
 import { actionMethods, autosize } from './message_actions.js';
 import { AttachBar } from './attach_bar.js';
+import { currentLocation } from '../geo.js';
 import { MessageList } from './messages.js';
 import { reactionMethods } from './reactions.js';
 import { replyCountText } from '../store_thread.js';
@@ -27,10 +29,11 @@ export class ThreadPanel {
    * after the panel closed with the focus in it; Escape closes it unless `busy()` (the key is for
    * something else, e.g. a dialog); onAtEnd() when the newest reply is on screen; onRetry, onEdit,
    * onDelete, onReact, onStop, onError as for the room's MessageList. onSend gets a 4th argument,
-   * {attachments}, when files go with the reply; `uploads` (upload.js) calls uploadsChanged().
+   * {attachments, location}, when files or a position go with the reply; `uploads` (upload.js) calls
+   * uploadsChanged(); locate(): a position (geo.js, injectable).
    */
-  constructor({ store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, busy, onRetry, onEdit, onDelete, onReact, onStop, onError, uploads }) {
-    Object.assign(this, { store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, onRetry, onEdit, onDelete, onReact, onStop, onError, uploads });
+  constructor({ store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, busy, onRetry, onEdit, onDelete, onReact, onStop, onError, uploads, locate = () => currentLocation() }) {
+    Object.assign(this, { store, fetchReplies, onLoadError, onSend, onClosed, onAtEnd, onRetry, onEdit, onDelete, onReact, onStop, onError, uploads, locate });
     this.app = $('#app-view');
     this.panel = $('#thread-panel');
     this.sub = $('#thread-sub');
@@ -43,6 +46,8 @@ export class ThreadPanel {
     this.input = $('#thread-input');
     this.button = $('#thread-send');
     this.note = $('#thread-note');
+    this.noticeBox = $('#thread-notice');
+    this.locating = false;
     this.rows = new Map(); // key → {sig, node} (as in MessageList)
     this.editing = null;
     this.confirming = null;
@@ -70,6 +75,8 @@ export class ThreadPanel {
       uploads, roomId: () => this.roomId, scope: () => this.scope(), canAttach: () => !this.input.disabled, focusBox: () => this.focus(),
       button: this.attachButton, input: $('#thread-attach-input'), strip: $('#thread-attach-strip'), zone: this.panel, box: this.input,
     });
+    this.locButton = $('#thread-location-btn');
+    this.locButton.addEventListener('click', () => this.shareLocation());
     this.scroller.addEventListener('scroll', () => {
       this.atEnd = this.isAtBottom();
       if (this.atEnd && this.store.thread?.loaded) this.onAtEnd();
@@ -138,6 +145,7 @@ export class ThreadPanel {
     const t = this.store.thread;
     if (t && t.roomId === this.roomId && t.parentId === this.parentId) return false;
     this.saveDraft();
+    this.notice(''); // (a location lookup's word was about the thread left)
     this.editing = null;
     this.confirming = null;
     this.picking = null;
@@ -245,6 +253,7 @@ export class ThreadPanel {
     const closed = !parent || parent.deleted === true || archived;
     this.input.disabled = closed;
     this.attachButton.disabled = closed;
+    this.locButton.disabled = closed || this.locating;
     this.note.textContent = archived ? 'This channel is archived: the thread takes no new replies.'
       : closed ? 'This message was deleted: the thread takes no new replies.' : '';
     this.note.hidden = !closed;
@@ -262,16 +271,48 @@ export class ThreadPanel {
     this.input.style.height = `${this.input.scrollHeight + 2}px`;
   }
 
-  submit() {
+  submit({ location = null } = {}) {
     const text = this.input.value;
-    if (this.input.disabled || charCount(text) > MAX_CHARS || this.roomId === null || this.uploads.busy(this.scope())) return;
-    if (text.trim() === '' && this.uploads.done(this.scope()).length === 0) return;
+    if (this.input.disabled || charCount(text) > MAX_CHARS || this.roomId === null) return;
+    const busy = this.uploads.busy(this.scope());
+    if (busy && !location) return;
+    if (text.trim() === '' && this.uploads.done(this.scope()).length === 0 && !location) return;
     this.atEnd = true; // show my reply
-    const attachments = this.uploads.take(this.scope());
-    this.onSend(this.roomId, this.parentId, text.trim() === '' ? '' : text, attachments.length ? { attachments } : {});
+    const attachments = busy ? [] : this.uploads.take(this.scope()); // (a location does not wait for files)
+    const extra = {};
+    if (attachments.length) extra.attachments = attachments;
+    if (location) extra.location = location;
+    this.onSend(this.roomId, this.parentId, text.trim() === '' ? '' : text, extra);
     this.input.value = '';
     this.drafts.delete(`${this.roomId}:${this.parentId}`);
     this.update();
+  }
+
+  /** Looks the position up (the browser may ask for permission) and sends it as a reply. */
+  async shareLocation() {
+    if (this.locating || this.roomId === null || this.input.disabled) return;
+    const key = this.scope();
+    this.locating = true;
+    this.locButton.setAttribute('aria-busy', 'true');
+    this.locButton.disabled = true;
+    this.notice('Finding your location…');
+    try {
+      const location = await this.locate();
+      if (this.roomId === null || this.scope() !== key) return; // another thread meanwhile: not sent there
+      this.notice('');
+      this.submit({ location });
+    } catch (e) {
+      if (this.roomId !== null && this.scope() === key) this.notice(e.message || 'Your location could not be found.');
+    } finally {
+      this.locating = false;
+      this.locButton.removeAttribute('aria-busy');
+      this.locButton.disabled = this.input.disabled;
+    }
+  }
+
+  /** The line above the thread's box (empty: none). */
+  notice(text) {
+    this.noticeBox.textContent = text;
   }
 }
 
