@@ -342,6 +342,20 @@ int node::run() {
   handlers.room_signal = [&s](std::string room, std::string frame, std::string except_user) {
     s.realtime->relay_signal(room, actors::make_frame(std::move(frame)), except_user);
   };
+  if (cfg.store.tutorial_pubsub) {
+    // A tutorial server's message: adopted into the room's chain (every node then gets it from the
+    // room's channel, this one included); its show.room: our show.room to the DM's users here.
+    handlers.tutorial_message = [&s](std::string room, std::int64_t date) {
+      s.store->adopt_tutorial_messages(room, date, [room](storage::errc e, std::int64_t) {
+        if (e != storage::errc::ok)
+          log::warn("tutorial_adopt_failed", {{"room", room}});
+      });
+    };
+    handlers.tutorial_show_room = [&s](std::vector<std::string> users, std::string room, std::string data) {
+      s.realtime->deliver_user_event(actors::user_event{std::move(users), "show.room", std::move(room),
+                                                        std::move(data), 0, actors::user_action::follow});
+    };
+  }
   s.bridge = std::make_unique<cluster::pubsub_bridge>(s.ioc, ep, s.redis, cfg.server_id, &s.metrics,
                                                       std::move(handlers));
   // The heartbeat and the stats hash share a period and a TTL: node_stats_options' defaults.
