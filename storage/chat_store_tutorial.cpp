@@ -67,13 +67,18 @@ void chat_store::adopt_tutorial_messages(std::string room_id, std::int64_t date,
   }
   // Not our own id: our node gets the adopted message from the room's channel like every node.
   auto tag = json_string(impl_->opts.server_id + "/tutorial");
-  impl_->scripts->run(adopt_script, {keys::room(room_id), keys::room_last_id(room_id)},
-                      {keys::room_channel(room_id), json_string(room_id), std::to_string(date), std::move(tag)},
-                      [done = std::move(done)](redis_reply r) {
-                        if (r.is_integer())
+  auto script_keys = std::vector<std::string>{keys::room(room_id), keys::room_last_id(room_id)};
+  auto args = std::vector<std::string>{keys::room_channel(room_id), json_string(room_id), std::to_string(date),
+                                       std::move(tag)};
+  impl_->scripts->run(adopt_script, std::move(script_keys), std::move(args),
+                      [done = std::move(done), feed = impl_->search, room_id](redis_reply r) {
+                        if (r.is_integer()) {
+                          if (r.integer > 0)
+                            feed->mark(room_id); // indexed for search like the node's own messages
                           done(errc::ok, r.integer);
-                        else
-                          done(detail::failure_of(r, "tutorial_adopt"), 0);
+                          return;
+                        }
+                        done(detail::failure_of(r, "tutorial_adopt"), 0);
                       });
 }
 

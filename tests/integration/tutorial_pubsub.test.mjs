@@ -116,6 +116,11 @@ test('General: tutorial and chatnode messages interleaved reach both nodes\' /ws
   // History holds the same messages in the same order, and the tutorial can read every row.
   const hist = (await allMessages(alice.client, '0')).filter((m) => sent.includes(m.message)).sort((a, b) => a.id - b.id);
   assert.deepEqual(hist.map((m) => m.message), sent, 'history order = delivery order');
+  // Adopted messages are indexed for search like chatnode's own.
+  await waitFor(async () => {
+    const r = await alice.client.get('/search?q=tutorial&roomId=0');
+    return r.status === 200 && r.json.results.length === 4;
+  }, { timeout: 10000, what: 'the 4 tutorial messages found by /search' });
   const rows = (await tut.cmd.command('ZRANGE', 'room:0', '0', '-1')).map((r) => JSON.parse(r));
   for (const text of sent) {
     const row = rows.filter((r) => r.message === text);
