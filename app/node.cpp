@@ -348,7 +348,7 @@ int node::run() {
     // The tutorial servers' messages are adopted into the rooms' chains (every node then gets them
     // from the room's channel, this one included); their show.room reaches the DM's users here.
     s.tutorial = std::make_unique<cluster::tutorial_relay>(
-      [&s](const std::string& room, std::int64_t date, std::function<void()> done) {
+      s.ioc, [&s](const std::string& room, std::int64_t date, std::function<void()> done) {
         s.store->adopt_tutorial_messages(room, date, [room, done = std::move(done)](storage::errc e, std::int64_t) {
           if (e != storage::errc::ok)
             log::warn("tutorial_adopt_failed", {{"room", room}});

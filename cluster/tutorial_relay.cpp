@@ -4,11 +4,18 @@
 
 namespace chat::cluster {
 
-tutorial_relay::tutorial_relay(adopt_fn adopt, show_fn show, std::chrono::milliseconds hold)
-  : adopt_(std::move(adopt)), show_(std::move(show)), hold_(hold) {}
+tutorial_relay::tutorial_relay(boost::asio::io_context& ioc, adopt_fn adopt, show_fn show,
+                               std::chrono::milliseconds hold)
+  : ioc_(ioc), adopt_(std::move(adopt)), show_(std::move(show)), hold_(hold) {}
+
+tutorial_relay::~tutorial_relay() {
+  std::lock_guard<std::mutex> lock{mutex_};
+  *alive_ = false;
+  for (auto& [room, h] : held_)
+    h.timer->cancel();
+}
 
 void tutorial_relay::on_message(std::string room_id, std::int64_t date) {
-  sweep();
   adopt_(room_id, date, [this, room_id] {
     auto h = take(room_id);
     if (!h.users.empty())
@@ -17,37 +24,35 @@ void tutorial_relay::on_message(std::string room_id, std::int64_t date) {
 }
 
 void tutorial_relay::on_show_room(std::vector<std::string> users, std::string room_id, std::string data_json) {
-  sweep();
-  std::lock_guard<std::mutex> lock{mutex_};
-  held_[std::move(room_id)] = held{std::move(users), std::move(data_json), std::chrono::steady_clock::now()};
+  auto timer = std::make_shared<boost::asio::steady_timer>(ioc_, hold_);
+  std::uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock{mutex_};
+    generation = ++generation_;
+    auto& h = held_[room_id];
+    if (h.timer)
+      h.timer->cancel();
+    h = held{std::move(users), std::move(data_json), generation, timer};
+  }
+  timer->async_wait([this, alive = alive_, room_id = std::move(room_id), generation](const boost::system::error_code& ec) {
+    if (ec || !*alive)
+      return;
+    auto h = take(room_id, generation);
+    if (!h.users.empty())
+      show_(std::move(h.users), room_id, std::move(h.data));
+  });
 }
 
-tutorial_relay::held tutorial_relay::take(const std::string& room_id) {
+tutorial_relay::held tutorial_relay::take(const std::string& room_id, std::uint64_t generation) {
   std::lock_guard<std::mutex> lock{mutex_};
   auto it = held_.find(room_id);
-  if (it == held_.end())
+  if (it == held_.end() || (generation != 0 && it->second.generation != generation))
     return {};
   auto h = std::move(it->second);
   held_.erase(it);
+  if (generation == 0)
+    h.timer->cancel(); // taken by the adopted message: the hold's end has nothing to do
   return h;
-}
-
-void tutorial_relay::sweep() {
-  std::vector<std::pair<std::string, held>> due;
-  {
-    std::lock_guard<std::mutex> lock{mutex_};
-    auto now = std::chrono::steady_clock::now();
-    for (auto it = held_.begin(); it != held_.end();) {
-      if (now - it->second.since >= hold_) {
-        due.emplace_back(it->first, std::move(it->second));
-        it = held_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& [room, h] : due)
-    show_(std::move(h.users), room, std::move(h.data));
 }
 
 } // namespace chat::cluster

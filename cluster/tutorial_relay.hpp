@@ -9,9 +9,11 @@
 ///   DM's two users here as our `show.room` (their connections follow the DM from its start), but only
 ///   once that first message was adopted. Delivered at once, the follow's replay could read the row
 ///   before its adoption (its seconds score as id) and then get the adopted copy live: twice. A
-///   `show.room` no message follows goes out after `hold` anyway.
-/// Thread-safe.
+///   `show.room` no message follows goes out after `hold` anyway (a timer on `ioc`).
+/// Thread-safe. Destroy it once `ioc` no longer runs (the node's shutdown order), as every object
+/// with timers on it.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,6 +21,9 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace chat::cluster {
 
@@ -29,7 +34,12 @@ public:
   /// Delivers `show.room` (data JSON) to the local connections of `users`, following `room_id`.
   using show_fn = std::function<void(std::vector<std::string> users, std::string room_id, std::string data_json)>;
 
-  tutorial_relay(adopt_fn adopt, show_fn show, std::chrono::milliseconds hold = std::chrono::seconds{5});
+  tutorial_relay(boost::asio::io_context& ioc, adopt_fn adopt, show_fn show,
+                 std::chrono::milliseconds hold = std::chrono::seconds{5});
+  ~tutorial_relay();
+
+  tutorial_relay(const tutorial_relay&) = delete;
+  tutorial_relay& operator=(const tutorial_relay&) = delete;
 
   /// A tutorial `message` of `room_id` dated `date` (unix seconds).
   void on_message(std::string room_id, std::int64_t date);
@@ -40,18 +50,22 @@ private:
   struct held {
     std::vector<std::string> users;
     std::string data;
-    std::chrono::steady_clock::time_point since;
+    std::uint64_t generation = 0;                      ///< which hold this is (a later one replaces it)
+    std::shared_ptr<boost::asio::steady_timer> timer;  ///< ends the hold
   };
-  /// Takes the held show.room of `room_id` (empty users when none).
-  held take(const std::string& room_id);
-  /// Delivers the held show.room events older than `hold_` (a lazy sweep: no timer).
-  void sweep();
+  /// Takes the held show.room of `room_id` (empty users when none, or when `generation` is given and
+  /// another hold replaced it).
+  held take(const std::string& room_id, std::uint64_t generation = 0);
 
+  boost::asio::io_context& ioc_;
   adopt_fn adopt_;
   show_fn show_;
   std::chrono::milliseconds hold_;
   std::mutex mutex_;
   std::unordered_map<std::string, held> held_; ///< room id → its show.room waiting for the message
+  std::uint64_t generation_ = 0;
+  /// Cleared by the destructor: a cancelled timer's handler that still runs leaves the relay alone.
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 } // namespace chat::cluster
