@@ -129,6 +129,31 @@ test('General: tutorial and chatnode messages interleaved reach both nodes\' /ws
   }
 });
 
+test('concurrent: 15 tutorial and 15 chatnode messages at once (many in the same second) reach both nodes once each, in one order = history', T, async () => {
+  const from = [alice.conn.mark(), bob.conn.mark()];
+  const texts = [];
+  const tutorialSends = (async () => {
+    for (let i = 0; i < 15; i++) { texts.push(`burst t${i}`); await tut.message('0', Number(alice.id), `burst t${i}`); }
+  })();
+  const chatnodeSends = (async () => {
+    for (let i = 0; i < 15; i++) {
+      texts.push(`burst c${i}`);
+      assertStatus(await bob.client.on(nodes[i % 2]).post('/room/0/messages', { message: `burst c${i}` }), 201, 'send');
+    }
+  })();
+  await Promise.all([tutorialSends, chatnodeSends]);
+  for (const [k, u] of [alice, bob].entries())
+    await waitFor(() => u.conn.messages('0', from[k]).length >= 30, { timeout: 10000, what: `${u.label}: 30 messages` });
+  await sleep(300);
+  const got = [alice, bob].map((u, k) => u.conn.messages('0', from[k]));
+  assert.deepEqual(got[0].map((m) => m.message).sort(), [...texts].sort(), 'alice: every message once');
+  assert.deepEqual(got[0].map((m) => m.id), got[1].map((m) => m.id), 'both nodes: the same order');
+  const ids = got[0].map((m) => m.id);
+  assert.ok(ids.every((id, j) => j === 0 || id > ids[j - 1]), 'ids strictly increasing');
+  const hist = (await allMessages(alice.client, '0')).filter((m) => texts.includes(m.message)).sort((a, b) => a.id - b.id);
+  assert.deepEqual(hist.map((m) => m.id), ids, 'history = delivery');
+});
+
 test('a chatnode message reaches the tutorial reader exactly once, from the node that wrote it, in the tutorial\'s shape', T, async () => {
   const before = tut.received.length;
   const texts = ['to the tutorial 1', 'to the tutorial 2'];
