@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdio>
@@ -88,6 +89,16 @@ bool valid_ip(const opt_value& v, std::string& why) {
   if (inet_pton(AF_INET, v.text.c_str(), buf) == 1 || inet_pton(AF_INET6, v.text.c_str(), buf) == 1)
     return true;
   why = "is not an IPv4 or IPv6 address (e.g. 0.0.0.0, 127.0.0.1, ::)";
+  return false;
+}
+
+bool valid_link_or_empty(const opt_value& v, std::string& why) {
+  const auto& t = v.text;
+  bool web = t.rfind("https://", 0) == 0 || t.rfind("http://", 0) == 0;
+  if (t.empty() || (web && t.size() <= 2048 && t.find_first_of(" \"<>\\") == std::string::npos &&
+                    std::none_of(t.begin(), t.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })))
+    return true;
+  why = "is not an http(s) URL without spaces, quotes or control characters (at most 2048 bytes)";
   return false;
 }
 
@@ -204,6 +215,13 @@ std::vector<option> make_table() {
         .describe("Username that gets the admin role (repeatable or comma list); existing users are promoted at start."));
   add(opt("seed-demo", t::boolean).bind(&cfg::seed_demo)
         .describe("When Redis holds no users, create the tutorial demo (Pablo, Joe, Mary, Alex / password123)."));
+  add(opt("tutorial-pubsub", t::boolean).bind(&cfg::store, &store::tutorial_pubsub)
+        .describe("Mixed cluster with the Redis chat tutorial's servers on the same Redis: also publish every "
+                  "message (and show.room for a new DM) on its MESSAGES channel, and deliver, in each room's "
+                  "order, the messages its servers publish there."));
+  add(opt("tutorial-github-url", t::string).meta("URL").check(valid_link_or_empty)
+        .bind(&cfg::server, &srv::tutorial_github_url)
+        .describe("What GET /links answers as {\"github\":URL} (the tutorial client's buttons); empty: {}."));
   // -- threads
   add(opt("threads", t::uint).range(1, 64).meta("N").bind(&cfg::threads)
         .describe("I/O threads, each with its own event loop; client connections are spread "

@@ -35,6 +35,7 @@
 #include "cluster/membership.hpp"
 #include "cluster/node_stats.hpp"
 #include "cluster/pubsub_bridge.hpp"
+#include "cluster/tutorial_relay.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/admin_handlers.hpp"
@@ -111,6 +112,7 @@ struct node::impl {
   std::shared_ptr<storage::redis_client> files_redis;
   std::unique_ptr<storage::chat_store> store;
   std::unique_ptr<storage::presence_store> presence;
+  std::unique_ptr<cluster::tutorial_relay> tutorial; ///< --tutorial-pubsub (null: off)
   std::unique_ptr<cluster::pubsub_bridge> bridge;
   std::unique_ptr<cluster::membership> members;
   std::unique_ptr<cluster::node_stats> stats;
@@ -342,6 +344,26 @@ int node::run() {
   handlers.room_signal = [&s](std::string room, std::string frame, std::string except_user) {
     s.realtime->relay_signal(room, actors::make_frame(std::move(frame)), except_user);
   };
+  if (cfg.store.tutorial_pubsub) {
+    // The tutorial servers' messages are adopted into the rooms' chains (every node then gets them
+    // from the room's channel, this one included); their show.room reaches the DM's users here.
+    s.tutorial = std::make_unique<cluster::tutorial_relay>(
+      s.ioc, [&s](const std::string& room, std::int64_t date, std::function<void()> done) {
+        s.store->adopt_tutorial_messages(room, date, [room, done = std::move(done)](storage::errc e, std::int64_t) {
+          if (e != storage::errc::ok)
+            log::warn("tutorial_adopt_failed", {{"room", room}});
+          done();
+        });
+      },
+      [&s](std::vector<std::string> users, std::string room, std::string data) {
+        s.realtime->deliver_user_event(actors::user_event{std::move(users), "show.room", std::move(room),
+                                                          std::move(data), 0, actors::user_action::follow});
+      });
+    handlers.tutorial_message = [&s](std::string room, std::int64_t date) { s.tutorial->on_message(std::move(room), date); };
+    handlers.tutorial_show_room = [&s](std::vector<std::string> users, std::string room, std::string data) {
+      s.tutorial->on_show_room(std::move(users), std::move(room), std::move(data));
+    };
+  }
   s.bridge = std::make_unique<cluster::pubsub_bridge>(s.ioc, ep, s.redis, cfg.server_id, &s.metrics,
                                                       std::move(handlers));
   // The heartbeat and the stats hash share a period and a TTL: node_stats_options' defaults.

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "storage/json_doc.hpp"
+#include "storage/key_schema.hpp"
 
 namespace chat::cluster {
 namespace {
@@ -82,6 +83,7 @@ std::optional<envelope> parse_envelope(std::string_view payload) {
   e.seq = int_member(doc, "seq");
   if (data->value.IsObject()) {
     e.message_id = int_member(data->value, "id");
+    e.date = int_member(data->value, "date");
     if (auto id = data->value.FindMember("id"); id != data->value.MemberEnd()) {
       if (id->value.IsString())
         e.user_id.assign(view(id->value));
@@ -176,6 +178,39 @@ std::string signal_envelope(std::string_view server_id, std::string_view type, s
   put(w, except_user);
   w.Key("data");
   w.RawValue(data_json.data(), data_json.size(), rapidjson::kObjectType);
+  w.EndObject();
+  return std::string{buf.GetString(), buf.GetSize()};
+}
+
+std::optional<std::string> tutorial_show_room_data(std::string_view data_json) {
+  storage::json_doc parsed;
+  auto& doc = parsed.parse(data_json);
+  if (doc.HasParseError() || !doc.IsObject())
+    return std::nullopt;
+  auto id = doc.FindMember("id");
+  auto names = doc.FindMember("names");
+  if (id == doc.MemberEnd() || !id->value.IsString() || names == doc.MemberEnd() || !names->value.IsArray() ||
+      names->value.Size() != 2)
+    return std::nullopt;
+  std::string a, b;
+  if (!storage::parse_dm_room_id(view(id->value), a, b))
+    return std::nullopt;
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  w.Key("id");
+  put(w, view(id->value));
+  w.Key("names");
+  w.StartArray();
+  for (auto& n : names->value.GetArray()) {
+    const rapidjson::Value* name = &n;
+    if (n.IsArray() && n.Size() == 1)
+      name = &n[0];
+    if (!name->IsString())
+      return std::nullopt;
+    put(w, view(*name));
+  }
+  w.EndArray();
   w.EndObject();
   return std::string{buf.GetString(), buf.GetSize()};
 }

@@ -29,7 +29,13 @@ struct envelope {
   std::string session_id;         ///< `session` of a session end: the token's SHA-256 ("" when absent)
   std::string ended_user_id;      ///< `user` of a session end ("" when absent)
   std::string only_user;          ///< `only` of a room event for one member's connections ("" = every member)
+  std::int64_t date = 0;          ///< `data.date` (unix seconds, floored; a tutorial message's), 0 when absent
 };
+
+/// A tutorial server's `show.room` data (`{"id":"a:b","names":[["Pablo"],["Joe"]]}`; names as
+/// strings or one-element lists) as chatnode sends `show.room`: `{"id":"a:b","names":["Pablo","Joe"]}`.
+/// std::nullopt unless `id` is a DM id (two user ids) and `names` holds two such names.
+std::optional<std::string> tutorial_show_room_data(std::string_view data_json);
 
 /// `{"serverId":…,"type":…,"except":…,"data":<data_json>}`: an ephemeral room event (a signal, e.g.
 /// typing) relayed on the room's channel; every node fans it out to its local members except the

@@ -2,6 +2,7 @@
 
 #include "cluster/envelope.hpp"
 #include "common/event_json.hpp"
+#include "common/text.hpp"
 #include "metrics/log.hpp"
 #include "metrics/node_metrics.hpp"
 #include "storage/key_schema.hpp"
@@ -127,9 +128,13 @@ void pubsub_bridge::on_message(std::string_view channel, std::string_view payloa
     return;
   }
   if (channel == global_channel) {
-    if (is_presence(e->type) && handlers_.presence)
-      handlers_.presence(std::move(e->user_id), event_json(e->type, e->data));
-    return; // other tutorial events (unfiltered DMs, show.room to everyone) are not relayed
+    if (is_presence(e->type)) {
+      if (handlers_.presence)
+        handlers_.presence(std::move(e->user_id), event_json(e->type, e->data));
+    } else if (e->ts_ms == 0) { // a tutorial server's (a chatnode's carry `ts`: its room channel had it)
+      on_tutorial(*e);
+    }
+    return;
   }
   if (channel == user_events_channel && e->action == "end_session") {
     if (handlers_.session_ended && (!e->session_id.empty() || !e->ended_user_id.empty()))
@@ -139,6 +144,27 @@ void pubsub_bridge::on_message(std::string_view channel, std::string_view payloa
   if (channel == user_events_channel && !e->to.empty() && handlers_.user_event)
     handlers_.user_event(std::move(e->to), std::move(e->type), std::move(e->action), std::move(e->room_id),
                          std::move(e->data), e->after);
+}
+
+void pubsub_bridge::on_tutorial(envelope& e) {
+  // Without --tutorial-pubsub the handlers are unset: the tutorial's messages (sent to every node,
+  // DMs included) are not relayed, as before.
+  auto bad = [this, &e] {
+    if (metrics_)
+      metrics_->errors("bad_tutorial_envelope").Increment();
+    log::warn("pubsub_bad_tutorial_envelope", {{"type", e.type}});
+  };
+  if (e.type == "message" && handlers_.tutorial_message) {
+    if (!is_room_id(e.room_id) || e.date <= 0)
+      return bad();
+    handlers_.tutorial_message(std::move(e.room_id), e.date);
+  } else if (e.type == "show.room" && handlers_.tutorial_show_room) {
+    auto data = tutorial_show_room_data(e.data);
+    std::string a, b;
+    if (!data || !storage::parse_dm_room_id(e.user_id, a, b))
+      return bad();
+    handlers_.tutorial_show_room({std::move(a), std::move(b)}, std::move(e.user_id), std::move(*data));
+  }
 }
 
 } // namespace chat::cluster

@@ -5,7 +5,9 @@
 /// subscribed only while the room has local members (reference counted), so the cost of a message
 /// grows with the nodes that care, not with all nodes. `MESSAGES` (the tutorial's global channel:
 /// presence) and `chat:user-events` (show.room / room.joined / room.left for given users) are always
-/// subscribed. Envelopes tagged with this node's server id are skipped: the node delivered its own
+/// subscribed. With --tutorial-pubsub, the tutorial servers' `message` and `show.room` envelopes on
+/// `MESSAGES` are handed on too (chatnodes stamp `ts` into theirs: those are skipped, the room
+/// channels carried them already). Envelopes tagged with this node's server id are skipped: the node delivered its own
 /// events locally already. After the subscriber connection comes back (also after Redis killed it
 /// for a full output buffer), `resubscribed` runs once every channel is confirmed again, so rooms can
 /// catch up from storage before going live.
@@ -34,6 +36,8 @@ class redis_client;
 
 namespace chat::cluster {
 
+struct envelope;
+
 /// What the bridge hands to the actor layer. Called on the subscriber's strand; must not block.
 struct bridge_handlers {
   /// A positioned room event another node wrote (a message, an edit, a delete, any later kind):
@@ -59,6 +63,12 @@ struct bridge_handlers {
   std::function<void(std::string session_id, std::string user_id)> session_ended;
   /// Every channel is subscribed again after a reconnect: rooms must catch up from storage.
   std::function<void()> resubscribed;
+  /// --tutorial-pubsub (unset: off): a tutorial server's `message` on `MESSAGES`: its room and date
+  /// (unix seconds). The row is in `room:{id}` already; the node adopts it (chat_store).
+  std::function<void(std::string room_id, std::int64_t date)> tutorial_message;
+  /// --tutorial-pubsub: a tutorial server's `show.room` for a new DM: the DM's two users and the data
+  /// as chatnode sends it (tutorial_show_room_data).
+  std::function<void(std::vector<std::string> users, std::string room_id, std::string data_json)> tutorial_show_room;
 };
 
 class pubsub_bridge {
@@ -102,6 +112,8 @@ public:
 
 private:
   void on_message(std::string_view channel, std::string_view payload);
+  /// A tutorial server's envelope on `MESSAGES` (not presence): message or show.room; others ignored.
+  void on_tutorial(envelope& e);
 
   std::shared_ptr<storage::redis_client> subscriber_;
   std::shared_ptr<storage::redis_client> publisher_;

@@ -21,7 +21,7 @@ bool unsafe_method(http_method m) noexcept {
 } // namespace
 
 api_service::api_service(api_env& env)
-  : env_(env), auth_(env), users_(env), rooms_(env), messages_(env), search_(env), admin_(env), admin_tables_(env), moderation_(env), channels_(env), uploads_(env), files_(env.opts.web_root) {
+  : env_(env), auth_(env), users_(env), rooms_(env), messages_(env), search_(env), admin_(env), admin_tables_(env), moderation_(env), channels_(env), uploads_(env), tutorial_(env), files_(env.opts.web_root) {
   auth_.add_routes(router_);
   users_.add_routes(router_);
   rooms_.add_routes(router_);
@@ -32,6 +32,7 @@ api_service::api_service(api_env& env)
   uploads_.add_routes(router_);
   admin_.add_routes(router_);
   admin_tables_.add_routes(router_);
+  tutorial_.add_routes(router_);
 }
 
 void api_service::handle(const exchange_ptr& ex) {

@@ -17,6 +17,7 @@
 #include "net/search_handlers.hpp"
 #include "net/router.hpp"
 #include "net/static_files.hpp"
+#include "net/tutorial_handlers.hpp"
 #include "net/user_handlers.hpp"
 
 namespace chat::net {
@@ -54,6 +55,7 @@ private:
   moderation_handlers moderation_;
   channel_handlers channels_;
   file_handlers uploads_;
+  tutorial_handlers tutorial_;
   static_files files_;
 };
 

@@ -69,6 +69,7 @@ struct server_options {
   actors::command_limits commands;          ///< limits of client commands (chat text, clientId, resume)
   std::string web_root;                     ///< folder served at / (static files); empty = none
   bool cookie_secure = false;               ///< adds `Secure` to the session cookie
+  std::string tutorial_github_url;          ///< GET /links: `{"github":…}`; empty = `{}`
   std::vector<std::string> allowed_origins; ///< empty = same-origin only (Origin host must equal Host)
   /// CIDR blocks (or addresses) of proxies whose X-Forwarded-For / Forwarded headers name the
   /// client address used for limits and logs; empty = trust nobody (the TCP peer is the client).

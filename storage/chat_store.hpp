@@ -351,6 +351,13 @@ public:
   /// its limit). Thread-safe, no Redis call.
   std::chrono::steady_clock::duration backlog(std::chrono::steady_clock::time_point now) const;
 
+  /// --tutorial-pubsub: a tutorial server published a message of `room_id` dated `date` (unix
+  /// seconds) on `MESSAGES`. Its id-less rows scored in that second get the room's next positions
+  /// (rewritten in our shape) and are published on the room's channel as messages, so every node
+  /// delivers them through the room's chain (chat_store_tutorial.cpp). Answers how many were
+  /// adopted (0: another chatnode was first, or no such row); errc::invalid for a bad room id or date.
+  void adopt_tutorial_messages(std::string room_id, std::int64_t date, callback<std::int64_t> done);
+
   /// Persists and publishes one message atomically (one Lua script: access check, id, ZADD,
   /// PUBLISH). `text` must already be validated (UTF-8, length). The callback sees the id only
   /// after Redis confirmed the write; errc::forbidden when the sender is not a member of the

@@ -37,7 +37,7 @@ struct connection_slots {
 struct chat_store::impl {
   impl(std::shared_ptr<redis_client> r, store_options o)
     : redis(r), scripts(std::make_shared<script_runner>(std::move(r))), opts(std::move(o)),
-      sends(std::make_shared<send_batcher>(scripts, opts.server_id, 2, search))
+      sends(std::make_shared<send_batcher>(scripts, opts.server_id, 2, search, opts.tutorial_pubsub))
   {}
 
   std::shared_ptr<redis_client> redis;

@@ -18,12 +18,31 @@ namespace chat::storage::scripts {
 // (kReadState) moves to its newest message of the call (one HSET per sender and room). A muted sender's message is refused (kAccess, write_refusal()). Answers
 // one element per message: 'forbidden' / 'not_found' / 'archived' / 'muted:<end ms>' / 'bad_file' (nothing written for it) or
 // {id, last, date, json}.
+// After the messages' arguments, one more ARGV: '1' when --tutorial-pubsub is on. Then each message
+// is also published on the tutorial's `MESSAGES` channel as its servers publish it
+// (`{"serverId":…,"type":"message","ts":…,"data":{"roomId","message","from","date"}}`; `ts` marks
+// the envelope as a chatnode's, which other chatnodes skip), and the first message of a DM (its
+// zset did not exist) publishes `show.room` `{"id":"a:b","names":[[n1],[n2]]}` before it, as the
+// tutorial does. Same atomic step: no window between the write and the tutorial's live copy.
 const std::string send_message_body = std::string{lua::kAccess} + lua::kPosition + lua::kMentions + lua::kMedia + R"lua(
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local date = math.floor(now_ms / 1000)
 local dates = string.format('%d', date)
 local head = '{"serverId":' .. ARGV[1] .. ',"type":"message","ts":' .. string.format('%d', now_ms) .. ',"prev":'
+local tutorial = ARGV[2 + 9 * (#KEYS / 2)] == '1'
+local function tutorial_publish(zkey, room, a)
+  if redis.call('EXISTS', zkey) == 0 then
+    local u1, u2 = string.match(room, '^(%d+):(%d+)$')
+    if u1 then
+      local names = {{redis.call('HGET', 'user:' .. u1, 'username') or ''}, {redis.call('HGET', 'user:' .. u2, 'username') or ''}}
+      redis.call('PUBLISH', 'MESSAGES', '{"serverId":' .. ARGV[1] .. ',"type":"show.room","ts":' .. string.format('%d', now_ms)
+        .. ',"data":' .. cjson.encode({id = room, names = names}) .. '}')
+    end
+  end
+  return '{"serverId":' .. ARGV[1] .. ',"type":"message","ts":' .. string.format('%d', now_ms) .. ',"data":{"roomId":'
+    .. ARGV[a + 2] .. ',"message":' .. ARGV[a + 4] .. ',"from":' .. ARGV[a + 3] .. ',"date":' .. dates .. '}}'
+end
 local out = {}
 local verdicts = {} -- sender and room → access() and write_refusal(), once per call
 local marks = {}    -- sender and room → {sender, room, its newest message here}: one HSET each at the end
@@ -47,6 +66,8 @@ for i = 1, #KEYS / 2 do
     local zkey = KEYS[2 * i - 1]
     local id, last = next_position(zkey, KEYS[2 * i], now_ms)
     local ids = string.format('%d', id)
+    local tutorial_envelope = nil
+    if tutorial then tutorial_envelope = tutorial_publish(zkey, ARGV[a + 6], a) end
     local media = '' -- (most messages: '' and one comparison)
     if files then media = attach_files(files, ids) end
     if ARGV[a + 9] ~= '' then media = media .. ',"location":' .. ARGV[a + 9] end
@@ -55,6 +76,7 @@ for i = 1, #KEYS / 2 do
     redis.call('ZADD', zkey, ids, json)
     marks[pair] = {ARGV[a + 5], ARGV[a + 6], ids} -- read up to its own message
     redis.call('PUBLISH', ARGV[a + 1], head .. string.format('%d', last) .. ',"data":' .. json .. '}')
+    if tutorial_envelope then redis.call('PUBLISH', 'MESSAGES', tutorial_envelope) end
     out[i] = {id, last, date, json}
   end
 end

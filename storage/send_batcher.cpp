@@ -68,9 +68,10 @@ void settle(const callback<sent_message>& done, redis_reply& e, metrics::node_me
 } // namespace
 
 send_batcher::send_batcher(std::shared_ptr<script_runner> scripts, std::string server_id,
-                           std::size_t max_in_flight, std::shared_ptr<search_feed> feed)
+                           std::size_t max_in_flight, std::shared_ptr<search_feed> feed, bool tutorial_pubsub)
   : scripts_(std::move(scripts)), server_id_json_(json_string(server_id)),
-    max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight), feed_(std::move(feed)) {}
+    max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight), tutorial_pubsub_(tutorial_pubsub),
+    feed_(std::move(feed)) {}
 
 bool send_batcher::add(outgoing_message& m) {
   {
@@ -124,7 +125,7 @@ void send_batcher::send(outgoing_message* batch, std::size_t n) {
   std::vector<std::string> keys;
   keys.reserve(2 * n);
   std::vector<std::string> args;
-  args.reserve(1 + 9 * n);
+  args.reserve(2 + 9 * n);
   args.push_back(server_id_json_);
   std::vector<callback<sent_message>> dones;
   dones.reserve(n);
@@ -148,6 +149,7 @@ void send_batcher::send(outgoing_message* batch, std::size_t n) {
     args.push_back(std::move(m.location));
     dones.push_back(std::move(m.done));
   }
+  args.emplace_back(tutorial_pubsub_ ? "1" : "0"); // the script's last ARGV: --tutorial-pubsub
   if (auto* metrics = scripts_->redis()->metrics())
     metrics->send_batches().Increment();
   // The reply handler keeps the batcher alive (weak would drop answers the callers wait for).

@@ -40,9 +40,10 @@ public:
   static constexpr std::size_t kMaxWaiting = 8192;          ///< messages waiting, then add() refuses
 
   /// `server_id` is stamped into every envelope; `max_in_flight` ≥ 1 calls may be in flight; the
-  /// rooms of every batch Redis answered are marked in `feed` (search indexing; may be null).
+  /// rooms of every batch Redis answered are marked in `feed` (search indexing; may be null). With
+  /// `tutorial_pubsub`, the script also publishes the tutorial's `MESSAGES` envelopes (--tutorial-pubsub).
   send_batcher(std::shared_ptr<script_runner> scripts, std::string server_id, std::size_t max_in_flight = 2,
-               std::shared_ptr<search_feed> feed = nullptr);
+               std::shared_ptr<search_feed> feed = nullptr, bool tutorial_pubsub = false);
 
   send_batcher(const send_batcher&) = delete;
   send_batcher& operator=(const send_batcher&) = delete;
@@ -68,6 +69,7 @@ private:
   std::shared_ptr<script_runner> scripts_;
   std::string server_id_json_;
   std::size_t max_in_flight_;
+  bool tutorial_pubsub_ = false;
   mutable std::mutex mutex_;
   std::shared_ptr<search_feed> feed_;     ///< (null: no search indexing)
   std::vector<outgoing_message> waiting_; ///< from waiting_head_ on, in arrival order (mutex_)

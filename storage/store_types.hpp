@@ -259,6 +259,10 @@ using callback = std::function<void(errc, T)>;
 struct store_options {
   std::chrono::seconds session_ttl{std::chrono::hours{24 * 14}};
   std::string server_id; ///< stamped into every Pub/Sub envelope this node publishes
+  /// --tutorial-pubsub: every message sent is also published on the tutorial's `MESSAGES` channel
+  /// (and `show.room` for a new DM), and tutorial messages seen live there are adopted
+  /// (adopt_tutorial_messages).
+  bool tutorial_pubsub = false;
   /// send_message refuses (errc::overloaded) while the oldest Redis command in flight (or message
   /// waiting for its call) has waited longer than this: under overload a message fails fast instead of queueing without bound.
   /// Zero: never refuse.

@@ -235,7 +235,8 @@ test('send rate limit: --messages-per-10s 5 → the 6th send is 429 rate_limited
 // ---- command line ----------------------------------------------------------------------------
 
 const OPTIONS = ['--bind', '--port', '--internal-port', '--redis-url', '--server-id', '--web-root', '--log-level',
-  '--max-body-bytes', '--max-header-bytes', '--login-attempts-per-minute', '--messages-per-10s', '--seed-demo', '--admin'];
+  '--max-body-bytes', '--max-header-bytes', '--login-attempts-per-minute', '--messages-per-10s', '--seed-demo', '--admin',
+  '--tutorial-pubsub', '--tutorial-github-url'];
 
 test('chatnode --help → exit 0 and lists every option', T, async () => {
   const r = await runChatnode(['--help']);
@@ -250,6 +251,8 @@ const BAD_CLI = [
   [['--max-body-bytes', '-5'], /max[-_]body[-_]bytes/i],
   [['--log-level', 'loud'], /log[-_]level/i],
   [['--no-such-option'], /no-such-option/],
+  [['--tutorial-github-url', 'javascript:alert(1)'], /tutorial[-_]github[-_]url/i],
+  [['--tutorial-pubsub=maybe'], /tutorial[-_]pubsub/i],
   // The assistant's backend (issue #21): checked across options before anything starts.
   [['--ai-url', 'ftp://models.example.com/v1', '--ai-model', 'm'], /--ai-url\b.*not an http/],
   [['--ai-url', 'http://127.0.0.1:11434/v1'], /--ai-url needs --ai-model/],

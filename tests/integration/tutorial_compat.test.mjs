@@ -39,6 +39,7 @@ const DM_ROWS = [
   [1615480401, '{"roomId":"1:2","message":"Hola","from":1,"date":1615480401}'],
 ];
 
+const GITHUB = 'https://github.com/example/chat';
 let redis;
 let node;
 let pablo;
@@ -64,7 +65,7 @@ test('setup: lay out Redis as the tutorial does, then start chatnode on it', T, 
   for (const [score, json] of GENERAL_ROWS) r.cli('ZADD', 'room:0', String(score), json);
   for (const [score, json] of DM_ROWS) r.cli('ZADD', 'room:1:2', String(score), json);
   r.cli('SADD', 'online_users', '1');
-  node = await startNode({ redisUrl: redis.url });
+  node = await startNode({ redisUrl: redis.url, args: ['--tutorial-github-url', GITHUB] });
 });
 
 test('Pablo logs in with password123 (tutorial bcrypt hash) → 200 {id:"1", username:"Pablo", role:"user"}', T, async () => {
@@ -222,6 +223,46 @@ test('POST /room {user1:3,user2:1} (numbers) → 201 "1:3", written into both us
   const p = await pablo.get('/rooms/1');
   assert.deepEqual(p.json.map((r) => r.id).sort(), ['0', '1:2', '1:3']);
   assert.equal(redis.cli('GET', 'room:0:name'), 'General');
+});
+
+test('GET /randomname (the login form\'s suggestion) → 200, a first name as plain text (UP-node: res.send(string))', T, async () => {
+  const res = await api(node).get('/randomname');
+  assertStatus(res, 200, '/randomname');
+  assert.match(res.headers['content-type'], /^text\/plain/);
+  assert.match(res.text, /^[A-Z][a-z]{1,15}$/);
+});
+
+test('GET /links → {"github":<--tutorial-github-url>}; without the option → {}', T, async () => {
+  const res = await api(node).get('/links');
+  assertStatus(res, 200, '/links');
+  assert.deepEqual(res.json, { github: GITHUB });
+  const plain = await startNode({ redisUrl: redis.url });
+  try {
+    const none = await api(plain).get('/links');
+    assertStatus(none, 200, '/links without the option');
+    assert.deepEqual(none.json, {});
+  } finally {
+    await plain.stop();
+  }
+});
+
+test('GET /room/0/preload → {id:"0", name:"General", messages: newest first, up to 21}; 401 without a session', T, async () => {
+  assertError(await api(node).get('/room/0/preload'), 401, 'unauthorized');
+  for (let i = 0; i < 22; i++) assertStatus(await pablo.post('/room/0/messages', { message: `preload ${i}` }), 201, 'send');
+  const res = await pablo.get('/room/0/preload');
+  assertStatus(res, 200, '/room/0/preload');
+  assert.deepEqual(Object.keys(res.json).sort(), ['id', 'messages', 'name']);
+  assert.equal(res.json.id, '0');
+  assert.equal(res.json.name, 'General');
+  assert.equal(res.json.messages.length, 21, 'ZREVRANGE 0 20: 21 messages');
+  assert.equal(res.json.messages[0].message, 'preload 21', 'newest first');
+  const page = await pablo.get('/room/0/messages?offset=0&size=21');
+  assert.deepEqual(res.json.messages, page.json, 'the same rows as the history page');
+  for (const m of res.json.messages) {
+    assert.equal(m.roomId, '0');
+    assert.equal(typeof m.from, 'string');
+    assert.equal(typeof m.date, 'number');
+  }
 });
 
 test('shutdown: SIGTERM → exit 0', T, async () => {

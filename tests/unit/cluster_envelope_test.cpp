@@ -140,3 +140,34 @@ CAF_TEST(parsing_nested_and_large_documents) {
   chat::storage::json_doc nested;
   CAF_CHECK(!nested.parse(deep).HasParseError());
 }
+
+CAF_TEST(tutorial_message_envelope_room_and_date) {
+  // As a tutorial server publishes a message (seed-protocol.md §2.2): no ts (chatnodes stamp one).
+  auto e = parse_envelope(
+    R"({"serverId":123.25,"type":"message","data":{"roomId":"0","message":"hi","from":3,"date":1764103286}})");
+  CAF_REQUIRE(e.has_value());
+  CAF_CHECK_EQUAL(e->ts_ms, 0);
+  CAF_CHECK_EQUAL(e->room_id, "0");
+  CAF_CHECK_EQUAL(e->date, 1764103286);
+  CAF_CHECK_EQUAL(e->message_id, 0);
+  auto fractional = parse_envelope(R"({"serverId":1,"type":"message","data":{"roomId":"1:2","date":1615480400.75}})");
+  CAF_REQUIRE(fractional.has_value());
+  CAF_CHECK_EQUAL(fractional->date, 1615480400); // floored, as the score
+  auto dateless = parse_envelope(R"({"serverId":1,"type":"message","data":{"roomId":"0","date":"soon"}})");
+  CAF_REQUIRE(dateless.has_value());
+  CAF_CHECK_EQUAL(dateless->date, 0);
+}
+
+CAF_TEST(tutorial_show_room_data_flattens_names) {
+  CAF_CHECK_EQUAL(tutorial_show_room_data(R"({"id":"1:2","names":[["Pablo"],["Joe"]]})").value_or("?"),
+                  R"({"id":"1:2","names":["Pablo","Joe"]})");
+  CAF_CHECK_EQUAL(tutorial_show_room_data(R"({"id":"3:10","names":["Mary","Alex"]})").value_or("?"),
+                  R"({"id":"3:10","names":["Mary","Alex"]})");
+  CAF_CHECK(!tutorial_show_room_data(R"({"id":"0","names":[["General"],["x"]]})"));   // not a DM
+  CAF_CHECK(!tutorial_show_room_data(R"({"id":"2:1","names":[["a"],["b"]]})"));       // not canonical
+  CAF_CHECK(!tutorial_show_room_data(R"({"id":"1:2","names":[["a"]]})"));             // one name
+  CAF_CHECK(!tutorial_show_room_data(R"({"id":"1:2","names":[[null],["b"]]})"));      // HGET of nobody
+  CAF_CHECK(!tutorial_show_room_data(R"({"id":"1:2","names":[["a","b"],["c"]]})"));
+  CAF_CHECK(!tutorial_show_room_data("[]"));
+  CAF_CHECK(!tutorial_show_room_data("not json"));
+}
