@@ -67,6 +67,8 @@ one JSON object per result on stdout (progress on stderr).
   --room-size N                members per room, rooms are channels joined over HTTP; 0 = General (10)
   --general                    same as --room-size 0
   --no-batch                   connect to /ws instead of /ws?batch=1 (one event per WebSocket message)
+  --socketio                   connect to /socket.io/?EIO=4&transport=websocket as a Socket.IO
+                               client (the tutorial's events; one Engine.IO packet per event)
   --presence-watch N           the web client's presence protocol: /ws?presence=watch, then `resume`
                                and a presence.watch of N partners (users u+1..u+N) as first frames
   --senders N                  sending connections, spread evenly over the connections (10)
@@ -107,6 +109,10 @@ void Options::parse(int argc, char** argv) {
     }
     if (arg == "--general") {
       room_size = 0;
+      continue;
+    }
+    if (arg == "--socketio") {
+      socketio = true;
       continue;
     }
     if (arg == "--no-batch") {
@@ -169,9 +175,11 @@ void Options::parse(int argc, char** argv) {
   }
   if (senders > connections) throw std::runtime_error("--senders must be <= --connections");
   if (password.size() < 8) throw std::runtime_error("--password: 8..72 bytes");
+  if (socketio && presence_watch >= 0) throw std::runtime_error("--socketio: no --presence-watch (the tutorial's protocol has none)");
 }
 
 std::string Options::ws_path() const {
+  if (socketio) return "/socket.io/?EIO=4&transport=websocket";
   std::string path = batch ? "/ws?batch=1" : "/ws";
   if (presence_watch >= 0) path += batch ? "&presence=watch" : "?presence=watch";
   return path;

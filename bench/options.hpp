@@ -41,6 +41,7 @@ class Options {
   int http_concurrency = 16;
   int connect_concurrency = 200;
   bool batch = true;  // /ws?batch=1: several events per WebSocket message
+  bool socketio = false;  // /socket.io/ (Engine.IO v4 over WebSocket, Socket.IO v5 events) instead of /ws
   int text_bytes = 0;  // about this many characters of words after the stamp (0: the stamp alone)
   // >= 0: the web client's presence protocol: /ws?presence=watch, then `resume` and a
   // presence.watch of this many "DM partners" (the next users) as the first frames. -1: neither.

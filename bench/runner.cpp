@@ -237,6 +237,7 @@ void Runner::start_sender(int k, std::size_t c, std::chrono::nanoseconds period)
 }
 
 std::vector<std::string> Runner::first_frames(int user) const {
+  if (opt_.socketio) return {"40"};  // Socket.IO CONNECT (main namespace): the node then follows the rooms
   if (opt_.presence_watch < 0) return {};
   // The web client: `resume` first (here: no cursor), then the users it shows presence for.
   std::string watch = "{\"type\":\"presence.watch\",\"users\":[";

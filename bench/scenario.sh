@@ -20,7 +20,7 @@
 #
 # Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
 # build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
-# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenarios 1, 2 and 3: plain /ws, one event per WebSocket message, instead of /ws?batch=1), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs), CHAT_BENCH_UPLOADS=N (N clients uploading CHAT_BENCH_UPLOAD_MIB-MiB files (10) in a loop throughout: bench/upload_load.mjs).
+# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenarios 1, 2 and 3: plain /ws, one event per WebSocket message, instead of /ws?batch=1), CHAT_BENCH_SOCKETIO=1 (scenarios 1, 2 and 3: Socket.IO clients of /socket.io/ over WebSocket, the tutorial's protocol), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs), CHAT_BENCH_UPLOADS=N (N clients uploading CHAT_BENCH_UPLOAD_MIB-MiB files (10) in a loop throughout: bench/upload_load.mjs).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -184,6 +184,7 @@ else
 fi
 batch_args=()
 [[ "${CHAT_BENCH_BATCH:-1}" == 0 ]] && batch_args=(--no-batch)
+[[ "${CHAT_BENCH_SOCKETIO:-0}" == 1 ]] && batch_args=(--socketio)
 case "$scenario" in
   1)
     start_nodes 2
@@ -206,7 +207,7 @@ case "$scenario" in
     start_nodes 2
     watch="${CHAT_BENCH_WATCH:-3}"
     watch_args=()
-    [[ "$watch" -ge 0 ]] && watch_args=(--presence-watch "$watch")
+    [[ "$watch" -ge 0 && "${CHAT_BENCH_SOCKETIO:-0}" != 1 ]] && watch_args=(--presence-watch "$watch")
     watch_args+=("${batch_args[@]}")
     bench 2 --users 5000 --connections 5000 --room-size 10 --senders 500 \
       --rate "${CHAT_BENCH_RATE:-500}" --mode storm --duration "$duration" "${watch_args[@]}" \

@@ -63,6 +63,27 @@ std::string_view event_type(std::string_view f) {
 
 std::atomic<int> logged_errors{0};
 
+// A Socket.IO EVENT `42["T",…]`: its name T (the dialect's events are the node's types).
+std::string_view socketio_event_type(std::string_view f) {
+  static constexpr std::string_view head = "42[\"";
+  if (f.substr(0, head.size()) != head) return {};
+  auto end = f.find('"', head.size());
+  return end == std::string_view::npos ? std::string_view{} : f.substr(head.size(), end - head.size());
+}
+
+// A /ws client frame `{"type":"T",REST` as the Socket.IO EVENT `42["T",{REST]`.
+std::string socketio_event(std::string_view frame) {
+  static constexpr std::string_view head = "{\"type\":\"";
+  if (frame.substr(0, head.size()) != head) return std::string(frame);
+  auto end = frame.find("\",", head.size());
+  if (end == std::string_view::npos) return std::string(frame);
+  std::string out;
+  out.reserve(frame.size() + 8);
+  out.append("42[\"").append(frame.substr(head.size(), end - head.size())).append("\",{");
+  out.append(frame.substr(end + 2)).append("]");
+  return out;
+}
+
 }  // namespace
 
 WsClient::WsClient(net::io_context& ioc, Stats& stats, tcp::endpoint remote,
@@ -79,7 +100,8 @@ WsClient::WsClient(net::io_context& ioc, Stats& stats, tcp::endpoint remote,
       mask_(static_cast<std::uint32_t>(std::random_device{}())),
       path_(std::move(path)),
       first_frames_(std::move(first_frames)),
-      on_ready_(std::move(on_ready)) {}
+      on_ready_(std::move(on_ready)),
+      socketio_(path_.rfind("/socket.io/", 0) == 0) {}
 
 void WsClient::start() {
   net::dispatch(ex_, [self = shared_from_this()] { self->do_connect(); });
@@ -208,6 +230,7 @@ bool WsClient::parse_frames() {
 }
 
 void WsClient::handle_message(std::string_view text, std::int64_t now) {
+  if (socketio_) return handle_engineio(text, now);  // one Engine.IO packet per WebSocket message
   // Batch mode: several events per WebSocket message, one per line.
   for (auto nl = text.find('\n'); nl != std::string_view::npos; nl = text.find('\n')) {
     handle_event(text.substr(0, nl), now);
@@ -216,8 +239,17 @@ void WsClient::handle_message(std::string_view text, std::int64_t now) {
   handle_event(text, now);
 }
 
+void WsClient::handle_engineio(std::string_view packet, std::int64_t now) {
+  if (packet == "2") {  // the server's Engine.IO ping: a pong, or it closes the connection as idle
+    std::string pong;
+    ws_wire::append_masked(pong, ws_wire::opcode::text, "3", mask_);
+    return queue_frame(std::move(pong));
+  }
+  if (packet.substr(0, 2) == "42") return handle_event(packet, now);  // an event; "0…" open, "40…" connected
+}
+
 void WsClient::handle_event(std::string_view f, std::int64_t now) {
-  auto type = event_type(f);
+  auto type = socketio_ ? socketio_event_type(f) : event_type(f);
   if (type == "message") {
     static constexpr std::string_view key = "\"message\":\"b:";
     auto p = f.find(key);
@@ -258,9 +290,12 @@ void WsClient::handle_event(std::string_view f, std::int64_t now) {
 void WsClient::send(std::string text) {
   net::dispatch(ex_, [self = shared_from_this(), text = std::move(text)] {
     if (self->closing_) return;
+    std::string wrapped;  // (a Socket.IO client's frame; the plain one goes as it is)
+    if (self->socketio_) wrapped = socketio_event(text);
+    const std::string& payload = self->socketio_ ? wrapped : text;
     std::string frame;
-    frame.reserve(text.size() + 14);
-    ws_wire::append_masked(frame, ws_wire::opcode::text, text, self->mask_);
+    frame.reserve(payload.size() + 14);
+    ws_wire::append_masked(frame, ws_wire::opcode::text, payload, self->mask_);
     self->queue_frame(std::move(frame));
   });
 }

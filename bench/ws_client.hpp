@@ -49,6 +49,7 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   bool parse_frames();  // false: the connection is unusable
   void handle_message(std::string_view text, std::int64_t now);
   void handle_event(std::string_view event, std::int64_t now);
+  void handle_engineio(std::string_view packet, std::int64_t now);
   void queue_frame(std::string frame);
   void do_write();
   void on_write(boost::system::error_code ec, std::size_t bytes);
@@ -73,6 +74,7 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   std::atomic<std::uint32_t> presence_{0};
   std::int64_t resumed_ns_ = INT64_MAX;  // when `resumed` came (the connection's set-up is over)
   Ready on_ready_;
+  bool socketio_ = false;   // the path is /socket.io/: Engine.IO packets carrying Socket.IO events
   bool open_ = false;       // the 101 arrived: the buffer holds frames, writes may go out
   bool closing_ = false;
 };
