@@ -21,6 +21,16 @@ std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user us
                                                   bool batch, bool watch_presence = false,
                                                   connection_slot_ptr slot = nullptr);
 
+/// The `/socket.io/` WebSocket transport (Engine.IO v4, Socket.IO v5: docs/protocol.md §2.12) for
+/// an authenticated user; `session_id` and `slot` as above.
+std::shared_ptr<stream_takeover> make_socketio_takeover(api_env& env, storage::user user, std::string session_id,
+                                                        connection_slot_ptr slot = nullptr);
+
+/// The `/socket.io/` WebSocket transport without a valid session: the Engine.IO handshake, then
+/// every Socket.IO CONNECT is answered `44{"message":"unauthorized"}` (socket.io-client's
+/// connect_error); closes after a few seconds.
+std::shared_ptr<stream_takeover> make_socketio_refusal(api_env& env);
+
 /// The `/stream` transport for an authenticated user, resuming from `Last-Event-ID`; `session_id`
 /// and `slot` as above.
 std::shared_ptr<stream_takeover> make_sse_takeover(api_env& env, storage::user user, std::string session_id,

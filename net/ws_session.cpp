@@ -30,16 +30,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 
-namespace {
-
-constexpr auto transport = metrics::transport::ws;
-
-} // namespace
+metrics::transport transport_of(const ws_options& opts) noexcept {
+  return opts.protocol == ws_protocol::socketio ? metrics::transport::socketio : metrics::transport::ws;
+}
 
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env, storage::user user, ws_options opts,
                        connection_slot_ptr slot)
   : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), slot_(std::move(slot)), user_id_(std::move(user.id)),
-    queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport),
+    queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport_of(opts)),
     loop_(&env.loop_of(ex_)), // the loop the listener put this connection on: its waker and pacing timer
     opts_(opts) {}
 
@@ -87,8 +85,10 @@ void ws_session::on_accept(beast::error_code ec) {
   enter(conn_state::open);
   heard_ = true; // the handshake counts: a new connection gets the whole idle timeout
   loop_->keepalive->add(weak_from_this(), &keepalive_slot_); // until finish(), which removes it
-  env_.metrics.connections(transport).Increment();
-  env_.metrics.connections_accepted(transport).Increment();
+  env_.metrics.connections(transport()).Increment();
+  env_.metrics.connections_accepted(transport()).Increment();
+  if (socketio())
+    socketio_open(); // the Engine.IO open packet before anything else
   arm_first_frame_timer();
   if (close_code_ != 0) // closed (drain) during the handshake: the close frame goes out first
     begin_close(false);
@@ -159,7 +159,7 @@ actors::post_fn ws_session::on_loop() {
 }
 
 actors::command_origin ws_session::origin() const {
-  return actors::command_origin{user_id_, transport};
+  return actors::command_origin{user_id_, transport()};
 }
 
 void ws_session::handle_frame(client_frame f) {
@@ -305,8 +305,8 @@ void ws_session::finish(std::string_view reason) {
   enter(conn_state::finished);
   if (accepted) {
     loop_->keepalive->remove(keepalive_slot_); // registered at the accept
-    env_.metrics.connections(transport).Decrement();
-    env_.metrics.connections_closed(transport, reason).Increment();
+    env_.metrics.connections(transport()).Decrement();
+    env_.metrics.connections_closed(transport(), reason).Increment();
   }
   if (rare_)
     rare_->follow_timer.reset(); // cancels a pending wait
@@ -338,6 +338,12 @@ std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user us
                                                   bool batch, bool watch_presence, connection_slot_ptr slot) {
   return std::make_shared<ws_takeover>(env, std::move(user), std::move(session_id),
                                        ws_options{batch, watch_presence}, std::move(slot));
+}
+
+std::shared_ptr<stream_takeover> make_socketio_takeover(api_env& env, storage::user user, std::string session_id,
+                                                        connection_slot_ptr slot) {
+  return std::make_shared<ws_takeover>(env, std::move(user), std::move(session_id),
+                                       ws_options{false, false, ws_protocol::socketio}, std::move(slot));
 }
 
 } // namespace chat::net

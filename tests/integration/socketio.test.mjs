@@ -1,0 +1,213 @@
+// Socket.IO endpoint `/socket.io/` (docs/protocol.md §2.12, issue #25) driven by the real
+// socket.io-client package (v4, EIO=4) over WebSocket only, as the Redis chat tutorial's client
+// does once told `transports:['websocket']`: cookie authentication, room.join, message both ways
+// between a Socket.IO client on node 1 and a /ws client on node 2, presence, a DM's show.room,
+// no session → connect_error, Engine.IO keep-alive pings, and malformed packets (raw `ws`) closing
+// only their own connection.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { io } from 'socket.io-client';
+import { cleanup, register, assertStatus, waitFor, sleep } from './lib/harness.mjs';
+import { WsClient, WebSocket, closeAllLive, sendWs, cookieHeader } from './lib/live.mjs';
+import { internal } from './lib/http.mjs';
+import { startCluster } from './lib/cluster.mjs';
+import { HOST } from './lib/common.mjs';
+
+const T = { timeout: 60000 };
+let nodes;
+let A; // Socket.IO user on node 1
+let B; // /ws user on node 2
+let C; // a second Socket.IO user (presence)
+let sioA;
+let wsB;
+const sockets = new Set();
+
+after(async () => {
+  for (const s of sockets) s.socket.disconnect();
+  await closeAllLive();
+  await cleanup();
+});
+
+/** A socket.io-client connection over WebSocket only, with its events logged in order. */
+function sioConnect(node, client, { timeout = 5000 } = {}) {
+  const socket = io(`http://${HOST}:${node.port}`, {
+    transports: ['websocket'],
+    extraHeaders: client ? cookieHeader(client) : {},
+    reconnection: false,
+    forceNew: true,
+    timeout,
+  });
+  const c = { socket, events: [] };
+  socket.onAny((name, data) => c.events.push({ name, data }));
+  sockets.add(c);
+  c.waitFor = (pred, ms = 5000, what = 'event') => waitFor(() => c.events.find(pred), { timeout: ms, what });
+  return new Promise((resolve, reject) => {
+    socket.on('connect', () => resolve(c));
+    socket.on('connect_error', (err) => { c.connectError = err; reject(err); });
+  });
+}
+
+/** A raw WebSocket to /socket.io/ (package `ws`): its text frames in order, its close. */
+function rawSio(node, client) {
+  const ws = new WebSocket(`ws://${HOST}:${node.port}/socket.io/?EIO=4&transport=websocket`,
+    { headers: client ? cookieHeader(client) : {}, perMessageDeflate: false });
+  const c = { ws, frames: [], closed: null };
+  ws.on('message', (data, isBinary) => c.frames.push(isBinary ? data : data.toString('utf8')));
+  ws.on('error', () => {});
+  c.closedP = new Promise((resolve) => ws.on('close', (code, reason) => { c.closed = { code, reason: reason.toString() }; resolve(c.closed); }));
+  c.open = new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  c.frame = (pred, ms = 5000) => waitFor(() => c.frames.find(pred), { timeout: ms, what: 'frame' });
+  return c;
+}
+
+test('setup: redis, 2 nodes, users A and C (Socket.IO, node 1) and B (/ws, node 2)', T, async () => {
+  ({ nodes } = await startCluster({ n: 2, prefix: 'sio', nodeArgs: ['--ws-idle-timeout', '4s'] }));
+  A = await register(nodes[0]);
+  B = await register(nodes[1]);
+  C = await register(nodes[0]);
+  wsB = await WsClient.connect(nodes[1].port, { client: B });
+  await wsB.ping();
+  sioA = await sioConnect(nodes[0], A);
+  assert.ok(sioA.socket.connected, 'socket.io-client connected');
+  assert.equal(typeof sioA.socket.id, 'string');
+});
+
+test('room.join "0", message from Socket.IO: the sender gets its echo, the /ws user on node 2 gets it', T, async () => {
+  sioA.socket.emit('room.join', '0');
+  const text = `hello from socket.io ${Date.now()}`;
+  // The tutorial client sends its own from and date: the server decides both (seed weakness S1).
+  sioA.socket.emit('message', { roomId: '0', message: text, from: B.user.id, date: 1 });
+  const echo = await sioA.waitFor((e) => e.name === 'message' && e.data?.message === text);
+  assert.equal(echo.data.from, A.user.id, 'sender is the session user, not the client-supplied from');
+  assert.equal(echo.data.roomId, '0');
+  assert.ok(Math.abs(echo.data.date - Date.now() / 1000) < 30, `date is the server's (${echo.data.date})`);
+  assert.ok(Number.isInteger(echo.data.id));
+  const got = await wsB.waitFor((e) => e.type === 'message' && e.data?.message === text);
+  assert.equal(got.data.id, echo.data.id, 'the same message on /ws');
+  assert.equal(got.data.from, A.user.id);
+});
+
+test('a /ws message from node 2 reaches the Socket.IO client on node 1', T, async () => {
+  const text = `hello from /ws ${Date.now()}`;
+  const ack = await sendWs(wsB, '0', text);
+  assert.equal(ack.type, 'ack', JSON.stringify(ack));
+  const got = await sioA.waitFor((e) => e.name === 'message' && e.data?.message === text);
+  assert.equal(got.data.id, ack.data.id);
+  assert.equal(got.data.from, B.user.id);
+});
+
+test('presence: user.connected and user.disconnected of another Socket.IO user', T, async () => {
+  const from = sioA.events.length;
+  const sioC = await sioConnect(nodes[0], C);
+  await sioA.waitFor((e, i) => e.name === 'user.connected' && e.data?.id === C.user.id, 5000, 'user.connected');
+  assert.equal(sioA.events.slice(from).find((e) => e.name === 'user.connected' && e.data.id === C.user.id).data.online, true);
+  sioC.socket.disconnect();
+  sockets.delete(sioC);
+  const left = await sioA.waitFor((e) => e.name === 'user.disconnected' && e.data?.id === C.user.id, 10000, 'user.disconnected');
+  assert.equal(left.data.online, false);
+});
+
+test('a DM created with POST /room shows up (show.room) and carries messages both ways', T, async () => {
+  const res = await A.post('/room', { user1: A.user.id, user2: B.user.id });
+  assertStatus(res, 201, 'create DM');
+  const dm = res.json.id;
+  const shown = await sioA.waitFor((e) => e.name === 'show.room' && e.data?.id === dm);
+  assert.ok(Array.isArray(shown.data.names));
+  sioA.socket.emit('room.join', dm);
+  const text = `dm ${Date.now()}`;
+  sioA.socket.emit('message', { roomId: dm, message: text, from: A.user.id, date: 1 });
+  await wsB.waitFor((e) => e.type === 'message' && e.data?.roomId === dm && e.data.message === text);
+  const back = `dm back ${Date.now()}`;
+  await sendWs(wsB, dm, back);
+  await sioA.waitFor((e) => e.name === 'message' && e.data?.roomId === dm && e.data.message === back);
+});
+
+test('bad events get the /ws errors as an `error` event; unknown events are ignored', T, async () => {
+  sioA.socket.emit('message', { roomId: 'not a room', message: 'x' });
+  const err = await sioA.waitFor((e) => e.name === 'error' && e.data?.code === 'bad_request');
+  assert.match(err.data.message, /roomId/);
+  sioA.socket.emit('some.unknown.event', { a: 1 });
+  sioA.socket.emit('message', { roomId: '0', message: '' }); // blank: refused by the command rules
+  await sioA.waitFor((e) => e.name === 'error' && e.data?.code === 'bad_request' && e !== err);
+  assert.ok(sioA.socket.connected, 'still connected');
+});
+
+test('no session: the CONNECT is refused with connect_error "unauthorized"', T, async () => {
+  await assert.rejects(sioConnect(nodes[0], null), (err) => err.message === 'unauthorized');
+  const bogus = { token: 'f'.repeat(64) };
+  await assert.rejects(sioConnect(nodes[1], bogus), (err) => err.message === 'unauthorized');
+});
+
+test('Engine.IO handshake and keep-alive on a raw WebSocket: open packet, 40 answered, server pings', T, async () => {
+  const r = rawSio(nodes[0], A);
+  await r.open;
+  const open = await r.frame((f) => typeof f === 'string' && f.startsWith('0'));
+  const info = JSON.parse(open.slice(1));
+  assert.equal(typeof info.sid, 'string');
+  assert.deepEqual(info.upgrades, []);
+  assert.equal(info.pingInterval, 1000, 'pingInterval = the keep-alive sweep (--ws-idle-timeout / 4)');
+  assert.ok(info.pingTimeout > 0 && info.maxPayload > 0);
+  r.ws.send('40');
+  const connected = await r.frame((f) => typeof f === 'string' && f.startsWith('40'));
+  assert.equal(typeof JSON.parse(connected.slice(2)).sid, 'string');
+  // The server pings ("2") every pingInterval; a client that answers ("3") stays connected.
+  const t0 = Date.now();
+  let pings = 0;
+  while (Date.now() - t0 < 5000) {
+    await sleep(200);
+    const n = r.frames.filter((f) => f === '2').length;
+    if (n > pings) { r.ws.send('3'); pings = n; }
+  }
+  assert.ok(pings >= 3, `pinged ${pings} times in 5 s`);
+  assert.equal(r.closed, null, 'still open');
+  // A client that never answers is closed (idle timeout: four silent sweeps).
+  const silent = rawSio(nodes[0], A);
+  await silent.open;
+  const closed = await Promise.race([silent.closedP, sleep(9000).then(() => null)]);
+  assert.ok(closed, 'a silent client is closed');
+  r.ws.close();
+});
+
+test('malformed packets close only their own connection, counted; the node keeps serving', T, async () => {
+  const cases = [
+    { what: '4garbage', send: (ws) => ws.send('4garbage'), code: 1002 },
+    { what: '42[', send: (ws) => ws.send('42['), code: 1002 },
+    { what: 'unknown Engine.IO type', send: (ws) => ws.send('9'), code: 1002 },
+    { what: 'binary frame', send: (ws) => ws.send(Buffer.from([1, 2, 3])), code: 1003 },
+    { what: '2 MB frame', send: (ws) => ws.send(`42["message",{"message":"${'x'.repeat(2 * 1024 * 1024)}"}]`), code: 1009 },
+  ];
+  for (const c of cases) {
+    const r = rawSio(nodes[0], A);
+    await r.open;
+    await r.frame((f) => typeof f === 'string' && f.startsWith('0'));
+    r.ws.send('40');
+    await r.frame((f) => typeof f === 'string' && f.startsWith('40'));
+    c.send(r.ws);
+    const closed = await Promise.race([r.closedP, sleep(5000).then(() => null)]);
+    assert.ok(closed, `${c.what}: closed`);
+    assert.equal(closed.code, c.code, `${c.what}: close code`);
+  }
+  // Another namespace: CONNECT_ERROR, the connection stays.
+  const r = rawSio(nodes[0], A);
+  await r.open;
+  r.ws.send('40/admin,');
+  const refused = await r.frame((f) => typeof f === 'string' && f.startsWith('44/admin,'));
+  assert.match(refused, /Invalid namespace/);
+  r.ws.close();
+  // The Socket.IO client is unaffected and the node serves new connections.
+  const text = `after garbage ${Date.now()}`;
+  sioA.socket.emit('message', { roomId: '0', message: text });
+  await sioA.waitFor((e) => e.name === 'message' && e.data?.message === text);
+  const metrics = (await internal(nodes[0], '/metrics')).text;
+  assert.match(metrics, /chatnode_errors_total\{[^}]*sio_bad_packet[^}]*\} [1-9]/, 'bad packets counted');
+  assert.match(metrics, /chatnode_connections\{[^}]*transport="socketio"[^}]*\} [1-9]/, 'connections labelled socketio');
+  assert.match(metrics, /chatnode_messages_received_total\{[^}]*transport="socketio"[^}]*\} [1-9]/, 'messages received over socketio');
+});
+
+test('the HTTP side: polling is not offered, wrong EIO refused', T, async () => {
+  const { request } = await import('./lib/http.mjs');
+  let res = await request(nodes[0].port, 'GET', '/socket.io/?EIO=4&transport=polling', { headers: cookieHeader(A) });
+  assert.equal(res.status, 400);
+  res = await request(nodes[0].port, 'GET', '/socket.io/?EIO=3&transport=websocket', { headers: cookieHeader(A) });
+  assert.equal(res.status, 400);
+});
