@@ -21,7 +21,7 @@ bool unsafe_method(http_method m) noexcept {
 } // namespace
 
 api_service::api_service(api_env& env)
-  : env_(env), auth_(env), users_(env), rooms_(env), messages_(env), search_(env), admin_(env), admin_tables_(env), moderation_(env), channels_(env), uploads_(env), files_(env.opts.web_root) {
+  : env_(env), polling_(env), auth_(env), users_(env), rooms_(env), messages_(env), search_(env), admin_(env), admin_tables_(env), moderation_(env), channels_(env), uploads_(env), files_(env.opts.web_root) {
   auth_.add_routes(router_);
   users_.add_routes(router_);
   rooms_.add_routes(router_);
@@ -99,22 +99,37 @@ void api_service::open_socketio(const exchange_ptr& ex) {
   ex->set_route("/socket.io/", {});
   if (env_.realtime == nullptr)
     return reply_error(*ex, env_.metrics, 404, "not_found", "unknown route");
-  if (req.method != http_method::get) {
-    auto res = error_response(405, "method_not_allowed", "method not allowed on this route");
-    res.headers.emplace_back("Allow", "GET");
-    env_.metrics.errors("method_not_allowed").Increment();
-    return ex->respond(std::move(res));
-  }
   auto param = [&req](const char* name) -> std::string_view {
     auto it = req.query.find(name);
     return it == req.query.end() ? std::string_view{} : std::string_view{it->second};
   };
+  const bool polling = param("transport") == "polling";
+  const bool post_allowed = polling && !param("sid").empty(); // the client's packets
+  if (req.method != http_method::get && !(post_allowed && req.method == http_method::post)) {
+    auto res = error_response(405, "method_not_allowed", "method not allowed on this route");
+    res.headers.emplace_back("Allow", post_allowed ? "GET, POST" : "GET");
+    env_.metrics.errors("method_not_allowed").Increment();
+    return ex->respond(std::move(res));
+  }
   if (param("EIO") != "4")
     return reply_error(*ex, env_.metrics, 400, "bad_request", "unsupported protocol version (EIO=4 only)");
-  // Only the WebSocket transport, opened directly (socket.io-client's transports:['websocket']):
-  // long-polling, and so an upgrade from it (a sid), is not supported.
+  if (req.has_origin && !origin_allowed(req.origin, req.host, env_.opts.allowed_origins))
+    return reply_error(*ex, env_.metrics, 403, "forbidden", "origin not allowed");
+  if (polling) { // HTTP long-polling (socketio_polling.hpp): no upgrade offered
+    if (param("sid").empty())
+      return optional_user(env_, ex, [this](const exchange_ptr& x) {
+        if (x->user())
+          return acquire_and_take_over(x, stream_choice{stream_choice::kind::socketio_polling});
+        polling_.open_refused(x);
+      });
+    return optional_user(env_, ex, [this, sid = std::string{param("sid")}](const exchange_ptr& x) {
+      polling_.request(x, sid, x->user() ? x->user()->id : std::string{});
+    });
+  }
+  // The WebSocket transport, opened directly (socket.io-client's transports:['websocket']); an
+  // upgrade from polling (a sid) is not offered.
   if (param("transport") != "websocket" || !param("sid").empty())
-    return reply_error(*ex, env_.metrics, 400, "bad_request", "transport unknown (websocket only)");
+    return reply_error(*ex, env_.metrics, 400, "bad_request", "transport unknown");
   if (!req.websocket_upgrade)
     return reply_error(*ex, env_.metrics, 400, "bad_request", "a WebSocket upgrade is required");
   if (req.has_origin && !origin_allowed(req.origin, req.host, env_.opts.allowed_origins))
@@ -183,6 +198,8 @@ void api_service::take_over(const exchange_ptr& x, stream_choice choice, connect
     case kind::socketio:
       res.takeover = make_socketio_takeover(env_, *x->user(), std::move(session_id), std::move(slot));
       break;
+    case kind::socketio_polling: // an HTTP answer, no takeover
+      return polling_.open(x, std::move(session_id), std::move(slot));
   }
   x->respond(std::move(res));
 }

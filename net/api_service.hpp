@@ -15,6 +15,7 @@
 #include "net/request_handler.hpp"
 #include "net/room_handlers.hpp"
 #include "net/search_handlers.hpp"
+#include "net/socketio_polling.hpp"
 #include "net/router.hpp"
 #include "net/static_files.hpp"
 #include "net/user_handlers.hpp"
@@ -35,7 +36,7 @@ public:
 private:
   /// A real-time transport and the choices of its request.
   struct stream_choice {
-    enum class kind { ws, sse, socketio };
+    enum class kind { ws, sse, socketio, socketio_polling };
     kind type = kind::ws;
     bool batch = false; ///< `/ws?batch=1`
     bool watch = false; ///< `/ws?presence=watch`
@@ -56,6 +57,7 @@ private:
   void not_routed(const exchange_ptr& ex);
 
   api_env& env_;
+  socketio_polling polling_; ///< `/socket.io/` long-polling sessions
   router router_;
   auth_handlers auth_;
   user_handlers users_;
