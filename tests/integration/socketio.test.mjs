@@ -251,3 +251,10 @@ test('HTTP long-polling (socket.io-client defaults): connect, join, send, receiv
   sioD.socket.disconnect();
   sockets.delete(sioD);
 });
+
+test('shutdown with Socket.IO clients connected (WebSocket and polling): SIGTERM → exit 0 (both nodes)', T, async () => {
+  const polling = await sioConnect(nodes[0], C, { transports: ['polling'] });
+  assert.ok(polling.socket.connected);
+  await sioA.waitFor(() => true); // (sioA is still connected too)
+  for (const n of nodes) await n.stop();
+});
