@@ -126,12 +126,21 @@ void api_service::open_socketio(const exchange_ptr& ex) {
       polling_.request(x, sid, x->user() ? x->user()->id : std::string{});
     });
   }
-  // The WebSocket transport, opened directly (socket.io-client's transports:['websocket']); an
-  // upgrade from polling (a sid) is not offered.
-  if (param("transport") != "websocket" || !param("sid").empty())
+  // The WebSocket transport: opened directly (socket.io-client's transports:['websocket']), or
+  // upgrading a polling session (its sid, the same user).
+  if (param("transport") != "websocket")
     return reply_error(*ex, env_.metrics, 400, "bad_request", "transport unknown");
   if (!req.websocket_upgrade)
     return reply_error(*ex, env_.metrics, 400, "bad_request", "a WebSocket upgrade is required");
+  if (!param("sid").empty())
+    return require_user(env_, ex, [this, sid = std::string{param("sid")}](const exchange_ptr& x) {
+      auto from = polling_.upgrading(sid, x->user()->id);
+      if (!from)
+        return reply_error(*x, env_.metrics, 400, "bad_request", "session ID unknown");
+      stream_choice choice{stream_choice::kind::socketio};
+      choice.upgrade = std::move(from);
+      acquire_and_take_over(x, std::move(choice));
+    });
   if (req.has_origin && !origin_allowed(req.origin, req.host, env_.opts.allowed_origins))
     return reply_error(*ex, env_.metrics, 403, "forbidden", "origin not allowed");
   // Socket.IO refuses an unauthenticated client at its own level (CONNECT_ERROR), not with a 401.
@@ -196,7 +205,8 @@ void api_service::take_over(const exchange_ptr& x, stream_choice choice, connect
                                        parse_sse_cursor(x->request().last_event_id), std::move(slot));
       break;
     case kind::socketio:
-      res.takeover = make_socketio_takeover(env_, *x->user(), std::move(session_id), std::move(slot));
+      res.takeover = make_socketio_takeover(env_, *x->user(), std::move(session_id), std::move(slot),
+                                            std::move(choice.upgrade));
       break;
     case kind::socketio_polling: // an HTTP answer, no takeover
       return polling_.open(x, std::move(session_id), std::move(slot));

@@ -40,6 +40,7 @@ private:
     kind type = kind::ws;
     bool batch = false; ///< `/ws?batch=1`
     bool watch = false; ///< `/ws?presence=watch`
+    std::shared_ptr<polling_upgrade> upgrade = nullptr; ///< `/socket.io/` WebSocket with `&sid=`
   };
 
   /// `GET /ws` and `GET /stream`: authenticates, then hands the connection to the transport.

@@ -3,6 +3,9 @@
 // something comes, and one timer per session on its loop (pings for a parked GET, the idle reap).
 #include "net/socketio_polling.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include <chrono>
 #include <deque>
 #include <variant>
@@ -63,7 +66,10 @@ std::string event_packet(const std::string& frame) {
 
 } // namespace
 
-class polling_session : public closable, public revocable, public std::enable_shared_from_this<polling_session> {
+class polling_session : public closable,
+                        public revocable,
+                        public polling_upgrade,
+                        public std::enable_shared_from_this<polling_session> {
 public:
   polling_session(api_env& env, std::string sid, std::string user_id, connection_slot_ptr slot,
                   std::weak_ptr<socketio_polling::table> table)
@@ -76,7 +82,24 @@ public:
   void get(const exchange_ptr& x);
   void post(const exchange_ptr& x);
   /// Queues an Engine.IO packet; false when the queue is full (`droppable`: dropped instead).
-  actors::push_result push(std::string packet, bool droppable);
+  /// `room`/`position`: a positioned event's (recorded as delivered once a GET carries it).
+  actors::push_result push(std::string packet, bool droppable, const std::string* room = nullptr,
+                           std::int64_t position = 0);
+  /// A follow's start position (sink::note_cursor).
+  void note_cursor(const std::string& room, std::int64_t position) {
+    std::lock_guard lock{mutex_};
+    auto& at = delivered_[room];
+    at = std::max(at, position);
+  }
+  void pause() override {
+    std::lock_guard lock{mutex_};
+    paused_ = true;
+    if (parked_) {
+      parked_->respond(text(200, "6"));
+      parked_.reset();
+    }
+  }
+  polling_handover hand_over() override;
   void close(std::string_view reason);
 
   void close_when_idle() override { close("drain"); }
@@ -114,7 +137,15 @@ private:
   std::atomic<bool> session_ended_{false};
 
   std::mutex mutex_; // everything below
-  std::deque<std::string> out_;
+  /// A packet waiting for a GET, with its room position when it is a positioned event.
+  struct waiting {
+    std::string packet;
+    std::string room;
+    std::int64_t position = 0;
+  };
+  std::deque<waiting> out_;
+  std::map<std::string, std::int64_t> delivered_; ///< per room: the last position a GET carried
+  bool paused_ = false; ///< an upgrade probe came: nothing more goes out over polling
   exchange_ptr parked_;
   std::chrono::steady_clock::time_point last_get_ = std::chrono::steady_clock::now();
   bool connected_ = false;
@@ -125,9 +156,13 @@ private:
 class polling_session::sink : public actors::client_sink {
 public:
   explicit sink(std::weak_ptr<polling_session> s) : s_(std::move(s)) {}
-  actors::push_result push_message(const std::string&, std::int64_t, const actors::frame_ptr& frame) override {
+  actors::push_result push_message(const std::string& room, std::int64_t id, const actors::frame_ptr& frame) override {
     auto s = s_.lock();
-    return s ? s->push(event_packet(*frame), false) : actors::push_result::dropped;
+    return s ? s->push(event_packet(*frame), false, &room, id) : actors::push_result::dropped;
+  }
+  void note_cursor(const std::string& room, std::int64_t id) override {
+    if (auto s = s_.lock())
+      s->note_cursor(room, id);
   }
   actors::push_result push_event(const actors::frame_ptr& frame) override {
     auto s = s_.lock();
@@ -168,7 +203,7 @@ void polling_session::tick() {
     if (closed_)
       return;
     if (parked_) { // a GET waited a whole interval: the ping answers it
-      out_.emplace_back("2");
+      out_.push_back(waiting{"2", {}, 0});
       answer_locked();
     } else { // no GET since the last answer for pingInterval + pingTimeout: the client is gone
       idle = std::chrono::steady_clock::now() - last_get_ > ping_interval(env_) + kPingTimeout;
@@ -179,7 +214,8 @@ void polling_session::tick() {
   arm();
 }
 
-actors::push_result polling_session::push(std::string packet, bool droppable) {
+actors::push_result polling_session::push(std::string packet, bool droppable, const std::string* room,
+                                          std::int64_t position) {
   if (packet.empty())
     return actors::push_result::dropped;
   std::lock_guard lock{mutex_};
@@ -188,20 +224,26 @@ actors::push_result polling_session::push(std::string packet, bool droppable) {
   const auto limit = env_.opts.live.max_queue_frames;
   if (out_.size() >= limit || (droppable && out_.size() >= limit * 3 / 4))
     return droppable ? actors::push_result::dropped : actors::push_result::full;
-  out_.push_back(std::move(packet));
+  out_.push_back(waiting{std::move(packet), room ? *room : std::string{}, position});
   if (parked_)
     answer_locked();
   return actors::push_result::queued;
 }
 
 bool polling_session::answer_locked() {
-  if (!parked_ || out_.empty())
+  if (!parked_ || out_.empty() || paused_)
     return false;
   std::vector<std::string> packets;
   std::size_t bytes = 0;
-  while (!out_.empty() && (packets.empty() || bytes + out_.front().size() + 1 <= env_.opts.live.max_ws_frame_bytes)) {
-    bytes += out_.front().size() + 1;
-    packets.push_back(std::move(out_.front()));
+  while (!out_.empty() &&
+         (packets.empty() || bytes + out_.front().packet.size() + 1 <= env_.opts.live.max_ws_frame_bytes)) {
+    auto& next = out_.front();
+    bytes += next.packet.size() + 1;
+    if (!next.room.empty()) {
+      auto& at = delivered_[next.room];
+      at = std::max(at, next.position);
+    }
+    packets.push_back(std::move(next.packet));
     out_.pop_front();
   }
   auto x = std::move(parked_);
@@ -217,6 +259,8 @@ void polling_session::get(const exchange_ptr& x) {
   std::lock_guard lock{mutex_};
   if (closed_)
     return x->respond(text(200, "1")); // the close packet
+  if (paused_) // upgrading: the client polls no more; a stray poll ends empty
+    return x->respond(text(200, "6"));
   if (parked_) { // two polls at once: Engine.IO closes the session; here the older one ends empty
     parked_->respond(text(200, "6"));
     parked_.reset();
@@ -340,8 +384,8 @@ void polling_session::close(std::string_view reason) {
     if (closed_)
       return;
     closed_ = true;
-    if (parked_) {
-      out_.emplace_back("1");
+    if (parked_ && !paused_) {
+      out_.push_back(waiting{"1", {}, 0});
       answer_locked();
     }
     out_.clear();
@@ -357,6 +401,18 @@ void polling_session::close(std::string_view reason) {
   asio::post(ex_, [self = shared_from_this()] { self->timer_.cancel(); });
   if (auto table = table_.lock())
     table->forget(sid_);
+}
+
+polling_handover polling_session::hand_over() {
+  polling_handover h;
+  {
+    std::lock_guard lock{mutex_};
+    h.delivered = delivered_;
+    h.connected = connected_;
+    paused_ = true;
+  }
+  close("upgrade");
+  return h;
 }
 
 // -- the registry ----------------------------------------------------------------------------
@@ -387,7 +443,7 @@ void socketio_polling::open(const exchange_ptr& x, std::string session_id, conne
     table_->sessions.emplace(sid, session);
   }
   session->start(std::move(session_id));
-  x->respond(text(200, eio::open_packet(sid, false, ping_interval(env_), kPingTimeout,
+  x->respond(text(200, eio::open_packet(sid, true, ping_interval(env_), kPingTimeout,
                                         env_.opts.live.max_ws_frame_bytes)));
 }
 
@@ -416,6 +472,14 @@ void socketio_polling::request(const exchange_ptr& x, const std::string& sid, co
   if (is_post)
     return session->post(x);
   session->get(x);
+}
+
+std::shared_ptr<polling_upgrade> socketio_polling::upgrading(const std::string& sid, const std::string& user_id) {
+  std::lock_guard lock{table_->mutex};
+  auto it = table_->sessions.find(sid);
+  if (it == table_->sessions.end() || it->second->user_id() != user_id)
+    return nullptr;
+  return it->second;
 }
 
 } // namespace chat::net

@@ -4,7 +4,8 @@
 /// its realtime session; `GET …&sid=` long-polls for the packets waiting (answered at once when some
 /// wait, when the next one comes, or with a ping `2` after pingInterval); `POST …&sid=` carries the
 /// client's packets, which take the Socket.IO dialect's path (the same `/ws` command path). The
-/// upgrade to WebSocket is not offered (`"upgrades":[]`): such a client stays on polling. A
+/// upgrade to WebSocket is offered: a WebSocket with the sid probes (the polling session pauses),
+/// then upgrades (the session hands its delivered positions over: socketio_upgrade.hpp). A
 /// session without a GET for pingInterval + pingTimeout is closed. Thread-safe.
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include "net/api_env.hpp"
 #include "net/connection_slot.hpp"
 #include "net/exchange.hpp"
+#include "net/socketio_upgrade.hpp"
 
 namespace chat::net {
 
@@ -40,6 +42,9 @@ public:
 
   /// `GET` or `POST` with `sid` (`user_id`: the request's user, empty when none).
   void request(const exchange_ptr& x, const std::string& sid, const std::string& user_id);
+
+  /// The session `sid` of `user_id` that a WebSocket upgrades (null: none such).
+  std::shared_ptr<polling_upgrade> upgrading(const std::string& sid, const std::string& user_id);
 
   /// The sessions by sid (shared with the sessions, which remove themselves when they close).
   struct table {

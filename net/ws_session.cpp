@@ -87,9 +87,11 @@ void ws_session::on_accept(beast::error_code ec) {
   loop_->keepalive->add(weak_from_this(), &keepalive_slot_); // until finish(), which removes it
   env_.metrics.connections(transport()).Increment();
   env_.metrics.connections_accepted(transport()).Increment();
-  if (socketio())
+  const bool upgrading = rare_ && rare_->upgrading;
+  if (socketio() && !upgrading)
     socketio_open(); // the Engine.IO open packet before anything else
-  arm_first_frame_timer();
+  if (!upgrading) // (an upgrade is released by its `5`)
+    arm_first_frame_timer();
   if (close_code_ != 0) // closed (drain) during the handshake: the close frame goes out first
     begin_close(false);
   // Frames that came with the upgrade request first.
@@ -324,14 +326,16 @@ void ws_session::finish(std::string_view reason) {
 // -- takeover --------------------------------------------------------------------------------
 
 ws_takeover::ws_takeover(api_env& env, storage::user user, std::string session_id, ws_options opts,
-                         connection_slot_ptr slot)
+                         connection_slot_ptr slot, std::shared_ptr<polling_upgrade> upgrade)
   : env_(env), user_(std::move(user)), session_id_(std::move(session_id)),
-    opts_(opts), slot_(std::move(slot)) {}
+    opts_(opts), slot_(std::move(slot)), upgrade_(std::move(upgrade)) {}
 
 void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer buffer,
                         http::request<http::string_body> req) {
-  std::make_shared<ws_session>(std::move(stream), env_, std::move(user_), opts_, std::move(slot_))
-    ->run(std::move(req), beast::buffers_to_string(buffer.data()), std::move(session_id_));
+  auto session = std::make_shared<ws_session>(std::move(stream), env_, std::move(user_), opts_, std::move(slot_));
+  if (upgrade_)
+    session->upgrade_from(std::move(upgrade_));
+  session->run(std::move(req), beast::buffers_to_string(buffer.data()), std::move(session_id_));
 }
 
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
@@ -341,9 +345,11 @@ std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user us
 }
 
 std::shared_ptr<stream_takeover> make_socketio_takeover(api_env& env, storage::user user, std::string session_id,
-                                                        connection_slot_ptr slot) {
+                                                        connection_slot_ptr slot,
+                                                        std::shared_ptr<polling_upgrade> upgrade) {
   return std::make_shared<ws_takeover>(env, std::move(user), std::move(session_id),
-                                       ws_options{false, false, ws_protocol::socketio}, std::move(slot));
+                                       ws_options{false, false, ws_protocol::socketio}, std::move(slot),
+                                       std::move(upgrade));
 }
 
 } // namespace chat::net

@@ -38,6 +38,7 @@
 #include "net/api_env.hpp"
 #include "net/outbound_queue.hpp"
 #include "net/session_registry.hpp"
+#include "net/socketio_upgrade.hpp"
 #include "net/stream_takeover.hpp"
 #include "net/wake_queue.hpp"
 #include "net/write_coalescer.hpp"
@@ -85,6 +86,11 @@ public:
 
   ws_session(const ws_session&) = delete;
   ws_session& operator=(const ws_session&) = delete;
+
+  /// Socket.IO dialect: this WebSocket upgrades the long-polling session `from` (before run()): no
+  /// open packet, events held until the client's upgrade packet `5`, then resumed after the
+  /// positions the polling session delivered.
+  void upgrade_from(std::shared_ptr<polling_upgrade> from) { rare().upgrading = std::move(from); }
 
   /// Accepts the upgrade request and starts the session. `early`: bytes that came after the
   /// request in the same read (a client that did not wait for the 101); they are read first.
@@ -259,6 +265,7 @@ private:
     std::string close_text;   ///< the close frame's reason text, once a close is chosen
     std::string_view close_reason; ///< its metric label (a string literal), once a close is chosen
     std::string engineio;     ///< Socket.IO dialect: Engine.IO packets due (framed), before events
+    std::shared_ptr<polling_upgrade> upgrading; ///< Socket.IO dialect: the polling session upgraded, until `5`
   };
   /// rare_, allocated if it is not (loop only).
   rare_state& rare();
@@ -312,7 +319,7 @@ private:
 class ws_takeover : public stream_takeover {
 public:
   ws_takeover(api_env& env, storage::user user, std::string session_id, ws_options opts,
-              connection_slot_ptr slot);
+              connection_slot_ptr slot, std::shared_ptr<polling_upgrade> upgrade = nullptr);
   void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
              boost::beast::http::request<boost::beast::http::string_body> req) override;
 
@@ -322,6 +329,7 @@ private:
   std::string session_id_;
   ws_options opts_;
   connection_slot_ptr slot_;
+  std::shared_ptr<polling_upgrade> upgrade_; ///< Socket.IO: the polling session this WebSocket upgrades
 };
 
 } // namespace chat::net

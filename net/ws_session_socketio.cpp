@@ -60,10 +60,21 @@ void ws_session::on_engineio_text(std::string_view text) {
     case eio::packet_type::message:
       return on_socketio_packet(packet->data);
     case eio::packet_type::ping: // the client's probe (an upgrade); the server pings otherwise
+      if (rare_ && rare_->upgrading && packet->data == "probe")
+        rare_->upgrading->pause(); // the polling session's parked GET ends with a noop
       return queue_engineio(eio::encode_packet(eio::packet_type::pong, packet->data));
+    case eio::packet_type::upgrade:
+      if (rare_ && rare_->upgrading) { // the switch: resume after what polling delivered
+        auto handover = rare_->upgrading->hand_over();
+        rare_->upgrading.reset();
+        release_rare();
+        sio_connected_ = handover.connected;
+        if (!followed_)
+          follow_all(std::move(handover.delivered));
+      }
+      return;
     case eio::packet_type::pong: // heard_ is set by the read already
     case eio::packet_type::noop:
-    case eio::packet_type::upgrade: // (a direct WebSocket connection has nothing to upgrade)
       return;
     case eio::packet_type::close:
       return start_close(ws_close::normal, {}, "client", false);

@@ -256,7 +256,7 @@ void ws_session::release_rare() noexcept {
   // control frame in flight keeps its buffer; a partial frame keeps its bytes.
   if (!rare_ || rare_->handshake || rare_->follow_timer || close_code_ != 0 || pong_due_ ||
       in_flight_ == write_kind::control || in_flight_ == write_kind::close || !rare_->rx.empty() ||
-      !rare_->engineio.empty())
+      !rare_->engineio.empty() || rare_->upgrading)
     return;
   rare_.reset();
 }
