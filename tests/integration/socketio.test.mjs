@@ -223,7 +223,7 @@ test('the HTTP side: a polling handshake answers the open packet (upgrade offere
   assert.equal(res.status, 400, 'a sid without a WebSocket upgrade');
 });
 
-test('HTTP long-polling (socket.io-client defaults): connect, join, send, receive both ways; no session → connect_error', T, async () => {
+test('HTTP long-polling only (transports: [polling]): connect, join, send, receive both ways; no session → connect_error', T, async () => {
   const sioP = await sioConnect(nodes[0], C, { transports: ['polling'] });
   assert.equal(sioP.socket.io.engine.transport.name, 'polling');
   sioP.socket.emit('room.join', '0');
@@ -330,6 +330,22 @@ test('upgrade hand-over (raw Engine.IO): what polling delivered is not sent agai
   res = await request(port, 'GET', q, { headers: h });
   assert.equal(res.status, 400, 'the polling session is gone after the upgrade');
   r.ws.close();
+});
+
+test('a polling session nobody polls is reaped after pingInterval + pingTimeout (1 s + 20 s here)', { timeout: 60000 }, async () => {
+  const { request } = await import('./lib/http.mjs');
+  const h = cookieHeader(C);
+  const base = '/socket.io/?EIO=4&transport=polling';
+  const open = await request(nodes[1].port, 'GET', base, { headers: h });
+  const sid = JSON.parse(open.text.slice(1)).sid;
+  const before = (await internal(nodes[1], '/metrics')).text;
+  const closedIdle = (text) => Number(/chatnode_connections_closed_total\{[^}]*reason="idle"[^}]*transport="socketio"[^}]*\} (\d+)/.exec(text)?.[1]
+    ?? /chatnode_connections_closed_total\{[^}]*transport="socketio"[^}]*reason="idle"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+  await sleep(23000);
+  const res = await request(nodes[1].port, 'GET', `${base}&sid=${sid}`, { headers: h });
+  assert.equal(res.status, 400, 'the sid is gone');
+  const after = (await internal(nodes[1], '/metrics')).text;
+  assert.equal(closedIdle(after), closedIdle(before) + 1, 'closed as idle, counted');
 });
 
 test('shutdown with Socket.IO clients connected (WebSocket and polling): SIGTERM → exit 0 (both nodes)', T, async () => {
