@@ -4,20 +4,15 @@
 #include "net/socketio_polling.hpp"
 
 #include <algorithm>
-#include <map>
-
 #include <chrono>
-#include <deque>
-#include <variant>
+#include <map>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "actors/chat_service.hpp"
 #include "actors/client_sink.hpp"
-#include "actors/json_frames.hpp"
 #include "actors/realtime.hpp"
-#include "common/error.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/connection_registry.hpp"
 #include "net/engineio_codec.hpp"
@@ -26,19 +21,14 @@
 #include "net/session_revocation.hpp"
 #include "net/socketio_codec.hpp"
 #include "net/socketio_dialect.hpp"
-#include "net/ws_frames.hpp"
+#include "net/socketio_polling_session.hpp"
 #include "storage/session_token.hpp"
 
 namespace chat::net {
 
 namespace asio = boost::asio;
 
-namespace {
-
-constexpr auto transport = metrics::transport::socketio;
-constexpr std::chrono::milliseconds kPingTimeout{20000};
-/// The sid of every refused handshake (a real sid is hex).
-constexpr std::string_view kRefusedSid = "unauthorized";
+namespace polling_detail {
 
 std::chrono::milliseconds ping_interval(const api_env& env) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(env.opts.live.ws_idle_timeout / 4);
@@ -64,118 +54,16 @@ std::string event_packet(const std::string& frame) {
   return out;
 }
 
+} // namespace polling_detail
+
+namespace {
+
+using namespace polling_detail;
+
+/// The sid of every refused handshake (a real sid is hex).
+constexpr std::string_view kRefusedSid = "unauthorized";
+
 } // namespace
-
-class polling_session : public closable,
-                        public revocable,
-                        public polling_upgrade,
-                        public std::enable_shared_from_this<polling_session> {
-public:
-  polling_session(api_env& env, std::string sid, std::string user_id, connection_slot_ptr slot,
-                  std::weak_ptr<socketio_polling::table> table)
-    : env_(env), ex_(env.io->next().get_executor()), timer_(ex_), sid_(std::move(sid)),
-      user_id_(std::move(user_id)), slot_(std::move(slot)), table_(std::move(table)) {}
-
-  const std::string& user_id() const noexcept { return user_id_; }
-
-  void start(std::string session_id);
-  void get(const exchange_ptr& x);
-  void post(const exchange_ptr& x);
-  /// Queues an Engine.IO packet; false when the queue is full (`droppable`: dropped instead).
-  /// `room`/`position`: a positioned event's (recorded as delivered once a GET carries it).
-  actors::push_result push(std::string packet, bool droppable, const std::string* room = nullptr,
-                           std::int64_t position = 0);
-  /// A follow's start position (sink::note_cursor).
-  void note_cursor(const std::string& room, std::int64_t position) {
-    std::lock_guard lock{mutex_};
-    auto& at = delivered_[room];
-    at = std::max(at, position);
-  }
-  void pause() override {
-    std::lock_guard lock{mutex_};
-    paused_ = true;
-    if (parked_) {
-      parked_->respond(text(200, "6"));
-      parked_.reset();
-    }
-  }
-  polling_handover hand_over() override;
-  void close(std::string_view reason);
-
-  void close_when_idle() override { close("drain"); }
-  void end_session() override {
-    session_ended_.store(true, std::memory_order_release);
-    push("4" + sio::encode_connect_error("unauthorized"), false);
-    close("session_ended");
-  }
-
-private:
-  class sink;
-  actors::command_origin origin() const { return {user_id_, transport}; }
-  actors::post_fn on_loop() {
-    return [self = shared_from_this()](std::function<void()> fn) { asio::post(self->ex_, std::move(fn)); };
-  }
-  void tick();
-  void arm();
-  /// Answers the parked GET with what waits (lock held); false when nothing does.
-  bool answer_locked();
-  void on_packet(std::string_view text);
-  void on_socketio(std::string_view text);
-  void on_chat_frame(std::string_view text);
-  void send_event(std::string json) { push(event_packet(json), false); }
-
-  api_env& env_;
-  asio::io_context::executor_type ex_;
-  asio::steady_timer timer_; ///< on ex_ only
-  std::string sid_;
-  std::string user_id_;
-  connection_slot_ptr slot_;
-  std::weak_ptr<socketio_polling::table> table_;
-  std::uint64_t registry_id_ = 0;
-  session_ticket ticket_;
-  actors::session_handle session_;
-  std::atomic<bool> session_ended_{false};
-
-  std::mutex mutex_; // everything below
-  /// A packet waiting for a GET, with its room position when it is a positioned event.
-  struct waiting {
-    std::string packet;
-    std::string room;
-    std::int64_t position = 0;
-  };
-  std::deque<waiting> out_;
-  std::map<std::string, std::int64_t> delivered_; ///< per room: the last position a GET carried
-  bool paused_ = false; ///< an upgrade probe came: nothing more goes out over polling
-  exchange_ptr parked_;
-  std::chrono::steady_clock::time_point last_get_ = std::chrono::steady_clock::now();
-  bool connected_ = false;
-  bool closed_ = false;
-};
-
-/// The realtime session's view of a polling session.
-class polling_session::sink : public actors::client_sink {
-public:
-  explicit sink(std::weak_ptr<polling_session> s) : s_(std::move(s)) {}
-  actors::push_result push_message(const std::string& room, std::int64_t id, const actors::frame_ptr& frame) override {
-    auto s = s_.lock();
-    return s ? s->push(event_packet(*frame), false, &room, id) : actors::push_result::dropped;
-  }
-  void note_cursor(const std::string& room, std::int64_t id) override {
-    if (auto s = s_.lock())
-      s->note_cursor(room, id);
-  }
-  actors::push_result push_event(const actors::frame_ptr& frame) override {
-    auto s = s_.lock();
-    return s ? s->push(event_packet(*frame), true) : actors::push_result::dropped;
-  }
-  void close(actors::close_reason) override {
-    if (auto s = s_.lock())
-      s->close("server");
-  }
-
-private:
-  std::weak_ptr<polling_session> s_;
-};
 
 void polling_session::start(std::string session_id) {
   registry_id_ = env_.registry->add(weak_from_this());
@@ -235,6 +123,7 @@ bool polling_session::answer_locked() {
     return false;
   std::vector<std::string> packets;
   std::size_t bytes = 0;
+  std::size_t messages = 0; // positioned events (chat messages and the like), as a WebSocket counts them
   while (!out_.empty() &&
          (packets.empty() || bytes + out_.front().packet.size() + 1 <= env_.opts.live.max_ws_frame_bytes)) {
     auto& next = out_.front();
@@ -242,6 +131,7 @@ bool polling_session::answer_locked() {
     if (!next.room.empty()) {
       auto& at = delivered_[next.room];
       at = std::max(at, next.position);
+      ++messages;
     }
     packets.push_back(std::move(next.packet));
     out_.pop_front();
@@ -251,6 +141,8 @@ bool polling_session::answer_locked() {
   last_get_ = std::chrono::steady_clock::now();
   env_.metrics.socket_writes(transport).Increment();
   env_.metrics.events_written(transport).Increment(static_cast<double>(packets.size()));
+  if (messages > 0)
+    env_.metrics.messages_delivered(transport).Increment(static_cast<double>(messages));
   x->respond(text(200, eio::join_payload(packets)));
   return true;
 }
@@ -277,106 +169,6 @@ void polling_session::post(const exchange_ptr& x) {
   x->respond(text(200, "ok"));
 }
 
-void polling_session::on_packet(std::string_view text) {
-  eio::packet_error error{};
-  const auto packet = eio::parse_packet(text, &error);
-  if (!packet) {
-    env_.metrics.errors("sio_bad_packet").Increment();
-    return close("protocol_error");
-  }
-  switch (packet->type) {
-    case eio::packet_type::message:
-      return on_socketio(packet->data);
-    case eio::packet_type::close:
-      return close("client");
-    case eio::packet_type::ping:
-      push(eio::encode_packet(eio::packet_type::pong, packet->data), false);
-      return;
-    default: // pong, noop, upgrade (not offered)
-      return;
-  }
-}
-
-void polling_session::on_socketio(std::string_view text) {
-  auto parsed = sio::parse_packet(text);
-  if (std::holds_alternative<sio::packet_error>(parsed)) {
-    env_.metrics.errors("sio_bad_packet").Increment();
-    return close("protocol_error");
-  }
-  auto& p = std::get<sio::packet>(parsed);
-  if (p.nsp != "/") {
-    env_.metrics.errors("sio_bad_namespace").Increment();
-    if (p.type == sio::packet_type::connect)
-      push("4" + sio::encode_connect_error("Invalid namespace", p.nsp), false);
-    return;
-  }
-  switch (p.type) {
-    case sio::packet_type::connect: {
-      if (session_ended_.load(std::memory_order_acquire)) {
-        push("4" + sio::encode_connect_error("unauthorized"), false);
-        return;
-      }
-      {
-        std::lock_guard lock{mutex_};
-        if (connected_)
-          return;
-        connected_ = true;
-      }
-      push("4" + sio::encode_connect(storage::new_session_token().substr(0, 20)), false);
-      env_.realtime->release(session_); // the held events follow the answer
-      return;
-    }
-    case sio::packet_type::disconnect:
-      return close("client");
-    case sio::packet_type::event: {
-      bool connected = false;
-      {
-        std::lock_guard lock{mutex_};
-        connected = connected_;
-      }
-      if (!connected) {
-        env_.metrics.errors("sio_not_connected").Increment();
-        return;
-      }
-      if (auto frame = sio::to_chat_frame(p))
-        return on_chat_frame(*frame);
-      env_.metrics.errors("sio_unknown_event").Increment();
-      return;
-    }
-    default:
-      env_.metrics.errors("sio_unexpected_packet").Increment();
-      return;
-  }
-}
-
-void polling_session::on_chat_frame(std::string_view text) {
-  auto parsed = parse_client_frame(text, env_.chat.limits().max_resume_rooms, env_.chat.limits().max_watch_users);
-  auto send_error = [this](std::error_code ec, std::string_view message, std::string_view client_id) {
-    const auto& e = info(ec);
-    env_.metrics.errors("ws_" + std::string{e.code}).Increment();
-    send_event(actors::error_frame_json(e.code, message.empty() ? e.message : message, client_id));
-  };
-  if (auto* err = std::get_if<frame_error>(&parsed))
-    return send_error(err->error, err->message, err->client_id);
-  auto& f = std::get<client_frame>(parsed);
-  if (session_ended_.load(std::memory_order_acquire))
-    return send_error(error::unauthorized, "session ended", {});
-  auto self = shared_from_this();
-  if (f.type == client_frame::kind::command) {
-    return env_.chat.execute(origin(), std::move(f.command), on_loop(), [self](actors::command_result r) {
-      if (r.error)
-        return self->send_event(actors::error_frame_json(info(r.error).code, r.message, r.client_id, r.muted_until));
-      self->send_event(actors::ack_frame_json(r.client_id, r.id, r.room_id, r.seq));
-    });
-  }
-  if (f.type == client_frame::kind::room_join) {
-    return env_.chat.follow(origin(), session_, std::move(f.room_id), -1, on_loop(),
-                            [self, send_error](std::error_code ec, const std::string& why) {
-                              if (ec)
-                                send_error(ec, why, {});
-                            });
-  }
-}
 
 void polling_session::close(std::string_view reason) {
   {
