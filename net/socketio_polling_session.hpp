@@ -78,6 +78,11 @@ public:
     }
   }
   polling_handover hand_over() override;
+  void resume() override {
+    std::lock_guard lock{mutex_};
+    paused_ = false;
+    answer_locked();
+  }
   void close(std::string_view reason);
 
   void close_when_idle() override { close("drain"); }

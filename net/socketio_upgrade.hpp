@@ -25,6 +25,9 @@ public:
   virtual void pause() = 0;
   /// The upgrade `5` came: the polling session closes (without a close packet) and hands over.
   virtual polling_handover hand_over() = 0;
+  /// The probing WebSocket ended before its `5`: the polling session goes on (the client falls
+  /// back to polling).
+  virtual void resume() = 0;
 };
 
 } // namespace chat::net

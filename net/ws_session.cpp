@@ -310,8 +310,11 @@ void ws_session::finish(std::string_view reason) {
     env_.metrics.connections(transport()).Decrement();
     env_.metrics.connections_closed(transport(), reason).Increment();
   }
-  if (rare_)
+  if (rare_) {
     rare_->follow_timer.reset(); // cancels a pending wait
+    if (auto from = std::move(rare_->upgrading)) // an upgrade that did not happen: polling goes on
+      from->resume();
+  }
   // The TCP connection ends here: pending operations complete with operation_aborted.
   beast::error_code ignored;
   socket_.shutdown(loop_socket::shutdown_both, ignored);

@@ -262,8 +262,8 @@ test('polling, then the upgrade to WebSocket (socket.io-client defaults): messag
   })();
   await sleep(100);
   const sioD = await sioConnect(nodes[0], C, { transports: null });
-  const upgraded = new Promise((resolve) => sioD.socket.io.engine.once('upgrade', (t) => resolve(t.name)));
-  assert.equal(await Promise.race([upgraded, sleep(5000).then(() => 'timeout')]), 'websocket');
+  // (the upgrade may be done before 'connect' fires: watch the transport, not the event)
+  await waitFor(() => sioD.socket.io.engine.transport.name === 'websocket', { timeout: 5000, what: 'the upgrade' });
   await sleep(300);
   sending = false;
   await sender;
@@ -330,6 +330,35 @@ test('upgrade hand-over (raw Engine.IO): what polling delivered is not sent agai
   res = await request(port, 'GET', q, { headers: h });
   assert.equal(res.status, 400, 'the polling session is gone after the upgrade');
   r.ws.close();
+});
+
+test('a probe whose WebSocket ends before the upgrade: polling goes on delivering', T, async () => {
+  const { request } = await import('./lib/http.mjs');
+  const h = cookieHeader(C);
+  const port = nodes[0].port;
+  const base = '/socket.io/?EIO=4&transport=polling';
+  const sid = JSON.parse((await request(port, 'GET', base, { headers: h })).text.slice(1)).sid;
+  const q = `${base}&sid=${sid}`;
+  await request(port, 'POST', q, { headers: h, body: '40', contentType: 'text/plain;charset=UTF-8' });
+  await request(port, 'GET', q, { headers: h }); // 40{sid}
+  const r = rawSio(nodes[0], C, { sid });
+  await r.open;
+  r.ws.send('2probe');
+  await r.frame((f) => f === '3probe');
+  r.ws.terminate();
+  await r.closedP;
+  await sleep(200);
+  const text = `after a failed probe ${Date.now()}`;
+  await sendWs(wsB, '0', text);
+  let got = '';
+  const t0 = Date.now();
+  while (!got.includes(text) && Date.now() - t0 < 5000) {
+    const res = await request(port, 'GET', q, { headers: h });
+    assert.equal(res.status, 200, res.text);
+    got += res.text;
+  }
+  assert.ok(got.includes(text), `delivered over polling again: ${got.slice(0, 300)}`);
+  await request(port, 'POST', q, { headers: h, body: '41', contentType: 'text/plain;charset=UTF-8' });
 });
 
 test('a polling session nobody polls is reaped after pingInterval + pingTimeout (1 s + 20 s here)', { timeout: 60000 }, async () => {
