@@ -25,6 +25,7 @@ std::string_view to_string(transport t) noexcept {
     case transport::ws: return "ws";
     case transport::sse: return "sse";
     case transport::http: return "http";
+    case transport::socketio: return "socketio";
   }
   return "unknown";
 }
@@ -60,7 +61,7 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
     .Register(reg);
   paced_writes_ = &BuildCounter().Name("chatnode_paced_writes_total")
     .Help("WebSocket writes that waited for a pacing tick (--ws-write-delay-ms)").Register(reg).Add({});
-  for (auto t : {transport::ws, transport::sse, transport::http}) {
+  for (auto t : {transport::ws, transport::sse, transport::http, transport::socketio}) {
     auto i = static_cast<int>(t);
     Labels l{{"transport", str(to_string(t))}};
     connections_[i] = &connections_family_->Add(l);

@@ -21,7 +21,10 @@
 namespace chat::metrics {
 
 /// Transport of a client connection or of an inbound chat message.
-enum class transport { ws = 0, sse = 1, http = 2 };
+enum class transport { ws = 0, sse = 1, http = 2, socketio = 3 };
+
+/// Number of transports (the size of the per-transport arrays).
+inline constexpr int kTransports = 4;
 
 /// Name of a transport as used in the `transport` label.
 std::string_view to_string(transport t) noexcept;
@@ -135,12 +138,12 @@ private:
   prometheus::Family<prometheus::Counter>* rate_limited_family_;
 
   // Pre-bound per transport (index = transport).
-  prometheus::Gauge* connections_[3];
-  prometheus::Counter* accepted_[3];
-  prometheus::Counter* received_[3];
-  prometheus::Counter* delivered_[3];
-  prometheus::Counter* writes_[3];
-  prometheus::Counter* events_written_[3];
+  prometheus::Gauge* connections_[kTransports];
+  prometheus::Counter* accepted_[kTransports];
+  prometheus::Counter* received_[kTransports];
+  prometheus::Counter* delivered_[kTransports];
+  prometheus::Counter* writes_[kTransports];
+  prometheus::Counter* events_written_[kTransports];
   prometheus::Counter* paced_writes_;
 
   prometheus::Counter* messages_persisted_;

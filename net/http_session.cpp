@@ -193,10 +193,10 @@ void http_session::on_read_error(beast::error_code ec) {
 
 namespace {
 
-/// `/ws` and `/stream` (with or without a query): routes a transport may take over.
+/// `/ws`, `/stream` and `/socket.io/` (with or without a query): routes a transport may take over.
 bool is_streaming_target(std::string_view target) noexcept {
   auto path = target.substr(0, target.find('?'));
-  return path == "/ws" || path == "/stream";
+  return path == "/ws" || path == "/stream" || path == "/socket.io/" || path == "/socket.io";
 }
 
 } // namespace

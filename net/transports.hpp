@@ -6,6 +6,7 @@
 
 #include "net/api_env.hpp"
 #include "net/connection_slot.hpp"
+#include "net/socketio_upgrade.hpp"
 #include "net/sse_cursor.hpp"
 #include "storage/chat_store.hpp"
 
@@ -20,6 +21,18 @@ class stream_takeover;
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
                                                   bool batch, bool watch_presence = false,
                                                   connection_slot_ptr slot = nullptr);
+
+/// The `/socket.io/` WebSocket transport (Engine.IO v4, Socket.IO v5: docs/protocol.md §2.13) for
+/// an authenticated user; `session_id` and `slot` as above.
+/// `upgrade`: the long-polling session this WebSocket upgrades (`&sid=`), or null.
+std::shared_ptr<stream_takeover> make_socketio_takeover(api_env& env, storage::user user, std::string session_id,
+                                                        connection_slot_ptr slot = nullptr,
+                                                        std::shared_ptr<polling_upgrade> upgrade = nullptr);
+
+/// The `/socket.io/` WebSocket transport without a valid session: the Engine.IO handshake, then
+/// every Socket.IO CONNECT is answered `44{"message":"unauthorized"}` (socket.io-client's
+/// connect_error); closes after a few seconds.
+std::shared_ptr<stream_takeover> make_socketio_refusal(api_env& env);
 
 /// The `/stream` transport for an authenticated user, resuming from `Last-Event-ID`; `session_id`
 /// and `slot` as above.

@@ -22,6 +22,7 @@ enum class ws_opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, cl
 namespace ws_close {
 inline constexpr std::uint16_t normal = 1000;
 inline constexpr std::uint16_t protocol_error = 1002;
+inline constexpr std::uint16_t unsupported = 1003;      ///< a data type the endpoint does not accept
 inline constexpr std::uint16_t no_status = 1005;        ///< reported for a close frame without a code; never sent
 inline constexpr std::uint16_t invalid_payload = 1007;  ///< text that is not UTF-8
 inline constexpr std::uint16_t too_big = 1009;

@@ -30,16 +30,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 
-namespace {
-
-constexpr auto transport = metrics::transport::ws;
-
-} // namespace
+metrics::transport transport_of(const ws_options& opts) noexcept {
+  return opts.protocol == ws_protocol::socketio ? metrics::transport::socketio : metrics::transport::ws;
+}
 
 ws_session::ws_session(beast::tcp_stream&& stream, api_env& env, storage::user user, ws_options opts,
                        connection_slot_ptr slot)
   : socket_(to_loop_socket(stream.release_socket())), ex_(socket_.get_executor()), reader_(env.opts.live.max_ws_frame_bytes), env_(env), slot_(std::move(slot)), user_id_(std::move(user.id)),
-    queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport),
+    queue_(env.opts.live.max_queue_frames, *this, env.metrics, transport_of(opts)),
     loop_(&env.loop_of(ex_)), // the loop the listener put this connection on: its waker and pacing timer
     opts_(opts) {}
 
@@ -87,9 +85,13 @@ void ws_session::on_accept(beast::error_code ec) {
   enter(conn_state::open);
   heard_ = true; // the handshake counts: a new connection gets the whole idle timeout
   loop_->keepalive->add(weak_from_this(), &keepalive_slot_); // until finish(), which removes it
-  env_.metrics.connections(transport).Increment();
-  env_.metrics.connections_accepted(transport).Increment();
-  arm_first_frame_timer();
+  env_.metrics.connections(transport()).Increment();
+  env_.metrics.connections_accepted(transport()).Increment();
+  const bool upgrading = rare_ && rare_->upgrading;
+  if (socketio() && !upgrading)
+    socketio_open(); // the Engine.IO open packet before anything else
+  if (!upgrading) // (an upgrade is released by its `5`)
+    arm_first_frame_timer();
   if (close_code_ != 0) // closed (drain) during the handshake: the close frame goes out first
     begin_close(false);
   // Frames that came with the upgrade request first.
@@ -159,7 +161,7 @@ actors::post_fn ws_session::on_loop() {
 }
 
 actors::command_origin ws_session::origin() const {
-  return actors::command_origin{user_id_, transport};
+  return actors::command_origin{user_id_, transport()};
 }
 
 void ws_session::handle_frame(client_frame f) {
@@ -305,11 +307,14 @@ void ws_session::finish(std::string_view reason) {
   enter(conn_state::finished);
   if (accepted) {
     loop_->keepalive->remove(keepalive_slot_); // registered at the accept
-    env_.metrics.connections(transport).Decrement();
-    env_.metrics.connections_closed(transport, reason).Increment();
+    env_.metrics.connections(transport()).Decrement();
+    env_.metrics.connections_closed(transport(), reason).Increment();
   }
-  if (rare_)
+  if (rare_) {
     rare_->follow_timer.reset(); // cancels a pending wait
+    if (auto from = std::move(rare_->upgrading)) // an upgrade that did not happen: polling goes on
+      from->resume();
+  }
   // The TCP connection ends here: pending operations complete with operation_aborted.
   beast::error_code ignored;
   socket_.shutdown(loop_socket::shutdown_both, ignored);
@@ -324,20 +329,30 @@ void ws_session::finish(std::string_view reason) {
 // -- takeover --------------------------------------------------------------------------------
 
 ws_takeover::ws_takeover(api_env& env, storage::user user, std::string session_id, ws_options opts,
-                         connection_slot_ptr slot)
+                         connection_slot_ptr slot, std::shared_ptr<polling_upgrade> upgrade)
   : env_(env), user_(std::move(user)), session_id_(std::move(session_id)),
-    opts_(opts), slot_(std::move(slot)) {}
+    opts_(opts), slot_(std::move(slot)), upgrade_(std::move(upgrade)) {}
 
 void ws_takeover::start(beast::tcp_stream&& stream, beast::flat_buffer buffer,
                         http::request<http::string_body> req) {
-  std::make_shared<ws_session>(std::move(stream), env_, std::move(user_), opts_, std::move(slot_))
-    ->run(std::move(req), beast::buffers_to_string(buffer.data()), std::move(session_id_));
+  auto session = std::make_shared<ws_session>(std::move(stream), env_, std::move(user_), opts_, std::move(slot_));
+  if (upgrade_)
+    session->upgrade_from(std::move(upgrade_));
+  session->run(std::move(req), beast::buffers_to_string(buffer.data()), std::move(session_id_));
 }
 
 std::shared_ptr<stream_takeover> make_ws_takeover(api_env& env, storage::user user, std::string session_id,
                                                   bool batch, bool watch_presence, connection_slot_ptr slot) {
   return std::make_shared<ws_takeover>(env, std::move(user), std::move(session_id),
                                        ws_options{batch, watch_presence}, std::move(slot));
+}
+
+std::shared_ptr<stream_takeover> make_socketio_takeover(api_env& env, storage::user user, std::string session_id,
+                                                        connection_slot_ptr slot,
+                                                        std::shared_ptr<polling_upgrade> upgrade) {
+  return std::make_shared<ws_takeover>(env, std::move(user), std::move(session_id),
+                                       ws_options{false, false, ws_protocol::socketio}, std::move(slot),
+                                       std::move(upgrade));
 }
 
 } // namespace chat::net

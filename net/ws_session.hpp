@@ -30,6 +30,7 @@
 #include "actors/chat_service.hpp"
 #include "actors/frame.hpp"
 #include "actors/session_shard.hpp"
+#include "metrics/node_metrics.hpp"
 #include "net/connection_registry.hpp"
 #include "net/connection_slot.hpp"
 #include "net/keepalive.hpp"
@@ -37,6 +38,7 @@
 #include "net/api_env.hpp"
 #include "net/outbound_queue.hpp"
 #include "net/session_registry.hpp"
+#include "net/socketio_upgrade.hpp"
 #include "net/stream_takeover.hpp"
 #include "net/wake_queue.hpp"
 #include "net/write_coalescer.hpp"
@@ -46,6 +48,12 @@
 
 namespace chat::net {
 
+/// What a WebSocket connection speaks.
+enum class ws_protocol : std::uint8_t {
+  chat,     ///< `/ws` (docs/protocol.md §2): one JSON event per text frame (or per line, batch mode)
+  socketio, ///< `/socket.io/` (docs/protocol.md §2.13): Engine.IO v4 packets carrying Socket.IO v5
+};
+
 /// Per-connection choices made at the handshake.
 struct ws_options {
   /// `?batch=1`: several events may share one WebSocket message, separated by "\n"
@@ -54,7 +62,13 @@ struct ws_options {
   /// `?presence=watch`: presence only of the users the client names in `presence.watch` frames,
   /// nobody's until the first (docs/protocol.md §2.3).
   bool watch_presence = false;
+  /// The dialect: `/ws` frames or Socket.IO packets (ws_session_socketio.cpp). Socket.IO
+  /// connections never batch and hear everyone's presence (the tutorial client's events).
+  ws_protocol protocol = ws_protocol::chat;
 };
+
+/// The metrics transport label of a connection with `opts` (`ws` or `socketio`).
+metrics::transport transport_of(const ws_options& opts) noexcept;
 
 class ws_session : public closable,
                    public revocable,
@@ -72,6 +86,11 @@ public:
 
   ws_session(const ws_session&) = delete;
   ws_session& operator=(const ws_session&) = delete;
+
+  /// Socket.IO dialect: this WebSocket upgrades the long-polling session `from` (before run()): no
+  /// open packet, events held until the client's upgrade packet `5`, then resumed after the
+  /// positions the polling session delivered.
+  void upgrade_from(std::shared_ptr<polling_upgrade> from) { rare().upgrading = std::move(from); }
 
   /// Accepts the upgrade request and starts the session. `early`: bytes that came after the
   /// request in the same read (a client that did not wait for the 101); they are read first.
@@ -166,6 +185,24 @@ private:
   bool consume(char* data, std::size_t size);
   bool on_frame(const ws_read& r);
   void on_text(std::string_view text);
+  /// A `/ws` client frame (the Socket.IO dialect maps its events onto these).
+  void on_chat_frame(std::string_view text);
+  // The Socket.IO dialect (ws_session_socketio.cpp).
+  bool socketio() const noexcept { return opts_.protocol == ws_protocol::socketio; }
+  metrics::transport transport() const noexcept { return transport_of(opts_); }
+  /// The Engine.IO open packet, first thing after the upgrade.
+  void socketio_open();
+  /// One Engine.IO packet (a text frame).
+  void on_engineio_text(std::string_view text);
+  /// One Socket.IO packet (an Engine.IO message's data).
+  void on_socketio_packet(std::string_view text);
+  /// A malformed packet: counted, then the connection closes (what Socket.IO servers do).
+  void socketio_fail(std::string_view why);
+  /// Queues an Engine.IO packet of the connection's own (open, pong, CONNECT answers); it goes
+  /// out before queued events, after the write in flight.
+  void queue_engineio(std::string_view packet);
+  /// A queued event `{"type":T,"data":D}` as the Engine.IO message `42["T",D]`, around D's shared bytes.
+  static outbound_parts render_socketio(const std::string& frame);
   /// A protocol violation: close with `code` (1002, 1007, 1009), then end the connection.
   void fail(std::uint16_t code, std::string_view why);
   // Client frames (ws_session.cpp).
@@ -227,6 +264,8 @@ private:
     std::string pong_payload; ///< the payload of the latest ping, while its pong is due
     std::string close_text;   ///< the close frame's reason text, once a close is chosen
     std::string_view close_reason; ///< its metric label (a string literal), once a close is chosen
+    std::string engineio;     ///< Socket.IO dialect: Engine.IO packets due (framed), before events
+    std::shared_ptr<polling_upgrade> upgrading; ///< Socket.IO dialect: the polling session upgraded, until `5`
   };
   /// rare_, allocated if it is not (loop only).
   rare_state& rare();
@@ -273,13 +312,14 @@ private:
   conn_state state_ = conn_state::handshake;
   write_kind in_flight_ = write_kind::none;
   bool followed_ = false;         ///< the user's rooms are followed
+  bool sio_connected_ = false;    ///< Socket.IO dialect: the client's CONNECT was answered
 };
 
 /// The `/ws` transport for an authenticated user.
 class ws_takeover : public stream_takeover {
 public:
   ws_takeover(api_env& env, storage::user user, std::string session_id, ws_options opts,
-              connection_slot_ptr slot);
+              connection_slot_ptr slot, std::shared_ptr<polling_upgrade> upgrade = nullptr);
   void start(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer buffer,
              boost::beast::http::request<boost::beast::http::string_body> req) override;
 
@@ -289,6 +329,7 @@ private:
   std::string session_id_;
   ws_options opts_;
   connection_slot_ptr slot_;
+  std::shared_ptr<polling_upgrade> upgrade_; ///< Socket.IO: the polling session this WebSocket upgrades
 };
 
 } // namespace chat::net

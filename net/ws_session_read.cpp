@@ -113,6 +113,11 @@ bool ws_session::on_frame(const ws_read& r) {
         on_text(r.payload);
       return state_ != conn_state::finished;
     case ws_read::kind::binary:
+      if (state_ == conn_state::open && socketio()) { // attachments of binary packets: not supported
+        env_.metrics.errors("sio_binary_frame").Increment();
+        start_close(ws_close::unsupported, "binary packets are not supported", "protocol_error", true);
+        return false;
+      }
       if (state_ == conn_state::open) {
         env_.metrics.errors("ws_binary_frame").Increment();
         send_error(error::bad_request, "binary frames are not supported", {});
@@ -140,6 +145,12 @@ bool ws_session::on_frame(const ws_read& r) {
 }
 
 void ws_session::on_text(std::string_view text) {
+  if (socketio())
+    return on_engineio_text(text);
+  on_chat_frame(text);
+}
+
+void ws_session::on_chat_frame(std::string_view text) {
   auto parsed = parse_client_frame(text, env_.chat.limits().max_resume_rooms, env_.chat.limits().max_watch_users);
   if (auto* err = std::get_if<frame_error>(&parsed))
     return send_error(err->error, err->message, err->client_id);

@@ -51,6 +51,10 @@ void ws_session::keepalive_sweep() {
       teardown();
     return;
   }
+  if (socketio()) { // Engine.IO: the server pings every pingInterval (one sweep), the client answers
+    ping_due_ = true;
+    do_write();
+  }
   if (heard_) {
     heard_ = false;
     silent_sweeps_ = 0;
@@ -101,7 +105,7 @@ void ws_session::do_write() {
     case conn_state::finished:
       return;
     case conn_state::open:
-      if (pong_due_ || ping_due_)
+      if (pong_due_ || ping_due_ || (rare_ && !rare_->engineio.empty()))
         return write_control(write_kind::control);
       return write_data();
     case conn_state::closing:
@@ -128,15 +132,28 @@ void ws_session::write_control(write_kind kind) {
     frame = asio::buffer(rare.control);
     pong_due_ = false;
     std::string{}.swap(rare.pong_payload);
+  } else if (rare_ && !rare_->engineio.empty()) { // Engine.IO packets of our own (Socket.IO dialect)
+    rare_->control.swap(rare_->engineio);
+    rare_->engineio.clear();
+    frame = asio::buffer(rare_->control);
   } else {
     // A keep-alive ping has no payload: one constant frame for every connection, so that a sweep
     // that pings thousands of idle connections allocates nothing of ours for them.
-    static const std::array<char, 2> ping = [] {
+    static const std::array<char, 2> ws_ping = [] {
       std::array<char, kMaxFrameHeader> h{};
       const auto n = ws_frame_header(ws_opcode::ping, 0, h.data());
       CHAT_NET_INVARIANT(n == 2, "ws_session: a ping's header is two bytes");
       return std::array<char, 2>{h[0], h[1]};
     }();
+    // The Socket.IO dialect pings at the Engine.IO level: a text frame "2".
+    static const std::array<char, 3> engineio_ping = [] {
+      std::array<char, kMaxFrameHeader> h{};
+      const auto n = ws_frame_header(ws_opcode::text, 1, h.data());
+      CHAT_NET_INVARIANT(n == 2, "ws_session: a one-byte text frame's header is two bytes");
+      return std::array<char, 3>{h[0], h[1], '2'};
+    }();
+    const std::string_view ping = socketio() ? std::string_view{engineio_ping.data(), engineio_ping.size()}
+                                             : std::string_view{ws_ping.data(), ws_ping.size()};
     ping_due_ = false;
     // Nothing is in flight, so an idle socket takes the two bytes at once (it is non-blocking):
     // no write operation is allocated per ping either. What it does not take goes out as usual.
@@ -169,6 +186,13 @@ void ws_session::write_data() {
                 std::memory_order_relaxed);
     paced_ = false;
     last_write_.store(now, std::memory_order_relaxed);
+  }
+  if (socketio()) { // every event one Engine.IO packet (one text frame), all in one write
+    const auto frames = queue_.take_batch(kMaxBatchFrames, kMaxBatchBytes, {},
+                                          [](const outbound& item) { return render_socketio(*item.frame); });
+    asio::async_write(socket_, asio::buffer(frames.data(), frames.size()),
+                      beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+    return;
   }
   if (waiting > 1 && !opts_.batch) {
     // Plain clients take one event per WebSocket message, but not one write per event: the
@@ -231,7 +255,8 @@ void ws_session::release_rare() noexcept {
   // A close chosen keeps its text until the connection ends; a pong due keeps its payload; a
   // control frame in flight keeps its buffer; a partial frame keeps its bytes.
   if (!rare_ || rare_->handshake || rare_->follow_timer || close_code_ != 0 || pong_due_ ||
-      in_flight_ == write_kind::control || in_flight_ == write_kind::close || !rare_->rx.empty())
+      in_flight_ == write_kind::control || in_flight_ == write_kind::close || !rare_->rx.empty() ||
+      !rare_->engineio.empty() || rare_->upgrading)
     return;
   rare_.reset();
 }
