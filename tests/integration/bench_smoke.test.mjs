@@ -77,6 +77,20 @@ test('send without batch mode (--no-batch): the same counts over plain /ws', T, 
   assert.equal(s.delivered, s.sent * 10);
 });
 
+test('send as Socket.IO clients (--socketio): the same counts over /socket.io/, acks included; --text-bytes pads the texts', T, async () => {
+  const r = await runBench(['--nodes', `127.0.0.1:${node.port}`, '--users', '20', '--connections', '20',
+    '--room-size', '10', '--senders', '2', '--rate', '20', '--duration', '1', '--warmup', '1', '--mode', 'send',
+    '--socketio', '--text-bytes', '60', '--prefix', 'smoke', '--max-seconds', '60']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = r.results[0];
+  assert.ok(s.sent > 0);
+  assert.equal(s.acked, s.sent);
+  assert.equal(s.delivered, s.expected);
+  assert.equal(s.delivered, s.sent * 10);
+  const bad = await runBench(['--nodes', `127.0.0.1:${node.port}`, '--socketio', '--presence-watch', '3']);
+  assert.equal(bad.code, 2, 'the tutorial protocol has no presence.watch');
+});
+
 test('sweep: a step over the p99 limit runs once more with --sweep-retries 1, then the sweep stops with nothing passed', T, async () => {
   // A limit no step can meet (1 µs): both attempts at the first rate fail, so the sweep reports
   // two steps at 20 msg/s, best_rate 0 and one retried step.
