@@ -33,6 +33,7 @@ std::error_code from_store(storage::errc e) noexcept {
     case storage::errc::too_many_reactions: return error::too_many_reactions;
     case storage::errc::muted: return error::muted;
     case storage::errc::archived: return error::archived;
+    case storage::errc::not_replicated: return error::not_replicated;
     case storage::errc::internal: break;
   }
   return error::internal;

@@ -263,6 +263,10 @@ config_action load_config(int argc, const char* const* argv, node_config& cfg, s
   // Checks across options (the assistant's backend), on a copy: --print-config shows what was given.
   node_config resolved = cfg;
   std::string why;
+  if (!cfg.redis_sentinels.empty() && cfg.redis_master_name.empty()) {
+    err << prog << ": --redis-sentinels needs --redis-master-name (the name the sentinels monitor)\n";
+    return config_action::error;
+  }
   if (!resolve_ai(resolved, why)) {
     err << prog << ": " << why << "\n";
     return config_action::error;

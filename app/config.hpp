@@ -39,6 +39,10 @@ struct node_config {
   // -- Redis and identity
   /// The default is storage::redis_endpoint's (host, port, database) as a URL.
   std::string redis_url = "redis://" + storage::describe(storage::redis_endpoint{});
+  /// --redis-sentinels (host:port list; empty: no Sentinel, --redis-url's host and port are used).
+  std::string redis_sentinels;
+  std::string redis_master_name;       ///< --redis-master-name (required with sentinels)
+  std::string redis_sentinel_password; ///< --redis-sentinel-password (AUTH to the sentinels)
   std::string server_id; ///< also store.server_id; the default is computed (config_table.cpp)
   std::vector<std::string> admins;
   bool seed_demo = false;

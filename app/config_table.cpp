@@ -20,6 +20,7 @@
 #include "common/text.hpp"
 #include "net/client_address.hpp"
 #include "storage/redis_url.hpp"
+#include "storage/sentinel_locator.hpp"
 
 namespace chat::app {
 
@@ -81,6 +82,14 @@ bool valid_redis_url(const opt_value& v, std::string& why) {
   std::string error;
   if (storage::parse_redis_url(v.text, ep, error)) return true;
   why = "is not a valid redis://[[user]:password@]host[:port][/db] URL (" + error + ")";
+  return false;
+}
+
+bool valid_sentinels_or_empty(const opt_value& v, std::string& why) {
+  std::vector<storage::redis_endpoint> eps;
+  std::string error;
+  if (v.text.empty() || storage::parse_sentinel_list(v.text, eps, error)) return true;
+  why = "is not a host:port,host:port list of sentinels (" + error + ")";
   return false;
 }
 
@@ -207,7 +216,25 @@ std::vector<option> make_table() {
   // -- Redis and identity
   add(opt("redis-url", t::string).meta("URL").check(valid_redis_url)
         .bind(&cfg::redis_url).masked(mask_url_password)
-        .describe("Redis to use: redis://[[user]:password@]host[:port][/db]."));
+        .describe("Redis to use: redis://[[user]:password@]host[:port][/db]. With --redis-sentinels only its "
+                  "user, password and database are used: the sentinels name the master."));
+  add(opt("redis-sentinels", t::string).meta("LIST").check(valid_sentinels_or_empty).bind(&cfg::redis_sentinels)
+        .describe("Redis Sentinel: comma list of sentinels (host:port, port 26379 by default). The node asks them "
+                  "for the master of --redis-master-name, follows failovers (+switch-master, READONLY, a lost "
+                  "master) and checks with ROLE that it talks to the master. Empty: no Sentinel."));
+  add(opt("redis-master-name", t::string).meta("NAME").bind(&cfg::redis_master_name)
+        .describe("The name the sentinels monitor the master under (required with --redis-sentinels)."));
+  add(opt("redis-sentinel-password", t::string).meta("PASSWORD").bind(&cfg::redis_sentinel_password)
+        .masked([](const std::string& s) { return s.empty() ? s : std::string{"***"}; })
+        .describe("Password the sentinels require (their requirepass; empty: none). Prefer the environment."));
+  add(opt("redis-min-replicas-acked", t::uint).range(0, 16).meta("N").bind(&cfg::store, &store::min_replicas_acked)
+        .describe("Ack a chat message only after Redis WAIT confirmed its write on N replicas (one WAIT per send "
+                  "batch); otherwise the sender gets error not_replicated (503) after "
+                  "--redis-replica-ack-timeout-ms. With N >= 1 a master failover loses no acked message. 0: no WAIT."));
+  add(opt("redis-replica-ack-timeout-ms", t::uint).range(1, 60000).meta("MS")
+        .bind(&cfg::store, &store::replica_ack_timeout)
+        .describe("How long WAIT waits for --redis-min-replicas-acked replicas (the node's Redis commands "
+                  "wait behind it on the same connection)."));
   add(opt("server-id", t::string).computed(default_server_id).def_help("<hostname>-<6 random hex digits>")
         .meta("ID").check(valid_server_id).bind(&cfg::server_id).also(&cfg::store, &store::server_id)
         .describe("Name of this node in logs, metrics and Pub/Sub envelopes (unique per node)."));

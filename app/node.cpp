@@ -48,6 +48,7 @@
 #include "storage/presence_store.hpp"
 #include "storage/redis_client.hpp"
 #include "storage/redis_url.hpp"
+#include "storage/sentinel_locator.hpp"
 
 namespace chat::app {
 
@@ -110,6 +111,7 @@ struct node::impl {
   /// Uploads and downloads (issue #24) on a connection of their own: a 256 KiB chunk never sits in
   /// the command connection's pipeline ahead of a chat message.
   std::shared_ptr<storage::redis_client> files_redis;
+  std::shared_ptr<storage::sentinel_locator> sentinels; ///< --redis-sentinels (null without)
   std::unique_ptr<storage::chat_store> store;
   std::unique_ptr<storage::presence_store> presence;
   std::unique_ptr<cluster::tutorial_relay> tutorial; ///< --tutorial-pubsub (null: off)
@@ -280,7 +282,11 @@ struct node::impl {
     // Presence is handed over: this node's users go offline unless connected elsewhere (their
     // clients are reconnecting to other nodes right now), then Redis is released.
     files_redis->stop();
-    presence->reset_node([this](storage::errc, std::int64_t) { redis->stop(); });
+    presence->reset_node([this](storage::errc, std::int64_t) {
+      redis->stop();
+      if (sentinels)
+        sentinels->stop();
+    });
     retry_timer.cancel();
     loops.release(); // the I/O threads return once the connections above have wound down
     stop_requested.set_value();
@@ -302,7 +308,18 @@ int node::run() {
     std::cerr << "chatnode: invalid --redis-url: " << error << "\n";
     return 2;
   }
-  log::info("starting", {{"version", version_line()}, {"redis", storage::describe(ep)},
+  if (!cfg.redis_sentinels.empty()) {
+    storage::sentinel_options so;
+    if (!storage::parse_sentinel_list(cfg.redis_sentinels, so.sentinels, error)) { // validated already
+      std::cerr << "chatnode: invalid --redis-sentinels: " << error << "\n";
+      return 2;
+    }
+    for (auto& sentinel : so.sentinels)
+      sentinel.password = cfg.redis_sentinel_password;
+    so.master_name = cfg.redis_master_name;
+    s.sentinels = storage::sentinel_locator::create(s.ioc, std::move(so), &s.metrics);
+  }
+  log::info("starting", {{"version", version_line()}, {"redis", s.sentinels ? "sentinel:" + cfg.redis_master_name : storage::describe(ep)},
                          {"threads", cfg.threads}, {"hash_threads", cfg.hash_threads},
                          {"web_root", cfg.server.web_root}, {"seed_demo", cfg.seed_demo}});
 
@@ -419,6 +436,14 @@ int node::run() {
                           {"internal_url", url(cfg.server.bind, s.server->internal_port())},
                           {"port", s.server->port()}, {"internal_port", s.server->internal_port()}});
 
+  if (s.sentinels) {
+    // Every connection to the master asks the sentinels where it is and follows its failovers.
+    for (const auto& c : {s.redis, s.files_redis, s.bridge->subscriber()}) {
+      c->set_locator(s.sentinels);
+      s.sentinels->follow(c);
+    }
+    s.sentinels->start();
+  }
   s.redis->start();
   s.files_redis->start();
   s.bridge->start();

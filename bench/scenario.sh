@@ -20,7 +20,7 @@
 #
 # Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
 # build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
-# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenarios 1, 2 and 3: plain /ws, one event per WebSocket message, instead of /ws?batch=1), CHAT_BENCH_SOCKETIO=1 (scenarios 1, 2 and 3: Socket.IO clients of /socket.io/ over WebSocket, the tutorial's protocol), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs), CHAT_BENCH_UPLOADS=N (N clients uploading CHAT_BENCH_UPLOAD_MIB-MiB files (10) in a loop throughout: bench/upload_load.mjs).
+# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenarios 1, 2 and 3: plain /ws, one event per WebSocket message, instead of /ws?batch=1), CHAT_BENCH_SOCKETIO=1 (scenarios 1, 2 and 3: Socket.IO clients of /socket.io/ over WebSocket, the tutorial's protocol), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs), CHAT_BENCH_UPLOADS=N (N clients uploading CHAT_BENCH_UPLOAD_MIB-MiB files (10) in a loop throughout: bench/upload_load.mjs), CHAT_BENCH_REPLICA=1 (a replica of the bench Redis on CHAT_BENCH_REDIS_PORT+1, for CHAT_BENCH_NODE_ARGS="--redis-min-replicas-acked 1").
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,6 +39,7 @@ fi
 
 pids=()
 redis_pid=""
+replica_pid=""
 ai_pid=""
 ai_load_pid=""
 upload_load_pid=""
@@ -49,6 +50,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   # Wait for Redis too: the next run binds the same port at once.
+  [[ -n "$replica_pid" ]] && { kill -TERM "$replica_pid" 2>/dev/null; wait "$replica_pid" 2>/dev/null; } || true
   [[ -n "$redis_pid" ]] && { kill -TERM "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; } || true
 }
 trap cleanup EXIT
@@ -62,6 +64,15 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
 redis_pid=$!
 for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 redis-cli -p "$redis_port" flushall >/dev/null
+if [[ "${CHAT_BENCH_REPLICA:-0}" == 1 ]]; then # a replica in sync before the nodes start
+  redis-server --port "$((redis_port + 1))" --bind 127.0.0.1 --save '' --appendonly no \
+    --replicaof 127.0.0.1 "$redis_port" --loglevel warning >"$out_dir/redis-replica.log" 2>&1 &
+  replica_pid=$!
+  for _ in $(seq 1 100); do
+    redis-cli -p "$((redis_port + 1))" info replication 2>/dev/null | grep -q 'master_link_status:up' && break
+    sleep 0.1
+  done
+fi
 
 # CHAT_BENCH_AI_REPLIES=N: the scripted language-model backend of tests/ai_backends on port base+2000
 # (replies of 200 words, one per 25 ms: 5 s each, about 20 deltas a second), the nodes' assistant

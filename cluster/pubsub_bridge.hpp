@@ -83,6 +83,9 @@ public:
 
   /// Connects the subscriber and subscribes the global channels.
   void start();
+
+  /// The subscriber connection (to give it a master locator before start()).
+  const std::shared_ptr<storage::redis_client>& subscriber() const noexcept { return subscriber_; }
   /// Disconnects the subscriber.
   void stop();
   /// True while the subscriber connection is up (for /readyz).

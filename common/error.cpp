@@ -6,7 +6,7 @@
 namespace chat {
 namespace {
 
-constexpr std::array<error_info, 19> table{{
+constexpr std::array<error_info, 20> table{{
   {"ok", "ok", 200},
   {"bad_json", "the body or frame must be a JSON object", 400},
   {"bad_request", "the request breaks a rule", 400},
@@ -25,6 +25,8 @@ constexpr std::array<error_info, 19> table{{
   {"rate_limited", "too many requests; slow down", 429},
   {"overloaded", "the server is overloaded; nothing was stored, retry in a moment", 503},
   {"unavailable", "storage is unavailable; retry later", 503},
+  {"not_replicated", "stored, but no replica confirmed it in time: a Redis failover may lose it; "
+                     "check the room before sending it again", 503},
   {"internal", "internal error", 500},
 }};
 

@@ -29,6 +29,7 @@ enum class error {
   rate_limited,      ///< too many requests; retry later (429)
   overloaded,        ///< refused before Redis, which is too far behind; retry in a moment (503)
   unavailable,       ///< Redis is unreachable or the node is draining (503)
+  not_replicated,    ///< stored on the master, not confirmed by --redis-min-replicas-acked replicas in time (503)
   internal,          ///< a broken expectation of ours (500, logged)
 };
 

@@ -104,6 +104,11 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
     .Help("Redis commands sent and not yet answered, by connection role").Register(reg);
   redis_queue_delay_family_ = &BuildGauge().Name("chatnode_redis_queue_delay_seconds")
     .Help("Estimated wait of the oldest Redis command in flight, by connection role").Register(reg);
+  redis_master_changes_ = &BuildCounter().Name("chatnode_redis_master_changes_total")
+    .Help("Redis Sentinel: times this node learned that the master moved to another server").Register(reg).Add({});
+  messages_not_replicated_ = &BuildCounter().Name("chatnode_messages_not_replicated_total")
+    .Help("Chat messages stored on the master whose WAIT for --redis-min-replicas-acked replicas timed out")
+    .Register(reg).Add({});
   messages_shed_ = &BuildCounter().Name("chatnode_messages_shed_total")
     .Help("Chat messages refused (error overloaded) because Redis was further behind than the limit")
     .Register(reg).Add({});

@@ -80,6 +80,11 @@ public:
   prometheus::Gauge& redis_in_flight(std::string_view role);
   /// Estimated wait of that connection's oldest command in flight (set at scrape time).
   prometheus::Gauge& redis_queue_delay(std::string_view role);
+  /// Redis Sentinel: times this node learned that the master moved (a failover).
+  prometheus::Counter& redis_master_changes() noexcept { return *redis_master_changes_; }
+  /// Chat messages stored whose WAIT (--redis-min-replicas-acked) ended with fewer replicas:
+  /// their senders got `not_replicated` instead of an ack.
+  prometheus::Counter& messages_not_replicated() noexcept { return *messages_not_replicated_; }
   /// Chat messages refused with `overloaded` because Redis was too far behind.
   prometheus::Counter& messages_shed() noexcept { return *messages_shed_; }
   /// send_message script calls: messages persisted / this = messages per call.
@@ -115,6 +120,8 @@ public:
 private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Gauge* uploads_in_progress_;
+  prometheus::Counter* redis_master_changes_;
+  prometheus::Counter* messages_not_replicated_;
   prometheus::Counter* upload_bytes_;
   prometheus::Counter* download_bytes_;
 

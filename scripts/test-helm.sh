@@ -117,6 +117,7 @@ for f in files:
 for probe in ({"replicaCount": "3"}, {"unknownKey": 1}, {"config": {"logLevel": "verbose"}},
               {"servers": {"http": {"port": 70000}, "internal": {"port": 9090}}}, {"externalRedis": {"password": "a@b"}},
               {"config": {"trustedProxies": "ingress-nginx"}},
+              {"externalRedis": {"sentinel": {"hosts": ["a b:1"]}}}, {"externalRedis": {"minReplicasAcked": -1}},
               # ai.*: secrets never inline, no credentials in the URL, a valid bot name, known types.
               {"ai": {"apiKey": "sk-x"}}, {"ai": {"webhookUrl": "https://n8n/webhook/x"}}, {"ai": {"apiKeyFile": "/k"}},
               {"ai": {"url": "https://user:sk-x@llm.example.com/v1"}}, {"ai": {"url": "ftp://llm/v1"}},

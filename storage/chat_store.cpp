@@ -26,6 +26,7 @@ const char* to_string(errc e) noexcept {
     case errc::too_many_reactions: return "too_many_reactions";
     case errc::muted: return "muted";
     case errc::archived: return "archived";
+    case errc::not_replicated: return "not_replicated";
   }
   return "internal";
 }

@@ -37,7 +37,9 @@ struct connection_slots {
 struct chat_store::impl {
   impl(std::shared_ptr<redis_client> r, store_options o)
     : redis(r), scripts(std::make_shared<script_runner>(std::move(r))), opts(std::move(o)),
-      sends(std::make_shared<send_batcher>(scripts, opts.server_id, 2, search, opts.tutorial_pubsub))
+      sends(std::make_shared<send_batcher>(
+        scripts, send_batcher::options{opts.server_id, 2, opts.tutorial_pubsub, opts.min_replicas_acked, opts.replica_ack_timeout},
+        search))
   {}
 
   std::shared_ptr<redis_client> redis;

@@ -24,6 +24,9 @@ namespace chat::storage::scripts {
 // the envelope as a chatnode's, which other chatnodes skip), and the first message of a DM (its
 // zset did not exist) publishes `show.room` `{"id":"a:b","names":[[n1],[n2]]}` before it, as the
 // tutorial does. Same atomic step: no window between the write and the tutorial's live copy.
+// Then one more ARGV: '1' when the envelopes are published by the caller after WAIT
+// (--redis-min-replicas-acked: no client sees a message before a replica has it); a stored message's
+// element is then {id, last, date, json, channel, envelope}.
 const std::string send_message_body = std::string{lua::kAccess} + lua::kPosition + lua::kMentions + lua::kMedia + R"lua(
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -31,6 +34,7 @@ local date = math.floor(now_ms / 1000)
 local dates = string.format('%d', date)
 local head = '{"serverId":' .. ARGV[1] .. ',"type":"message","ts":' .. string.format('%d', now_ms) .. ',"prev":'
 local tutorial = ARGV[2 + 9 * (#KEYS / 2)] == '1'
+local deferred = ARGV[3 + 9 * (#KEYS / 2)] == '1'
 local function tutorial_publish(zkey, room, a)
   if redis.call('EXISTS', zkey) == 0 then
     local u1, u2 = string.match(room, '^(%d+):(%d+)$')
@@ -75,9 +79,14 @@ for i = 1, #KEYS / 2 do
       .. dates .. ',"message":' .. ARGV[a + 4] .. mention(ARGV[a + 7], ARGV[a + 6], ARGV[a + 5], id) .. media .. '}'
     redis.call('ZADD', zkey, ids, json)
     marks[pair] = {ARGV[a + 5], ARGV[a + 6], ids} -- read up to its own message
-    redis.call('PUBLISH', ARGV[a + 1], head .. string.format('%d', last) .. ',"data":' .. json .. '}')
+    local envelope = head .. string.format('%d', last) .. ',"data":' .. json .. '}'
     if tutorial_envelope then redis.call('PUBLISH', 'MESSAGES', tutorial_envelope) end
-    out[i] = {id, last, date, json}
+    if deferred then
+      out[i] = {id, last, date, json, ARGV[a + 1], envelope}
+    else
+      redis.call('PUBLISH', ARGV[a + 1], envelope)
+      out[i] = {id, last, date, json}
+    end
   end
 end
 for _, m in pairs(marks) do redis.call('HSET', 'chat:user:' .. m[1] .. ':read', m[2], m[3]) end

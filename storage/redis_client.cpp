@@ -76,17 +76,27 @@ void redis_client::do_resolve() {
     d.st = impl::state::stopped;
     return;
   }
+  if (d.locator) {
+    do_locate();
+    return;
+  }
+  d.target = master_address{endpoint_.host, endpoint_.port};
+  resolve_host(endpoint_.host, endpoint_.port);
+}
+
+void redis_client::resolve_host(const std::string& host, std::uint16_t port) {
+  auto& d = *impl_;
   error_code ec;
-  auto literal = asio::ip::make_address(endpoint_.host, ec);
+  auto literal = asio::ip::make_address(host, ec);
   if (!ec) {
-    do_connect(literal.to_string());
+    do_connect(literal.to_string(), port);
     return;
   }
   d.st = impl::state::resolving;
   d.resolver.async_resolve(
-    endpoint_.host, std::to_string(endpoint_.port),
-    asio::bind_executor(d.strand, [self = shared_from_this()](const error_code& rec,
-                                                              asio::ip::tcp::resolver::results_type res) {
+    host, std::to_string(port),
+    asio::bind_executor(d.strand, [self = shared_from_this(), host, port](const error_code& rec,
+                                                                          asio::ip::tcp::resolver::results_type res) {
       auto& dd = *self->impl_;
       if (dd.stopping) {
         dd.st = impl::state::stopped;
@@ -95,19 +105,19 @@ void redis_client::do_resolve() {
       if (rec || res.empty()) {
         if (!dd.failure_logged) {
           dd.failure_logged = true;
-          log::warn("redis_resolve_failed", {{"role", self->role_}, {"host", self->endpoint_.host},
+          log::warn("redis_resolve_failed", {{"role", self->role_}, {"host", host},
                                              {"error", rec.message()}});
         }
         self->schedule_reconnect();
         return;
       }
-      self->do_connect(res.begin()->endpoint().address().to_string());
+      self->do_connect(res.begin()->endpoint().address().to_string(), port);
     }));
 }
 
-void redis_client::do_connect(const std::string& address) {
+void redis_client::do_connect(const std::string& address, std::uint16_t port) {
   auto& d = *impl_;
-  redisAsyncContext* ac = redisAsyncConnect(address.c_str(), endpoint_.port);
+  redisAsyncContext* ac = redisAsyncConnect(address.c_str(), port);
   if (ac == nullptr) {
     schedule_reconnect();
     return;
@@ -115,7 +125,7 @@ void redis_client::do_connect(const std::string& address) {
   if (ac->err != 0) {
     if (!d.failure_logged) {
       d.failure_logged = true;
-      log::warn("redis_connect_failed", {{"role", role_}, {"endpoint", describe(endpoint_)},
+      log::warn("redis_connect_failed", {{"role", role_}, {"endpoint", impl_->target.host + ":" + std::to_string(impl_->target.port)},
                                          {"error", ac->errstr != nullptr ? ac->errstr : "?"}});
     }
     redisAsyncFree(ac);
@@ -143,7 +153,7 @@ void redis_client::do_connect(const std::string& address) {
     auto& dd = *self->impl_;
     if (ec || gen != dd.generation || dd.ac == nullptr || dd.st == impl::state::up)
       return;
-    log::warn("redis_connect_timeout", {{"role", self->role_}, {"endpoint", describe(self->endpoint_)}});
+    log::warn("redis_connect_timeout", {{"role", self->role_}, {"endpoint", self->impl_->target.host + ":" + std::to_string(self->impl_->target.port)}});
     redisAsyncContext* stuck = dd.ac;
     redisAsyncFree(stuck);
     if (dd.ac == stuck) // not TCP-connected: hiredis did not call the disconnect callback
@@ -169,7 +179,7 @@ void redis_client::on_connect_result(bool ok) {
   if (!ok) {
     if (!d.failure_logged) {
       d.failure_logged = true;
-      log::warn("redis_connect_failed", {{"role", role_}, {"endpoint", describe(endpoint_)},
+      log::warn("redis_connect_failed", {{"role", role_}, {"endpoint", impl_->target.host + ":" + std::to_string(impl_->target.port)},
                                          {"error", d.ac != nullptr && d.ac->errstr != nullptr ? d.ac->errstr : "?"}});
     }
     on_context_gone(false); // hiredis frees the context right after this callback
@@ -185,13 +195,15 @@ void redis_client::on_connect_result(bool ok) {
   }
   if (endpoint_.db != 0)
     steps.push_back({"SELECT", std::to_string(endpoint_.db)});
+  if (d.locator)
+    steps.push_back({"ROLE"}); // a failover may have turned the server the sentinels named into a replica
   d.handshake_left = static_cast<int>(steps.size());
   if (steps.empty()) {
     on_handshake_reply(redis_reply{redis_reply::kind::status, 0, "OK", {}}, "none");
     return;
   }
   for (auto& argv : steps) {
-    const char* what = argv.front() == "AUTH" ? "AUTH" : "SELECT";
+    const char* what = argv.front() == "AUTH" ? "AUTH" : argv.front() == "SELECT" ? "SELECT" : "ROLE";
     auto gen = d.generation;
     reply_handler on_reply = [w = weak_from_this(), gen, what](redis_reply r) {
       if (auto self = w.lock(); self && self->impl_->generation == gen)
@@ -221,6 +233,15 @@ void redis_client::on_handshake_reply(const redis_reply& r, const char* what) {
     redisAsyncDisconnect(d.ac); // we are inside a hiredis callback: it disconnects afterwards
     return;
   }
+  if (std::string_view{what} == "ROLE"
+      && !(r.is_array() && !r.elements.empty() && r.elements[0].text_is("master"))) {
+    log::warn("redis_not_master", {{"role", role_}, {"server", d.target.host + ":" + std::to_string(d.target.port)}});
+    if (d.locator)
+      d.locator->suspect(d.target);
+    d.st = impl::state::connecting;
+    redisAsyncDisconnect(d.ac);
+    return;
+  }
   if (--d.handshake_left > 0)
     return;
   d.st = impl::state::up;
@@ -231,7 +252,7 @@ void redis_client::on_handshake_reply(const redis_reply& r, const char* what) {
   if (d.ever_connected && metrics_ != nullptr)
     metrics_->redis_reconnects(role_).Increment();
   log::info(d.ever_connected ? "redis_reconnected" : "redis_connected",
-            {{"role", role_}, {"endpoint", describe(endpoint_)}});
+            {{"role", role_}, {"endpoint", impl_->target.host + ":" + std::to_string(impl_->target.port)}});
   d.ever_connected = true;
   send_subscription("SUBSCRIBE", std::vector<std::string>(d.channels.begin(), d.channels.end()));
   d.connect_pending = true;

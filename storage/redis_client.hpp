@@ -8,6 +8,10 @@
 /// exponential backoff (100 ms doubling to 2 s) until stop(). After each connect it runs AUTH and
 /// SELECT (when configured) before it reports connected.
 ///
+/// With a master_locator (Redis Sentinel), the client asks it where the master is before every
+/// connect, adds ROLE to the handshake (a server that is not a master is left at once), and
+/// reconnects when the master answers READONLY or the locator reports a new master (relocate()).
+///
 /// Lifetime: create() → start() → … → stop(). stop() must be called before the io_context is
 /// left to finish: it disconnects cleanly (waiting at most 1 s for replies in flight) and releases
 /// the internal self-reference the client holds while a connection exists.
@@ -19,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/master_locator.hpp"
 #include "storage/queue_delay.hpp"
 #include "storage/redis_reply.hpp"
 #include "storage/redis_url.hpp"
@@ -51,8 +56,16 @@ public:
   redis_client(const redis_client&) = delete;
   redis_client& operator=(const redis_client&) = delete;
 
+  /// Takes the master's address from `locator` instead of the endpoint's host and port (the
+  /// endpoint still gives AUTH and SELECT). Call before start().
+  void set_locator(std::shared_ptr<master_locator> locator);
+
   /// Starts connecting (idempotent; a stopped client cannot be restarted).
   void start();
+
+  /// The master is now at `where`: a connection to another server is closed and made again (at
+  /// once, without backoff), the same for a client waiting to retry. No-op without a locator.
+  void relocate(master_address where);
 
   /// Disconnects and stops reconnecting; callbacks still in flight get `io_error`.
   void stop();
@@ -124,7 +137,11 @@ private:
 
   // All of these run on the strand.
   void do_resolve();
-  void do_connect(const std::string& address);
+  void do_locate();
+  void resolve_host(const std::string& host, std::uint16_t port);
+  void do_connect(const std::string& address, std::uint16_t port);
+  void do_relocate(const master_address& where);
+  void on_readonly();
   void on_connect_result(bool ok);
   void on_handshake_reply(const redis_reply& r, const char* what);
   void on_context_gone(bool was_connected);

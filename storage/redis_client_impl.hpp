@@ -63,6 +63,8 @@ struct redis_client::impl {
   std::unique_ptr<subscription_sink> sink;
   /// label → series; touched on the strand only, so the hot path takes no metrics lock.
   std::unordered_map<std::string, command_series> series;
+  std::shared_ptr<master_locator> locator; ///< (null: connect to the endpoint's host and port)
+  master_address target;                   ///< the server connected or being connected to
   std::function<void()> on_connect;
   std::function<void()> on_disconnect;
   std::function<void(std::string_view, std::string_view)> on_message;

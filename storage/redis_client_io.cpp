@@ -197,9 +197,13 @@ void redis_client::reply_cb(redisAsyncContext* ac, void* reply, void* privdata) 
   // Every command's one callback, answered or failed (hiredis also calls it when the connection
   // goes): the meter's count of commands in flight stays exact.
   const auto now = std::chrono::steady_clock::now();
-  if (auto* self = static_cast<redis_client*>(ac->data))
+  auto* self = static_cast<redis_client*>(ac->data);
+  if (self != nullptr)
     self->delay_->on_reply(now, now - p->start);
   auto r = redis_reply::from_hiredis(static_cast<const redisReply*>(reply));
+  // A master turned replica by a failover refuses writes: find the new one (Sentinel only).
+  if (self != nullptr && r.is_error() && r.error_starts_with("READONLY"))
+    self->on_readonly();
   if (p->series.duration != nullptr) {
     std::chrono::duration<double> took = now - p->start;
     if (!r.is_io_error())

@@ -42,13 +42,17 @@ void settle(const callback<sent_message>& done, redis_reply& e, metrics::node_me
     call(done, errc::archived, sent_message{});
     return;
   }
+  if (e.text_is("not_replicated")) { // written, but WAIT saw too few replicas (await_replicas)
+    call(done, errc::not_replicated, sent_message{});
+    return;
+  }
   if (auto until = muted_until(e)) { // a moderator muted the sender: nothing written
     sent_message m;
     m.muted_until = *until;
     call(done, errc::muted, std::move(m));
     return;
   }
-  if (!e.is_array() || e.elements.size() != 4 || !e.elements[0].is_integer() || !e.elements[1].is_integer()
+  if (!e.is_array() || e.elements.size() < 4 || !e.elements[0].is_integer() || !e.elements[1].is_integer()
       || !e.elements[2].is_integer() || !e.elements[3].is_string()) {
     call(done, detail::unexpected(e, "send_message"), sent_message{});
     return;
@@ -67,10 +71,10 @@ void settle(const callback<sent_message>& done, redis_reply& e, metrics::node_me
 
 } // namespace
 
-send_batcher::send_batcher(std::shared_ptr<script_runner> scripts, std::string server_id,
-                           std::size_t max_in_flight, std::shared_ptr<search_feed> feed, bool tutorial_pubsub)
-  : scripts_(std::move(scripts)), server_id_json_(json_string(server_id)),
-    max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight), tutorial_pubsub_(tutorial_pubsub),
+send_batcher::send_batcher(std::shared_ptr<script_runner> scripts, options opts, std::shared_ptr<search_feed> feed)
+  : scripts_(std::move(scripts)), server_id_json_(json_string(opts.server_id)),
+    max_in_flight_(opts.max_in_flight == 0 ? 1 : opts.max_in_flight), tutorial_pubsub_(opts.tutorial_pubsub),
+    min_replicas_(opts.min_replicas), replica_timeout_ms_(std::to_string(opts.replica_timeout.count())),
     feed_(std::move(feed)) {}
 
 bool send_batcher::add(outgoing_message& m) {
@@ -149,14 +153,54 @@ void send_batcher::send(outgoing_message* batch, std::size_t n) {
     args.push_back(std::move(m.location));
     dones.push_back(std::move(m.done));
   }
-  args.emplace_back(tutorial_pubsub_ ? "1" : "0"); // the script's last ARGV: --tutorial-pubsub
+  args.emplace_back(tutorial_pubsub_ ? "1" : "0"); // --tutorial-pubsub
+  args.emplace_back(min_replicas_ > 0 ? "1" : "0"); // the script's last ARGV: publishing deferred past WAIT
   if (auto* metrics = scripts_->redis()->metrics())
     metrics->send_batches().Increment();
   // The reply handler keeps the batcher alive (weak would drop answers the callers wait for).
   scripts_->run(scripts::send_message, std::move(keys), std::move(args),
                 [self = shared_from_this(), dones = std::move(dones), rooms = std::move(rooms)](redis_reply r) mutable {
+                  if (self->min_replicas_ > 0 && r.is_array() && r.elements.size() == dones.size()) {
+                    self->await_replicas(std::move(dones), std::move(r), std::move(rooms));
+                    return;
+                  }
                   self->on_reply(dones, r, rooms);
+                  self->send_next();
                 });
+}
+
+void send_batcher::await_replicas(std::vector<callback<sent_message>> dones, redis_reply r,
+                                  std::vector<std::string> rooms) {
+  // After the script's answer, not pipelined behind it: script_runner may send the script again
+  // (EVAL after NOSCRIPT), and WAIT covers only the writes sent before it on this connection.
+  auto redis = scripts_->redis();
+  redis->command({"WAIT", std::to_string(min_replicas_), replica_timeout_ms_}, "WAIT",
+                 [self = shared_from_this(), dones = std::move(dones), r = std::move(r),
+                  rooms = std::move(rooms)](redis_reply w) mutable {
+                   const bool enough = w.is_integer() && w.integer >= static_cast<long long>(self->min_replicas_);
+                   // Now the other nodes may deliver them (also after a shortfall: they are stored on
+                   // the master, as any message is without WAIT). In call order: the chains stay whole.
+                   auto redis = self->scripts_->redis();
+                   for (auto& e : r.elements)
+                     if (e.is_array() && e.elements.size() == 6 && e.elements[4].is_string() && e.elements[5].is_string())
+                       redis->command({"PUBLISH", std::move(e.elements[4].str), std::move(e.elements[5].str)}, "PUBLISH",
+                                      [](redis_reply) {});
+                   if (!enough) {
+                     // Stored and published, but not known to be on a replica: tell the senders so.
+                     auto* metrics = self->scripts_->redis()->metrics();
+                     for (auto& e : r.elements) {
+                       if (!e.is_array())
+                         continue; // refused (forbidden, muted, …): nothing was written, the refusal stands
+                       e = redis_reply{redis_reply::kind::status, 0, "not_replicated", {}};
+                       if (metrics != nullptr)
+                         metrics->messages_not_replicated().Increment();
+                     }
+                     log::warn("send_not_replicated", {{"replicas", w.is_integer() ? std::to_string(w.integer) : w.str},
+                                                       {"wanted", std::to_string(self->min_replicas_)}});
+                   }
+                   self->on_reply(dones, r, rooms);
+                   self->send_next();
+                 });
 }
 
 void send_batcher::on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r,
@@ -173,6 +217,9 @@ void send_batcher::on_reply(std::vector<callback<sent_message>>& dones, redis_re
     for (auto& done : dones)
       call(done, e, sent_message{});
   }
+}
+
+void send_batcher::send_next() {
   std::vector<outgoing_message> next;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -5,6 +5,11 @@
 /// goes out alone and at once; when Redis falls behind, each call carries more messages and Redis
 /// spends less per message (docs/benchmarks.md, session 7). Messages leave in arrival order, never
 /// reordered, and only new messages wait: no other command is held back. Thread-safe.
+///
+/// With `min_replicas` ≥ 1 (--redis-min-replicas-acked) a call's messages are settled only after
+/// `WAIT min_replicas timeout` on the same connection confirms that their writes reached that many
+/// replicas: one WAIT per call (batch), not per message. A shortfall settles every message the call
+/// stored with errc::not_replicated (it is stored and published, but a failover may lose it).
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -39,11 +44,17 @@ public:
   static constexpr std::size_t kMaxBatchBytes = 256 * 1024; ///< text bytes per script call
   static constexpr std::size_t kMaxWaiting = 8192;          ///< messages waiting, then add() refuses
 
-  /// `server_id` is stamped into every envelope; `max_in_flight` ≥ 1 calls may be in flight; the
-  /// rooms of every batch Redis answered are marked in `feed` (search indexing; may be null). With
-  /// `tutorial_pubsub`, the script also publishes the tutorial's `MESSAGES` envelopes (--tutorial-pubsub).
-  send_batcher(std::shared_ptr<script_runner> scripts, std::string server_id, std::size_t max_in_flight = 2,
-               std::shared_ptr<search_feed> feed = nullptr, bool tutorial_pubsub = false);
+  /// How the batcher sends.
+  struct options {
+    std::string server_id;          ///< stamped into every envelope
+    std::size_t max_in_flight = 2;  ///< script calls in flight (≥ 1)
+    bool tutorial_pubsub = false;   ///< the script also publishes the tutorial's `MESSAGES` envelopes
+    unsigned min_replicas = 0;      ///< WAIT for this many replicas before settling (0: no WAIT)
+    std::chrono::milliseconds replica_timeout{500}; ///< WAIT's timeout
+  };
+
+  /// The rooms of every batch Redis answered are marked in `feed` (search indexing; may be null).
+  send_batcher(std::shared_ptr<script_runner> scripts, options opts, std::shared_ptr<search_feed> feed = nullptr);
 
   send_batcher(const send_batcher&) = delete;
   send_batcher& operator=(const send_batcher&) = delete;
@@ -64,12 +75,17 @@ public:
 private:
   void send(outgoing_message* batch, std::size_t n); ///< moves from the n messages
   void on_reply(std::vector<callback<sent_message>>& dones, redis_reply& r, const std::vector<std::string>& rooms);
+  /// WAITs for the replicas, then settles (on_reply); `r` is the script's answer.
+  void await_replicas(std::vector<callback<sent_message>> dones, redis_reply r, std::vector<std::string> rooms);
+  void send_next(); ///< this call's slot goes to the messages that waited, or is freed
   std::vector<outgoing_message> take_batch(); ///< the next batch off waiting_ (mutex_ held)
 
   std::shared_ptr<script_runner> scripts_;
   std::string server_id_json_;
   std::size_t max_in_flight_;
   bool tutorial_pubsub_ = false;
+  unsigned min_replicas_ = 0;
+  std::string replica_timeout_ms_; ///< WAIT's timeout argument
   mutable std::mutex mutex_;
   std::shared_ptr<search_feed> feed_;     ///< (null: no search indexing)
   std::vector<outgoing_message> waiting_; ///< from waiting_head_ on, in arrival order (mutex_)

@@ -27,6 +27,7 @@ enum class errc {
   too_many_reactions,   ///< a message has its limit of distinct reactions (HTTP 409)
   muted,                ///< the user is muted there (issue #23); the end comes with the result (HTTP 403)
   archived,             ///< the channel is archived: read-only (issue #23) (HTTP 403)
+  not_replicated,       ///< written, but WAIT saw fewer than --redis-min-replicas-acked replicas (HTTP 503)
 };
 
 /// Stable lower-case name of an errc ("unavailable", "not_found", …).
@@ -272,6 +273,11 @@ struct store_options {
   unsigned max_rooms_per_user = 500;
   /// Channels a user may create in any 60 minutes (admins: any number); errc::rate_limited above. 0 = no limit.
   unsigned channel_creations_per_hour = 10;
+  /// --redis-min-replicas-acked: a chat message is acked only after `WAIT` saw its write on this
+  /// many replicas (one WAIT per send batch); a shortfall after replica_ack_timeout is
+  /// errc::not_replicated. 0: no WAIT.
+  unsigned min_replicas_acked = 0;
+  std::chrono::milliseconds replica_ack_timeout{500};
 };
 
 } // namespace chat::storage

@@ -204,6 +204,7 @@ function describe({ code, message }) {
     case 'not_found': return 'This room no longer exists';
     case 'unavailable': return 'Server busy, try again';
     case 'overloaded': return 'Server overloaded, try again';
+    case 'not_replicated': return 'Stored, but not yet safe on a replica: check that it arrived before sending again';
     case 'muted': return 'You are muted';
     case 'archived': return 'This channel is archived';
     default: return message || 'Not sent';

@@ -163,6 +163,13 @@ The CHAT_REDIS_URL env entry. In order:
 {{- else }}
   value: {{ printf "redis://%s:%d/%d" (required "externalRedis.host is required (or set redis.enabled for a test Redis)" .Values.externalRedis.host) (int .Values.externalRedis.port) (int .Values.externalRedis.db) | quote }}
 {{- end }}
+{{- if and .Values.externalRedis.sentinel.hosts .Values.externalRedis.sentinel.existingSecret }}
+- name: CHAT_REDIS_SENTINEL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.externalRedis.sentinel.existingSecret | quote }}
+      key: {{ required "externalRedis.sentinel.existingSecretPasswordKey is required with its existingSecret" .Values.externalRedis.sentinel.existingSecretPasswordKey | quote }}
+{{- end }}
 {{- end }}
 
 {{/* Labels of the in-chart Redis (its own name/component, so chat-node selectors never match it). */}}

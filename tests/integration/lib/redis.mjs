@@ -3,7 +3,9 @@
 
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { HOST, tail, waitFor } from './common.mjs';
 import { freePort, makeTmpDir, spawnTracked, waitExit } from './processes.mjs';
 
@@ -23,13 +25,15 @@ function redisPing(port, timeout = 500) {
 /**
  * Starts a private redis-server on a free loopback port.
  * appendonly: true keeps data across stop()/restart() (AOF in a tmp dir).
+ * replicaOf: a port on loopback: start as that server's replica.
  */
-export async function startRedis({ appendonly = false } = {}) {
+export async function startRedis({ appendonly = false, replicaOf = null } = {}) {
   const port = await freePort();
   const dir = makeTmpDir('chat-redis');
   const args = [
     '--port', String(port), '--bind', HOST, '--dir', dir, '--save', '',
     '--appendonly', appendonly ? 'yes' : 'no', '--daemonize', 'no', '--logfile', '',
+    ...(replicaOf ? ['--replicaof', HOST, String(replicaOf)] : []),
   ];
   let cur = null;
   const logs = [];
@@ -71,6 +75,8 @@ export async function startRedis({ appendonly = false } = {}) {
       if (cur) await redis.stop();
       await launch();
     },
+    /** The running process (to SIGKILL it), or null. */
+    get proc() { return cur?.proc ?? null; },
     /** redis-cli -p PORT ...args → trimmed stdout (throws on a non-zero exit). */
     cli(...cliArgs) {
       const r = spawnSync('redis-cli', ['-h', HOST, '-p', String(port), ...cliArgs.map(String)], { encoding: 'utf8', timeout: 10000 });
@@ -81,4 +87,43 @@ export async function startRedis({ appendonly = false } = {}) {
     logs() { return logs.map((o) => o.stdout + o.stderr).join('\n'); },
   };
   return redis;
+}
+
+/**
+ * Starts a redis-sentinel (redis-server --sentinel: no extra package) on a free loopback port that
+ * monitors the master at HOST:masterPort as `name` with `quorum`, declares it down after
+ * `downAfterMs` and lets a failover take at most `failoverTimeoutMs`.
+ */
+export async function startSentinel({ masterPort, name, quorum = 2, downAfterMs = 1000, failoverTimeoutMs = 5000 }) {
+  const port = await freePort();
+  const dir = makeTmpDir('chat-sentinel');
+  const conf = path.join(dir, 'sentinel.conf'); // the sentinel rewrites it: a file of its own
+  fs.writeFileSync(conf, [
+    `port ${port}`, `bind ${HOST}`, 'daemonize no', `dir ${dir}`, 'logfile ""',
+    `sentinel monitor ${name} ${HOST} ${masterPort} ${quorum}`,
+    `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
+    `sentinel failover-timeout ${name} ${failoverTimeoutMs}`,
+    `sentinel parallel-syncs ${name} 1`, '',
+  ].join('\n'));
+  const t = spawnTracked('redis-server', [conf, '--sentinel'], {});
+  try {
+    await waitFor(async () => {
+      if (t.proc.exitCode !== null) throw new Error(`redis-sentinel exited with ${t.proc.exitCode}`);
+      return redisPing(port);
+    }, { timeout: 10000, interval: 50, what: `redis-sentinel on port ${port}` });
+  } catch (e) {
+    throw new Error(`${e.message}\n--- sentinel stdout ---\n${tail(t.out.stdout)}\n--- sentinel stderr ---\n${tail(t.out.stderr)}`);
+  }
+  return {
+    port,
+    address: `${HOST}:${port}`,
+    proc: t.proc,
+    cli(...cliArgs) {
+      const r = spawnSync('redis-cli', ['-h', HOST, '-p', String(port), ...cliArgs.map(String)], { encoding: 'utf8', timeout: 10000 });
+      if (r.error) throw r.error;
+      if (r.status !== 0) throw new Error(`redis-cli ${cliArgs.join(' ')} failed (${r.status}): ${r.stderr}`);
+      return r.stdout.replace(/\n$/, '');
+    },
+    logs() { return t.out.stdout + t.out.stderr; },
+  };
 }
