@@ -127,9 +127,11 @@ integration() { # integration BINARY [FILE...] (the whole tests/integration/ wit
 #                      attached by the send script
 #   socketio           the Socket.IO dialect of ws_session: its own packets (open, CONNECT answers) beside
 #                      events pushed by the actors, keep-alive pings from the sweep, the refusal connection
+#   redis_sentinel     the sentinel locator's answers (sentinel strands) moving the command, files and
+#                      subscriber connections (their strands) while sends wait on WAIT, a failover mid-load
 tsan_integration_files=(realtime_chat realtime_resume realtime_presence presence_watch realtime_batch cluster_delivery
                         admin cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster
-                        session_revocation assistant search channels uploads attachments socketio)
+                        session_revocation assistant search channels uploads attachments socketio redis_sentinel)
 
 tsan_run() { # tsan_run NAME CMD...: CMD (a command or a function) under TSan, reports in tsan-reports/NAME
   local dir="$builds/tsan/tsan-reports/$1" rc=0

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { cleanup, allMessages } from './lib/harness.mjs';
 import { closeAllLive } from './lib/live.mjs';
 import {
-  startCluster, registerUsers, LiveUser, Sender, runSenders, ackedIds, assertAllReceivedExactlyOnce,
+  startCluster, registerUsers, connectReceivers, LiveUser, Sender, runSenders, ackedIds, assertAllReceivedExactlyOnce,
   headId, readyStatus, redisPid, describeUsers, waitFor, sleep, secs,
 } from './lib/cluster.mjs';
 
@@ -72,13 +72,7 @@ test('setup: Redis with AOF (appendfsync always), 3 nodes, WS and SSE receivers,
   const [n1, n2, n3] = nodes;
   const cs = await registerUsers(nodes, 6, 'rr');
   const spots = [[n2, 'ws'], [n3, 'ws'], [n1, 'sse'], [n3, 'sse']];
-  receivers = [];
-  for (let i = 0; i < spots.length; i++) {
-    const [node, kind] = spots[i];
-    const u = new LiveUser(cs[i], `r${i}-${kind}@${node.serverId}`);
-    if (kind === 'sse') await u.connectSse(node); else await u.connectWs(node);
-    receivers.push(u);
-  }
+  receivers = await connectReceivers(cs, spots);
   const su = new LiveUser(cs[4], 'sender-ws@n1');
   await su.connectWs(n1);
   senders = [new Sender({ kind: 'ws', user: su }), new Sender({ kind: 'http', client: cs[5], node: n2 })];

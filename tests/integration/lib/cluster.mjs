@@ -157,6 +157,21 @@ export class LiveUser {
   }
 }
 
+/**
+ * Connects clients[i] as a LiveUser to spots[i] = [node, 'ws' | 'sse'] (labelled r<i>-<kind>@<serverId>),
+ * one after the other; returns them.
+ */
+export async function connectReceivers(clients, spots) {
+  const users = [];
+  for (let i = 0; i < spots.length; i++) {
+    const [node, kind] = spots[i];
+    const u = new LiveUser(clients[i], `r${i}-${kind}@${node.serverId}`);
+    if (kind === 'sse') await u.connectSse(node); else await u.connectWs(node);
+    users.push(u);
+  }
+  return users;
+}
+
 /** Registers `count` users, each through node nodes[i % n] (any node works: sessions are in Redis). */
 export async function registerUsers(nodes, count, prefix = 'u') {
   const out = [];
