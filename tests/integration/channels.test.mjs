@@ -129,7 +129,9 @@ test('resume replays room.updated like any room event, exactly once', T, async (
   ws.send({ type: 'resume', rooms: { [R]: syncId } });
   await ws.waitFor((e) => e.type === 'resumed', 5000, { what: 'resumed' });
   const updates = ws.events.filter((e) => e.type === 'room.updated' && e.data.roomId === R);
-  const live = wsM3.events.filter((e) => e.type === 'room.updated' && e.data.roomId === R);
+  // The live connection's last update may still be on its way (a plain /ws write waits for its pacing tick).
+  const live = await wsM3.waitForCount((e) => e.type === 'room.updated' && e.data.roomId === R, 3, 5000,
+    { what: 'the three updates live' });
   assert.equal(updates.length, 3, 'the three updates after the cursor are replayed');
   assert.deepEqual(updates.map((e) => e.data), live.map((e) => e.data), 'as the live connection got them');
   const seqs = updates.map((e) => e.data.seq);
