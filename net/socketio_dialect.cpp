@@ -1,5 +1,7 @@
 #include "net/socketio_dialect.hpp"
 
+#include <variant>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -65,6 +67,40 @@ std::optional<std::string> to_chat_frame(const packet& event) {
   }
   w.EndObject();
   return std::string{buf.GetString(), buf.GetSize()};
+}
+
+client_step interpret_client_packet(std::string_view text, bool connected, bool session_ended,
+                                    std::string (*new_sid)()) {
+  using k = client_step::kind;
+  auto parsed = parse_packet(text);
+  if (auto* err = std::get_if<packet_error>(&parsed))
+    return {k::fail, err->message, "sio_bad_packet"};
+  auto& p = std::get<packet>(parsed);
+  if (p.nsp != "/") { // only the main namespace
+    if (p.type == packet_type::connect)
+      return {k::reply, "4" + encode_connect_error("Invalid namespace", p.nsp), "sio_bad_namespace"};
+    return {k::ignore, {}, "sio_bad_namespace"};
+  }
+  switch (p.type) {
+    case packet_type::connect:
+      if (session_ended)
+        return {k::reply, "4" + encode_connect_error("unauthorized"), "sio_unauthorized"};
+      if (connected)
+        return {}; // connected already
+      return {k::connect, "4" + encode_connect(new_sid()), nullptr};
+    case packet_type::disconnect:
+      return {k::disconnect, {}, nullptr};
+    case packet_type::event:
+      if (!connected)
+        return {k::ignore, {}, "sio_not_connected"};
+      if (auto frame = to_chat_frame(p))
+        return {k::chat_frame, std::move(*frame), nullptr};
+      return {k::ignore, {}, "sio_unknown_event"};
+    case packet_type::ack:           // the server asks for none
+    case packet_type::connect_error: // the server's packet
+      return {k::ignore, {}, "sio_unexpected_packet"};
+  }
+  return {k::ignore, {}, "sio_unexpected_packet"};
 }
 
 } // namespace chat::net::sio

@@ -31,4 +31,27 @@ inline constexpr std::string_view kEventTail = "]";
 /// Nothing for any other event (the caller ignores and counts it).
 std::optional<std::string> to_chat_frame(const packet& event);
 
+/// What one Socket.IO packet of the client asks of its connection: the rules shared by the WebSocket
+/// transport (ws_session_socketio.cpp) and long-polling (socketio_polling_packets.cpp), which only
+/// carry the step out their own way.
+struct client_step {
+  enum class kind {
+    fail,       ///< a malformed packet: count `sio_bad_packet`, close with a protocol error (`text`: why)
+    reply,      ///< send `text` (an Engine.IO message packet body, `4…`); count `error` when set
+    connect,    ///< the client connects: send `text` (the CONNECT answer), then deliver its events
+    disconnect, ///< the client leaves: close
+    chat_frame, ///< `text` is a `/ws` client frame: decode and run it on the command path
+    ignore,     ///< nothing to do; count `error` when set
+  };
+  kind what = kind::ignore;
+  std::string text;
+  const char* error = nullptr; ///< a chatnode_errors_total kind (`sio_…`), or null
+};
+
+/// The step for the Socket.IO packet `text` on a connection that is `connected` already (its CONNECT
+/// was answered) and whose session has `session_ended` or not. `new_sid` gives the socket id of a
+/// CONNECT answer.
+client_step interpret_client_packet(std::string_view text, bool connected, bool session_ended,
+                                    std::string (*new_sid)());
+
 } // namespace chat::net::sio

@@ -38,53 +38,38 @@ void polling_session::on_packet(std::string_view text) {
 }
 
 void polling_session::on_socketio(std::string_view text) {
-  auto parsed = sio::parse_packet(text);
-  if (std::holds_alternative<sio::packet_error>(parsed)) {
-    env_.metrics.errors("sio_bad_packet").Increment();
-    return close("protocol_error");
+  using k = sio::client_step::kind;
+  bool connected = false;
+  {
+    std::lock_guard lock{mutex_};
+    connected = connected_;
   }
-  auto& p = std::get<sio::packet>(parsed);
-  if (p.nsp != "/") {
-    env_.metrics.errors("sio_bad_namespace").Increment();
-    if (p.type == sio::packet_type::connect)
-      push("4" + sio::encode_connect_error("Invalid namespace", p.nsp), false);
-    return;
-  }
-  switch (p.type) {
-    case sio::packet_type::connect: {
-      if (session_ended_.load(std::memory_order_acquire)) {
-        push("4" + sio::encode_connect_error("unauthorized"), false);
-        return;
-      }
+  auto step = sio::interpret_client_packet(text, connected, session_ended_.load(std::memory_order_acquire),
+                                           [] { return storage::new_session_token().substr(0, 20); });
+  if (step.error != nullptr)
+    env_.metrics.errors(step.error).Increment();
+  switch (step.what) {
+    case k::fail:
+      return close("protocol_error");
+    case k::reply:
+      push(std::move(step.text), false);
+      return;
+    case k::connect: {
       {
         std::lock_guard lock{mutex_};
         if (connected_)
           return;
         connected_ = true;
       }
-      push("4" + sio::encode_connect(storage::new_session_token().substr(0, 20)), false);
+      push(std::move(step.text), false);
       env_.realtime->release(session_); // the held events follow the answer
       return;
     }
-    case sio::packet_type::disconnect:
+    case k::disconnect:
       return close("client");
-    case sio::packet_type::event: {
-      bool connected = false;
-      {
-        std::lock_guard lock{mutex_};
-        connected = connected_;
-      }
-      if (!connected) {
-        env_.metrics.errors("sio_not_connected").Increment();
-        return;
-      }
-      if (auto frame = sio::to_chat_frame(p))
-        return on_chat_frame(*frame);
-      env_.metrics.errors("sio_unknown_event").Increment();
-      return;
-    }
-    default:
-      env_.metrics.errors("sio_unexpected_packet").Increment();
+    case k::chat_frame:
+      return on_chat_frame(step.text);
+    case k::ignore:
       return;
   }
 }

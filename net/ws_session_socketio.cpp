@@ -84,43 +84,27 @@ void ws_session::on_engineio_text(std::string_view text) {
 }
 
 void ws_session::on_socketio_packet(std::string_view text) {
-  auto parsed = sio::parse_packet(text);
-  if (auto* err = std::get_if<sio::packet_error>(&parsed))
-    return socketio_fail(err->message);
-  auto& p = std::get<sio::packet>(parsed);
-  if (p.nsp != "/") { // only the main namespace
-    env_.metrics.errors("sio_bad_namespace").Increment();
-    if (p.type == sio::packet_type::connect)
-      queue_engineio("4" + sio::encode_connect_error("Invalid namespace", p.nsp));
-    return;
-  }
-  switch (p.type) {
-    case sio::packet_type::connect:
-      if (session_ended_.load(std::memory_order_acquire)) {
-        env_.metrics.errors("sio_unauthorized").Increment();
-        return queue_engineio("4" + sio::encode_connect_error("unauthorized"));
-      }
-      if (sio_connected_)
-        return; // connected already
+  using k = sio::client_step::kind;
+  auto step = sio::interpret_client_packet(text, sio_connected_, session_ended_.load(std::memory_order_acquire), new_sid);
+  if (step.what == k::fail)
+    return socketio_fail(step.text); // counts sio_bad_packet
+  if (step.error != nullptr)
+    env_.metrics.errors(step.error).Increment();
+  switch (step.what) {
+    case k::reply:
+      return queue_engineio(step.text);
+    case k::connect:
       sio_connected_ = true;
-      queue_engineio("4" + sio::encode_connect(new_sid()));
+      queue_engineio(step.text);
       if (!followed_) // the client is ready: its buffered events go out after the answer
         follow_all({});
       return;
-    case sio::packet_type::disconnect:
+    case k::disconnect:
       return start_close(ws_close::normal, {}, "client", false);
-    case sio::packet_type::event:
-      if (!sio_connected_) {
-        env_.metrics.errors("sio_not_connected").Increment();
-        return;
-      }
-      if (auto frame = sio::to_chat_frame(p))
-        return on_chat_frame(*frame); // the same decoding, rules, errors and command path as /ws
-      env_.metrics.errors("sio_unknown_event").Increment();
-      return;
-    case sio::packet_type::ack:           // the server asks for none
-    case sio::packet_type::connect_error: // the server's packet
-      env_.metrics.errors("sio_unexpected_packet").Increment();
+    case k::chat_frame:
+      return on_chat_frame(step.text); // the same decoding, rules, errors and command path as /ws
+    case k::fail:
+    case k::ignore:
       return;
   }
 }

@@ -158,3 +158,35 @@ CAF_TEST(tutorial events map onto chat frames) {
   CAF_CHECK(!sio::to_chat_frame(ok(R"(2["typing",{}])")));
   CAF_CHECK(!sio::to_chat_frame(ok("0")));
 }
+
+CAF_TEST(client packets become the same steps on every transport) {
+  using k = sio::client_step::kind;
+  auto sid = [] { return std::string{"S1"}; };
+  auto step = [&](std::string_view text, bool connected, bool ended = false) {
+    return sio::interpret_client_packet(text, connected, ended, sid);
+  };
+  auto connect = step("0", false);
+  CAF_CHECK(connect.what == k::connect);
+  CAF_CHECK_EQUAL(connect.text, "40{\"sid\":\"S1\"}");
+  CAF_CHECK(connect.error == nullptr);
+  CAF_CHECK(step("0", true).what == k::ignore); // connected already: nothing, nothing counted
+  CAF_CHECK(step("0", true).error == nullptr);
+  auto refused = step("0", false, true);
+  CAF_CHECK(refused.what == k::reply);
+  CAF_CHECK_EQUAL(std::string{refused.error}, "sio_unauthorized");
+  auto other_nsp = step("0/admin,", false);
+  CAF_CHECK(other_nsp.what == k::reply);
+  CAF_CHECK(other_nsp.text.rfind("44/admin,", 0) == 0);
+  CAF_CHECK_EQUAL(std::string{step("2/admin,[\"x\"]", true).error}, "sio_bad_namespace");
+  auto chat = step("2[\"room.join\",\"7\"]", true);
+  CAF_CHECK(chat.what == k::chat_frame);
+  CAF_CHECK_EQUAL(chat.text, "{\"type\":\"room.join\",\"roomId\":\"7\"}");
+  CAF_CHECK_EQUAL(std::string{step("2[\"room.join\",\"7\"]", false).error}, "sio_not_connected");
+  CAF_CHECK_EQUAL(std::string{step("2[\"dance\"]", true).error}, "sio_unknown_event");
+  CAF_CHECK_EQUAL(std::string{step("31[]", true).error}, "sio_unexpected_packet");
+  CAF_CHECK(step("1", true).what == k::disconnect);
+  auto bad = step("9", true);
+  CAF_CHECK_EQUAL(static_cast<int>(bad.what), static_cast<int>(k::fail));
+  CAF_CHECK(!bad.text.empty());
+  CAF_CHECK_EQUAL(std::string{bad.error}, "sio_bad_packet");
+}
