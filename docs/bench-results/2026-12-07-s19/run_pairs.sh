@@ -3,6 +3,7 @@
 # within a run). Each variant is one bench/scenario.sh sweep; its sweep_summary line goes to the log.
 #   run_pairs.sh transports SCENARIO PAIRS  issue #25: /ws?batch=1 vs plain /ws vs Socket.IO
 #   run_pairs.sh wait PAIRS                 issue #26: scenario 2 with a replica, --redis-min-replicas-acked 0 vs 1
+#                                           (CHAT_BENCH_MODE=send CHAT_BENCH_RATE=R: one fixed rate instead of sweeps)
 # Logs: <what>-s<scenario>.log next to this script. Run it as root with `nice -n -15` when other work
 # shares the machine: the bench's processes then get the CPU first.
 set -u
@@ -31,6 +32,6 @@ case "$what" in
         CHAT_BENCH_REPLICA=1 CHAT_BENCH_NODE_ARGS="--redis-min-replicas-acked $n" CHAT_BENCH_BUILD="$build" \
           bench/scenario.sh 2 2>&1 | summary
       done
-    done | tee -a "$here/wait-s2.log" ;;
+    done | tee -a "$here/wait-s2${CHAT_BENCH_MODE:+-$CHAT_BENCH_MODE}.log" ;;
   *) echo "usage: run_pairs.sh transports SCENARIO PAIRS | wait PAIRS" >&2; exit 2 ;;
 esac
