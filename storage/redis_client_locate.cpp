@@ -15,6 +15,10 @@ namespace asio = boost::asio;
 
 namespace {
 
+/// How long a locator may take to name the master before the client retries (a sentinel that
+/// accepts connections but never answers must not hold the client forever).
+constexpr auto locate_deadline = std::chrono::seconds{3};
+
 std::string text(const master_address& m) {
   return m.host + ":" + std::to_string(m.port);
 }
@@ -36,6 +40,14 @@ void redis_client::relocate(master_address where) {
 void redis_client::do_locate() {
   auto& d = *impl_;
   d.st = impl::state::resolving;
+  d.deadline_timer.expires_after(locate_deadline);
+  d.deadline_timer.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = w.lock();
+    if (!self || ec || self->impl_->st != impl::state::resolving || self->impl_->stopping)
+      return;
+    log::warn("redis_master_locate_timeout", {{"role", self->role_}});
+    self->schedule_reconnect(); // the late answer finds the client no longer resolving and is dropped
+  });
   d.locator->locate([w = weak_from_this()](bool ok, master_address where) {
     auto self = w.lock();
     if (!self)
@@ -48,6 +60,7 @@ void redis_client::do_locate() {
       }
       if (dd.st != impl::state::resolving)
         return;
+      dd.deadline_timer.cancel(); // answered in time (host resolution below is not the locator's)
       if (!ok) {
         if (!dd.failure_logged) {
           dd.failure_logged = true;
