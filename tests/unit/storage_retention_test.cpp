@@ -209,3 +209,30 @@ CAF_TEST(the event log cap raises the horizon) {
   CAF_CHECK_EQUAL(rows2[0].id, 101);
 }
 
+CAF_TEST(an event past the log cap drops the oldest frame and records it as the horizon) {
+  redis_fixture fx;
+  if (!fx.start()) {
+    CAF_MESSAGE("redis-server not available: skipped");
+    return;
+  }
+  auto& s = *fx.store;
+  fx.raw({"HSET", "user:2", "username", "bob"});
+  fx.raw({"ZADD", "room:0", "20000", R"({"id":20000,"roomId":"0","from":"2","date":20,"message":"hello"})"});
+  std::vector<std::string> argv{"ZADD", "chat:room:0:events"};
+  for (int i = 1; i <= 10000; ++i) {
+    argv.push_back(std::to_string(i));
+    argv.push_back(R"({"type":"reaction","data":{"roomId":"0","id":1,"seq":)" + std::to_string(i) + "}}");
+  }
+  fx.raw(argv);
+  fx.raw({"SET", "chat:room:0:horizon", "0"}); // recorded (an empty horizon), so the cap alone decides
+  auto [e, w] = fx.wait<written_event>([&](auto cb) { s.edit_message("0", 20000, "2", "hello again", cb); });
+  CAF_REQUIRE(e == errc::ok);
+  CAF_CHECK(w.seq > 20000);
+  CAF_CHECK_EQUAL(fx.raw({"ZCARD", "chat:room:0:events"}).integer, 10000);
+  CAF_CHECK_EQUAL(fx.raw({"GET", "chat:room:0:horizon"}).str, std::string{"1"});
+  auto [e2, rows] = fx.wait<std::vector<stored_event>>([&](auto cb) { s.events_after("0", 0, 2, cb); });
+  CAF_REQUIRE(e2 == errc::ok);
+  CAF_REQUIRE_EQUAL(rows.size(), 2u);
+  CAF_CHECK_EQUAL(rows[0].frame, std::string{R"({"type":"reload","data":{"roomId":"0","horizon":1}})"});
+  CAF_CHECK_EQUAL(rows[1].id, 2);
+}
