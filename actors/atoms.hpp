@@ -41,5 +41,10 @@ using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>; ///< storage ca
 using stop_atom = caf::atom_constant<caf::atom("stop")>;         ///< orderly shutdown
 using index_atom = caf::atom_constant<caf::atom("index")>;       ///< search indexer → itself: the tick
 using indexed_atom = caf::atom_constant<caf::atom("indexed")>;   ///< storage callback → search indexer
+using rt_tick_atom = caf::atom_constant<caf::atom("rt_tick")>;   ///< retention → itself: the pacing tick
+using rt_sweep_atom = caf::atom_constant<caf::atom("rt_sweep")>; ///< retention → itself: a sweep is due
+using rt_lease_atom = caf::atom_constant<caf::atom("rt_lease")>; ///< storage callback → retention: lease held?
+using rt_scan_atom = caf::atom_constant<caf::atom("rt_scan")>;   ///< storage callback → retention: rooms found
+using rt_trim_atom = caf::atom_constant<caf::atom("rt_trim")>;   ///< storage callback → retention: a step done
 
 } // namespace chat::actors

@@ -166,9 +166,12 @@ void on_backfill(shard_t* self, std::uint64_t conn, std::uint64_t range_id, std:
     return;
   bool done = !ok || !find_user_room(*s, it->room_id); // (on failure the client asks again on its next reconnect)
   if (!done) {
+    bool beyond = false; // storage went past the range (a horizon above it): the range is complete
     for (auto& row : rows) {
-      if (row.id > it->upto)
+      if (row.id > it->upto) {
+        beyond = true;
         break;
+      }
       if (for_someone_else(row.audience, *s->user->user_id)) {
         it->from = row.id;
         continue;
@@ -180,7 +183,7 @@ void on_backfill(shard_t* self, std::uint64_t conn, std::uint64_t range_id, std:
       it->from = row.id;
     }
     it->reading = false;
-    done = static_cast<std::int64_t>(rows.size()) < asked || it->from >= it->upto;
+    done = beyond || static_cast<std::int64_t>(rows.size()) < asked || it->from >= it->upto;
   }
   if (done)
     s->backfills.erase(it);

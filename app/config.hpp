@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "actors/assistant_actor.hpp"
+#include "actors/retention_actor.hpp"
 #include "actors/search_indexer.hpp"
 #include "actors/realtime.hpp"
 #include "ai/ai_options.hpp"
@@ -33,6 +34,7 @@ struct node_config {
   actors::realtime_options realtime; ///< rooms, sessions, presence (library defaults but a few)
   actors::assistant_options assistant; ///< the AI assistant (issue #21; used when a backend is configured)
   actors::search_indexer_options search; ///< message search indexing (issue #22; interval 0: off)
+  actors::retention_options retention;  ///< history retention (issue #26; off unless a limit is set)
   ai::ai_options ai;                   ///< its backend (kind: resolve_ai(), from --ai-url / --ai-webhook-url)
   std::string ai_webhook_url;          ///< --ai-webhook-url (becomes ai.url with kind n8n)
   std::string ai_api_key_file;         ///< --ai-api-key-file (read into ai.api_key)

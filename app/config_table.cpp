@@ -371,6 +371,21 @@ std::vector<option> make_table() {
         .describe("Every MS the node indexes the text it wrote since (messages, thread replies, edits) for "
                   "GET /search, off the send path; 0 turns indexing off on this node (search then finds what "
                   "other nodes indexed)."));
+  // -- history retention (issue #26)
+  using ret = actors::retention_options;
+  add(opt("history-max-age", t::duration).range(0, 100 * 365 * kDay).meta("DURATION")
+        .bind(&cfg::retention, &ret::policy, &storage::retention_policy::max_age)
+        .describe("Keep each room's history this long (e.g. 30d, 12h; 0 or off: forever). Older messages go with "
+                  "their files, threads, reactions and event log entries, trimmed off the send path in small "
+                  "steps by one node at a time; a client resuming from before the trimmed part gets `reload`."));
+  add(opt("history-max-messages", t::uint).range(0, 1000000000).meta("N")
+        .bind(&cfg::retention, &ret::policy, &storage::retention_policy::max_messages)
+        .describe("Keep only the newest N messages of each room (0: no limit), trimmed like --history-max-age; "
+                  "both limits apply when both are set."));
+  add(opt("retention-interval-ms", t::uint).range(50, 86400000).meta("MS")
+        .bind(&cfg::retention, &ret::interval)
+        .describe("A retention sweep over every room starts this often (or when the last one ended). Meant "
+                  "for tests; the default suits production."));
   add(opt("drain-timeout", t::duration).range(0, 3600).meta("DURATION")
         .bind(&cfg::drain_timeout).describe("Budget for the graceful drain at SIGTERM: clients are told to reconnect in batches, then presence is handed over and the process exits."));
   // -- logging

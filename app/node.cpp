@@ -28,6 +28,7 @@
 #include "actors/assistant_ports.hpp"
 #include "actors/json_frames.hpp"
 #include "actors/realtime.hpp"
+#include "actors/retention_actor.hpp"
 #include "actors/store_adapters.hpp"
 #include "ai/ai_options.hpp"
 #include "ai/backend.hpp"
@@ -124,6 +125,7 @@ struct node::impl {
   std::shared_ptr<ai::backend> ai_backend;
   std::shared_ptr<actors::assistant> assistant;
   caf::actor search_indexer; ///< (none with --search-index-ms 0)
+  caf::actor retention; ///< history retention (none without --history-max-age / --history-max-messages)
   std::unique_ptr<net::server> server;
 
   std::atomic<bool> stopping{false};
@@ -275,6 +277,8 @@ struct node::impl {
     server->stop();
     if (search_indexer) // its calls in flight end first; what it did not index, the next indexing does
       caf::anon_send(search_indexer, actors::stop_atom::value);
+    if (retention) // its step in flight ends first; the next sweep (here or elsewhere) goes on
+      caf::anon_send(retention, actors::stop_atom::value);
     realtime->stop();  // rooms and presence end; sessions end with them
     members->stop();   // no more heartbeats: our alive key is removed
     stats->stop();     // and our stats hash
@@ -432,6 +436,9 @@ int node::run() {
   }
   if (cfg.search.interval.count() > 0)
     s.search_indexer = actors::spawn_search_indexer(*s.actor_sys, actors::make_search_indexer_ports(*s.store), cfg.search);
+  if (cfg.retention.policy.active())
+    s.retention = actors::spawn_retention(*s.actor_sys, actors::make_retention_ports(*s.store, cfg.retention, &s.metrics),
+                                          cfg.retention);
   log::info("listening", {{"url", url(cfg.server.bind, s.server->port())},
                           {"internal_url", url(cfg.server.bind, s.server->internal_port())},
                           {"port", s.server->port()}, {"internal_port", s.server->internal_port()}});

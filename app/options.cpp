@@ -64,6 +64,10 @@ bool parse_bool(std::string_view text, bool& out) {
 bool parse_duration(std::string_view text, std::chrono::seconds& out) {
   text = trim(text);
   if (text.empty()) return false;
+  if (text == "off") { // (a duration that may be 0: its range decides)
+    out = std::chrono::seconds{0};
+    return true;
+  }
   std::uint64_t plain = 0;
   if (parse_uint(text, plain)) {
     if (plain > 100ull * 365 * 86400) return false;

@@ -25,7 +25,7 @@ enum class opt_type {
   string,   ///< free text (a validator may restrict it)
   uint,     ///< unsigned integer in [min, max]
   boolean,  ///< true/false, yes/no, on/off, 1/0; a bare `--flag` means true, `--no-flag` false
-  duration, ///< `30s`, `5m`, `2h`, `14d`, `1h30m`, or plain seconds; range [min, max] in seconds
+  duration, ///< `30s`, `5m`, `2h`, `14d`, `1h30m`, plain seconds or `off` (0); range [min, max] in seconds
   list,     ///< comma-separated; the flag may be repeated
   choice,   ///< one of a fixed set of words
 };
@@ -111,7 +111,7 @@ std::string env_name(std::string_view option_name);
 /// sets `why` to the phrase that follows the quoted value in the error message.
 bool parse_value(const option& o, std::string_view text, opt_value& out, std::string& why);
 
-/// Parses `30s`, `5m`, `2h`, `14d`, `1h30m`, `90` (seconds).
+/// Parses `30s`, `5m`, `2h`, `14d`, `1h30m`, `90` (seconds), `off` (0).
 bool parse_duration(std::string_view text, std::chrono::seconds& out);
 /// Shortest exact spelling of a duration (`14d`, `90s`, `1h30m`).
 std::string format_duration(std::chrono::seconds d);

@@ -121,6 +121,9 @@ node_metrics::node_metrics(std::string_view server_id, std::string_view version,
     .Help("Pub/Sub envelopes published to Redis").Register(reg).Add({});
   pubsub_catchups_ = &BuildCounter().Name("chatnode_pubsub_catchups_total")
     .Help("Room catch-ups from storage after a Pub/Sub gap or reconnect").Register(reg).Add({});
+  retention_trimmed_ = &BuildCounter().Name("chatnode_retention_trimmed_messages_total")
+    .Help("Messages (with their thread replies) removed by history retention (--history-max-age, "
+          "--history-max-messages)").Register(reg).Add({});
 
   presence_entries_ = &BuildGauge().Name("chatnode_presence_entries")
     .Help("Users with at least one connection on this node").Register(reg).Add({});

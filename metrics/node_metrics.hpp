@@ -111,6 +111,10 @@ public:
   prometheus::Counter& upload_bytes() noexcept { return *upload_bytes_; }
   prometheus::Counter& download_bytes() noexcept { return *download_bytes_; }
 
+  // -- history retention (issue #26) ----------------------------------------------
+  /// Messages (rows and thread replies) removed by history retention (--history-max-*).
+  prometheus::Counter& retention_trimmed() noexcept { return *retention_trimmed_; }
+
   // -- drain -------------------------------------------------------------------
   prometheus::Gauge& drain_in_progress() noexcept { return *drain_in_progress_; }
 
@@ -124,6 +128,7 @@ private:
   prometheus::Counter* messages_not_replicated_;
   prometheus::Counter* upload_bytes_;
   prometheus::Counter* download_bytes_;
+  prometheus::Counter* retention_trimmed_;
 
   prometheus::Family<prometheus::Gauge>* connections_family_;
   prometheus::Family<prometheus::Counter>* accepted_family_;

@@ -20,7 +20,7 @@ namespace chat::storage {
 namespace {
 
 std::string ai_base() {
-  return std::string{lua::kAccess} + lua::kPosition + lua::kMessageRows + lua::kAiReplies;
+  return std::string{lua::kAccess} + lua::kPosition + lua::kMessageRows + lua::kHorizon + lua::kAiReplies;
 }
 
 // ARGV: name, lower(name). The bot user, created once: role 'bot', password '!' (no bcrypt hash

@@ -60,7 +60,7 @@ struct ai_finish_request {
 
 namespace lua {
 
-/// The assistant's Lua functions (after kAccess, kPosition and kMessageRows): ai_now(), ai_fmt(n),
+/// The assistant's Lua functions (after kAccess, kPosition, kMessageRows and kHorizon): ai_now(), ai_fmt(n),
 /// ai_key(room) and ai_finalize(server json, room, message id, tail, stopped, error, now):
 /// rewrites the reply's row with the text so far .. tail, `"streaming":false` and
 /// `"stopped":true` / `"error":…`, positions `message.updated` (event log, last id, PUBLISH) and
@@ -102,7 +102,7 @@ local function ai_finalize(server_json, room, mid, tail, stopped, err, now)
   local frame = '{"type":"message.updated","data":' .. data .. '}'
   local ekey = 'chat:room:' .. room .. ':events'
   redis.call('ZADD', ekey, seqs, frame)
-  redis.call('ZREMRANGEBYRANK', ekey, 0, -10001)
+  cap_log(ekey, room)
   redis.call('PUBLISH', 'chat:room:' .. room, '{"serverId":' .. server_json .. ',"type":"message.updated","ts":'
     .. ai_fmt(now) .. ',"prev":' .. ai_fmt(last) .. ',"seq":' .. seqs .. ',"data":' .. data .. '}')
   return {'ok', seq, last, data, frame, ''}

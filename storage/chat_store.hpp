@@ -341,6 +341,23 @@ public:
   /// indexer), at most `max`; the others stay. Thread-safe.
   std::vector<std::string> search_dirty_rooms(std::size_t max);
 
+  // -- history retention (issue #26; storage/retention.cpp, lua_retention.hpp) ---------------
+
+  /// Takes or renews the cluster-wide retention lease (`chat:retention:lease`, SET NX PX with this
+  /// node's server id, `ttl`): true when this node holds it now.
+  void retention_lease(std::chrono::milliseconds ttl, callback<bool> done);
+
+  /// One step of the walk over the rooms holding messages: `SCAN cursor MATCH room:* TYPE zset
+  /// COUNT count` ("0" starts the walk; the page's `next` "0" ends it). A room may come twice.
+  void retention_scan(std::string cursor, std::int64_t count, callback<room_scan_page> done);
+
+  /// One retention step of `room_id` under `policy`: removes at most `budget` items (messages,
+  /// replies, log frames, tombstones) at or below the policy's target, oldest first, with their
+  /// files, mentions, search entries and threads, and raises the room's horizon (lua_retention.hpp).
+  /// errc::invalid for a bad room id, budget or an inactive policy.
+  void retention_trim(std::string room_id, retention_policy policy, std::int64_t budget,
+                      callback<trim_progress> done);
+
   /// False (and counted in chatnode_messages_shed_total) while the oldest Redis command in flight,
   /// or the oldest message waiting for its send_message call, has waited longer than
   /// store_options::max_queue_delay: a new message would only queue behind the backlog. Thread-safe, no Redis call; a transport may ask before it does other work.

@@ -58,7 +58,7 @@ void chat_store::events_after(std::string room_id, std::int64_t after, std::int6
                               callback<std::vector<stored_event>> done) {
   if (!detail::page_wanted(*impl_->redis, room_id, limit, done))
     return;
-  std::vector<std::string> keys{keys::room(room_id), keys::room_events(room_id)};
+  std::vector<std::string> keys{keys::room(room_id), keys::room_events(room_id), keys::room_horizon(room_id)};
   impl_->scripts->run(
     scripts::events_after, std::move(keys), {std::to_string(after), std::to_string(limit)},
     [done = std::move(done), room_id = std::move(room_id), metrics = impl_->redis->metrics()](redis_reply r) {

@@ -111,6 +111,7 @@ std::string room(std::string_view room_id) { return cat("room:", room_id); }
 std::string room_last_id(std::string_view room_id) { return cat("chat:room:", room_id, ":last_id"); }
 std::string room_events(std::string_view room_id) { return cat("chat:room:", room_id, ":events"); }
 std::string room_deleted(std::string_view room_id) { return cat("chat:room:", room_id, ":deleted"); }
+std::string room_horizon(std::string_view room_id) { return cat("chat:room:", room_id, ":horizon"); }
 std::string room_thread(std::string_view room_id, std::int64_t parent_id) {
   return cat("chat:room:", room_id, ":thread:") + std::to_string(parent_id);
 }

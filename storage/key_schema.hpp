@@ -43,6 +43,7 @@ std::string room(std::string_view room_id);        ///< `room:{id}` (zset of mes
 std::string room_last_id(std::string_view room_id); ///< `chat:room:{id}:last_id` (the room's last position)
 std::string room_events(std::string_view room_id);  ///< `chat:room:{id}:events` (zset: event frames by position)
 std::string room_deleted(std::string_view room_id); ///< `chat:room:{id}:deleted` (zset: tombstones by message id)
+std::string room_horizon(std::string_view room_id); ///< `chat:room:{id}:horizon` (string: positions at or below it may be gone)
 std::string room_thread(std::string_view room_id, std::int64_t parent_id); ///< `chat:room:{id}:thread:{parent}` (zset: replies by id)
 std::string user_read(std::string_view user_id);    ///< `chat:user:{id}:read` (hash: room → position read up to)
 std::string session(std::string_view token_hash); ///< `chat:session:{sha256hex}`

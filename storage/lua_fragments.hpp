@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "storage/lua_threads.hpp"
-
+#include "storage/lua_horizon.hpp"
 #include "storage/lua_media.hpp"
+#include "storage/lua_threads.hpp"
 
 namespace chat::storage::lua {
 
@@ -213,7 +213,7 @@ end
 /// split_reactions(raw) (the row without its `,"reactions":{…}` tail and closing brace, and that tail) and
 /// emit(kind, body): `body` is the event's data JSON object without its closing brace; emit
 /// allocates the position E, completes the data with `,"seq":E}`, appends the frame
-/// `{"type":kind,"data":…}` to the room's event log (newest 10,000 kept), publishes the envelope
+/// `{"type":kind,"data":…}` to the room's event log (newest 10,000 kept: kHorizon cap_log), publishes the envelope
 /// `{"serverId":…,"type":kind,"ts":now,"prev":previous position,"seq":E,"data":…}` and returns the
 /// common reply {'ok', E, previous position, data, frame, audience}. A script answers that, or
 /// 'forbidden' / 'not_found' when it writes nothing.
@@ -269,7 +269,7 @@ local function emit_at(kind, data, seq, last, to)
   local audience = ''
   if to ~= '' then audience = ',"only":"' .. to .. '"' end
   redis.call('ZADD', ekey, seqs, to == '' and frame or ('{"only":"' .. to .. '",' .. string.sub(frame, 2)))
-  redis.call('ZREMRANGEBYRANK', ekey, 0, -10001)
+  cap_log(ekey, room)
   redis.call('PUBLISH', channel, '{"serverId":' .. server_json .. ',"type":"' .. kind .. '","ts":' .. fmt(now)
     .. ',"prev":' .. fmt(last) .. ',"seq":' .. seqs .. audience .. ',"data":' .. data .. '}')
   return {'ok', seq, last, data, frame, to}
@@ -408,7 +408,8 @@ end
 /// writes and ends with `return emit(kind, data)`). Built once, at start-up.
 /// `extra` (optional): more fragments the kind's body uses, placed before kRoomEvent.
 inline std::string room_event_script(const char* body, const char* extra = "") {
-  return std::string{kAccess} + kPosition + kMessageRows + kMentions + kMedia + extra + kRoomEvent + kThreads + body;
+  return std::string{kAccess} + kPosition + kMessageRows + kMentions + kMedia + kHorizon + extra + kRoomEvent + kThreads +
+         body;
 }
 
 } // namespace chat::storage::lua

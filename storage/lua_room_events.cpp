@@ -9,17 +9,36 @@
 
 namespace chat::storage::scripts {
 
-// KEYS: room:{id}, chat:room:{id}:events. ARGV: after (exclusive), limit. The first `limit` rows of
-// both sets above `after`, merged by position (a message first on a tie): flat triples
-// tag ('m' message row | 'e' event frame), score, member. An assistant reply still streaming carries
-// its text so far (kAiLiveRow).
+// KEYS: room:{id}, chat:room:{id}:events, chat:room:{id}:horizon. ARGV: after (exclusive), limit.
+// The first `limit` rows of both sets above `after`, merged by position (a message first on a tie):
+// flat triples tag ('m' message row | 'e' event frame), score, member. An assistant reply still
+// streaming carries its text so far (kAiLiveRow). A cursor below the room's horizon (kHorizon:
+// retention or the log's cap dropped events after it) cannot be replayed exactly: the first row is
+// then the frame `{"type":"reload","data":{"roomId","horizon"}}` at the horizon's position, and
+// the rows after the horizon follow. A log capped before horizons were recorded (no key, 10,000
+// frames) counts as cut just below its oldest frame.
 const std::string events_after_body = std::string{lua::kAiLiveRow} + R"lua(
 local room = string.sub(KEYS[1], 6)
-local lo, limit = '(' .. ARGV[1], tonumber(ARGV[2])
-local m = redis.call('ZRANGEBYSCORE', KEYS[1], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
-local e = redis.call('ZRANGEBYSCORE', KEYS[2], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
+local after, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local out = {}
 local i, j, n = 1, 1, 0
+local h = tonumber(redis.call('GET', KEYS[3]) or '')
+if not h then
+  h = 0
+  if redis.call('ZCARD', KEYS[2]) >= 10000 then
+    local low = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
+    if low then h = math.floor(tonumber(low)) - 1 end
+  end
+end
+if after < h then
+  local hs = string.format('%d', h)
+  out = {'e', hs, '{"type":"reload","data":{"roomId":"' .. room .. '","horizon":' .. hs .. '}}'}
+  n = 1
+  after = h
+end
+local lo = '(' .. string.format('%d', after)
+local m = redis.call('ZRANGEBYSCORE', KEYS[1], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
+local e = redis.call('ZRANGEBYSCORE', KEYS[2], lo, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
 while n < limit and (i <= #m or j <= #e) do
   if j > #e or (i <= #m and tonumber(m[i + 1]) <= tonumber(e[j + 1])) then
     out[#out + 1] = 'm'; out[#out + 1] = m[i + 1]; out[#out + 1] = live_row(room, m[i]); i = i + 2

@@ -45,7 +45,7 @@ extern const lua_script list_users;          ///< ARGV after id, limit → {bot 
 extern const lua_script room_members;        ///< ARGV uid, room, max → {'ok', count, everyone (0/1), bot id or '', then user rows…} | {'forbidden'} | {'not_found'}
 extern const lua_script send_message;        ///< one or more messages (see lua_send_message.cpp) → per message {id, prev, date, json} | 'forbidden' | 'not_found' | 'archived' | 'muted:…' | 'bad_file'
 // Room events (lua_room_events.cpp). The event scripts share KEYS/ARGV prefix and reply (lua_fragments.hpp, kRoomEvent).
-extern const lua_script events_after;        ///< KEYS room, events; ARGV after, limit → flat {tag 'm'|'e', score, member}…
+extern const lua_script events_after;        ///< KEYS room, events, horizon; ARGV after, limit → flat {tag 'm'|'e', score, member}… (a `reload` frame first below the horizon)
 extern const lua_script history_before;      ///< KEYS room, deleted; ARGV max score, limit → flat {member, score}… newest first
 extern const lua_script history_by_offset;   ///< KEYS room, deleted; ARGV offset, size → flat {member, score}… newest first
 extern const lua_script room_head;           ///< KEYS room, last_id → the room's last position (decimal string)

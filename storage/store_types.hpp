@@ -250,6 +250,28 @@ struct search_progress {
   bool more = false;
 };
 
+/// History retention (issue #26): how much of each room's history is kept. Both limits apply when
+/// both are set; neither (the default) keeps history forever.
+struct retention_policy {
+  std::chrono::seconds max_age{0}; ///< positions older than this go (0 = no age limit)
+  std::int64_t max_messages = 0;   ///< only the newest this many messages of a room stay (0 = no limit)
+  /// True when a limit is set.
+  bool active() const noexcept { return max_age.count() > 0 || max_messages > 0; }
+};
+
+/// One page of the walk over the rooms that hold messages (`SCAN … MATCH room:* TYPE zset`).
+struct room_scan_page {
+  std::string next;               ///< the cursor to continue with; "0": the walk is complete
+  std::vector<std::string> rooms; ///< room ids (valid ones only)
+};
+
+/// What one retention step of a room did.
+struct trim_progress {
+  std::int64_t messages = 0; ///< messages (rows and thread replies) removed
+  bool more = false;         ///< the step ran out of budget: more of the room waits
+  std::int64_t horizon = 0;  ///< the highest position removed (0: none)
+};
+
 /// Whether a user may read and write a room.
 enum class room_access { member, not_found, forbidden };
 

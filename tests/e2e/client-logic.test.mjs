@@ -319,6 +319,25 @@ test('resume cursor: max of message ids and the positions of edit/delete events'
   assert.deepEqual(s.resumeCursor(), { 0: 120, '1:2': 140 }, 'per room');
 });
 
+test('reload (issue #26): the room is emptied, its cursor moves to the horizon, what follows merges with the new page', () => {
+  const s = setup();
+  s.receive(msg(100, '2', 'old'));
+  s.receive(msg(110, '2', 'old too'));
+  s.receive(msg(10, '2', 'another room', '1:2'));
+  const room = s.resetRoom('0', 150);
+  assert.equal(room, s.rooms.get('0'));
+  assert.equal(room.ids.length, 0, 'what it showed may be gone: dropped');
+  assert.equal(room.loaded, false, 'to be loaded again');
+  assert.equal(room.hasMore, true);
+  assert.deepEqual(s.resumeCursor(), { '1:2': 10 }, 'not in a resume until its page is there');
+  s.receive(msg(160, '2', 'replayed after the horizon'));
+  s.addHistory('0', [msg(160, '2', 'replayed after the horizon'), msg(140, '2', 'kept')], 50, { initial: true });
+  assert.deepEqual(room.ids, [140, 160], 'the new page and the replay merge by id, once');
+  assert.deepEqual(s.resumeCursor(), { 0: 160, '1:2': 10 });
+  assert.equal(s.resetRoom('9', 1), null, 'not our room');
+  assert.equal(s.rooms.get('1:2').ids.length, 1, 'other rooms untouched');
+});
+
 test('edit and delete over the live connection: frames with a clientId, settled by ack or error', async () => {
   const s = setup();
   const sent = [];

@@ -118,15 +118,23 @@ public:
            std::to_string(id) + R"("})";
   }
 
+  /// The room's horizon (issue #26): a read from below it starts with the `reload` row at it, as
+  /// chat_store::events_after answers, and goes on after it.
+  void set_horizon(const std::string& room_id, std::int64_t h) { horizons_[room_id] = h; }
+
   void events_after(const std::string& room_id, std::int64_t after, std::int64_t limit,
                     std::function<void(bool, std::vector<actors::history_entry>)> done) override {
     ++reads;
-    auto job = [this, room_id, after, limit, done = std::move(done)] {
+    auto job = [this, room_id, after, limit, done = std::move(done)]() mutable {
       if (unavailable) {
         done(false, {});
         return;
       }
       std::vector<actors::history_entry> out;
+      if (auto h = horizons_[room_id]; after < h && limit > 0) {
+        out.push_back({h, R"({"type":"reload","data":{"roomId":")" + room_id + R"(","horizon":)" + std::to_string(h) + "}}", {}});
+        after = h;
+      }
       for (auto& row : rows_[room_id])
         if (row.id > after && static_cast<std::int64_t>(out.size()) < limit)
           out.push_back(row);
@@ -165,6 +173,7 @@ public:
 
 private:
   std::map<std::string, std::vector<actors::history_entry>> rows_;
+  std::map<std::string, std::int64_t> horizons_;
   std::deque<std::function<void()>> pending_;
 };
 

@@ -132,6 +132,31 @@ CAF_TEST(out_of_order_event_waits_then_gap_is_filled_from_storage) {
   CAF_CHECK_EQUAL(a->ids(), seq(1, 4));
 }
 
+CAF_TEST(a_gap_fill_or_a_resume_from_below_the_horizon_delivers_reload_first_then_the_rest) {
+  auto a = std::make_shared<fake_sink>();
+  follow(a, "1");
+  publish(1, 0);
+  dispatch();
+  // 2 and 3 were lost on the way and retention trimmed them meanwhile: storage has 4 and 5, horizon 3.
+  history->add("0", 4);
+  history->add("0", 5);
+  history->set_horizon("0", 3);
+  publish(5, 4);
+  dispatch();
+  advance_time(room_opts.gap_wait);
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), (std::vector<std::int64_t>{1, 3, 4, 5}));
+  CAF_REQUIRE_EQUAL(a->messages.size(), 4u);
+  CAF_CHECK_EQUAL(*a->messages[1].frame, std::string{R"({"type":"reload","data":{"roomId":"0","horizon":3}})"});
+  // A session resuming from 1 (below the horizon): reload at 3, then exactly 4 and 5; from 3: 4 and 5.
+  auto b = std::make_shared<fake_sink>();
+  follow(b, "2", "0", 1);
+  CAF_CHECK_EQUAL(b->ids(), (std::vector<std::int64_t>{3, 4, 5}));
+  auto c = std::make_shared<fake_sink>();
+  follow(c, "3", "0", 3);
+  CAF_CHECK_EQUAL(c->ids(), (std::vector<std::int64_t>{4, 5}));
+}
+
 CAF_TEST(member_leaving_mid_fan_out_does_not_disturb_the_others) {
   auto a = std::make_shared<fake_sink>();
   auto b = std::make_shared<fake_sink>();

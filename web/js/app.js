@@ -175,6 +175,11 @@ live.addEventListener('event', (e) => {
     case 'message.deleted': store.applyDelete(data); break;
     case 'reaction': store.applyReaction(data); break;
     case 'read': store.applyRead(data); break;
+    case 'reload': { // the room's history was trimmed past our cursor: load it again
+      const room = store.resetRoom(data?.roomId, Number(data?.horizon));
+      if (room && !room.loading) loadPage(room.id, { initial: true });
+      break;
+    }
     case 'message.delta': {
       const r = store.applyDelta(data);
       if (r === 'gap') reloader.gap(String(data.roomId), Number(data.id));

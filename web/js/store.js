@@ -281,6 +281,27 @@ export class Store extends EventTarget {
     return out;
   }
 
+  /**
+   * reload {roomId, horizon} (docs/protocol.md §2.4): the server no longer holds the room's events
+   * between our cursor and `horizon` (history retention, or the event log's cap), so what we hold
+   * may show messages that are gone and miss their changes. Empties the room's messages and moves
+   * its cursor to the horizon (the events after it follow on the connection); the caller loads the
+   * newest page again. Returns the room, or null when it is not ours.
+   */
+  resetRoom(roomId, horizon) {
+    const room = this.rooms.get(String(roomId));
+    if (!room) return null;
+    room.msgs.clear();
+    room.ids.length = 0;
+    room.early.clear();
+    room.floor = null;
+    room.hasMore = true;
+    room.loaded = false;
+    if (Number.isFinite(horizon) && horizon > room.seq) room.seq = horizon;
+    this.touch(`room:${room.id}`, 'rooms');
+    return room;
+  }
+
   // --- edits and deletes -----------------------------------------------------------------------
 
   /**
