@@ -122,6 +122,7 @@ test('rolling restart under steady traffic: every node SIGTERMed and restarted i
     const t0 = now();
     if (s.how === 'SIGTERM') await n.stop({ timeout: (DRAIN_S + 5) * 1000 }); // asserts exit 0
     else await n.kill();
+    const cutByDeadline = n.logLines().filter((l) => l.event === 'drain_deadline');
     const exitedMs = now() - t0;
     await start(s.i, { port: n.port, internalPort: n.internalPort });
     const readyMs = now() - t0;
@@ -129,7 +130,7 @@ test('rolling restart under steady traffic: every node SIGTERMed and restarted i
     await sleep(SETTLE_S * 1000);
     await waitFor(() => clients.every((c) => c.isResumed), { timeout: 30000, interval: 100, what: 'every client connected and resumed' })
       .catch((e) => { throw new Error(`${e.message}: ${clients.filter((c) => !c.isResumed).slice(0, 5).map((c) => `c${c.idx} ${JSON.stringify(c.current)}`).join('; ')}`); });
-    steps.push({ ...s, node: nodeName(s.i), t0, exitedMs, readyMs, allBackMs: now() - t0 });
+    steps.push({ ...s, node: nodeName(s.i), t0, exitedMs, readyMs, allBackMs: now() - t0, cutByDeadline });
     console.log(`${s.how} ${nodeName(s.i)}: exited after ${(exitedMs / 1000).toFixed(2)} s, ready again after ${(readyMs / 1000).toFixed(2)} s, every client resumed after ${((now() - t0) / 1000).toFixed(2)} s`);
   }
   const tRollEnd = now();
@@ -211,6 +212,15 @@ test('rolling restart under steady traffic: every node SIGTERMed and restarted i
     assert.ok(movers.every((m) => m.next?.resumed), `${step.how} ${step.node}: every moved client resumed on another node`);
     if (step.how !== 'SIGTERM') continue;
     assert.ok(step.exitedMs <= DRAIN_S * 1000 + 1000, `${step.node} drained in ${step.exitedMs.toFixed(0)} ms (--drain-timeout ${DRAIN_S}s)`);
+    // The drain ended because every connection had gone, not at its deadline.
+    assert.deepEqual(step.cutByDeadline, [], `${step.node}: the drain's deadline cut connections`);
+    // nginx sent no new stream to the draining node (the listener is closed, and a stream asked
+    // for on a kept-alive connection is refused).
+    const tookWhileDraining = opened.filter((t) => {
+      const a = clients[Number(t.slice(1).split('.')[0])].attempts[Number(t.split('.')[1])];
+      return nodeOf.get(t)?.node === step.node && a.openedAt >= step.t0 && a.openedAt <= step.t0 + step.exitedMs;
+    });
+    assert.deepEqual(tookWhileDraining, [], `${step.node} took connections while draining`);
     const notDrained = movers.filter((m) => !(m.code === 1012 || m.drain)).map((m) => `${m.tag} ${m.code}`);
     assert.deepEqual(notDrained.slice(0, 10), [], `${step.node}: every client told to reconnect (WebSocket 1012, SSE reconnect event)`);
     for (const [node, ts] of byNode) {
