@@ -74,7 +74,7 @@ test(`setup: redis, 3 nodes, nginx from ${TEMPLATE.split('/').slice(-3).join('/'
   users = await registerUsers(ingress.port, CLIENTS, `${tag}u`);
   rooms = await makeRooms(ingress.port, users, ROOMS, tag);
   clients = users.map((u, i) => new RollingClient({
-    idx: i, kind: i % 3 === 2 ? 'sse' : 'ws', token: u.token, userId: u.id, rooms: [rooms[i % ROOMS]],
+    idx: i, kind: Math.floor(i / ROOMS) % 3 === 2 ? 'sse' : 'ws', // every third member of a room token: u.token, userId: u.id, rooms: [rooms[i % ROOMS]],
     port: ingress.port, localAddress: sourceAddress(i), deliveries,
   }));
   await pool(clients, 40, (c) => Promise.race([c.start(), sleep(30000).then(() => { throw new Error(`client ${c.idx} not resumed within 30 s`); })]));
@@ -231,7 +231,8 @@ test('rolling restart under steady traffic: every node SIGTERMed and restarted i
 });
 
 test('shutdown: SIGTERM → exit 0 for every node, nginx and redis stop', T, async () => {
-  for (const n of nodes) await n.stop();
+  for (const c of clients ?? []) c.close();
+  for (const n of nodes) await n.stop({ timeout: (DRAIN_S + 5) * 1000 });
   await ingress.stop();
   await redis.stop();
 });
