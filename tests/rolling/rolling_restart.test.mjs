@@ -73,8 +73,9 @@ test(`setup: redis, 3 nodes, nginx from ${TEMPLATE.split('/').slice(-3).join('/'
   const t0 = now();
   users = await registerUsers(ingress.port, CLIENTS, `${tag}u`);
   rooms = await makeRooms(ingress.port, users, ROOMS, tag);
+  // Every third member of a room uses SSE, the others WebSocket.
   clients = users.map((u, i) => new RollingClient({
-    idx: i, kind: Math.floor(i / ROOMS) % 3 === 2 ? 'sse' : 'ws', // every third member of a room token: u.token, userId: u.id, rooms: [rooms[i % ROOMS]],
+    idx: i, kind: Math.floor(i / ROOMS) % 3 === 2 ? 'sse' : 'ws', token: u.token, userId: u.id, rooms: [rooms[i % ROOMS]],
     port: ingress.port, localAddress: sourceAddress(i), deliveries,
   }));
   await pool(clients, 40, (c) => Promise.race([c.start(), sleep(30000).then(() => { throw new Error(`client ${c.idx} not resumed within 30 s`); })]));
