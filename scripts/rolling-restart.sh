@@ -10,9 +10,9 @@
 # before and during the roll, how each node's clients moved, drain times.
 #
 #   scripts/rolling-restart.sh           the size scripts/test.sh runs (360 clients, 8 rooms, one
-#                                        round with a kill -9; about a minute)
+#                                        round with a kill -9; ~40 s on a 2-core VM)
 #   scripts/rolling-restart.sh --long    1,500 clients in 30 rooms, 3 rounds (every node restarted 3
-#                                        times), 20 s of traffic before, --drain-timeout 30s (a few minutes)
+#                                        times), 20 s of traffic before, --drain-timeout 30s (~2 minutes)
 #
 # Every knob of the test can be set in the environment (each wins over --long's value):
 #   ROLLING_CLIENTS, ROLLING_ROOMS, ROLLING_RATE (messages/s per room), ROLLING_ROUNDS,
