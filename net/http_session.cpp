@@ -199,6 +199,13 @@ bool is_streaming_target(std::string_view target) noexcept {
   return path == "/ws" || path == "/stream" || path == "/socket.io/" || path == "/socket.io";
 }
 
+/// `/ws` and `/stream`: the streams a node stops taking once it drains (Socket.IO's polling GETs
+/// belong to sessions the drain ends with their own close packet).
+bool opens_stream_here(std::string_view target) noexcept {
+  auto path = target.substr(0, target.find('?'));
+  return path == "/ws" || path == "/stream";
+}
+
 } // namespace
 
 std::string http_session::begin_handling(const boost::beast::http::request_header<>& head, bool keep_alive) {
@@ -232,6 +239,13 @@ void http_session::handle_request() {
     return dispatch(std::move(req));
   }
   auto req = parser_->release();
+  if (draining() && req.method() == http::verb::get && opens_stream_here(req.target())) {
+    // A WebSocket or SSE stream asked for on a kept-alive connection while the node drains (a proxy
+    // reusing its idle connection to us: the listener is closed already): the drain would only hold
+    // it until its deadline and cut it. Closed unanswered, as a refused connection would be: the
+    // proxy sends the GET to another node (nginx does for a kept connection), a browser retries it.
+    return do_close("drain");
+  }
   auto client = begin_handling(req, req.keep_alive());
   if (req.method() == http::verb::get && is_streaming_target(req.target())) {
     kept_request_.emplace(std::move(req));

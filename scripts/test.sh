@@ -13,8 +13,11 @@
 #      and the scripted AI backends' own tests (node --test tests/ai_backends/)
 #   5. end-to-end tests of the web client (tests/e2e/) in Debian's headless Chromium, driven by
 #      playwright-core, against two Release chatnode processes
-#   6. scripts/test-helm.sh (Helm chart, dashboard, Dockerfile; offline) when it exists
-#   7. fuzzing: the libFuzzer targets of tests/fuzz built with clang (build/fuzz, CHAT_FUZZ=ON, ASan+UBSan)
+#   6. rolling restart behind a real ingress (tests/rolling/, issue #26): Debian's nginx (installed by
+#      scripts/nginx/install-nginx.sh, never as a service) in front of three Release chatnode processes,
+#      several hundred WebSocket and SSE clients, every node restarted in turn (about a minute)
+#   7. scripts/test-helm.sh (Helm chart, dashboard, Dockerfile; offline) when it exists
+#   8. fuzzing: the libFuzzer targets of tests/fuzz built with clang (build/fuzz, CHAT_FUZZ=ON, ASan+UBSan)
 #      and each run for CHAT_FUZZ_SECONDS (default 10 here: a smoke run that keeps the suite under
 #      30 minutes; longer runs by hand, docs/fuzzing.md) from a copy of its seed corpus (scripts/fuzz.sh)
 # Prints a summary; exits non-zero when any step fails.
@@ -221,6 +224,19 @@ if compgen -G "tests/e2e/*.test.mjs" >/dev/null; then
       node --test --test-concurrency=1 tests/e2e/ || true
   else
     record "e2e" SKIP 0
+    failed=1
+  fi
+fi
+
+# Rolling restart behind nginx: the Release chatnode (three nodes and several hundred connections are
+# too much for the ASan build on two cores within the step's few minutes).
+if compgen -G "tests/rolling/*.test.mjs" >/dev/null; then
+  if ((release_ok)) && run_step "dependencies (nginx)" scripts/nginx/install-nginx.sh; then
+    run_step "rolling restart (nginx, release chatnode)" \
+      env CHATNODE_BIN="$builds/release/app/chatnode" CHAT_WEB_ROOT="$root/web" \
+      node --test --test-concurrency=1 tests/rolling/ || true
+  else
+    record "rolling restart (nginx)" SKIP 0
     failed=1
   fi
 fi

@@ -42,14 +42,15 @@ export async function runChatnode(args, { timeout = 10000, env = {} } = {}) {
 let nodeSeq = 0;
 
 /**
- * Starts chatnode on free loopback ports. Waits for /readyz 200 (or only /livez 200 with
- * waitReady: false) for at most 20 s; on failure the error carries the node's output.
+ * Starts chatnode on free loopback ports (or on `port` / `internalPort`: a node restarted where it
+ * was). Waits for /readyz 200 (or only /livez 200 with waitReady: false) for at most 20 s; on
+ * failure the error carries the node's output.
  * Permissive rate limits by default (tests that test limits pass their own).
  */
-export async function startNode({ redisUrl, args = [], env = {}, waitReady = true, serverId } = {}) {
+export async function startNode({ redisUrl, args = [], env = {}, waitReady = true, serverId, port: fixedPort, internalPort: fixedInternal } = {}) {
   const bin = chatnodeBin();
-  const port = await freePort();
-  const internalPort = await freePort();
+  const port = fixedPort ?? await freePort();
+  const internalPort = fixedInternal ?? await freePort();
   const id = serverId ?? `test-${process.pid}-${++nodeSeq}`;
   const has = (opt) => args.includes(opt);
   const argv = [
