@@ -65,7 +65,7 @@ redis_pid=$!
 for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 redis-cli -p "$redis_port" flushall >/dev/null
 if [[ "${CHAT_BENCH_REPLICA:-0}" == 1 ]]; then # a replica in sync before the nodes start
-  redis-server --port "$((redis_port + 1))" --bind 127.0.0.1 --save '' --appendonly no \
+  redis-server --port "$((redis_port + 1))" --bind 127.0.0.1 --save '' --appendonly no --dir "$out_dir" \
     --replicaof 127.0.0.1 "$redis_port" --loglevel warning >"$out_dir/redis-replica.log" 2>&1 &
   replica_pid=$!
   for _ in $(seq 1 100); do
