@@ -22,6 +22,18 @@ function redisPing(port, timeout = 500) {
   });
 }
 
+/** Waits until the tracked process `t` answers PING on `port`; on failure the error carries its output. */
+async function waitAnswering(t, port, what) {
+  try {
+    await waitFor(async () => {
+      if (t.proc.exitCode !== null) throw new Error(`${what} exited with ${t.proc.exitCode}`);
+      return redisPing(port);
+    }, { timeout: 10000, interval: 50, what: `${what} on port ${port}` });
+  } catch (e) {
+    throw new Error(`${e.message}\n--- ${what} stdout ---\n${tail(t.out.stdout)}\n--- ${what} stderr ---\n${tail(t.out.stderr)}`);
+  }
+}
+
 /**
  * Starts a private redis-server on a free loopback port.
  * appendonly: true keeps data across stop()/restart() (AOF in a tmp dir).
@@ -42,14 +54,7 @@ export async function startRedis({ appendonly = false, replicaOf = null } = {}) 
     const t = spawnTracked('redis-server', args, {});
     cur = t;
     logs.push(t.out);
-    try {
-      await waitFor(async () => {
-        if (t.proc.exitCode !== null) throw new Error(`redis-server exited with ${t.proc.exitCode}`);
-        return redisPing(port);
-      }, { timeout: 10000, interval: 50, what: `redis-server on port ${port}` });
-    } catch (e) {
-      throw new Error(`${e.message}\n--- redis stdout ---\n${tail(t.out.stdout)}\n--- redis stderr ---\n${tail(t.out.stderr)}`);
-    }
+    await waitAnswering(t, port, 'redis-server');
   }
 
   await launch();
@@ -106,14 +111,7 @@ export async function startSentinel({ masterPort, name, quorum = 2, downAfterMs 
     `sentinel parallel-syncs ${name} 1`, '',
   ].join('\n'));
   const t = spawnTracked('redis-server', [conf, '--sentinel'], {});
-  try {
-    await waitFor(async () => {
-      if (t.proc.exitCode !== null) throw new Error(`redis-sentinel exited with ${t.proc.exitCode}`);
-      return redisPing(port);
-    }, { timeout: 10000, interval: 50, what: `redis-sentinel on port ${port}` });
-  } catch (e) {
-    throw new Error(`${e.message}\n--- sentinel stdout ---\n${tail(t.out.stdout)}\n--- sentinel stderr ---\n${tail(t.out.stderr)}`);
-  }
+  await waitAnswering(t, port, 'redis-sentinel');
   return {
     port,
     address: `${HOST}:${port}`,
