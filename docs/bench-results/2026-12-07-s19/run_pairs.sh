@@ -4,7 +4,7 @@
 #   run_pairs.sh transports SCENARIO PAIRS  issue #25: /ws?batch=1 vs plain /ws vs Socket.IO
 #   run_pairs.sh wait PAIRS                 issue #26: scenario 2 with a replica, --redis-min-replicas-acked 0 vs 1
 #                                           (CHAT_BENCH_MODE=send CHAT_BENCH_RATE=R: one fixed rate instead of sweeps)
-# Logs: <what>-s<scenario>.log next to this script. Run it as root with `nice -n -15` when other work
+# Logs: <what>-s<scenario>.txt next to this script. Run it as root with `nice -n -15` when other work
 # shares the machine: the bench's processes then get the CPU first.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,7 +23,7 @@ case "$what" in
         [[ $v == socketio ]] && s=1
         CHAT_BENCH_BATCH=$b CHAT_BENCH_SOCKETIO=$s CHAT_BENCH_BUILD="$build" bench/scenario.sh "$scenario" 2>&1 | summary
       done
-    done | tee -a "$here/transports-s$scenario.log" ;;
+    done | tee -a "$here/transports-s$scenario.txt" ;;
   wait)
     pairs="${2:-3}"
     for p in $(seq 1 "$pairs"); do
@@ -32,6 +32,6 @@ case "$what" in
         CHAT_BENCH_REPLICA=1 CHAT_BENCH_NODE_ARGS="--redis-min-replicas-acked $n" CHAT_BENCH_BUILD="$build" \
           bench/scenario.sh 2 2>&1 | summary
       done
-    done | tee -a "$here/wait-s2${CHAT_BENCH_MODE:+-$CHAT_BENCH_MODE}.log" ;;
+    done | tee -a "$here/wait-s2${CHAT_BENCH_MODE:+-$CHAT_BENCH_MODE}.txt" ;;
   *) echo "usage: run_pairs.sh transports SCENARIO PAIRS | wait PAIRS" >&2; exit 2 ;;
 esac
