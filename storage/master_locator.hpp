@@ -18,6 +18,11 @@ struct master_address {
   bool operator!=(const master_address& o) const noexcept { return !(*this == o); }
 };
 
+/// `host:port`, for logs.
+inline std::string describe(const master_address& m) {
+  return m.host + ":" + std::to_string(m.port);
+}
+
 class master_locator {
 public:
   /// ok = false: no sentinel could name the master (the client retries with its backoff).

@@ -125,7 +125,7 @@ void redis_client::do_connect(const std::string& address, std::uint16_t port) {
   if (ac->err != 0) {
     if (!d.failure_logged) {
       d.failure_logged = true;
-      log::warn("redis_connect_failed", {{"role", role_}, {"endpoint", impl_->target.host + ":" + std::to_string(impl_->target.port)},
+      log::warn("redis_connect_failed", {{"role", role_}, {"endpoint", describe(impl_->target)},
                                          {"error", ac->errstr != nullptr ? ac->errstr : "?"}});
     }
     redisAsyncFree(ac);
@@ -153,7 +153,7 @@ void redis_client::do_connect(const std::string& address, std::uint16_t port) {
     auto& dd = *self->impl_;
     if (ec || gen != dd.generation || dd.ac == nullptr || dd.st == impl::state::up)
       return;
-    log::warn("redis_connect_timeout", {{"role", self->role_}, {"endpoint", self->impl_->target.host + ":" + std::to_string(self->impl_->target.port)}});
+    log::warn("redis_connect_timeout", {{"role", self->role_}, {"endpoint", describe(self->impl_->target)}});
     redisAsyncContext* stuck = dd.ac;
     redisAsyncFree(stuck);
     if (dd.ac == stuck) // not TCP-connected: hiredis did not call the disconnect callback
@@ -179,7 +179,7 @@ void redis_client::on_connect_result(bool ok) {
   if (!ok) {
     if (!d.failure_logged) {
       d.failure_logged = true;
-      log::warn("redis_connect_failed", {{"role", role_}, {"endpoint", impl_->target.host + ":" + std::to_string(impl_->target.port)},
+      log::warn("redis_connect_failed", {{"role", role_}, {"endpoint", describe(impl_->target)},
                                          {"error", d.ac != nullptr && d.ac->errstr != nullptr ? d.ac->errstr : "?"}});
     }
     on_context_gone(false); // hiredis frees the context right after this callback
@@ -235,7 +235,7 @@ void redis_client::on_handshake_reply(const redis_reply& r, const char* what) {
   }
   if (std::string_view{what} == "ROLE"
       && !(r.is_array() && !r.elements.empty() && r.elements[0].text_is("master"))) {
-    log::warn("redis_not_master", {{"role", role_}, {"server", d.target.host + ":" + std::to_string(d.target.port)}});
+    log::warn("redis_not_master", {{"role", role_}, {"server", describe(d.target)}});
     if (d.locator)
       d.locator->suspect(d.target);
     d.st = impl::state::connecting;
@@ -252,7 +252,7 @@ void redis_client::on_handshake_reply(const redis_reply& r, const char* what) {
   if (d.ever_connected && metrics_ != nullptr)
     metrics_->redis_reconnects(role_).Increment();
   log::info(d.ever_connected ? "redis_reconnected" : "redis_connected",
-            {{"role", role_}, {"endpoint", impl_->target.host + ":" + std::to_string(impl_->target.port)}});
+            {{"role", role_}, {"endpoint", describe(impl_->target)}});
   d.ever_connected = true;
   send_subscription("SUBSCRIBE", std::vector<std::string>(d.channels.begin(), d.channels.end()));
   d.connect_pending = true;

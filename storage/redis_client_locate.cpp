@@ -19,10 +19,6 @@ namespace {
 /// accepts connections but never answers must not hold the client forever).
 constexpr auto locate_deadline = std::chrono::seconds{3};
 
-std::string text(const master_address& m) {
-  return m.host + ":" + std::to_string(m.port);
-}
-
 } // namespace
 
 void redis_client::set_locator(std::shared_ptr<master_locator> locator) {
@@ -85,8 +81,8 @@ void redis_client::do_relocate(const master_address& where) {
     case impl::state::connecting:
       if (d.target == where || d.ac == nullptr)
         return;
-      log::warn("redis_relocating", {{"role", role_}, {"from", text(d.target)},
-                                     {"to", text(where)}});
+      log::warn("redis_relocating", {{"role", role_}, {"from", describe(d.target)},
+                                     {"to", describe(where)}});
       d.attempt = 0; // reconnect at once (the first backoff step)
       if (d.st == impl::state::connecting) {
         redisAsyncContext* ac = d.ac;
@@ -113,7 +109,7 @@ void redis_client::on_readonly() {
   auto& d = *impl_;
   if (!d.locator || d.st != impl::state::up || d.ac == nullptr)
     return;
-  log::warn("redis_master_readonly", {{"role", role_}, {"server", text(d.target)}});
+  log::warn("redis_master_readonly", {{"role", role_}, {"server", describe(d.target)}});
   d.locator->suspect(d.target);
   d.attempt = 0;
   redisAsyncDisconnect(d.ac); // replies in flight still arrive; then the client locates the master again

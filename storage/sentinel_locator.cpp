@@ -24,10 +24,6 @@ std::string_view next_word(std::string_view s, std::size_t& pos) {
   return s.substr(start, pos - start);
 }
 
-std::string describe(const master_address& m) {
-  return m.host + ":" + std::to_string(m.port);
-}
-
 } // namespace
 
 bool parse_sentinel_list(std::string_view text, std::vector<redis_endpoint>& out, std::string& error) {
