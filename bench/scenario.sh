@@ -20,11 +20,12 @@
 #
 # Environment: CHAT_BENCH_BUILD (build dir with app/chatnode and bench/chatbench; default
 # build/release, built when missing), CHAT_BENCH_RATE (first sweep rate), CHAT_BENCH_DURATION (s per
-# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenarios 1, 2 and 3: plain /ws, one event per WebSocket message, instead of /ws?batch=1), CHAT_BENCH_SOCKETIO=1 (scenarios 1, 2 and 3: Socket.IO clients of /socket.io/ over WebSocket, the tutorial's protocol), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs), CHAT_BENCH_UPLOADS=N (N clients uploading CHAT_BENCH_UPLOAD_MIB-MiB files (10) in a loop throughout: bench/upload_load.mjs), CHAT_BENCH_REPLICA=1 (a replica of the bench Redis on CHAT_BENCH_REDIS_PORT+1, for CHAT_BENCH_NODE_ARGS="--redis-min-replicas-acked 1").
+# step; scenario 3: seconds measured after the last connection), CHAT_BENCH_SWEEP_FACTOR (rate multiplier per sweep step, 1.5), CHAT_BENCH_SWEEP_RETRIES (attempts more at a rate over the p99 limit before the sweep stops, 1; 0 = stop at the first), CHAT_BENCH_MODE=send (scenarios 1, 2, 3sweep, 5: one step at CHAT_BENCH_RATE instead of a sweep), CHAT_BENCH_NODE_ARGS (extra chatnode options), CHAT_BENCH_WATCH (scenario 3: partners per presence.watch, 3; -1 = the tutorial protocol, no watch), CHAT_BENCH_CONNECT_CONCURRENCY (scenario 3: handshakes in flight, 200), CHAT_BENCH_BATCH=0 (scenarios 1, 2 and 3: plain /ws, one event per WebSocket message, instead of /ws?batch=1), CHAT_BENCH_SOCKETIO=1 (scenarios 1, 2 and 3: Socket.IO clients of /socket.io/ over WebSocket, the tutorial's protocol), CHAT_BENCH_REDIS_PORT (6480) and CHAT_BENCH_PORT_BASE (28180: node i listens on base+i, internal base+1000+i) to run beside another bench, CHAT_BENCH_PERF=1 (record `perf record -g` of node 1 into data/bench/perf-<scenario>.data), CHAT_BENCH_AI_REPLIES=N (N assistant replies streaming throughout, from the scripted backend: bench/ai_load.mjs), CHAT_BENCH_UPLOADS=N (N clients uploading CHAT_BENCH_UPLOAD_MIB-MiB files (10) in a loop throughout: bench/upload_load.mjs), CHAT_BENCH_CHATNODE (the chatnode binary to measure, $CHAT_BENCH_BUILD/app/chatnode: another build's, measured by this build's chatbench), CHAT_BENCH_REPLICA=1 (a replica of the bench Redis on CHAT_BENCH_REDIS_PORT+1, for CHAT_BENCH_NODE_ARGS="--redis-min-replicas-acked 1").
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${CHAT_BENCH_BUILD:-$root/build/release}"
+chatnode_bin="${CHAT_BENCH_CHATNODE:-$build/app/chatnode}"
 out_dir="$root/data/bench"
 redis_port="${CHAT_BENCH_REDIS_PORT:-6480}"
 port_base="${CHAT_BENCH_PORT_BASE:-28180}" # node i: client port base+i, internal port base+1000+i
@@ -100,7 +101,7 @@ start_nodes() { # start_nodes COUNT [EXTRA CHATNODE OPTIONS...]
   local count="$1"
   shift
   for i in $(seq 1 "$count"); do
-    local cmd=("$build/app/chatnode" --bind 127.0.0.1 --port "$((port_base + i))" --internal-port "$((port_base + 1000 + i))"
+    local cmd=("$chatnode_bin" --bind 127.0.0.1 --port "$((port_base + i))" --internal-port "$((port_base + 1000 + i))"
       --redis-url "redis://127.0.0.1:$redis_port/0" --server-id "bench-$i"
       --messages-per-10s 1000000 --login-attempts-per-minute 1000000 --bcrypt-cost 4
       --log-level warn "${ai_node_args[@]}" "$@" ${CHAT_BENCH_NODE_ARGS:-})
