@@ -170,6 +170,13 @@ void on_backfill(shard_t* self, std::uint64_t conn, std::uint64_t range_id, std:
     for (auto& row : rows) {
       if (row.id > it->upto) {
         beyond = true;
+        // A horizon above the whole range: what the client lacks is gone, and it must hear so (its
+        // `reload` row comes first). The rows after it were delivered live.
+        if (&row == &rows.front() && is_event(row.frame, "reload") &&
+            s->sink->push_message(it->room_id, row.id, make_frame(std::move(row.frame))) == push_result::full) {
+          cut_slow_consumer(self, *s);
+          return;
+        }
         break;
       }
       if (for_someone_else(row.audience, *s->user->user_id)) {

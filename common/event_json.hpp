@@ -11,4 +11,7 @@ namespace chat {
 /// `{"type":"<type>","data":<data_json>}`, one allocation.
 std::string event_json(std::string_view type, std::string_view data_json);
 
+/// Whether `frame` was built by event_json() with this `type` (its type comes first, as built).
+bool is_event(std::string_view frame, std::string_view type);
+
 } // namespace chat

@@ -297,6 +297,22 @@ CAF_TEST(late_resume_backfills_only_what_the_client_lacks) {
   CAF_CHECK_EQUAL(a->ids(), (std::vector<std::int64_t>{6, 4, 5})); // 4 and 5 once each, nothing twice
 }
 
+CAF_TEST(a_late_resume_below_a_horizon_past_what_it_lacks_still_gets_reload) {
+  for (std::int64_t id = 1; id <= 5; ++id)
+    history->add("0", id);
+  auto a = std::make_shared<fake_sink>();
+  auto s = follow(a, "1"); // live from head 5
+  history->add("0", 6);
+  publish(6, 5);
+  dispatch();
+  history->set_horizon("0", 6); // retention trimmed everything up to 6 meanwhile
+  follow_room(s, "0", 3);        // the late resume lacks (3, 5]: gone
+  dispatch();
+  CAF_CHECK_EQUAL(a->ids(), (std::vector<std::int64_t>{6, 6})); // 6 live, then the reload at 6
+  CAF_REQUIRE_EQUAL(a->messages.size(), 2u);
+  CAF_CHECK_EQUAL(*a->messages[1].frame, std::string{R"({"type":"reload","data":{"roomId":"0","horizon":6}})"});
+}
+
 CAF_TEST(room_answers_joins_only_once_subscribed_so_nothing_falls_between) {
   interest->deferred = true;
   history->add("0", 1);
