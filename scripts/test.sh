@@ -26,6 +26,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 jobs="${CHAT_JOBS:-2}"
+# Test files that run at once in the node --test steps (integration, TSan subset, e2e). Each file owns its
+# Redis, nodes and ports, so files are independent; two at a time fill the 2-core CI machine while one of
+# them waits (a failover, a grace period, a browser): those steps take half as long as one at a time.
+test_jobs="${CHAT_TEST_JOBS:-2}"
 builds="${CHAT_BUILD_ROOT:-$root/build}" # holds release/, asan/, tsan/ and fuzz/
 started=$SECONDS
 
@@ -96,7 +100,7 @@ integration() { # integration BINARY [FILE...] (the whole tests/integration/ wit
   local bin="$1"
   shift
   env CHATNODE_BIN="$bin" CHAT_WEB_ROOT="$root/web" CHAT_REQUIRE_PROMETHEUS=1 "${sanitizer_env[@]}" \
-    node --test --test-concurrency=1 "${@:-tests/integration/}"
+    node --test --test-concurrency="$test_jobs" "${@:-tests/integration/}"
 }
 
 # ThreadSanitizer leg. Only chatnode and unit_tests are built (no bench). Reports of every process go
@@ -221,7 +225,7 @@ if compgen -G "tests/e2e/*.test.mjs" >/dev/null; then
   if ((release_ok)) && run_step "dependencies (chromium, e2e npm)" e2e_deps; then
     run_step "e2e (chromium, release chatnode)" \
       env CHATNODE_BIN="$builds/release/app/chatnode" CHAT_WEB_ROOT="$root/web" \
-      node --test --test-concurrency=1 tests/e2e/ || true
+      node --test --test-concurrency="$test_jobs" tests/e2e/ || true
   else
     record "e2e" SKIP 0
     failed=1
