@@ -20,6 +20,19 @@ out="${CHAT_BENCH_OUT:-data/bench/pairs}"
 mkdir -p "$out"
 summary() { grep -E '"mode":"(sweep_summary|send)"' | cut -c1-900; }
 log() { tee -a "$out/$1${CHAT_BENCH_MODE:+-$CHAT_BENCH_MODE}.txt"; }
+with_options() { CHAT_BENCH_NODE_ARGS="${CHAT_BENCH_NODE_ARGS:-} $2" bench/scenario.sh "$1"; }
+with_binary() { CHAT_BENCH_CHATNODE="$2" bench/scenario.sh "$1"; }
+ab() { # ab NAME SCENARIO PAIRS A B RUN: A and B alternated, `RUN SCENARIO A|B` runs one
+  local name="$1" scenario="${2:?scenario}" pairs="${3:?pairs}" a="$4" b="$5" run="$6" p v x
+  for p in $(seq 1 "$pairs"); do
+    for v in A B; do
+      x="$a"
+      [[ $v == B ]] && x="$b"
+      echo "== pair $p scenario $scenario $v ${x:-(nothing)}${CHAT_BENCH_REPLICA:+ (replica running)}"
+      "$run" "$scenario" "$x" 2>&1 | summary
+    done
+  done | log "$name-s$scenario"
+}
 case "$what" in
   transports)
     scenario="${2:-2}" pairs="${3:-2}"
@@ -32,25 +45,7 @@ case "$what" in
         CHAT_BENCH_BATCH=$b CHAT_BENCH_SOCKETIO=$s bench/scenario.sh "$scenario" 2>&1 | summary
       done
     done | log "transports-s$scenario" ;;
-  args)
-    scenario="${2:?scenario}" pairs="${3:?pairs}" a="${4?options A}" b="${5?options B}"
-    for p in $(seq 1 "$pairs"); do
-      for v in A B; do
-        opts="$a"
-        [[ $v == B ]] && opts="$b"
-        echo "== pair $p scenario $scenario $v ${opts:-(no options)}${CHAT_BENCH_REPLICA:+ (replica running)}"
-        CHAT_BENCH_NODE_ARGS="${CHAT_BENCH_NODE_ARGS:-} $opts" bench/scenario.sh "$scenario" 2>&1 | summary
-      done
-    done | log "args-s$scenario" ;;
-  builds)
-    scenario="${2:?scenario}" pairs="${3:?pairs}" a="${4:?chatnode binary A}" b="${5:?chatnode binary B}"
-    for p in $(seq 1 "$pairs"); do
-      for v in A B; do
-        bin="$a"
-        [[ $v == B ]] && bin="$b"
-        echo "== pair $p scenario $scenario $v $bin"
-        CHAT_BENCH_CHATNODE="$bin" bench/scenario.sh "$scenario" 2>&1 | summary
-      done
-    done | log "builds-s$scenario" ;;
+  args) ab args "${2:-}" "${3:-}" "${4?options A}" "${5?options B}" with_options ;;
+  builds) ab builds "${2:-}" "${3:-}" "${4:?chatnode binary A}" "${5:?chatnode binary B}" with_binary ;;
   *) echo "usage: run_pairs.sh transports SCENARIO PAIRS | args SCENARIO PAIRS A B | builds SCENARIO PAIRS A B" >&2; exit 2 ;;
 esac

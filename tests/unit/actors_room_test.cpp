@@ -67,6 +67,17 @@ struct fixture : test_coordinator_fixture<> {
                    room_event{room, id, prev, 0, make_message_frame(fake_history::message_json(room, id)), {}});
   }
 
+  /// Room "0" holds 1..5; user 1 follows it live from its head and gets 6 live (a late resume's setup).
+  session_handle live_through_6(std::shared_ptr<fake_sink> sink) {
+    for (std::int64_t id = 1; id <= 5; ++id)
+      history->add("0", id);
+    auto s = follow(std::move(sink), "1");
+    history->add("0", 6);
+    publish(6, 5);
+    dispatch();
+    return s;
+  }
+
   std::size_t room_members(const std::string& room = "0") {
     return request<std::size_t>(directory, count_atom::value, room);
   }
@@ -285,26 +296,16 @@ CAF_TEST(held_session_delivers_nothing_until_released_so_a_first_resume_is_exact
 }
 
 CAF_TEST(late_resume_backfills_only_what_the_client_lacks) {
-  for (std::int64_t id = 1; id <= 5; ++id)
-    history->add("0", id);
   auto a = std::make_shared<fake_sink>();
-  auto s = follow(a, "1"); // live from head 5
-  history->add("0", 6);
-  publish(6, 5);
-  dispatch();
+  auto s = live_through_6(a);
   follow_room(s, "0", 3); // resume arrives late
   dispatch();
   CAF_CHECK_EQUAL(a->ids(), (std::vector<std::int64_t>{6, 4, 5})); // 4 and 5 once each, nothing twice
 }
 
 CAF_TEST(a_late_resume_below_a_horizon_past_what_it_lacks_still_gets_reload) {
-  for (std::int64_t id = 1; id <= 5; ++id)
-    history->add("0", id);
   auto a = std::make_shared<fake_sink>();
-  auto s = follow(a, "1"); // live from head 5
-  history->add("0", 6);
-  publish(6, 5);
-  dispatch();
+  auto s = live_through_6(a);
   history->set_horizon("0", 6); // retention trimmed everything up to 6 meanwhile
   follow_room(s, "0", 3);        // the late resume lacks (3, 5]: gone
   dispatch();
