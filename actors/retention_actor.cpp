@@ -1,6 +1,8 @@
 #include "actors/retention_actor.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -20,6 +22,7 @@ struct retention_state {
   retention_options opts;
   std::deque<std::string> queue;          ///< rooms of this sweep waiting for a step, in turn
   std::unordered_set<std::string> queued; ///< the same rooms, for dedup
+  std::unordered_map<std::string, std::int64_t> trimmed; ///< rooms this sweep trimmed → their highest id gone, not announced yet
   std::string cursor = "0";               ///< the room walk's SCAN cursor
   bool scan_done = false;                 ///< the walk of this sweep is complete
   bool due = false;                       ///< a sweep should start (its interval passed)
@@ -39,10 +42,22 @@ void enqueue(retention_state& st, std::string room) {
     st.queue.push_back(std::move(room));
 }
 
+/// The room's trimming of this sweep is over: its members hear of it once.
+void announce(retention_state& st, const std::string& room) {
+  auto it = st.trimmed.find(room);
+  if (it == st.trimmed.end())
+    return;
+  if (st.ports.announce)
+    st.ports.announce(room, it->second);
+  st.trimmed.erase(it);
+}
+
 void end_sweep(retention_state& st) {
   st.sweeping = false;
   st.queue.clear();
   st.queued.clear();
+  while (!st.trimmed.empty()) // rooms cut short (a lost lease, a failed scan): trimmed all the same
+    announce(st, st.trimmed.begin()->first);
 }
 
 void ask_lease(retention_t* self) {
@@ -73,8 +88,8 @@ void pump(retention_t* self) {
       st.queued.erase(room);
       st.in_flight = true;
       ++st.calls_this_tick;
-      st.ports.trim(room, [me, room](bool ok, std::int64_t trimmed, bool more) {
-        caf::anon_send(me, rt_trim_atom::value, room, ok, trimmed, more);
+      st.ports.trim(room, [me, room](bool ok, std::int64_t trimmed, bool more, std::int64_t upto) {
+        caf::anon_send(me, rt_trim_atom::value, room, ok, trimmed, more, upto);
       });
     } else if (!st.scan_done) {
       st.in_flight = true;
@@ -150,14 +165,20 @@ caf::behavior retention(retention_t* self, retention_ports ports, retention_opti
       }
       answered(self);
     },
-    [self](rt_trim_atom, std::string& room, bool ok, std::int64_t trimmed, bool more) {
+    [self](rt_trim_atom, std::string& room, bool ok, std::int64_t trimmed, bool more, std::int64_t upto) {
       auto& st = self->state;
       if (!ok)
         log::warn("retention_trim_failed", {{"room", room}});
       if (trimmed > 0 && st.ports.trimmed)
         st.ports.trimmed(trimmed);
+      if (ok && upto > 0) {
+        auto& u = st.trimmed[room];
+        u = std::max(u, upto);
+      }
       if (ok && more && st.sweeping)
         enqueue(st, std::move(room));
+      else
+        announce(st, room);
       answered(self);
     },
     [self](stop_atom) {
@@ -186,10 +207,10 @@ retention_ports make_retention_ports(storage::chat_store& store, const retention
     });
   };
   p.trim = [&store, policy = opts.policy, budget = opts.budget](
-             std::string room, std::function<void(bool, std::int64_t, bool)> done) {
+             std::string room, std::function<void(bool, std::int64_t, bool, std::int64_t)> done) {
     store.retention_trim(std::move(room), policy, budget,
                          [done = std::move(done)](storage::errc e, storage::trim_progress t) {
-                           done(e == storage::errc::ok, t.messages, t.more);
+                           done(e == storage::errc::ok, t.messages, t.more, t.upto);
                          });
   };
   if (metrics != nullptr)

@@ -30,7 +30,7 @@ class node_metrics;
 namespace chat::actors {
 
 /// What the retention actor needs from storage (chat_store in the node, fakes in unit tests).
-/// Completions may run on any thread. `busy` and `trimmed` may be empty.
+/// Completions may run on any thread. `busy`, `trimmed` and `announce` may be empty.
 struct retention_ports {
   /// Takes or renews the lease: done(true) when this node holds it.
   std::function<void(std::function<void(bool leader)> done)> lease;
@@ -38,12 +38,18 @@ struct retention_ports {
   std::function<void(std::string cursor,
                      std::function<void(bool ok, std::string next, std::vector<std::string> rooms)> done)>
     scan;
-  /// One trim step of a room: how many messages went, and whether more of the room waits.
-  std::function<void(std::string room_id, std::function<void(bool ok, std::int64_t trimmed, bool more)> done)> trim;
+  /// One trim step of a room: how many messages went, whether more of the room waits, and the highest
+  /// id of a room message (or tombstone) it removed (0: none; every older one is gone too).
+  std::function<void(std::string room_id,
+                     std::function<void(bool ok, std::int64_t trimmed, bool more, std::int64_t upto)> done)>
+    trim;
   /// Whether chat traffic keeps Redis busy right now.
   std::function<bool()> busy;
   /// Counts trimmed messages (a metric).
   std::function<void(std::int64_t)> trimmed;
+  /// Tells the room's members on every node that its messages up to id `upto` are gone: once per room
+  /// and sweep, after the room's last step (a room trimmed in many steps is announced once).
+  std::function<void(const std::string& room_id, std::int64_t upto)> announce;
 };
 
 struct retention_options {

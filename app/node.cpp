@@ -143,9 +143,11 @@ int node::run() {
   }
   if (cfg.search.interval.count() > 0)
     s.search_indexer = actors::spawn_search_indexer(*s.actor_sys, actors::make_search_indexer_ports(*s.store), cfg.search);
-  if (cfg.retention.policy.active())
-    s.retention = actors::spawn_retention(*s.actor_sys, actors::make_retention_ports(*s.store, cfg.retention, &s.metrics),
-                                          cfg.retention);
+  if (cfg.retention.policy.active()) {
+    auto ports = actors::make_retention_ports(*s.store, cfg.retention, &s.metrics);
+    ports.announce = [&s](const std::string& room_id, std::int64_t upto) { s.announce_trim(room_id, upto); };
+    s.retention = actors::spawn_retention(*s.actor_sys, std::move(ports), cfg.retention);
+  }
   log::info("listening", {{"url", url(cfg.server.bind, s.server->port())},
                           {"internal_url", url(cfg.server.bind, s.server->internal_port())},
                           {"port", s.server->port()}, {"internal_port", s.server->internal_port()}});

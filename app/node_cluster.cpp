@@ -1,14 +1,17 @@
 // The node's side of the cluster: the Pub/Sub bridge's handlers (other nodes' events into the local
 // actors, the tutorial servers' with --tutorial-pubsub), the room interest that subscribes room
-// channels, and the connections' Sentinel locator.
+// channels, retention's announcements to every node, and the connections' Sentinel locator.
 #include <cstdint>
 #include <functional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "actors/json_frames.hpp"
 #include "app/node_impl.hpp"
+#include "common/event_json.hpp"
 #include "metrics/log.hpp"
+#include "storage/message_json.hpp"
 
 namespace chat::app {
 
@@ -78,6 +81,13 @@ cluster::bridge_handlers node::impl::make_bridge_handlers() {
     };
   }
   return handlers;
+}
+
+void node::impl::announce_trim(const std::string& room_id, std::int64_t upto) {
+  static constexpr std::string_view kind = "history.trimmed";
+  auto data = R"({"roomId":)" + storage::json_string(room_id) + R"(,"upto":)" + std::to_string(upto) + "}";
+  realtime->relay_signal(room_id, actors::make_frame(event_json(kind, data)), std::string{});
+  bridge->publish_signal(room_id, std::string{kind}, std::string{}, data);
 }
 
 void node::impl::follow_sentinels() {

@@ -99,6 +99,9 @@ struct node::impl {
   cluster::bridge_handlers make_bridge_handlers();
   /// Room channels follow the rooms that have local members (actors → Pub/Sub bridge).
   std::shared_ptr<actors::room_interest> make_room_interest();
+  /// History retention removed `room_id`'s messages up to id `upto`: its members here and on every
+  /// other node get `history.trimmed` (a signal: shown live, never stored or replayed).
+  void announce_trim(const std::string& room_id, std::int64_t upto);
   /// With --redis-sentinels: every connection to the master asks the sentinels where it is and
   /// follows its failovers. Before the connections start.
   void follow_sentinels();

@@ -19,7 +19,9 @@
 /// - a tombstone (a deleted message): the tombstone and its thread.
 /// A reply still streaming (the assistant) is left for a later step. The room's horizon (kHorizon)
 /// rises to the highest position removed (a thread's replies may lie above T: the horizon covers
-/// them). → {messages removed (rows and replies), items looked at, more (0/1), horizon or 0}
+/// them). → {messages removed (rows and replies), items looked at, more (0/1), horizon or 0, the
+/// highest id of a message row or tombstone of the room removed or 0: rows go oldest first, so
+/// every row of the room up to it is gone, but for a reply still streaming}
 
 namespace chat::storage::lua {
 
@@ -40,11 +42,11 @@ if max_msgs > 0 then
     if s and math.floor(tonumber(s)) > target then target = math.floor(tonumber(s)) end
   end
 end
-if target < 0 then return {0, 0, 0, 0} end
+if target < 0 then return {0, 0, 0, 0, 0} end
 local tq = fmt(target)
 local pkey = 'chat:room:' .. room .. ':reply_parents'
 local indexed = tonumber(redis.call('HGET', 'chat:search:upto', room) or '0') or 0
-local used, removed, top = 0, 0, 0
+local used, removed, top, upto = 0, 0, 0, 0
 local function decode(raw)
   local ok, v = pcall(cjson.decode, raw)
   if ok and type(v) == 'table' then return v end
@@ -97,6 +99,7 @@ local steps = {
     forget(row, id)
     redis.call('ZREM', zkey, raw)
     removed = removed + 1
+    if id > upto then upto = id end
     local s = math.floor(tonumber(score))
     if s > top then top = s end
     return true
@@ -118,9 +121,11 @@ local steps = {
   end,
   d = function(raw, score) -- a tombstone
     local row = decode(raw)
-    if not drop_thread(id_of(row, score)) then return false end
+    local id = id_of(row, score)
+    if not drop_thread(id) then return false end
     used = used + 1
     redis.call('ZREM', dkey, raw)
+    if id > upto then upto = id end
     return true
   end,
 }
@@ -147,7 +152,7 @@ while true do
   at[best] = i + 2
 end
 if top > 0 then raise_horizon(room, top) end
-return {removed, used, more, top}
+return {removed, used, more, top, upto}
 )lua";
 
 } // namespace chat::storage::lua

@@ -84,7 +84,7 @@ void chat_store::retention_trim(std::string room_id, retention_policy policy, st
   std::vector<std::string> args{room_id, std::to_string(age_ms), std::to_string(policy.max_messages),
                                 std::to_string(budget), std::to_string(max_words_per_message)};
   impl_->scripts->run(trim_script, std::move(keys), std::move(args), [done = std::move(done)](redis_reply r) {
-    if (!r.is_array() || r.elements.size() != 4) {
+    if (!r.is_array() || r.elements.size() != 5) {
       done(detail::failure_of(r, "retention_trim"), {});
       return;
     }
@@ -93,7 +93,8 @@ void chat_store::retention_trim(std::string room_id, retention_policy policy, st
         done(detail::failure_of(r, "retention_trim"), {});
         return;
       }
-    done(errc::ok, trim_progress{r.elements[0].integer, r.elements[2].integer == 1, r.elements[3].integer});
+    done(errc::ok, trim_progress{r.elements[0].integer, r.elements[2].integer == 1, r.elements[3].integer,
+                                 r.elements[4].integer});
   });
 }
 

@@ -270,6 +270,7 @@ struct trim_progress {
   std::int64_t messages = 0; ///< messages (rows and thread replies) removed
   bool more = false;         ///< the step ran out of budget: more of the room waits
   std::int64_t horizon = 0;  ///< the highest position removed (0: none)
+  std::int64_t upto = 0;     ///< the highest id of a message row or tombstone of the room removed (0: none)
 };
 
 /// Whether a user may read and write a room.

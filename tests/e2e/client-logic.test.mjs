@@ -4,7 +4,8 @@
 // the frames and their HTTP fallback), backoff bounds, what a close code means, typing text; the
 // assistant's streamed replies: deltas at code-point offsets, repeats, gaps, final wins, Stop;
 // threads: replies kept apart from the room's list, the open thread, parents' reply counts;
-// channel settings (issue #23): listing and room.updated fields, who manages, the archived refusal.)
+// channel settings (issue #23): listing and room.updated fields, who manages, the archived refusal;
+// the history horizon: reload and history.trimmed.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -336,6 +337,22 @@ test('reload (issue #26): the room is emptied, its cursor moves to the horizon, 
   assert.deepEqual(s.resumeCursor(), { 0: 160, '1:2': 10 });
   assert.equal(s.resetRoom('9', 1), null, 'not our room');
   assert.equal(s.rooms.get('1:2').ids.length, 1, 'other rooms untouched');
+});
+
+test('history.trimmed: the trimmed messages go, the rest and the cursor stay, nothing older to page to', () => {
+  const s = setup();
+  for (const id of [100, 110, 120, 130]) s.receive(msg(id, '2', `m${id}`));
+  const room = s.rooms.get('0');
+  assert.equal(s.trimRoom('0', 90), false, 'below what we hold: nothing to drop');
+  assert.equal(room.hasMore, false, 'unchanged (its first page was short)');
+  room.hasMore = true;
+  assert.equal(s.trimRoom('0', 110), true);
+  assert.deepEqual(room.ids, [120, 130]);
+  assert.deepEqual([...room.msgs.keys()].sort(), [120, 130]);
+  assert.equal(room.hasMore, false, 'everything older is gone on the server too');
+  assert.deepEqual(s.resumeCursor(), { 0: 130, '1:2': 0 }, 'the cursor is the newest message still');
+  assert.equal(s.trimRoom('9', 500), false, 'not our room');
+  assert.equal(s.trimRoom('0', 'x'), false, 'no number');
 });
 
 test('edit and delete over the live connection: frames with a clientId, settled by ack or error', async () => {

@@ -4,6 +4,8 @@
 // X reconnects to the other node and resumes from a cursor below the room's horizon: the server
 // answers `reload`, and the page drops what it showed and loads the room again: exactly the 3
 // newest messages, once, in order (without `reload` handling it would keep the 2 it showed).
+// A page that stays connected while a trim happens hears `history.trimmed` and drops the trimmed
+// messages at once, without a reload (it kept showing them before).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,4 +64,24 @@ test('a resume from before the horizon: the page reloads the room and shows only
   assert.deepEqual(msgs.map((m) => m.text), fresh, 'exactly the kept messages, in order, once each');
   assert.deepEqual(X.problems, []);
   await n1.restart();
+});
+
+test('a page that stays connected drops trimmed messages as the trim happens', async () => {
+  const [, n2] = nodes;
+  const Y = { ...(await newUser(browser, n2.url)), name: uniqueName('yuri') };
+  await register(Y.page, Y.name);
+  await waitOnline(Y.page);
+  const T = await apiRegister(n2, uniqueName('tess'));
+  const before = ['keep me a', 'keep me b', 'keep me c'];
+  for (const t of before) await apiSend(n2.port, T.token, '0', t);
+  await waitTexts(Y.page, before);
+  const later = ['later one', 'later two', 'later three'];
+  for (const t of later) await apiSend(n2.port, T.token, '0', t);
+  await waitTexts(Y.page, later);
+  await waitFor(async () => (await rendered(Y.page)).every((m) => !before.includes(m.text)),
+    { timeout: 10000, what: 'the trimmed messages gone from the open page' });
+  const msgs = await rendered(Y.page);
+  assert.deepEqual(msgs.map((m) => m.text), later, 'exactly the kept messages, in order, once each');
+  assert.equal(await Y.page.locator('#banner', { hasText: 'Reconnecting' }).count(), 0, 'the connection stayed');
+  assert.deepEqual(Y.problems, []);
 });

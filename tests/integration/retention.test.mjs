@@ -5,7 +5,8 @@
 // entries, the mention and search index entries are gone, the room's horizon is recorded and
 // `chatnode_retention_trimmed_messages_total` counts them; a WS `resume` and an SSE `Last-Event-ID`
 // from before the horizon get `reload` then exactly the events after it, one after it replays
-// exactly without `reload`. A node with `--history-max-age 3s` trims by age.
+// exactly without `reload`; connections live in the room on both nodes hear `history.trimmed`. A node
+// with `--history-max-age 3s` trims by age.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,7 @@ let A; // sender (node 1)
 let B; // member (node 2)
 let R;
 let wsA;
+let wsB; // B live on node 2 (the trims' announcements reach both nodes)
 const old = []; // the messages that must go: {id, files}
 const fresh = []; // the KEEP newest: ids
 let reply; // the thread reply (with a file)
@@ -78,6 +80,8 @@ test('setup: redis, 2 nodes keeping 5 messages per room; A and B in channel R; A
   assertStatus(await B.on(nodes[1]).post(`/rooms/${R}/join`), 200, 'B joins R');
   wsA = await resumedWs(A, nodes[0], R, 'wsA@1');
   await wsA.ping();
+  wsB = await resumedWs(B, nodes[1], R, 'wsB@2');
+  await wsB.ping();
 });
 
 test('old messages with files, an edit, a reaction, a reply with a file and a searchable word', T, async () => {
@@ -149,6 +153,21 @@ test('files, thread, log, mentions, search entries of trimmed messages are gone;
   assert.equal(counted, old.length + 1, 'the messages and the reply counted once, on whichever node trimmed them');
   const holder = redis.cli('GET', 'chat:retention:lease');
   assert.ok(holder.startsWith('ret-'), `one node holds the lease: ${holder}`);
+});
+
+test('connections live in the room hear history.trimmed on both nodes, up to the last trimmed message', T, async () => {
+  const trims = (conn) => conn.events.filter((e) => e.type === 'history.trimmed' && String(e.data?.roomId) === R)
+    .map((e) => e.data.upto);
+  const last = old.at(-1).id;
+  for (const conn of [wsA, wsB]) {
+    await waitFor(() => trims(conn).at(-1) === last, { timeout: 5000, what: `${conn.label}: history.trimmed up to ${last}` });
+  }
+  // One announcement per sweep that trimmed the room (the sends pushed the old messages out over a
+  // few sweeps), rising, never past what went; the same ones on both nodes.
+  const seen = trims(wsA);
+  assert.ok(seen.every((u, i) => old.some((m) => m.id === u) && (i === 0 || u > seen[i - 1])), `rising: ${seen}`);
+  assert.deepEqual(trims(wsB), seen, 'the other node relayed the same announcements');
+  assert.ok(seen.length <= old.length, `at most one per trimmed message: ${seen}`);
 });
 
 test('a WS resume from before the horizon gets reload, then exactly the events after it', T, async () => {

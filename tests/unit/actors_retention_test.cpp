@@ -24,10 +24,11 @@ struct fake_store {
     std::string arg;  ///< the cursor or the room
     std::function<void(bool)> lease;
     std::function<void(bool, std::string, std::vector<std::string>)> scan;
-    std::function<void(bool, std::int64_t, bool)> trim;
+    std::function<void(bool, std::int64_t, bool, std::int64_t)> trim;
   };
   std::deque<call> calls;
   std::int64_t counted = 0;
+  std::vector<std::string> announced; ///< "room@upto", in order
 
   retention_ports ports() {
     retention_ports p;
@@ -35,10 +36,11 @@ struct fake_store {
     p.scan = [this](std::string cursor, std::function<void(bool, std::string, std::vector<std::string>)> done) {
       calls.push_back({"scan", std::move(cursor), {}, std::move(done), {}});
     };
-    p.trim = [this](std::string room, std::function<void(bool, std::int64_t, bool)> done) {
+    p.trim = [this](std::string room, std::function<void(bool, std::int64_t, bool, std::int64_t)> done) {
       calls.push_back({"trim", std::move(room), {}, {}, std::move(done)});
     };
     p.trimmed = [this](std::int64_t n) { counted += n; };
+    p.announce = [this](const std::string& room, std::int64_t upto) { announced.push_back(room + "@" + std::to_string(upto)); };
     return p;
   }
 };
@@ -88,15 +90,15 @@ struct fixture : test_coordinator_fixture<> {
     take().scan(ok, std::move(next_cursor), std::move(rooms));
     sched.run();
   }
-  void trim(std::int64_t n, bool more, bool ok = true) {
-    take().trim(ok, n, more);
+  void trim(std::int64_t n, bool more, bool ok = true, std::int64_t upto = 0) {
+    take().trim(ok, n, more, upto);
     sched.run();
   }
   void answer_any() {
     auto c = take();
     if (c.lease) c.lease(false);
     else if (c.scan) c.scan(false, "0", {});
-    else c.trim(false, 0, false);
+    else c.trim(false, 0, false, 0);
     sched.run();
   }
 
@@ -147,6 +149,44 @@ CAF_TEST(a_room_with_more_to_trim_goes_to_the_back_of_the_queue) {
   trim(3, false);
   CAF_CHECK(store.calls.empty());
   CAF_CHECK_EQUAL(store.counted, 54);
+}
+
+CAF_TEST(each_trimmed_room_is_announced_once_after_its_last_step_with_the_highest_id_gone) {
+  start(store.ports());
+  lease(true);
+  scan("0", {"1", "2", "3"});
+  trim(50, true, true, 60); // room 1: a first step, more to come (it goes to the back)
+  CAF_CHECK(store.announced.empty());
+  CAF_REQUIRE_EQUAL(next(), std::string{"trim:2"});
+  trim(0, false, true, 0); // room 2: nothing to trim, nothing to announce
+  tick();
+  CAF_REQUIRE_EQUAL(next(), std::string{"trim:3"});
+  trim(4, false, true, 9); // room 3: done in one step
+  CAF_CHECK_EQUAL(store.announced, std::vector<std::string>{"3@9"});
+  CAF_REQUIRE_EQUAL(next(), std::string{"trim:1"});
+  trim(20, false, true, 85); // room 1's last step
+  CAF_CHECK_EQUAL(store.announced, (std::vector<std::string>{"3@9", "1@85"}));
+}
+
+CAF_TEST(a_sweep_cut_short_still_announces_what_it_trimmed) {
+  opts.max_calls_per_tick = 1;
+  start(store.ports());
+  lease(true);
+  tick();
+  scan("0", {"1"});
+  std::int64_t h = 0;
+  for (int i = 1; i < 10; ++i) { // room 1 always has more, until the lease's renewal is due
+    tick();
+    if (next() != "trim:1")
+      break;
+    h = 60 + i;
+    trim(10, true, true, h);
+  }
+  CAF_REQUIRE_EQUAL(next(), std::string{"lease:"});
+  CAF_CHECK(store.announced.empty());
+  lease(false); // lost: the sweep ends with room 1 half done
+  CAF_CHECK_EQUAL(store.announced, std::vector<std::string>{"1@" + std::to_string(h)});
+  CAF_CHECK(h > 60);
 }
 
 CAF_TEST(a_node_without_the_lease_does_nothing_until_the_next_interval) {

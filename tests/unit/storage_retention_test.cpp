@@ -79,6 +79,7 @@ CAF_TEST(a trim step removes old messages with their files threads mentions sear
   CAF_CHECK_EQUAL(t.messages, 4); // 1000, 2000, 3000 and the reply 3500
   CAF_CHECK(!t.more);
   CAF_CHECK_EQUAL(t.horizon, 3500); // the reply of a trimmed thread lies above the target (3000)
+  CAF_CHECK_EQUAL(t.upto, 3000);    // but of the room's own messages, 3000 is the last to go (4000 stays)
   CAF_CHECK_EQUAL(scores(fx, "room:5"), (ids{4000, 5000}));
   CAF_CHECK_EQUAL(scores(fx, "chat:room:5:events"), (ids{4500}));
   CAF_CHECK(scores(fx, "chat:room:5:deleted").empty());
@@ -95,6 +96,7 @@ CAF_TEST(a trim step removes old messages with their files threads mentions sear
   CAF_CHECK(e2 == errc::ok);
   CAF_CHECK_EQUAL(t2.messages, 0);
   CAF_CHECK_EQUAL(t2.horizon, 0);
+  CAF_CHECK_EQUAL(t2.upto, 0);
 
   // A replay from below the horizon starts with `reload`, then exactly what follows the horizon.
   auto [re, rows] = fx.wait<std::vector<stored_event>>([&](auto cb) { s.events_after("5", 1000, 100, cb); });

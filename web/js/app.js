@@ -180,6 +180,7 @@ live.addEventListener('event', (e) => {
       if (room && !room.loading) loadPage(room.id, { initial: true });
       break;
     }
+    case 'history.trimmed': store.trimRoom(data?.roomId, data?.upto); break;
     case 'message.delta': {
       const r = store.applyDelta(data);
       if (r === 'gap') reloader.gap(String(data.roomId), Number(data.id));

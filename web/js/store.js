@@ -14,7 +14,8 @@
 // 'rooms', 'users', 'typing', 'active', 'room:<id>' (messages or pending of that room).
 // Split by responsibility: optimistic sending in store_pending.js, typing in store_typing.js (both
 // mixed into Store), read markers and unread counts in store_read.js, the edit/delete and reaction
-// rules in message_change.js, threads (replies, kept apart from the room's list) in store_thread.js.
+// rules in message_change.js, threads (replies, kept apart from the room's list) in store_thread.js,
+// the room's history horizon (reload, history.trimmed) in store_horizon.js.
 
 import { applyDeltaTo, mergeStreaming } from './stream.js';
 import { changed, withReaction } from './message_change.js';
@@ -23,6 +24,7 @@ import { typingMethods } from './store_typing.js';
 import { readMethods } from './store_read.js';
 import { channelMethods } from './store_channel.js';
 import { parentOf, threadMethods } from './store_thread.js';
+import { horizonMethods } from './store_horizon.js';
 
 export function roomKind(id) {
   if (id === '0') return 'general';
@@ -281,27 +283,6 @@ export class Store extends EventTarget {
     return out;
   }
 
-  /**
-   * reload {roomId, horizon} (docs/protocol.md §2.4): the server no longer holds the room's events
-   * between our cursor and `horizon` (history retention, or the event log's cap), so what we hold
-   * may show messages that are gone and miss their changes. Empties the room's messages and moves
-   * its cursor to the horizon (the events after it follow on the connection); the caller loads the
-   * newest page again. Returns the room, or null when it is not ours.
-   */
-  resetRoom(roomId, horizon) {
-    const room = this.rooms.get(String(roomId));
-    if (!room) return null;
-    room.msgs.clear();
-    room.ids.length = 0;
-    room.early.clear();
-    room.floor = null;
-    room.hasMore = true;
-    room.loaded = false;
-    if (Number.isFinite(horizon) && horizon > room.seq) room.seq = horizon;
-    this.touch(`room:${room.id}`, 'rooms');
-    return room;
-  }
-
   // --- edits and deletes -----------------------------------------------------------------------
 
   /**
@@ -396,6 +377,6 @@ export class Store extends EventTarget {
   }
 }
 
-Object.assign(Store.prototype, pendingMethods, typingMethods, readMethods, threadMethods, channelMethods);
+Object.assign(Store.prototype, pendingMethods, typingMethods, readMethods, threadMethods, channelMethods, horizonMethods);
 
 export { changed, withReaction };
