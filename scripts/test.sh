@@ -136,9 +136,12 @@ integration() { # integration BINARY [FILE...] (the whole tests/integration/ wit
 #                      events pushed by the actors, keep-alive pings from the sweep, the refusal connection
 #   redis_sentinel     the sentinel locator's answers (sentinel strands) moving the command, files and
 #                      subscriber connections (their strands) while sends wait on WAIT, a failover mid-load
+#   retention          the retention actor's trim steps answered on the Redis strand, its announcements
+#                      relayed to the room actors and published from the actor's thread
 tsan_integration_files=(realtime_chat realtime_resume realtime_presence presence_watch realtime_batch cluster_delivery
                         admin cluster_drain realtime_thread_rule message_edit_delete message_edit_delete_cluster
-                        session_revocation assistant search channels uploads attachments socketio redis_sentinel)
+                        session_revocation assistant search channels uploads attachments socketio redis_sentinel
+                        retention)
 
 tsan_run() { # tsan_run NAME CMD...: CMD (a command or a function) under TSan, reports in tsan-reports/NAME
   local dir="$builds/tsan/tsan-reports/$1" rc=0
