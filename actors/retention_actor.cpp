@@ -22,7 +22,7 @@ struct retention_state {
   retention_options opts;
   std::deque<std::string> queue;          ///< rooms of this sweep waiting for a step, in turn
   std::unordered_set<std::string> queued; ///< the same rooms, for dedup
-  std::unordered_map<std::string, std::int64_t> trimmed; ///< rooms this sweep trimmed → their highest id gone, not announced yet
+  std::unordered_map<std::string, std::int64_t> unannounced; ///< rooms this sweep trimmed → the highest id gone
   std::string cursor = "0";               ///< the room walk's SCAN cursor
   bool scan_done = false;                 ///< the walk of this sweep is complete
   bool due = false;                       ///< a sweep should start (its interval passed)
@@ -44,20 +44,22 @@ void enqueue(retention_state& st, std::string room) {
 
 /// The room's trimming of this sweep is over: its members hear of it once.
 void announce(retention_state& st, const std::string& room) {
-  auto it = st.trimmed.find(room);
-  if (it == st.trimmed.end())
+  auto it = st.unannounced.find(room);
+  if (it == st.unannounced.end())
     return;
   if (st.ports.announce)
     st.ports.announce(room, it->second);
-  st.trimmed.erase(it);
+  st.unannounced.erase(it);
 }
 
 void end_sweep(retention_state& st) {
   st.sweeping = false;
   st.queue.clear();
   st.queued.clear();
-  while (!st.trimmed.empty()) // rooms cut short (a lost lease, a failed scan): trimmed all the same
-    announce(st, st.trimmed.begin()->first);
+  if (st.ports.announce) // rooms cut short (a lost lease, a failed scan): trimmed all the same
+    for (const auto& [room, upto] : st.unannounced)
+      st.ports.announce(room, upto);
+  st.unannounced.clear();
 }
 
 void ask_lease(retention_t* self) {
@@ -172,7 +174,7 @@ caf::behavior retention(retention_t* self, retention_ports ports, retention_opti
       if (trimmed > 0 && st.ports.trimmed)
         st.ports.trimmed(trimmed);
       if (ok && upto > 0) {
-        auto& u = st.trimmed[room];
+        auto& u = st.unannounced[room];
         u = std::max(u, upto);
       }
       if (ok && more && st.sweeping)

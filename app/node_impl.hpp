@@ -1,6 +1,6 @@
 #pragma once
 /// The parts of one chat node and their life (app/node.cpp: wiring and run; node_cluster.cpp: the
-/// Pub/Sub bridge's handlers and Sentinel; node_bootstrap.cpp: start-up on the strand;
+/// Pub/Sub bridge's handlers, retention's announcements and Sentinel; node_bootstrap.cpp: start-up on the strand;
 /// node_shutdown.cpp: signals, drain, stop and teardown). Only app/ includes it.
 
 #include <atomic>
