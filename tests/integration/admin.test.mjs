@@ -87,10 +87,13 @@ test('admin: the page is served, and /admin/stats lists both nodes with their st
     assertStatus(res, 200, 'GET /admin/stats');
     const s = res.json;
     const byId = new Map(s.nodes.map((n) => [n.id, n]));
+    // Node 1's stats sampled after alice's refused requests above (the hash is written periodically:
+    // an older sample may not count them yet).
     const ok = ids.every((id) => byId.get(id)?.alive && byId.get(id)?.stats)
-      && byId.get(nodes[1].serverId).connections.ws >= 1;
+      && byId.get(nodes[1].serverId).connections.ws >= 1
+      && (byId.get(nodes[0].serverId).errors?.forbidden ?? 0) >= 1;
     return ok ? s : false;
-  }, { timeout: 8000, interval: 250, what: 'both nodes alive with stats (node 2 with a WS connection)' });
+  }, { timeout: 8000, interval: 250, what: 'both nodes alive with stats (node 2 with a WS connection, node 1 counting the refusals)' });
   assert.deepEqual(stats.nodes.map((n) => n.id).filter((id) => ids.includes(id)), ids, 'both server ids');
   for (const n of stats.nodes) {
     assert.equal(typeof n.connections.ws, 'number');
